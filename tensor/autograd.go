@@ -1,0 +1,263 @@
+package tensor
+
+import (
+	"bytes"
+	"fmt"
+	"runtime"
+	"strconv"
+	"sync"
+	"sync/atomic"
+)
+
+// node is one recorded operation of the autograd graph: the function that
+// maps the gradient of its output to the gradients of its inputs.
+type node struct {
+	name     string
+	inputs   []*Tensor
+	backward func(g *Tensor) []*Tensor
+	out      *Tensor // the tensor this node produced (for RetainGrad)
+	seq      uint64
+	released bool
+}
+
+var seqCounter atomic.Uint64
+
+// record attaches a graph node to out if gradients are enabled and any of
+// the inputs requires grad. backward receives the gradient of out (same
+// shape as out) and returns one gradient per input (nil for none); the
+// tensors it sees and returns are detached.
+func record(out *Tensor, name string, inputs []*Tensor, backward func(g *Tensor) []*Tensor) {
+	need := false
+	for _, in := range inputs {
+		if in != nil && in.requiresGrad {
+			need = true
+			break
+		}
+	}
+	if !need || !gradEnabled() {
+		return
+	}
+	out.requiresGrad = true
+	out.fn = &node{name: name, inputs: inputs, backward: backward, out: out, seq: seqCounter.Add(1)}
+}
+
+// ---------------------------------------------------------------- grad mode
+
+var (
+	noGradDepth sync.Map     // goroutine id -> *int (nesting depth)
+	noGradCount atomic.Int64 // goroutines currently inside NoGrad
+)
+
+// goid returns the current goroutine's id, read from its stack header.
+func goid() uint64 {
+	var buf [64]byte
+	n := runtime.Stack(buf[:], false)
+	b := bytes.TrimPrefix(buf[:n], []byte("goroutine "))
+	if i := bytes.IndexByte(b, ' '); i > 0 {
+		b = b[:i]
+	}
+	id, _ := strconv.ParseUint(string(b), 10, 64)
+	return id
+}
+
+// gradEnabled reports whether operations on the calling goroutine are
+// recorded. It is cheap when no goroutine is inside NoGrad.
+func gradEnabled() bool {
+	if noGradCount.Load() == 0 {
+		return true
+	}
+	_, inside := noGradDepth.Load(goid())
+	return !inside
+}
+
+// IsGradEnabled reports whether operations run on the calling goroutine are
+// recorded for autograd (false inside NoGrad).
+func IsGradEnabled() bool { return gradEnabled() }
+
+// NoGrad runs fn with gradient recording disabled on the calling goroutine,
+// like PyTorch's `with torch.no_grad():`. Tensors computed inside do not
+// require grad, and in-place updates of leaves that require grad (as
+// optimizers and initializers do) are allowed. NoGrad scopes nest. Other
+// goroutines are not affected.
+func NoGrad(fn func()) {
+	id := goid()
+	if v, ok := noGradDepth.Load(id); ok {
+		*(v.(*int))++
+		defer func() { *(v.(*int))-- }()
+		fn()
+		return
+	}
+	depth := 1
+	noGradDepth.Store(id, &depth)
+	noGradCount.Add(1)
+	defer func() {
+		noGradDepth.Delete(id)
+		noGradCount.Add(-1)
+	}()
+	fn()
+}
+
+// ---------------------------------------------------------------- backward
+
+// BackwardOptions controls Tensor.BackwardWith.
+type BackwardOptions struct {
+	// Grad is the gradient of some scalar with respect to the tensor
+	// (PyTorch's `gradient` argument). It must have the tensor's shape.
+	// Nil means 1, which is only allowed for single-element tensors.
+	Grad *Tensor
+	// RetainGraph keeps the graph so that Backward can run through it again.
+	RetainGraph bool
+}
+
+// Backward computes the gradient of the scalar t with respect to every leaf
+// tensor that requires grad and adds it to the leaf's Grad. The graph is
+// released afterwards.
+func (t *Tensor) Backward() { t.BackwardWith(BackwardOptions{}) }
+
+// BackwardWith is Backward with an explicit upstream gradient and options.
+func (t *Tensor) BackwardWith(opt BackwardOptions) {
+	if !t.requiresGrad {
+		panic("element 0 of tensors does not require grad and does not have a grad_fn")
+	}
+	g := opt.Grad
+	if g == nil {
+		if t.Numel() != 1 {
+			panic("grad can be implicitly created only for scalar outputs")
+		}
+		g = OnesOf(t.dtype, t.shape...)
+	} else {
+		if !sameShape(g.shape, t.shape) {
+			panic(fmt.Sprintf("Mismatch in shape: grad_output[0] has a shape of %s and output[0] has a shape of %s.",
+				shapeStr(g.shape), shapeStr(t.shape)))
+		}
+		g = g.Detach().To(t.dtype)
+	}
+	if t.fn == nil { // a leaf
+		accumulateLeaf(t, g)
+		return
+	}
+	runBackward(t.fn, g, opt.RetainGraph)
+}
+
+// accumulateLeaf adds g into leaf.Grad.
+func accumulateLeaf(leaf *Tensor, g *Tensor) {
+	if g.dtype != leaf.dtype {
+		g = g.To(leaf.dtype)
+	}
+	if leaf.Grad == nil {
+		leaf.Grad = g.contiguousCopy()
+		return
+	}
+	addInto(leaf.Grad, g)
+}
+
+// addInto adds src to dst elementwise in place (same shape; dst contiguous).
+func addInto(dst, src *Tensor) {
+	if !sameShape(dst.shape, src.shape) {
+		panic(fmt.Sprintf("tensor: gradient of shape %s cannot be accumulated into %s", shapeStr(src.shape), shapeStr(dst.shape)))
+	}
+	if !dst.IsContiguous() {
+		c := dst.contiguousCopy()
+		*dst = *c
+	}
+	switch dst.dtype {
+	case Float32:
+		d := dst.Data32()
+		s := src.To(Float32).Float32sShared()
+		for i := range d {
+			d[i] += s[i]
+		}
+	case Float64:
+		d := dst.Data64()
+		s := src.To(Float64).Float64sShared()
+		for i := range d {
+			d[i] += s[i]
+		}
+	}
+}
+
+// Float32sShared returns the row-major float32 elements, sharing storage
+// when t is contiguous (so the result must not be modified) and copying
+// otherwise.
+func (t *Tensor) Float32sShared() []float32 {
+	if t.dtype == Float32 && t.IsContiguous() {
+		return t.st.f32[t.offset : t.offset+t.Numel()]
+	}
+	return t.Float32s()
+}
+
+// Float64sShared is Float32sShared for float64 elements.
+func (t *Tensor) Float64sShared() []float64 {
+	if t.dtype == Float64 && t.IsContiguous() {
+		return t.st.f64[t.offset : t.offset+t.Numel()]
+	}
+	return t.Float64s()
+}
+
+func runBackward(root *node, g *Tensor, retain bool) {
+	// Topological order by depth-first search (iterative to survive deep
+	// graphs such as long training loops recorded by mistake).
+	order := make([]*node, 0, 64)
+	visited := map[*node]bool{root: true}
+	type frame struct {
+		n *node
+		i int
+	}
+	stack := []frame{{root, 0}}
+	for len(stack) > 0 {
+		top := &stack[len(stack)-1]
+		if top.n.released {
+			panic("Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). " +
+				"Saved intermediate values of the graph are freed when you call Backward(). " +
+				"Set BackwardOptions.RetainGraph if you need to backward through the graph a second time.")
+		}
+		if top.i < len(top.n.inputs) {
+			in := top.n.inputs[top.i]
+			top.i++
+			if in != nil && in.fn != nil && in.requiresGrad && !visited[in.fn] {
+				visited[in.fn] = true
+				stack = append(stack, frame{in.fn, 0})
+			}
+			continue
+		}
+		order = append(order, top.n)
+		stack = stack[:len(stack)-1]
+	}
+	grads := map[*node]*Tensor{root: g}
+	for i := len(order) - 1; i >= 0; i-- {
+		n := order[i]
+		gn := grads[n]
+		delete(grads, n)
+		if gn == nil {
+			continue
+		}
+		if n.out != nil && n.out.retainGrad {
+			accumulateLeaf(n.out, gn)
+		}
+		ins := n.backward(gn)
+		for j, in := range n.inputs {
+			if in == nil || !in.requiresGrad || j >= len(ins) || ins[j] == nil {
+				continue
+			}
+			gi := ins[j]
+			if !sameShape(gi.shape, in.shape) {
+				panic(fmt.Sprintf("tensor: internal error: %s returned a gradient of shape %s for an input of shape %s",
+					n.name, shapeStr(gi.shape), shapeStr(in.shape)))
+			}
+			if in.fn == nil {
+				accumulateLeaf(in, gi)
+				continue
+			}
+			if prev, ok := grads[in.fn]; ok {
+				grads[in.fn] = rawAdd(prev, gi)
+			} else {
+				grads[in.fn] = gi
+			}
+		}
+		if !retain {
+			n.released = true
+			n.backward = nil
+			n.inputs = nil
+		}
+	}
+}

@@ -1,0 +1,133 @@
+package tensor
+
+import (
+	"fmt"
+)
+
+// Matmul returns the matrix product of a and b with torch.matmul's rules:
+// 1-D·1-D is a dot product, 2-D·2-D a matrix product, a 1-D operand is
+// treated as a row (left) or column (right) vector, and higher-dimensional
+// operands are batches of matrices whose batch dimensions broadcast.
+func Matmul(a, b *Tensor) *Tensor {
+	requireFloat("matmul", a)
+	requireFloat("matmul", b)
+	if a.dtype != b.dtype {
+		panic(fmt.Sprintf("expected scalar type %s but found %s", typeName(a.dtype), typeName(b.dtype)))
+	}
+	switch {
+	case a.Dim() == 0 || b.Dim() == 0:
+		panic(fmt.Sprintf("both arguments to matmul need to be at least 1D, but they are %dD and %dD", a.Dim(), b.Dim()))
+	case a.Dim() == 1 && b.Dim() == 1:
+		if a.shape[0] != b.shape[0] {
+			panic(fmt.Sprintf("inconsistent tensor size, expected tensor [%d] and src [%d] to have the same number of elements, but got %d and %d elements respectively",
+				a.shape[0], b.shape[0], a.shape[0], b.shape[0]))
+		}
+		return Matmul(a.Unsqueeze(0), b.Unsqueeze(1)).Reshape()
+	case a.Dim() == 1:
+		return Matmul(a.Unsqueeze(0), b).Squeeze(-2)
+	case b.Dim() == 1:
+		return Matmul(a, b.Unsqueeze(1)).Squeeze(-1)
+	}
+	m, k := a.shape[a.Dim()-2], a.shape[a.Dim()-1]
+	k2, n := b.shape[b.Dim()-2], b.shape[b.Dim()-1]
+	if k != k2 {
+		if a.Dim() == 2 && b.Dim() == 2 {
+			panic(fmt.Sprintf("mat1 and mat2 shapes cannot be multiplied (%dx%d and %dx%d)", m, k, k2, n))
+		}
+		panic(fmt.Sprintf("Expected size for first two dimensions of batch2 tensor to be: [%d, %d] but got: [%d, %d]. (matmul of %s and %s)",
+			numelOf(BroadcastShapes(a.shape[:a.Dim()-2], b.shape[:b.Dim()-2])), k, numelOf(b.shape[:b.Dim()-2]), k2,
+			shapeStr(a.shape), shapeStr(b.shape)))
+	}
+	var out *Tensor
+	name := "MmBackward0"
+	if a.Dim() == 2 && b.Dim() == 2 {
+		out = mmRaw(a, b)
+	} else {
+		name = "BmmBackward0"
+		batch := BroadcastShapes(a.shape[:a.Dim()-2], b.shape[:b.Dim()-2])
+		ae := a.Detach().Expand(append(append([]int(nil), batch...), m, k)...)
+		be := b.Detach().Expand(append(append([]int(nil), batch...), k, n)...)
+		nb := numelOf(batch)
+		a3 := ae.Reshape(nb, m, k)
+		b3 := be.Reshape(nb, k, n)
+		out = Empty(a.dtype, nb, m, n)
+		for i := 0; i < nb; i++ {
+			mmInto(out.Select(0, i), a3.Select(0, i), b3.Select(0, i))
+		}
+		out = out.Reshape(append(append([]int(nil), batch...), m, n)...)
+	}
+	ad, bd := a.Detach(), b.Detach()
+	record(out, name, []*Tensor{a, b}, func(g *Tensor) []*Tensor {
+		var ga, gb *Tensor
+		if a.requiresGrad {
+			ga = sumTo(Matmul(g, bd.Transpose(-1, -2)), ad.shape)
+		}
+		if b.requiresGrad {
+			gb = sumTo(Matmul(ad.Transpose(-1, -2), g), bd.shape)
+		}
+		return []*Tensor{ga, gb}
+	})
+	return out
+}
+
+// Matmul returns the matrix product t·b (see the function Matmul).
+func (t *Tensor) Matmul(b *Tensor) *Tensor { return Matmul(t, b) }
+
+func typeName(d DType) string {
+	switch d {
+	case Float32:
+		return "Float"
+	case Float64:
+		return "Double"
+	case Int64:
+		return "Long"
+	}
+	return "Bool"
+}
+
+// gemmOperand returns the storage slice, transpose flag and leading
+// dimension with which a 2-D tensor can be passed to GEMM without copying,
+// copying only when neither it nor its transpose is row-major.
+func gemmOperand(t *Tensor) (t2 *Tensor, trans bool, ld int) {
+	r, c := t.shape[0], t.shape[1]
+	switch {
+	case (t.strides[1] == 1 || c <= 1) && (t.strides[0] >= c || r <= 1):
+		ld = t.strides[0]
+		if r <= 1 || ld < c {
+			ld = c
+		}
+		return t, false, ld
+	case (t.strides[0] == 1 || r <= 1) && (t.strides[1] >= r || c <= 1):
+		ld = t.strides[1]
+		if c <= 1 || ld < r {
+			ld = r
+		}
+		return t, true, ld
+	}
+	cc := t.contiguousCopy()
+	return cc, false, c
+}
+
+// mmRaw multiplies two 2-D tensors without recording.
+func mmRaw(a, b *Tensor) *Tensor {
+	out := Empty(a.dtype, a.shape[0], b.shape[1])
+	mmInto(out, a, b)
+	return out
+}
+
+// mmInto writes a·b into the contiguous 2-D view out.
+func mmInto(out, a, b *Tensor) {
+	m, k, n := a.shape[0], a.shape[1], b.shape[1]
+	if m == 0 || n == 0 {
+		return
+	}
+	a2, ta, lda := gemmOperand(a)
+	b2, tb, ldb := gemmOperand(b)
+	ldc := n
+	switch a.dtype {
+	case Float32:
+		gemm32(ta, tb, m, n, k, 1, a2.st.f32[a2.offset:], lda, b2.st.f32[b2.offset:], ldb, 0, out.st.f32[out.offset:], ldc)
+	case Float64:
+		gemm64(ta, tb, m, n, k, 1, a2.st.f64[a2.offset:], lda, b2.st.f64[b2.offset:], ldb, 0, out.st.f64[out.offset:], ldc)
+	}
+}

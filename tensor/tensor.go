@@ -1,0 +1,624 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+)
+
+// DType is the element type of a tensor.
+type DType uint8
+
+// The element types a tensor can hold. Float32 is the default, as in PyTorch.
+const (
+	Float32 DType = iota
+	Float64
+	Int64
+	Bool
+)
+
+// String returns PyTorch's name of the type, e.g. "torch.float32".
+func (d DType) String() string {
+	switch d {
+	case Float32:
+		return "torch.float32"
+	case Float64:
+		return "torch.float64"
+	case Int64:
+		return "torch.int64"
+	case Bool:
+		return "torch.bool"
+	}
+	return fmt.Sprintf("DType(%d)", uint8(d))
+}
+
+// IsFloat reports whether d is a floating-point type.
+func (d DType) IsFloat() bool { return d == Float32 || d == Float64 }
+
+// storage is the memory behind one or more tensor views. Exactly one slice
+// is non-nil (or all are empty).
+type storage struct {
+	f32 []float32
+	f64 []float64
+	i64 []int64
+	b   []bool
+}
+
+func newStorage(dt DType, n int) *storage {
+	switch dt {
+	case Float32:
+		return &storage{f32: make([]float32, n)}
+	case Float64:
+		return &storage{f64: make([]float64, n)}
+	case Int64:
+		return &storage{i64: make([]int64, n)}
+	case Bool:
+		return &storage{b: make([]bool, n)}
+	}
+	panic(fmt.Sprintf("tensor: unknown dtype %d", dt))
+}
+
+// Tensor is an N-dimensional array with optional gradient tracking.
+// The zero value is not usable; create tensors with the constructors of this
+// package (Zeros, FromFloat32, Arange, ...).
+type Tensor struct {
+	dtype   DType
+	shape   []int
+	strides []int
+	offset  int
+	st      *storage
+
+	requiresGrad bool
+	isParam      bool
+	retainGrad   bool
+	fn           *node
+
+	// Grad holds the gradient accumulated by Backward for a leaf tensor that
+	// requires grad (and for a non-leaf after RetainGrad). It is nil until
+	// the first Backward reaches the tensor, and Backward adds to it until
+	// the caller zeroes it (as PyTorch's .grad).
+	Grad *Tensor
+}
+
+// contiguousStrides returns the row-major strides of shape.
+func contiguousStrides(shape []int) []int {
+	s := make([]int, len(shape))
+	acc := 1
+	for i := len(shape) - 1; i >= 0; i-- {
+		s[i] = acc
+		acc *= shape[i]
+	}
+	return s
+}
+
+func numelOf(shape []int) int {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	return n
+}
+
+func checkShape(shape []int) {
+	for _, d := range shape {
+		if d < 0 {
+			panic(fmt.Sprintf("tensor: negative dimension %d in shape %s", d, shapeStr(shape)))
+		}
+	}
+}
+
+// Empty returns a new contiguous tensor of the given type and shape whose
+// elements are zero (Go memory is always initialized).
+func Empty(dt DType, shape ...int) *Tensor {
+	checkShape(shape)
+	sh := append([]int(nil), shape...)
+	return &Tensor{dtype: dt, shape: sh, strides: contiguousStrides(sh), st: newStorage(dt, numelOf(sh))}
+}
+
+// DType returns the element type.
+func (t *Tensor) DType() DType { return t.dtype }
+
+// Shape returns a copy of the tensor's shape.
+func (t *Tensor) Shape() []int { return append([]int(nil), t.shape...) }
+
+// Size returns the length of dimension dim (negative dims count from the end).
+func (t *Tensor) Size(dim int) int { return t.shape[t.normDim(dim)] }
+
+// Strides returns a copy of the tensor's strides, in elements.
+func (t *Tensor) Strides() []int { return append([]int(nil), t.strides...) }
+
+// Dim returns the number of dimensions.
+func (t *Tensor) Dim() int { return len(t.shape) }
+
+// Numel returns the number of elements.
+func (t *Tensor) Numel() int { return numelOf(t.shape) }
+
+// IsContiguous reports whether the elements are laid out in row-major order
+// without gaps (dimensions of size 1 may have any stride).
+func (t *Tensor) IsContiguous() bool {
+	acc := 1
+	for i := len(t.shape) - 1; i >= 0; i-- {
+		if t.shape[i] == 1 {
+			continue
+		}
+		if t.strides[i] != acc {
+			return false
+		}
+		acc *= t.shape[i]
+	}
+	return true
+}
+
+// RequiresGrad reports whether gradients are computed for this tensor.
+func (t *Tensor) RequiresGrad() bool { return t.requiresGrad }
+
+// IsLeaf reports whether the tensor was created by the user rather than by
+// a recorded operation.
+func (t *Tensor) IsLeaf() bool { return t.fn == nil }
+
+// SetRequiresGrad turns gradient tracking on or off for a leaf tensor and
+// returns t. It panics on a non-leaf tensor, as PyTorch does.
+func (t *Tensor) SetRequiresGrad(on bool) *Tensor {
+	if t.fn != nil {
+		panic("tensor: you can only change requires_grad flags of leaf variables.")
+	}
+	if on && !t.dtype.IsFloat() {
+		panic(fmt.Sprintf("tensor: only Tensors of floating point dtype can require gradients (got %v)", t.dtype))
+	}
+	t.requiresGrad = on
+	return t
+}
+
+// RetainGrad makes Backward store the gradient of a non-leaf tensor in its
+// Grad field. It has no effect on leaves.
+func (t *Tensor) RetainGrad() *Tensor {
+	if t.fn != nil {
+		t.retainGrad = true
+	}
+	return t
+}
+
+// GradFn returns the name of the operation that produced t, as PyTorch names
+// its grad_fn (e.g. "MulBackward0"), or "" for a leaf or untracked tensor.
+func (t *Tensor) GradFn() string {
+	if t.fn == nil {
+		return ""
+	}
+	return t.fn.name
+}
+
+// NewParameter returns a leaf tensor that shares t's storage, requires grad
+// and prints as "Parameter containing:" like torch.nn.Parameter.
+func NewParameter(t *Tensor) *Tensor {
+	p := t.Detach()
+	p.requiresGrad = t.dtype.IsFloat()
+	p.isParam = true
+	return p
+}
+
+// IsParameter reports whether t was created by NewParameter.
+func (t *Tensor) IsParameter() bool { return t.isParam }
+
+// Detach returns a tensor that shares t's storage but is cut off from the
+// graph: it does not require grad.
+func (t *Tensor) Detach() *Tensor {
+	return &Tensor{dtype: t.dtype, shape: t.shape, strides: t.strides, offset: t.offset, st: t.st}
+}
+
+// view returns a new tensor header over t's storage (no grad information).
+func (t *Tensor) view(shape, strides []int, offset int) *Tensor {
+	return &Tensor{dtype: t.dtype, shape: shape, strides: strides, offset: offset, st: t.st}
+}
+
+// normDim maps a possibly negative dim into [0, Dim()), panicking like
+// PyTorch when it is out of range.
+func (t *Tensor) normDim(dim int) int {
+	return normDimN(dim, len(t.shape))
+}
+
+func normDimN(dim, n int) int {
+	lo, hi := -n, n-1
+	if n == 0 {
+		lo, hi = -1, 0
+	}
+	if dim < lo || dim > hi {
+		panic(fmt.Sprintf("Dimension out of range (expected to be in range of [%d, %d], but got %d)", lo, hi, dim))
+	}
+	if dim < 0 {
+		dim += n
+	}
+	if n == 0 {
+		return 0
+	}
+	return dim
+}
+
+func shapeStr(shape []int) string {
+	s := "["
+	for i, d := range shape {
+		if i > 0 {
+			s += ", "
+		}
+		s += fmt.Sprint(d)
+	}
+	return s + "]"
+}
+
+// forEachOffset calls fn with the storage offset of every element of a
+// tensor of the given shape and strides, in row-major order.
+func forEachOffset(shape, strides []int, offset int, fn func(off int)) {
+	n := numelOf(shape)
+	if n == 0 {
+		return
+	}
+	nd := len(shape)
+	if nd == 0 {
+		fn(offset)
+		return
+	}
+	idx := make([]int, nd)
+	last := nd - 1
+	inner, innerStride := shape[last], strides[last]
+	off := offset
+	for {
+		o := off
+		for i := 0; i < inner; i++ {
+			fn(o)
+			o += innerStride
+		}
+		// advance outer index
+		d := last - 1
+		for ; d >= 0; d-- {
+			idx[d]++
+			off += strides[d]
+			if idx[d] < shape[d] {
+				break
+			}
+			off -= strides[d] * shape[d]
+			idx[d] = 0
+		}
+		if d < 0 {
+			return
+		}
+	}
+}
+
+// Float32s returns the elements in row-major order as a new []float32,
+// converting from the tensor's type.
+func (t *Tensor) Float32s() []float32 {
+	out := make([]float32, 0, t.Numel())
+	st := t.st
+	forEachOffset(t.shape, t.strides, t.offset, func(o int) {
+		switch t.dtype {
+		case Float32:
+			out = append(out, st.f32[o])
+		case Float64:
+			out = append(out, float32(st.f64[o]))
+		case Int64:
+			out = append(out, float32(st.i64[o]))
+		case Bool:
+			out = append(out, b2f32(st.b[o]))
+		}
+	})
+	return out
+}
+
+// Float64s returns the elements in row-major order as a new []float64.
+func (t *Tensor) Float64s() []float64 {
+	out := make([]float64, 0, t.Numel())
+	st := t.st
+	forEachOffset(t.shape, t.strides, t.offset, func(o int) {
+		switch t.dtype {
+		case Float32:
+			out = append(out, float64(st.f32[o]))
+		case Float64:
+			out = append(out, st.f64[o])
+		case Int64:
+			out = append(out, float64(st.i64[o]))
+		case Bool:
+			out = append(out, float64(b2f32(st.b[o])))
+		}
+	})
+	return out
+}
+
+// Int64s returns the elements in row-major order as a new []int64
+// (floating-point values are truncated toward zero).
+func (t *Tensor) Int64s() []int64 {
+	out := make([]int64, 0, t.Numel())
+	st := t.st
+	forEachOffset(t.shape, t.strides, t.offset, func(o int) {
+		switch t.dtype {
+		case Float32:
+			out = append(out, int64(st.f32[o]))
+		case Float64:
+			out = append(out, int64(st.f64[o]))
+		case Int64:
+			out = append(out, st.i64[o])
+		case Bool:
+			if st.b[o] {
+				out = append(out, 1)
+			} else {
+				out = append(out, 0)
+			}
+		}
+	})
+	return out
+}
+
+// Bools returns the elements in row-major order as a new []bool (non-zero
+// is true).
+func (t *Tensor) Bools() []bool {
+	out := make([]bool, 0, t.Numel())
+	st := t.st
+	forEachOffset(t.shape, t.strides, t.offset, func(o int) {
+		switch t.dtype {
+		case Float32:
+			out = append(out, st.f32[o] != 0)
+		case Float64:
+			out = append(out, st.f64[o] != 0)
+		case Int64:
+			out = append(out, st.i64[o] != 0)
+		case Bool:
+			out = append(out, st.b[o])
+		}
+	})
+	return out
+}
+
+func b2f32(b bool) float32 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// Item returns the value of a one-element tensor as a float64. It panics if
+// the tensor has more than one element, as PyTorch does.
+func (t *Tensor) Item() float64 {
+	if t.Numel() != 1 {
+		panic(fmt.Sprintf("a Tensor with %d elements cannot be converted to Scalar", t.Numel()))
+	}
+	return t.Float64s()[0]
+}
+
+// At returns the element at the given index (one index per dimension,
+// negative indices count from the end) as a float64.
+func (t *Tensor) At(index ...int) float64 {
+	o := t.elemOffset(index)
+	switch t.dtype {
+	case Float32:
+		return float64(t.st.f32[o])
+	case Float64:
+		return t.st.f64[o]
+	case Int64:
+		return float64(t.st.i64[o])
+	default:
+		return float64(b2f32(t.st.b[o]))
+	}
+}
+
+// Set writes v (converted to the tensor's type) at the given index. Set
+// writes through views into the shared storage and is not recorded by
+// autograd; it panics on a leaf that requires grad outside NoGrad, like an
+// in-place operation in PyTorch.
+func (t *Tensor) Set(v float64, index ...int) {
+	t.checkInPlace()
+	o := t.elemOffset(index)
+	switch t.dtype {
+	case Float32:
+		t.st.f32[o] = float32(v)
+	case Float64:
+		t.st.f64[o] = v
+	case Int64:
+		t.st.i64[o] = int64(v)
+	default:
+		t.st.b[o] = v != 0
+	}
+}
+
+func (t *Tensor) elemOffset(index []int) int {
+	if len(index) != len(t.shape) {
+		panic(fmt.Sprintf("tensor: %d indices given for a tensor of %d dimensions (shape %s)", len(index), len(t.shape), shapeStr(t.shape)))
+	}
+	o := t.offset
+	for d, i := range index {
+		n := t.shape[d]
+		if i < -n || i >= n {
+			panic(fmt.Sprintf("index %d is out of bounds for dimension %d with size %d", i, d, n))
+		}
+		if i < 0 {
+			i += n
+		}
+		o += i * t.strides[d]
+	}
+	return o
+}
+
+// checkInPlace panics when an in-place write would bypass autograd on a
+// tensor that is part of a graph.
+func (t *Tensor) checkInPlace() {
+	if t.requiresGrad && gradEnabled() {
+		if t.fn == nil {
+			panic("a leaf Variable that requires grad is being used in an in-place operation.")
+		}
+		panic("tensor: in-place operations on tensors that are part of an autograd graph are not supported")
+	}
+}
+
+// Data32 returns the storage of a contiguous float32 tensor as a slice of
+// its Numel elements, without copying: writes are visible through every
+// view of the storage. It panics for other types or non-contiguous tensors.
+// Data32 is meant for kernels, optimizers and initializers that update
+// parameters in place; it bypasses autograd.
+func (t *Tensor) Data32() []float32 {
+	if t.dtype != Float32 {
+		panic(fmt.Sprintf("tensor: Data32 on a %v tensor", t.dtype))
+	}
+	if !t.IsContiguous() {
+		panic("tensor: Data32 on a non-contiguous tensor; call Contiguous first")
+	}
+	return t.st.f32[t.offset : t.offset+t.Numel()]
+}
+
+// Data64 is Data32 for float64 tensors.
+func (t *Tensor) Data64() []float64 {
+	if t.dtype != Float64 {
+		panic(fmt.Sprintf("tensor: Data64 on a %v tensor", t.dtype))
+	}
+	if !t.IsContiguous() {
+		panic("tensor: Data64 on a non-contiguous tensor; call Contiguous first")
+	}
+	return t.st.f64[t.offset : t.offset+t.Numel()]
+}
+
+// DataInt64 is Data32 for int64 tensors.
+func (t *Tensor) DataInt64() []int64 {
+	if t.dtype != Int64 {
+		panic(fmt.Sprintf("tensor: DataInt64 on a %v tensor", t.dtype))
+	}
+	if !t.IsContiguous() {
+		panic("tensor: DataInt64 on a non-contiguous tensor; call Contiguous first")
+	}
+	return t.st.i64[t.offset : t.offset+t.Numel()]
+}
+
+// DataBool is Data32 for bool tensors.
+func (t *Tensor) DataBool() []bool {
+	if t.dtype != Bool {
+		panic(fmt.Sprintf("tensor: DataBool on a %v tensor", t.dtype))
+	}
+	if !t.IsContiguous() {
+		panic("tensor: DataBool on a non-contiguous tensor; call Contiguous first")
+	}
+	return t.st.b[t.offset : t.offset+t.Numel()]
+}
+
+// SharesStorage reports whether t and u are views of the same storage.
+func (t *Tensor) SharesStorage(u *Tensor) bool { return t.st == u.st }
+
+// To returns t converted to dtype dt (t itself when it already has that
+// type). Conversions between float types are recorded by autograd.
+func (t *Tensor) To(dt DType) *Tensor {
+	if t.dtype == dt {
+		return t
+	}
+	out := Empty(dt, t.shape...)
+	switch dt {
+	case Float32:
+		copy(out.st.f32, t.Float32s())
+	case Float64:
+		copy(out.st.f64, t.Float64s())
+	case Int64:
+		copy(out.st.i64, t.Int64s())
+	case Bool:
+		copy(out.st.b, t.Bools())
+	}
+	if dt.IsFloat() && t.dtype.IsFloat() {
+		src := t.dtype
+		record(out, "ToCopyBackward0", []*Tensor{t}, func(g *Tensor) []*Tensor { return []*Tensor{g.To(src)} })
+	}
+	return out
+}
+
+// Float returns t converted to float32.
+func (t *Tensor) Float() *Tensor { return t.To(Float32) }
+
+// Double returns t converted to float64.
+func (t *Tensor) Double() *Tensor { return t.To(Float64) }
+
+// Clone returns a contiguous copy of t. The copy is recorded by autograd.
+func (t *Tensor) Clone() *Tensor {
+	out := t.contiguousCopy()
+	record(out, "CloneBackward0", []*Tensor{t}, func(g *Tensor) []*Tensor { return []*Tensor{g} })
+	return out
+}
+
+// contiguousCopy copies the elements into a new contiguous tensor without
+// recording anything.
+func (t *Tensor) contiguousCopy() *Tensor {
+	out := Empty(t.dtype, t.shape...)
+	i := 0
+	st := t.st
+	switch t.dtype {
+	case Float32:
+		d := out.st.f32
+		if t.IsContiguous() {
+			copy(d, st.f32[t.offset:t.offset+len(d)])
+			break
+		}
+		forEachOffset(t.shape, t.strides, t.offset, func(o int) { d[i] = st.f32[o]; i++ })
+	case Float64:
+		d := out.st.f64
+		if t.IsContiguous() {
+			copy(d, st.f64[t.offset:t.offset+len(d)])
+			break
+		}
+		forEachOffset(t.shape, t.strides, t.offset, func(o int) { d[i] = st.f64[o]; i++ })
+	case Int64:
+		d := out.st.i64
+		forEachOffset(t.shape, t.strides, t.offset, func(o int) { d[i] = st.i64[o]; i++ })
+	case Bool:
+		d := out.st.b
+		forEachOffset(t.shape, t.strides, t.offset, func(o int) { d[i] = st.b[o]; i++ })
+	}
+	return out
+}
+
+// Contiguous returns t if it is contiguous with zero offset in a storage of
+// exactly its size, otherwise a contiguous copy (recorded by autograd).
+func (t *Tensor) Contiguous() *Tensor {
+	if t.IsContiguous() {
+		return t
+	}
+	out := t.contiguousCopy()
+	record(out, "CloneBackward0", []*Tensor{t}, func(g *Tensor) []*Tensor { return []*Tensor{g} })
+	return out
+}
+
+// Equal reports whether t and u have the same shape and the same values
+// (NaN never equals NaN), like torch.equal.
+func Equal(t, u *Tensor) bool {
+	if !sameShape(t.shape, u.shape) {
+		return false
+	}
+	a, b := t.Float64s(), u.Float64s()
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// AllClose reports whether |t - u| <= atol + rtol*|u| elementwise (NaNs
+// compare unequal), like torch.allclose.
+func AllClose(t, u *Tensor, rtol, atol float64) bool {
+	if !sameShape(t.shape, u.shape) {
+		return false
+	}
+	a, b := t.Float64s(), u.Float64s()
+	for i := range a {
+		if math.IsInf(a[i], 0) || math.IsInf(b[i], 0) {
+			if a[i] != b[i] {
+				return false
+			}
+			continue
+		}
+		if !(math.Abs(a[i]-b[i]) <= atol+rtol*math.Abs(b[i])) {
+			return false
+		}
+	}
+	return true
+}
+
+func sameShape(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
