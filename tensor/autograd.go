@@ -22,6 +22,23 @@ type node struct {
 
 var seqCounter atomic.Uint64
 
+// Record makes out the result of a differentiable operation on inputs, for
+// operations implemented outside this package (the role of
+// torch.autograd.Function). If gradients are enabled on the calling
+// goroutine and any input requires grad, out becomes a non-leaf that
+// requires grad, and Backward will call backward with the gradient of out
+// (same shape as out, not requiring grad) and expect one gradient per input,
+// each with that input's shape, or nil for an input that needs none.
+// backward must not capture inputs that require grad in computations that
+// record (use Detach). name is what GradFn reports, e.g. "ConvolutionBackward0".
+// out must be a fresh tensor that is not yet part of a graph.
+func Record(out *Tensor, name string, inputs []*Tensor, backward func(grad *Tensor) []*Tensor) {
+	if out.fn != nil || out.requiresGrad {
+		panic("tensor.Record: out is already part of a graph")
+	}
+	record(out, name, inputs, backward)
+}
+
 // record attaches a graph node to out if gradients are enabled and any of
 // the inputs requires grad. backward receives the gradient of out (same
 // shape as out) and returns one gradient per input (nil for none); the
