@@ -20,8 +20,8 @@ func BenchmarkMatmul(b *testing.B) {
 	for _, s := range shapes {
 		m, k, n := s[0], s[1], s[2]
 		b.Run(fmt.Sprintf("%dx%dx%d", m, k, n), func(b *testing.B) {
-			x := benchData(m * k).Reshape(m, k)
-			y := benchData(k * n).Reshape(k, n)
+			x := benchData(m*k).Reshape(m, k)
+			y := benchData(k*n).Reshape(k, n)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
@@ -64,13 +64,13 @@ func BenchmarkElementwise(b *testing.B) {
 // a cross-entropy-style loss at batch 64.
 func BenchmarkMLPStep(b *testing.B) {
 	const batch = 64
-	w1 := benchData(256 * 784).Reshape(256, 784).MulScalar(0.05).Detach().SetRequiresGrad(true)
+	w1 := benchData(256*784).Reshape(256, 784).MulScalar(0.05).Detach().SetRequiresGrad(true)
 	b1 := Zeros(256).SetRequiresGrad(true)
-	w2 := benchData(256 * 256).Reshape(256, 256).MulScalar(0.05).Detach().SetRequiresGrad(true)
+	w2 := benchData(256*256).Reshape(256, 256).MulScalar(0.05).Detach().SetRequiresGrad(true)
 	b2 := Zeros(256).SetRequiresGrad(true)
-	w3 := benchData(10 * 256).Reshape(10, 256).MulScalar(0.05).Detach().SetRequiresGrad(true)
+	w3 := benchData(10*256).Reshape(10, 256).MulScalar(0.05).Detach().SetRequiresGrad(true)
 	b3 := Zeros(10).SetRequiresGrad(true)
-	x := benchData(batch * 784).Reshape(batch, 784)
+	x := benchData(batch*784).Reshape(batch, 784)
 	target := make([]int64, batch)
 	for i := range target {
 		target[i] = int64(i % 10)
