@@ -1,0 +1,109 @@
+package nn
+
+import (
+	"fmt"
+	"reflect"
+	"strconv"
+
+	"github.com/intercept-ml/intercept/tensor"
+)
+
+// Sequential chains modules: the output of each is the input of the next
+// (torch.nn.Sequential). Children are named "0", "1", ...
+type Sequential struct {
+	layers []Module
+}
+
+// NewSequential returns a Sequential of the given modules.
+func NewSequential(layers ...Module) *Sequential {
+	for i, l := range layers {
+		if l == nil || reflect.ValueOf(l).Kind() == reflect.Pointer && reflect.ValueOf(l).IsNil() {
+			panic(fmt.Sprintf("nn.NewSequential: module %d is nil", i))
+		}
+	}
+	return &Sequential{layers: append([]Module(nil), layers...)}
+}
+
+// Forward applies the modules in order.
+func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
+	for _, l := range s.layers {
+		x = l.Forward(x)
+	}
+	return x
+}
+
+// Append adds a module at the end.
+func (s *Sequential) Append(m Module) { s.layers = append(s.layers, m) }
+
+// Len returns the number of modules.
+func (s *Sequential) Len() int { return len(s.layers) }
+
+// At returns the i-th module (negative i counts from the end).
+func (s *Sequential) At(i int) Module {
+	if i < 0 {
+		i += len(s.layers)
+	}
+	if i < 0 || i >= len(s.layers) {
+		panic(fmt.Sprintf("index %d is out of range", i))
+	}
+	return s.layers[i]
+}
+
+// Layers returns the modules in order (the slice is a copy).
+func (s *Sequential) Layers() []Module { return append([]Module(nil), s.layers...) }
+
+func (s *Sequential) children() []entry {
+	out := make([]entry, len(s.layers))
+	for i, l := range s.layers {
+		out[i] = entry{name: strconv.Itoa(i), kind: kindChild, child: reflect.ValueOf(l)}
+	}
+	return out
+}
+
+func (s *Sequential) moduleName() string { return "Sequential" }
+
+// String prints the container as PyTorch does.
+func (s *Sequential) String() string { return Repr(s) }
+
+// ModuleList holds sub-modules in a list (torch.nn.ModuleList): they are
+// registered as "0", "1", ... Any exported slice field of modules in a model
+// behaves the same way.
+type ModuleList []Module
+
+// ModuleDict holds sub-modules under string keys in insertion order
+// (torch.nn.ModuleDict).
+type ModuleDict struct {
+	keys []string
+	m    map[string]Module
+}
+
+// NewModuleDict returns an empty ModuleDict.
+func NewModuleDict() *ModuleDict { return &ModuleDict{m: map[string]Module{}} }
+
+// Set adds or replaces the module under key; a new key goes last.
+func (d *ModuleDict) Set(key string, m Module) *ModuleDict {
+	if _, ok := d.m[key]; !ok {
+		d.keys = append(d.keys, key)
+	}
+	d.m[key] = m
+	return d
+}
+
+// Get returns the module under key, or nil.
+func (d *ModuleDict) Get(key string) Module { return d.m[key] }
+
+// Keys returns the keys in insertion order.
+func (d *ModuleDict) Keys() []string { return append([]string(nil), d.keys...) }
+
+func (d *ModuleDict) children() []entry {
+	out := make([]entry, len(d.keys))
+	for i, k := range d.keys {
+		out[i] = entry{name: k, kind: kindChild, child: reflect.ValueOf(d.m[k])}
+	}
+	return out
+}
+
+func (d *ModuleDict) moduleName() string { return "ModuleDict" }
+
+// String prints the container as PyTorch does.
+func (d *ModuleDict) String() string { return Repr(d) }

@@ -1,0 +1,99 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/intercept-ml/intercept/internal/pyfmt"
+	"github.com/intercept-ml/intercept/rng"
+	"github.com/intercept-ml/intercept/tensor"
+)
+
+// defaultWeightBound is the bound of PyTorch's default weight init,
+// kaiming_uniform_(w, a=sqrt(5)), computed in float64 in PyTorch's order.
+func defaultWeightBound(fanIn int) float64 {
+	a := math.Sqrt(5)
+	gain := math.Sqrt(2.0 / (1 + float64(a*a))) // calculate_gain('leaky_relu', sqrt(5))
+	std := gain / math.Sqrt(float64(fanIn))
+	return math.Sqrt(3.0) * float64(std)
+}
+
+// resetDefault draws w and b (nil-able) as PyTorch's reset_parameters does
+// for Linear and convolutions: kaiming_uniform_(w, a=sqrt(5)) then
+// uniform_(b, -1/sqrt(fan_in), 1/sqrt(fan_in)), weight strictly first.
+func resetDefault(w, b *tensor.Tensor, fanIn int, g *rng.Generator) {
+	if w.Numel() == 0 {
+		return // PyTorch: initializing zero-element tensors is a no-op
+	}
+	bound := defaultWeightBound(fanIn)
+	g.Uniform(w, -bound, bound)
+	if b != nil {
+		bb := 0.0
+		if fanIn > 0 {
+			bb = 1 / math.Sqrt(float64(fanIn))
+		}
+		g.Uniform(b, -bb, bb)
+	}
+}
+
+func checkPositive(layer string, args ...any) {
+	for i := 0; i+1 < len(args); i += 2 {
+		if v := args[i+1].(int); v < 0 {
+			panic(fmt.Sprintf("nn.%s: %s must be non-negative, got %d", layer, args[i], v))
+		}
+	}
+}
+
+// Linear applies y = x·Wᵀ + b (torch.nn.Linear). Weight has shape
+// (out_features, in_features); Bias (out_features) is nil when the layer was
+// built with NoBias.
+type Linear struct {
+	InFeatures, OutFeatures int `nn:"-"`
+	Weight                  *tensor.Tensor
+	Bias                    *tensor.Tensor
+}
+
+// NewLinear returns a Linear layer initialized as PyTorch initializes it:
+// after rng.ManualSeed(s) its parameters equal those of nn.Linear(in, out)
+// after torch.manual_seed(s), bit for bit. Options: NoBias / Bias,
+// WithGenerator, WithDType.
+func NewLinear(in, out int, opts ...Option) *Linear {
+	checkPositive("Linear", "in_features", in, "out_features", out)
+	c := newConfig("Linear", nil, opts)
+	l := &Linear{InFeatures: in, OutFeatures: out}
+	l.Weight = tensor.NewParameter(tensor.ZerosOf(c.dtype, out, in))
+	if c.bias {
+		l.Bias = tensor.NewParameter(tensor.ZerosOf(c.dtype, out))
+	}
+	resetDefault(l.Weight, l.Bias, in, c.generator())
+	return l
+}
+
+// Forward computes x·Wᵀ + b for x of shape (..., in_features).
+func (l *Linear) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if x.Dim() == 0 || x.Size(-1) != l.InFeatures {
+		s := x.Shape()
+		rows := 1
+		for _, d := range s[:max(len(s)-1, 0)] {
+			rows *= d
+		}
+		cols := 0
+		if len(s) > 0 {
+			cols = s[len(s)-1]
+		}
+		panic(fmt.Sprintf("mat1 and mat2 shapes cannot be multiplied (%dx%d and %dx%d)", rows, cols, l.InFeatures, l.OutFeatures))
+	}
+	y := tensor.Matmul(x, l.Weight.T())
+	if l.Bias != nil {
+		y = y.Add(l.Bias)
+	}
+	return y
+}
+
+// ExtraRepr returns "in_features=3, out_features=1, bias=True".
+func (l *Linear) ExtraRepr() string {
+	return fmt.Sprintf("in_features=%d, out_features=%d, bias=%s", l.InFeatures, l.OutFeatures, pyfmt.Bool(l.Bias != nil))
+}
+
+// String prints the layer as PyTorch does.
+func (l *Linear) String() string { return Repr(l) }
