@@ -140,7 +140,6 @@ func isModuleValue(v reflect.Value) bool {
 	return isModuleType(v.Type(), map[reflect.Type]bool{})
 }
 
-
 // entries lists the members of the module m (a pointer to struct, or a
 // list) in registration order.
 func entries(m reflect.Value) []entry {
@@ -410,4 +409,3 @@ func repr(v reflect.Value) string {
 	}
 	return s + ")"
 }
-

@@ -108,7 +108,6 @@ type Net struct {
 
 func (n *Net) Forward(x *tensor.Tensor) *tensor.Tensor { return n.FC2.Forward(n.FC1.Forward(x).ReLU()) }
 
-
 type ownAfter struct {
 	FC1   *Linear
 	Scale *tensor.Tensor

@@ -57,7 +57,9 @@ func Bias(on bool) Option { return Option{"bias", func(c *config) { c.bias = on 
 
 // WithGenerator draws the layer's initial parameters from g instead of the
 // default generator.
-func WithGenerator(g *rng.Generator) Option { return Option{"generator", func(c *config) { c.gen = g }} }
+func WithGenerator(g *rng.Generator) Option {
+	return Option{"generator", func(c *config) { c.gen = g }}
+}
 
 // WithDType builds the layer's parameters with element type dt (Float32 by
 // default; Float64 for gradient checks).
