@@ -1,0 +1,68 @@
+package rng
+
+import "testing"
+
+// Linear(784, 256) draws 200 704 weights; the benchmarks use 200 000.
+
+func BenchmarkUniform32_200k(b *testing.B) {
+	g := NewGenerator()
+	x := make([]float32, 200000)
+	b.SetBytes(4 * int64(len(x)))
+	for b.Loop() {
+		g.Uniform32(x, -0.0357, 0.0357)
+	}
+}
+
+func BenchmarkNormal32_200k(b *testing.B) {
+	g := NewGenerator()
+	x := make([]float32, 200000)
+	b.SetBytes(4 * int64(len(x)))
+	for b.Loop() {
+		g.Normal32(x, 0, 0.05)
+	}
+}
+
+func BenchmarkUniform64_200k(b *testing.B) {
+	g := NewGenerator()
+	x := make([]float64, 200000)
+	b.SetBytes(8 * int64(len(x)))
+	for b.Loop() {
+		g.Uniform64(x, -1, 1)
+	}
+}
+
+func BenchmarkNormal64_200k(b *testing.B) {
+	g := NewGenerator()
+	x := make([]float64, 200000)
+	b.SetBytes(8 * int64(len(x)))
+	for b.Loop() {
+		g.Normal64(x, 0, 1)
+	}
+}
+
+func BenchmarkNormalScalar32_200k(b *testing.B) {
+	g := NewGenerator()
+	x := make([]float32, 200000)
+	b.SetBytes(4 * int64(len(x)))
+	for b.Loop() {
+		g.NormalScalar32(x, 0, 1)
+	}
+}
+
+func BenchmarkRandom(b *testing.B) {
+	g := NewGenerator()
+	var s uint32
+	for b.Loop() {
+		s += g.Random()
+	}
+	sink32 = s
+}
+
+func BenchmarkRandperm_60000(b *testing.B) {
+	g := NewGenerator()
+	for b.Loop() {
+		g.Randperm(60000)
+	}
+}
+
+var sink32 uint32
