@@ -30,7 +30,8 @@ var seqCounter atomic.Uint64
 // (same shape as out, not requiring grad) and expect one gradient per input,
 // each with that input's shape, or nil for an input that needs none.
 // backward must not capture inputs that require grad in computations that
-// record (use Detach). name is what GradFn reports, e.g. "ConvolutionBackward0".
+// record (use Detach). name is what GradFn reports, in PyTorch's style
+// (for example ConvolutionBackward0).
 // out must be a fresh tensor that is not yet part of a graph.
 func Record(out *Tensor, name string, inputs []*Tensor, backward func(grad *Tensor) []*Tensor) {
 	if out.fn != nil || out.requiresGrad {
