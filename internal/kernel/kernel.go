@@ -1,0 +1,108 @@
+package kernel
+
+import "fmt"
+
+// float is the set of element types the kernels are written for.
+type float interface {
+	~float32 | ~float64
+}
+
+// ops holds one implementation's kernels for a single element type. The
+// exported wrappers validate arguments and then call through these fields,
+// so an implementation only ever sees well-formed input.
+type ops[T float] struct {
+	gemm         func(transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int)
+	add          func(dst, x, y []T)
+	sub          func(dst, x, y []T)
+	mul          func(dst, x, y []T)
+	div          func(dst, x, y []T)
+	addScalar    func(dst, x []T, s T)
+	mulScalar    func(dst, x []T, s T)
+	axpy         func(dst []T, alpha T, x []T)
+	relu         func(dst, x []T)
+	addRowVector func(c []T, m, n int, bias []T)
+	sum          func(x []T) float64
+	dot          func(x, y []T) float64
+	maxIndex     func(x []T) int
+}
+
+// implementation is a complete set of kernels, selected once in init.
+type implementation struct {
+	name string
+	f32  ops[float32]
+	f64  ops[float64]
+}
+
+// impl is the active implementation. It is written only by init.
+var impl implementation
+
+func init() {
+	// Only the portable implementation exists so far. Assembly
+	// implementations will be chosen here from the CPU's features, falling
+	// back to pureGo when none applies or when built with the purego tag.
+	impl = pureGo()
+}
+
+// Name reports the active kernel implementation: "purego" for the portable
+// Go code. Results are bit-reproducible for a given implementation; a
+// different implementation may round differently.
+func Name() string { return impl.name }
+
+// checkGemm panics unless the arguments describe valid row-major operands:
+// non-negative sizes, leading dimensions at least the stored row width, and
+// slices long enough to hold every addressed element.
+func checkGemm(fn string, transA, transB bool, m, n, k, lda, ldb, ldc, la, lb, lc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("kernel: %s: negative dimension m=%d n=%d k=%d", fn, m, n, k))
+	}
+	ar, ac := m, k
+	if transA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if transB {
+		br, bc = n, k
+	}
+	checkMatrix(fn, "a", ar, ac, lda, la)
+	checkMatrix(fn, "b", br, bc, ldb, lb)
+	checkMatrix(fn, "c", m, n, ldc, lc)
+}
+
+func checkMatrix(fn, name string, rows, cols, ld, length int) {
+	if ld < cols || ld < 0 {
+		panic(fmt.Sprintf("kernel: %s: ld%s=%d less than row width %d", fn, name, ld, cols))
+	}
+	if rows == 0 || cols == 0 {
+		return
+	}
+	if need := (rows-1)*ld + cols; length < need {
+		panic(fmt.Sprintf("kernel: %s: len(%s)=%d, need at least %d for %d×%d with stride %d", fn, name, length, need, rows, cols, ld))
+	}
+}
+
+func checkLen2(fn string, dst, x int) {
+	if dst != x {
+		panic(fmt.Sprintf("kernel: %s: length mismatch: len(dst)=%d len(x)=%d", fn, dst, x))
+	}
+}
+
+func checkLen3(fn string, dst, x, y int) {
+	if dst != x || dst != y {
+		panic(fmt.Sprintf("kernel: %s: length mismatch: len(dst)=%d len(x)=%d len(y)=%d", fn, dst, x, y))
+	}
+}
+
+func checkRowVector(fn string, lc, m, n, lb int) {
+	if m < 0 || n < 0 {
+		panic(fmt.Sprintf("kernel: %s: negative dimension m=%d n=%d", fn, m, n))
+	}
+	if lc != m*n || lb != n {
+		panic(fmt.Sprintf("kernel: %s: need len(c)=%d and len(bias)=%d, have %d and %d", fn, m*n, n, lc, lb))
+	}
+}
+
+func checkNonEmpty(fn string, n int) {
+	if n == 0 {
+		panic("kernel: " + fn + ": empty slice")
+	}
+}

@@ -1,0 +1,49 @@
+package kernel
+
+// This file holds the portable implementation. It is plain Go apart from
+// the unsafe pointer walk in the generated micro-kernels, and serves as the
+// reference and fallback for any assembly implementation.
+
+//go:generate go run gen_micro.go
+
+var (
+	micro32 = microKernel[float32]{mr: 4, nr: 2, fn: micro32_4x2}
+	micro64 = microKernel[float64]{mr: 4, nr: 2, fn: micro64_4x2}
+)
+
+// pureGo returns the portable implementation.
+func pureGo() implementation {
+	return implementation{
+		name: "purego",
+		f32: ops[float32]{
+			gemm:         gemmDriver(&micro32, &pool32),
+			add:          add32,
+			sub:          sub32,
+			mul:          mul32,
+			div:          div32,
+			addScalar:    addScalar32,
+			mulScalar:    mulScalar32,
+			axpy:         axpy32,
+			relu:         relu[float32],
+			addRowVector: addRowVector[float32],
+			sum:          sum32,
+			dot:          dot32,
+			maxIndex:     maxIndex[float32],
+		},
+		f64: ops[float64]{
+			gemm:         gemmDriver(&micro64, &pool64),
+			add:          add64,
+			sub:          sub64,
+			mul:          mul64,
+			div:          div64,
+			addScalar:    addScalar64,
+			mulScalar:    mulScalar64,
+			axpy:         axpy64,
+			relu:         relu[float64],
+			addRowVector: addRowVector[float64],
+			sum:          sum64,
+			dot:          dot64,
+			maxIndex:     maxIndex[float64],
+		},
+	}
+}
