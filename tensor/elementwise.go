@@ -547,3 +547,15 @@ func (t *Tensor) GELU(tanhApprox bool) *Tensor {
 			return Mul(g, mapUnary("gelu", x, func(v float32) float32 { return float32(d(float64(v))) }, d))
 		})
 }
+
+// Sin returns the sine elementwise.
+func (t *Tensor) Sin() *Tensor {
+	return unary("sin", "SinBackward0", t, func(x float32) float32 { return float32(math.Sin(float64(x))) }, math.Sin,
+		func(g, x, _ *Tensor) *Tensor { return Mul(g, x.Cos()) })
+}
+
+// Cos returns the cosine elementwise.
+func (t *Tensor) Cos() *Tensor {
+	return unary("cos", "CosBackward0", t, func(x float32) float32 { return float32(math.Cos(float64(x))) }, math.Cos,
+		func(g, x, _ *Tensor) *Tensor { return Mul(g, x.Sin().Neg()) })
+}

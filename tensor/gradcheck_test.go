@@ -41,6 +41,8 @@ var gradCases = []gradCase{
 	{"Exp", [][]int{{2, 3}}, "any", func(x []*Tensor) *Tensor { return x[0].Exp() }},
 	{"Log", [][]int{{2, 3}}, "pos", func(x []*Tensor) *Tensor { return x[0].Log() }},
 	{"Sqrt", [][]int{{2, 3}}, "pos", func(x []*Tensor) *Tensor { return x[0].Sqrt() }},
+	{"Sin", [][]int{{2, 3}}, "any", func(x []*Tensor) *Tensor { return x[0].Sin() }},
+	{"Cos", [][]int{{2, 3}}, "any", func(x []*Tensor) *Tensor { return x[0].Cos() }},
 	{"Abs", [][]int{{2, 3}}, "any", func(x []*Tensor) *Tensor { return x[0].Abs() }},
 	{"Pow3", [][]int{{2, 3}}, "any", func(x []*Tensor) *Tensor { return x[0].Pow(3) }},
 	{"Pow0.5", [][]int{{2, 3}}, "pos", func(x []*Tensor) *Tensor { return x[0].Pow(0.5) }},

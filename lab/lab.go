@@ -1,0 +1,275 @@
+// Package lab runs the experiments of intercept's lab: each one tests a
+// claim of the document "Bias in neural networks" (or of the literature it
+// leans on) by training small networks over several seeds, and ends with a
+// verdict that compares the measurement with the claim.
+//
+// An Experiment declares its parameters with defaults, the variants
+// (conditions) it compares, a Trial function that runs one variant with one
+// seed and returns scalars and series, and an Analyze function that turns
+// the aggregated results into tables, plots and a verdict. The Runner runs
+// the trials in parallel with a fixed, seed-derived random stream per
+// trial, so results are identical at any GOMAXPROCS; it writes every
+// finished trial atomically, skips finished trials when resumed, records
+// diverging runs as diverged, and stops cleanly on cancellation.
+package lab
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/intercept-ml/intercept/rng"
+)
+
+// Param is a parameter of an experiment, settable with --set name=value.
+type Param struct {
+	Name    string
+	Default string // the value used by `intercept lab`
+	Quick   string // the value used by `intercept lab --quick` ("" = Default)
+	Help    string
+	Kind    Kind
+}
+
+// Kind is the type of a parameter's value.
+type Kind int
+
+// Parameter kinds.
+const (
+	Int Kind = iota
+	Float
+	Floats // comma-separated list of numbers
+	String
+	Strings // comma-separated list of words
+)
+
+func (k Kind) String() string {
+	return [...]string{"int", "float", "list of floats", "string", "list of strings"}[k]
+}
+
+// Config holds the resolved parameter values of one run of an experiment.
+type Config struct {
+	values map[string]string
+	// Data is the --data source ("" for the experiment's embedded default).
+	Data string
+}
+
+// Int returns an Int parameter.
+func (c Config) Int(name string) int {
+	v, err := strconv.Atoi(c.values[name])
+	if err != nil {
+		panic(fmt.Sprintf("lab: parameter %s is not an int: %q", name, c.values[name]))
+	}
+	return v
+}
+
+// Float returns a Float parameter.
+func (c Config) Float(name string) float64 {
+	v, err := strconv.ParseFloat(c.values[name], 64)
+	if err != nil {
+		panic(fmt.Sprintf("lab: parameter %s is not a number: %q", name, c.values[name]))
+	}
+	return v
+}
+
+// Floats returns a Floats parameter.
+func (c Config) Floats(name string) []float64 {
+	out, err := parseFloats(c.values[name])
+	if err != nil {
+		panic(fmt.Sprintf("lab: parameter %s: %v", name, err))
+	}
+	return out
+}
+
+// String returns a String parameter.
+func (c Config) String(name string) string { return c.values[name] }
+
+// Strings returns a Strings parameter.
+func (c Config) Strings(name string) []string {
+	var out []string
+	for _, s := range strings.Split(c.values[name], ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Values returns the parameter values, sorted by name, as "name=value".
+func (c Config) Values() []string {
+	var out []string
+	for k, v := range c.values {
+		out = append(out, k+"="+v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func parseFloats(s string) ([]float64, error) {
+	var out []float64
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		v, err := strconv.ParseFloat(f, 64)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a number", f)
+		}
+		out = append(out, v)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("empty list")
+	}
+	return out, nil
+}
+
+// Variant is one condition an experiment compares (for example "bias on,
+// offset 4"). Its Key must be unique within the experiment and stable: it
+// names the trial directories.
+type Variant struct {
+	Key    string
+	Label  string            // shown in tables and legends
+	Params map[string]string // what distinguishes it, for the report and results.json
+}
+
+// Trial is one run of a variant with one seed.
+type Trial struct {
+	Experiment string
+	Variant    Variant
+	Seed       uint64
+	Config     Config
+	// Gen is the trial's own generator, seeded from the seed; every random
+	// draw of the trial must come from it (never from rng.Default()), so
+	// parallel trials cannot disturb each other.
+	Gen *rng.Generator
+}
+
+// TrialResult is what a trial measured.
+type TrialResult struct {
+	Scalars map[string]float64   `json:"scalars"`
+	Series  map[string][]float64 `json:"series,omitempty"`
+	// Diverged is set when the loss became NaN or infinite; Step and Value
+	// say where. A diverged trial is a result, not an error.
+	Diverged      bool    `json:"diverged,omitempty"`
+	DivergedStep  int     `json:"diverged_step,omitempty"`
+	DivergedValue float64 `json:"diverged_value,omitempty"`
+}
+
+// NewResult returns an empty TrialResult.
+func NewResult() *TrialResult {
+	return &TrialResult{Scalars: map[string]float64{}, Series: map[string][]float64{}}
+}
+
+// Experiment is one study of the lab.
+type Experiment struct {
+	Name   string // command-line name, e.g. "bias-vs-nobias"
+	Title  string
+	Claim  string // the claim under test, quoted or paraphrased from its source
+	Source string // where the claim comes from
+	Params []Param
+	// Variants lists the conditions to compare under cfg.
+	Variants func(cfg Config) ([]Variant, error)
+	// Run runs one trial. It should check ctx between training steps and
+	// return ctx.Err() when cancelled.
+	Run func(ctx context.Context, t Trial) (*TrialResult, error)
+	// Analyze turns the aggregated results into the report's content.
+	Analyze func(r *ExperimentResult) Analysis
+}
+
+// Resolve builds a Config from the defaults (or quick values) and the
+// given overrides, validating names and values.
+func (e *Experiment) Resolve(quick bool, overrides map[string]string, data string) (Config, error) {
+	c := Config{values: map[string]string{}, Data: data}
+	known := map[string]Param{}
+	for _, p := range e.Params {
+		v := p.Default
+		if quick && p.Quick != "" {
+			v = p.Quick
+		}
+		c.values[p.Name] = v
+		known[p.Name] = p
+	}
+	keys := make([]string, 0, len(overrides))
+	for k := range overrides {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		p, ok := known[k]
+		if !ok {
+			return c, fmt.Errorf("experiment %s has no parameter %q (it has: %s)", e.Name, k, e.paramNames())
+		}
+		if err := checkValue(p, overrides[k]); err != nil {
+			return c, fmt.Errorf("--set %s=%s: %v", k, overrides[k], err)
+		}
+		c.values[k] = overrides[k]
+	}
+	return c, nil
+}
+
+func (e *Experiment) paramNames() string {
+	var n []string
+	for _, p := range e.Params {
+		n = append(n, p.Name)
+	}
+	return strings.Join(n, ", ")
+}
+
+func checkValue(p Param, v string) error {
+	switch p.Kind {
+	case Int:
+		if _, err := strconv.Atoi(v); err != nil {
+			return fmt.Errorf("%s must be an integer", p.Name)
+		}
+	case Float:
+		if _, err := strconv.ParseFloat(v, 64); err != nil {
+			return fmt.Errorf("%s must be a number", p.Name)
+		}
+	case Floats:
+		if _, err := parseFloats(v); err != nil {
+			return fmt.Errorf("%s must be a comma-separated list of numbers: %v", p.Name, err)
+		}
+	case String, Strings:
+		if strings.TrimSpace(v) == "" {
+			return fmt.Errorf("%s must not be empty", p.Name)
+		}
+	}
+	return nil
+}
+
+// Registry holds the experiments by name, in registration order.
+type Registry struct {
+	list []*Experiment
+}
+
+// Register adds an experiment; it panics on a duplicate name.
+func (r *Registry) Register(e *Experiment) {
+	if r.Get(e.Name) != nil {
+		panic("lab: duplicate experiment " + e.Name)
+	}
+	r.list = append(r.list, e)
+}
+
+// Get returns the experiment with the given name, or nil.
+func (r *Registry) Get(name string) *Experiment {
+	for _, e := range r.list {
+		if e.Name == name {
+			return e
+		}
+	}
+	return nil
+}
+
+// All returns the experiments in registration order.
+func (r *Registry) All() []*Experiment { return append([]*Experiment(nil), r.list...) }
+
+// Names returns the experiment names in registration order.
+func (r *Registry) Names() []string {
+	var n []string
+	for _, e := range r.list {
+		n = append(n, e.Name)
+	}
+	return n
+}

@@ -1,0 +1,209 @@
+package lab
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+func TestSummarize(t *testing.T) {
+	s := Summarize([]float64{1, 2, 3, 4, 5})
+	if s.N != 5 || s.Mean != 3 || math.Abs(s.Std-math.Sqrt(2.5)) > 1e-12 {
+		t.Fatalf("summary %+v", s)
+	}
+	// t(0.975, 4) = 2.7764451...
+	h := 2.7764451051977987 * math.Sqrt(2.5) / math.Sqrt(5)
+	if math.Abs(s.CILow-(3-h)) > 1e-9 || math.Abs(s.CIHigh-(3+h)) > 1e-9 {
+		t.Errorf("CI [%v, %v], want 3 ± %v", s.CILow, s.CIHigh, h)
+	}
+	d := Summarize([]float64{1, math.NaN(), math.Inf(1), 3})
+	if d.N != 2 || d.NonFinite != 2 || d.Mean != 2 {
+		t.Errorf("non-finite values: %+v", d)
+	}
+	if e := Summarize(nil); !math.IsNaN(e.Mean) || e.N != 0 {
+		t.Errorf("empty: %+v", e)
+	}
+}
+
+func TestWelch(t *testing.T) {
+	a := Summarize([]float64{1, 2, 3, 4, 5})
+	if p := Welch(a, a); math.Abs(p-1) > 1e-12 {
+		t.Errorf("same samples p = %v", p)
+	}
+	b := Summarize([]float64{11, 12, 13, 14, 15})
+	if p := Welch(a, b); p > 1e-4 {
+		t.Errorf("clearly different samples p = %v", p)
+	}
+}
+
+// fakeExperiment produces a deterministic value from the trial generator,
+// diverges for one variant and panics for one seed.
+func fakeExperiment(calls *atomic.Int64) *Experiment {
+	return &Experiment{
+		Name:   "fake",
+		Title:  "Fake",
+		Claim:  "a claim",
+		Params: []Param{{Name: "scale", Default: "2", Quick: "1", Kind: Float}, {Name: "list", Default: "1,2", Kind: Floats}},
+		Variants: func(c Config) ([]Variant, error) {
+			return []Variant{{Key: "a", Label: "A"}, {Key: "nan", Label: "NaN"}}, nil
+		},
+		Run: func(ctx context.Context, t Trial) (*TrialResult, error) {
+			calls.Add(1)
+			if t.Variant.Key == "a" && t.Seed == 3 {
+				panic("boom")
+			}
+			r := NewResult()
+			v := float64(t.Gen.Random()%1000) * t.Config.Float("scale")
+			r.Scalars["v"] = v
+			r.Series["curve"] = []float64{v, v / 2, v / 4}
+			if t.Variant.Key == "nan" {
+				r.Diverged, r.DivergedStep, r.DivergedValue = true, 7, math.Inf(1)
+				r.Scalars["v"] = math.NaN()
+				r.Series["curve"] = []float64{1, math.NaN()}
+			}
+			return r, nil
+		},
+		Analyze: func(r *ExperimentResult) Analysis {
+			return Analysis{Verdict: Verdict{Supported, "fine"},
+				Plots: []Plot{{Name: "curve", Kind: LinePlot, Title: "curve", Lines: []Line{{Label: "A", Y: []float64{1, 2, math.NaN(), 3}, Low: []float64{0, 1, 1, 2}, High: []float64{2, 3, 3, 4}}}},
+					{Name: "hist", Kind: HistPlot, Title: "hist", Lines: []Line{{Label: "x", Values: []float64{1, 2, 2, 3}}}},
+					{Name: "bar", Kind: BarPlot, Title: "bar", Lines: []Line{{Label: "x", Y: []float64{1}, Low: []float64{0.5}, High: []float64{1.5}}}}}}
+		},
+	}
+}
+
+func runFake(t *testing.T, dir string, workers int, calls *atomic.Int64) []*ExperimentResult {
+	e := fakeExperiment(calls)
+	cfg, err := e.Resolve(false, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Runner{Dir: dir, Workers: workers}
+	res, err := r.Run(context.Background(), []Plan{{Exp: e, Config: cfg, Seeds: []uint64{0, 1, 2, 3, 4}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func TestRunnerDeterministicAndResumable(t *testing.T) {
+	var calls atomic.Int64
+	d1, d2 := t.TempDir(), t.TempDir()
+	r1 := runFake(t, d1, 1, &calls)
+	r2 := runFake(t, d2, 4, &calls)
+	if !reflect.DeepEqual(r1[0].Variant("a").Scalar("v").Values, r2[0].Variant("a").Scalar("v").Values) {
+		t.Fatalf("results depend on the number of workers: %v vs %v", r1[0].Variant("a").Scalar("v").Values, r2[0].Variant("a").Scalar("v").Values)
+	}
+	a := r1[0].Variant("a")
+	if a.Failed != 1 || len(a.Trials) != 5 || !strings.Contains(a.Trials[3].Error, "boom") {
+		t.Fatalf("the panicking trial should be recorded as failed: %+v", a.Trials[3])
+	}
+	if n := r1[0].Variant("nan"); n.Diverged != 5 || n.Scalar("v").NonFinite != 5 {
+		t.Fatalf("diverged trials: %+v", n)
+	}
+	// resume: only the failed trial runs again
+	calls.Store(0)
+	r3 := runFake(t, d1, 2, &calls)
+	if calls.Load() != 1 {
+		t.Errorf("resumed run executed %d trials, want 1 (the failed one)", calls.Load())
+	}
+	if !reflect.DeepEqual(r3[0].Variant("a").Scalar("v").Values, r1[0].Variant("a").Scalar("v").Values) {
+		t.Error("resumed results differ")
+	}
+}
+
+func TestRunnerCancel(t *testing.T) {
+	e := fakeExperiment(new(atomic.Int64))
+	inner := e.Run
+	ctx, cancel := context.WithCancel(context.Background())
+	var n atomic.Int64
+	e.Run = func(c context.Context, tr Trial) (*TrialResult, error) {
+		if n.Add(1) > 3 {
+			cancel()
+			<-c.Done()
+			return nil, c.Err()
+		}
+		return inner(c, tr)
+	}
+	cfg, _ := e.Resolve(false, nil, "")
+	dir := t.TempDir()
+	res, err := (&Runner{Dir: dir, Workers: 1}).Run(ctx, []Plan{{Exp: e, Config: cfg, Seeds: []uint64{0, 1, 2, 3, 4}}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if res[0].Complete {
+		t.Error("an interrupted run is marked complete")
+	}
+	kept := 0
+	for _, v := range res[0].Variants {
+		kept += len(v.Trials)
+	}
+	if kept != 3 {
+		t.Errorf("kept %d finished trials, want 3", kept)
+	}
+	summaries, _ := filepath.Glob(filepath.Join(dir, "trials", "fake", "*", "*", "*", "summary.json"))
+	if len(summaries) != 3 {
+		t.Errorf("%d summaries on disk, want 3", len(summaries))
+	}
+}
+
+func TestResolve(t *testing.T) {
+	e := fakeExperiment(new(atomic.Int64))
+	c, err := e.Resolve(true, map[string]string{"list": "1,2,3"}, "")
+	if err != nil || c.Float("scale") != 1 || len(c.Floats("list")) != 3 {
+		t.Fatalf("resolve: %v %v", err, c.Values())
+	}
+	for _, bad := range []map[string]string{{"nope": "1"}, {"scale": "x"}, {"list": "1,a"}} {
+		if _, err := e.Resolve(false, bad, ""); err == nil {
+			t.Errorf("override %v accepted", bad)
+		}
+	}
+	if _, err := e.Resolve(false, map[string]string{"nope": "1"}, ""); err == nil || !strings.Contains(err.Error(), "has no parameter \"nope\" (it has: scale, list)") {
+		t.Errorf("unknown parameter error: %v", err)
+	}
+}
+
+func TestReportFiles(t *testing.T) {
+	dir := t.TempDir()
+	res := runFake(t, dir, 2, new(atomic.Int64))
+	reg := &Registry{}
+	reg.Register(fakeExperiment(new(atomic.Int64)))
+	Analyze(reg, res)
+	if err := WriteReport(dir, &Results{Run: RunInfo{Command: "intercept test", Seeds: []uint64{0, 1}}, Experiments: res}); err != nil {
+		t.Fatal(err)
+	}
+	html, err := os.ReadFile(filepath.Join(dir, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(html), "<svg"); n != 3 {
+		t.Errorf("report has %d inline SVGs, want 3", n)
+	}
+	for _, f := range []string{"plots/fake-curve.png", "plots/fake-hist.svg", "plots/fake-bar.png", "metrics.csv", "results.json"} {
+		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
+			t.Errorf("%s missing or empty", f)
+		}
+	}
+	back, err := ReadResults(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := back.Experiments[0].Variant("nan")
+	if v == nil || !math.IsNaN(v.Trials[0].Result.Scalars["v"]) || !math.IsInf(v.Trials[0].Result.DivergedValue, 1) {
+		t.Fatalf("NaN/Inf did not survive results.json: %+v", v)
+	}
+	b, _ := json.Marshal(back.Experiments[0].Variant("a").Scalar("v"))
+	if !strings.Contains(string(b), `"n":4`) {
+		t.Errorf("summary round trip: %s", b)
+	}
+	if _, err := ReadResults(filepath.Join(dir, "report.html")); err == nil {
+		t.Error("ReadResults accepted an HTML file")
+	}
+}

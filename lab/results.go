@@ -1,0 +1,150 @@
+package lab
+
+import "sort"
+
+// TrialRecord is a finished (or failed) trial as stored in results.json.
+type TrialRecord struct {
+	Seed   uint64       `json:"seed"`
+	Result *TrialResult `json:"result,omitempty"`
+	Error  string       `json:"error,omitempty"`
+}
+
+// VariantResult gathers the trials of one variant over all seeds.
+type VariantResult struct {
+	Variant
+	Trials   []TrialRecord      `json:"trials"`
+	Scalars  map[string]Summary `json:"scalars"`
+	Diverged int                `json:"diverged"`
+	Failed   int                `json:"failed"`
+}
+
+// Scalar returns the summary of a scalar over the seeds (zero Summary when
+// absent).
+func (v *VariantResult) Scalar(name string) Summary { return v.Scalars[name] }
+
+// Series returns the named series of every successful trial, in seed order.
+func (v *VariantResult) Series(name string) [][]float64 {
+	var out [][]float64
+	for _, t := range v.Trials {
+		if t.Result != nil && t.Result.Series[name] != nil {
+			out = append(out, t.Result.Series[name])
+		}
+	}
+	return out
+}
+
+// ExperimentResult is everything one experiment measured, aggregated.
+type ExperimentResult struct {
+	Name     string           `json:"name"`
+	Title    string           `json:"title"`
+	Claim    string           `json:"claim"`
+	Source   string           `json:"source"`
+	Config   []string         `json:"config"`
+	Data     string           `json:"data,omitempty"`
+	Seeds    []uint64         `json:"seeds"`
+	Variants []*VariantResult `json:"variants"`
+	// Complete is false when the run was interrupted before every trial
+	// finished.
+	Complete bool      `json:"complete"`
+	Analysis *Analysis `json:"analysis,omitempty"`
+}
+
+// Variant returns the result of the variant with the given key, or nil.
+func (r *ExperimentResult) Variant(key string) *VariantResult {
+	for _, v := range r.Variants {
+		if v.Key == key {
+			return v
+		}
+	}
+	return nil
+}
+
+// aggregate fills the scalar summaries and counts of every variant.
+func (r *ExperimentResult) aggregate() {
+	for _, v := range r.Variants {
+		sort.Slice(v.Trials, func(i, j int) bool { return v.Trials[i].Seed < v.Trials[j].Seed })
+		vals := map[string][]float64{}
+		v.Diverged, v.Failed = 0, 0
+		for _, t := range v.Trials {
+			if t.Result == nil {
+				v.Failed++
+				continue
+			}
+			if t.Result.Diverged {
+				v.Diverged++
+			}
+			for k, x := range t.Result.Scalars {
+				vals[k] = append(vals[k], x)
+			}
+		}
+		v.Scalars = map[string]Summary{}
+		for k, xs := range vals {
+			v.Scalars[k] = Summarize(xs)
+		}
+	}
+}
+
+// Verdict statuses.
+const (
+	Supported    = "supported"
+	NotSupported = "not supported"
+	Depends      = "depends"
+	Inconclusive = "inconclusive"
+)
+
+// Verdict compares a measurement with the claim under test.
+type Verdict struct {
+	Status string `json:"status"` // Supported, NotSupported, Depends or Inconclusive
+	Text   string `json:"text"`   // one or two sentences with the numbers
+}
+
+// Analysis is the report's content for one experiment.
+type Analysis struct {
+	Verdict Verdict  `json:"verdict"`
+	Tables  []Table  `json:"tables,omitempty"`
+	Plots   []Plot   `json:"plots,omitempty"`
+	Notes   []string `json:"notes,omitempty"`
+}
+
+// Table is a small table of the report.
+type Table struct {
+	Title   string     `json:"title"`
+	Columns []string   `json:"columns"`
+	Rows    [][]string `json:"rows"`
+}
+
+// PlotKind selects how a Plot is drawn.
+type PlotKind string
+
+// Plot kinds.
+const (
+	LinePlot PlotKind = "line" // one line per Line, with a confidence band when Low/High are set
+	BarPlot  PlotKind = "bar"  // one bar per Line (Y[0]) with a 95% interval (Low[0], High[0])
+	HistPlot PlotKind = "hist" // overlaid histograms of each Line's Values
+)
+
+// Plot describes one figure of the report.
+type Plot struct {
+	Name   string   `json:"name"` // file name stem, unique within the experiment
+	Kind   PlotKind `json:"kind"`
+	Title  string   `json:"title"`
+	XLabel string   `json:"xlabel"`
+	YLabel string   `json:"ylabel"`
+	LogY   bool     `json:"log_y,omitempty"`
+	Lines  []Line   `json:"lines"`
+	// Files are filled by the report writer: the PNG and SVG paths relative
+	// to the run directory.
+	PNG string `json:"png,omitempty"`
+	SVG string `json:"svg,omitempty"`
+}
+
+// Line is one data series of a plot.
+type Line struct {
+	Label  string    `json:"label"`
+	X      []float64 `json:"x,omitempty"`
+	Y      []float64 `json:"y,omitempty"`
+	Low    []float64 `json:"low,omitempty"`
+	High   []float64 `json:"high,omitempty"`
+	Values []float64 `json:"values,omitempty"` // HistPlot samples
+	Dashed bool      `json:"dashed,omitempty"`
+}

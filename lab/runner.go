@@ -1,0 +1,334 @@
+package lab
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"sync"
+
+	"github.com/intercept-ml/intercept/rng"
+)
+
+// Plan is one experiment to run with its configuration and seeds.
+type Plan struct {
+	Exp    *Experiment
+	Config Config
+	Seeds  []uint64
+}
+
+// Progress receives the runner's progress. Implementations must be safe
+// for concurrent use.
+type Progress interface {
+	Start(total, alreadyDone int)
+	TrialDone(exp, variant string, seed uint64, res *TrialResult, err error)
+	Finish()
+}
+
+// Runner runs plans and stores their trials under Dir.
+type Runner struct {
+	// Dir is the run directory; trials go to Dir/trials/<exp>/<config hash>/<variant>/seed-<n>/.
+	Dir string
+	// Workers is the number of trials run at once (default GOMAXPROCS).
+	// Results do not depend on it.
+	Workers int
+	// Progress, if set, is told about every finished trial.
+	Progress Progress
+}
+
+type job struct {
+	plan    *Plan
+	variant Variant
+	seed    uint64
+	dir     string
+	out     *TrialRecord
+}
+
+// TrialDir returns the directory of a trial, relative to the run
+// directory. The configuration's hash is part of the path, so a resumed run
+// with different parameters never mixes in stale trials.
+func TrialDir(exp string, cfg Config, variantKey string, seed uint64) string {
+	h := sha256.Sum256([]byte(strings.Join(cfg.Values(), "\n") + "\ndata=" + cfg.Data))
+	return filepath.Join("trials", exp, hex.EncodeToString(h[:4]), safeName(variantKey), fmt.Sprintf("seed-%d", seed))
+}
+
+func safeName(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.', r == '=':
+			return r
+		}
+		return '_'
+	}, s)
+}
+
+// Run runs every trial of the plans that has no stored result yet and
+// returns the aggregated results in plan order. Trials already finished in
+// Dir (a resumed run) are loaded instead of rerun. When ctx is cancelled,
+// Run stops starting trials, abandons the running ones and returns what
+// finished together with ctx.Err().
+func (r *Runner) Run(ctx context.Context, plans []Plan) ([]*ExperimentResult, error) {
+	var results []*ExperimentResult
+	var jobs []*job
+	done := 0
+	for i := range plans {
+		p := &plans[i]
+		variants, err := p.Exp.Variants(p.Config)
+		if err != nil {
+			return nil, fmt.Errorf("experiment %s: %w", p.Exp.Name, err)
+		}
+		er := &ExperimentResult{Name: p.Exp.Name, Title: p.Exp.Title, Claim: p.Exp.Claim, Source: p.Exp.Source,
+			Config: p.Config.Values(), Data: p.Config.Data, Seeds: p.Seeds}
+		seen := map[string]bool{}
+		for _, v := range variants {
+			if seen[v.Key] {
+				return nil, fmt.Errorf("experiment %s: duplicate variant key %q", p.Exp.Name, v.Key)
+			}
+			seen[v.Key] = true
+			vr := &VariantResult{Variant: v, Trials: make([]TrialRecord, len(p.Seeds))}
+			er.Variants = append(er.Variants, vr)
+			for k, s := range p.Seeds {
+				j := &job{plan: p, variant: v, seed: s, dir: filepath.Join(r.Dir, TrialDir(p.Exp.Name, p.Config, v.Key, s)), out: &vr.Trials[k]}
+				j.out.Seed = s
+				if res, err := loadTrial(j.dir); err == nil {
+					j.out.Result = res
+					done++
+					continue
+				}
+				jobs = append(jobs, j)
+			}
+		}
+		results = append(results, er)
+	}
+	if r.Progress != nil {
+		r.Progress.Start(len(jobs)+done, done)
+		defer r.Progress.Finish()
+	}
+	workers := r.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	ch := make(chan *job)
+	var wg sync.WaitGroup
+	var cancelled sync.Once
+	var stopErr error
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range ch {
+				res, err := runTrial(ctx, j)
+				if err != nil && ctx.Err() != nil {
+					cancelled.Do(func() { stopErr = ctx.Err() })
+					continue
+				}
+				if err == nil {
+					err = writeTrial(j.dir, res)
+				}
+				if err != nil {
+					j.out.Error = err.Error()
+				} else {
+					j.out.Result = res
+				}
+				if r.Progress != nil {
+					r.Progress.TrialDone(j.plan.Exp.Name, j.variant.Label, j.seed, res, err)
+				}
+			}
+		}()
+	}
+feed:
+	for _, j := range jobs {
+		select {
+		case ch <- j:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(ch)
+	wg.Wait()
+	if stopErr == nil {
+		stopErr = ctx.Err()
+	}
+	for _, er := range results {
+		er.Complete = true
+		for _, v := range er.Variants {
+			for _, t := range v.Trials {
+				if t.Result == nil && t.Error == "" {
+					er.Complete = false
+				}
+			}
+			v.Trials = finished(v.Trials)
+		}
+		er.aggregate()
+	}
+	return results, stopErr
+}
+
+// finished drops trials that never ran (interrupted runs).
+func finished(ts []TrialRecord) []TrialRecord {
+	out := ts[:0]
+	for _, t := range ts {
+		if t.Result != nil || t.Error != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// runTrial runs one trial, turning a panic into an error so that one
+// broken trial cannot take the sweep down.
+func runTrial(ctx context.Context, j *job) (res *TrialResult, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("trial panicked: %v\n%s", p, debug.Stack())
+		}
+	}()
+	g := rng.NewGenerator()
+	g.ManualSeed(j.seed)
+	res, err = j.plan.Exp.Run(ctx, Trial{Experiment: j.plan.Exp.Name, Variant: j.variant, Seed: j.seed, Config: j.plan.Config, Gen: g})
+	if err == nil && res == nil {
+		err = errors.New("trial returned no result")
+	}
+	return res, err
+}
+
+// trialFile is the on-disk form of a finished trial (summary.json).
+type trialFile struct {
+	Version int          `json:"version"`
+	Result  *TrialResult `json:"result"`
+}
+
+// jsonFloat stores NaN and ±Inf, which JSON cannot hold, as strings.
+type jsonFloat float64
+
+func (f jsonFloat) MarshalJSON() ([]byte, error) {
+	v := float64(f)
+	switch {
+	case math.IsNaN(v):
+		return []byte(`"NaN"`), nil
+	case math.IsInf(v, 1):
+		return []byte(`"+Inf"`), nil
+	case math.IsInf(v, -1):
+		return []byte(`"-Inf"`), nil
+	}
+	return json.Marshal(v)
+}
+
+func (f *jsonFloat) UnmarshalJSON(b []byte) error {
+	switch string(b) {
+	case `"NaN"`:
+		*f = jsonFloat(math.NaN())
+		return nil
+	case `"+Inf"`:
+		*f = jsonFloat(math.Inf(1))
+		return nil
+	case `"-Inf"`:
+		*f = jsonFloat(math.Inf(-1))
+		return nil
+	}
+	var v float64
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*f = jsonFloat(v)
+	return nil
+}
+
+// writeTrial stores a trial: metrics.jsonl with every series point, then
+// summary.json, each written atomically; summary.json last, so a trial
+// directory with a summary is complete.
+func writeTrial(dir string, res *TrialResult) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	var lines strings.Builder
+	names := sortedKeys(res.Series)
+	for _, name := range names {
+		for step, v := range res.Series[name] {
+			b, _ := json.Marshal(struct {
+				Series string    `json:"series"`
+				Step   int       `json:"step"`
+				Value  jsonFloat `json:"value"`
+			}{name, step, jsonFloat(v)})
+			lines.Write(b)
+			lines.WriteByte('\n')
+		}
+	}
+	if err := WriteFileAtomic(filepath.Join(dir, "metrics.jsonl"), []byte(lines.String())); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(trialFile{Version: 1, Result: res}, "", " ")
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(filepath.Join(dir, "summary.json"), b)
+}
+
+// loadTrial reads a finished trial; any error means "not finished".
+func loadTrial(dir string) (*TrialResult, error) {
+	path := filepath.Join(dir, "summary.json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var tf trialFile
+	if err := json.Unmarshal(b, &tf); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if tf.Version != 1 || tf.Result == nil || tf.Result.Scalars == nil {
+		return nil, fmt.Errorf("%s: not a finished trial", path)
+	}
+	return tf.Result, nil
+}
+
+// WriteFileAtomic writes data to path through a temporary file in the same
+// directory, synced and renamed over path, so readers never see a partial
+// file and a crash never leaves one.
+func WriteFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	w := bufio.NewWriter(f)
+	_, err = w.Write(data)
+	if err == nil {
+		err = w.Flush()
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	for i := 1; i < len(keys); i++ {
+		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
+			keys[j], keys[j-1] = keys[j-1], keys[j]
+		}
+	}
+	return keys
+}
