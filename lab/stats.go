@@ -12,15 +12,15 @@ import (
 // mean from Student's t distribution. Diverged (NaN/Inf) values are counted
 // apart and excluded from the statistics.
 type Summary struct {
-	N        int       `json:"n"`
-	Mean     float64   `json:"mean"`
-	Std      float64   `json:"std"`
-	CILow    float64   `json:"ci95_low"`
-	CIHigh   float64   `json:"ci95_high"`
-	Min      float64   `json:"min"`
-	Max      float64   `json:"max"`
+	N         int       `json:"n"`
+	Mean      float64   `json:"mean"`
+	Std       float64   `json:"std"`
+	CILow     float64   `json:"ci95_low"`
+	CIHigh    float64   `json:"ci95_high"`
+	Min       float64   `json:"min"`
+	Max       float64   `json:"max"`
 	NonFinite int       `json:"non_finite,omitempty"`
-	Values   []float64 `json:"values"`
+	Values    []float64 `json:"values"`
 }
 
 // Summarize computes a Summary of the finite values in xs.

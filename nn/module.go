@@ -106,9 +106,18 @@ func isModuleType(t reflect.Type, seen map[reflect.Type]bool) bool {
 		return false
 	}
 	seen[t] = true
-	st := t.Elem()
+	return structHasMembers(t.Elem(), seen)
+}
+
+func structHasMembers(st reflect.Type, seen map[reflect.Type]bool) bool {
 	for i := 0; i < st.NumField(); i++ {
 		f := st.Field(i)
+		if f.Anonymous && f.Type.Kind() == reflect.Struct && f.Tag.Get("nn") != "-" {
+			if structHasMembers(f.Type, seen) {
+				return true
+			}
+			continue
+		}
 		if !f.IsExported() || f.Tag.Get("nn") == "-" {
 			continue
 		}
@@ -162,11 +171,20 @@ func entries(m reflect.Value) []entry {
 	if m.Kind() != reflect.Pointer || m.IsNil() || m.Elem().Kind() != reflect.Struct {
 		return nil
 	}
-	s := m.Elem()
+	return structEntries(m.Elem())
+}
+
+// structEntries lists the members of a struct value; the fields of embedded
+// structs are promoted, as Go promotes them.
+func structEntries(s reflect.Value) []entry {
 	st := s.Type()
 	var out []entry
 	for i := 0; i < st.NumField(); i++ {
 		f := st.Field(i)
+		if f.Anonymous && f.Type.Kind() == reflect.Struct && f.Tag.Get("nn") != "-" {
+			out = append(out, structEntries(s.Field(i))...)
+			continue
+		}
 		if !f.IsExported() {
 			continue
 		}
