@@ -94,6 +94,7 @@ func memoryOrder(t *tensor.Tensor) *tensor.Tensor {
 // order as PyTorch does. Like torch.nn.init, it does not record anything
 // for autograd.
 func fill(t *tensor.Tensor, op string, draw32 func([]float32), draw64 func([]float64)) *tensor.Tensor {
+	orig := t
 	if !t.IsContiguous() {
 		t = memoryOrder(t)
 	}
@@ -101,7 +102,7 @@ func fill(t *tensor.Tensor, op string, draw32 func([]float32), draw64 func([]flo
 	case tensor.Float32:
 		if t.IsContiguous() {
 			draw32(t.Data32())
-			return t
+			return orig
 		}
 		tmp := make([]float32, t.Numel())
 		draw32(tmp)
@@ -109,7 +110,7 @@ func fill(t *tensor.Tensor, op string, draw32 func([]float32), draw64 func([]flo
 	case tensor.Float64:
 		if t.IsContiguous() {
 			draw64(t.Data64())
-			return t
+			return orig
 		}
 		tmp := make([]float64, t.Numel())
 		draw64(tmp)
@@ -117,7 +118,7 @@ func fill(t *tensor.Tensor, op string, draw32 func([]float32), draw64 func([]flo
 	default:
 		panic(fmt.Sprintf("rng: %s: not implemented for %v tensors", op, t.DType()))
 	}
-	return t
+	return orig
 }
 
 // Uniform fills t in place from g; see the package-level Uniform.

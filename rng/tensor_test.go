@@ -98,3 +98,21 @@ func ExampleRandn() {
 	// tensor([[ 0.3367,  0.1288,  0.2345],
 	//         [ 0.2303, -1.1229, -0.1863]])
 }
+
+// A fill returns the tensor it was given, with its own shape, even when the
+// fill went through a memory-order view of a non-contiguous tensor.
+func TestFillReturnsItsArgument(t *testing.T) {
+	g := seeded(0)
+	base := tensor.Zeros(3, 4)
+	tr := base.Transpose(0, 1)
+	for name, fillFn := range map[string]func(*tensor.Tensor) *tensor.Tensor{
+		"uniform":   func(x *tensor.Tensor) *tensor.Tensor { return g.Uniform(x, 0, 1) },
+		"normal":    func(x *tensor.Tensor) *tensor.Tensor { return g.Normal(x, 0, 1) },
+		"bernoulli": func(x *tensor.Tensor) *tensor.Tensor { return g.Bernoulli(x, 0.5) },
+	} {
+		got := fillFn(tr)
+		if got != tr {
+			t.Errorf("%s: returned %p with shape %v, want the argument %p with shape %v", name, got, got.Shape(), tr, tr.Shape())
+		}
+	}
+}

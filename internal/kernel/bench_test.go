@@ -32,10 +32,13 @@ func BenchmarkGemm32(b *testing.B) {
 		b.Run(fmt.Sprintf("square%d", s), func(b *testing.B) { benchGemm32(b, false, false, s, s, s) })
 	}
 	// A Linear layer with a 64×784 input and 256 outputs, and its backward
-	// products (shapes as m×k·k×n).
+	// products; names give m×k×n.
 	b.Run("fwd_64x784x256", func(b *testing.B) { benchGemm32(b, false, false, 64, 256, 784) })
 	b.Run("bwdA_ABt_64x256x784", func(b *testing.B) { benchGemm32(b, false, true, 64, 784, 256) })
 	b.Run("bwdB_AtB_784x64x256", func(b *testing.B) { benchGemm32(b, true, false, 784, 256, 64) })
+	// Matrix-vector shapes (unpacked path).
+	b.Run("gemv_1x1024x1024", func(b *testing.B) { benchGemm32(b, false, false, 1, 1024, 1024) })
+	b.Run("gemv_1024x1024x1", func(b *testing.B) { benchGemm32(b, false, false, 1024, 1, 1024) })
 }
 
 func BenchmarkGemm64(b *testing.B) {

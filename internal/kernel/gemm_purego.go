@@ -6,41 +6,65 @@ import (
 	"sync/atomic"
 )
 
-// Blocking of the portable GEMM (GotoBLAS/BLIS loop order). gemmKC is part of
-// the numerical contract: each element of C is formed as
+// Blocking of the portable GEMM (GotoBLAS/BLIS loop order). The depth
+// blocking is part of the numerical contract: each element of C is formed as
 //
-//	c = beta*c + alpha*s₀, then c = c + alpha*s₁, c = c + alpha*s₂, …
+//	c = alpha*s₀ + beta*c, then c = c + alpha*s₁, c = c + alpha*s₂, …
 //
 // where sᵢ is the sum, from zero in increasing k order, of the products in
-// the i-th depth block of gemmKC. The other sizes only affect speed.
+// the i-th depth block (see depthBlock), every product and every alpha and
+// beta multiplication rounded separately. The other sizes only affect speed.
 const (
-	gemmKC = 256  // depth of a packed block
+	gemmKC = 256  // maximum depth of a packed block
 	gemmMC = 128  // rows of op(A) per packed block (rounded down to a multiple of mr)
 	gemmNC = 1024 // columns of op(B) per packed block (rounded down to a multiple of nr)
 )
 
 // Parallel partition. Work (m*n*k) below gemmParallelWork is done on the
-// calling goroutine. Above it C is cut into up to gemmMaxTasks panels along
-// its longer side. The cut depends only on the shape, and since each
-// element's arithmetic depends only on k (see gemmKC), results do not depend
-// on GOMAXPROCS or on which goroutine computes which panel.
+// calling goroutine: waking a second goroutine on an idle core costs about
+// 100µs on the 2-vCPU machines this runs on, as much as a 2^19 GEMM takes
+// on one core. Above it, C is cut along its longer side into
+// clamp(m*n*k/gemmTaskWork, 2, gemmMaxTasks) panels, rounded to whole
+// micro-tiles, which the available goroutines take in turn. More panels
+// than cores keeps both cores busy when one starts late, at the price of
+// packing the other operand once per panel. The cut depends only on the
+// shape, and since each element's arithmetic depends only on k (see
+// depthBlock), results do not depend on GOMAXPROCS or on which goroutine
+// computes which panel.
 const (
-	gemmParallelWork = 1 << 18
-	gemmMaxTasks     = 4
-	gemmTaskWork     = 1 << 19 // minimum work per task
+	gemmParallelWork = 1 << 20
+	gemmMaxTasks     = 8
+	gemmTaskWork     = 1 << 19
 )
 
 // gemmSmallWork is the m*n*k below which packing is skipped and a direct
 // loop with exactly the same per-element arithmetic is used instead.
 const gemmSmallWork = 2048
 
-// microKernel describes a register-tiled micro-kernel: fn sets acc (mr*nr
-// values, row-major) to the products of a packed mr-row panel of A and a
-// packed nr-column panel of B summed over kc steps, kc a positive multiple
-// of microUnroll.
+// microKernel describes a register-tiled micro-kernel. fn forms the mr×nr
+// sums s of a packed mr-row panel of A times a packed nr-column panel of B
+// over kc steps (kc a positive multiple of microUnroll), each summed from
+// zero in increasing k order, and stores c[i*ldc+j] = alpha*s + beta*c, or
+// alpha*s when beta == 0, rounding each multiplication.
 type microKernel[T float] struct {
-	mr, nr int
-	fn     func(kc int, a, b, acc []T)
+	mr, nr       int
+	fn           func(kc int, a, b []T, alpha, beta T, c []T, ldc int)
+	packA, packB packer[T] // for panels of mr and nr
+}
+
+// newMicroKernel describes fn with packers for its tile shape.
+func newMicroKernel[T float](mr, nr int, fn func(kc int, a, b []T, alpha, beta T, c []T, ldc int)) *microKernel[T] {
+	return &microKernel[T]{mr: mr, nr: nr, fn: fn, packA: newPacker[T](mr), packB: newPacker[T](nr)}
+}
+
+// depthBlock returns the depth of the blocks k is cut into: the fewest
+// blocks of at most gemmKC, made as even as possible and rounded up to a
+// multiple of microUnroll (the last block may be shorter). It depends on k
+// alone, which is what makes results independent of the partition of C.
+func depthBlock(k int) int {
+	blocks := (k + gemmKC - 1) / gemmKC
+	kc := (k + blocks - 1) / blocks
+	return (kc + microUnroll - 1) / microUnroll * microUnroll
 }
 
 // gemmWorkspace holds one task's packing buffers.
@@ -98,18 +122,38 @@ func gemmDriver[T float](mk *microKernel[T], pool *sync.Pool) func(transA, trans
 			g.direct(0, m, 0, n)
 			return
 		}
-		tasks, splitM, chunk := gemmPartition(m, n, k, mk.mr, mk.nr)
-		run := func(t int) {
+		if m == 1 || n == 1 {
 			ws := getWorkspace[T](pool)
-			if splitM {
-				g.blocked(t*chunk, min(m, (t+1)*chunk), 0, n, ws)
-			} else {
-				g.blocked(0, m, t*chunk, min(n, (t+1)*chunk), ws)
-			}
+			g.gemv(ws)
 			pool.Put(ws)
+			return
 		}
-		parallelFor(tasks, run)
+		tasks, splitM, chunk := gemmPartition(m, n, k, mk.mr, mk.nr)
+		if tasks == 1 {
+			ws := getWorkspace[T](pool)
+			g.blocked(0, m, 0, n, ws)
+			pool.Put(ws)
+			return
+		}
+		g.parallel(pool, tasks, splitM, chunk)
 	}
+}
+
+// parallel computes C as tasks panels of chunk rows (splitM) or columns,
+// each with its own packing buffers. It takes g by value so that only this
+// path pays for the closures escaping to the heap.
+//
+//go:noinline
+func (g gemmProblem[T]) parallel(pool *sync.Pool, tasks int, splitM bool, chunk int) {
+	parallelFor(tasks, func(t int) {
+		ws := getWorkspace[T](pool)
+		if splitM {
+			g.blocked(t*chunk, min(g.m, (t+1)*chunk), 0, g.n, ws)
+		} else {
+			g.blocked(0, g.m, t*chunk, min(g.n, (t+1)*chunk), ws)
+		}
+		pool.Put(ws)
+	})
 }
 
 // gemmPartition returns how many panels C is cut into, whether the cut is
@@ -198,8 +242,9 @@ func (g *gemmProblem[T]) opB(p, j int) T {
 // direct computes rows [i0,i1) × columns [j0,j1) of C without packing,
 // with the same per-element arithmetic as blocked.
 func (g *gemmProblem[T]) direct(i0, i1, j0, j1 int) {
-	for pc := 0; pc < g.k; pc += gemmKC {
-		pend := min(g.k, pc+gemmKC)
+	kc := depthBlock(g.k)
+	for pc := 0; pc < g.k; pc += kc {
+		pend := min(g.k, pc+kc)
 		first := pc == 0
 		for i := i0; i < i1; i++ {
 			row := g.c[i*g.ldc:]
@@ -230,19 +275,20 @@ func (g *gemmProblem[T]) blocked(i0, i1, j0, j1 int, ws *gemmWorkspace[T]) {
 	mr, nr := g.mk.mr, g.mk.nr
 	mc := gemmMC / mr * mr
 	nc := gemmNC / nr * nr
+	kc := depthBlock(g.k)
 	ws.acc = grow(ws.acc, mr*nr)
 	for jc := j0; jc < j1; jc += nc {
 		nb := min(nc, j1-jc)
 		nbp := (nb + nr - 1) / nr * nr
-		for pc := 0; pc < g.k; pc += gemmKC {
-			kb := min(gemmKC, g.k-pc)
+		for pc := 0; pc < g.k; pc += kc {
+			kb := min(kc, g.k-pc)
 			kp := (kb + microUnroll - 1) / microUnroll * microUnroll
-			ws.b = grow(ws.b, nbp*kp)
+			ws.b = grow(ws.b, nbp/nr*panelStride(nr, kp))
 			g.packB(ws.b, pc, kb, kp, jc, nb)
 			for ic := i0; ic < i1; ic += mc {
 				mb := min(mc, i1-ic)
 				mbp := (mb + mr - 1) / mr * mr
-				ws.a = grow(ws.a, mbp*kp)
+				ws.a = grow(ws.a, mbp/mr*panelStride(mr, kp))
 				g.packA(ws.a, ic, mb, pc, kb, kp)
 				g.macro(ws, ic, mb, jc, nb, kp, pc == 0)
 			}
@@ -251,19 +297,31 @@ func (g *gemmProblem[T]) blocked(i0, i1, j0, j1 int, ws *gemmWorkspace[T]) {
 }
 
 // macro multiplies the packed blocks in ws into C[ic:ic+mb, jc:jc+nb].
+// Full tiles are updated in place by the micro-kernel; edge tiles go
+// through ws.acc and then get the same update element by element.
 func (g *gemmProblem[T]) macro(ws *gemmWorkspace[T], ic, mb, jc, nb, kp int, first bool) {
 	mr, nr := g.mk.mr, g.mk.nr
-	acc := ws.acc
 	fn := g.mk.fn
+	alpha, beta := g.alpha, g.beta
+	if !first {
+		beta = 1
+	}
+	as, bs := panelStride(mr, kp), panelStride(nr, kp)
 	for jr := 0; jr < nb; jr += nr {
-		bp := ws.b[jr*kp:][:nr*kp]
+		bp := ws.b[jr/nr*bs:][:nr*kp]
 		w := min(nr, nb-jr)
 		for ir := 0; ir < mb; ir += mr {
-			ap := ws.a[ir*kp:][:mr*kp]
-			fn(kp, ap, bp, acc)
+			ap := ws.a[ir/mr*as:][:mr*kp]
 			h := min(mr, mb-ir)
+			c := g.c[(ic+ir)*g.ldc+jc+jr:]
+			if h == mr && w == nr {
+				fn(kp, ap, bp, alpha, beta, c, g.ldc)
+				continue
+			}
+			acc := ws.acc
+			fn(kp, ap, bp, 1, 0, acc, nr)
 			for r := range h {
-				row := g.c[(ic+ir+r)*g.ldc+jc+jr:][:w]
+				row := c[r*g.ldc:][:w]
 				t := acc[r*nr:][:w]
 				for q := range row {
 					row[q] = g.update(row[q], t[q], first)
@@ -274,82 +332,27 @@ func (g *gemmProblem[T]) macro(ws *gemmWorkspace[T], ic, mb, jc, nb, kp int, fir
 }
 
 // packA copies op(A)[i0:i0+mb, p0:p0+kb] into dst as consecutive mr-row
-// micro-panels, each stored k-major (mr values per k step) and zero-padded
-// to mr rows and kp steps.
+// micro-panels, panelStride(mr, kp) apart, each stored k-major (mr values
+// per k step) and zero-padded to mr rows and kp steps.
 func (g *gemmProblem[T]) packA(dst []T, i0, mb, p0, kb, kp int) {
-	mr := g.mk.mr
-	for ir := 0; ir < mb; ir += mr {
-		panel := dst[ir*kp:][:mr*kp]
-		h := min(mr, mb-ir)
-		if h < mr || kb < kp {
-			clear(panel)
-		}
-		if g.transA {
-			// op(A)[i, p] = a[p*lda + i]: each k step is contiguous.
-			for p := range kb {
-				src := g.a[(p0+p)*g.lda+i0+ir:][:h]
-				dp := panel[p*mr:][:h]
-				for r, v := range src {
-					dp[r] = v
-				}
-			}
-		} else {
-			// op(A)[i, p] = a[i*lda + p]: each row is contiguous.
-			for r := range h {
-				src := g.a[(i0+ir+r)*g.lda+p0:][:kb]
-				dp := panel[r:]
-				for p, v := range src {
-					dp[p*mr] = v
-				}
-			}
-		}
+	if g.transA {
+		// op(A)[i, p] = a[p*lda + i]
+		g.mk.packA.rows(dst, g.a[p0*g.lda+i0:], g.lda, kb, mb, kp)
+	} else {
+		// op(A)[i, p] = a[i*lda + p]
+		g.mk.packA.cols(dst, g.a[i0*g.lda+p0:], g.lda, kb, mb, kp)
 	}
 }
 
 // packB copies op(B)[p0:p0+kb, j0:j0+nb] into dst as consecutive nr-column
-// micro-panels, each stored k-major (nr values per k step) and zero-padded
-// to nr columns and kp steps.
+// micro-panels, panelStride(nr, kp) apart, each stored k-major (nr values
+// per k step) and zero-padded to nr columns and kp steps.
 func (g *gemmProblem[T]) packB(dst []T, p0, kb, kp, j0, nb int) {
-	nr, ldb := g.mk.nr, g.ldb
-	for jr := 0; jr < nb; jr += nr {
-		panel := dst[jr*kp:][:nr*kp]
-		w := min(nr, nb-jr)
-		if w < nr || kb < kp {
-			clear(panel)
-		}
-		j := j0 + jr
-		switch {
-		case g.transB && w == 2 && nr == 2:
-			// op(B)[p, j] = b[j*ldb + p]: two contiguous columns.
-			s0 := g.b[j*ldb+p0:][:kb]
-			s1 := g.b[(j+1)*ldb+p0:][:kb]
-			d := panel[:2*kb]
-			for p := range s0 {
-				d[2*p] = s0[p]
-				d[2*p+1] = s1[p]
-			}
-		case g.transB:
-			for q := range w {
-				src := g.b[(j+q)*ldb+p0:][:kb]
-				d := panel[q:]
-				for p, v := range src {
-					d[p*nr] = v
-				}
-			}
-		case w == 2 && nr == 2:
-			// op(B)[p, j] = b[p*ldb + j]: pairs from consecutive rows.
-			src := g.b[p0*ldb+j:]
-			for p := range kb {
-				s := (*[2]T)(src[p*ldb:])
-				d := (*[2]T)(panel[2*p:])
-				*d = *s
-			}
-		default:
-			for p := range kb {
-				src := g.b[(p0+p)*ldb+j:][:w]
-				d := panel[p*nr:][:w]
-				copy(d, src)
-			}
-		}
+	if g.transB {
+		// op(B)[p, j] = b[j*ldb + p]
+		g.mk.packB.cols(dst, g.b[j0*g.ldb+p0:], g.ldb, kb, nb, kp)
+	} else {
+		// op(B)[p, j] = b[p*ldb + j]
+		g.mk.packB.rows(dst, g.b[p0*g.ldb+j0:], g.ldb, kb, nb, kp)
 	}
 }

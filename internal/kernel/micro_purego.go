@@ -5,18 +5,20 @@ package kernel
 import "unsafe"
 
 // microUnroll is the k-step multiple that packed panels are padded to.
-const microUnroll = 4
+const microUnroll = 8
 
-// micro32_4x2 sets acc[i*2+j] = Σ_p a[p*4+i]*b[p*2+j] for p in [0, kc),
-// summing in increasing p order. a is a packed 4-row micro-panel, b a packed
-// 2-column micro-panel; kc must be a positive multiple of microUnroll.
-func micro32_4x2(kc int, a, b, acc []float32) {
-	if kc <= 0 || kc%4 != 0 {
+// micro32_4x2 forms s[i][j] = Σ_p a[p*4+i]*b[p*2+j] for p in [0, kc), summing in
+// increasing p order, and sets c[i*ldc+j] = alpha*s[i][j] + beta*c[i*ldc+j]
+// for the whole tile, rounding each product separately; beta == 0 ignores
+// the old C. a is a packed 4-row micro-panel, b a packed 2-column
+// micro-panel; kc must be a positive multiple of microUnroll.
+func micro32_4x2(kc int, a, b []float32, alpha, beta float32, c []float32, ldc int) {
+	if kc <= 0 || kc%8 != 0 {
 		panic("kernel: bad micro-kernel depth")
 	}
 	_ = a[kc*4-1]
 	_ = b[kc*2-1]
-	_ = acc[7]
+	_ = c[3*ldc+1]
 	var c00, c01 float32
 	var c10, c11 float32
 	var c20, c21 float32
@@ -28,8 +30,8 @@ func micro32_4x2(kc int, a, b, acc []float32) {
 	pb := unsafe.Pointer(unsafe.SliceData(b))
 	p := kc
 	for {
-		aa := (*[16]float32)(pa)
-		bb := (*[8]float32)(pb)
+		aa := (*[32]float32)(pa)
+		bb := (*[16]float32)(pb)
 		b0_0 := bb[0]
 		b1_0 := bb[1]
 		a0_0 := aa[0]
@@ -86,33 +88,124 @@ func micro32_4x2(kc int, a, b, acc []float32) {
 		a3_3 := aa[15]
 		c30 += float32(a3_3 * b0_3)
 		c31 += float32(a3_3 * b1_3)
-		pa = unsafe.Add(pa, 64)
-		pb = unsafe.Add(pb, 32)
-		p -= 4
+		b0_4 := bb[8]
+		b1_4 := bb[9]
+		a0_4 := aa[16]
+		c00 += float32(a0_4 * b0_4)
+		c01 += float32(a0_4 * b1_4)
+		a1_4 := aa[17]
+		c10 += float32(a1_4 * b0_4)
+		c11 += float32(a1_4 * b1_4)
+		a2_4 := aa[18]
+		c20 += float32(a2_4 * b0_4)
+		c21 += float32(a2_4 * b1_4)
+		a3_4 := aa[19]
+		c30 += float32(a3_4 * b0_4)
+		c31 += float32(a3_4 * b1_4)
+		b0_5 := bb[10]
+		b1_5 := bb[11]
+		a0_5 := aa[20]
+		c00 += float32(a0_5 * b0_5)
+		c01 += float32(a0_5 * b1_5)
+		a1_5 := aa[21]
+		c10 += float32(a1_5 * b0_5)
+		c11 += float32(a1_5 * b1_5)
+		a2_5 := aa[22]
+		c20 += float32(a2_5 * b0_5)
+		c21 += float32(a2_5 * b1_5)
+		a3_5 := aa[23]
+		c30 += float32(a3_5 * b0_5)
+		c31 += float32(a3_5 * b1_5)
+		b0_6 := bb[12]
+		b1_6 := bb[13]
+		a0_6 := aa[24]
+		c00 += float32(a0_6 * b0_6)
+		c01 += float32(a0_6 * b1_6)
+		a1_6 := aa[25]
+		c10 += float32(a1_6 * b0_6)
+		c11 += float32(a1_6 * b1_6)
+		a2_6 := aa[26]
+		c20 += float32(a2_6 * b0_6)
+		c21 += float32(a2_6 * b1_6)
+		a3_6 := aa[27]
+		c30 += float32(a3_6 * b0_6)
+		c31 += float32(a3_6 * b1_6)
+		b0_7 := bb[14]
+		b1_7 := bb[15]
+		a0_7 := aa[28]
+		c00 += float32(a0_7 * b0_7)
+		c01 += float32(a0_7 * b1_7)
+		a1_7 := aa[29]
+		c10 += float32(a1_7 * b0_7)
+		c11 += float32(a1_7 * b1_7)
+		a2_7 := aa[30]
+		c20 += float32(a2_7 * b0_7)
+		c21 += float32(a2_7 * b1_7)
+		a3_7 := aa[31]
+		c30 += float32(a3_7 * b0_7)
+		c31 += float32(a3_7 * b1_7)
+		pa = unsafe.Add(pa, 128)
+		pb = unsafe.Add(pb, 64)
+		p -= 8
 		if p == 0 {
 			break
 		}
 	}
-	acc[0] = c00
-	acc[1] = c01
-	acc[2] = c10
-	acc[3] = c11
-	acc[4] = c20
-	acc[5] = c21
-	acc[6] = c30
-	acc[7] = c31
+	r0 := (*[2]float32)(c[0*ldc:])
+	r1 := (*[2]float32)(c[1*ldc:])
+	r2 := (*[2]float32)(c[2*ldc:])
+	r3 := (*[2]float32)(c[3*ldc:])
+	if alpha == 1 && beta == 0 {
+		r0[0] = c00
+		r0[1] = c01
+		r1[0] = c10
+		r1[1] = c11
+		r2[0] = c20
+		r2[1] = c21
+		r3[0] = c30
+		r3[1] = c31
+	} else if alpha == 1 && beta == 1 {
+		r0[0] = r0[0] + c00
+		r0[1] = r0[1] + c01
+		r1[0] = r1[0] + c10
+		r1[1] = r1[1] + c11
+		r2[0] = r2[0] + c20
+		r2[1] = r2[1] + c21
+		r3[0] = r3[0] + c30
+		r3[1] = r3[1] + c31
+	} else if beta == 0 {
+		r0[0] = float32(alpha * c00)
+		r0[1] = float32(alpha * c01)
+		r1[0] = float32(alpha * c10)
+		r1[1] = float32(alpha * c11)
+		r2[0] = float32(alpha * c20)
+		r2[1] = float32(alpha * c21)
+		r3[0] = float32(alpha * c30)
+		r3[1] = float32(alpha * c31)
+	} else {
+		r0[0] = float32(alpha*c00) + float32(beta*r0[0])
+		r0[1] = float32(alpha*c01) + float32(beta*r0[1])
+		r1[0] = float32(alpha*c10) + float32(beta*r1[0])
+		r1[1] = float32(alpha*c11) + float32(beta*r1[1])
+		r2[0] = float32(alpha*c20) + float32(beta*r2[0])
+		r2[1] = float32(alpha*c21) + float32(beta*r2[1])
+		r3[0] = float32(alpha*c30) + float32(beta*r3[0])
+		r3[1] = float32(alpha*c31) + float32(beta*r3[1])
+	}
 }
 
-// micro64_4x2 sets acc[i*2+j] = Σ_p a[p*4+i]*b[p*2+j] for p in [0, kc),
-// summing in increasing p order. a is a packed 4-row micro-panel, b a packed
-// 2-column micro-panel; kc must be a positive multiple of microUnroll.
-func micro64_4x2(kc int, a, b, acc []float64) {
-	if kc <= 0 || kc%4 != 0 {
+// micro64_4x2 forms s[i][j] = Σ_p a[p*4+i]*b[p*2+j] for p in [0, kc), summing in
+// increasing p order, and sets c[i*ldc+j] = alpha*s[i][j] + beta*c[i*ldc+j]
+// for the whole tile, rounding each product separately; beta == 0 ignores
+// the old C. a is a packed 4-row micro-panel, b a packed 2-column
+// micro-panel; kc must be a positive multiple of microUnroll.
+func micro64_4x2(kc int, a, b []float64, alpha, beta float64, c []float64, ldc int) {
+	if kc <= 0 || kc%8 != 0 {
 		panic("kernel: bad micro-kernel depth")
 	}
 	_ = a[kc*4-1]
 	_ = b[kc*2-1]
-	_ = acc[7]
+	_ = c[3*ldc+1]
 	var c00, c01 float64
 	var c10, c11 float64
 	var c20, c21 float64
@@ -124,8 +217,8 @@ func micro64_4x2(kc int, a, b, acc []float64) {
 	pb := unsafe.Pointer(unsafe.SliceData(b))
 	p := kc
 	for {
-		aa := (*[16]float64)(pa)
-		bb := (*[8]float64)(pb)
+		aa := (*[32]float64)(pa)
+		bb := (*[16]float64)(pb)
 		b0_0 := bb[0]
 		b1_0 := bb[1]
 		a0_0 := aa[0]
@@ -182,19 +275,108 @@ func micro64_4x2(kc int, a, b, acc []float64) {
 		a3_3 := aa[15]
 		c30 += float64(a3_3 * b0_3)
 		c31 += float64(a3_3 * b1_3)
-		pa = unsafe.Add(pa, 128)
-		pb = unsafe.Add(pb, 64)
-		p -= 4
+		b0_4 := bb[8]
+		b1_4 := bb[9]
+		a0_4 := aa[16]
+		c00 += float64(a0_4 * b0_4)
+		c01 += float64(a0_4 * b1_4)
+		a1_4 := aa[17]
+		c10 += float64(a1_4 * b0_4)
+		c11 += float64(a1_4 * b1_4)
+		a2_4 := aa[18]
+		c20 += float64(a2_4 * b0_4)
+		c21 += float64(a2_4 * b1_4)
+		a3_4 := aa[19]
+		c30 += float64(a3_4 * b0_4)
+		c31 += float64(a3_4 * b1_4)
+		b0_5 := bb[10]
+		b1_5 := bb[11]
+		a0_5 := aa[20]
+		c00 += float64(a0_5 * b0_5)
+		c01 += float64(a0_5 * b1_5)
+		a1_5 := aa[21]
+		c10 += float64(a1_5 * b0_5)
+		c11 += float64(a1_5 * b1_5)
+		a2_5 := aa[22]
+		c20 += float64(a2_5 * b0_5)
+		c21 += float64(a2_5 * b1_5)
+		a3_5 := aa[23]
+		c30 += float64(a3_5 * b0_5)
+		c31 += float64(a3_5 * b1_5)
+		b0_6 := bb[12]
+		b1_6 := bb[13]
+		a0_6 := aa[24]
+		c00 += float64(a0_6 * b0_6)
+		c01 += float64(a0_6 * b1_6)
+		a1_6 := aa[25]
+		c10 += float64(a1_6 * b0_6)
+		c11 += float64(a1_6 * b1_6)
+		a2_6 := aa[26]
+		c20 += float64(a2_6 * b0_6)
+		c21 += float64(a2_6 * b1_6)
+		a3_6 := aa[27]
+		c30 += float64(a3_6 * b0_6)
+		c31 += float64(a3_6 * b1_6)
+		b0_7 := bb[14]
+		b1_7 := bb[15]
+		a0_7 := aa[28]
+		c00 += float64(a0_7 * b0_7)
+		c01 += float64(a0_7 * b1_7)
+		a1_7 := aa[29]
+		c10 += float64(a1_7 * b0_7)
+		c11 += float64(a1_7 * b1_7)
+		a2_7 := aa[30]
+		c20 += float64(a2_7 * b0_7)
+		c21 += float64(a2_7 * b1_7)
+		a3_7 := aa[31]
+		c30 += float64(a3_7 * b0_7)
+		c31 += float64(a3_7 * b1_7)
+		pa = unsafe.Add(pa, 256)
+		pb = unsafe.Add(pb, 128)
+		p -= 8
 		if p == 0 {
 			break
 		}
 	}
-	acc[0] = c00
-	acc[1] = c01
-	acc[2] = c10
-	acc[3] = c11
-	acc[4] = c20
-	acc[5] = c21
-	acc[6] = c30
-	acc[7] = c31
+	r0 := (*[2]float64)(c[0*ldc:])
+	r1 := (*[2]float64)(c[1*ldc:])
+	r2 := (*[2]float64)(c[2*ldc:])
+	r3 := (*[2]float64)(c[3*ldc:])
+	if alpha == 1 && beta == 0 {
+		r0[0] = c00
+		r0[1] = c01
+		r1[0] = c10
+		r1[1] = c11
+		r2[0] = c20
+		r2[1] = c21
+		r3[0] = c30
+		r3[1] = c31
+	} else if alpha == 1 && beta == 1 {
+		r0[0] = r0[0] + c00
+		r0[1] = r0[1] + c01
+		r1[0] = r1[0] + c10
+		r1[1] = r1[1] + c11
+		r2[0] = r2[0] + c20
+		r2[1] = r2[1] + c21
+		r3[0] = r3[0] + c30
+		r3[1] = r3[1] + c31
+	} else if beta == 0 {
+		r0[0] = float64(alpha * c00)
+		r0[1] = float64(alpha * c01)
+		r1[0] = float64(alpha * c10)
+		r1[1] = float64(alpha * c11)
+		r2[0] = float64(alpha * c20)
+		r2[1] = float64(alpha * c21)
+		r3[0] = float64(alpha * c30)
+		r3[1] = float64(alpha * c31)
+	} else {
+		r0[0] = float64(alpha*c00) + float64(beta*r0[0])
+		r0[1] = float64(alpha*c01) + float64(beta*r0[1])
+		r1[0] = float64(alpha*c10) + float64(beta*r1[0])
+		r1[1] = float64(alpha*c11) + float64(beta*r1[1])
+		r2[0] = float64(alpha*c20) + float64(beta*r2[0])
+		r2[1] = float64(alpha*c21) + float64(beta*r2[1])
+		r3[0] = float64(alpha*c30) + float64(beta*r3[0])
+		r3[1] = float64(alpha*c31) + float64(beta*r3[1])
+	}
 }

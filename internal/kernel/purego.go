@@ -7,8 +7,8 @@ package kernel
 //go:generate go run gen_micro.go
 
 var (
-	micro32 = microKernel[float32]{mr: 4, nr: 2, fn: micro32_4x2}
-	micro64 = microKernel[float64]{mr: 4, nr: 2, fn: micro64_4x2}
+	micro32 = newMicroKernel(4, 2, micro32_4x2)
+	micro64 = newMicroKernel(4, 2, micro64_4x2)
 )
 
 // pureGo returns the portable implementation.
@@ -16,7 +16,7 @@ func pureGo() implementation {
 	return implementation{
 		name: "purego",
 		f32: ops[float32]{
-			gemm:         gemmDriver(&micro32, &pool32),
+			gemm:         gemmDriver(micro32, &pool32),
 			add:          add32,
 			sub:          sub32,
 			mul:          mul32,
@@ -24,14 +24,14 @@ func pureGo() implementation {
 			addScalar:    addScalar32,
 			mulScalar:    mulScalar32,
 			axpy:         axpy32,
-			relu:         relu[float32],
+			relu:         relu32,
 			addRowVector: addRowVector[float32],
 			sum:          sum32,
 			dot:          dot32,
 			maxIndex:     maxIndex[float32],
 		},
 		f64: ops[float64]{
-			gemm:         gemmDriver(&micro64, &pool64),
+			gemm:         gemmDriver(micro64, &pool64),
 			add:          add64,
 			sub:          sub64,
 			mul:          mul64,
@@ -39,7 +39,7 @@ func pureGo() implementation {
 			addScalar:    addScalar64,
 			mulScalar:    mulScalar64,
 			axpy:         axpy64,
-			relu:         relu[float64],
+			relu:         relu64,
 			addRowVector: addRowVector[float64],
 			sum:          sum64,
 			dot:          dot64,

@@ -1,0 +1,244 @@
+package nn
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/intercept-ml/intercept/internal/pyfmt"
+	F "github.com/intercept-ml/intercept/nn/functional"
+	"github.com/intercept-ml/intercept/tensor"
+)
+
+// expand returns v broadcast to n spatial dimensions (a single value is
+// repeated), or def when v is empty; it panics naming the argument when v
+// has the wrong length or a value below min.
+func expand(layer, arg string, v []int, n, def, min int) []int {
+	out := make([]int, n)
+	switch len(v) {
+	case 0:
+		for i := range out {
+			out[i] = def
+		}
+	case 1:
+		for i := range out {
+			out[i] = v[0]
+		}
+	case n:
+		copy(out, v)
+	default:
+		panic(fmt.Sprintf("nn.%s: %s must have 1 or %d values, got %d (%v)", layer, arg, n, len(v), v))
+	}
+	for _, x := range out {
+		if x < min {
+			panic(fmt.Sprintf("nn.%s: %s must be >= %d, got %v", layer, arg, min, v))
+		}
+	}
+	return out
+}
+
+func allEqual(v []int, x int) bool {
+	for _, e := range v {
+		if e != x {
+			return false
+		}
+	}
+	return true
+}
+
+// convBase holds what every convolution shares.
+type convBase struct {
+	name          string
+	transposed    bool
+	InChannels    int
+	OutChannels   int
+	KernelSize    []int
+	Stride        []int
+	Padding       []int  // explicit padding (nil when PaddingMode is set)
+	PaddingMode   string // "" (explicit numbers), "same" or "valid"
+	Dilation      []int
+	OutputPadding []int // transposed convolutions only
+	Groups        int
+
+	// Weight has shape (out, in/groups, k...) for a convolution and
+	// (in, out/groups, k...) for a transposed one.
+	Weight *tensor.Tensor
+	// Bias has shape (out); nil when built with NoBias.
+	Bias *tensor.Tensor
+}
+
+var convOptions = []string{"stride", "padding", "dilation", "groups"}
+
+func newConv(name string, nd int, transposed bool, in, out int, kernel []int, opts []Option) convBase {
+	allowed := convOptions
+	if transposed {
+		allowed = append(allowed[:len(allowed):len(allowed)], "output_padding")
+	}
+	c := newConfig(name, allowed, opts)
+	checkPositive(name, "in_channels", in, "out_channels", out)
+	if c.groups <= 0 {
+		panic(fmt.Sprintf("nn.%s: groups must be a positive integer, got %d", name, c.groups))
+	}
+	if in%c.groups != 0 {
+		panic(fmt.Sprintf("nn.%s: in_channels must be divisible by groups (in_channels=%d, groups=%d)", name, in, c.groups))
+	}
+	if out%c.groups != 0 {
+		panic(fmt.Sprintf("nn.%s: out_channels must be divisible by groups (out_channels=%d, groups=%d)", name, out, c.groups))
+	}
+	b := convBase{
+		name: name, transposed: transposed, InChannels: in, OutChannels: out, Groups: c.groups,
+		KernelSize: expand(name, "kernel_size", kernel, nd, 0, 1),
+		Stride:     expand(name, "stride", c.stride, nd, 1, 1),
+		Dilation:   expand(name, "dilation", c.dilation, nd, 1, 1),
+	}
+	switch c.paddingMode {
+	case "":
+		b.Padding = expand(name, "padding", c.padding, nd, 0, 0)
+	case "same":
+		if transposed {
+			panic(fmt.Sprintf("nn.%s: padding='same' is not supported for transposed convolutions", name))
+		}
+		if !allEqual(b.Stride, 1) {
+			panic(fmt.Sprintf("nn.%s: padding='same' is not supported for strided convolutions (stride=%v)", name, b.Stride))
+		}
+		b.PaddingMode = "same"
+	case "valid":
+		b.PaddingMode = "valid"
+		b.Padding = make([]int, nd)
+	}
+	if transposed {
+		b.OutputPadding = expand(name, "output_padding", c.outPadding, nd, 0, 0)
+		for i, op := range b.OutputPadding {
+			if op >= b.Stride[i] && op >= b.Dilation[i] {
+				panic(fmt.Sprintf("nn.%s: output padding must be smaller than either stride or dilation, but got output_padding=%v, stride=%v, dilation=%v",
+					name, b.OutputPadding, b.Stride, b.Dilation))
+			}
+		}
+	}
+	var wshape []int
+	if transposed {
+		wshape = append([]int{in, out / c.groups}, b.KernelSize...)
+	} else {
+		wshape = append([]int{out, in / c.groups}, b.KernelSize...)
+	}
+	b.Weight = tensor.NewParameter(tensor.ZerosOf(c.dtype, wshape...))
+	if c.bias {
+		b.Bias = tensor.NewParameter(tensor.ZerosOf(c.dtype, out))
+	}
+	fanIn := wshape[1]
+	for _, k := range b.KernelSize {
+		fanIn *= k
+	}
+	resetDefault(b.Weight, b.Bias, fanIn, c.generator())
+	return b
+}
+
+// ExtraRepr returns PyTorch's description, e.g.
+// "3, 16, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), bias=False".
+func (c *convBase) ExtraRepr() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d, %d, kernel_size=%s, stride=%s", c.InChannels, c.OutChannels, pyfmt.Tuple(c.KernelSize...), pyfmt.Tuple(c.Stride...))
+	switch {
+	case c.PaddingMode != "":
+		b.WriteString(", padding=" + c.PaddingMode)
+	case !allEqual(c.Padding, 0):
+		b.WriteString(", padding=" + pyfmt.Tuple(c.Padding...))
+	}
+	if !allEqual(c.Dilation, 1) {
+		b.WriteString(", dilation=" + pyfmt.Tuple(c.Dilation...))
+	}
+	if c.transposed && !allEqual(c.OutputPadding, 0) {
+		b.WriteString(", output_padding=" + pyfmt.Tuple(c.OutputPadding...))
+	}
+	if c.Groups != 1 {
+		fmt.Fprintf(&b, ", groups=%d", c.Groups)
+	}
+	if c.Bias == nil {
+		b.WriteString(", bias=False")
+	}
+	return b.String()
+}
+
+func (c *convBase) moduleName() string { return c.name }
+
+func (c *convBase) options() F.ConvOptions {
+	return F.ConvOptions{Stride: c.Stride, Padding: c.Padding, PaddingMode: c.PaddingMode, Dilation: c.Dilation, Groups: c.Groups}
+}
+
+// Conv1d is a 1-D convolution over (N, C, L) or (C, L) inputs.
+type Conv1d struct{ convBase }
+
+// Conv2d is a 2-D convolution over (N, C, H, W) or (C, H, W) inputs.
+type Conv2d struct{ convBase }
+
+// Conv3d is a 3-D convolution over (N, C, D, H, W) or (C, D, H, W) inputs.
+type Conv3d struct{ convBase }
+
+// ConvTranspose2d is a 2-D transposed convolution (the gradient of Conv2d
+// with respect to its input), over (N, C, H, W) or (C, H, W) inputs.
+type ConvTranspose2d struct{ convBase }
+
+// NewConv1d returns a Conv1d initialized as PyTorch does (bit for bit after
+// the same seed). kernel has one value. Options: Stride, Padding,
+// PaddingSame, PaddingValid, Dilation, Groups, NoBias, WithGenerator,
+// WithDType.
+func NewConv1d(in, out, kernel int, opts ...Option) *Conv1d {
+	return &Conv1d{newConv("Conv1d", 1, false, in, out, []int{kernel}, opts)}
+}
+
+// NewConv2d returns a Conv2d with a square kernel (see NewConv2dKernel for
+// rectangular ones), initialized as PyTorch does. Options as NewConv1d.
+func NewConv2d(in, out, kernel int, opts ...Option) *Conv2d {
+	return &Conv2d{newConv("Conv2d", 2, false, in, out, []int{kernel}, opts)}
+}
+
+// NewConv2dKernel is NewConv2d with a (kH, kW) kernel.
+func NewConv2dKernel(in, out int, kernel [2]int, opts ...Option) *Conv2d {
+	return &Conv2d{newConv("Conv2d", 2, false, in, out, kernel[:], opts)}
+}
+
+// NewConv3d returns a Conv3d with a cubic kernel, initialized as PyTorch
+// does. Options as NewConv1d.
+func NewConv3d(in, out, kernel int, opts ...Option) *Conv3d {
+	return &Conv3d{newConv("Conv3d", 3, false, in, out, []int{kernel}, opts)}
+}
+
+// NewConvTranspose2d returns a ConvTranspose2d with a square kernel,
+// initialized as PyTorch does. Options: Stride, Padding, OutputPadding,
+// Dilation, Groups, NoBias, WithGenerator, WithDType.
+func NewConvTranspose2d(in, out, kernel int, opts ...Option) *ConvTranspose2d {
+	return &ConvTranspose2d{newConv("ConvTranspose2d", 2, true, in, out, []int{kernel}, opts)}
+}
+
+// Forward convolves x.
+func (c *Conv1d) Forward(x *tensor.Tensor) *tensor.Tensor {
+	return F.Conv1d(x, c.Weight, c.Bias, c.options())
+}
+
+// Forward convolves x.
+func (c *Conv2d) Forward(x *tensor.Tensor) *tensor.Tensor {
+	return F.Conv2d(x, c.Weight, c.Bias, c.options())
+}
+
+// Forward convolves x.
+func (c *Conv3d) Forward(x *tensor.Tensor) *tensor.Tensor {
+	return F.Conv3d(x, c.Weight, c.Bias, c.options())
+}
+
+// Forward applies the transposed convolution to x.
+func (c *ConvTranspose2d) Forward(x *tensor.Tensor) *tensor.Tensor {
+	return F.ConvTranspose2d(x, c.Weight, c.Bias, F.ConvTransposeOptions{
+		Stride: c.Stride, Padding: c.Padding, OutputPadding: c.OutputPadding, Dilation: c.Dilation, Groups: c.Groups,
+	})
+}
+
+// String prints the layer as PyTorch does.
+func (c *Conv1d) String() string { return Repr(c) }
+
+// String prints the layer as PyTorch does.
+func (c *Conv2d) String() string { return Repr(c) }
+
+// String prints the layer as PyTorch does.
+func (c *Conv3d) String() string { return Repr(c) }
+
+// String prints the layer as PyTorch does.
+func (c *ConvTranspose2d) String() string { return Repr(c) }

@@ -1,0 +1,615 @@
+package functional
+
+import (
+	"fmt"
+
+	"github.com/intercept-ml/intercept/tensor"
+)
+
+// ConvOptions are the arguments of a convolution besides input, weight and
+// bias, with PyTorch's defaults as zero values: Stride (default 1), Padding
+// (default 0), Dilation (default 1) hold one value for all spatial
+// dimensions or one per dimension; Groups 0 means 1.
+//
+// PaddingMode is PyTorch's string padding: "" uses Padding; "valid" means no
+// padding; "same" pads so that the output has the input's spatial size, which
+// requires stride 1 and, when the total padding dilation·(kernel−1) of a
+// dimension is odd, puts the extra element on the right (bottom, back) as
+// PyTorch does. With a PaddingMode, Padding must be empty or all zeros.
+type ConvOptions struct {
+	Stride      []int
+	Padding     []int
+	PaddingMode string
+	Dilation    []int
+	Groups      int
+}
+
+// ConvTransposeOptions are the arguments of a transposed convolution, with
+// PyTorch's defaults as zero values: Stride (1), Padding (0), OutputPadding
+// (0), Dilation (1) hold one value for all spatial dimensions or one per
+// dimension; Groups 0 means 1. OutputPadding adds rows and columns at the
+// bottom and right of the output and must be smaller than the stride or the
+// dilation of its dimension.
+type ConvTransposeOptions struct {
+	Stride        []int
+	Padding       []int
+	OutputPadding []int
+	Dilation      []int
+	Groups        int
+}
+
+// Conv1d applies a 1-D convolution (cross-correlation, as PyTorch) to x of
+// shape (N, C_in, L) or (C_in, L) with weight (C_out, C_in/groups, k) and
+// optional bias (C_out), like torch.nn.functional.conv1d. The output is
+// (N, C_out, L_out) or (C_out, L_out) with
+// L_out = ⌊(L + 2·padding − dilation·(k−1) − 1)/stride⌋ + 1.
+func Conv1d(x, w, b *tensor.Tensor, opts ConvOptions) *tensor.Tensor {
+	return conv("conv1d", 1, x, w, b, opts)
+}
+
+// Conv2d applies a 2-D convolution to x of shape (N, C_in, H, W) or
+// (C_in, H, W) with weight (C_out, C_in/groups, kH, kW) and optional bias
+// (C_out), like torch.nn.functional.conv2d. Each output size is
+// ⌊(in + 2·padding − dilation·(k−1) − 1)/stride⌋ + 1.
+func Conv2d(x, w, b *tensor.Tensor, opts ConvOptions) *tensor.Tensor {
+	return conv("conv2d", 2, x, w, b, opts)
+}
+
+// Conv3d applies a 3-D convolution to x of shape (N, C_in, D, H, W) or
+// (C_in, D, H, W) with weight (C_out, C_in/groups, kD, kH, kW) and optional
+// bias (C_out), like torch.nn.functional.conv3d.
+func Conv3d(x, w, b *tensor.Tensor, opts ConvOptions) *tensor.Tensor {
+	return conv("conv3d", 3, x, w, b, opts)
+}
+
+// ConvTranspose1d applies a 1-D transposed convolution (the gradient of
+// Conv1d with respect to its input) to x of shape (N, C_in, L) or (C_in, L)
+// with weight (C_in, C_out/groups, k) and optional bias (C_out), like
+// torch.nn.functional.conv_transpose1d. The output length is
+// (L−1)·stride − 2·padding + dilation·(k−1) + output_padding + 1.
+func ConvTranspose1d(x, w, b *tensor.Tensor, opts ConvTransposeOptions) *tensor.Tensor {
+	return convTranspose("conv_transpose1d", 1, x, w, b, opts)
+}
+
+// ConvTranspose2d applies a 2-D transposed convolution to x of shape
+// (N, C_in, H, W) or (C_in, H, W) with weight (C_in, C_out/groups, kH, kW)
+// and optional bias (C_out), like torch.nn.functional.conv_transpose2d. Each
+// output size is (in−1)·stride − 2·padding + dilation·(k−1) +
+// output_padding + 1.
+func ConvTranspose2d(x, w, b *tensor.Tensor, opts ConvTransposeOptions) *tensor.Tensor {
+	return convTranspose("conv_transpose2d", 2, x, w, b, opts)
+}
+
+// ConvTranspose3d applies a 3-D transposed convolution to x of shape
+// (N, C_in, D, H, W) or (C_in, D, H, W) with weight
+// (C_in, C_out/groups, kD, kH, kW), like
+// torch.nn.functional.conv_transpose3d.
+func ConvTranspose3d(x, w, b *tensor.Tensor, opts ConvTransposeOptions) *tensor.Tensor {
+	return convTranspose("conv_transpose3d", 3, x, w, b, opts)
+}
+
+// expandParam broadcasts a convolution size argument to nd values
+// (PyTorch's expand_param_if_needed); empty means def.
+func expandParam(name string, v []int, nd, def int) []int {
+	out := make([]int, nd)
+	switch len(v) {
+	case 0:
+		for i := range out {
+			out[i] = def
+		}
+	case 1:
+		for i := range out {
+			out[i] = v[0]
+		}
+	case nd:
+		copy(out, v)
+	default:
+		panic(fmt.Sprintf("expected %s to be a single integer value or a list of %d values to match the convolution dimensions, but got %s=%s",
+			name, nd, name, sizes(v)))
+	}
+	return out
+}
+
+// checkConvInput validates the ranks and element types of a convolution's
+// operands and returns x with a batch dimension.
+func checkConvInput(name string, nd int, x, w, b *tensor.Tensor) (xb *tensor.Tensor, batched bool) {
+	if x.Dim() != nd+1 && x.Dim() != nd+2 {
+		panic(fmt.Sprintf("Expected %dD (unbatched) or %dD (batched) input to %s, but got input of size: %s", nd+1, nd+2, name, sizes(x.Shape())))
+	}
+	if w.Dim() != nd+2 {
+		panic(fmt.Sprintf("%s: expected a %d-dimensional weight, but got weight of size %s", name, nd+2, sizes(w.Shape())))
+	}
+	requireFloat(name, "input", x)
+	sameType(x, w)
+	if b != nil && b.DType() != x.DType() {
+		panic(fmt.Sprintf("Input type (%s) and bias type (%s) should be the same", cTypeName(x.DType()), cTypeName(b.DType())))
+	}
+	if x.Dim() == nd+1 {
+		return x.Unsqueeze(0), false
+	}
+	return x, true
+}
+
+// convGroups returns the number of groups, checking it like PyTorch.
+func convGroups(g int) int {
+	if g == 0 {
+		return 1
+	}
+	if g < 0 {
+		panic("non-positive groups is not supported")
+	}
+	return g
+}
+
+// checkCommon performs the checks PyTorch's check_shape_forward makes on
+// padding, stride, dilation and the weight's first dimension.
+func checkCommon(stride, pad, dil []int, groups int, ws []int) {
+	for _, p := range pad {
+		if p < 0 {
+			panic("negative padding is not supported")
+		}
+	}
+	for _, s := range stride {
+		if s <= 0 {
+			panic("non-positive stride is not supported")
+		}
+	}
+	for _, d := range dil {
+		if d <= 0 {
+			panic(fmt.Sprintf("dilation should be greater than zero, but got %s", sizes(dil)))
+		}
+	}
+	if ws[0] < groups {
+		panic(fmt.Sprintf("Given groups=%d, expected weight to be at least %d at dimension 0, but got weight of size %s instead", groups, groups, sizes(ws)))
+	}
+	if ws[0]%groups != 0 {
+		// PyTorch 1.13 prints the sizes in double brackets here.
+		panic(fmt.Sprintf("Given groups=%d, expected weight to be divisible by %d at dimension 0, but got weight of size [%s] instead", groups, groups, sizes(ws)))
+	}
+}
+
+// checkSpatial panics for inputs with an empty spatial dimension.
+func checkSpatial(xs []int) {
+	for _, v := range xs[2:] {
+		if v == 0 {
+			panic(fmt.Sprintf("Only zero batch or zero channel inputs are supported, but got input shape: %s", sizes(xs)))
+		}
+	}
+}
+
+func conv(name string, nd int, x, w, b *tensor.Tensor, o ConvOptions) *tensor.Tensor {
+	x, batched := checkConvInput(name, nd, x, w, b)
+	groups := convGroups(o.Groups)
+	stride := expandParam("stride", o.Stride, nd, 1)
+	dil := expandParam("dilation", o.Dilation, nd, 1)
+	ws, xs := w.Shape(), x.Shape()
+	var padL, padR []int
+	switch o.PaddingMode {
+	case "":
+		padL = expandParam("padding", o.Padding, nd, 0)
+		padR = padL
+	case "valid", "same":
+		for _, p := range o.Padding {
+			if p != 0 {
+				panic(fmt.Sprintf("%s: padding=%s cannot be combined with padding='%s'", name, sizes(o.Padding), o.PaddingMode))
+			}
+		}
+		padL, padR = make([]int, nd), make([]int, nd)
+		if o.PaddingMode == "same" {
+			if len(o.Stride) > 1 && len(o.Stride) != nd {
+				panic(fmt.Sprintf("stride cannot broadcast to %d dimensions", nd))
+			}
+			for _, s := range stride {
+				if s != 1 {
+					panic("padding='same' is not supported for strided convolutions")
+				}
+			}
+			for i := range nd {
+				total := dil[i] * (ws[2+i] - 1)
+				padL[i] = total / 2
+				padR[i] = total - padL[i]
+			}
+		}
+	default:
+		panic(fmt.Sprintf("Invalid padding string: '%s'", o.PaddingMode))
+	}
+	checkCommon(stride, padL, dil, groups, ws)
+	if xs[1] != ws[1]*groups {
+		panic(fmt.Sprintf("Given groups=%d, weight of size %s, expected input%s to have %d channels, but got %d channels instead",
+			groups, sizes(ws), sizes(xs), ws[1]*groups, xs[1]))
+	}
+	if b != nil && (b.Dim() != 1 || b.Size(0) != ws[0]) {
+		panic(fmt.Sprintf("Given weight of size %s, expected bias to be 1-dimensional with %d elements, but got bias of size %s instead",
+			sizes(ws), ws[0], sizes(b.Shape())))
+	}
+	checkSpatial(xs)
+	padded, kern := make([]int, nd), make([]int, nd)
+	ok := true
+	for i := range nd {
+		padded[i] = xs[2+i] + padL[i] + padR[i]
+		kern[i] = dil[i]*(ws[2+i]-1) + 1
+		ok = ok && padded[i] >= kern[i]
+	}
+	if !ok {
+		panic(fmt.Sprintf("Calculated padded input size per channel: (%s). Kernel size: (%s). Kernel size can't be greater than actual input size",
+			joinX(padded), joinX(kern)))
+	}
+	outSp := make([]int, nd)
+	for i := range nd {
+		outSp[i] = (padded[i]-kern[i])/stride[i] + 1
+	}
+	g := newGeom(xs[2:], outSp, ws[2:], stride, dil, padL)
+	out := convolution(x, w, b, g, groups, false, append([]int{xs[0], ws[0]}, outSp...))
+	if !batched {
+		out = out.Squeeze(0)
+	}
+	return out
+}
+
+func convTranspose(name string, nd int, x, w, b *tensor.Tensor, o ConvTransposeOptions) *tensor.Tensor {
+	x, batched := checkConvInput(name, nd, x, w, b)
+	groups := convGroups(o.Groups)
+	stride := expandParam("stride", o.Stride, nd, 1)
+	pad := expandParam("padding", o.Padding, nd, 0)
+	outPad := expandParam("output_padding", o.OutputPadding, nd, 0)
+	dil := expandParam("dilation", o.Dilation, nd, 1)
+	ws, xs := w.Shape(), x.Shape()
+	for _, p := range outPad {
+		if p < 0 {
+			panic("negative output_padding is not supported")
+		}
+	}
+	checkCommon(stride, pad, dil, groups, ws)
+	if xs[1] != ws[0] {
+		panic(fmt.Sprintf("Given transposed=1, weight of size %s, expected input%s to have %d channels, but got %d channels instead",
+			sizes(ws), sizes(xs), ws[0], xs[1]))
+	}
+	cout := ws[1] * groups
+	if b != nil && (b.Dim() != 1 || b.Size(0) != cout) {
+		panic(fmt.Sprintf("Given transposed=1, weight of size %s, expected bias to be 1-dimensional with %d elements, but got bias of size %s instead",
+			sizes(ws), cout, sizes(b.Shape())))
+	}
+	checkSpatial(xs)
+	okPad := true
+	for i := range nd {
+		okPad = okPad && (outPad[i] < stride[i] || outPad[i] < dil[i])
+	}
+	if !okPad {
+		labels := []string{"depth", "height", "width"}[3-max(nd, 2):]
+		op, st, dl := outPad, stride, dil
+		if nd == 1 { // PyTorch runs 1-D as 2-D with a height of 1
+			op, st, dl = []int{0, op[0]}, []int{1, st[0]}, []int{1, dl[0]}
+		}
+		msg := "output padding must be smaller than either stride or dilation, but got"
+		for _, part := range []struct {
+			name string
+			v    []int
+		}{{"output_padding", op}, {"stride", st}, {"dilation", dl}} {
+			for i, l := range labels {
+				msg += fmt.Sprintf(" %s_%s: %d", part.name, l, part.v[i])
+			}
+		}
+		panic(msg)
+	}
+	outSp := make([]int, nd)
+	ok := true
+	for i := range nd {
+		outSp[i] = (xs[2+i]-1)*stride[i] - 2*pad[i] + dil[i]*(ws[2+i]-1) + outPad[i] + 1
+		ok = ok && outSp[i] >= 1
+	}
+	if !ok {
+		panic(fmt.Sprintf("Given input size per channel: (%s). Calculated output size per channel: (%s). Output size is too small",
+			joinX(xs[2:]), joinX(outSp)))
+	}
+	g := newGeom(outSp, xs[2:], ws[2:], stride, dil, pad)
+	out := convolution(x, w, b, g, groups, true, append([]int{xs[0], cout}, outSp...))
+	if !batched {
+		out = out.Squeeze(0)
+	}
+	return out
+}
+
+// convolution runs a checked convolution as one autograd node. For a
+// transposed convolution, g describes the equivalent direct convolution
+// from the output to the input.
+func convolution(x, w, b *tensor.Tensor, g *geom, groups int, transposed bool, outShape []int) *tensor.Tensor {
+	xc, wc := x.Contiguous(), w.Contiguous()
+	var bc *tensor.Tensor
+	if b != nil {
+		bc = b.Contiguous()
+	}
+	dt := x.DType()
+	out := newLike(dt, outShape)
+	n, cin, cout := outShape[0], x.Size(1), outShape[1]
+	if dt == tensor.Float32 {
+		convForward(raw[float32](xc), raw[float32](wc), rawOrNil[float32](bc), raw[float32](out), n, cin, cout, groups, g, transposed)
+	} else {
+		convForward(raw[float64](xc), raw[float64](wc), rawOrNil[float64](bc), raw[float64](out), n, cin, cout, groups, g, transposed)
+	}
+	xd, wd := xc.Detach(), wc.Detach()
+	needX, needW, needB := xc.RequiresGrad(), wc.RequiresGrad(), bc != nil && bc.RequiresGrad()
+	tensor.Record(out, "ConvolutionBackward0", []*tensor.Tensor{xc, wc, bc}, func(gy *tensor.Tensor) []*tensor.Tensor {
+		gy = contig(gy)
+		var gx, gw, gb *tensor.Tensor
+		if needX {
+			gx = newLike(dt, xd.Shape())
+		}
+		if needW {
+			gw = newLike(dt, wd.Shape())
+		}
+		if needB {
+			gb = newLike(dt, []int{cout})
+		}
+		if dt == tensor.Float32 {
+			convBackward(raw[float32](xd), raw[float32](wd), raw[float32](gy), rawOrNil[float32](gx), rawOrNil[float32](gw), rawOrNil[float32](gb),
+				n, cin, cout, groups, g, transposed)
+		} else {
+			convBackward(raw[float64](xd), raw[float64](wd), raw[float64](gy), rawOrNil[float64](gx), rawOrNil[float64](gw), rawOrNil[float64](gb),
+				n, cin, cout, groups, g, transposed)
+		}
+		return []*tensor.Tensor{gx, gw, gb}
+	})
+	return out
+}
+
+// colBudget bounds the number of elements of the column matrix that a
+// convolution builds for several samples at once (4 MiB of float32; larger
+// budgets were not faster for LeNet-sized layers, one sample at a time was
+// 30–40 % slower). It is a variable so that tests can force small chunks.
+var colBudget = 1 << 20
+
+// chunkSize returns how many of n samples to process per matrix product
+// when each needs per column-matrix elements.
+func chunkSize(n, per int) int {
+	if per <= 0 {
+		return max(n, 1)
+	}
+	return max(1, min(n, colBudget/per))
+}
+
+// convForward computes a convolution (or transposed convolution) of
+// contiguous data: x (n, cin, ...), w, y (n, cout, ...), b (cout) or nil.
+// Samples are processed in chunks whose columns sit side by side, so that
+// each group needs one matrix product per chunk.
+func convForward[T float](x, w, b, y []T, n, cin, cout, groups int, g *geom, transposed bool) {
+	K := g.kSize()
+	ident := g.identity()
+	if !transposed {
+		// y[n, grp] (og × L) = w[grp] (og × cg·K) · im2col(x[n, grp]) (cg·K × L)
+		cg, og := cin/groups, cout/groups
+		L, inSz := g.outSize(), g.inSize()
+		rows := cg * K
+		nb := chunkSize(n, rows*L)
+		var cols, tmp []T
+		if !ident || nb > 1 {
+			cols = getScratch[T](rows * nb * L)
+			defer putScratch(cols)
+		}
+		if nb > 1 {
+			tmp = getScratch[T](og * nb * L)
+			defer putScratch(tmp)
+		}
+		for n0 := 0; n0 < n; n0 += nb {
+			m := min(nb, n-n0)
+			for gi := range groups {
+				xBase := (n0*cin + gi*cg) * inSz
+				B := cols
+				switch {
+				case ident && m == 1:
+					B = x[xBase:]
+				case ident:
+					gatherRows(x, xBase, cin*inSz, m, cg, L, cols)
+				default:
+					for j := range m {
+						im2col(g, cg, x[xBase+j*cin*inSz:], cols, m*L, j*L)
+					}
+				}
+				yBase := (n0*cout + gi*og) * L
+				wg := w[gi*og*rows:]
+				if m == 1 {
+					gemm(false, false, og, L, rows, 1, wg, rows, B, L, 0, y[yBase:], L)
+				} else {
+					gemm(false, false, og, m*L, rows, 1, wg, rows, B, m*L, 0, tmp, m*L)
+					scatterRows(tmp, m, og, L, y, yBase, cout*L)
+				}
+			}
+		}
+		addBias(y, b, n, cout, L)
+		return
+	}
+	// Transposed: w is (cin, og, K...); for each group
+	// cols (og·K × Lin) = w[grp]ᵀ · x[n, grp] (cg × Lin), then col2im into y.
+	cg, og := cin/groups, cout/groups
+	Lin, outSz := g.outSize(), g.inSize()
+	rows := og * K
+	nb := chunkSize(n, rows*Lin)
+	cols := getScratch[T](rows * nb * Lin)
+	defer putScratch(cols)
+	var xT []T
+	if nb > 1 {
+		xT = getScratch[T](cg * nb * Lin)
+		defer putScratch(xT)
+	}
+	for n0 := 0; n0 < n; n0 += nb {
+		m := min(nb, n-n0)
+		for gi := range groups {
+			xBase := (n0*cin + gi*cg) * Lin
+			X := x[xBase:]
+			if m > 1 {
+				gatherRows(x, xBase, cin*Lin, m, cg, Lin, xT)
+				X = xT
+			}
+			wg := w[gi*cg*rows:]
+			yBase := (n0*cout + gi*og) * outSz
+			if ident && m == 1 {
+				gemm(true, false, rows, Lin, cg, 1, wg, rows, X, Lin, 0, y[yBase:], Lin)
+				continue
+			}
+			gemm(true, false, rows, m*Lin, cg, 1, wg, rows, X, m*Lin, 0, cols, m*Lin)
+			if ident {
+				scatterRows(cols, m, og, Lin, y, yBase, cout*outSz)
+				continue
+			}
+			for j := range m {
+				col2im(g, og, cols, m*Lin, j*Lin, y[yBase+j*cout*outSz:])
+			}
+		}
+	}
+	addBias(y, b, n, cout, outSz)
+}
+
+// addBias adds b[c] to every element of channel c of y (n, cout, L).
+func addBias[T float](y, b []T, n, cout, L int) {
+	if b == nil {
+		return
+	}
+	for i := range n {
+		for c := range cout {
+			bv := b[c]
+			row := y[(i*cout+c)*L : (i*cout+c+1)*L]
+			for k := range row {
+				row[k] += bv
+			}
+		}
+	}
+}
+
+// sumChannels sets gb[c] to the sum of channel c of gy (n, cout, L),
+// accumulated in float64.
+func sumChannels[T float](gy, gb []T, n, cout, L int) {
+	if gb == nil {
+		return
+	}
+	for c := range cout {
+		var s float64
+		for i := range n {
+			for _, v := range gy[(i*cout+c)*L : (i*cout+c+1)*L] {
+				s += float64(v)
+			}
+		}
+		gb[c] = T(s)
+	}
+}
+
+// convBackward computes the gradients of convForward for the outputs that
+// are not nil (gx, gw, gb must be zeroed).
+func convBackward[T float](x, w, gy, gx, gw, gb []T, n, cin, cout, groups int, g *geom, transposed bool) {
+	K := g.kSize()
+	ident := g.identity()
+	if !transposed {
+		cg, og := cin/groups, cout/groups
+		L, inSz := g.outSize(), g.inSize()
+		rows := cg * K
+		sumChannels(gy, gb, n, cout, L)
+		if gx == nil && gw == nil {
+			return
+		}
+		nb := chunkSize(n, rows*L)
+		cols := getScratch[T](rows * nb * L)
+		defer putScratch(cols)
+		var gyT []T
+		if nb > 1 {
+			gyT = getScratch[T](og * nb * L)
+			defer putScratch(gyT)
+		}
+		for n0 := 0; n0 < n; n0 += nb {
+			m := min(nb, n-n0)
+			for gi := range groups {
+				yBase := (n0*cout + gi*og) * L
+				G := gy[yBase:]
+				if m > 1 {
+					gatherRows(gy, yBase, cout*L, m, og, L, gyT)
+					G = gyT
+				}
+				xBase := (n0*cin + gi*cg) * inSz
+				wg := w[gi*og*rows:]
+				if gw != nil {
+					// gw[grp] (og × rows) += G (og × m·L) · colsᵀ
+					B := cols
+					switch {
+					case ident && m == 1:
+						B = x[xBase:]
+					case ident:
+						gatherRows(x, xBase, cin*inSz, m, cg, L, cols)
+					default:
+						for j := range m {
+							im2col(g, cg, x[xBase+j*cin*inSz:], cols, m*L, j*L)
+						}
+					}
+					gemm(false, true, og, rows, m*L, 1, G, m*L, B, m*L, 1, gw[gi*og*rows:], rows)
+				}
+				if gx != nil {
+					// dcols (rows × m·L) = w[grp]ᵀ · G, then col2im.
+					if ident && m == 1 {
+						gemm(true, false, rows, L, og, 1, wg, rows, G, L, 0, gx[xBase:], L)
+						continue
+					}
+					gemm(true, false, rows, m*L, og, 1, wg, rows, G, m*L, 0, cols, m*L)
+					if ident {
+						scatterRows(cols, m, cg, L, gx, xBase, cin*inSz)
+						continue
+					}
+					for j := range m {
+						col2im(g, cg, cols, m*L, j*L, gx[xBase+j*cin*inSz:])
+					}
+				}
+			}
+		}
+		return
+	}
+	cg, og := cin/groups, cout/groups
+	Lin, outSz := g.outSize(), g.inSize()
+	rows := og * K
+	sumChannels(gy, gb, n, cout, outSz)
+	if gx == nil && gw == nil {
+		return
+	}
+	nb := chunkSize(n, rows*Lin)
+	var cols, xT []T
+	if !ident || nb > 1 {
+		cols = getScratch[T](rows * nb * Lin)
+		defer putScratch(cols)
+	}
+	if nb > 1 {
+		xT = getScratch[T](cg * nb * Lin)
+		defer putScratch(xT)
+	}
+	for n0 := 0; n0 < n; n0 += nb {
+		m := min(nb, n-n0)
+		for gi := range groups {
+			yBase := (n0*cout + gi*og) * outSz
+			// gcols (rows × m·Lin) = im2col(gy[n, grp])
+			GC := cols
+			switch {
+			case ident && m == 1:
+				GC = gy[yBase:]
+			case ident:
+				gatherRows(gy, yBase, cout*outSz, m, og, Lin, cols)
+			default:
+				for j := range m {
+					im2col(g, og, gy[yBase+j*cout*outSz:], cols, m*Lin, j*Lin)
+				}
+			}
+			xBase := (n0*cin + gi*cg) * Lin
+			wg := w[gi*cg*rows:]
+			if gx != nil {
+				// gx[n, grp] (cg × m·Lin) = w[grp] (cg × rows) · gcols
+				if m == 1 {
+					gemm(false, false, cg, Lin, rows, 1, wg, rows, GC, Lin, 0, gx[xBase:], Lin)
+				} else {
+					gemm(false, false, cg, m*Lin, rows, 1, wg, rows, GC, m*Lin, 0, xT, m*Lin)
+					scatterRows(xT, m, cg, Lin, gx, xBase, cin*Lin)
+				}
+			}
+			if gw != nil {
+				// gw[grp] (cg × rows) += x[n, grp] (cg × m·Lin) · gcolsᵀ
+				X := x[xBase:]
+				if m > 1 {
+					gatherRows(x, xBase, cin*Lin, m, cg, Lin, xT)
+					X = xT
+				}
+				gemm(false, true, cg, rows, m*Lin, 1, X, m*Lin, GC, m*Lin, 1, gw[gi*cg*rows:], rows)
+			}
+		}
+	}
+}

@@ -1,0 +1,55 @@
+// Package functional holds the stateless operations behind the layers of
+// package nn, mirroring torch.nn.functional of PyTorch 1.13. It is meant to
+// be imported as
+//
+//	F "github.com/intercept-ml/intercept/nn/functional"
+//
+// Every function takes and returns *tensor.Tensor values, records itself for
+// autograd, and works for float32 (the default) and float64 tensors; the
+// float64 forms exist mainly so that gradients can be checked by finite
+// differences.
+//
+// # Shapes and conventions
+//
+// Arguments follow PyTorch's order and meaning. Size arguments are []int:
+// an empty (nil) slice means PyTorch's default, one value applies to every
+// spatial dimension, and otherwise there is one value per spatial dimension.
+// Convolutions and pooling accept batched (N, C, ...) and unbatched (C, ...)
+// inputs as PyTorch does.
+//
+// # Implementation
+//
+// Convolutions are computed by im2col (the Unfold operation) and a matrix
+// product with the weight (internal/kernel's GEMM), per group of channels;
+// their gradients use the same GEMM and col2im (the Fold operation).
+// Convolution, pooling, normalization, Linear and Embedding are single
+// autograd nodes (tensor.Record) with hand-written backward passes whose
+// names are PyTorch's grad_fn names (ConvolutionBackward0,
+// MaxPool2DWithIndicesBackward0, NativeBatchNormBackward0, ...). Other
+// functions are compositions of tensor operations. Results are deterministic:
+// they do not depend on GOMAXPROCS.
+//
+// # Errors
+//
+// Misuse (shapes that do not fit, negative sizes, channels that do not divide
+// by groups, a kernel larger than the padded input, ...) is a programming
+// error and panics with PyTorch's message, naming the argument and the
+// values, for example
+//
+//	Given groups=2, weight of size [6, 3, 3, 3], expected input[1, 4, 5, 5] to have 6 channels, but got 4 channels instead
+//	Calculated padded input size per channel: (2 x 2). Kernel size: (3 x 3). Kernel size can't be greater than actual input size
+//
+// Messages are PyTorch 1.13's verbatim, quirks included (the groups
+// divisibility message prints the weight size in double brackets, unfold's
+// size message prints the input height twice). Where PyTorch has no message
+// of its own for a Go-specific misuse (say, a weight of the wrong rank), the
+// message starts with the function's PyTorch name.
+//
+// # Differences from PyTorch
+//
+// Floating-point results match PyTorch 1.13 to rounding (the summation order
+// of matrix products and reductions differs from BLAS's), not bit for bit,
+// except Dropout, whose mask and arithmetic are bit-exact for a PyTorch build
+// without MKL. Double backward (create_graph) is not supported by the tensor
+// package and therefore not here.
+package functional

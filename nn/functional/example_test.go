@@ -1,0 +1,68 @@
+package functional_test
+
+import (
+	"fmt"
+
+	F "github.com/intercept-ml/intercept/nn/functional"
+	"github.com/intercept-ml/intercept/rng"
+	"github.com/intercept-ml/intercept/tensor"
+)
+
+// The feature extractor of LeNet-5 on a batch of MNIST-sized images.
+func Example_leNet() {
+	g := rng.NewGenerator()
+	x := tensor.Zeros(8, 1, 28, 28)
+	g.Normal(x, 0, 1)
+	w1 := tensor.NewParameter(tensor.Zeros(6, 1, 5, 5))
+	w2 := tensor.NewParameter(tensor.Zeros(16, 6, 5, 5))
+	g.Normal(w1, 0, 0.2)
+	g.Normal(w2, 0, 0.1)
+
+	h := F.ReLU(F.Conv2d(x, w1, nil, F.ConvOptions{Padding: []int{2}}))
+	h = F.MaxPool2d(h, []int{2}, nil, nil, nil, false)
+	h = F.ReLU(F.Conv2d(h, w2, nil, F.ConvOptions{}))
+	h = F.MaxPool2d(h, []int{2}, nil, nil, nil, false)
+	fmt.Println(h.Shape(), h.GradFn())
+
+	h.Sum().Backward()
+	fmt.Println(w1.Grad.Shape(), w2.Grad.Shape())
+	// Output:
+	// [8 16 5 5] MaxPool2DWithIndicesBackward0
+	// [6 1 5 5] [16 6 5 5]
+}
+
+// PyTorch's padding='same' pads asymmetrically when the total padding is odd.
+func ExampleConv2d_same() {
+	x := tensor.Ones(1, 1, 4, 4)
+	w := tensor.Ones(1, 1, 2, 2)
+	y := F.Conv2d(x, w, nil, F.ConvOptions{PaddingMode: "same"})
+	fmt.Println(y)
+	// Output:
+	// tensor([[[[4., 4., 4., 2.],
+	//           [4., 4., 4., 2.],
+	//           [4., 4., 4., 2.],
+	//           [2., 2., 2., 1.]]]])
+}
+
+// Dropout after rng.ManualSeed matches torch.manual_seed + F.dropout bit for
+// bit (PyTorch builds without MKL): torch.manual_seed(0);
+// F.dropout(torch.ones(8), 0.5) prints the same.
+func ExampleDropout() {
+	rng.ManualSeed(0)
+	y := F.Dropout(tensor.Ones(8), 0.5, true, nil)
+	fmt.Println(y)
+	// Output:
+	// tensor([0., 0., 2., 0., 0., 0., 2., 2.])
+}
+
+func ExampleBatchNorm() {
+	x := tensor.New([][]float64{{1, 2}, {3, 6}})
+	runningMean, runningVar := tensor.Zeros(2), tensor.Ones(2)
+	y := F.BatchNorm(x, runningMean, runningVar, nil, nil, true, 0.1, 1e-5)
+	fmt.Println(y)
+	fmt.Println(runningMean, runningVar)
+	// Output:
+	// tensor([[-1.0000, -1.0000],
+	//         [ 1.0000,  1.0000]])
+	// tensor([0.2000, 0.4000]) tensor([1.1000, 1.7000])
+}

@@ -1,0 +1,172 @@
+package functional
+
+// geom is the geometry of a sliding window over up to three spatial
+// dimensions, in canonical (D, H, W) form: 1-D and 2-D problems use leading
+// dimensions of size 1 with kernel 1, stride 1, dilation 1 and no padding.
+type geom struct {
+	in  [3]int // input spatial size
+	out [3]int // number of window positions per dimension
+	k   [3]int // kernel size
+	s   [3]int // stride
+	d   [3]int // dilation
+	p   [3]int // padding before the input (top/left/front)
+}
+
+// newGeom places nd-dimensional sizes in canonical form.
+func newGeom(in, out, k, s, d, p []int) *geom {
+	g := &geom{in: [3]int{1, 1, 1}, out: [3]int{1, 1, 1}, k: [3]int{1, 1, 1}, s: [3]int{1, 1, 1}, d: [3]int{1, 1, 1}}
+	off := 3 - len(in)
+	for i := range in {
+		g.in[off+i], g.out[off+i], g.k[off+i], g.s[off+i], g.d[off+i], g.p[off+i] = in[i], out[i], k[i], s[i], d[i], p[i]
+	}
+	return g
+}
+
+func (g *geom) inSize() int  { return g.in[0] * g.in[1] * g.in[2] }
+func (g *geom) outSize() int { return g.out[0] * g.out[1] * g.out[2] }
+func (g *geom) kSize() int   { return g.k[0] * g.k[1] * g.k[2] }
+
+// identity reports whether im2col is the identity (1×1 kernel, stride 1,
+// no padding): the columns of a sample are its input planes.
+func (g *geom) identity() bool {
+	return g.kSize() == 1 && g.s == [3]int{1, 1, 1} && g.p == [3]int{} && g.in == g.out
+}
+
+// validRange returns the window positions o in [lo, hi) of one dimension for
+// which o*s + off lies inside [0, n), clipped to [0, out).
+func validRange(off, s, n, out int) (lo, hi int) {
+	if off < 0 {
+		lo = (-off + s - 1) / s
+	}
+	if last := n - 1 - off; last >= 0 {
+		hi = last/s + 1
+	}
+	lo = min(lo, out)
+	hi = max(min(hi, out), lo)
+	return lo, hi
+}
+
+// im2col copies the sliding windows of c channels of one sample into
+// columns. src holds the c input planes (c × inSize, contiguous). Row
+// r = ((ch·kD + kd)·kH + kh)·kW + kw of the result (the layout of a
+// flattened convolution weight) goes to dst[r·ld + col0 :], one column per
+// window position in row-major order; positions in the padding are zero.
+func im2col[T float](g *geom, c int, src, dst []T, ld, col0 int) {
+	inSz, L := g.inSize(), g.outSize()
+	oW := g.out[2]
+	row := 0
+	for ch := 0; ch < c; ch++ {
+		plane := src[ch*inSz : (ch+1)*inSz]
+		for kd := 0; kd < g.k[0]; kd++ {
+			for kh := 0; kh < g.k[1]; kh++ {
+				for kw := 0; kw < g.k[2]; kw++ {
+					drow := dst[row*ld+col0 : row*ld+col0+L]
+					row++
+					offW := kw*g.d[2] - g.p[2]
+					lo, hi := validRange(offW, g.s[2], g.in[2], oW)
+					j := 0
+					for od := 0; od < g.out[0]; od++ {
+						id := od*g.s[0] + kd*g.d[0] - g.p[0]
+						for oh := 0; oh < g.out[1]; oh++ {
+							ih := oh*g.s[1] + kh*g.d[1] - g.p[1]
+							seg := drow[j : j+oW]
+							j += oW
+							if id < 0 || id >= g.in[0] || ih < 0 || ih >= g.in[1] {
+								clear(seg)
+								continue
+							}
+							srow := plane[(id*g.in[1]+ih)*g.in[2]:][:g.in[2]]
+							clear(seg[:lo])
+							clear(seg[hi:])
+							if sw := g.s[2]; sw == 1 {
+								copy(seg[lo:hi], srow[lo+offW:hi+offW])
+							} else {
+								iw := lo*sw + offW
+								for ow := lo; ow < hi; ow++ {
+									seg[ow] = srow[iw]
+									iw += sw
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// col2im is the adjoint of im2col: it adds every column entry back into the
+// input position it was copied from (entries in the padding are dropped).
+// dst holds c planes (c × inSize) and is accumulated into.
+func col2im[T float](g *geom, c int, src []T, ld, col0 int, dst []T) {
+	inSz, L := g.inSize(), g.outSize()
+	oW := g.out[2]
+	row := 0
+	for ch := 0; ch < c; ch++ {
+		plane := dst[ch*inSz : (ch+1)*inSz]
+		for kd := 0; kd < g.k[0]; kd++ {
+			for kh := 0; kh < g.k[1]; kh++ {
+				for kw := 0; kw < g.k[2]; kw++ {
+					srow := src[row*ld+col0 : row*ld+col0+L]
+					row++
+					offW := kw*g.d[2] - g.p[2]
+					lo, hi := validRange(offW, g.s[2], g.in[2], oW)
+					if lo == hi {
+						continue
+					}
+					j := 0
+					for od := 0; od < g.out[0]; od++ {
+						id := od*g.s[0] + kd*g.d[0] - g.p[0]
+						for oh := 0; oh < g.out[1]; oh++ {
+							ih := oh*g.s[1] + kh*g.d[1] - g.p[1]
+							seg := srow[j : j+oW]
+							j += oW
+							if id < 0 || id >= g.in[0] || ih < 0 || ih >= g.in[1] {
+								continue
+							}
+							prow := plane[(id*g.in[1]+ih)*g.in[2]:][:g.in[2]]
+							if sw := g.s[2]; sw == 1 {
+								p := prow[lo+offW : hi+offW]
+								s := seg[lo:hi]
+								for i := range p {
+									p[i] += s[i]
+								}
+							} else {
+								iw := lo*sw + offW
+								for ow := lo; ow < hi; ow++ {
+									prow[iw] += seg[ow]
+									iw += sw
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// gatherRows copies, for samples j = 0..m-1, the r rows of length s that
+// start at src[base + j·stride] into dst, sample j's rows going to columns
+// j·s .. (j+1)·s of a matrix with row stride m·s. It turns m samples of
+// (r, s) blocks into one (r, m·s) matrix.
+func gatherRows[T float](src []T, base, stride, m, r, s int, dst []T) {
+	ld := m * s
+	for j := 0; j < m; j++ {
+		blk := src[base+j*stride:]
+		for i := 0; i < r; i++ {
+			copy(dst[i*ld+j*s:i*ld+j*s+s], blk[i*s:i*s+s])
+		}
+	}
+}
+
+// scatterRows is the inverse of gatherRows.
+func scatterRows[T float](src []T, m, r, s int, dst []T, base, stride int) {
+	ld := m * s
+	for j := 0; j < m; j++ {
+		blk := dst[base+j*stride:]
+		for i := 0; i < r; i++ {
+			copy(blk[i*s:i*s+s], src[i*ld+j*s:i*ld+j*s+s])
+		}
+	}
+}

@@ -1,0 +1,180 @@
+package functional
+
+import (
+	"fmt"
+
+	"github.com/intercept-ml/intercept/tensor"
+)
+
+// Linear returns x·Wᵀ + b, like torch.nn.functional.linear, for x of shape
+// (..., in) (any number of leading dimensions, or none), weight (out, in) and
+// bias (out) or nil (no bias: no addition). A 1-D weight (in) gives a result
+// without the last dimension, as in PyTorch. The product is one GEMM over
+// all leading dimensions; its gradient flows to x, weight and bias.
+func Linear(x, w, b *tensor.Tensor) *tensor.Tensor {
+	if x.Dim() == 0 || w.Dim() == 0 {
+		panic(fmt.Sprintf("both arguments to matmul need to be at least 1D, but they are %dD and %dD", x.Dim(), w.Dim()))
+	}
+	if w.Dim() > 2 {
+		panic(fmt.Sprintf("t() expects a tensor with <= 2 dimensions, but self is %dD", w.Dim()))
+	}
+	requireFloat("linear", "input", x)
+	sameType(x, w)
+	if b != nil {
+		sameType(x, b)
+	}
+	if w.Dim() == 1 {
+		y := Linear(x, w.Unsqueeze(0), nil).Squeeze(-1)
+		if b != nil {
+			y = y.Add(b)
+		}
+		return y
+	}
+	xs := x.Shape()
+	in := xs[len(xs)-1]
+	out := w.Size(0)
+	rows := numel(xs[:len(xs)-1])
+	if in != w.Size(1) {
+		panic(fmt.Sprintf("mat1 and mat2 shapes cannot be multiplied (%dx%d and %dx%d)", rows, in, w.Size(1), out))
+	}
+	fused := b
+	if b != nil && !(b.Dim() == 1 && b.Size(0) == out) {
+		if b.Dim() == 1 && b.Size(0) != 1 {
+			panic(fmt.Sprintf("The expanded size of the tensor (%d) must match the existing size (%d) at non-singleton dimension 1.  Target sizes: [%d, %d].  Tensor sizes: [%d]",
+				out, b.Size(0), rows, out, b.Size(0)))
+		}
+		fused = nil
+	}
+	x2 := x.Contiguous().Reshape(rows, in)
+	y := linear2d(x2, w.Contiguous(), contigParam(fused))
+	if fused == nil && b != nil {
+		y = y.Add(b)
+	}
+	if len(xs) == 2 {
+		return y
+	}
+	return y.Reshape(append(xs[:len(xs)-1], out)...)
+}
+
+// linear2d computes x (M, in) · wᵀ (in, out) + b as one autograd node, named
+// like PyTorch's addmm/mm.
+func linear2d(x, w, b *tensor.Tensor) *tensor.Tensor {
+	m, in, out := x.Size(0), x.Size(1), w.Size(0)
+	dt := x.DType()
+	y := newLike(dt, []int{m, out})
+	if dt == tensor.Float32 {
+		linearForward(raw[float32](x), raw[float32](w), rawOrNil[float32](b), raw[float32](y), m, in, out)
+	} else {
+		linearForward(raw[float64](x), raw[float64](w), rawOrNil[float64](b), raw[float64](y), m, in, out)
+	}
+	name := "MmBackward0"
+	if b != nil {
+		name = "AddmmBackward0"
+	}
+	xd, wd := x.Detach(), w.Detach()
+	needX, needW, needB := x.RequiresGrad(), w.RequiresGrad(), b != nil && b.RequiresGrad()
+	tensor.Record(y, name, []*tensor.Tensor{x, w, b}, func(gy *tensor.Tensor) []*tensor.Tensor {
+		gy = contig(gy)
+		var gx, gw, gb *tensor.Tensor
+		if needX {
+			gx = newLike(dt, []int{m, in})
+		}
+		if needW {
+			gw = newLike(dt, []int{out, in})
+		}
+		if needB {
+			gb = newLike(dt, []int{out})
+		}
+		if dt == tensor.Float32 {
+			linearBackward(raw[float32](xd), raw[float32](wd), raw[float32](gy), rawOrNil[float32](gx), rawOrNil[float32](gw), rawOrNil[float32](gb), m, in, out)
+		} else {
+			linearBackward(raw[float64](xd), raw[float64](wd), raw[float64](gy), rawOrNil[float64](gx), rawOrNil[float64](gw), rawOrNil[float64](gb), m, in, out)
+		}
+		return []*tensor.Tensor{gx, gw, gb}
+	})
+	return y
+}
+
+func linearForward[T float](x, w, b, y []T, m, in, out int) {
+	var beta T
+	if b != nil {
+		for i := range m {
+			copy(y[i*out:(i+1)*out], b)
+		}
+		beta = 1
+	}
+	gemm(false, true, m, out, in, 1, x, in, w, in, beta, y, out)
+}
+
+func linearBackward[T float](x, w, gy, gx, gw, gb []T, m, in, out int) {
+	if gx != nil {
+		gemm(false, false, m, in, out, 1, gy, out, w, in, 0, gx, in)
+	}
+	if gw != nil {
+		gemm(true, false, out, in, m, 1, gy, out, x, in, 0, gw, in)
+	}
+	if gb != nil {
+		acc := make([]float64, out)
+		for i := range m {
+			for j, v := range gy[i*out : (i+1)*out] {
+				acc[j] += float64(v)
+			}
+		}
+		for j, v := range acc {
+			gb[j] = T(v)
+		}
+	}
+}
+
+// Bilinear returns y_k = x1ᵀ·W_k·x2 + b_k, like
+// torch.nn.functional.bilinear, for x1 (..., in1) and x2 (..., in2) with the
+// same leading dimensions, weight (out, in1, in2) and bias (out) or nil. The
+// result has shape (..., out).
+func Bilinear(x1, x2, w, b *tensor.Tensor) *tensor.Tensor {
+	if x1.Dim() != x2.Dim() {
+		panic(fmt.Sprintf("bilinear(): input dimensions do not match: got %d and %d", x1.Dim(), x2.Dim()))
+	}
+	if x1.Dim() == 0 {
+		panic("bilinear(): expected inputs with at least 1 dimension, but got 0-dimensional inputs")
+	}
+	for i := 0; i < x1.Dim()-1; i++ {
+		if x1.Size(i) != x2.Size(i) {
+			panic(fmt.Sprintf("bilinear(): input batch dimensions do not match at dim %d: got %d and %d", i, x1.Size(i), x2.Size(i)))
+		}
+	}
+	if w.Dim() != 3 {
+		panic(fmt.Sprintf("bilinear(): expected weight to be 3-D (out_features, in1_features, in2_features), but got weight of size %s", sizes(w.Shape())))
+	}
+	in1, in2, out := w.Size(1), w.Size(2), w.Size(0)
+	if x1.Size(-1) != in1 {
+		panic(fmt.Sprintf("bilinear(): input1 size does not match weight size: got %d but expected %d", x1.Size(-1), in1))
+	}
+	if x2.Size(-1) != in2 {
+		panic(fmt.Sprintf("bilinear(): input2 size does not match weight size: got %d but expected %d", x2.Size(-1), in2))
+	}
+	if b != nil && (b.Dim() == 0 || b.Size(0) != out) {
+		got := 1
+		if b.Dim() > 0 {
+			got = b.Size(0)
+		}
+		panic(fmt.Sprintf("bilinear(): bias size does not match weight size: got %d but expected %d", got, out))
+	}
+	requireFloat("bilinear", "input1", x1)
+	sameType(x1, x2)
+	sameType(x1, w)
+	if b != nil {
+		sameType(x1, b)
+	}
+	lead := x1.Shape()[:x1.Dim()-1]
+	m := numel(lead)
+	a := x1.Reshape(m, in1)
+	c := x2.Reshape(m, in2)
+	// t[n, k, j] = Σ_i x1[n, i]·W[k, i, j], then y[n, k] = Σ_j t[n, k, j]·x2[n, j].
+	wt := w.Permute(1, 0, 2).Reshape(in1, out*in2)
+	t := tensor.Matmul(a, wt).Reshape(m, out, in2)
+	y := t.Mul(c.Unsqueeze(1)).Sum(2)
+	if b != nil {
+		y = y.Add(b)
+	}
+	return y.Reshape(append(lead, out)...)
+}

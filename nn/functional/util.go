@@ -1,0 +1,191 @@
+package functional
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/intercept-ml/intercept/internal/kernel"
+	"github.com/intercept-ml/intercept/tensor"
+)
+
+// float is the set of element types the kernels of this package handle.
+type float interface{ float32 | float64 }
+
+// raw returns the storage of a contiguous float tensor of element type T.
+func raw[T float](t *tensor.Tensor) []T {
+	var z T
+	if _, ok := any(z).(float32); ok {
+		return any(t.Data32()).([]T)
+	}
+	return any(t.Data64()).([]T)
+}
+
+// rawOrNil is raw for a tensor that may be nil.
+func rawOrNil[T float](t *tensor.Tensor) []T {
+	if t == nil {
+		return nil
+	}
+	return raw[T](t)
+}
+
+// contig returns a contiguous, detached view or copy of t for reading its
+// elements in a backward pass.
+func contig(t *tensor.Tensor) *tensor.Tensor {
+	if t == nil {
+		return nil
+	}
+	return t.Detach().Contiguous()
+}
+
+// gemm computes C = alpha·op(A)·op(B) + beta·C with row-major operands (see
+// kernel.Gemm32).
+func gemm[T float](ta, tb bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	switch a := any(a).(type) {
+	case []float32:
+		kernel.Gemm32(ta, tb, m, n, k, float32(alpha), a, lda, any(b).([]float32), ldb, float32(beta), any(c).([]float32), ldc)
+	case []float64:
+		kernel.Gemm64(ta, tb, m, n, k, float64(alpha), a, lda, any(b).([]float64), ldb, float64(beta), any(c).([]float64), ldc)
+	}
+}
+
+// sizes formats a shape as PyTorch prints IntArrayRef: [2, 3, 4].
+func sizes(s []int) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, v := range s {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprint(&b, v)
+	}
+	b.WriteByte(']')
+	return b.String()
+}
+
+// tuple formats values as a Python tuple: (2, 3).
+func tuple(s []int) string {
+	var b strings.Builder
+	b.WriteByte('(')
+	for i, v := range s {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprint(&b, v)
+	}
+	if len(s) == 1 {
+		b.WriteByte(',')
+	}
+	b.WriteByte(')')
+	return b.String()
+}
+
+// joinX formats values joined by " x ", as PyTorch's convolution messages
+// print spatial sizes: 2 x 2.
+func joinX(s []int) string {
+	parts := make([]string, len(s))
+	for i, v := range s {
+		parts[i] = fmt.Sprint(v)
+	}
+	return strings.Join(parts, " x ")
+}
+
+// typeName returns ATen's short name of a dtype ("Float", "Double", ...).
+func typeName(d tensor.DType) string {
+	switch d {
+	case tensor.Float32:
+		return "Float"
+	case tensor.Float64:
+		return "Double"
+	case tensor.Int64:
+		return "Long"
+	}
+	return "Bool"
+}
+
+// cTypeName returns the C name of a dtype ("float", "double", ...), as used
+// in messages such as "Input type (float) and bias type (double) should be
+// the same".
+func cTypeName(d tensor.DType) string {
+	switch d {
+	case tensor.Float32:
+		return "float"
+	case tensor.Float64:
+		return "double"
+	case tensor.Int64:
+		return "long int"
+	}
+	return "bool"
+}
+
+// requireFloat panics unless t holds float32 or float64 elements.
+func requireFloat(fn, arg string, t *tensor.Tensor) {
+	if !t.DType().IsFloat() {
+		panic(fmt.Sprintf("%s: expected %s to be a floating-point tensor (torch.float32 or torch.float64), but got %v", fn, arg, t.DType()))
+	}
+}
+
+// sameType panics with ATen's message unless t has the dtype of the input.
+func sameType(input, t *tensor.Tensor) {
+	if t != nil && t.DType() != input.DType() {
+		panic(fmt.Sprintf("expected scalar type %s but found %s", typeName(input.DType()), typeName(t.DType())))
+	}
+}
+
+// numel is the product of s.
+func numel(s []int) int {
+	n := 1
+	for _, v := range s {
+		n *= v
+	}
+	return n
+}
+
+// floorDiv is integer division rounding toward negative infinity.
+func floorDiv(a, b int) int {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
+// newLike returns a zeroed contiguous tensor of the given type and shape.
+func newLike(dt tensor.DType, shape []int) *tensor.Tensor { return tensor.Empty(dt, shape...) }
+
+// Scratch buffers for column matrices and gathered operands, reused across
+// calls (the kernels overwrite them entirely before reading).
+var (
+	scratch32 sync.Pool // *[]float32
+	scratch64 sync.Pool // *[]float64
+)
+
+// getScratch returns a buffer of n elements with unspecified contents; give
+// it back with putScratch.
+func getScratch[T float](n int) []T {
+	var z T
+	pool := &scratch64
+	if _, ok := any(z).(float32); ok {
+		pool = &scratch32
+	}
+	if p, ok := pool.Get().(*[]T); ok && cap(*p) >= n {
+		return (*p)[:n]
+	}
+	return make([]T, n)
+}
+
+// putScratch returns a buffer obtained from getScratch.
+func putScratch[T float](b []T) {
+	if b == nil {
+		return
+	}
+	var z T
+	pool := &scratch64
+	if _, ok := any(z).(float32); ok {
+		pool = &scratch32
+	}
+	pool.Put(&b)
+}

@@ -1,0 +1,238 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/intercept-ml/intercept/internal/pyfmt"
+	F "github.com/intercept-ml/intercept/nn/functional"
+	"github.com/intercept-ml/intercept/rng"
+	"github.com/intercept-ml/intercept/tensor"
+)
+
+// sizeRepr prints a size argument as PyTorch stores it: a plain int when
+// one value was given, a tuple otherwise.
+func sizeRepr(v []int) string {
+	if len(v) == 1 {
+		return fmt.Sprint(v[0])
+	}
+	return pyfmt.Tuple(v...)
+}
+
+// MaxPool2d takes the maximum over sliding windows.
+type MaxPool2d struct {
+	KernelSize, Stride, Padding, Dilation []int
+	CeilMode                              bool
+}
+
+// NewMaxPool2d returns MaxPool2d(kernel_size=k) with stride k, no padding,
+// dilation 1 and floor rounding, PyTorch's defaults. Set the exported fields
+// for other settings (one value applies to both dimensions).
+func NewMaxPool2d(k int) *MaxPool2d {
+	checkPositive("MaxPool2d", "kernel_size", k)
+	return &MaxPool2d{KernelSize: []int{k}, Stride: []int{k}, Padding: []int{0}, Dilation: []int{1}}
+}
+
+// Forward pools x of shape (N, C, H, W) or (C, H, W).
+func (m *MaxPool2d) Forward(x *tensor.Tensor) *tensor.Tensor {
+	return F.MaxPool2d(x, m.KernelSize, m.Stride, m.Padding, m.Dilation, m.CeilMode)
+}
+
+// ExtraRepr returns "kernel_size=2, stride=2, padding=0, dilation=1,
+// ceil_mode=False".
+func (m *MaxPool2d) ExtraRepr() string {
+	return fmt.Sprintf("kernel_size=%s, stride=%s, padding=%s, dilation=%s, ceil_mode=%s",
+		sizeRepr(m.KernelSize), sizeRepr(m.Stride), sizeRepr(m.Padding), sizeRepr(m.Dilation), pyfmt.Bool(m.CeilMode))
+}
+
+// String prints the layer as PyTorch does.
+func (m *MaxPool2d) String() string { return Repr(m) }
+
+// AvgPool2d averages over sliding windows.
+type AvgPool2d struct {
+	KernelSize, Stride, Padding []int
+	CeilMode                    bool
+	CountIncludePad             bool
+}
+
+// NewAvgPool2d returns AvgPool2d(kernel_size=k) with stride k, no padding,
+// floor rounding and padding counted in the average (PyTorch's defaults).
+func NewAvgPool2d(k int) *AvgPool2d {
+	checkPositive("AvgPool2d", "kernel_size", k)
+	return &AvgPool2d{KernelSize: []int{k}, Stride: []int{k}, Padding: []int{0}, CountIncludePad: true}
+}
+
+// Forward pools x of shape (N, C, H, W) or (C, H, W).
+func (m *AvgPool2d) Forward(x *tensor.Tensor) *tensor.Tensor {
+	return F.AvgPool2d(x, m.KernelSize, m.Stride, m.Padding, m.CeilMode, m.CountIncludePad)
+}
+
+// ExtraRepr returns "kernel_size=2, stride=2, padding=0".
+func (m *AvgPool2d) ExtraRepr() string {
+	return fmt.Sprintf("kernel_size=%s, stride=%s, padding=%s", sizeRepr(m.KernelSize), sizeRepr(m.Stride), sizeRepr(m.Padding))
+}
+
+// String prints the layer as PyTorch does.
+func (m *AvgPool2d) String() string { return Repr(m) }
+
+// AdaptiveAvgPool2d averages into a fixed output size whatever the input
+// size.
+type AdaptiveAvgPool2d struct{ OutputSize []int }
+
+// NewAdaptiveAvgPool2d returns an AdaptiveAvgPool2d with output size
+// (h, w); one value gives a square output.
+func NewAdaptiveAvgPool2d(size ...int) *AdaptiveAvgPool2d {
+	if len(size) != 1 && len(size) != 2 {
+		panic(fmt.Sprintf("nn.AdaptiveAvgPool2d: output_size must have 1 or 2 values, got %v", size))
+	}
+	for _, s := range size {
+		checkPositive("AdaptiveAvgPool2d", "output_size", s)
+	}
+	return &AdaptiveAvgPool2d{OutputSize: append([]int(nil), size...)}
+}
+
+// Forward pools x of shape (N, C, H, W) or (C, H, W).
+func (m *AdaptiveAvgPool2d) Forward(x *tensor.Tensor) *tensor.Tensor {
+	out := m.OutputSize
+	if len(out) == 1 {
+		out = []int{out[0], out[0]}
+	}
+	return F.AdaptiveAvgPool2d(x, out)
+}
+
+// ExtraRepr returns "output_size=(5, 7)".
+func (m *AdaptiveAvgPool2d) ExtraRepr() string { return "output_size=" + sizeRepr(m.OutputSize) }
+
+// String prints the layer as PyTorch does.
+func (m *AdaptiveAvgPool2d) String() string { return Repr(m) }
+
+// Dropout zeroes each element with probability P during training and
+// scales the others by 1/(1-P); in evaluation mode it is the identity.
+type Dropout struct {
+	P        float64
+	training bool
+	gen      *rng.Generator
+}
+
+// NewDropout returns a Dropout with probability p, in training mode,
+// drawing its masks from the default generator exactly as PyTorch (no-MKL
+// build) does. Option: WithGenerator.
+func NewDropout(p float64, opts ...Option) *Dropout {
+	if p < 0 || p > 1 || math.IsNaN(p) {
+		panic(fmt.Sprintf("dropout probability has to be between 0 and 1, but got %v", p))
+	}
+	c := newConfig("Dropout", nil, opts)
+	return &Dropout{P: p, training: true, gen: c.gen}
+}
+
+// SetTraining switches dropout on (training) or off (evaluation).
+func (d *Dropout) SetTraining(on bool) { d.training = on }
+
+// Forward applies dropout.
+func (d *Dropout) Forward(x *tensor.Tensor) *tensor.Tensor {
+	g := d.gen
+	if g == nil {
+		g = rng.Default()
+	}
+	return F.Dropout(x, d.P, d.training, g)
+}
+
+// ExtraRepr returns "p=0.5, inplace=False".
+func (d *Dropout) ExtraRepr() string { return "p=" + pyfmt.Float(d.P) + ", inplace=False" }
+
+// String prints the layer as PyTorch does.
+func (d *Dropout) String() string { return Repr(d) }
+
+// Embedding maps int64 indices to rows of Weight (num_embeddings,
+// embedding_dim).
+type Embedding struct {
+	NumEmbeddings, EmbeddingDim int
+	// PaddingIdx is the row that stays zero and gets no gradient, or -1.
+	PaddingIdx int
+	Weight     *tensor.Tensor
+}
+
+// NewEmbedding returns an Embedding whose weight is drawn from N(0, 1) as
+// PyTorch draws it (bit for bit after the same seed). paddingIdx is -1 for
+// none; a negative value counts from the end, as in PyTorch. Options:
+// WithGenerator, WithDType.
+func NewEmbedding(num, dim, paddingIdx int, opts ...Option) *Embedding {
+	checkPositive("Embedding", "num_embeddings", num, "embedding_dim", dim)
+	c := newConfig("Embedding", nil, opts)
+	if paddingIdx < -1 {
+		if paddingIdx < -num {
+			panic(fmt.Sprintf("nn.Embedding: padding_idx must be within num_embeddings (%d), got %d", num, paddingIdx))
+		}
+		paddingIdx += num
+	}
+	if paddingIdx >= num {
+		panic(fmt.Sprintf("nn.Embedding: padding_idx must be within num_embeddings (%d), got %d", num, paddingIdx))
+	}
+	e := &Embedding{NumEmbeddings: num, EmbeddingDim: dim, PaddingIdx: paddingIdx}
+	e.Weight = tensor.NewParameter(tensor.ZerosOf(c.dtype, num, dim))
+	c.generator().Normal(e.Weight, 0, 1)
+	if paddingIdx >= 0 {
+		tensor.NoGrad(func() { e.Weight.Select(0, paddingIdx).Fill(0) })
+	}
+	return e
+}
+
+// Forward looks up the rows of the int64 tensor idx.
+func (e *Embedding) Forward(idx *tensor.Tensor) *tensor.Tensor {
+	return F.Embedding(idx, e.Weight, e.PaddingIdx)
+}
+
+// ExtraRepr returns "10, 3" or "10, 3, padding_idx=0".
+func (e *Embedding) ExtraRepr() string {
+	s := fmt.Sprintf("%d, %d", e.NumEmbeddings, e.EmbeddingDim)
+	if e.PaddingIdx >= 0 {
+		s += fmt.Sprintf(", padding_idx=%d", e.PaddingIdx)
+	}
+	return s
+}
+
+// String prints the layer as PyTorch does.
+func (e *Embedding) String() string { return Repr(e) }
+
+// Bilinear applies y_k = x1ᵀ·W_k·x2 + b_k to two inputs. Weight has shape
+// (out, in1, in2); Bias (out) is nil with NoBias. Bilinear takes two inputs,
+// so it has Forward2 instead of Forward.
+type Bilinear struct {
+	In1Features, In2Features, OutFeatures int
+	Weight                                *tensor.Tensor
+	Bias                                  *tensor.Tensor
+}
+
+// NewBilinear returns a Bilinear layer initialized as PyTorch does:
+// weight then bias uniform in ±1/sqrt(in1). Options: NoBias, WithGenerator,
+// WithDType.
+func NewBilinear(in1, in2, out int, opts ...Option) *Bilinear {
+	checkPositive("Bilinear", "in1_features", in1, "in2_features", in2, "out_features", out)
+	c := newConfig("Bilinear", nil, opts)
+	b := &Bilinear{In1Features: in1, In2Features: in2, OutFeatures: out}
+	b.Weight = tensor.NewParameter(tensor.ZerosOf(c.dtype, out, in1, in2))
+	if c.bias {
+		b.Bias = tensor.NewParameter(tensor.ZerosOf(c.dtype, out))
+	}
+	bound := 1 / math.Sqrt(float64(in1))
+	g := c.generator()
+	g.Uniform(b.Weight, -bound, bound)
+	if b.Bias != nil {
+		g.Uniform(b.Bias, -bound, bound)
+	}
+	return b
+}
+
+// Forward2 computes the bilinear form of x1 (..., in1) and x2 (..., in2).
+func (b *Bilinear) Forward2(x1, x2 *tensor.Tensor) *tensor.Tensor {
+	return F.Bilinear(x1, x2, b.Weight, b.Bias)
+}
+
+// ExtraRepr returns "in1_features=2, in2_features=3, out_features=4,
+// bias=True".
+func (b *Bilinear) ExtraRepr() string {
+	return fmt.Sprintf("in1_features=%d, in2_features=%d, out_features=%d, bias=%s", b.In1Features, b.In2Features, b.OutFeatures, pyfmt.Bool(b.Bias != nil))
+}
+
+// String prints the layer as PyTorch does.
+func (b *Bilinear) String() string { return Repr(b) }

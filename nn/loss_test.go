@@ -1,0 +1,462 @@
+package nn
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/intercept-ml/intercept/internal/golden"
+	"github.com/intercept-ml/intercept/rng"
+	"github.com/intercept-ml/intercept/tensor"
+)
+
+// lossRefTensor is a tensor of testdata/loss.json (written by
+// testdata/gen_loss.py with PyTorch 1.13.1).
+type lossRefTensor struct {
+	DType  string   `json:"dtype"`
+	Shape  []int    `json:"shape"`
+	Bits   []string `json:"bits"`
+	Values []int64  `json:"values"`
+}
+
+func (r *lossRefTensor) tensor(t testing.TB) *tensor.Tensor {
+	t.Helper()
+	switch r.DType {
+	case "float32":
+		v := make([]float32, len(r.Bits))
+		for i, b := range r.Bits {
+			u, err := strconv.ParseUint(b, 16, 32)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v[i] = math.Float32frombits(uint32(u))
+		}
+		return tensor.FromFloat32(v, r.Shape...).Reshape(r.Shape...)
+	case "float64":
+		v := make([]float64, len(r.Bits))
+		for i, b := range r.Bits {
+			u, err := strconv.ParseUint(b, 16, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v[i] = math.Float64frombits(u)
+		}
+		return tensor.FromFloat64(v, r.Shape...).Reshape(r.Shape...)
+	case "int64":
+		return tensor.FromInt64(r.Values, r.Shape...).Reshape(r.Shape...)
+	}
+	t.Fatalf("dtype %q", r.DType)
+	return nil
+}
+
+type lossCase struct {
+	Name, Fn, Reduction string
+	Input, Target       *lossRefTensor
+	Gout, Out           *lossRefTensor
+	GradFn              string         `json:"grad_fn"`
+	GradInput           *lossRefTensor `json:"grad_input"`
+	GradTarget          *lossRefTensor `json:"grad_target"`
+	Args                map[string]json.RawMessage
+}
+
+func loadLossCases(t testing.TB) []lossCase {
+	b, err := os.ReadFile("testdata/loss.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ref struct{ Cases []lossCase }
+	if err := json.Unmarshal(b, &ref); err != nil {
+		t.Fatal(err)
+	}
+	return ref.Cases
+}
+
+// callLoss calls the Go loss of a case.
+func callLoss(t testing.TB, c *lossCase, input, target *tensor.Tensor) *tensor.Tensor {
+	t.Helper()
+	opts := []LossOption{map[string]Reduction{"mean": Mean, "sum": Sum, "none": None}[c.Reduction]}
+	var weight, posWeight *tensor.Tensor
+	beta, delta := 1.0, 1.0
+	for k, raw := range c.Args {
+		switch k {
+		case "weight", "pos_weight":
+			var rt lossRefTensor
+			if err := json.Unmarshal(raw, &rt); err != nil {
+				t.Fatal(err)
+			}
+			if k == "weight" {
+				weight = rt.tensor(t)
+			} else {
+				posWeight = rt.tensor(t)
+			}
+		case "ignore_index", "label_smoothing", "beta", "delta":
+			var v float64
+			if err := json.Unmarshal(raw, &v); err != nil {
+				t.Fatal(err)
+			}
+			switch k {
+			case "ignore_index":
+				opts = append(opts, IgnoreIndex(int(v)))
+			case "label_smoothing":
+				opts = append(opts, LabelSmoothing(v))
+			case "beta":
+				beta = v
+			case "delta":
+				delta = v
+			}
+		default:
+			t.Fatalf("argument %q", k)
+		}
+	}
+	switch c.Fn {
+	case "mse_loss":
+		return MSELoss(input, target, opts...)
+	case "l1_loss":
+		return L1Loss(input, target, opts...)
+	case "smooth_l1_loss":
+		return SmoothL1Loss(input, target, beta, opts...)
+	case "huber_loss":
+		return HuberLoss(input, target, delta, opts...)
+	case "binary_cross_entropy":
+		return BCELoss(input, target, weight, opts...)
+	case "binary_cross_entropy_with_logits":
+		if weight != nil {
+			opts = append(opts, Weight(weight))
+		}
+		return BCEWithLogitsLoss(input, target, posWeight, opts...)
+	case "nll_loss":
+		if weight != nil {
+			opts = append(opts, Weight(weight))
+		}
+		return NLLLoss(input, target, opts...)
+	case "cross_entropy":
+		if weight != nil {
+			opts = append(opts, Weight(weight))
+		}
+		return CrossEntropyLoss(input, target, opts...)
+	}
+	t.Fatalf("loss %q", c.Fn)
+	return nil
+}
+
+// lossCompare compares got with want element by element and returns the
+// number of elements, how many are bit-identical, and the largest relative
+// difference.
+func lossCompare(t testing.TB, got *tensor.Tensor, want *lossRefTensor) (n, exact int, maxRel float64) {
+	t.Helper()
+	w := want.tensor(t)
+	if fmt.Sprint(got.Shape()) != fmt.Sprint(w.Shape()) {
+		t.Fatalf("shape %v, want %v", got.Shape(), w.Shape())
+	}
+	if got.DType() != w.DType() {
+		t.Fatalf("dtype %v, want %v", got.DType(), w.DType())
+	}
+	gv, wv := got.Float64s(), w.Float64s()
+	for i := range gv {
+		n++
+		a, b := gv[i], wv[i]
+		switch {
+		case math.Float64bits(a) == math.Float64bits(b) || (math.IsNaN(a) && math.IsNaN(b)):
+			exact++
+		case a == b: // ±0
+			exact++
+		default:
+			maxRel = max(maxRel, math.Abs(a-b)/math.Abs(b))
+		}
+	}
+	return
+}
+
+// TestLossesMatchPyTorch checks every loss × reduction × option of
+// loss.json: the value, the grad_fn name and the gradients with respect to
+// input and target, within 1e-6 relative per element (float32 and float64).
+func TestLossesMatchPyTorch(t *testing.T) {
+	cases := loadLossCases(t)
+	var n, exact int
+	var worst float64
+	worstName := ""
+	for i := range cases {
+		c := &cases[i]
+		t.Run(fmt.Sprintf("%s/%s", c.Name, c.Reduction), func(t *testing.T) {
+			input := c.Input.tensor(t).SetRequiresGrad(true)
+			target := c.Target.tensor(t)
+			if c.GradTarget != nil {
+				target.SetRequiresGrad(true)
+			}
+			out := callLoss(t, c, input, target)
+			if got := out.GradFn(); got != c.GradFn {
+				t.Errorf("grad_fn %s, want %s", got, c.GradFn)
+			}
+			check := func(what string, got *tensor.Tensor, want *lossRefTensor) {
+				if got == nil {
+					t.Errorf("%s: missing", what)
+					return
+				}
+				cn, ce, rel := lossCompare(t, got, want)
+				n += cn
+				exact += ce
+				if rel > worst {
+					worst, worstName = rel, c.Name+"/"+c.Reduction+" "+what
+				}
+				if rel > 1e-6 {
+					t.Errorf("%s: max relative difference %.3g from PyTorch (%d of %d bit-exact)", what, rel, ce, cn)
+				}
+			}
+			check("loss", out, c.Out)
+			if c.Gout != nil {
+				out.BackwardWith(tensor.BackwardOptions{Grad: c.Gout.tensor(t)})
+			} else {
+				out.Backward()
+			}
+			check("grad input", input.Grad, c.GradInput)
+			if c.GradTarget != nil {
+				check("grad target", target.Grad, c.GradTarget)
+			}
+		})
+	}
+	t.Logf("%d cases, %d values compared: %d bit-exact, max relative difference %.3g (%s)", len(cases), n, exact, worst, worstName)
+}
+
+// lossGradCheck compares the analytic gradients of f at the float64
+// inputs xs (those that require grad) with central finite differences.
+func lossGradCheck(t *testing.T, name string, f func(xs []*tensor.Tensor) *tensor.Tensor, xs []*tensor.Tensor, upstream *tensor.Tensor) {
+	t.Helper()
+	scalar := func() float64 {
+		var v float64
+		tensor.NoGrad(func() {
+			out := f(xs)
+			if upstream != nil {
+				out = out.Mul(upstream).Sum()
+			}
+			v = out.Item()
+		})
+		return v
+	}
+	out := f(xs)
+	if upstream != nil {
+		out.BackwardWith(tensor.BackwardOptions{Grad: upstream})
+	} else {
+		out.Backward()
+	}
+	const h = 1e-6
+	for k, x := range xs {
+		if !x.RequiresGrad() {
+			continue
+		}
+		d := x.Data64()
+		g := x.Grad.Float64s()
+		for i := range d {
+			old := d[i]
+			d[i] = old + h
+			up := scalar()
+			d[i] = old - h
+			down := scalar()
+			d[i] = old
+			num := (up - down) / (2 * h)
+			if math.Abs(num-g[i]) > 1e-6*math.Max(1, math.Abs(num)) {
+				t.Errorf("%s: d/dx%d[%d] analytic %.10g, numeric %.10g", name, k, i, g[i], num)
+			}
+		}
+	}
+}
+
+// TestLossGradientsFiniteDifferences checks every loss's backward in
+// float64 against central differences, for each reduction.
+func TestLossGradientsFiniteDifferences(t *testing.T) {
+	g := rng.NewGenerator()
+	g.ManualSeed(3)
+	randn := func(shape ...int) *tensor.Tensor { return g.RandnOf(tensor.Float64, shape...) }
+	rand := func(shape ...int) *tensor.Tensor { return g.RandOf(tensor.Float64, shape...) }
+	leaf := func(x *tensor.Tensor) *tensor.Tensor { return x.Contiguous().Detach().Clone().SetRequiresGrad(true) }
+	for _, red := range []Reduction{Mean, Sum, None} {
+		var up *tensor.Tensor
+		shape := []int{4, 3}
+		if red == None {
+			up = randn(shape...)
+		}
+		x, y := randn(shape...), randn(shape...)
+		p := rand(shape...).MulScalar(0.9).AddScalar(0.05)
+		yb := rand(shape...)
+		pw := rand(3).AddScalar(0.5)
+		w := rand(3).AddScalar(0.5)
+		two := func(fn func(a, b *tensor.Tensor) *tensor.Tensor) func(xs []*tensor.Tensor) *tensor.Tensor {
+			return func(xs []*tensor.Tensor) *tensor.Tensor { return fn(xs[0], xs[1]) }
+		}
+		cases := []struct {
+			name string
+			f    func(xs []*tensor.Tensor) *tensor.Tensor
+			xs   []*tensor.Tensor
+		}{
+			{"MSELoss", two(func(a, b *tensor.Tensor) *tensor.Tensor { return MSELoss(a, b, red) }), []*tensor.Tensor{leaf(x), leaf(y)}},
+			{"L1Loss", two(func(a, b *tensor.Tensor) *tensor.Tensor { return L1Loss(a, b, red) }), []*tensor.Tensor{leaf(x), leaf(y)}},
+			{"SmoothL1Loss(0.7)", two(func(a, b *tensor.Tensor) *tensor.Tensor { return SmoothL1Loss(a, b, 0.7, red) }), []*tensor.Tensor{leaf(x), leaf(y)}},
+			{"HuberLoss(0.6)", two(func(a, b *tensor.Tensor) *tensor.Tensor { return HuberLoss(a, b, 0.6, red) }), []*tensor.Tensor{leaf(x), leaf(y)}},
+			{"BCELoss", two(func(a, b *tensor.Tensor) *tensor.Tensor { return BCELoss(a, b, w, red) }), []*tensor.Tensor{leaf(p), leaf(yb)}},
+			{"BCEWithLogitsLoss", two(func(a, b *tensor.Tensor) *tensor.Tensor {
+				return BCEWithLogitsLoss(a, b, pw, red, Weight(w))
+			}), []*tensor.Tensor{leaf(x.MulScalar(2)), leaf(yb)}},
+			{"BCEWithLogitsLoss no pos_weight", two(func(a, b *tensor.Tensor) *tensor.Tensor { return BCEWithLogitsLoss(a, b, nil, red) }), []*tensor.Tensor{leaf(x), leaf(yb)}},
+		}
+		if red != None {
+			idx := tensor.FromInt64([]int64{2, 0, -100, 1})
+			probs := rand(4, 3).Softmax(1)
+			cw := rand(3).AddScalar(0.5)
+			cases = append(cases,
+				struct {
+					name string
+					f    func(xs []*tensor.Tensor) *tensor.Tensor
+					xs   []*tensor.Tensor
+				}{"NLLLoss", func(xs []*tensor.Tensor) *tensor.Tensor { return NLLLoss(xs[0], idx, red, Weight(cw)) }, []*tensor.Tensor{leaf(x)}},
+				struct {
+					name string
+					f    func(xs []*tensor.Tensor) *tensor.Tensor
+					xs   []*tensor.Tensor
+				}{"CrossEntropyLoss ls", func(xs []*tensor.Tensor) *tensor.Tensor {
+					return CrossEntropyLoss(xs[0], idx, red, Weight(cw), LabelSmoothing(0.2))
+				}, []*tensor.Tensor{leaf(x)}},
+				struct {
+					name string
+					f    func(xs []*tensor.Tensor) *tensor.Tensor
+					xs   []*tensor.Tensor
+				}{"CrossEntropyLoss probs", func(xs []*tensor.Tensor) *tensor.Tensor {
+					return CrossEntropyLoss(xs[0], xs[1], red, Weight(cw), LabelSmoothing(0.1))
+				}, []*tensor.Tensor{leaf(x), leaf(probs)}},
+			)
+		}
+		for _, c := range cases {
+			lossGradCheck(t, c.name+"/"+red.String(), c.f, c.xs, up)
+		}
+	}
+}
+
+func mustPanic(t *testing.T, want string, fn func()) {
+	t.Helper()
+	defer func() {
+		t.Helper()
+		r := recover()
+		if r == nil {
+			t.Errorf("no panic, want %q", want)
+			return
+		}
+		if msg := fmt.Sprint(r); !strings.Contains(msg, want) {
+			t.Errorf("panic %q, want %q", msg, want)
+		}
+	}()
+	fn()
+}
+
+func TestLossMisuse(t *testing.T) {
+	x := tensor.Zeros(3, 4)
+	mustPanic(t, "Using a target size (torch.Size([3])) that is different to the input size (torch.Size([3, 4]))", func() {
+		MSELoss(x, tensor.Zeros(3))
+	})
+	mustPanic(t, "Using a target size (torch.Size([3, 1])) that is different to the input size (torch.Size([3])) is deprecated", func() {
+		BCELoss(tensor.Full(0.5, 3), tensor.Zeros(3, 1), nil)
+	})
+	mustPanic(t, "Target size (torch.Size([3, 1])) must be the same as input size (torch.Size([3]))", func() {
+		BCEWithLogitsLoss(tensor.Zeros(3), tensor.Zeros(3, 1), nil)
+	})
+	mustPanic(t, "all elements of input should be between 0 and 1", func() {
+		BCELoss(tensor.New([]float64{1.5}), tensor.Zeros(1), nil)
+	})
+	mustPanic(t, "Target 5 is out of bounds.", func() {
+		CrossEntropyLoss(x, tensor.FromInt64([]int64{1, 5, 2}))
+	})
+	mustPanic(t, "Target -3 is out of bounds.", func() {
+		NLLLoss(x, tensor.FromInt64([]int64{1, -3, 2}))
+	})
+	mustPanic(t, "Expected input batch_size (3) to match target batch_size (2).", func() {
+		NLLLoss(x, tensor.FromInt64([]int64{1, 2}))
+	})
+	mustPanic(t, "Expected target size [2, 4], got [2, 3]", func() {
+		CrossEntropyLoss(tensor.Zeros(2, 3, 4), tensor.ZerosOf(tensor.Int64, 2, 3))
+	})
+	mustPanic(t, "weight tensor should be defined either for all 4 classes or no classes but got weight tensor of shape: [3]", func() {
+		CrossEntropyLoss(x, tensor.FromInt64([]int64{1, 0, 2}), Weight(tensor.Ones(3)))
+	})
+	mustPanic(t, "a class-probability target must have the input's shape [3, 4], got [3]", func() {
+		CrossEntropyLoss(x, tensor.Zeros(3))
+	})
+	mustPanic(t, "expected scalar type Long but found Float", func() {
+		NLLLoss(x, tensor.Zeros(3))
+	})
+	mustPanic(t, "label_smoothing must be between 0.0 and 1.0. Got: 1.5", func() {
+		CrossEntropyLoss(x, tensor.FromInt64([]int64{1, 0, 2}), LabelSmoothing(1.5))
+	})
+	mustPanic(t, "nn.MSELoss: the ignore_index option does not apply", func() {
+		MSELoss(x, x, IgnoreIndex(0))
+	})
+	mustPanic(t, "huber_loss does not support non-positive values for delta.", func() { HuberLoss(x, x, 0) })
+	mustPanic(t, "smooth_l1_loss does not support negative values for beta.", func() { SmoothL1Loss(x, x, -1) })
+}
+
+// TestLossGoldenPrint reproduces the golden print case "mse loss tensor
+// with grad_fn": the models of the golden repr section are built after
+// manual_seed(42) in the same order, and the MSE loss of Net on the MLP
+// data prints as PyTorch prints it.
+func TestLossGoldenPrint(t *testing.T) {
+	var cases []struct{ What, Str string }
+	golden.Section(t, "print", &cases)
+	want := ""
+	for _, c := range cases {
+		if c.What == "mse loss tensor with grad_fn" {
+			want = c.Str
+		}
+	}
+	if want == "" {
+		t.Fatal("golden print case not found")
+	}
+	var mlp struct{ X, Y golden.Tensor }
+	golden.Section(t, "mlp", &mlp)
+	rng.ManualSeed(42)
+	NewLinear(3, 1)
+	NewLinear(3, 1, NoBias)
+	NewConv2d(3, 16, 3)
+	NewSequential(NewLinear(3, 4), NewReLU(), NewLinear(4, 1))
+	fc1, fc2 := NewLinear(3, 4), NewLinear(4, 1)
+	x := tensor.New(reshape2(mlp.X.Values, mlp.X.Shape))
+	y := tensor.New(reshape2(mlp.Y.Values, mlp.Y.Shape))
+	loss := MSELoss(fc2.Forward(fc1.Forward(x).ReLU()), y)
+	if got := loss.String(); got != want {
+		t.Errorf("loss prints %q, want %q", got, want)
+	}
+}
+
+func reshape2(v []float64, shape []int) [][]float64 {
+	out := make([][]float64, shape[0])
+	for i := range out {
+		out[i] = v[i*shape[1] : (i+1)*shape[1]]
+	}
+	return out
+}
+
+func ExampleCrossEntropyLoss() {
+	logits := tensor.New([][]float64{{2, 0.5, -1}, {0.1, 0.2, 3}}).SetRequiresGrad(true)
+	target := tensor.FromInt64([]int64{0, 2})
+	loss := CrossEntropyLoss(logits, target)
+	fmt.Println(loss)
+	loss.Backward()
+	fmt.Println(logits.Grad)
+	fmt.Println(CrossEntropyLoss(logits, target, LabelSmoothing(0.1), Sum))
+	// Output:
+	// tensor(0.1755, grad_fn=<NllLossBackward0>)
+	// tensor([[-0.1072,  0.0876,  0.0196],
+	//         [ 0.0247,  0.0272, -0.0519]])
+	// tensor(0.6909, grad_fn=<AddBackward0>)
+}
+
+func ExampleMSELoss() {
+	pred := tensor.New([]float64{0.5, 2, -1})
+	target := tensor.New([]float64{1, 2, 1})
+	fmt.Println(MSELoss(pred, target))
+	fmt.Println(MSELoss(pred, target, Sum))
+	fmt.Println(MSELoss(pred, target, None))
+	// Output:
+	// tensor(1.4167)
+	// tensor(4.2500)
+	// tensor([0.2500, 0.0000, 4.0000])
+}

@@ -1,0 +1,151 @@
+package optim
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/intercept-ml/intercept/internal/pyfmt"
+	"github.com/intercept-ml/intercept/tensor"
+)
+
+// AdamConfig holds the hyperparameters of Adam and AdamW with PyTorch's
+// names. A zero LR means PyTorch's default (1e-3); the pointer fields, whose
+// PyTorch default is not zero while zero is a meaningful setting, mean the
+// default when nil: Beta1 0.9, Beta2 0.999, Eps 1e-8, and WeightDecay 0 for
+// Adam but 1e-2 for AdamW.
+type AdamConfig struct {
+	LR          float64
+	Beta1       *float64
+	Beta2       *float64
+	Eps         *float64
+	WeightDecay *float64
+	AMSGrad     bool
+	Maximize    bool
+}
+
+// Adam is torch.optim.Adam (Kingma & Ba), with L2 weight decay added to the
+// gradient, optional AMSGrad and Maximize:
+//
+//	g ← ∇ + λ·p;  m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²
+//	p ← p − lr/(1 − β1^t) · m / (√v / √(1 − β2^t) + ε)
+//
+// State per parameter: step, "exp_avg", "exp_avg_sq" and, with AMSGrad,
+// "max_exp_avg_sq" (the running maximum of exp_avg_sq, used in place of v).
+type Adam struct{ adam }
+
+// AdamW is torch.optim.AdamW (Loshchilov & Hutter): Adam with decoupled
+// weight decay, p ← p·(1 − lr·λ) before the Adam step (which then has no
+// L2 term).
+type AdamW struct{ adam }
+
+type adam struct {
+	base
+	decoupled bool
+}
+
+// NewAdam returns an Adam optimizer over params (a parameter list or
+// parameter groups).
+func NewAdam[P Params](params P, cfg AdamConfig) *Adam {
+	return &Adam{newAdam("Adam", params, cfg, 1e-3, 0, false)}
+}
+
+// NewAdamW returns an AdamW optimizer over params (a parameter list or
+// parameter groups). Its default weight decay is 1e-2, as in PyTorch.
+func NewAdamW[P Params](params P, cfg AdamConfig) *AdamW {
+	return &AdamW{newAdam("AdamW", params, cfg, 1e-3, 1e-2, true)}
+}
+
+func newAdam[P Params](name string, params P, cfg AdamConfig, lr, wd float64, decoupled bool) adam {
+	h := Hyper{LR: cfg.LR, Beta1: or(cfg.Beta1, 0.9), Beta2: or(cfg.Beta2, 0.999), Eps: or(cfg.Eps, 1e-8),
+		WeightDecay: or(cfg.WeightDecay, wd), AMSGrad: cfg.AMSGrad, Maximize: cfg.Maximize}
+	if h.LR == 0 {
+		h.LR = lr
+	}
+	uses := []string{"LR", "Beta1", "Beta2", "Eps", "WeightDecay", "AMSGrad", "Maximize"}
+	bufs := []string{"exp_avg", "exp_avg_sq", "max_exp_avg_sq"}
+	return adam{newBase(name, params, h, uses, bufs, checkAdam), decoupled}
+}
+
+func or(p *float64, def float64) float64 {
+	if p == nil {
+		return def
+	}
+	return *p
+}
+
+func checkAdam(h *Hyper) {
+	checkLR(h.LR)
+	checkEps(h.Eps)
+	if !(h.Beta1 >= 0 && h.Beta1 < 1) {
+		panic("Invalid beta parameter at index 0: " + pyfmt.Float(h.Beta1))
+	}
+	if !(h.Beta2 >= 0 && h.Beta2 < 1) {
+		panic("Invalid beta parameter at index 1: " + pyfmt.Float(h.Beta2))
+	}
+	checkWD(h.WeightDecay)
+}
+
+// maxAdamStep is where PyTorch's step counter, a float32 tensor
+// incremented by one, stops growing (2^24 + 1 rounds to 2^24).
+const maxAdamStep = 1 << 24
+
+// Step performs one Adam (or AdamW) update.
+func (o *adam) Step() {
+	o.forEach(func(g *Group, p, data, grad *tensor.Tensor) {
+		h := g.Hyper
+		st := o.stateOf(p, "exp_avg", "exp_avg_sq")
+		if h.AMSGrad && st.bufs["max_exp_avg_sq"] == nil {
+			st.bufs["max_exp_avg_sq"] = tensor.ZerosOf(p.DType(), p.Shape()...)
+		}
+		if st.step < maxAdamStep {
+			st.step++
+		}
+		bc1 := 1 - powInt(h.Beta1, st.step)
+		bc2 := 1 - powInt(h.Beta2, st.step)
+		step := h.LR / bc1
+		bc2Sqrt := math.Sqrt(bc2)
+		switch p.DType() {
+		case tensor.Float32:
+			adamStep(data.Data32(), grad.Data32(), st.bufs["exp_avg"].Data32(), st.bufs["exp_avg_sq"].Data32(),
+				data32(st.bufs["max_exp_avg_sq"], h.AMSGrad), adamScalarsOf[float32](h, step, bc2Sqrt, o.decoupled))
+		case tensor.Float64:
+			adamStep(data.Data64(), grad.Data64(), st.bufs["exp_avg"].Data64(), st.bufs["exp_avg_sq"].Data64(),
+				data64(st.bufs["max_exp_avg_sq"], h.AMSGrad), adamScalarsOf[float64](h, step, bc2Sqrt, o.decoupled))
+		default:
+			panic(fmt.Sprintf("optim: %s cannot update a %v parameter", o.name, p.DType()))
+		}
+	})
+}
+
+func data32(t *tensor.Tensor, on bool) []float32 {
+	if t == nil || !on {
+		return nil
+	}
+	return t.Data32()
+}
+
+func data64(t *tensor.Tensor, on bool) []float64 {
+	if t == nil || !on {
+		return nil
+	}
+	return t.Data64()
+}
+
+func adamScalarsOf[T float](h Hyper, step, bc2Sqrt float64, decoupled bool) adamScalars[T] {
+	return adamScalars[T]{
+		wd: T(h.WeightDecay), beta1: T(h.Beta1), oneMinusBeta1: T(1 - h.Beta1),
+		beta2: T(h.Beta2), oneMinusBeta2: T(1 - h.Beta2),
+		negStep: T(-step), bc2Sqrt: T(bc2Sqrt), eps: T(h.Eps),
+		useWD: !decoupled && h.WeightDecay != 0, amsgrad: h.AMSGrad, maximize: h.Maximize,
+		decoupled: decoupled, decay: T(1 - float64(h.LR*h.WeightDecay)),
+	}
+}
+
+func adamStep[T float](p, grad, m, v, vmax []T, s adamScalars[T]) {
+	parallel(len(p), func(lo, hi int) {
+		if s.decoupled {
+			scale(p[lo:hi], s.decay) // AdamW: param.mul_(1 − lr·λ)
+		}
+		adamKernel(p[lo:hi], grad[lo:hi], m[lo:hi], v[lo:hi], sub(vmax, lo, hi), s)
+	})
+}

@@ -1,0 +1,108 @@
+package optim
+
+import (
+	"fmt"
+
+	"github.com/intercept-ml/intercept/internal/pyfmt"
+	"github.com/intercept-ml/intercept/tensor"
+)
+
+// RMSpropConfig holds the hyperparameters of RMSprop with PyTorch's names.
+// A zero LR means PyTorch's default (1e-2); nil Alpha and Eps mean 0.99 and
+// 1e-8; the other fields default to zero, as in PyTorch.
+type RMSpropConfig struct {
+	LR          float64
+	Alpha       *float64
+	Eps         *float64
+	WeightDecay float64
+	Momentum    float64
+	Centered    bool
+	Maximize    bool
+}
+
+// RMSprop is torch.optim.RMSprop (Hinton), with the square root taken
+// before adding eps:
+//
+//	g ← ∇ + λ·p;  v ← α·v + (1 − α)·g²
+//	centered: ḡ ← α·ḡ + (1 − α)·g;  ṽ = v − ḡ²   (else ṽ = v)
+//	momentum: b ← μ·b + g/(√ṽ + ε); p ← p − lr·b   (else p ← p − lr·g/(√ṽ + ε))
+//
+// State per parameter: step, "square_avg", "momentum_buffer" (with
+// momentum) and "grad_avg" (centered).
+type RMSprop struct{ base }
+
+// NewRMSprop returns an RMSprop optimizer over params (a parameter list or
+// parameter groups).
+func NewRMSprop[P Params](params P, cfg RMSpropConfig) *RMSprop {
+	h := Hyper{LR: cfg.LR, Alpha: or(cfg.Alpha, 0.99), Eps: or(cfg.Eps, 1e-8), WeightDecay: cfg.WeightDecay,
+		Momentum: cfg.Momentum, Centered: cfg.Centered, Maximize: cfg.Maximize}
+	if h.LR == 0 {
+		h.LR = 1e-2
+	}
+	uses := []string{"LR", "Alpha", "Eps", "WeightDecay", "Momentum", "Centered", "Maximize"}
+	bufs := []string{"square_avg", "momentum_buffer", "grad_avg"}
+	return &RMSprop{newBase("RMSprop", params, h, uses, bufs, checkRMSprop)}
+}
+
+func checkRMSprop(h *Hyper) {
+	checkLR(h.LR)
+	checkEps(h.Eps)
+	if !(h.Momentum >= 0) {
+		panic("Invalid momentum value: " + pyfmt.Float(h.Momentum))
+	}
+	checkWD(h.WeightDecay)
+	if !(h.Alpha >= 0) {
+		panic("Invalid alpha value: " + pyfmt.Float(h.Alpha))
+	}
+}
+
+// Step performs one RMSprop update.
+func (o *RMSprop) Step() {
+	o.forEach(func(g *Group, p, data, grad *tensor.Tensor) {
+		h := g.Hyper
+		st := o.stateOf(p, "square_avg")
+		// PyTorch creates momentum_buffer and grad_avg with the state, from
+		// the group's settings at that time.
+		if st.step == 0 {
+			if h.Momentum > 0 {
+				st.bufs["momentum_buffer"] = tensor.ZerosOf(p.DType(), p.Shape()...)
+			}
+			if h.Centered {
+				st.bufs["grad_avg"] = tensor.ZerosOf(p.DType(), p.Shape()...)
+			}
+		}
+		if h.Momentum > 0 && st.bufs["momentum_buffer"] == nil {
+			panic("optim: RMSprop: momentum was switched on after the first step of a parameter (PyTorch fails with KeyError: 'momentum_buffer')")
+		}
+		if h.Centered && st.bufs["grad_avg"] == nil {
+			panic("optim: RMSprop: centered was switched on after the first step of a parameter (PyTorch fails with KeyError: 'grad_avg')")
+		}
+		st.step++
+		switch p.DType() {
+		case tensor.Float32:
+			rmspropStep(data.Data32(), grad.Data32(), st.bufs["square_avg"].Data32(),
+				data32(st.bufs["grad_avg"], h.Centered), data32(st.bufs["momentum_buffer"], h.Momentum > 0),
+				rmspropScalarsOf[float32](h))
+		case tensor.Float64:
+			rmspropStep(data.Data64(), grad.Data64(), st.bufs["square_avg"].Data64(),
+				data64(st.bufs["grad_avg"], h.Centered), data64(st.bufs["momentum_buffer"], h.Momentum > 0),
+				rmspropScalarsOf[float64](h))
+		default:
+			panic(fmt.Sprintf("optim: RMSprop cannot update a %v parameter", p.DType()))
+		}
+	})
+}
+
+func rmspropScalarsOf[T float](h Hyper) rmspropScalars[T] {
+	return rmspropScalars[T]{
+		wd: T(h.WeightDecay), alpha: T(h.Alpha), oneMinusAlpha: T(1 - h.Alpha), eps: T(h.Eps),
+		mom: T(h.Momentum), negLR: T(-h.LR),
+		useWD: h.WeightDecay != 0, useMom: h.Momentum > 0, centered: h.Centered, maximize: h.Maximize,
+	}
+}
+
+func rmspropStep[T float](p, grad, sq, gavg, buf []T, s rmspropScalars[T]) {
+	parallel(len(p), func(lo, hi int) {
+		rmspropKernel(p[lo:hi], grad[lo:hi], sq[lo:hi], sub(gavg, lo, hi), sub(buf, lo, hi), s)
+	})
+}

@@ -1,0 +1,118 @@
+package optim
+
+import (
+	"fmt"
+
+	"github.com/intercept-ml/intercept/internal/pyfmt"
+	"github.com/intercept-ml/intercept/tensor"
+)
+
+// SGDConfig holds the hyperparameters of SGD with PyTorch's names. The zero
+// value of every field is PyTorch's default, except LR, which PyTorch 1.13
+// requires (NewSGD panics when it is 0).
+type SGDConfig struct {
+	LR          float64
+	Momentum    float64
+	Dampening   float64
+	WeightDecay float64
+	Nesterov    bool
+	Maximize    bool
+}
+
+// SGD is stochastic gradient descent with optional momentum, Nesterov
+// momentum, dampening and (L2) weight decay, as torch.optim.SGD:
+//
+//	g ← ∇ (−∇ with Maximize);  g ← g + λ·p
+//	b ← g on the first step, else μ·b + (1 − τ)·g;  g ← g + μ·b (Nesterov) or b
+//	p ← p − lr·g
+//
+// State: "momentum_buffer" per parameter once momentum is used.
+type SGD struct{ base }
+
+// NewSGD returns an SGD optimizer over params: a parameter list (e.g.
+// nn.Parameters(model)) or parameter groups, whose unset fields take cfg's
+// values.
+func NewSGD[P Params](params P, cfg SGDConfig) *SGD {
+	if cfg.LR == 0 {
+		panic("optim: SGDConfig.LR is required (torch.optim.SGD has no default learning rate)")
+	}
+	h := Hyper{LR: cfg.LR, Momentum: cfg.Momentum, Dampening: cfg.Dampening, WeightDecay: cfg.WeightDecay,
+		Nesterov: cfg.Nesterov, Maximize: cfg.Maximize}
+	uses := []string{"LR", "Momentum", "Dampening", "WeightDecay", "Nesterov", "Maximize"}
+	return &SGD{newBase("SGD", params, h, uses, []string{"momentum_buffer"}, checkSGD)}
+}
+
+func checkSGD(h *Hyper) {
+	checkLR(h.LR)
+	if h.Momentum < 0 {
+		panic("Invalid momentum value: " + pyfmt.Float(h.Momentum))
+	}
+	checkWD(h.WeightDecay)
+	if h.Nesterov && (h.Momentum <= 0 || h.Dampening != 0) {
+		panic("Nesterov momentum requires a momentum and zero dampening")
+	}
+}
+
+func checkLR(lr float64) {
+	if !(lr >= 0) {
+		panic("Invalid learning rate: " + pyfmt.Float(lr))
+	}
+}
+
+func checkWD(wd float64) {
+	if !(wd >= 0) {
+		panic("Invalid weight_decay value: " + pyfmt.Float(wd))
+	}
+}
+
+func checkEps(eps float64) {
+	if !(eps >= 0) {
+		panic("Invalid epsilon value: " + pyfmt.Float(eps))
+	}
+}
+
+// Step performs one SGD update.
+func (o *SGD) Step() {
+	o.forEach(func(g *Group, p, data, grad *tensor.Tensor) {
+		h := g.Hyper
+		var buf *tensor.Tensor
+		first := false
+		if h.Momentum != 0 {
+			st := o.stateOf(p)
+			buf = st.bufs["momentum_buffer"]
+			if buf == nil {
+				buf = tensor.ZerosOf(p.DType(), p.Shape()...)
+				st.bufs["momentum_buffer"] = buf
+				first = true
+			}
+		}
+		switch p.DType() {
+		case tensor.Float32:
+			var b []float32
+			if buf != nil {
+				b = buf.Data32()
+			}
+			sgdStep(data.Data32(), grad.Data32(), b, sgdScalarsOf[float32](h, first))
+		case tensor.Float64:
+			var b []float64
+			if buf != nil {
+				b = buf.Data64()
+			}
+			sgdStep(data.Data64(), grad.Data64(), b, sgdScalarsOf[float64](h, first))
+		default:
+			panic(fmt.Sprintf("optim: SGD cannot update a %v parameter", p.DType()))
+		}
+	})
+}
+
+func sgdScalarsOf[T float](h Hyper, first bool) sgdScalars[T] {
+	return sgdScalars[T]{
+		wd: T(h.WeightDecay), mom: T(h.Momentum), oneMinusDamp: T(1 - h.Dampening), negLR: T(-h.LR),
+		useWD: h.WeightDecay != 0, useMom: h.Momentum != 0, nesterov: h.Nesterov, maximize: h.Maximize,
+		first: first,
+	}
+}
+
+func sgdStep[T float](p, grad, buf []T, s sgdScalars[T]) {
+	parallel(len(p), func(lo, hi int) { sgdKernel(p[lo:hi], grad[lo:hi], sub(buf, lo, hi), s) })
+}
