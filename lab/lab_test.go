@@ -207,3 +207,44 @@ func TestReportFiles(t *testing.T) {
 		t.Error("ReadResults accepted an HTML file")
 	}
 }
+
+// Plots with nothing drawable (an interrupted run, a series that diverged
+// at once) neither crash the report nor lose results.json.
+func TestReportSurvivesDegeneratePlots(t *testing.T) {
+	dir := t.TempDir()
+	nan := math.NaN()
+	res := []*ExperimentResult{{Name: "e", Title: "E", Analysis: &Analysis{
+		Verdict: Verdict{Status: Inconclusive, Text: "nothing finished"},
+		Plots: []Plot{
+			{Name: "log-empty", Kind: LinePlot, LogY: true, Lines: []Line{{Label: "a"}}},
+			{Name: "log-nan", Kind: LinePlot, LogY: true, Lines: []Line{{Label: "a", Y: []float64{nan, 0, -1}}}},
+			{Name: "no-lines", Kind: LinePlot},
+			{Name: "bar-empty", Kind: BarPlot},
+			{Name: "hist-empty", Kind: HistPlot, Lines: []Line{{Label: "a"}}},
+		},
+	}}}
+	if err := WriteReport(dir, &Results{Run: RunInfo{Command: "intercept test", Interrupted: true}, Experiments: res}); err != nil {
+		t.Fatalf("WriteReport: %v", err)
+	}
+	back, err := ReadResults(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	html, err := os.ReadFile(filepath.Join(dir, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range back.Experiments[0].Analysis.Plots {
+		switch {
+		case p.Error != "":
+			if !strings.Contains(string(html), "could not be drawn") {
+				t.Errorf("%s: error %q not shown in the report", p.Name, p.Error)
+			}
+		case p.SVG == "":
+			t.Errorf("%s: neither drawn nor reported as an error", p.Name)
+		}
+	}
+	if st, err := os.Stat(filepath.Join(dir, "report.html")); err != nil || st.Mode().Perm()&0o044 == 0 {
+		t.Errorf("report.html is not readable by others: %v", st.Mode())
+	}
+}

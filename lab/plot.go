@@ -18,8 +18,14 @@ const (
 	plotHeight = 10 * vg.Centimeter
 )
 
-// render draws p and returns its SVG and PNG encodings.
+// render draws p and returns its SVG and PNG encodings. A panic inside the
+// plotting library (it panics on some degenerate axes) becomes an error.
 func render(p *Plot) (svg, png []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			svg, png, err = nil, nil, fmt.Errorf("plot %s: %v", p.Name, r)
+		}
+	}()
 	pl, err := buildPlot(p)
 	if err != nil {
 		return nil, nil, fmt.Errorf("plot %s: %w", p.Name, err)
@@ -84,6 +90,13 @@ func buildPlot(p *Plot) (*plot.Plot, error) {
 	pl.Add(plotter.NewGrid())
 	switch p.Kind {
 	case LinePlot, "":
+		if p.LogY && !hasPositive(p.Lines) {
+			// Nothing to draw on a log axis (e.g. no trial finished yet):
+			// an empty linear axis instead of a panic in the plotting library.
+			q := *p
+			q.LogY = false
+			p = &q
+		}
 		if p.LogY {
 			pl.Y.Scale = plot.LogScale{}
 			pl.Y.Tick.Marker = plot.LogTicks{Prec: -1}
@@ -235,3 +248,15 @@ type errPoints struct{ x, y, lo, hi float64 }
 func (e errPoints) Len() int                      { return 1 }
 func (e errPoints) XY(int) (float64, float64)     { return e.x, e.y }
 func (e errPoints) YError(int) (float64, float64) { return e.lo, e.hi }
+
+// hasPositive reports whether any line has a finite positive y value.
+func hasPositive(lines []Line) bool {
+	for _, l := range lines {
+		for _, y := range l.Y {
+			if y > 0 && finite(y) {
+				return true
+			}
+		}
+	}
+	return false
+}

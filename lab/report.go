@@ -65,15 +65,51 @@ func Analyze(reg *Registry, results []*ExperimentResult) {
 				}
 			}()
 			a := e.Analyze(r)
+			guardVerdict(r, &a)
 			r.Analysis = &a
 		}()
 	}
+}
+
+// guardVerdict keeps a verdict from being drawn on missing data: when a
+// variant has no finished trial (an interrupted run, or every trial
+// failed), the verdict becomes inconclusive and says which variants are
+// missing, keeping the partial reading after it.
+func guardVerdict(r *ExperimentResult, a *Analysis) {
+	var missing []string
+	for _, v := range r.Variants {
+		done := 0
+		for _, t := range v.Trials {
+			if t.Result != nil {
+				done++
+			}
+		}
+		if done == 0 {
+			missing = append(missing, v.Label)
+		}
+	}
+	if len(missing) == 0 || a.Verdict.Status == Inconclusive {
+		return
+	}
+	text := fmt.Sprintf("%d of %d variants have no finished trial (%s), so no verdict.", len(missing), len(r.Variants), strings.Join(missing, "; "))
+	if a.Verdict.Text != "" {
+		text += " Partial reading, not to be trusted: " + a.Verdict.Text
+	}
+	a.Verdict = Verdict{Status: Inconclusive, Text: text}
 }
 
 // WriteReport writes report.html, results.json, metrics.csv and the plots
 // (plots/*.png and *.svg) into dir. Every file is written atomically.
 func WriteReport(dir string, res *Results) error {
 	if err := os.MkdirAll(filepath.Join(dir, "plots"), 0o755); err != nil {
+		return err
+	}
+	// The numbers first: whatever happens to the plots, results.json and
+	// metrics.csv are on disk.
+	if err := writeResultsJSON(dir, res); err != nil {
+		return err
+	}
+	if err := writeMetricsCSV(dir, res); err != nil {
 		return err
 	}
 	svgs := map[*Plot]template.HTML{}
@@ -83,9 +119,13 @@ func WriteReport(dir string, res *Results) error {
 		}
 		for i := range r.Analysis.Plots {
 			p := &r.Analysis.Plots[i]
+			p.PNG, p.SVG, p.Error = "", "", ""
 			svg, png, err := render(p)
 			if err != nil {
-				return err
+				// A plot that cannot be drawn is reported in its place; it
+				// does not cost the user the rest of the report.
+				p.Error = err.Error()
+				continue
 			}
 			stem := safeName(r.Name + "-" + p.Name)
 			p.PNG = filepath.ToSlash(filepath.Join("plots", stem+".png"))
@@ -99,14 +139,8 @@ func WriteReport(dir string, res *Results) error {
 			svgs[p] = inlineSVG(svg)
 		}
 	}
-	b, err := json.MarshalIndent(res, "", " ")
-	if err != nil {
-		return fmt.Errorf("encoding results.json: %w", err)
-	}
-	if err := WriteFileAtomic(filepath.Join(dir, "results.json"), b); err != nil {
-		return err
-	}
-	if err := writeMetricsCSV(dir, res); err != nil {
+	// Again, now with the plots' file names.
+	if err := writeResultsJSON(dir, res); err != nil {
 		return err
 	}
 	var html bytes.Buffer
@@ -114,6 +148,14 @@ func WriteReport(dir string, res *Results) error {
 		return fmt.Errorf("rendering report.html: %w", err)
 	}
 	return WriteFileAtomic(filepath.Join(dir, "report.html"), html.Bytes())
+}
+
+func writeResultsJSON(dir string, res *Results) error {
+	b, err := json.MarshalIndent(res, "", " ")
+	if err != nil {
+		return fmt.Errorf("encoding results.json: %w", err)
+	}
+	return WriteFileAtomic(filepath.Join(dir, "results.json"), b)
 }
 
 // inlineSVG strips the XML prolog so the SVG can sit inside HTML.
@@ -270,8 +312,9 @@ Each experiment states a claim, mostly from the document <em>Bias in neural netw
 {{range .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
 {{end}}</table>
 {{end}}
-{{range plots .}}<figure class="plot" id="plot-{{$exp.Name}}-{{.Name}}">{{svg $.SVG .}}
-<figcaption>{{.Title}} — <a href="{{.PNG}}">PNG</a>, <a href="{{.SVG}}">SVG</a></figcaption></figure>
+{{range plots .}}<figure class="plot" id="plot-{{$exp.Name}}-{{.Name}}">{{if .Error}}<p class="plot-error">This plot could not be drawn: {{.Error}}</p>
+<figcaption>{{.Title}} (its data are in results.json)</figcaption>{{else}}{{svg $.SVG .}}
+<figcaption>{{.Title}} — <a href="{{.PNG}}">PNG</a>, <a href="{{.SVG}}">SVG</a></figcaption>{{end}}</figure>
 {{end}}
 {{range .Notes}}<p>{{.}}</p>
 {{end}}

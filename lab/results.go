@@ -136,6 +136,9 @@ type Plot struct {
 	// to the run directory.
 	PNG string `json:"png,omitempty"`
 	SVG string `json:"svg,omitempty"`
+	// Error says why the plot could not be drawn (the report shows it in
+	// the plot's place; the data stay in results.json).
+	Error string `json:"error,omitempty"`
 }
 
 // Line is one data series of a plot.

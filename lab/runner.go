@@ -299,8 +299,12 @@ func WriteFileAtomic(path string, data []byte) error {
 		return err
 	}
 	tmp := f.Name()
+	// CreateTemp makes the file private (0600); results are for sharing.
+	err = f.Chmod(0o644)
 	w := bufio.NewWriter(f)
-	_, err = w.Write(data)
+	if err == nil {
+		_, err = w.Write(data)
+	}
 	if err == nil {
 		err = w.Flush()
 	}

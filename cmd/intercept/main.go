@@ -4,20 +4,38 @@
 //
 // Usage:
 //
-//	intercept lab        run every experiment on the embedded defaults
-//	intercept version    print the version and the kernel in use
+//	intercept lab [--quick] [--seeds N] [--out DIR] [--resume DIR]
+//	intercept list
+//	intercept run NAME [--seeds N] [--set key=value,...] [--data SOURCE] [--out DIR]
+//	intercept report DIR
+//	intercept version
 //
-// Run "intercept help COMMAND" for the flags of each command.
+// Run "intercept help COMMAND" for the flags of each command. Exit status:
+// 0 on success, 1 when a run fails, 2 on a usage error, 130 when
+// interrupted (the trials that finished are kept and reported).
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/intercept-ml/intercept/internal/kernel"
+	"github.com/intercept-ml/intercept/lab"
+	"github.com/intercept-ml/intercept/lab/experiments"
 )
 
 // version is set at build time with -ldflags "-X main.version=..."; a
@@ -34,41 +52,309 @@ func buildVersion() string {
 	return "devel"
 }
 
-func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
+// usageError marks errors caused by the command line (exit status 2).
+type usageError struct{ error }
+
+// exitError carries a specific exit status.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+
+type app struct {
+	stdout, stderr io.Writer
+	registry       *lab.Registry
+	isTerminal     bool
+	now            func() time.Time
+	args           []string
+}
+
+type runFlags struct {
+	seeds   int
+	set     []string
+	data    string
+	out     string
+	resume  string
+	quick   bool
+	quiet   bool
+	workers int
+}
+
+func (f *runFlags) register(cmd *cobra.Command, withSet bool) {
+	fl := cmd.Flags()
+	fl.IntVar(&f.seeds, "seeds", 5, "number of seeds per variant (seeds 0..N-1)")
+	fl.StringVar(&f.data, "data", "", "data source for the classification experiments: digits (the embedded default) or idx:DIR (MNIST/Fashion-MNIST IDX files)")
+	fl.StringVar(&f.out, "out", "", "run directory (default ./runs/<timestamp>)")
+	fl.StringVar(&f.resume, "resume", "", "resume the run in DIR: trials already finished there are not rerun")
+	fl.BoolVar(&f.quick, "quick", false, "use the experiments' quick settings (fewer steps) for a fast look")
+	fl.BoolVar(&f.quiet, "quiet", false, "print only the report path and errors")
+	fl.IntVar(&f.workers, "workers", 0, "trials run at once (default: GOMAXPROCS); results do not depend on it")
+	if withSet {
+		fl.StringSliceVar(&f.set, "set", nil, "parameter overrides: key=value pairs separated by commas; a list value runs on after commas (--set offsets=0,1,2,steps=100)")
+	}
+}
+
+func newRootCmd(a *app) *cobra.Command {
 	root := &cobra.Command{
-		Use:           "intercept",
-		Short:         "A lab about the bias term of a neuron and the initialization of networks",
-		Long:          "intercept runs experiments on y = f(Wx + b): what the bias does, and how weight and bias\ninitialization decide whether a network learns. Results are measured, never assumed.",
+		Use:   "intercept",
+		Short: "A lab about the bias term of a neuron and the initialization of networks",
+		Long: "intercept runs experiments on y = f(Wx + b): what the bias does, and how weight and bias\n" +
+			"initialization decide whether a network learns. Results are measured over several seeds, never assumed.",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.SetOut(stdout)
-	root.SetErr(stderr)
-	root.AddCommand(&cobra.Command{
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+
+	var labFlags runFlags
+	labCmd := &cobra.Command{
 		Use:   "lab",
 		Short: "Run every experiment on the embedded defaults and write a report",
+		Long: "Runs every experiment of the lab with its default parameters on the embedded data, several seeds each,\n" +
+			"and writes report.html, results.json, metrics.csv and plots/ into ./runs/<timestamp>/ (or --out).",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.run(cmd.Context(), a.registry.All(), labFlags)
+		},
+	}
+	labFlags.register(labCmd, false)
+	root.AddCommand(labCmd)
+
+	var runF runFlags
+	runCmd := &cobra.Command{
+		Use:   "run NAME",
+		Short: "Run one experiment, with parameter overrides",
+		Long:  "Runs one experiment (see `intercept list`) and writes its report. Override parameters with --set key=value.",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageError{fmt.Errorf("run takes one experiment name (one of: %s)", strings.Join(a.registry.Names(), ", "))}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			e := a.registry.Get(args[0])
+			if e == nil {
+				return usageError{fmt.Errorf("unknown experiment %q (known: %s)", args[0], strings.Join(a.registry.Names(), ", "))}
+			}
+			return a.run(cmd.Context(), []*lab.Experiment{e}, runF)
+		},
+	}
+	runF.register(runCmd, true)
+	root.AddCommand(runCmd)
+
+	root.AddCommand(&cobra.Command{
+		Use:   "list",
+		Short: "List the experiments, the claims they test, and their parameters with defaults",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprintln(cmd.OutOrStdout(), "intercept lab: the experiments are not built yet (they land with the lab issue).")
-			fmt.Fprintln(cmd.OutOrStdout(), "The library is usable now: see the README and `go doc github.com/intercept-ml/intercept/tensor`.")
+			a.list()
 			return nil
 		},
 	})
+
+	root.AddCommand(&cobra.Command{
+		Use:   "report DIR",
+		Short: "Re-render report.html and the plots from DIR/results.json",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageError{errors.New("report takes one run directory")}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.report(args[0])
+		},
+	})
+
 	root.AddCommand(&cobra.Command{
 		Use:   "version",
 		Short: "Print the version, the Go runtime and the compute kernel in use",
 		Args:  cobra.NoArgs,
 		Run: func(cmd *cobra.Command, _ []string) {
-			fmt.Fprintf(cmd.OutOrStdout(), "intercept %s (%s, %s/%s)\n", buildVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			fmt.Fprintf(a.stdout, "intercept %s (%s, %s/%s, kernel %s)\n", buildVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH, kernel.Name())
 		},
 	})
 	return root
 }
 
-func main() {
-	root := newRootCmd(os.Stdout, os.Stderr)
-	if err := root.Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "intercept:", err)
-		os.Exit(2)
+// parseSet turns --set values into overrides. Cobra splits on commas, so
+// "a=1,b=2" arrives as two items; an item without '=' continues the list
+// value of the previous one ("offsets=0,1,2").
+func parseSet(items []string) (map[string]string, error) {
+	out := map[string]string{}
+	last := ""
+	for _, it := range items {
+		it = strings.TrimSpace(it)
+		if it == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(it, "=")
+		if !ok {
+			if last == "" {
+				return nil, fmt.Errorf("--set %q: want key=value", it)
+			}
+			out[last] += "," + it
+			continue
+		}
+		k = strings.TrimSpace(k)
+		if k == "" {
+			return nil, fmt.Errorf("--set %q: empty key", it)
+		}
+		out[k] = strings.ReplaceAll(strings.TrimSpace(v), ";", ",")
+		last = k
 	}
+	return out, nil
+}
+
+func (a *app) run(ctx context.Context, exps []*lab.Experiment, f runFlags) error {
+	if f.seeds < 1 || f.seeds > 1000 {
+		return usageError{fmt.Errorf("--seeds must be between 1 and 1000, got %d", f.seeds)}
+	}
+	if f.workers < 0 {
+		return usageError{fmt.Errorf("--workers must not be negative, got %d", f.workers)}
+	}
+	overrides, err := parseSet(f.set)
+	if err != nil {
+		return usageError{err}
+	}
+	data := f.data
+	if data == "digits" {
+		data = ""
+	}
+	seeds := make([]uint64, f.seeds)
+	for i := range seeds {
+		seeds[i] = uint64(i)
+	}
+	var plans []lab.Plan
+	for _, e := range exps {
+		cfg, err := e.Resolve(f.quick, overrides, data)
+		if err != nil {
+			return usageError{err}
+		}
+		if _, err := e.Variants(cfg); err != nil {
+			return usageError{fmt.Errorf("%s: %w", e.Name, err)}
+		}
+		plans = append(plans, lab.Plan{Exp: e, Config: cfg, Seeds: seeds})
+	}
+	dir := f.out
+	switch {
+	case f.resume != "":
+		if f.out != "" && f.out != f.resume {
+			return usageError{errors.New("--resume and --out name different directories")}
+		}
+		if st, err := os.Stat(f.resume); err != nil || !st.IsDir() {
+			return usageError{fmt.Errorf("--resume %s: not a run directory", f.resume)}
+		}
+		dir = f.resume
+	case dir == "":
+		dir = filepath.Join("runs", a.now().Format("20060102-150405"))
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("creating the run directory: %w", err)
+	}
+	var progress lab.Progress
+	switch {
+	case f.quiet:
+	case a.isTerminal:
+		progress = &lab.BarProgress{W: a.stderr}
+	default:
+		progress = &lab.LineProgress{W: a.stderr}
+	}
+	start := a.now()
+	runner := &lab.Runner{Dir: dir, Workers: f.workers, Progress: progress}
+	results, runErr := runner.Run(ctx, plans)
+	interrupted := runErr != nil && ctx.Err() != nil
+	if runErr != nil && !interrupted {
+		return runErr
+	}
+	lab.Analyze(a.registry, results)
+	res := &lab.Results{Run: lab.RunInfo{
+		Command: "intercept " + strings.Join(a.args, " "), Version: buildVersion(), GoVersion: runtime.Version(),
+		Platform: runtime.GOOS + "/" + runtime.GOARCH, Kernel: kernel.Name(), Seeds: seeds, Started: start,
+		Elapsed: a.now().Sub(start).Seconds(), Interrupted: interrupted, Quick: f.quick,
+	}, Experiments: results}
+	if err := lab.WriteReport(dir, res); err != nil {
+		return fmt.Errorf("writing the report: %w", err)
+	}
+	if !f.quiet {
+		a.printVerdicts(results)
+	}
+	fmt.Fprintln(a.stdout, "report:", filepath.Join(dir, "report.html"))
+	if interrupted {
+		return &exitError{130, fmt.Errorf("interrupted; the finished trials are in %s (continue with --resume %s)", dir, dir)}
+	}
+	return nil
+}
+
+func (a *app) printVerdicts(results []*lab.ExperimentResult) {
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "EXPERIMENT\tVERDICT")
+	for _, r := range results {
+		v := "-"
+		if r.Analysis != nil {
+			v = r.Analysis.Verdict.Status
+		}
+		fmt.Fprintf(tw, "%s\t%s\n", r.Name, v)
+	}
+	tw.Flush()
+}
+
+func (a *app) list() {
+	for _, e := range a.registry.All() {
+		fmt.Fprintf(a.stdout, "%s — %s\n  claim: %s\n  source: %s\n", e.Name, e.Title, e.Claim, e.Source)
+		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+		for _, p := range e.Params {
+			q := ""
+			if p.Quick != "" {
+				q = " (quick: " + p.Quick + ")"
+			}
+			fmt.Fprintf(tw, "    %s\t%s\t= %s%s\t%s\n", p.Name, p.Kind, p.Default, q, p.Help)
+		}
+		tw.Flush()
+		fmt.Fprintln(a.stdout)
+	}
+}
+
+func (a *app) report(dir string) error {
+	res, err := lab.ReadResults(filepath.Join(dir, "results.json"))
+	if err != nil {
+		return err
+	}
+	lab.Analyze(a.registry, res.Experiments)
+	if err := lab.WriteReport(dir, res); err != nil {
+		return fmt.Errorf("writing the report: %w", err)
+	}
+	fmt.Fprintln(a.stdout, "report:", filepath.Join(dir, "report.html"))
+	return nil
+}
+
+func main() {
+	a := &app{stdout: os.Stdout, stderr: os.Stderr, registry: experiments.Registry(),
+		isTerminal: term.IsTerminal(int(os.Stderr.Fd())), now: time.Now, args: os.Args[1:]}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(a.execute(ctx))
+}
+
+// execute runs the command line and returns the exit status.
+func (a *app) execute(ctx context.Context) int {
+	root := newRootCmd(a)
+	root.SetArgs(a.args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintln(a.stderr, "intercept:", err)
+	var ue usageError
+	var ee *exitError
+	switch {
+	case errors.As(err, &ee):
+		return ee.code
+	case errors.As(err, &ue), strings.HasPrefix(err.Error(), "unknown command"), strings.HasPrefix(err.Error(), "unknown flag"):
+		return 2
+	}
+	return 1
 }

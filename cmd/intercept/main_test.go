@@ -2,37 +2,208 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/intercept-ml/intercept/lab"
+	"github.com/intercept-ml/intercept/lab/experiments"
 )
 
-func run(args ...string) (string, string, error) {
+// runApp runs the command line as main does and returns stdout, stderr and
+// the exit status.
+func runApp(t *testing.T, ctx context.Context, args ...string) (string, string, int) {
+	t.Helper()
 	var out, errb bytes.Buffer
-	root := newRootCmd(&out, &errb)
-	root.SetArgs(args)
-	err := root.Execute()
-	return out.String(), errb.String(), err
-}
-
-func TestLabRuns(t *testing.T) {
-	out, _, err := run("lab")
-	if err != nil || !strings.Contains(out, "intercept lab") {
-		t.Fatalf("lab: %v, %q", err, out)
-	}
-}
-
-func TestUnknownCommandFails(t *testing.T) {
-	if _, _, err := run("no-such-command"); err == nil {
-		t.Fatal("unknown command accepted")
-	}
-	if _, _, err := run("lab", "extra"); err == nil {
-		t.Fatal("lab accepted an argument")
-	}
+	a := &app{stdout: &out, stderr: &errb, registry: experiments.Registry(), now: time.Now, args: args}
+	code := a.execute(ctx)
+	return out.String(), errb.String(), code
 }
 
 func TestVersion(t *testing.T) {
-	out, _, err := run("version")
-	if err != nil || !strings.HasPrefix(out, "intercept ") {
-		t.Fatalf("version: %v %q", err, out)
+	out, _, code := runApp(t, context.Background(), "version")
+	if code != 0 || !strings.HasPrefix(out, "intercept ") || !strings.Contains(out, "kernel ") {
+		t.Fatalf("version: exit %d, %q", code, out)
 	}
+}
+
+func TestListNamesEveryExperimentWithItsParameters(t *testing.T) {
+	out, _, code := runApp(t, context.Background(), "list")
+	if code != 0 {
+		t.Fatalf("list: exit %d", code)
+	}
+	for _, e := range experiments.Registry().All() {
+		if !strings.Contains(out, e.Name+" — ") || !strings.Contains(out, e.Claim) {
+			t.Errorf("list does not show %s and its claim", e.Name)
+		}
+		for _, p := range e.Params {
+			if !strings.Contains(out, "    "+p.Name+" ") {
+				t.Errorf("list does not show parameter %s of %s", p.Name, e.Name)
+			}
+		}
+	}
+}
+
+func TestHelpOnEveryCommand(t *testing.T) {
+	for _, cmd := range []string{"lab", "run", "list", "report", "version"} {
+		out, _, code := runApp(t, context.Background(), cmd, "--help")
+		if code != 0 || !strings.Contains(out, "Usage:") {
+			t.Errorf("%s --help: exit %d, %q", cmd, code, out)
+		}
+	}
+}
+
+func TestUsageErrorsExitTwoWithAClearMessage(t *testing.T) {
+	dir := t.TempDir()
+	notADir := filepath.Join(dir, "file")
+	os.WriteFile(notADir, []byte("x"), 0o644)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"no-such-command"}, "unknown command"},
+		{[]string{"lab", "extra"}, "unknown command \"extra\""},
+		{[]string{"lab", "--no-such-flag"}, "unknown flag"},
+		{[]string{"run"}, "run takes one experiment name"},
+		{[]string{"run", "no-such-experiment"}, `unknown experiment "no-such-experiment"`},
+		{[]string{"run", "digits", "--set", "epochs=many"}, "epochs"},
+		{[]string{"run", "digits", "--set", "no_such_param=1"}, "no_such_param"},
+		{[]string{"run", "digits", "--set", "=1"}, "empty key"},
+		{[]string{"run", "digits", "--seeds", "0"}, "--seeds must be between 1 and 1000"},
+		{[]string{"run", "digits", "--data", "idx:" + filepath.Join(dir, "missing")}, "missing"},
+		{[]string{"run", "digits", "--data", "idx:" + notADir}, "not a directory"},
+		{[]string{"run", "digits", "--data", "idx:" + dir}, "train-images-idx3-ubyte"},
+		{[]string{"run", "digits", "--resume", filepath.Join(dir, "missing")}, "--resume"},
+		{[]string{"report"}, "report takes one run directory"},
+	} {
+		_, stderr, code := runApp(t, context.Background(), tc.args...)
+		if code != 2 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%q: exit %d, stderr %q; want exit 2 and %q", tc.args, code, stderr, tc.want)
+		}
+	}
+}
+
+func TestReportOfAMissingRunFails(t *testing.T) {
+	_, stderr, code := runApp(t, context.Background(), "report", filepath.Join(t.TempDir(), "nothing"))
+	if code != 1 || !strings.Contains(stderr, "results.json") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+// A small run writes the report files; --resume reruns nothing and gives
+// the same numbers; report re-renders from results.json.
+func TestRunResumeAndReport(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	args := []string{"run", "activation-shift", "--seeds", "2", "--set", "steps=30,activations=sigmoid", "--out", dir}
+	out, stderr, code := runApp(t, context.Background(), args...)
+	if code != 0 {
+		t.Fatalf("run: exit %d\n%s", code, stderr)
+	}
+	if !strings.Contains(out, "report: "+filepath.Join(dir, "report.html")) {
+		t.Errorf("the report path is not printed: %q", out)
+	}
+	if got := strings.Count(stderr, ": ok\n"); got != 4 {
+		t.Errorf("%d trials reported ok, want 4 (2 variants × 2 seeds):\n%s", got, stderr)
+	}
+	for _, f := range []string{"report.html", "results.json", "metrics.csv", "plots/activation-shift-loss.svg", "plots/activation-shift-loss.png"} {
+		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
+			t.Errorf("%s missing or empty: %v", f, err)
+		}
+	}
+	before, err := lab.ReadResults(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	resumeArgs := []string{"run", "activation-shift", "--seeds", "2", "--set", "steps=30,activations=sigmoid", "--resume", dir}
+	_, stderr, code = runApp(t, context.Background(), resumeArgs...)
+	if code != 0 || !strings.Contains(stderr, "resuming: 4 of 4 trials already finished") {
+		t.Fatalf("resume: exit %d\n%s", code, stderr)
+	}
+	res, err := lab.ReadResults(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := before.Experiments[0].Variants[0].Scalar("final_loss"), res.Experiments[0].Variants[0].Scalar("final_loss")
+	if a.Mean != b.Mean || a.N != 2 {
+		t.Errorf("resumed results differ: %v vs %v", a, b)
+	}
+
+	os.Remove(filepath.Join(dir, "report.html"))
+	out, _, code = runApp(t, context.Background(), "report", dir)
+	if code != 0 || !strings.Contains(out, "report.html") {
+		t.Fatalf("report: exit %d %q", code, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "report.html")); err != nil {
+		t.Errorf("report did not re-render report.html: %v", err)
+	}
+}
+
+// An interrupted run exits 130, keeps what it has and still writes a report.
+func TestInterruptedRunExits130AndWritesAReport(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, stderr, code := runApp(t, ctx, "run", "activation-shift", "--seeds", "2", "--out", dir)
+	if code != 130 || !strings.Contains(stderr, "--resume "+dir) {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	res, err := lab.ReadResults(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Run.Interrupted || res.Experiments[0].Complete {
+		t.Errorf("results do not say the run was interrupted: %+v", res.Run)
+	}
+}
+
+// The whole lab in quick mode, end to end: every experiment ends with a
+// verdict and its plots, and the report renders in a real browser.
+func TestLabQuickEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the whole lab")
+	}
+	dir := filepath.Join(t.TempDir(), "lab")
+	out, stderr, code := runApp(t, context.Background(), "lab", "--quick", "--seeds", "2", "--quiet", "--out", dir)
+	if code != 0 {
+		t.Fatalf("lab --quick: exit %d\n%s", code, stderr)
+	}
+	if !strings.Contains(out, "report: ") {
+		t.Errorf("no report path printed: %q", out)
+	}
+	res, err := lab.ReadResults(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := experiments.Registry()
+	if len(res.Experiments) != len(reg.All()) {
+		t.Fatalf("%d experiments in results, want %d", len(res.Experiments), len(reg.All()))
+	}
+	plots := 0
+	var names []string
+	for _, e := range res.Experiments {
+		names = append(names, e.Name)
+		if e.Analysis == nil {
+			t.Errorf("%s: no analysis", e.Name)
+			continue
+		}
+		switch e.Analysis.Verdict.Status {
+		case lab.Supported, lab.NotSupported, lab.Depends:
+		default:
+			t.Errorf("%s: verdict %q (%s)", e.Name, e.Analysis.Verdict.Status, e.Analysis.Verdict.Text)
+		}
+		if len(e.Analysis.Plots) == 0 {
+			t.Errorf("%s: no plots", e.Name)
+		}
+		for _, v := range e.Variants {
+			if v.Failed > 0 {
+				t.Errorf("%s %s: %d failed trials", e.Name, v.Key, v.Failed)
+			}
+		}
+		plots += len(e.Analysis.Plots)
+	}
+	checkReportInBrowser(t, filepath.Join(dir, "report.html"), plots, names)
 }
