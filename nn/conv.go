@@ -202,11 +202,21 @@ func NewConv3d(in, out, kernel int, opts ...Option) *Conv3d {
 	return &Conv3d{newConv("Conv3d", 3, false, in, out, []int{kernel}, opts)}
 }
 
+// NewConv3dKernel is NewConv3d with a (kD, kH, kW) kernel.
+func NewConv3dKernel(in, out int, kernel [3]int, opts ...Option) *Conv3d {
+	return &Conv3d{newConv("Conv3d", 3, false, in, out, kernel[:], opts)}
+}
+
 // NewConvTranspose2d returns a ConvTranspose2d with a square kernel,
 // initialized as PyTorch does. Options: Stride, Padding, OutputPadding,
 // Dilation, Groups, NoBias, WithGenerator, WithDType.
 func NewConvTranspose2d(in, out, kernel int, opts ...Option) *ConvTranspose2d {
 	return &ConvTranspose2d{newConv("ConvTranspose2d", 2, true, in, out, []int{kernel}, opts)}
+}
+
+// NewConvTranspose2dKernel is NewConvTranspose2d with a (kH, kW) kernel.
+func NewConvTranspose2dKernel(in, out int, kernel [2]int, opts ...Option) *ConvTranspose2d {
+	return &ConvTranspose2d{newConv("ConvTranspose2d", 2, true, in, out, kernel[:], opts)}
 }
 
 // Forward convolves x.

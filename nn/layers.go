@@ -21,8 +21,11 @@ func sizeRepr(v []int) string {
 
 // MaxPool2d takes the maximum over sliding windows.
 type MaxPool2d struct {
+	// KernelSize, Stride, Padding and Dilation hold one value (used for
+	// both dimensions, printed as an int) or two (height, width).
 	KernelSize, Stride, Padding, Dilation []int
-	CeilMode                              bool
+	// CeilMode rounds the output size up instead of down.
+	CeilMode bool
 }
 
 // NewMaxPool2d returns MaxPool2d(kernel_size=k) with stride k, no padding,
@@ -50,9 +53,13 @@ func (m *MaxPool2d) String() string { return Repr(m) }
 
 // AvgPool2d averages over sliding windows.
 type AvgPool2d struct {
+	// KernelSize, Stride and Padding hold one value (used for both
+	// dimensions, printed as an int) or two (height, width).
 	KernelSize, Stride, Padding []int
-	CeilMode                    bool
-	CountIncludePad             bool
+	// CeilMode rounds the output size up instead of down.
+	CeilMode bool
+	// CountIncludePad counts the zero padding in each average's divisor.
+	CountIncludePad bool
 }
 
 // NewAvgPool2d returns AvgPool2d(kernel_size=k) with stride k, no padding,
@@ -77,7 +84,10 @@ func (m *AvgPool2d) String() string { return Repr(m) }
 
 // AdaptiveAvgPool2d averages into a fixed output size whatever the input
 // size.
-type AdaptiveAvgPool2d struct{ OutputSize []int }
+type AdaptiveAvgPool2d struct {
+	// OutputSize is (h, w), or one value for a square output.
+	OutputSize []int
+}
 
 // NewAdaptiveAvgPool2d returns an AdaptiveAvgPool2d with output size
 // (h, w); one value gives a square output.
@@ -109,6 +119,7 @@ func (m *AdaptiveAvgPool2d) String() string { return Repr(m) }
 // Dropout zeroes each element with probability P during training and
 // scales the others by 1/(1-P); in evaluation mode it is the identity.
 type Dropout struct {
+	// P is the probability of zeroing an element.
 	P        float64
 	training bool
 	gen      *rng.Generator
@@ -146,10 +157,12 @@ func (d *Dropout) String() string { return Repr(d) }
 // Embedding maps int64 indices to rows of Weight (num_embeddings,
 // embedding_dim).
 type Embedding struct {
+	// NumEmbeddings is the number of rows, EmbeddingDim their length.
 	NumEmbeddings, EmbeddingDim int
 	// PaddingIdx is the row that stays zero and gets no gradient, or -1.
 	PaddingIdx int
-	Weight     *tensor.Tensor
+	// Weight (NumEmbeddings, EmbeddingDim) is drawn from N(0, 1).
+	Weight *tensor.Tensor
 }
 
 // NewEmbedding returns an Embedding whose weight is drawn from N(0, 1) as
@@ -161,12 +174,12 @@ func NewEmbedding(num, dim, paddingIdx int, opts ...Option) *Embedding {
 	c := newConfig("Embedding", nil, opts)
 	if paddingIdx < -1 {
 		if paddingIdx < -num {
-			panic(fmt.Sprintf("nn.Embedding: padding_idx must be within num_embeddings (%d), got %d", num, paddingIdx))
+			panic(fmt.Sprintf("nn.Embedding: Padding_idx must be within num_embeddings (padding_idx=%d, num_embeddings=%d)", paddingIdx, num))
 		}
 		paddingIdx += num
 	}
 	if paddingIdx >= num {
-		panic(fmt.Sprintf("nn.Embedding: padding_idx must be within num_embeddings (%d), got %d", num, paddingIdx))
+		panic(fmt.Sprintf("nn.Embedding: Padding_idx must be within num_embeddings (padding_idx=%d, num_embeddings=%d)", paddingIdx, num))
 	}
 	e := &Embedding{NumEmbeddings: num, EmbeddingDim: dim, PaddingIdx: paddingIdx}
 	e.Weight = tensor.NewParameter(tensor.ZerosOf(c.dtype, num, dim))
@@ -198,9 +211,13 @@ func (e *Embedding) String() string { return Repr(e) }
 // (out, in1, in2); Bias (out) is nil with NoBias. Bilinear takes two inputs,
 // so it has Forward2 instead of Forward.
 type Bilinear struct {
+	// In1Features and In2Features are the sizes of the two inputs' last
+	// dimension, OutFeatures the size of the output's.
 	In1Features, In2Features, OutFeatures int
-	Weight                                *tensor.Tensor
-	Bias                                  *tensor.Tensor
+	// Weight has shape (OutFeatures, In1Features, In2Features).
+	Weight *tensor.Tensor
+	// Bias (OutFeatures) is nil with NoBias.
+	Bias *tensor.Tensor
 }
 
 // NewBilinear returns a Bilinear layer initialized as PyTorch does:

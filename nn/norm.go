@@ -140,11 +140,7 @@ func (b *batchNorm) forward(x *tensor.Tensor) *tensor.Tensor {
 			factor = 1 / float64(n[0])
 		}
 	}
-	rm, rv := b.RunningMean, b.RunningVar
-	if !b.training && rm == nil {
-		rm, rv = nil, nil
-	}
-	return F.BatchNorm(x, rm, rv, b.Weight, b.Bias, useBatch, factor, b.Eps)
+	return F.BatchNorm(x, b.RunningMean, b.RunningVar, b.Weight, b.Bias, useBatch, factor, b.Eps)
 }
 
 // BatchNorm1d normalizes (N, C) or (N, C, L) inputs per channel.
@@ -182,8 +178,11 @@ func (b *BatchNorm2d) String() string { return Repr(b) }
 
 // LayerNorm normalizes over the last len(NormalizedShape) dimensions.
 type LayerNorm struct {
+	// NormalizedShape is the shape of the trailing dimensions normalized
+	// together.
 	NormalizedShape []int
-	Eps             float64
+	// Eps is added to the variance for numerical stability.
+	Eps float64
 	// Weight (NormalizedShape) is nil without elementwise affine; Bias is
 	// nil without elementwise affine or with NormBias(false).
 	Weight *tensor.Tensor
@@ -212,13 +211,11 @@ func (l *LayerNorm) Forward(x *tensor.Tensor) *tensor.Tensor {
 	return F.LayerNorm(x, l.NormalizedShape, l.Weight, l.Bias, l.Eps)
 }
 
-// ExtraRepr returns "(5,), eps=1e-05, elementwise_affine=True".
+// ExtraRepr returns "(5,), eps=1e-05, elementwise_affine=True". Like
+// PyTorch (2.1 and later) it does not mention a bias switched off with
+// NormBias(false); the state dict shows it.
 func (l *LayerNorm) ExtraRepr() string {
-	s := fmt.Sprintf("%s, eps=%s, elementwise_affine=%s", pyfmt.Tuple(l.NormalizedShape...), pyfmt.Float(l.Eps), pyfmt.Bool(l.Weight != nil))
-	if l.Weight != nil && l.Bias == nil {
-		s += ", bias=False"
-	}
-	return s
+	return fmt.Sprintf("%s, eps=%s, elementwise_affine=%s", pyfmt.Tuple(l.NormalizedShape...), pyfmt.Float(l.Eps), pyfmt.Bool(l.Weight != nil))
 }
 
 // String prints the layer as PyTorch does.

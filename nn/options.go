@@ -71,14 +71,17 @@ func Stride(s ...int) Option { return Option{"stride", func(c *config) { c.strid
 
 // Padding sets implicit zero padding on both sides of every spatial
 // dimension (one value, or one per dimension).
-func Padding(p ...int) Option { return Option{"padding", func(c *config) { c.padding = p }} }
+// A later padding option replaces an earlier one.
+func Padding(p ...int) Option {
+	return Option{"padding", func(c *config) { c.padding, c.paddingMode = p, "" }}
+}
 
 // PaddingSame pads a stride-1 convolution so the output has the input's
 // size (PyTorch's padding='same').
-var PaddingSame = Option{"padding", func(c *config) { c.paddingMode = "same" }}
+var PaddingSame = Option{"padding", func(c *config) { c.padding, c.paddingMode = nil, "same" }}
 
 // PaddingValid is no padding (PyTorch's padding='valid').
-var PaddingValid = Option{"padding", func(c *config) { c.paddingMode = "valid" }}
+var PaddingValid = Option{"padding", func(c *config) { c.padding, c.paddingMode = nil, "valid" }}
 
 // Dilation sets the spacing between kernel elements.
 func Dilation(d ...int) Option { return Option{"dilation", func(c *config) { c.dilation = d }} }

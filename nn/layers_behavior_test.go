@@ -1,0 +1,111 @@
+package nn
+
+import (
+	"testing"
+
+	"github.com/intercept-ml/intercept/internal/golden"
+	"github.com/intercept-ml/intercept/rng"
+	"github.com/intercept-ml/intercept/tensor"
+)
+
+// TestGoldenBatchNormModule runs the shared golden "batchnorm" case through
+// the BatchNorm1d module: one training step (output, running statistics,
+// num_batches_tracked), then evaluation with the updated statistics.
+func TestGoldenBatchNormModule(t *testing.T) {
+	var g struct {
+		Module    string
+		X         *golden.Tensor
+		TrainOut  *golden.Tensor            `json:"train_out"`
+		EvalOut   *golden.Tensor            `json:"eval_out_after_one_train_step"`
+		StateDict map[string]*golden.Tensor `json:"state_dict_after"`
+	}
+	golden.Section(t, "batchnorm", &g)
+	if g.Module != "BatchNorm1d(3)" {
+		t.Fatalf("golden module %q", g.Module)
+	}
+	bn := NewBatchNorm1d(3)
+	x := toTensor(t, g.X)
+	closeTo(t, "train output", bn.Forward(x), g.TrainOut)
+	for _, e := range StateDictOf(bn) {
+		closeTo(t, e.Name, e.Tensor, g.StateDict[e.Name])
+	}
+	Eval(bn)
+	closeTo(t, "eval output", bn.Forward(x), g.EvalOut)
+	if n := bn.NumBatchesTracked.Int64s()[0]; n != 1 {
+		t.Errorf("eval changed num_batches_tracked to %d", n)
+	}
+}
+
+// TestEmbeddingPaddingIdx: the padding row starts at zero and gets exactly
+// zero gradient however often it is looked up.
+func TestEmbeddingPaddingIdx(t *testing.T) {
+	rng.ManualSeed(0)
+	e := NewEmbedding(5, 3, 2)
+	for _, v := range e.Weight.Select(0, 2).Float32s() {
+		if v != 0 {
+			t.Fatalf("padding row %v", e.Weight.Select(0, 2).Float32s())
+		}
+	}
+	idx := tensor.FromInt64([]int64{2, 0, 2, 4, 2}, 5)
+	e.Forward(idx).Sum().Backward()
+	g := e.Weight.Grad
+	for j := 0; j < 3; j++ {
+		if g.At(2, j) != 0 || g.At(0, j) != 1 || g.At(4, j) != 1 || g.At(1, j) != 0 {
+			t.Fatalf("grad %v", g.Float32s())
+		}
+	}
+}
+
+// TestBatchNormStateDictRoundTrip: num_batches_tracked is an int64 scalar
+// buffer that loads like the others; affine=False has no weight/bias keys.
+func TestBatchNormStateDictRoundTrip(t *testing.T) {
+	a := NewBatchNorm2d(2)
+	a.Forward(tensor.Arange(0, 16, 1).Reshape(2, 2, 2, 2))
+	b := NewBatchNorm2d(2)
+	if err := LoadStateDict(b, StateDictOf(a), true); err != nil {
+		t.Fatal(err)
+	}
+	if b.NumBatchesTracked.Int64s()[0] != 1 || !tensor.Equal(a.RunningMean, b.RunningMean) {
+		t.Fatalf("loaded %v %v", b.NumBatchesTracked, b.RunningMean)
+	}
+	c := NewBatchNorm2d(2, Affine(false))
+	if err := LoadStateDict(c, StateDictOf(a), true); err == nil {
+		t.Fatal("strict load of weight/bias into affine=False succeeded")
+	}
+	if err := LoadStateDict(c, StateDictOf(a), false); err != nil {
+		t.Fatal(err)
+	}
+	if NumParameters(c, false) != 0 {
+		t.Fatal("affine=False has parameters")
+	}
+}
+
+// TestDropoutModes: eval is the identity (same tensor, no draws); train
+// with p=0 keeps values; the generator option is used.
+func TestDropoutModes(t *testing.T) {
+	x := tensor.Ones(4, 5)
+	d := NewDropout(0.5)
+	Eval(d)
+	rng.ManualSeed(3)
+	if y := d.Forward(x); !tensor.Equal(y, x) {
+		t.Fatal("eval dropout changed its input")
+	}
+	a := rng.Default().Random()
+	rng.ManualSeed(3)
+	if rng.Default().Random() != a {
+		t.Fatal("eval dropout drew random numbers")
+	}
+	g1, g2 := rng.NewGenerator(), rng.NewGenerator()
+	g1.ManualSeed(9)
+	g2.ManualSeed(9)
+	y1 := NewDropout(0.5, WithGenerator(g1)).Forward(x)
+	y2 := NewDropout(0.5, WithGenerator(g2)).Forward(x)
+	if !tensor.Equal(y1, y2) {
+		t.Fatal("same generator state, different masks")
+	}
+	for _, v := range y1.Float32s() {
+		if v != 0 && v != 2 {
+			t.Fatalf("dropout value %v, want 0 or 2", v)
+		}
+	}
+}
