@@ -102,12 +102,13 @@ type lineJSON struct {
 	High   []jsonFloat `json:"high,omitempty"`
 	Values []jsonFloat `json:"values,omitempty"`
 	Dashed bool        `json:"dashed,omitempty"`
+	Group  string      `json:"group,omitempty"`
 }
 
 // MarshalJSON encodes the line with NaN/Inf as strings.
 func (l Line) MarshalJSON() ([]byte, error) {
 	return json.Marshal(lineJSON{l.Label, toJSONFloats(l.X), toJSONFloats(l.Y), toJSONFloats(l.Low), toJSONFloats(l.High),
-		toJSONFloats(l.Values), l.Dashed})
+		toJSONFloats(l.Values), l.Dashed, l.Group})
 }
 
 // UnmarshalJSON decodes what MarshalJSON wrote.
@@ -117,6 +118,6 @@ func (l *Line) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*l = Line{j.Label, fromJSONFloats(j.X), fromJSONFloats(j.Y), fromJSONFloats(j.Low), fromJSONFloats(j.High),
-		fromJSONFloats(j.Values), j.Dashed}
+		fromJSONFloats(j.Values), j.Dashed, j.Group}
 	return nil
 }

@@ -30,13 +30,31 @@ func render(p *Plot) (svg, png []byte, err error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("plot %s: %w", p.Name, err)
 	}
+	// Many lines: the legend goes to the right of the axes, where it cannot
+	// hide the data.
+	w := plotWidth
+	var legend *plot.Legend
+	if legendEntries(p) > 4 {
+		leg := pl.Legend
+		legend = &leg
+		legend.Top, legend.Left = true, true
+		pl.Legend = plot.NewLegend()
+		w += legendWidth(legend)
+	}
 	for _, format := range []string{"svg", "png"} {
-		wt, err := pl.WriterTo(plotWidth, plotHeight, format)
+		c, err := draw.NewFormattedCanvas(w, plotHeight, format)
 		if err != nil {
 			return nil, nil, fmt.Errorf("plot %s: %w", p.Name, err)
 		}
+		dc := draw.New(c)
+		if legend != nil {
+			pl.Draw(draw.Crop(dc, 0, -(w - plotWidth), 0, 0))
+			legend.Draw(draw.Crop(dc, plotWidth+vg.Millimeter*2, 0, 0, -vg.Centimeter))
+		} else {
+			pl.Draw(dc)
+		}
 		var buf bytes.Buffer
-		if _, err := wt.WriteTo(&buf); err != nil {
+		if _, err := c.WriteTo(&buf); err != nil {
 			return nil, nil, fmt.Errorf("plot %s: %w", p.Name, err)
 		}
 		if format == "svg" {
@@ -101,10 +119,12 @@ func buildPlot(p *Plot) (*plot.Plot, error) {
 			pl.Y.Scale = plot.LogScale{}
 			pl.Y.Tick.Marker = plot.LogTicks{Prec: -1}
 		}
+		colors := lineColors(p.Lines)
+		floor := bandFloor(p.Lines)
 		for i, l := range p.Lines {
-			c := plotutil.Color(i)
+			c := colors[i]
 			if l.Low != nil && l.High != nil {
-				for _, band := range bandPolygons(l, p.LogY) {
+				for _, band := range bandPolygons(l, p.LogY, floor) {
 					poly, err := plotter.NewPolygon(band)
 					if err != nil {
 						return nil, err
@@ -209,7 +229,7 @@ func buildPlot(p *Plot) (*plot.Plot, error) {
 
 // bandPolygons returns the confidence band of a line as polygons over the
 // stretches where both bounds are plottable.
-func bandPolygons(l Line, logY bool) []plotter.XYs {
+func bandPolygons(l Line, logY bool, floor float64) []plotter.XYs {
 	var out []plotter.XYs
 	var lo, hi plotter.XYs
 	flush := func() {
@@ -228,8 +248,11 @@ func bandPolygons(l Line, logY bool) []plotter.XYs {
 			x = l.X[i]
 		}
 		a, b := l.Low[i], l.High[i]
-		if logY && a <= 0 && finite(b) && b > 0 {
-			a = b * 1e-3 // the band reaches below the axis; draw it to the axis floor
+		if logY && a < floor && finite(b) && b > 0 {
+			// The band reaches below what the plot shows (a CI of a
+			// positive quantity can go negative); cut it at the floor
+			// rather than stretch the log axis down to it.
+			a = math.Min(floor, b)
 		}
 		if !finite(a) || !finite(b) || (logY && (a <= 0 || b <= 0)) {
 			flush()
@@ -259,4 +282,58 @@ func hasPositive(lines []Line) bool {
 		}
 	}
 	return false
+}
+
+// lineColors gives each line its colour: lines with the same Group share
+// one, otherwise each line has its own.
+func lineColors(lines []Line) []color.Color {
+	out := make([]color.Color, len(lines))
+	groups := map[string]int{}
+	next := 0
+	for i, l := range lines {
+		if l.Group == "" {
+			out[i] = plotutil.Color(next)
+			next++
+			continue
+		}
+		k, ok := groups[l.Group]
+		if !ok {
+			k = next
+			groups[l.Group] = k
+			next++
+		}
+		out[i] = plotutil.Color(k)
+	}
+	return out
+}
+
+// bandFloor is the lowest value a log-scale confidence band is drawn to: a
+// third of the smallest positive value of any line.
+func bandFloor(lines []Line) float64 {
+	m := math.Inf(1)
+	for _, l := range lines {
+		for _, y := range l.Y {
+			if finite(y) && y > 0 {
+				m = math.Min(m, y)
+			}
+		}
+	}
+	if math.IsInf(m, 1) {
+		return 0
+	}
+	return m / 3
+}
+
+// legendEntries counts the legend entries buildPlot makes for p.
+func legendEntries(p *Plot) int {
+	if p.Kind == BarPlot {
+		return 0
+	}
+	return len(p.Lines)
+}
+
+// legendWidth is the width of a legend drawn beside the axes.
+func legendWidth(l *plot.Legend) vg.Length {
+	r := l.Rectangle(draw.Canvas{Rectangle: vg.Rectangle{Max: vg.Point{X: 100 * vg.Centimeter, Y: 100 * vg.Centimeter}}})
+	return r.Max.X - r.Min.X + 4*vg.Millimeter
 }

@@ -9,8 +9,10 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -112,32 +114,58 @@ func WriteReport(dir string, res *Results) error {
 	if err := writeMetricsCSV(dir, res); err != nil {
 		return err
 	}
-	svgs := map[*Plot]template.HTML{}
+	// Render the plots in parallel (each is independent), then write them.
+	type job struct {
+		exp      string
+		p        *Plot
+		svg, png []byte
+		err      error
+	}
+	var jobs []*job
 	for _, r := range res.Experiments {
 		if r.Analysis == nil {
 			continue
 		}
 		for i := range r.Analysis.Plots {
-			p := &r.Analysis.Plots[i]
-			p.PNG, p.SVG, p.Error = "", "", ""
-			svg, png, err := render(p)
-			if err != nil {
-				// A plot that cannot be drawn is reported in its place; it
-				// does not cost the user the rest of the report.
-				p.Error = err.Error()
-				continue
-			}
-			stem := safeName(r.Name + "-" + p.Name)
-			p.PNG = filepath.ToSlash(filepath.Join("plots", stem+".png"))
-			p.SVG = filepath.ToSlash(filepath.Join("plots", stem+".svg"))
-			if err := WriteFileAtomic(filepath.Join(dir, p.PNG), png); err != nil {
-				return err
-			}
-			if err := WriteFileAtomic(filepath.Join(dir, p.SVG), svg); err != nil {
-				return err
-			}
-			svgs[p] = inlineSVG(svg)
+			jobs = append(jobs, &job{exp: r.Name, p: &r.Analysis.Plots[i]})
 		}
+	}
+	next := make(chan *job)
+	var wg sync.WaitGroup
+	for w := 0; w < min(runtime.GOMAXPROCS(0), len(jobs)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range next {
+				j.svg, j.png, j.err = render(j.p)
+			}
+		}()
+	}
+	for _, j := range jobs {
+		next <- j
+	}
+	close(next)
+	wg.Wait()
+	svgs := map[*Plot]template.HTML{}
+	for _, j := range jobs {
+		p := j.p
+		p.PNG, p.SVG, p.Error = "", "", ""
+		if j.err != nil {
+			// A plot that cannot be drawn is reported in its place; it
+			// does not cost the user the rest of the report.
+			p.Error = j.err.Error()
+			continue
+		}
+		stem := safeName(j.exp + "-" + p.Name)
+		p.PNG = filepath.ToSlash(filepath.Join("plots", stem+".png"))
+		p.SVG = filepath.ToSlash(filepath.Join("plots", stem+".svg"))
+		if err := WriteFileAtomic(filepath.Join(dir, p.PNG), j.png); err != nil {
+			return err
+		}
+		if err := WriteFileAtomic(filepath.Join(dir, p.SVG), j.svg); err != nil {
+			return err
+		}
+		svgs[p] = inlineSVG(j.svg)
 	}
 	// Again, now with the plots' file names.
 	if err := writeResultsJSON(dir, res); err != nil {

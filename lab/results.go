@@ -150,4 +150,7 @@ type Line struct {
 	High   []float64 `json:"high,omitempty"`
 	Values []float64 `json:"values,omitempty"` // HistPlot samples
 	Dashed bool      `json:"dashed,omitempty"`
+	// Group, if set, gives lines of one group the same colour (e.g. the
+	// with- and without-bias runs of one condition, told apart by Dashed).
+	Group string `json:"group,omitempty"`
 }

@@ -293,7 +293,7 @@ func curvePlot(r *lab.ExperimentResult, name, title, ylabel, series string, logY
 			x = longest(steps)[:len(b.Mean)]
 		}
 		p.Lines = append(p.Lines, lab.Line{Label: v.Label, X: x, Y: b.Mean, Low: b.Low, High: b.High,
-			Dashed: v.Params["bias"] == "off"})
+			Dashed: v.Params["bias"] == "off", Group: biasGroup(v)})
 	}
 	return p
 }
@@ -338,4 +338,19 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(k)
 	return k
+}
+
+// biasGroup names a variant's condition apart from its bias switch, so that
+// the with- and without-bias runs of one condition share a colour.
+func biasGroup(v *lab.VariantResult) string {
+	if b := v.Params["bias"]; b != "on" && b != "off" {
+		return ""
+	}
+	var parts []string
+	for _, k := range sortedKeys(v.Params) {
+		if k != "bias" {
+			parts = append(parts, k+"="+v.Params[k])
+		}
+	}
+	return "group:" + strings.Join(parts, ",")
 }

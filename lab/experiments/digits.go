@@ -76,7 +76,7 @@ func analyzeDigits(r *lab.ExperimentResult) lab.Analysis {
 		for i := range x {
 			x[i] = float64(i + 1)
 		}
-		acc.Lines = append(acc.Lines, lab.Line{Label: v.Label, X: x, Y: b.Mean, Low: b.Low, High: b.High, Dashed: v.Params["bias"] == "off"})
+		acc.Lines = append(acc.Lines, lab.Line{Label: v.Label, X: x, Y: b.Mean, Low: b.Low, High: b.High, Dashed: v.Params["bias"] == "off", Group: biasGroup(v)})
 	}
 	a.Plots = append(a.Plots, acc)
 	a.Tables = append(a.Tables, scalarTable(r, "Final results (mean ± std [95% CI] over seeds)",

@@ -23,7 +23,7 @@ func DyingReLU() *lab.Experiment {
 			{Name: "bias_inits", Default: "0,0.01,0.1,-0.5", Kind: lab.Floats, Help: "constant bias inits of the hidden layers"},
 			{Name: "weight_inits", Default: "kaiming,xavier", Kind: lab.Strings, Help: "weight inits"},
 			{Name: "hidden", Default: "128", Kind: lab.Int, Help: "width of the three hidden layers"},
-			{Name: "steps", Default: "300", Quick: "80", Kind: lab.Int, Help: "SGD steps (batch 64)"},
+			{Name: "steps", Default: "300", Quick: "40", Kind: lab.Int, Help: "SGD steps (batch 64)"},
 			{Name: "lr", Default: "0.2", Kind: lab.Float, Help: "learning rate (a large one, where units die)"},
 		},
 		Variants: func(c lab.Config) ([]lab.Variant, error) {

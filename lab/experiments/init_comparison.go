@@ -21,7 +21,7 @@ func InitComparison() *lab.Experiment {
 			{Name: "weight_inits", Default: "zeros,normal,xavier,kaiming,default", Kind: lab.Strings, Help: "weight inits"},
 			{Name: "bias_inits", Default: "zeros,normal,0.1", Kind: lab.Strings, Help: "bias inits: zeros, normal (N(0, 0.1)) or a constant"},
 			{Name: "hidden", Default: "128", Kind: lab.Int, Help: "width of the two hidden layers"},
-			{Name: "steps", Default: "300", Quick: "80", Kind: lab.Int, Help: "SGD steps (batch 64)"},
+			{Name: "steps", Default: "300", Quick: "40", Kind: lab.Int, Help: "SGD steps (batch 64)"},
 			{Name: "lr", Default: "0.05", Kind: lab.Float, Help: "learning rate (plain SGD)"},
 			{Name: "target_loss", Default: "0.5", Kind: lab.Float, Help: "loss threshold for 'steps to target'"},
 		},
