@@ -183,6 +183,12 @@ func TestReportFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !strings.Contains(string(html), "seed 0 at step 7, loss inf") {
+		t.Error("the report does not say where the diverged trials diverged")
+	}
+	if !strings.Contains(string(html), "boom") {
+		t.Error("the report does not say why a trial failed")
+	}
 	if n := strings.Count(string(html), "<svg"); n != 3 {
 		t.Errorf("report has %d inline SVGs, want 3", n)
 	}

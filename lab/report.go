@@ -265,6 +265,24 @@ var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap
 	"svg": func(m map[*Plot]template.HTML, p *Plot) template.HTML {
 		return m[p]
 	},
+	"divergences": func(v *VariantResult) string {
+		var parts []string
+		for _, t := range v.Trials {
+			if t.Result != nil && t.Result.Diverged {
+				parts = append(parts, fmt.Sprintf("seed %d at step %d, loss %s", t.Seed, t.Result.DivergedStep, Fmt(t.Result.DivergedValue)))
+			}
+		}
+		return strings.Join(parts, "; ")
+	},
+	"failures": func(v *VariantResult) string {
+		var parts []string
+		for _, t := range v.Trials {
+			if t.Error != "" {
+				parts = append(parts, fmt.Sprintf("seed %d: %s", t.Seed, t.Error))
+			}
+		}
+		return strings.Join(parts, "; ")
+	},
 	"plots": func(a *Analysis) []*Plot {
 		var out []*Plot
 		for i := range a.Plots {
@@ -331,7 +349,7 @@ Each experiment states a claim, mostly from the document <em>Bias in neural netw
 <p>Parameters: <code>{{join .Config " "}}</code>{{if .Data}}; data: <code>{{.Data}}</code>{{end}}; seeds: {{len .Seeds}}.</p>
 <table>
 <tr><th>variant</th><th>trials</th><th>diverged</th><th>failed</th></tr>
-{{range .Variants}}<tr><td>{{.Label}}</td><td>{{len .Trials}}</td><td>{{.Diverged}}</td><td>{{.Failed}}</td></tr>
+{{range .Variants}}<tr><td>{{.Label}}</td><td>{{len .Trials}}</td><td>{{.Diverged}}{{with divergences .}} <span class="diverged">({{.}})</span>{{end}}</td><td>{{.Failed}}{{with failures .}} <span class="failed">({{.}})</span>{{end}}</td></tr>
 {{end}}</table>
 {{range .Variants}}{{range .Trials}}{{if .Error}}<p class="warn">{{$exp.Name}} seed {{.Seed}} failed: {{.Error}}</p>{{end}}{{end}}{{end}}
 {{with .Analysis}}
