@@ -25,11 +25,11 @@ import (
 
 // Param is a parameter of an experiment, settable with --set name=value.
 type Param struct {
-	Name    string
+	Name    string // as written in --set and results.json, e.g. "steps"
 	Default string // the value used by `intercept lab`
 	Quick   string // the value used by `intercept lab --quick` ("" = Default)
-	Help    string
-	Kind    Kind
+	Help    string // one line for `intercept list`
+	Kind    Kind   // how the value is parsed
 }
 
 // Kind is the type of a parameter's value.
@@ -44,6 +44,7 @@ const (
 	Strings // comma-separated list of words
 )
 
+// String names the kind as `intercept list` shows it.
 func (k Kind) String() string {
 	return [...]string{"int", "float", "list of floats", "string", "list of strings"}[k]
 }
@@ -129,17 +130,17 @@ func parseFloats(s string) ([]float64, error) {
 // offset 4"). Its Key must be unique within the experiment and stable: it
 // names the trial directories.
 type Variant struct {
-	Key    string
+	Key    string            // e.g. "act=relu,bias=off"; names the trial directories
 	Label  string            // shown in tables and legends
 	Params map[string]string // what distinguishes it, for the report and results.json
 }
 
 // Trial is one run of a variant with one seed.
 type Trial struct {
-	Experiment string
-	Variant    Variant
-	Seed       uint64
-	Config     Config
+	Experiment string  // the experiment's Name
+	Variant    Variant // the condition to run
+	Seed       uint64  // the seed Gen was seeded with
+	Config     Config  // the resolved parameters
 	// Gen is the trial's own generator, seeded from the seed; every random
 	// draw of the trial must come from it (never from rng.Default()), so
 	// parallel trials cannot disturb each other.
@@ -148,13 +149,13 @@ type Trial struct {
 
 // TrialResult is what a trial measured.
 type TrialResult struct {
-	Scalars map[string]float64   `json:"scalars"`
-	Series  map[string][]float64 `json:"series,omitempty"`
+	Scalars map[string]float64   `json:"scalars"`          // one number per quantity (final loss, accuracy, ...)
+	Series  map[string][]float64 `json:"series,omitempty"` // per-step or per-layer curves
 	// Diverged is set when the loss became NaN or infinite; Step and Value
 	// say where. A diverged trial is a result, not an error.
 	Diverged      bool    `json:"diverged,omitempty"`
-	DivergedStep  int     `json:"diverged_step,omitempty"`
-	DivergedValue float64 `json:"diverged_value,omitempty"`
+	DivergedStep  int     `json:"diverged_step,omitempty"`  // the step whose loss was not finite
+	DivergedValue float64 `json:"diverged_value,omitempty"` // that loss
 }
 
 // NewResult returns an empty TrialResult.
@@ -164,11 +165,11 @@ func NewResult() *TrialResult {
 
 // Experiment is one study of the lab.
 type Experiment struct {
-	Name   string // command-line name, e.g. "bias-vs-nobias"
-	Title  string
-	Claim  string // the claim under test, quoted or paraphrased from its source
-	Source string // where the claim comes from
-	Params []Param
+	Name   string  // command-line name, e.g. "bias-vs-nobias"
+	Title  string  // the report's heading
+	Claim  string  // the claim under test, quoted or paraphrased from its source
+	Source string  // where the claim comes from
+	Params []Param // every parameter, with defaults
 	// Variants lists the conditions to compare under cfg.
 	Variants func(cfg Config) ([]Variant, error)
 	// Run runs one trial. It should check ctx between training steps and

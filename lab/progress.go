@@ -13,7 +13,7 @@ import (
 // LineProgress prints one plain line per finished trial: the form for logs
 // and non-terminal outputs (cluster jobs, CI).
 type LineProgress struct {
-	W     io.Writer
+	W     io.Writer // where the lines go
 	mu    sync.Mutex
 	total int
 	done  int
@@ -50,7 +50,7 @@ func (p *LineProgress) Finish() {}
 
 // BarProgress draws a live progress bar on a terminal.
 type BarProgress struct {
-	W   io.Writer
+	W   io.Writer // the terminal
 	p   *mpb.Progress
 	bar *mpb.Bar
 	mu  sync.Mutex

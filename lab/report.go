@@ -18,22 +18,22 @@ import (
 
 // RunInfo describes how a run was made, for the report and results.json.
 type RunInfo struct {
-	Command     string    `json:"command"`
+	Command     string    `json:"command"` // the command line that made the run
 	Version     string    `json:"version"`
 	GoVersion   string    `json:"go_version"`
 	Platform    string    `json:"platform"`
 	Kernel      string    `json:"kernel"`
 	Seeds       []uint64  `json:"seeds"`
 	Started     time.Time `json:"started"`
-	Elapsed     float64   `json:"elapsed_seconds"`
+	Elapsed     float64   `json:"elapsed_seconds"` // wall-clock time of the run
 	Interrupted bool      `json:"interrupted,omitempty"`
 	Quick       bool      `json:"quick,omitempty"`
 }
 
 // Results is the content of results.json.
 type Results struct {
-	Run         RunInfo             `json:"run"`
-	Experiments []*ExperimentResult `json:"experiments"`
+	Run         RunInfo             `json:"run"`         // how the run was made
+	Experiments []*ExperimentResult `json:"experiments"` // in the order of the report
 }
 
 // ReadResults loads a results.json written by WriteReport.

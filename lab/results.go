@@ -5,17 +5,17 @@ import "sort"
 // TrialRecord is a finished (or failed) trial as stored in results.json.
 type TrialRecord struct {
 	Seed   uint64       `json:"seed"`
-	Result *TrialResult `json:"result,omitempty"`
-	Error  string       `json:"error,omitempty"`
+	Result *TrialResult `json:"result,omitempty"` // nil when the trial failed
+	Error  string       `json:"error,omitempty"`  // why it failed
 }
 
 // VariantResult gathers the trials of one variant over all seeds.
 type VariantResult struct {
 	Variant
-	Trials   []TrialRecord      `json:"trials"`
-	Scalars  map[string]Summary `json:"scalars"`
-	Diverged int                `json:"diverged"`
-	Failed   int                `json:"failed"`
+	Trials   []TrialRecord      `json:"trials"`   // in seed order
+	Scalars  map[string]Summary `json:"scalars"`  // each scalar summarized over the seeds
+	Diverged int                `json:"diverged"` // trials whose loss became NaN or infinite
+	Failed   int                `json:"failed"`   // trials that returned an error or panicked
 }
 
 // Scalar returns the summary of a scalar over the seeds (zero Summary when
@@ -39,8 +39,8 @@ type ExperimentResult struct {
 	Title    string           `json:"title"`
 	Claim    string           `json:"claim"`
 	Source   string           `json:"source"`
-	Config   []string         `json:"config"`
-	Data     string           `json:"data,omitempty"`
+	Config   []string         `json:"config"`         // the resolved parameters as name=value
+	Data     string           `json:"data,omitempty"` // the --data source, "" for the embedded default
 	Seeds    []uint64         `json:"seeds"`
 	Variants []*VariantResult `json:"variants"`
 	// Complete is false when the run was interrupted before every trial
@@ -100,10 +100,10 @@ type Verdict struct {
 
 // Analysis is the report's content for one experiment.
 type Analysis struct {
-	Verdict Verdict  `json:"verdict"`
-	Tables  []Table  `json:"tables,omitempty"`
-	Plots   []Plot   `json:"plots,omitempty"`
-	Notes   []string `json:"notes,omitempty"`
+	Verdict Verdict  `json:"verdict"`          // the claim against the measurement
+	Tables  []Table  `json:"tables,omitempty"` // summary tables
+	Plots   []Plot   `json:"plots,omitempty"`  // figures, drawn by WriteReport
+	Notes   []string `json:"notes,omitempty"`  // explanations shown under the verdict
 }
 
 // Table is a small table of the report.

@@ -21,9 +21,9 @@ import (
 
 // Plan is one experiment to run with its configuration and seeds.
 type Plan struct {
-	Exp    *Experiment
-	Config Config
-	Seeds  []uint64
+	Exp    *Experiment // what to run
+	Config Config      // its resolved parameters
+	Seeds  []uint64    // one trial per variant and seed
 }
 
 // Progress receives the runner's progress. Implementations must be safe

@@ -85,6 +85,9 @@ func quoteJoin(keys []string) string {
 	return strings.Join(q, ", ")
 }
 
+// Error formats the problems as PyTorch's load_state_dict does:
+// "Error(s) in loading state_dict for <Model>:" followed by the missing,
+// unexpected and mis-shaped keys.
 func (e *LoadError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Error(s) in loading state_dict for %s:", e.Model)
