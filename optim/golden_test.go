@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/intercept-ml/intercept/internal/golden"
+	"github.com/intercept-ml/intercept/internal/kernel"
 	"github.com/intercept-ml/intercept/nn"
 	"github.com/intercept-ml/intercept/optim"
 	"github.com/intercept-ml/intercept/rng"
@@ -15,8 +16,13 @@ import (
 // "mlp" section (manual_seed(42); Linear(3,4)-ReLU-Linear(4,1)), trained
 // for 3 steps of zero_grad, mse_loss(...).backward(), step with each of
 // seven optimizer settings, entirely in Go (forward, loss, backward,
-// update). Every parameter after every step must equal PyTorch's bit for
-// bit.
+// update). Every parameter after every step must equal PyTorch's within
+// 1e-5 relative to the tensor's largest value (with the portable kernel
+// they are bit-identical). Not bit for bit in general: the forward and
+// backward products go through the matrix kernel, whose rounding depends on
+// the BLAS (PyTorch with reference BLAS sums without FMA, OpenBLAS and MKL
+// with it; intercept's portable kernel without, its assembly kernels with). The update rules themselves
+// are compared bit for bit from identical gradients in pytorch_test.go.
 func TestGoldenOptim(t *testing.T) {
 	var mlp struct{ X, Y golden.Tensor }
 	golden.Section(t, "mlp", &mlp)
@@ -46,7 +52,7 @@ func TestGoldenOptim(t *testing.T) {
 			return optim.NewAdamW(p, optim.AdamConfig{LR: 0.01, WeightDecay: optim.F(0.1)})
 		},
 	}
-	total, diff := 0, 0
+	total, diff, worst := 0, 0, 0.0
 	for _, c := range cases {
 		mk, ok := build[c.Optimizer]
 		if !ok {
@@ -66,21 +72,30 @@ func TestGoldenOptim(t *testing.T) {
 					t.Fatalf("%s: golden has no %s", c.Optimizer, p.Name)
 				}
 				got := p.Tensor.Float32s()
-				bad := 0
+				scale := 0.0 // relative to the tensor's largest value: elements near 0 carry others' rounding
+				for _, b := range w.Bits32() {
+					scale = math.Max(scale, math.Abs(float64(math.Float32frombits(b))))
+				}
 				for i, b := range w.Bits32() {
 					total++
+					want := math.Float32frombits(b)
 					if math.Float32bits(got[i]) != b {
-						bad++
+						diff++
 					}
-				}
-				diff += bad
-				if bad > 0 {
-					t.Errorf("%s step %d %s: %d of %d values differ from PyTorch", c.Optimizer, step+1, p.Name, bad, len(got))
+					rel := math.Abs(float64(got[i])-float64(want)) / math.Max(scale, 1e-30)
+					worst = math.Max(worst, rel)
+					if rel > 1e-5 {
+						t.Errorf("%s step %d %s[%d]: %g, PyTorch %g (relative difference %.2g)", c.Optimizer, step+1, p.Name, i, got[i], want, rel)
+					}
 				}
 			}
 		}
 	}
-	t.Logf("golden optim: %d cases, %d parameter values compared, %d differ", len(cases), total, diff)
+	if kernel.Name() == "purego" && diff > 0 {
+		t.Errorf("with the portable kernel every value should be bit-identical to PyTorch's; %d are not", diff)
+	}
+	t.Logf("golden optim (kernel %s): %d cases, %d parameter values compared, %d not bit-identical, max relative difference %.3g",
+		kernel.Name(), len(cases), total, diff, worst)
 }
 
 func f32s(v []float64) []float32 {

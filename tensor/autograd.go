@@ -178,6 +178,9 @@ func addInto(dst, src *Tensor) {
 		c := dst.contiguousCopy()
 		*dst = *c
 	}
+	if addTransposed(dst, src) {
+		return
+	}
 	switch dst.dtype {
 	case Float32:
 		d := dst.Data32()
@@ -190,6 +193,43 @@ func addInto(dst, src *Tensor) {
 		s := src.To(Float64).Float64sShared()
 		for i := range d {
 			d[i] += s[i]
+		}
+	}
+}
+
+// addTransposed adds src into the contiguous dst of the same type and 2-D
+// shape when src is the transpose of a contiguous matrix (as the gradient
+// of a weight used through W.T() is), in cache-sized tiles, and reports
+// whether it did. Each element gets the same single addition as in addInto.
+func addTransposed(dst, src *Tensor) bool {
+	if len(dst.shape) != 2 || dst.dtype != src.dtype || src.strides[0] != 1 || src.strides[1] != dst.shape[0] {
+		return false
+	}
+	r, c := dst.shape[0], dst.shape[1]
+	const tile = 32
+	switch dst.dtype {
+	case Float32:
+		addTransposedT(dst.st.f32[dst.offset:dst.offset+r*c], src.st.f32[src.offset:src.offset+r*c], r, c, tile)
+	case Float64:
+		addTransposedT(dst.st.f64[dst.offset:dst.offset+r*c], src.st.f64[src.offset:src.offset+r*c], r, c, tile)
+	default:
+		return false
+	}
+	return true
+}
+
+// addTransposedT sets d[i*c+j] += s[j*r+i] for an r×c matrix d.
+func addTransposedT[T float32 | float64](d, s []T, r, c, tile int) {
+	for i0 := 0; i0 < r; i0 += tile {
+		i1 := min(r, i0+tile)
+		for j0 := 0; j0 < c; j0 += tile {
+			j1 := min(c, j0+tile)
+			for i := i0; i < i1; i++ {
+				row := d[i*c+j0 : i*c+j1]
+				for j := range row {
+					row[j] += s[(j0+j)*r+i]
+				}
+			}
 		}
 	}
 }

@@ -106,6 +106,17 @@ func zipBinary(a, b *Tensor, f32 func(x, y float32) float32, f64 func(x, y float
 			}
 			break
 		}
+		if n := rowBroadcast(a, b, shape); n > 0 {
+			// A matrix plus a row vector (a bias): row by row.
+			x, y := x[a.offset:a.offset+len(d)], y[b.offset:b.offset+n]
+			for r := 0; r < len(d); r += n {
+				dr, xr := d[r:r+n], x[r:r+n]
+				for j := range dr {
+					dr[j] = f32(xr[j], y[j])
+				}
+			}
+			break
+		}
 		iterBinary(shape, broadcastStrides(a.shape, a.strides, shape), a.offset, broadcastStrides(b.shape, b.strides, shape), b.offset,
 			func(i, ia, ib int) { d[i] = f32(x[ia], y[ib]) })
 	case Float64:
@@ -124,6 +135,21 @@ func zipBinary(a, b *Tensor, f32 func(x, y float32) float32, f64 func(x, y float
 		return out.To(dt)
 	}
 	return out
+}
+
+// rowBroadcast returns the row length n when a is contiguous with the
+// result's shape and b is contiguous with n = the result's last dimension
+// elements, broadcast along all leading dimensions (shape (n), (1, n), …);
+// otherwise 0.
+func rowBroadcast(a, b *Tensor, shape []int) int {
+	if len(shape) < 2 || !sameShape(a.shape, shape) || !a.IsContiguous() || !b.IsContiguous() {
+		return 0
+	}
+	n := shape[len(shape)-1]
+	if n == 0 || b.Numel() != n || len(b.shape) == 0 || b.shape[len(b.shape)-1] != n {
+		return 0
+	}
+	return n
 }
 
 // broadcast2 is BroadcastShapes for two operands.

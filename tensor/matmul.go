@@ -65,7 +65,15 @@ func Matmul(a, b *Tensor) *Tensor {
 			ga = sumTo(Matmul(g, bd.Transpose(-1, -2)), ad.shape)
 		}
 		if b.requiresGrad {
-			gb = sumTo(Matmul(ad.Transpose(-1, -2), g), bd.shape)
+			if bd.Dim() == 2 && ad.Dim() == 2 && bd.strides[0] == 1 && bd.shape[0] > 1 && bd.shape[1] > 1 {
+				// b is the transpose of a row-major matrix (a weight used
+				// as W.T()): form the gradient in that matrix's layout,
+				// (gᵀ·a)ᵀ, so that it reaches W contiguous. Every element
+				// has the same products in the same order as aᵀ·g.
+				gb = Matmul(g.Transpose(-1, -2), ad).Transpose(-1, -2)
+			} else {
+				gb = sumTo(Matmul(ad.Transpose(-1, -2), g), bd.shape)
+			}
 		}
 		return []*Tensor{ga, gb}
 	})

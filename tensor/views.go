@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -363,6 +364,30 @@ func (t *Tensor) CopyFrom(src *Tensor) *Tensor {
 // Fill sets every element of t to v in place (see CopyFrom for autograd).
 func (t *Tensor) Fill(v float64) *Tensor {
 	t.checkInPlace()
+	if t.IsContiguous() && t.dtype.IsFloat() {
+		// Fast path (optimizers zero gradients this way every step).
+		n := t.Numel()
+		if t.dtype == Float32 {
+			d := t.st.f32[t.offset : t.offset+n]
+			if v32 := float32(v); math.Float32bits(v32) == 0 {
+				clear(d)
+			} else {
+				for i := range d {
+					d[i] = v32
+				}
+			}
+		} else {
+			d := t.st.f64[t.offset : t.offset+n]
+			if math.Float64bits(v) == 0 {
+				clear(d)
+			} else {
+				for i := range d {
+					d[i] = v
+				}
+			}
+		}
+		return t
+	}
 	t.copyFrom(scalarLike(t, v).To(t.dtype))
 	return t
 }

@@ -106,3 +106,17 @@ func BenchmarkVector32(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkFMAPeak measures one core's FMA throughput with the active
+// implementation's vector width (skipped for purego).
+func BenchmarkFMAPeak(b *testing.B) {
+	const iters = 1 << 16
+	if FMAPeakLoop(1) == 0 {
+		b.Skip("no FMA loop for " + Name())
+	}
+	flops := 0
+	for range b.N {
+		flops += FMAPeakLoop(iters) * iters
+	}
+	b.ReportMetric(float64(flops)/float64(b.Elapsed().Nanoseconds()), "GFLOP/s")
+}

@@ -43,28 +43,53 @@ const gemmSmallWork = 2048
 
 // microKernel describes a register-tiled micro-kernel. fn forms the mr×nr
 // sums s of a packed mr-row panel of A times a packed nr-column panel of B
-// over kc steps (kc a positive multiple of microUnroll), each summed from
-// zero in increasing k order, and stores c[i*ldc+j] = alpha*s + beta*c, or
-// alpha*s when beta == 0, rounding each multiplication.
+// over kc steps (kc a positive multiple of ku), each summed from zero in
+// increasing k order, and stores c[i*ldc+j] = alpha*s + beta*c, or alpha*s
+// when beta == 0, rounding each multiplication. A fused kernel (an
+// assembly one) forms each step of s with a fused multiply-add; it is
+// always reached through the packed path, since the unpacked direct and
+// matrix-vector paths round each product separately.
 type microKernel[T float] struct {
 	mr, nr       int
+	ku           int // packed panels are zero-padded to a multiple of ku steps
+	fused        bool
 	fn           func(kc int, a, b []T, alpha, beta T, c []T, ldc int)
 	packA, packB packer[T] // for panels of mr and nr
+	// maxKC, when not zero, replaces gemmKC as the largest depth block.
+	maxKC int
+	// Parallel split (see gemmPartition): work below parallelWork stays on
+	// the calling goroutine; above it C is cut into about work/taskWork
+	// panels.
+	parallelWork, taskWork int
 }
 
-// newMicroKernel describes fn with packers for its tile shape.
+// newMicroKernel describes a portable (unfused) fn with packers for its
+// tile shape, padding depth to microUnroll.
 func newMicroKernel[T float](mr, nr int, fn func(kc int, a, b []T, alpha, beta T, c []T, ldc int)) *microKernel[T] {
-	return &microKernel[T]{mr: mr, nr: nr, fn: fn, packA: newPacker[T](mr), packB: newPacker[T](nr)}
+	return &microKernel[T]{mr: mr, nr: nr, ku: microUnroll, fn: fn, packA: newPacker[T](mr), packB: newPacker[T](nr),
+		parallelWork: gemmParallelWork, taskWork: gemmTaskWork}
 }
 
 // depthBlock returns the depth of the blocks k is cut into: the fewest
 // blocks of at most gemmKC, made as even as possible and rounded up to a
 // multiple of microUnroll (the last block may be shorter). It depends on k
 // alone, which is what makes results independent of the partition of C.
-func depthBlock(k int) int {
-	blocks := (k + gemmKC - 1) / gemmKC
+func depthBlock(k int) int { return depthBlockMax(k, gemmKC) }
+
+// depthBlockMax is depthBlock with blocks of at most maxKC.
+func depthBlockMax(k, maxKC int) int {
+	blocks := (k + maxKC - 1) / maxKC
 	kc := (k + blocks - 1) / blocks
 	return (kc + microUnroll - 1) / microUnroll * microUnroll
+}
+
+// depthBlock is depthBlock (or depthBlockMax with mk.maxKC) for this
+// micro-kernel.
+func (mk *microKernel[T]) depthBlock(k int) int {
+	if mk.maxKC > 0 {
+		return depthBlockMax(k, mk.maxKC)
+	}
+	return depthBlock(k)
 }
 
 // gemmWorkspace holds one task's packing buffers.
@@ -118,17 +143,17 @@ func gemmDriver[T float](mk *microKernel[T], pool *sync.Pool) func(transA, trans
 			return
 		}
 		g := gemmProblem[T]{transA, transB, m, n, k, alpha, beta, a, lda, b, ldb, c, ldc, mk}
-		if m*n*k <= gemmSmallWork {
+		if m*n*k <= gemmSmallWork && !mk.fused {
 			g.direct(0, m, 0, n)
 			return
 		}
-		if m == 1 || n == 1 {
+		if (m == 1 || n == 1) && !mk.fused {
 			ws := getWorkspace[T](pool)
 			g.gemv(ws)
 			pool.Put(ws)
 			return
 		}
-		tasks, splitM, chunk := gemmPartition(m, n, k, mk.mr, mk.nr)
+		tasks, splitM, chunk := mk.partition(m, n, k)
 		if tasks == 1 {
 			ws := getWorkspace[T](pool)
 			g.blocked(0, m, 0, n, ws)
@@ -145,6 +170,10 @@ func gemmDriver[T float](mk *microKernel[T], pool *sync.Pool) func(transA, trans
 //
 //go:noinline
 func (g gemmProblem[T]) parallel(pool *sync.Pool, tasks int, splitM bool, chunk int) {
+	if splitM && g.mk.fused {
+		g.parallelRows(pool, tasks, chunk)
+		return
+	}
 	parallelFor(tasks, func(t int) {
 		ws := getWorkspace[T](pool)
 		if splitM {
@@ -156,15 +185,77 @@ func (g gemmProblem[T]) parallel(pool *sync.Pool, tasks int, splitM bool, chunk 
 	})
 }
 
-// gemmPartition returns how many panels C is cut into, whether the cut is
+// partition returns how many panels C is cut into, whether the cut is
 // along rows (else columns), and the panel size. It depends on the shape
-// only.
-func gemmPartition(m, n, k, mr, nr int) (tasks int, splitM bool, chunk int) {
+// and the micro-kernel only: never on GOMAXPROCS.
+func (mk *microKernel[T]) partition(m, n, k int) (tasks int, splitM bool, chunk int) {
+	return gemmPartition(m, n, k, mk.mr, mk.nr, mk.parallelWork, mk.taskWork)
+}
+
+// parallelRows computes C as tasks panels of chunk rows that share each
+// packed block of B: for each block of B (in the same order as blocked),
+// the block is packed by all tasks together, and then each task packs its
+// own rows of A and updates its rows of C. Each element of C gets exactly
+// the arithmetic of blocked.
+func (g *gemmProblem[T]) parallelRows(pool *sync.Pool, tasks, chunk int) {
+	mr, nr := g.mk.mr, g.mk.nr
+	mc := gemmMC / mr * mr
+	nc := gemmNC / nr * nr
+	kc := g.mk.depthBlock(g.k)
+	shared := getWorkspace[T](pool)
+	var wss [gemmMaxTasks]*gemmWorkspace[T]
+	for t := range tasks {
+		wss[t] = getWorkspace[T](pool)
+		wss[t].acc = grow(wss[t].acc, mr*nr)
+	}
+	for jc := 0; jc < g.n; jc += nc {
+		nb := min(nc, g.n-jc)
+		panels := (nb + nr - 1) / nr
+		for pc := 0; pc < g.k; pc += kc {
+			kb := min(kc, g.k-pc)
+			kp := (kb + g.mk.ku - 1) / g.mk.ku * g.mk.ku
+			bs := panelStride(nr, kp)
+			shared.b = grow(shared.b, panels*bs)
+			pb := shared.b
+			per := (panels + tasks - 1) / tasks
+			parallelFor(tasks, func(t int) {
+				p0, p1 := t*per, min(panels, (t+1)*per)
+				if p0 < p1 {
+					g.packB(pb[p0*bs:], pc, kb, kp, jc+p0*nr, min(nb, p1*nr)-p0*nr)
+				}
+			})
+			parallelFor(tasks, func(t int) {
+				ws := wss[t]
+				i0, i1 := t*chunk, min(g.m, (t+1)*chunk)
+				for ic := i0; ic < i1; ic += mc {
+					mb := min(mc, i1-ic)
+					mbp := (mb + mr - 1) / mr * mr
+					ws.a = grow(ws.a, mbp/mr*panelStride(mr, kp))
+					g.packA(ws.a, ic, mb, pc, kb, kp)
+					g.macro(ws.a, pb, ws.acc, ic, mb, jc, nb, kp, pc == 0)
+				}
+			})
+		}
+	}
+	for t := range tasks {
+		pool.Put(wss[t])
+	}
+	pool.Put(shared)
+}
+
+// gemmPartition cuts C along its longer side (in whole tiles of mr rows or
+// nr columns) into a power of two of panels, about work/taskWork and at
+// most gemmMaxTasks, when work = m*n*k ≥ parallelWork. A power of two
+// keeps the panels evenly shared on machines with 2, 4 or 8 cores.
+func gemmPartition(m, n, k, mr, nr, parallelWork, taskWork int) (tasks int, splitM bool, chunk int) {
 	work := m * n * k
-	if work < gemmParallelWork {
+	if work < parallelWork {
 		return 1, true, m
 	}
-	tasks = min(gemmMaxTasks, max(2, work/gemmTaskWork))
+	tasks = 2
+	for tasks*2 <= gemmMaxTasks && tasks*2*taskWork <= work {
+		tasks *= 2
+	}
 	dim, tile := n, nr
 	if splitM = m >= n; splitM {
 		dim, tile = m, mr
@@ -242,7 +333,7 @@ func (g *gemmProblem[T]) opB(p, j int) T {
 // direct computes rows [i0,i1) × columns [j0,j1) of C without packing,
 // with the same per-element arithmetic as blocked.
 func (g *gemmProblem[T]) direct(i0, i1, j0, j1 int) {
-	kc := depthBlock(g.k)
+	kc := g.mk.depthBlock(g.k)
 	for pc := 0; pc < g.k; pc += kc {
 		pend := min(g.k, pc+kc)
 		first := pc == 0
@@ -275,14 +366,14 @@ func (g *gemmProblem[T]) blocked(i0, i1, j0, j1 int, ws *gemmWorkspace[T]) {
 	mr, nr := g.mk.mr, g.mk.nr
 	mc := gemmMC / mr * mr
 	nc := gemmNC / nr * nr
-	kc := depthBlock(g.k)
+	kc := g.mk.depthBlock(g.k)
 	ws.acc = grow(ws.acc, mr*nr)
 	for jc := j0; jc < j1; jc += nc {
 		nb := min(nc, j1-jc)
 		nbp := (nb + nr - 1) / nr * nr
 		for pc := 0; pc < g.k; pc += kc {
 			kb := min(kc, g.k-pc)
-			kp := (kb + microUnroll - 1) / microUnroll * microUnroll
+			kp := (kb + g.mk.ku - 1) / g.mk.ku * g.mk.ku
 			ws.b = grow(ws.b, nbp/nr*panelStride(nr, kp))
 			g.packB(ws.b, pc, kb, kp, jc, nb)
 			for ic := i0; ic < i1; ic += mc {
@@ -290,16 +381,17 @@ func (g *gemmProblem[T]) blocked(i0, i1, j0, j1 int, ws *gemmWorkspace[T]) {
 				mbp := (mb + mr - 1) / mr * mr
 				ws.a = grow(ws.a, mbp/mr*panelStride(mr, kp))
 				g.packA(ws.a, ic, mb, pc, kb, kp)
-				g.macro(ws, ic, mb, jc, nb, kp, pc == 0)
+				g.macro(ws.a, ws.b, ws.acc, ic, mb, jc, nb, kp, pc == 0)
 			}
 		}
 	}
 }
 
-// macro multiplies the packed blocks in ws into C[ic:ic+mb, jc:jc+nb].
+// macro multiplies the packed blocks pa and pb into C[ic:ic+mb, jc:jc+nb].
 // Full tiles are updated in place by the micro-kernel; edge tiles go
-// through ws.acc and then get the same update element by element.
-func (g *gemmProblem[T]) macro(ws *gemmWorkspace[T], ic, mb, jc, nb, kp int, first bool) {
+// through acc (mr*nr values) and then get the same update element by
+// element.
+func (g *gemmProblem[T]) macro(pa, pb, acc []T, ic, mb, jc, nb, kp int, first bool) {
 	mr, nr := g.mk.mr, g.mk.nr
 	fn := g.mk.fn
 	alpha, beta := g.alpha, g.beta
@@ -308,17 +400,16 @@ func (g *gemmProblem[T]) macro(ws *gemmWorkspace[T], ic, mb, jc, nb, kp int, fir
 	}
 	as, bs := panelStride(mr, kp), panelStride(nr, kp)
 	for jr := 0; jr < nb; jr += nr {
-		bp := ws.b[jr/nr*bs:][:nr*kp]
+		bp := pb[jr/nr*bs:][:nr*kp]
 		w := min(nr, nb-jr)
 		for ir := 0; ir < mb; ir += mr {
-			ap := ws.a[ir/mr*as:][:mr*kp]
+			ap := pa[ir/mr*as:][:mr*kp]
 			h := min(mr, mb-ir)
 			c := g.c[(ic+ir)*g.ldc+jc+jr:]
 			if h == mr && w == nr {
 				fn(kp, ap, bp, alpha, beta, c, g.ldc)
 				continue
 			}
-			acc := ws.acc
 			fn(kp, ap, bp, 1, 0, acc, nr)
 			for r := range h {
 				row := c[r*g.ldc:][:w]

@@ -177,11 +177,46 @@ func gemmCases(r *rand.Rand) []gemmCase {
 	return cases
 }
 
-func TestGemm32(t *testing.T) {
-	r := rand.New(rand.NewPCG(1, 2))
-	for i, tc := range gemmCases(r) {
-		checkGemmCase(t, r, tc, Gemm32, 0x1p-24, tc.beta == 0 && i%2 == 0)
+// forEachImpl runs f as a subtest with each implementation this CPU and
+// build can run (AVX-512, AVX2, purego) made the active one.
+func forEachImpl(t *testing.T, f func(t *testing.T)) {
+	saved := impl
+	defer func() { impl = saved }()
+	for _, im := range implementations() {
+		impl = im
+		t.Run(im.name, f)
 	}
+}
+
+func TestGemm32(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(1, 2))
+		for i, tc := range gemmCases(r) {
+			checkGemmCase(t, r, tc, Gemm32, 0x1p-24, tc.beta == 0 && i%2 == 0)
+		}
+	})
+}
+
+// TestGemm32Large checks shapes that cross every blocking size of the
+// assembly kernels (depth blocks, row and column blocks, edge tiles in both
+// directions, the parallel split) against the float64 reference.
+func TestGemm32Large(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(21, 22))
+		shapes := [][3]int{{17, 33, 1}, {16, 16, 16}, {6, 16, 5}, {31, 47, 300}, {200, 150, 513},
+			{97, 1100, 40}, {1030, 70, 45}, {258, 259, 260}, {64, 10, 256}, {4, 1, 3}, {1, 700, 300}, {700, 1, 300}}
+		if testing.Short() {
+			shapes = shapes[:6]
+		}
+		for _, s := range shapes {
+			for _, tA := range []bool{false, true} {
+				for _, tB := range []bool{false, true} {
+					tc := gemmCase{tA, tB, s[0], s[1], s[2], r.IntN(3), []float64{1, 0.5, -2}[r.IntN(3)], []float64{0, 1, 0.25}[r.IntN(3)]}
+					checkGemmCase(t, r, tc, Gemm32, 0x1p-24, false)
+				}
+			}
+		}
+	})
 }
 
 func TestGemm64(t *testing.T) {
@@ -193,7 +228,9 @@ func TestGemm64(t *testing.T) {
 
 // TestGemmBetaZeroNaN checks that beta == 0 overwrites NaN and Inf in C,
 // on both the direct and the packed paths and with alpha == 0.
-func TestGemmBetaZeroNaN(t *testing.T) {
+func TestGemmBetaZeroNaN(t *testing.T) { forEachImpl(t, testGemmBetaZeroNaN) }
+
+func testGemmBetaZeroNaN(t *testing.T) {
 	for _, s := range [][3]int{{2, 3, 4}, {40, 50, 60}, {3, 3, 0}} {
 		for _, alpha := range []float32{0, 1} {
 			m, n, k := s[0], s[1], s[2]
@@ -325,7 +362,9 @@ func to32(x []float64) []float32 {
 
 // TestGemmDeterministicGOMAXPROCS checks bit-identical results at
 // GOMAXPROCS 1, 2 and 8.
-func TestGemmDeterministicGOMAXPROCS(t *testing.T) {
+func TestGemmDeterministicGOMAXPROCS(t *testing.T) { forEachImpl(t, testGemmDeterministicGOMAXPROCS) }
+
+func testGemmDeterministicGOMAXPROCS(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	var ref32, ref64 uint64
 	for i, procs := range []int{1, 2, 8} {
@@ -362,7 +401,7 @@ func TestGemmGolden(t *testing.T) {
 func TestGemmPartition(t *testing.T) {
 	for _, s := range [][3]int{{64, 256, 784}, {784, 256, 64}, {64, 784, 256}, {1024, 1024, 1024}, {10, 10, 10}, {1, 5000, 100}} {
 		m, n, k := s[0], s[1], s[2]
-		tasks, splitM, chunk := gemmPartition(m, n, k, micro32.mr, micro32.nr)
+		tasks, splitM, chunk := micro32.partition(m, n, k)
 		dim, tile := n, micro32.nr
 		if splitM {
 			dim, tile = m, micro32.mr
@@ -374,8 +413,73 @@ func TestGemmPartition(t *testing.T) {
 }
 
 func TestName(t *testing.T) {
-	if Name() != "purego" {
-		t.Errorf("Name() = %q, want purego", Name())
+	list := implementations()
+	if list[len(list)-1].name != "purego" {
+		t.Errorf("last implementation %q, want purego", list[len(list)-1].name)
+	}
+	found := false
+	for _, im := range list {
+		found = found || im.name == Name()
+	}
+	if !found {
+		t.Errorf("Name() = %q, not among the implementations", Name())
+	}
+	t.Logf("active kernel implementation: %s", Name())
+}
+
+// TestGemmAsmPartitionInvariance checks, for each fused (assembly)
+// micro-kernel, that computing C in arbitrary row or column panels gives
+// the same bits as computing it whole: the property the parallel split
+// relies on.
+func TestGemmAsmPartitionInvariance(t *testing.T) {
+	for _, im := range implementations() {
+		if im.name == "purego" {
+			continue
+		}
+		t.Run(im.name, func(t *testing.T) {
+			saved := impl
+			defer func() { impl = saved }()
+			impl = im
+			r := rand.New(rand.NewPCG(19, 20))
+			for range 30 {
+				tc := gemmCase{r.IntN(2) == 0, r.IntN(2) == 0, 1 + r.IntN(150), 1 + r.IntN(150), 1 + r.IntN(700), r.IntN(3), 1.5, 0.5}
+				ar, ac, lda, br, bc, ldb, ldc := tc.dims()
+				a := randSlice[float32](r, matLen(ar, ac, lda))
+				b := randSlice[float32](r, matLen(br, bc, ldb))
+				c1 := randSlice[float32](r, matLen(tc.m, tc.n, ldc))
+				c2 := append([]float32(nil), c1...)
+				Gemm32(tc.transA, tc.transB, tc.m, tc.n, tc.k, 1.5, a, lda, b, ldb, 0.5, c1, ldc)
+				split := r.IntN(2) == 0
+				for i0 := 0; i0 < tc.m; {
+					i1 := min(tc.m, i0+1+r.IntN(40))
+					if !split {
+						i1 = tc.m
+					}
+					for j0 := 0; j0 < tc.n; {
+						j1 := min(tc.n, j0+1+r.IntN(40))
+						if split {
+							j1 = tc.n
+						}
+						aa := a[i0*lda:]
+						if tc.transA {
+							aa = a[i0:]
+						}
+						bb := b[j0:]
+						if tc.transB {
+							bb = b[j0*ldb:]
+						}
+						Gemm32(tc.transA, tc.transB, i1-i0, j1-j0, tc.k, 1.5, aa, lda, bb, ldb, 0.5, c2[i0*ldc+j0:], ldc)
+						j0 = j1
+					}
+					i0 = i1
+				}
+				for i := range c1 {
+					if math.Float32bits(c1[i]) != math.Float32bits(c2[i]) {
+						t.Fatalf("%v: panel split changed C[%d]: %v vs %v", tc, i, c1[i], c2[i])
+					}
+				}
+			}
+		})
 	}
 }
 
@@ -414,4 +518,38 @@ func TestGemmPartitionInvariance(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestGemm32Exact uses small integer operands, whose products and sums are
+// exact in float32, so every implementation must match the reference
+// exactly: a dropped, repeated or misplaced term cannot hide in a
+// rounding tolerance.
+func TestGemm32Exact(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(31, 32))
+		for range 150 {
+			tc := gemmCase{r.IntN(2) == 0, r.IntN(2) == 0, 1 + r.IntN(70), 1 + r.IntN(70), 1 + r.IntN(600), r.IntN(3), 1, []float64{0, 1, 2}[r.IntN(3)]}
+			if r.IntN(8) == 0 {
+				tc.m, tc.n = 100+r.IntN(300), 100+r.IntN(300)
+			}
+			ar, ac, lda, br, bc, ldb, ldc := tc.dims()
+			ints := func(n int) []float32 {
+				s := make([]float32, n)
+				for i := range s {
+					s[i] = float32(r.IntN(7) - 3)
+				}
+				return s
+			}
+			a, b, c := ints(matLen(ar, ac, lda)), ints(matLen(br, bc, ldb)), ints(matLen(tc.m, tc.n, ldc))
+			want, _ := gemmRef(tc, a, b, c)
+			Gemm32(tc.transA, tc.transB, tc.m, tc.n, tc.k, 1, a, lda, b, ldb, float32(tc.beta), c, ldc)
+			for i := range tc.m {
+				for j := range tc.n {
+					if got := float64(c[i*ldc+j]); got != want[i*ldc+j] {
+						t.Fatalf("%v: C[%d,%d] = %v, want %v", tc, i, j, got, want[i*ldc+j])
+					}
+				}
+			}
+		}
+	})
 }

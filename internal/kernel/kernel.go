@@ -37,16 +37,25 @@ type implementation struct {
 var impl implementation
 
 func init() {
-	// Only the portable implementation exists so far. Assembly
-	// implementations will be chosen here from the CPU's features, falling
-	// back to pureGo when none applies or when built with the purego tag.
-	impl = pureGo()
+	impl = defaultImplementation()
 }
 
-// Name reports the active kernel implementation: "purego" for the portable
-// Go code. Results are bit-reproducible for a given implementation; a
-// different implementation may round differently.
+// Name reports the active kernel implementation: "avx512" or "avx2" for the
+// assembly float32 GEMM micro-kernels (which use fused multiply-adds), or
+// "purego" for the portable Go code (built with the purego tag, on other
+// architectures, or on CPUs without AVX2 and FMA). The choice is made once
+// at start-up from the CPU's features; the environment variable
+// INTERCEPT_KERNEL=avx512|avx2|purego asks for one the CPU supports, and
+// INTERCEPT_NOAVX512=1 skips AVX-512. Results are bit-reproducible for a
+// given implementation; a different implementation may round differently.
 func Name() string { return impl.name }
+
+// FMAPeakLoop runs iters trips of a loop of independent vector fused
+// multiply-adds with the active implementation's vector width and returns
+// the floating-point operations per trip (0, without running anything, for
+// the portable implementation). Timing it measures the machine's FMA peak
+// for one core.
+func FMAPeakLoop(iters int) (flopsPerTrip int) { return fmaLoop(iters) }
 
 // checkGemm panics unless the arguments describe valid row-major operands:
 // non-negative sizes, leading dimensions at least the stored row width, and
@@ -105,4 +114,28 @@ func checkNonEmpty(fn string, n int) {
 	if n == 0 {
 		panic("kernel: " + fn + ": empty slice")
 	}
+}
+
+// Available lists the kernel implementations this CPU and build can run,
+// best first; "purego" is always last.
+func Available() []string {
+	var names []string
+	for _, im := range implementations() {
+		names = append(names, im.name)
+	}
+	return names
+}
+
+// Use makes the named implementation (one of Available) the active one,
+// for tests and benchmarks that compare code paths. It must not be called
+// while kernels are running on other goroutines. It returns an error, and
+// changes nothing, if the implementation is unknown or unsupported here.
+func Use(name string) error {
+	for _, im := range implementations() {
+		if im.name == name {
+			impl = im
+			return nil
+		}
+	}
+	return fmt.Errorf("kernel: implementation %q not available (have %v)", name, Available())
 }

@@ -25,13 +25,18 @@ type packer[T float] struct {
 	rows, cols packFunc[T]
 }
 
-// newPacker returns packers for r-lane panels, specialised for r = 2 and 4.
+// newPacker returns packers for r-lane panels, specialised for r = 2, 4,
+// 6 and 16.
 func newPacker[T float](r int) packer[T] {
 	switch r {
 	case 2:
 		return packer[T]{packRows2[T], packCols2[T]}
 	case 4:
 		return packer[T]{packRows4[T], packCols4[T]}
+	case 6:
+		return packer[T]{packRows6[T], packColsR[T](6)}
+	case 16:
+		return packer[T]{packRows16[T], packColsR[T](16)}
 	}
 	return packer[T]{
 		func(dst, x []T, ld, kb, width, kp int) { packRowsAny(dst, x, ld, kb, width, r, kp, 0) },
@@ -168,4 +173,67 @@ func packCols4[T float](dst, x []T, ld, kb, width, kp int) {
 		clear(dst[t*stride+4*kb : t*stride+4*kp])
 	}
 	packColsAny(dst, x, ld, kb, width, 4, kp, full)
+}
+
+// packRows6 packs 6-lane panels, copying six values per depth step.
+func packRows6[T float](dst, x []T, ld, kb, width, kp int) {
+	stride := panelStride(6, kp)
+	full := width / 6
+	for t := range full {
+		d := dst[t*stride:][:6*kb]
+		src := x[6*t:]
+		for p := range kb {
+			*(*[6]T)(d[6*p:]) = *(*[6]T)(src[p*ld:])
+		}
+		clear(dst[t*stride+6*kb : t*stride+6*kp])
+	}
+	packRowsAny(dst, x, ld, kb, width, 6, kp, full)
+}
+
+// packRows16 packs 16-lane panels, copying sixteen values per depth step.
+func packRows16[T float](dst, x []T, ld, kb, width, kp int) {
+	stride := panelStride(16, kp)
+	full := width / 16
+	for t := range full {
+		d := dst[t*stride:][:16*kb]
+		src := x[16*t:]
+		for p := range kb {
+			*(*[16]T)(d[16*p:]) = *(*[16]T)(src[p*ld:])
+		}
+		clear(dst[t*stride+16*kb : t*stride+16*kp])
+	}
+	packRowsAny(dst, x, ld, kb, width, 16, kp, full)
+}
+
+// packColsR returns a cols packer for r-lane panels that interleaves r
+// contiguous source rows, four depth steps at a time so that each group of
+// four destination cache lines is written out in one sweep over the rows.
+func packColsR[T float](r int) packFunc[T] {
+	return func(dst, x []T, ld, kb, width, kp int) {
+		stride := panelStride(r, kp)
+		full := width / r
+		for t := range full {
+			d := dst[t*stride:][:r*kp]
+			src := x[t*r*ld:]
+			p := 0
+			for ; p+4 <= kb; p += 4 {
+				dd := d[p*r:][:4*r]
+				for q := range r {
+					s4 := (*[4]T)(src[q*ld+p:])
+					dd[q] = s4[0]
+					dd[r+q] = s4[1]
+					dd[2*r+q] = s4[2]
+					dd[3*r+q] = s4[3]
+				}
+			}
+			for ; p < kb; p++ {
+				dd := d[p*r:][:r]
+				for q := range dd {
+					dd[q] = src[q*ld+p]
+				}
+			}
+			clear(d[r*kb:])
+		}
+		packColsAny(dst, x, ld, kb, width, r, kp, full)
+	}
 }
