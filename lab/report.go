@@ -28,6 +28,10 @@ type RunInfo struct {
 	Elapsed     float64   `json:"elapsed_seconds"` // wall-clock time of the run
 	Interrupted bool      `json:"interrupted,omitempty"`
 	Quick       bool      `json:"quick,omitempty"`
+	// Shard is "i/n" for one shard of a sweep; Merged lists the run
+	// directories a merged report was built from.
+	Shard  string   `json:"shard,omitempty"`
+	Merged []string `json:"merged,omitempty"`
 }
 
 // Results is the content of results.json.
@@ -325,12 +329,15 @@ code { background: #f5f5f5; padding: 0 0.2em; }
 <p>What the bias term of a neuron and the initialization of a network really do, measured over several seeds.
 Each experiment states a claim, mostly from the document <em>Bias in neural networks</em>, and ends with a verdict.</p>
 {{if .Run.Interrupted}}<p class="warn">This run was interrupted: the report shows the trials that finished.</p>{{end}}
+{{if .Run.Quick}}<p class="warn">Quick mode: shorter training than the defaults, for a fast look. Verdicts can differ from a full run.</p>{{end}}
+{{if .Run.Shard}}<p class="warn">This is shard {{.Run.Shard}} of a sweep: it holds only its share of the trials. Merge the shards with <code>intercept merge</code> for the full report.</p>{{end}}
 <table class="meta">
 <tr><td>command</td><td><code>{{.Run.Command}}</code></td></tr>
 <tr><td>version</td><td>intercept {{.Run.Version}}, {{.Run.GoVersion}}, {{.Run.Platform}}, kernel {{.Run.Kernel}}</td></tr>
 <tr><td>seeds</td><td>{{.Run.Seeds}}</td></tr>
 <tr><td>started</td><td>{{fmtTime .Run.Started}}</td></tr>
 <tr><td>elapsed</td><td>{{fmtSecs .Run.Elapsed}} s</td></tr>
+{{with .Run.Merged}}<tr><td>merged from</td><td>{{range .}}<code>{{.}}</code> {{end}}</td></tr>{{end}}
 </table>
 
 <h2 id="verdicts">Verdicts</h2>

@@ -43,6 +43,15 @@ type Runner struct {
 	Workers int
 	// Progress, if set, is told about every finished trial.
 	Progress Progress
+	// Shard and Shards split a sweep across processes or machines: with
+	// Shards > 1 this runner runs only the trials whose index (in plan,
+	// variant, seed order) is Shard modulo Shards. Trials of other shards
+	// already present in Dir are still loaded. Merge the shards' run
+	// directories with Merge.
+	Shard, Shards int
+	// LoadOnly makes Run load the finished trials in Dir without running
+	// any (used to merge shards).
+	LoadOnly bool
 }
 
 type job struct {
@@ -77,9 +86,12 @@ func safeName(s string) string {
 // Run stops starting trials, abandons the running ones and returns what
 // finished together with ctx.Err().
 func (r *Runner) Run(ctx context.Context, plans []Plan) ([]*ExperimentResult, error) {
+	if r.Shards > 1 && (r.Shard < 0 || r.Shard >= r.Shards) {
+		return nil, fmt.Errorf("shard %d of %d: the shard index must be in 0..%d", r.Shard, r.Shards, r.Shards-1)
+	}
 	var results []*ExperimentResult
 	var jobs []*job
-	done := 0
+	done, index := 0, 0
 	for i := range plans {
 		p := &plans[i]
 		variants, err := p.Exp.Variants(p.Config)
@@ -99,12 +111,16 @@ func (r *Runner) Run(ctx context.Context, plans []Plan) ([]*ExperimentResult, er
 			for k, s := range p.Seeds {
 				j := &job{plan: p, variant: v, seed: s, dir: filepath.Join(r.Dir, TrialDir(p.Exp.Name, p.Config, v.Key, s)), out: &vr.Trials[k]}
 				j.out.Seed = s
+				mine := r.Shards <= 1 || index%r.Shards == r.Shard
+				index++
 				if res, err := loadTrial(j.dir); err == nil {
 					j.out.Result = res
 					done++
 					continue
 				}
-				jobs = append(jobs, j)
+				if mine && !r.LoadOnly {
+					jobs = append(jobs, j)
+				}
 			}
 		}
 		results = append(results, er)

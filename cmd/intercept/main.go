@@ -8,6 +8,8 @@
 //	intercept list
 //	intercept run NAME [--seeds N] [--set key=value,...] [--data SOURCE] [--out DIR]
 //	intercept report DIR
+//	intercept lab --shard i/n --out DIR   (one shard of a sweep)
+//	intercept merge [--out DIR] SHARD_DIR...
 //	intercept version
 //
 // Run "intercept help COMMAND" for the flags of each command. Exit status:
@@ -25,6 +27,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -80,6 +83,7 @@ type runFlags struct {
 	quick   bool
 	quiet   bool
 	workers int
+	shard   string
 }
 
 func (f *runFlags) register(cmd *cobra.Command, withSet bool) {
@@ -91,6 +95,7 @@ func (f *runFlags) register(cmd *cobra.Command, withSet bool) {
 	fl.BoolVar(&f.quick, "quick", false, "use the experiments' quick settings (fewer steps) for a fast look")
 	fl.BoolVar(&f.quiet, "quiet", false, "print only the report path and errors")
 	fl.IntVar(&f.workers, "workers", 0, "trials run at once (default: GOMAXPROCS); results do not depend on it")
+	fl.StringVar(&f.shard, "shard", "", "run only shard i of n of the trials (i/n, 0-based; env/n takes i from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX); combine shards with `intercept merge`")
 	if withSet {
 		fl.StringSliceVar(&f.set, "set", nil, "parameter overrides: key=value pairs separated by commas; a list value runs on after commas (--set offsets=0,1,2,steps=100)")
 	}
@@ -169,6 +174,25 @@ func newRootCmd(a *app) *cobra.Command {
 		},
 	})
 
+	var mergeOut string
+	mergeCmd := &cobra.Command{
+		Use:   "merge SHARD_DIR...",
+		Short: "Merge the run directories of a sharded sweep into one report",
+		Long: "Copies the finished trials of every shard (runs made with --shard i/n and the same experiments, parameters\n" +
+			"and seeds) into one run directory and writes the report a single machine would have written.",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageError{errors.New("merge takes the run directories of the shards")}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.merge(mergeOut, args)
+		},
+	}
+	mergeCmd.Flags().StringVar(&mergeOut, "out", "", "run directory for the merged report (default ./runs/<timestamp>-merged)")
+	root.AddCommand(mergeCmd)
+
 	root.AddCommand(&cobra.Command{
 		Use:   "version",
 		Short: "Print the version, the Go runtime and the compute kernel in use",
@@ -220,6 +244,14 @@ func (a *app) run(ctx context.Context, exps []*lab.Experiment, f runFlags) error
 	if err != nil {
 		return usageError{err}
 	}
+	shard, shards, err := parseShard(f.shard, os.Getenv)
+	if err != nil {
+		return usageError{err}
+	}
+	shardInfo := ""
+	if shards > 1 {
+		shardInfo = fmt.Sprintf("%d/%d", shard, shards)
+	}
 	data := f.data
 	if data == "digits" {
 		data = ""
@@ -249,6 +281,8 @@ func (a *app) run(ctx context.Context, exps []*lab.Experiment, f runFlags) error
 			return usageError{fmt.Errorf("--resume %s: not a run directory", f.resume)}
 		}
 		dir = f.resume
+	case dir == "" && shards > 1:
+		dir = filepath.Join("runs", fmt.Sprintf("%s-shard-%d-of-%d", a.now().Format("20060102-150405"), shard, shards))
 	case dir == "":
 		dir = filepath.Join("runs", a.now().Format("20060102-150405"))
 	}
@@ -264,7 +298,7 @@ func (a *app) run(ctx context.Context, exps []*lab.Experiment, f runFlags) error
 		progress = &lab.LineProgress{W: a.stderr}
 	}
 	start := a.now()
-	runner := &lab.Runner{Dir: dir, Workers: f.workers, Progress: progress}
+	runner := &lab.Runner{Dir: dir, Workers: f.workers, Progress: progress, Shard: shard, Shards: shards}
 	results, runErr := runner.Run(ctx, plans)
 	interrupted := runErr != nil && ctx.Err() != nil
 	if runErr != nil && !interrupted {
@@ -274,7 +308,7 @@ func (a *app) run(ctx context.Context, exps []*lab.Experiment, f runFlags) error
 	res := &lab.Results{Run: lab.RunInfo{
 		Command: "intercept " + strings.Join(a.args, " "), Version: buildVersion(), GoVersion: runtime.Version(),
 		Platform: runtime.GOOS + "/" + runtime.GOARCH, Kernel: kernel.Name(), Seeds: seeds, Started: start,
-		Elapsed: a.now().Sub(start).Seconds(), Interrupted: interrupted, Quick: f.quick,
+		Elapsed: a.now().Sub(start).Seconds(), Interrupted: interrupted, Quick: f.quick, Shard: shardInfo,
 	}, Experiments: results}
 	if err := lab.WriteReport(dir, res); err != nil {
 		return fmt.Errorf("writing the report: %w", err)
@@ -287,6 +321,115 @@ func (a *app) run(ctx context.Context, exps []*lab.Experiment, f runFlags) error
 		return &exitError{130, fmt.Errorf("interrupted; the finished trials are in %s (continue with --resume %s)", dir, dir)}
 	}
 	return nil
+}
+
+// parseShard reads --shard: "" (no sharding), "i/n" or "env/n", where env
+// takes i from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (Kubernetes
+// Indexed Jobs).
+func parseShard(s string, getenv func(string) string) (shard, shards int, err error) {
+	if s == "" {
+		return 0, 1, nil
+	}
+	is, ns, ok := strings.Cut(s, "/")
+	if !ok {
+		return 0, 0, fmt.Errorf("--shard %q: want i/n, e.g. 0/4", s)
+	}
+	n, err := strconv.Atoi(ns)
+	if err != nil || n < 1 {
+		return 0, 0, fmt.Errorf("--shard %q: the number of shards must be a positive integer", s)
+	}
+	if is == "env" {
+		for _, v := range []string{"SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX"} {
+			if x := getenv(v); x != "" {
+				is = x
+				break
+			}
+		}
+		if is == "env" {
+			return 0, 0, fmt.Errorf("--shard %q: neither SLURM_ARRAY_TASK_ID nor JOB_COMPLETION_INDEX is set", s)
+		}
+	}
+	i, err := strconv.Atoi(is)
+	if err != nil || i < 0 || i >= n {
+		return 0, 0, fmt.Errorf("--shard %q: the shard index must be an integer in 0..%d", s, n-1)
+	}
+	return i, n, nil
+}
+
+// merge combines the run directories of a sharded sweep.
+func (a *app) merge(out string, srcs []string) error {
+	start := a.now()
+	var first *lab.Results
+	var plans []lab.Plan
+	for _, src := range srcs {
+		res, err := lab.ReadResults(filepath.Join(src, "results.json"))
+		if err != nil {
+			return usageError{fmt.Errorf("%s is not a run directory: %w", src, err)}
+		}
+		p, err := lab.Plans(a.registry, res)
+		if err != nil {
+			return fmt.Errorf("%s: %w", src, err)
+		}
+		if first == nil {
+			first, plans = res, p
+			continue
+		}
+		if !samePlans(plans, p) {
+			return usageError{fmt.Errorf("%s was run with other experiments, parameters, data or seeds than %s: only shards of one sweep can be merged", src, srcs[0])}
+		}
+	}
+	dir := out
+	if dir == "" {
+		dir = filepath.Join("runs", a.now().Format("20060102-150405")+"-merged")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("creating the run directory: %w", err)
+	}
+	n, err := lab.MergeTrials(dir, srcs)
+	if err != nil {
+		return err
+	}
+	results, err := (&lab.Runner{Dir: dir, LoadOnly: true}).Run(context.Background(), plans)
+	if err != nil {
+		return err
+	}
+	lab.Analyze(a.registry, results)
+	run := first.Run
+	run.Command = "intercept " + strings.Join(a.args, " ")
+	run.Shard, run.Merged, run.Interrupted = "", srcs, false
+	run.Started, run.Elapsed = start, a.now().Sub(start).Seconds()
+	if err := lab.WriteReport(dir, &lab.Results{Run: run, Experiments: results}); err != nil {
+		return fmt.Errorf("writing the report: %w", err)
+	}
+	missing := 0
+	for _, r := range results {
+		for _, v := range r.Variants {
+			missing += len(r.Seeds) - len(v.Trials)
+		}
+	}
+	fmt.Fprintf(a.stdout, "merged %d trials from %d run directories\n", n, len(srcs))
+	a.printVerdicts(results)
+	fmt.Fprintln(a.stdout, "report:", filepath.Join(dir, "report.html"))
+	if missing > 0 {
+		return fmt.Errorf("%d trials are in no shard (a shard is missing or unfinished; rerun it with the same --shard and --resume)", missing)
+	}
+	return nil
+}
+
+// samePlans reports whether two runs have the same experiments, parameters,
+// data and seeds.
+func samePlans(a, b []lab.Plan) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Exp.Name != b[i].Exp.Name || a[i].Config.Data != b[i].Config.Data ||
+			strings.Join(a[i].Config.Values(), "\n") != strings.Join(b[i].Config.Values(), "\n") ||
+			fmt.Sprint(a[i].Seeds) != fmt.Sprint(b[i].Seeds) {
+			return false
+		}
+	}
+	return true
 }
 
 func (a *app) printVerdicts(results []*lab.ExperimentResult) {

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -206,4 +208,115 @@ func TestLabQuickEndToEnd(t *testing.T) {
 		plots += len(e.Analysis.Plots)
 	}
 	checkReportInBrowser(t, filepath.Join(dir, "report.html"), plots, names)
+}
+
+// A sweep split into shards and merged gives the report one machine gives:
+// every trial identical. A missing shard makes merge fail after writing
+// what it has.
+func TestShardsMergeToTheSingleMachineRun(t *testing.T) {
+	tmp := t.TempDir()
+	args := []string{"run", "activation-shift", "--seeds", "3", "--set", "steps=30", "--quiet"}
+	run := func(extra ...string) {
+		t.Helper()
+		if _, stderr, code := runApp(t, context.Background(), append(append([]string{}, args...), extra...)...); code != 0 {
+			t.Fatalf("%v: exit %d: %s", extra, code, stderr)
+		}
+	}
+	single := filepath.Join(tmp, "single")
+	run("--out", single)
+	var shards []string
+	for i := range 3 {
+		d := filepath.Join(tmp, fmt.Sprintf("shard%d", i))
+		run("--shard", fmt.Sprintf("%d/3", i), "--out", d)
+		shards = append(shards, d)
+	}
+	part, err := lab.ReadResults(filepath.Join(shards[1], "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if part.Run.Shard != "1/3" || part.Experiments[0].Complete {
+		t.Errorf("a shard's results should say which shard it is and be incomplete: %q %v", part.Run.Shard, part.Experiments[0].Complete)
+	}
+
+	merged := filepath.Join(tmp, "merged")
+	out, stderr, code := runApp(t, context.Background(), append([]string{"merge", "--out", merged}, shards...)...)
+	if code != 0 {
+		t.Fatalf("merge: exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(out, "merged 12 trials from 3 run directories") {
+		t.Errorf("merge output: %q", out)
+	}
+	want, err := lab.ReadResults(filepath.Join(single, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := lab.ReadResults(filepath.Join(merged, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Experiments[0].Complete {
+		t.Error("the merged run is not complete")
+	}
+	for i, wv := range want.Experiments[0].Variants {
+		gv := got.Experiments[0].Variants[i]
+		wj, _ := json.Marshal(wv)
+		gj, _ := json.Marshal(gv)
+		if string(wj) != string(gj) {
+			t.Errorf("variant %s differs between the single run and the merged shards", wv.Key)
+		}
+	}
+	if want.Experiments[0].Analysis.Verdict != got.Experiments[0].Analysis.Verdict {
+		t.Errorf("verdicts differ: %+v vs %+v", want.Experiments[0].Analysis.Verdict, got.Experiments[0].Analysis.Verdict)
+	}
+
+	_, stderr, code = runApp(t, context.Background(), "merge", "--out", filepath.Join(tmp, "partial"), shards[0], shards[2])
+	if code != 1 || !strings.Contains(stderr, "4 trials are in no shard") {
+		t.Errorf("merge with a shard missing: exit %d, %q", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(tmp, "partial", "report.html")); err != nil {
+		t.Errorf("merge with a shard missing wrote no report: %v", err)
+	}
+
+	other := filepath.Join(tmp, "other")
+	if _, stderr, code := runApp(t, context.Background(), "run", "activation-shift", "--seeds", "2", "--set", "steps=30", "--quiet", "--out", other); code != 0 {
+		t.Fatal(stderr)
+	}
+	_, stderr, code = runApp(t, context.Background(), "merge", "--out", filepath.Join(tmp, "bad"), shards[0], other)
+	if code != 2 || !strings.Contains(stderr, "only shards of one sweep can be merged") {
+		t.Errorf("merging different sweeps: exit %d, %q", code, stderr)
+	}
+}
+
+func TestParseShard(t *testing.T) {
+	env := map[string]string{}
+	getenv := func(k string) string { return env[k] }
+	for _, tc := range []struct {
+		in      string
+		env     map[string]string
+		i, n    int
+		wantErr string
+	}{
+		{"", nil, 0, 1, ""},
+		{"0/4", nil, 0, 4, ""},
+		{"3/4", nil, 3, 4, ""},
+		{"4/4", nil, 0, 0, "0..3"},
+		{"-1/4", nil, 0, 0, "0..3"},
+		{"1/0", nil, 0, 0, "positive"},
+		{"1", nil, 0, 0, "want i/n"},
+		{"env/8", map[string]string{"SLURM_ARRAY_TASK_ID": "5"}, 5, 8, ""},
+		{"env/8", map[string]string{"JOB_COMPLETION_INDEX": "7"}, 7, 8, ""},
+		{"env/8", nil, 0, 0, "SLURM_ARRAY_TASK_ID"},
+	} {
+		env = tc.env
+		i, n, err := parseShard(tc.in, getenv)
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("%q: err %v, want %q", tc.in, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil || i != tc.i || n != tc.n {
+			t.Errorf("%q: %d/%d, %v; want %d/%d", tc.in, i, n, err, tc.i, tc.n)
+		}
+	}
 }
