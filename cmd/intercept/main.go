@@ -10,6 +10,7 @@
 //	intercept report DIR
 //	intercept lab --shard i/n --out DIR   (one shard of a sweep)
 //	intercept merge [--out DIR] SHARD_DIR...
+//	intercept inspect FILE.safetensors [--json]
 //	intercept version
 //
 // Run "intercept help COMMAND" for the flags of each command. Exit status:
@@ -173,6 +174,30 @@ func newRootCmd(a *app) *cobra.Command {
 			return a.report(args[0])
 		},
 	})
+
+	var inspectJSON bool
+	inspectCmd := &cobra.Command{
+		Use:   "inspect FILE.safetensors",
+		Short: "Per-tensor statistics of a model file, read against initialization theory",
+		Long: "Prints each tensor's shape, mean, std, range and share of zeros, and compares every weight's std with what\n" +
+			"PyTorch's default, Xavier and He initialization would give it (from its fans), and every bias with PyTorch's\n" +
+			"default range. Works on files saved by intercept or by PyTorch (safetensors).",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageError{errors.New("inspect takes one .safetensors file")}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			stats, err := inspectFile(args[0])
+			if err != nil {
+				return err
+			}
+			return printStats(a.stdout, stats, inspectJSON)
+		},
+	}
+	inspectCmd.Flags().BoolVar(&inspectJSON, "json", false, "print JSON instead of a table")
+	root.AddCommand(inspectCmd)
 
 	var mergeOut string
 	mergeCmd := &cobra.Command{

@@ -50,7 +50,7 @@ func TestListNamesEveryExperimentWithItsParameters(t *testing.T) {
 }
 
 func TestHelpOnEveryCommand(t *testing.T) {
-	for _, cmd := range []string{"lab", "run", "list", "report", "version"} {
+	for _, cmd := range []string{"lab", "run", "list", "report", "merge", "inspect", "version"} {
 		out, _, code := runApp(t, context.Background(), cmd, "--help")
 		if code != 0 || !strings.Contains(out, "Usage:") {
 			t.Errorf("%s --help: exit %d, %q", cmd, code, out)
