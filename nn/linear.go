@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/intercept-ml/intercept/internal/pyfmt"
+	"github.com/intercept-ml/intercept/nn/functional"
 	"github.com/intercept-ml/intercept/rng"
 	"github.com/intercept-ml/intercept/tensor"
 )
@@ -83,11 +84,9 @@ func (l *Linear) Forward(x *tensor.Tensor) *tensor.Tensor {
 		}
 		panic(fmt.Sprintf("mat1 and mat2 shapes cannot be multiplied (%dx%d and %dx%d)", rows, cols, l.InFeatures, l.OutFeatures))
 	}
-	y := tensor.Matmul(x, l.Weight.T())
-	if l.Bias != nil {
-		y = y.Add(l.Bias)
-	}
-	return y
+	// One GEMM node with the bias folded in (C starts as the bias, as in
+	// PyTorch's addmm), instead of a matmul and a broadcast add.
+	return functional.Linear(x, l.Weight, l.Bias)
 }
 
 // ExtraRepr returns "in_features=3, out_features=1, bias=True".

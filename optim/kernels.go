@@ -3,10 +3,10 @@ package optim
 import (
 	"math"
 	"runtime"
-	"sync"
 	"unsafe"
 
 	"github.com/intercept-ml/intercept/internal/fp"
+	"github.com/intercept-ml/intercept/internal/kernel"
 )
 
 // The update kernels below follow PyTorch 1.13's single-tensor CPU
@@ -53,8 +53,8 @@ func fma[T float](a, b, c T) T {
 }
 
 // parallel calls fn on consecutive ranges [lo, hi) covering [0, n), on
-// several goroutines when n is large. The kernels are element-wise, so the
-// results do not depend on the split.
+// the kernel package's worker pool when n is large. The kernels are
+// element-wise, so the results do not depend on the split.
 func parallel(n int, fn func(lo, hi int)) {
 	const grain = 1 << 15
 	w := min(runtime.GOMAXPROCS(0), n/grain)
@@ -62,12 +62,7 @@ func parallel(n int, fn func(lo, hi int)) {
 		fn(0, n)
 		return
 	}
-	var wg sync.WaitGroup
-	for k := range w {
-		lo, hi := k*n/w, (k+1)*n/w
-		wg.Go(func() { fn(lo, hi) })
-	}
-	wg.Wait()
+	kernel.ParallelFor(w, func(k int) { fn(k*n/w, (k+1)*n/w) })
 }
 
 // sub returns s[lo:hi], or nil for a nil s.

@@ -3,6 +3,7 @@ package optim
 import (
 	"fmt"
 
+	"github.com/intercept-ml/intercept/internal/kernel"
 	"github.com/intercept-ml/intercept/internal/pyfmt"
 	"github.com/intercept-ml/intercept/tensor"
 )
@@ -114,5 +115,26 @@ func sgdScalarsOf[T float](h Hyper, first bool) sgdScalars[T] {
 }
 
 func sgdStep[T float](p, grad, buf []T, s sgdScalars[T]) {
+	if p32, ok := any(p).([]float32); ok && !s.maximize && !s.useWD && !s.nesterov && (!s.useMom || s.oneMinusDamp == 1) {
+		g32, b32 := any(grad).([]float32), any(buf).([]float32)
+		ss := any(s).(sgdScalars[float32])
+		parallel(len(p), func(lo, hi int) { sgdFast32(p32[lo:hi], g32[lo:hi], sub(b32, lo, hi), ss) })
+		return
+	}
 	parallel(len(p), func(lo, hi int) { sgdKernel(p[lo:hi], grad[lo:hi], sub(buf, lo, hi), s) })
+}
+
+// sgdFast32 is sgdKernel for float32 without maximize, weight decay,
+// Nesterov or dampening, on the vector kernels (same roundings: the
+// momentum product is rounded before the add, the update is fused).
+func sgdFast32(p, grad, buf []float32, s sgdScalars[float32]) {
+	switch {
+	case !s.useMom:
+		kernel.AxpyFused32(p, s.negLR, grad)
+	case s.first:
+		copy(buf, grad)
+		kernel.AxpyFused32(p, s.negLR, buf)
+	default:
+		kernel.SGDMomentum32(p, grad, buf, s.mom, s.negLR)
+	}
 }

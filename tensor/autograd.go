@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+
+	"github.com/intercept-ml/intercept/internal/kernel"
 )
 
 // node is one recorded operation of the autograd graph: the function that
@@ -84,7 +86,7 @@ func gradEnabled() bool {
 	if noGradCount.Load() == 0 {
 		return true
 	}
-	_, inside := noGradDepth.Load(goid())
+	_, inside := noGradDepth.Load(goroutineKey())
 	return !inside
 }
 
@@ -98,7 +100,7 @@ func IsGradEnabled() bool { return gradEnabled() }
 // optimizers and initializers do) are allowed. NoGrad scopes nest. Other
 // goroutines are not affected.
 func NoGrad(fn func()) {
-	id := goid()
+	id := goroutineKey()
 	if v, ok := noGradDepth.Load(id); ok {
 		*(v.(*int))++
 		defer func() { *(v.(*int))-- }()
@@ -151,22 +153,30 @@ func (t *Tensor) BackwardWith(opt BackwardOptions) {
 		g = g.Detach().To(t.dtype)
 	}
 	if t.fn == nil { // a leaf
-		accumulateLeaf(t, g)
+		accumulateLeaf(t, g, false)
 		return
 	}
 	runBackward(t.fn, g, opt.RetainGraph)
 }
 
-// accumulateLeaf adds g into leaf.Grad.
-func accumulateLeaf(leaf *Tensor, g *Tensor) {
+// accumulateLeaf adds g into leaf.Grad. It reports whether g itself became
+// leaf.Grad: with mayAdopt (nothing else references g), a scratch gradient
+// from EmptyGrad is adopted rather than copied.
+func accumulateLeaf(leaf *Tensor, g *Tensor, mayAdopt bool) (adopted bool) {
 	if g.dtype != leaf.dtype {
 		g = g.To(leaf.dtype)
 	}
 	if leaf.Grad == nil {
+		if mayAdopt && g.scratch && g.st != nil && g.IsContiguous() && g.offset == 0 {
+			g.scratch = false
+			leaf.Grad = g
+			return true
+		}
 		leaf.Grad = g.contiguousCopy()
-		return
+		return false
 	}
 	addInto(leaf.Grad, g)
+	return false
 }
 
 // addInto adds src to dst elementwise in place (same shape; dst contiguous).
@@ -185,9 +195,7 @@ func addInto(dst, src *Tensor) {
 	case Float32:
 		d := dst.Data32()
 		s := src.To(Float32).Float32sShared()
-		for i := range d {
-			d[i] += s[i]
-		}
+		kernel.Add32(d, d, s)
 	case Float64:
 		d := dst.Data64()
 		s := src.To(Float64).Float64sShared()
@@ -290,7 +298,7 @@ func runBackward(root *node, g *Tensor, retain bool) {
 			continue
 		}
 		if n.out != nil && n.out.retainGrad {
-			accumulateLeaf(n.out, gn)
+			accumulateLeaf(n.out, gn, false)
 		}
 		ins := n.backward(gn)
 		for j, in := range n.inputs {
@@ -303,7 +311,10 @@ func runBackward(root *node, g *Tensor, retain bool) {
 					n.name, shapeStr(gi.shape), shapeStr(in.shape)))
 			}
 			if in.fn == nil {
-				accumulateLeaf(in, gi)
+				once := gi.scratch && countIn(ins, gi) == 1
+				if !accumulateLeaf(in, gi, once) && once {
+					recycleGrad(gi)
+				}
 				continue
 			}
 			if prev, ok := grads[in.fn]; ok {
@@ -318,4 +329,15 @@ func runBackward(root *node, g *Tensor, retain bool) {
 			n.inputs = nil
 		}
 	}
+}
+
+// countIn returns how many times t appears in ts.
+func countIn(ts []*Tensor, t *Tensor) int {
+	c := 0
+	for _, u := range ts {
+		if u == t {
+			c++
+		}
+	}
+	return c
 }

@@ -3,6 +3,8 @@ package tensor
 import (
 	"fmt"
 	"math"
+
+	"github.com/intercept-ml/intercept/internal/kernel"
 )
 
 // resultType applies PyTorch's type promotion to the operands of a binary
@@ -80,6 +82,13 @@ func mapUnary(op string, t *Tensor, f32 func(float32) float32, f64 func(float64)
 // contiguous tensor of the promoted type, without recording. Integer and bool
 // operands are computed in float64 and converted back.
 func zipBinary(a, b *Tensor, f32 func(x, y float32) float32, f64 func(x, y float64) float64) *Tensor {
+	return zipBinaryK(a, b, nil, f32, f64)
+}
+
+// zipBinaryK is zipBinary with k32, when not nil, a vector kernel computing
+// the same float32 operation as f32 over equal-length slices (see
+// kernel.Add32), used on contiguous operands and rows.
+func zipBinaryK(a, b *Tensor, k32 func(dst, x, y []float32), f32 func(x, y float32) float32, f64 func(x, y float64) float64) *Tensor {
 	shape := broadcast2(a.shape, b.shape)
 	dt := resultType(a, b)
 	compute := dt
@@ -94,6 +103,10 @@ func zipBinary(a, b *Tensor, f32 func(x, y float32) float32, f64 func(x, y float
 		d, x, y := out.st.f32, a.st.f32, b.st.f32
 		if same {
 			x, y = x[a.offset:a.offset+len(d)], y[b.offset:b.offset+len(d)]
+			if k32 != nil {
+				k32(d, x, y)
+				break
+			}
 			for i := range d {
 				d[i] = f32(x[i], y[i])
 			}
@@ -111,6 +124,10 @@ func zipBinary(a, b *Tensor, f32 func(x, y float32) float32, f64 func(x, y float
 			x, y := x[a.offset:a.offset+len(d)], y[b.offset:b.offset+n]
 			for r := 0; r < len(d); r += n {
 				dr, xr := d[r:r+n], x[r:r+n]
+				if k32 != nil {
+					k32(dr, xr, y)
+					continue
+				}
 				for j := range dr {
 					dr[j] = f32(xr[j], y[j])
 				}
@@ -176,7 +193,7 @@ func (a *Tensor) Div(b *Tensor) *Tensor { return Div(a, b) }
 
 // Add returns a + b with broadcasting.
 func Add(a, b *Tensor) *Tensor {
-	out := zipBinary(a, b, func(x, y float32) float32 { return x + y }, func(x, y float64) float64 { return x + y })
+	out := zipBinaryK(a, b, kernel.Add32, func(x, y float32) float32 { return x + y }, func(x, y float64) float64 { return x + y })
 	as, bs := a.shape, b.shape
 	record(out, "AddBackward0", []*Tensor{a, b}, func(g *Tensor) []*Tensor {
 		return []*Tensor{sumTo(g, as), sumTo(g, bs)}
@@ -186,12 +203,12 @@ func Add(a, b *Tensor) *Tensor {
 
 // rawAdd adds two detached tensors of the same shape.
 func rawAdd(a, b *Tensor) *Tensor {
-	return zipBinary(a, b, func(x, y float32) float32 { return x + y }, func(x, y float64) float64 { return x + y })
+	return zipBinaryK(a, b, kernel.Add32, func(x, y float32) float32 { return x + y }, func(x, y float64) float64 { return x + y })
 }
 
 // Sub returns a - b with broadcasting.
 func Sub(a, b *Tensor) *Tensor {
-	out := zipBinary(a, b, func(x, y float32) float32 { return x - y }, func(x, y float64) float64 { return x - y })
+	out := zipBinaryK(a, b, kernel.Sub32, func(x, y float32) float32 { return x - y }, func(x, y float64) float64 { return x - y })
 	as, bs := a.shape, b.shape
 	record(out, "SubBackward0", []*Tensor{a, b}, func(g *Tensor) []*Tensor {
 		return []*Tensor{sumTo(g, as), sumTo(g.Neg(), bs)}
@@ -201,7 +218,7 @@ func Sub(a, b *Tensor) *Tensor {
 
 // Mul returns a * b (elementwise) with broadcasting.
 func Mul(a, b *Tensor) *Tensor {
-	out := zipBinary(a, b, func(x, y float32) float32 { return x * y }, func(x, y float64) float64 { return x * y })
+	out := zipBinaryK(a, b, kernel.Mul32, func(x, y float32) float32 { return x * y }, func(x, y float64) float64 { return x * y })
 	ad, bd := a.Detach(), b.Detach()
 	record(out, "MulBackward0", []*Tensor{a, b}, func(g *Tensor) []*Tensor {
 		var ga, gb *Tensor
@@ -221,7 +238,7 @@ func Div(a, b *Tensor) *Tensor {
 	if !a.dtype.IsFloat() && !b.dtype.IsFloat() {
 		a = a.To(Float32)
 	}
-	out := zipBinary(a, b, func(x, y float32) float32 { return x / y }, func(x, y float64) float64 { return x / y })
+	out := zipBinaryK(a, b, kernel.Div32, func(x, y float32) float32 { return x / y }, func(x, y float64) float64 { return x / y })
 	ad, bd := a.Detach(), b.Detach()
 	record(out, "DivBackward0", []*Tensor{a, b}, func(g *Tensor) []*Tensor {
 		var ga, gb *Tensor
@@ -479,6 +496,9 @@ func (t *Tensor) Clamp(lo, hi float64) *Tensor {
 
 // ReLU returns max(t, 0) elementwise (NaN stays NaN).
 func (t *Tensor) ReLU() *Tensor {
+	if t.dtype == Float32 && t.IsContiguous() {
+		return reluFast32(t)
+	}
 	return unary("relu", "ReluBackward0", t,
 		func(x float32) float32 {
 			if x > 0 || x != x {
@@ -584,4 +604,24 @@ func (t *Tensor) Sin() *Tensor {
 func (t *Tensor) Cos() *Tensor {
 	return unary("cos", "CosBackward0", t, func(x float32) float32 { return float32(math.Cos(float64(x))) }, math.Cos,
 		func(g, x, _ *Tensor) *Tensor { return Mul(g, x.Sin().Neg()) })
+}
+
+// reluFast32 is ReLU for a contiguous float32 tensor: one pass into a new
+// tensor, and a backward pass that keeps the gradient where the output is
+// positive (the same bits as multiplying by the 0/1 mask, see
+// kernel.ReLUBackward32).
+func reluFast32(t *Tensor) *Tensor {
+	out := Empty(Float32, t.shape...)
+	d := out.st.f32
+	kernel.ReLUForward32(d, t.st.f32[t.offset:t.offset+len(d)])
+	yd := out.Detach()
+	record(out, "ReluBackward0", []*Tensor{t}, func(g *Tensor) []*Tensor {
+		if g.dtype != Float32 || !g.IsContiguous() {
+			return []*Tensor{Mul(g, mapUnary("relu", yd, func(v float32) float32 { return b2f32(v > 0) }, func(v float64) float64 { return float64(b2f32(v > 0)) }))}
+		}
+		gx := Empty(Float32, g.shape...)
+		kernel.ReLUBackward32(gx.st.f32, g.st.f32[g.offset:g.offset+len(gx.st.f32)], d)
+		return []*Tensor{gx}
+	})
+	return out
 }

@@ -3,6 +3,7 @@ package tensor
 import (
 	"fmt"
 	"math"
+	"sync"
 )
 
 // DType is the element type of a tensor.
@@ -71,6 +72,9 @@ type Tensor struct {
 	isParam      bool
 	retainGrad   bool
 	fn           *node
+	// scratch marks a tensor made by EmptyGrad whose storage Backward may
+	// recycle once it has been added into a leaf's Grad.
+	scratch bool
 
 	// Grad holds the gradient accumulated by Backward for a leaf tensor that
 	// requires grad (and for a non-leaf after RetainGrad). It is nil until
@@ -112,6 +116,74 @@ func Empty(dt DType, shape ...int) *Tensor {
 	checkShape(shape)
 	sh := append([]int(nil), shape...)
 	return &Tensor{dtype: dt, shape: sh, strides: contiguousStrides(sh), st: newStorage(dt, numelOf(sh))}
+}
+
+// EmptyGrad returns a new contiguous float tensor whose elements are
+// unspecified: its memory may be that of a gradient that an earlier Backward
+// added into a leaf's Grad and then recycled. It is meant for backward
+// functions (see Record) that overwrite every element of a gradient they
+// return and keep no other reference to it: after Backward has added such a
+// gradient into a leaf's Grad, it reuses the memory, which saves allocating
+// and zeroing it on every training step. Other tensors behave as Empty's.
+func EmptyGrad(dt DType, shape ...int) *Tensor {
+	checkShape(shape)
+	sh := append([]int(nil), shape...)
+	n := numelOf(sh)
+	var st *storage
+	if dt.IsFloat() && n >= gradPoolMin {
+		st = gradPoolGet(dt, n)
+	}
+	if st == nil {
+		st = newStorage(dt, n)
+	}
+	return &Tensor{dtype: dt, shape: sh, strides: contiguousStrides(sh), st: st, scratch: true}
+}
+
+// gradPoolMin is the smallest gradient (in elements) worth recycling.
+const gradPoolMin = 1 << 12
+
+// gradPool holds recycled gradient storage, by element type and exact
+// length.
+var gradPool struct {
+	mu    sync.Mutex
+	pools map[[2]int]*sync.Pool
+}
+
+func gradPoolFor(dt DType, n int) *sync.Pool {
+	gradPool.mu.Lock()
+	defer gradPool.mu.Unlock()
+	if gradPool.pools == nil {
+		gradPool.pools = map[[2]int]*sync.Pool{}
+	}
+	key := [2]int{int(dt), n}
+	p := gradPool.pools[key]
+	if p == nil {
+		p = new(sync.Pool)
+		gradPool.pools[key] = p
+	}
+	return p
+}
+
+func gradPoolGet(dt DType, n int) *storage {
+	if st, ok := gradPoolFor(dt, n).Get().(*storage); ok {
+		return st
+	}
+	return nil
+}
+
+// recycleGrad returns the storage of a scratch gradient to the pool. The
+// caller guarantees that nothing references g any more.
+func recycleGrad(g *Tensor) {
+	n := g.Numel()
+	if !g.scratch || !g.dtype.IsFloat() || n < gradPoolMin || g.offset != 0 {
+		return
+	}
+	if (g.dtype == Float32 && len(g.st.f32) != n) || (g.dtype == Float64 && len(g.st.f64) != n) {
+		return
+	}
+	st := g.st
+	g.st = nil
+	gradPoolFor(g.dtype, n).Put(st)
 }
 
 // DType returns the element type.

@@ -26,6 +26,8 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"sort"
 	"strings"
@@ -80,8 +82,13 @@ func main() {
 		python  = flag.String("python", "/usr/bin/python3", "Python interpreter with torch 1.13 (for -compare)")
 		script  = flag.String("script", "bench/pytorch/bench.py", "path of the PyTorch benchmark script (for -compare)")
 		list    = flag.Bool("list", false, "list the workloads and exit")
+		cpuProf = flag.String("cpuprofile", "", "write a CPU profile of the Go repetitions to this file")
+		gogc    = flag.Int("gogc", 0, "if not 0, debug.SetGCPercent(gogc) for the Go side (default: the runtime's setting, GOGC)")
 	)
 	flag.Parse()
+	if *gogc != 0 {
+		debug.SetGCPercent(*gogc)
+	}
 	all := workloads()
 	if *list {
 		for _, w := range all {
@@ -128,6 +135,19 @@ func main() {
 		fmt.Printf("# %s\n", py.info)
 	}
 	fmt.Println(header(py != nil))
+	if *cpuProf != "" {
+		f, err := os.Create(*cpuProf)
+		if err != nil {
+			fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fatal(err)
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}()
+	}
 	for _, w := range chosen {
 		r := run(w, *reps, *minTime, py)
 		if r.Unit == "GFLOP/s" && rep.PeakAll > 0 {

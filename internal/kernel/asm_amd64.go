@@ -23,3 +23,63 @@ func fmaLoopAVX512(iters int)
 
 // fmaLoopAVX2 runs iters trips of 12 independent 8-lane FMAs (192 flops per trip).
 func fmaLoopAVX2(iters int)
+
+// packCols16AVX512 sets dst[p*16+q] = src[q*ld+p] for q in [0, 16) and p in [0, 16*blocks).
+// blocks must be positive.
+//
+//go:noescape
+func packCols16AVX512(blocks int, src *float32, ld int, dst *float32)
+
+// packRows16AVX512 sets dst[p*16+q] = src[p*ld+q] for q in [0, 16) and p in [0, kb).
+// kb must be positive.
+//
+//go:noescape
+func packRows16AVX512(kb int, src *float32, ld int, dst *float32)
+
+// reluBackwardAVX2 sets dst[i] = grad[i] if y[i] > 0 and grad[i]*0 otherwise, for i in [0, n).
+//
+//go:noescape
+func reluBackwardAVX2(n int, dst *float32, grad *float32, y *float32)
+
+// reluAVX2 sets dst[i] = x[i] if x[i] > 0 or x[i] is NaN, and +0 otherwise, for i in [0, n).
+//
+//go:noescape
+func reluAVX2(n int, dst *float32, x *float32)
+
+// addAVX2 sets dst[i] = x[i] + y[i] for i in [0, n).
+//
+//go:noescape
+func addAVX2(n int, dst *float32, x *float32, y *float32)
+
+// subAVX2 sets dst[i] = x[i] - y[i] for i in [0, n).
+//
+//go:noescape
+func subAVX2(n int, dst *float32, x *float32, y *float32)
+
+// mulAVX2 sets dst[i] = x[i] * y[i] for i in [0, n).
+//
+//go:noescape
+func mulAVX2(n int, dst *float32, x *float32, y *float32)
+
+// divAVX2 sets dst[i] = x[i] / y[i] for i in [0, n).
+//
+//go:noescape
+func divAVX2(n int, dst *float32, x *float32, y *float32)
+
+// axpyFusedAVX2 sets dst[i] = fma(a, x[i], dst[i]), rounded once, for i in [0, n).
+//
+//go:noescape
+func axpyFusedAVX2(n int, dst *float32, x *float32, a float32)
+
+// sgdMomentumAVX2 sets buf[i] = buf[i]*mom + g[i] (the product rounded before the add) and
+// p[i] = fma(negLR, buf[i], p[i]) for i in [0, n).
+//
+//go:noescape
+func sgdMomentumAVX2(n int, p *float32, grad *float32, buf *float32, mom float32, negLR float32)
+
+// maxPool2x2AVX2 sets y[o] to the winner of r0[2o], r0[2o+1], r1[2o], r1[2o+1] (greater than
+// the best so far, or NaN, wins) and code[o] to its position 0..3, for o in [0, n); n is a
+// positive multiple of 8.
+//
+//go:noescape
+func maxPool2x2AVX2(n int, r0 *float32, r1 *float32, y *float32, code *int32)

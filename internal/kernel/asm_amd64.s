@@ -133,6 +133,9 @@ gemmMicroAVX512_store:
 	MOVQ         c+32(FP), AX
 	MOVQ         ldc+40(FP), CX
 	SHLQ         $0x02, CX
+	MOVL         alpha+24(FP), DX
+	CMPL         DX, $0x3f800000
+	JE           gemmMicroAVX512_alpha1
 	VBROADCASTSS alpha+24(FP), Z16
 	VMULPS       Z16, Z0, Z0
 	VMULPS       Z16, Z1, Z1
@@ -150,9 +153,64 @@ gemmMicroAVX512_store:
 	VMULPS       Z16, Z13, Z13
 	VMULPS       Z16, Z14, Z14
 	VMULPS       Z16, Z15, Z15
-	MOVL         beta+28(FP), DX
-	SHLL         $0x01, DX
-	JZ           gemmMicroAVX512_beta0
+
+gemmMicroAVX512_alpha1:
+	MOVL    beta+28(FP), DX
+	SHLL    $0x01, DX
+	JZ      gemmMicroAVX512_beta0
+	CMPL    beta+28(FP), $0x3f800000
+	JNE     gemmMicroAVX512_betaN
+	VADDPS  (AX), Z0, Z0
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	VADDPS  (AX), Z1, Z1
+	VMOVUPS Z1, (AX)
+	ADDQ    CX, AX
+	VADDPS  (AX), Z2, Z2
+	VMOVUPS Z2, (AX)
+	ADDQ    CX, AX
+	VADDPS  (AX), Z3, Z3
+	VMOVUPS Z3, (AX)
+	ADDQ    CX, AX
+	VADDPS  (AX), Z4, Z4
+	VMOVUPS Z4, (AX)
+	ADDQ    CX, AX
+	VADDPS  (AX), Z5, Z5
+	VMOVUPS Z5, (AX)
+	ADDQ    CX, AX
+	VADDPS  (AX), Z6, Z6
+	VMOVUPS Z6, (AX)
+	ADDQ    CX, AX
+	VADDPS  (AX), Z7, Z7
+	VMOVUPS Z7, (AX)
+	ADDQ    CX, AX
+	VADDPS  (AX), Z8, Z8
+	VMOVUPS Z8, (AX)
+	ADDQ    CX, AX
+	VADDPS  (AX), Z9, Z9
+	VMOVUPS Z9, (AX)
+	ADDQ    CX, AX
+	VADDPS  (AX), Z10, Z10
+	VMOVUPS Z10, (AX)
+	ADDQ    CX, AX
+	VADDPS  (AX), Z11, Z11
+	VMOVUPS Z11, (AX)
+	ADDQ    CX, AX
+	VADDPS  (AX), Z12, Z12
+	VMOVUPS Z12, (AX)
+	ADDQ    CX, AX
+	VADDPS  (AX), Z13, Z13
+	VMOVUPS Z13, (AX)
+	ADDQ    CX, AX
+	VADDPS  (AX), Z14, Z14
+	VMOVUPS Z14, (AX)
+	ADDQ    CX, AX
+	VADDPS  (AX), Z15, Z15
+	VMOVUPS Z15, (AX)
+	VZEROUPPER
+	RET
+
+gemmMicroAVX512_betaN:
 	VBROADCASTSS beta+28(FP), Z17
 	VMULPS       (AX), Z17, Z18
 	VADDPS       Z18, Z0, Z0
@@ -395,6 +453,9 @@ gemmMicroAVX2_store:
 	MOVQ         c+32(FP), AX
 	MOVQ         ldc+40(FP), CX
 	SHLQ         $0x02, CX
+	MOVL         alpha+24(FP), DX
+	CMPL         DX, $0x3f800000
+	JE           gemmMicroAVX2_alpha1
 	VBROADCASTSS alpha+24(FP), Y12
 	VMULPS       Y12, Y0, Y0
 	VMULPS       Y12, Y1, Y1
@@ -408,9 +469,46 @@ gemmMicroAVX2_store:
 	VMULPS       Y12, Y9, Y9
 	VMULPS       Y12, Y10, Y10
 	VMULPS       Y12, Y11, Y11
-	MOVL         beta+28(FP), DX
-	SHLL         $0x01, DX
-	JZ           gemmMicroAVX2_beta0
+
+gemmMicroAVX2_alpha1:
+	MOVL    beta+28(FP), DX
+	SHLL    $0x01, DX
+	JZ      gemmMicroAVX2_beta0
+	CMPL    beta+28(FP), $0x3f800000
+	JNE     gemmMicroAVX2_betaN
+	VADDPS  (AX), Y0, Y0
+	VMOVUPS Y0, (AX)
+	VADDPS  32(AX), Y1, Y1
+	VMOVUPS Y1, 32(AX)
+	ADDQ    CX, AX
+	VADDPS  (AX), Y2, Y2
+	VMOVUPS Y2, (AX)
+	VADDPS  32(AX), Y3, Y3
+	VMOVUPS Y3, 32(AX)
+	ADDQ    CX, AX
+	VADDPS  (AX), Y4, Y4
+	VMOVUPS Y4, (AX)
+	VADDPS  32(AX), Y5, Y5
+	VMOVUPS Y5, 32(AX)
+	ADDQ    CX, AX
+	VADDPS  (AX), Y6, Y6
+	VMOVUPS Y6, (AX)
+	VADDPS  32(AX), Y7, Y7
+	VMOVUPS Y7, 32(AX)
+	ADDQ    CX, AX
+	VADDPS  (AX), Y8, Y8
+	VMOVUPS Y8, (AX)
+	VADDPS  32(AX), Y9, Y9
+	VMOVUPS Y9, 32(AX)
+	ADDQ    CX, AX
+	VADDPS  (AX), Y10, Y10
+	VMOVUPS Y10, (AX)
+	VADDPS  32(AX), Y11, Y11
+	VMOVUPS Y11, 32(AX)
+	VZEROUPPER
+	RET
+
+gemmMicroAVX2_betaN:
 	VBROADCASTSS beta+28(FP), Y14
 	VMULPS       (AX), Y14, Y13
 	VADDPS       Y13, Y0, Y0
@@ -556,5 +654,657 @@ fmaLoopAVX2_loop:
 	JMP         fmaLoopAVX2_loop
 
 fmaLoopAVX2_done:
+	VZEROUPPER
+	RET
+
+// func packCols16AVX512(blocks int, src *float32, ld int, dst *float32)
+// Requires: AVX, AVX512F
+TEXT ·packCols16AVX512(SB), NOSPLIT, $0-32
+	MOVQ blocks+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ ld+16(FP), DX
+	MOVQ dst+24(FP), BX
+	SHLQ $0x02, DX
+	LEAQ (DX)(DX*2), SI
+	LEAQ (CX)(DX*4), DI
+	LEAQ (DI)(DX*4), R8
+	LEAQ (R8)(DX*4), R9
+
+packCols16_loop:
+	VMOVUPS    (CX), Z0
+	VMOVUPS    (CX)(DX*1), Z1
+	VMOVUPS    (CX)(DX*2), Z2
+	VMOVUPS    (CX)(SI*1), Z3
+	VMOVUPS    (DI), Z4
+	VMOVUPS    (DI)(DX*1), Z5
+	VMOVUPS    (DI)(DX*2), Z6
+	VMOVUPS    (DI)(SI*1), Z7
+	VMOVUPS    (R8), Z8
+	VMOVUPS    (R8)(DX*1), Z9
+	VMOVUPS    (R8)(DX*2), Z10
+	VMOVUPS    (R8)(SI*1), Z11
+	VMOVUPS    (R9), Z12
+	VMOVUPS    (R9)(DX*1), Z13
+	VMOVUPS    (R9)(DX*2), Z14
+	VMOVUPS    (R9)(SI*1), Z15
+	VUNPCKLPS  Z1, Z0, Z16
+	VUNPCKHPS  Z1, Z0, Z17
+	VUNPCKLPS  Z3, Z2, Z18
+	VUNPCKHPS  Z3, Z2, Z19
+	VUNPCKLPS  Z5, Z4, Z20
+	VUNPCKHPS  Z5, Z4, Z21
+	VUNPCKLPS  Z7, Z6, Z22
+	VUNPCKHPS  Z7, Z6, Z23
+	VUNPCKLPS  Z9, Z8, Z24
+	VUNPCKHPS  Z9, Z8, Z25
+	VUNPCKLPS  Z11, Z10, Z26
+	VUNPCKHPS  Z11, Z10, Z27
+	VUNPCKLPS  Z13, Z12, Z28
+	VUNPCKHPS  Z13, Z12, Z29
+	VUNPCKLPS  Z15, Z14, Z30
+	VUNPCKHPS  Z15, Z14, Z31
+	VUNPCKLPD  Z18, Z16, Z0
+	VUNPCKHPD  Z18, Z16, Z1
+	VUNPCKLPD  Z19, Z17, Z2
+	VUNPCKHPD  Z19, Z17, Z3
+	VUNPCKLPD  Z22, Z20, Z4
+	VUNPCKHPD  Z22, Z20, Z5
+	VUNPCKLPD  Z23, Z21, Z6
+	VUNPCKHPD  Z23, Z21, Z7
+	VUNPCKLPD  Z26, Z24, Z8
+	VUNPCKHPD  Z26, Z24, Z9
+	VUNPCKLPD  Z27, Z25, Z10
+	VUNPCKHPD  Z27, Z25, Z11
+	VUNPCKLPD  Z30, Z28, Z12
+	VUNPCKHPD  Z30, Z28, Z13
+	VUNPCKLPD  Z31, Z29, Z14
+	VUNPCKHPD  Z31, Z29, Z15
+	VSHUFF32X4 $0x44, Z4, Z0, Z16
+	VSHUFF32X4 $0xee, Z4, Z0, Z17
+	VSHUFF32X4 $0x44, Z12, Z8, Z18
+	VSHUFF32X4 $0xee, Z12, Z8, Z19
+	VSHUFF32X4 $0x88, Z18, Z16, Z20
+	VMOVUPS    Z20, (BX)
+	VSHUFF32X4 $0xdd, Z18, Z16, Z20
+	VMOVUPS    Z20, 256(BX)
+	VSHUFF32X4 $0x88, Z19, Z17, Z20
+	VMOVUPS    Z20, 512(BX)
+	VSHUFF32X4 $0xdd, Z19, Z17, Z20
+	VMOVUPS    Z20, 768(BX)
+	VSHUFF32X4 $0x44, Z5, Z1, Z16
+	VSHUFF32X4 $0xee, Z5, Z1, Z17
+	VSHUFF32X4 $0x44, Z13, Z9, Z18
+	VSHUFF32X4 $0xee, Z13, Z9, Z19
+	VSHUFF32X4 $0x88, Z18, Z16, Z20
+	VMOVUPS    Z20, 64(BX)
+	VSHUFF32X4 $0xdd, Z18, Z16, Z20
+	VMOVUPS    Z20, 320(BX)
+	VSHUFF32X4 $0x88, Z19, Z17, Z20
+	VMOVUPS    Z20, 576(BX)
+	VSHUFF32X4 $0xdd, Z19, Z17, Z20
+	VMOVUPS    Z20, 832(BX)
+	VSHUFF32X4 $0x44, Z6, Z2, Z16
+	VSHUFF32X4 $0xee, Z6, Z2, Z17
+	VSHUFF32X4 $0x44, Z14, Z10, Z18
+	VSHUFF32X4 $0xee, Z14, Z10, Z19
+	VSHUFF32X4 $0x88, Z18, Z16, Z20
+	VMOVUPS    Z20, 128(BX)
+	VSHUFF32X4 $0xdd, Z18, Z16, Z20
+	VMOVUPS    Z20, 384(BX)
+	VSHUFF32X4 $0x88, Z19, Z17, Z20
+	VMOVUPS    Z20, 640(BX)
+	VSHUFF32X4 $0xdd, Z19, Z17, Z20
+	VMOVUPS    Z20, 896(BX)
+	VSHUFF32X4 $0x44, Z7, Z3, Z16
+	VSHUFF32X4 $0xee, Z7, Z3, Z17
+	VSHUFF32X4 $0x44, Z15, Z11, Z18
+	VSHUFF32X4 $0xee, Z15, Z11, Z19
+	VSHUFF32X4 $0x88, Z18, Z16, Z20
+	VMOVUPS    Z20, 192(BX)
+	VSHUFF32X4 $0xdd, Z18, Z16, Z20
+	VMOVUPS    Z20, 448(BX)
+	VSHUFF32X4 $0x88, Z19, Z17, Z20
+	VMOVUPS    Z20, 704(BX)
+	VSHUFF32X4 $0xdd, Z19, Z17, Z20
+	VMOVUPS    Z20, 960(BX)
+	ADDQ       $0x40, CX
+	ADDQ       $0x40, DI
+	ADDQ       $0x40, R8
+	ADDQ       $0x40, R9
+	ADDQ       $0x00000400, BX
+	DECQ       AX
+	JNZ        packCols16_loop
+	VZEROUPPER
+	RET
+
+// func packRows16AVX512(kb int, src *float32, ld int, dst *float32)
+// Requires: AVX, AVX512F
+TEXT ·packRows16AVX512(SB), NOSPLIT, $0-32
+	MOVQ kb+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ ld+16(FP), DX
+	MOVQ dst+24(FP), BX
+	SHLQ $0x02, DX
+	LEAQ (DX)(DX*2), SI
+
+packRows16_loop4:
+	CMPQ    AX, $0x04
+	JL      packRows16_tail
+	VMOVUPS (CX), Z0
+	VMOVUPS (CX)(DX*1), Z1
+	VMOVUPS (CX)(DX*2), Z2
+	VMOVUPS (CX)(SI*1), Z3
+	VMOVUPS Z0, (BX)
+	VMOVUPS Z1, 64(BX)
+	VMOVUPS Z2, 128(BX)
+	VMOVUPS Z3, 192(BX)
+	LEAQ    (CX)(DX*4), CX
+	ADDQ    $0x00000100, BX
+	SUBQ    $0x04, AX
+	JMP     packRows16_loop4
+
+packRows16_tail:
+	TESTQ   AX, AX
+	JZ      packRows16_done
+	VMOVUPS (CX), Z0
+	VMOVUPS Z0, (BX)
+	ADDQ    DX, CX
+	ADDQ    $0x40, BX
+	DECQ    AX
+	JMP     packRows16_tail
+
+packRows16_done:
+	VZEROUPPER
+	RET
+
+// func reluBackwardAVX2(n int, dst *float32, grad *float32, y *float32)
+// Requires: AVX
+TEXT ·reluBackwardAVX2(SB), NOSPLIT, $0-32
+	MOVQ   n+0(FP), AX
+	MOVQ   dst+8(FP), CX
+	MOVQ   grad+16(FP), DX
+	MOVQ   y+24(FP), BX
+	VXORPS Y15, Y15, Y15
+
+reluBackward_loop8:
+	CMPQ      AX, $0x08
+	JL        reluBackward_tail
+	VMOVUPS   (DX), Y0
+	VMULPS    Y15, Y0, Y1
+	VCMPPS    $0x01, (BX), Y15, Y2
+	VBLENDVPS Y2, Y0, Y1, Y1
+	VMOVUPS   Y1, (CX)
+	ADDQ      $0x20, CX
+	ADDQ      $0x20, DX
+	ADDQ      $0x20, BX
+	SUBQ      $0x08, AX
+	JMP       reluBackward_loop8
+
+reluBackward_tail:
+	TESTQ     AX, AX
+	JZ        reluBackward_done
+	VMOVSS    (DX), X0
+	VMULSS    X15, X0, X1
+	VMOVSS    (BX), X3
+	VCMPSS    $0x01, X3, X15, X2
+	VBLENDVPS X2, X0, X1, X1
+	VMOVSS    X1, (CX)
+	ADDQ      $0x04, CX
+	ADDQ      $0x04, DX
+	ADDQ      $0x04, BX
+	DECQ      AX
+	JMP       reluBackward_tail
+
+reluBackward_done:
+	VZEROUPPER
+	RET
+
+// func reluAVX2(n int, dst *float32, x *float32)
+// Requires: AVX
+TEXT ·reluAVX2(SB), NOSPLIT, $0-24
+	MOVQ   n+0(FP), AX
+	MOVQ   dst+8(FP), CX
+	MOVQ   x+16(FP), DX
+	VXORPS Y15, Y15, Y15
+
+relu_loop32:
+	CMPQ    AX, $0x20
+	JL      relu_loop8
+	VMOVUPS (DX), Y0
+	VCMPPS  $0x06, Y15, Y0, Y4
+	VANDPS  Y0, Y4, Y0
+	VMOVUPS Y0, (CX)
+	VMOVUPS 32(DX), Y1
+	VCMPPS  $0x06, Y15, Y1, Y5
+	VANDPS  Y1, Y5, Y1
+	VMOVUPS Y1, 32(CX)
+	VMOVUPS 64(DX), Y2
+	VCMPPS  $0x06, Y15, Y2, Y6
+	VANDPS  Y2, Y6, Y2
+	VMOVUPS Y2, 64(CX)
+	VMOVUPS 96(DX), Y3
+	VCMPPS  $0x06, Y15, Y3, Y7
+	VANDPS  Y3, Y7, Y3
+	VMOVUPS Y3, 96(CX)
+	ADDQ    $0x80, CX
+	ADDQ    $0x80, DX
+	SUBQ    $0x20, AX
+	JMP     relu_loop32
+
+relu_loop8:
+	CMPQ    AX, $0x08
+	JL      relu_tail
+	VMOVUPS (DX), Y0
+	VCMPPS  $0x06, Y15, Y0, Y4
+	VANDPS  Y0, Y4, Y0
+	VMOVUPS Y0, (CX)
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	SUBQ    $0x08, AX
+	JMP     relu_loop8
+
+relu_tail:
+	TESTQ  AX, AX
+	JZ     relu_done
+	VMOVSS (DX), X0
+	VCMPSS $0x06, X15, X0, X4
+	VANDPS X0, X4, X0
+	VMOVSS X0, (CX)
+	ADDQ   $0x04, CX
+	ADDQ   $0x04, DX
+	DECQ   AX
+	JMP    relu_tail
+
+relu_done:
+	VZEROUPPER
+	RET
+
+// func addAVX2(n int, dst *float32, x *float32, y *float32)
+// Requires: AVX
+TEXT ·addAVX2(SB), NOSPLIT, $0-32
+	MOVQ n+0(FP), AX
+	MOVQ dst+8(FP), CX
+	MOVQ x+16(FP), DX
+	MOVQ y+24(FP), BX
+
+addAVX2_loop32:
+	CMPQ    AX, $0x20
+	JL      addAVX2_loop8
+	VMOVUPS (DX), Y0
+	VADDPS  (BX), Y0, Y0
+	VMOVUPS Y0, (CX)
+	VMOVUPS 32(DX), Y1
+	VADDPS  32(BX), Y1, Y1
+	VMOVUPS Y1, 32(CX)
+	VMOVUPS 64(DX), Y2
+	VADDPS  64(BX), Y2, Y2
+	VMOVUPS Y2, 64(CX)
+	VMOVUPS 96(DX), Y3
+	VADDPS  96(BX), Y3, Y3
+	VMOVUPS Y3, 96(CX)
+	ADDQ    $0x80, CX
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, BX
+	SUBQ    $0x20, AX
+	JMP     addAVX2_loop32
+
+addAVX2_loop8:
+	CMPQ    AX, $0x08
+	JL      addAVX2_tail
+	VMOVUPS (DX), Y0
+	VADDPS  (BX), Y0, Y0
+	VMOVUPS Y0, (CX)
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	SUBQ    $0x08, AX
+	JMP     addAVX2_loop8
+
+addAVX2_tail:
+	TESTQ  AX, AX
+	JZ     addAVX2_done
+	VMOVSS (DX), X0
+	VADDSS (BX), X0, X0
+	VMOVSS X0, (CX)
+	ADDQ   $0x04, CX
+	ADDQ   $0x04, DX
+	ADDQ   $0x04, BX
+	DECQ   AX
+	JMP    addAVX2_tail
+
+addAVX2_done:
+	VZEROUPPER
+	RET
+
+// func subAVX2(n int, dst *float32, x *float32, y *float32)
+// Requires: AVX
+TEXT ·subAVX2(SB), NOSPLIT, $0-32
+	MOVQ n+0(FP), AX
+	MOVQ dst+8(FP), CX
+	MOVQ x+16(FP), DX
+	MOVQ y+24(FP), BX
+
+subAVX2_loop32:
+	CMPQ    AX, $0x20
+	JL      subAVX2_loop8
+	VMOVUPS (DX), Y0
+	VSUBPS  (BX), Y0, Y0
+	VMOVUPS Y0, (CX)
+	VMOVUPS 32(DX), Y1
+	VSUBPS  32(BX), Y1, Y1
+	VMOVUPS Y1, 32(CX)
+	VMOVUPS 64(DX), Y2
+	VSUBPS  64(BX), Y2, Y2
+	VMOVUPS Y2, 64(CX)
+	VMOVUPS 96(DX), Y3
+	VSUBPS  96(BX), Y3, Y3
+	VMOVUPS Y3, 96(CX)
+	ADDQ    $0x80, CX
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, BX
+	SUBQ    $0x20, AX
+	JMP     subAVX2_loop32
+
+subAVX2_loop8:
+	CMPQ    AX, $0x08
+	JL      subAVX2_tail
+	VMOVUPS (DX), Y0
+	VSUBPS  (BX), Y0, Y0
+	VMOVUPS Y0, (CX)
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	SUBQ    $0x08, AX
+	JMP     subAVX2_loop8
+
+subAVX2_tail:
+	TESTQ  AX, AX
+	JZ     subAVX2_done
+	VMOVSS (DX), X0
+	VSUBSS (BX), X0, X0
+	VMOVSS X0, (CX)
+	ADDQ   $0x04, CX
+	ADDQ   $0x04, DX
+	ADDQ   $0x04, BX
+	DECQ   AX
+	JMP    subAVX2_tail
+
+subAVX2_done:
+	VZEROUPPER
+	RET
+
+// func mulAVX2(n int, dst *float32, x *float32, y *float32)
+// Requires: AVX
+TEXT ·mulAVX2(SB), NOSPLIT, $0-32
+	MOVQ n+0(FP), AX
+	MOVQ dst+8(FP), CX
+	MOVQ x+16(FP), DX
+	MOVQ y+24(FP), BX
+
+mulAVX2_loop32:
+	CMPQ    AX, $0x20
+	JL      mulAVX2_loop8
+	VMOVUPS (DX), Y0
+	VMULPS  (BX), Y0, Y0
+	VMOVUPS Y0, (CX)
+	VMOVUPS 32(DX), Y1
+	VMULPS  32(BX), Y1, Y1
+	VMOVUPS Y1, 32(CX)
+	VMOVUPS 64(DX), Y2
+	VMULPS  64(BX), Y2, Y2
+	VMOVUPS Y2, 64(CX)
+	VMOVUPS 96(DX), Y3
+	VMULPS  96(BX), Y3, Y3
+	VMOVUPS Y3, 96(CX)
+	ADDQ    $0x80, CX
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, BX
+	SUBQ    $0x20, AX
+	JMP     mulAVX2_loop32
+
+mulAVX2_loop8:
+	CMPQ    AX, $0x08
+	JL      mulAVX2_tail
+	VMOVUPS (DX), Y0
+	VMULPS  (BX), Y0, Y0
+	VMOVUPS Y0, (CX)
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	SUBQ    $0x08, AX
+	JMP     mulAVX2_loop8
+
+mulAVX2_tail:
+	TESTQ  AX, AX
+	JZ     mulAVX2_done
+	VMOVSS (DX), X0
+	VMULSS (BX), X0, X0
+	VMOVSS X0, (CX)
+	ADDQ   $0x04, CX
+	ADDQ   $0x04, DX
+	ADDQ   $0x04, BX
+	DECQ   AX
+	JMP    mulAVX2_tail
+
+mulAVX2_done:
+	VZEROUPPER
+	RET
+
+// func divAVX2(n int, dst *float32, x *float32, y *float32)
+// Requires: AVX
+TEXT ·divAVX2(SB), NOSPLIT, $0-32
+	MOVQ n+0(FP), AX
+	MOVQ dst+8(FP), CX
+	MOVQ x+16(FP), DX
+	MOVQ y+24(FP), BX
+
+divAVX2_loop32:
+	CMPQ    AX, $0x20
+	JL      divAVX2_loop8
+	VMOVUPS (DX), Y0
+	VDIVPS  (BX), Y0, Y0
+	VMOVUPS Y0, (CX)
+	VMOVUPS 32(DX), Y1
+	VDIVPS  32(BX), Y1, Y1
+	VMOVUPS Y1, 32(CX)
+	VMOVUPS 64(DX), Y2
+	VDIVPS  64(BX), Y2, Y2
+	VMOVUPS Y2, 64(CX)
+	VMOVUPS 96(DX), Y3
+	VDIVPS  96(BX), Y3, Y3
+	VMOVUPS Y3, 96(CX)
+	ADDQ    $0x80, CX
+	ADDQ    $0x80, DX
+	ADDQ    $0x80, BX
+	SUBQ    $0x20, AX
+	JMP     divAVX2_loop32
+
+divAVX2_loop8:
+	CMPQ    AX, $0x08
+	JL      divAVX2_tail
+	VMOVUPS (DX), Y0
+	VDIVPS  (BX), Y0, Y0
+	VMOVUPS Y0, (CX)
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	SUBQ    $0x08, AX
+	JMP     divAVX2_loop8
+
+divAVX2_tail:
+	TESTQ  AX, AX
+	JZ     divAVX2_done
+	VMOVSS (DX), X0
+	VDIVSS (BX), X0, X0
+	VMOVSS X0, (CX)
+	ADDQ   $0x04, CX
+	ADDQ   $0x04, DX
+	ADDQ   $0x04, BX
+	DECQ   AX
+	JMP    divAVX2_tail
+
+divAVX2_done:
+	VZEROUPPER
+	RET
+
+// func axpyFusedAVX2(n int, dst *float32, x *float32, a float32)
+// Requires: AVX, FMA3
+TEXT ·axpyFusedAVX2(SB), NOSPLIT, $0-28
+	MOVQ         n+0(FP), AX
+	MOVQ         dst+8(FP), CX
+	MOVQ         x+16(FP), DX
+	VBROADCASTSS a+24(FP), Y15
+
+axpyFused_loop32:
+	CMPQ        AX, $0x20
+	JL          axpyFused_loop8
+	VMOVUPS     (CX), Y0
+	VFMADD231PS (DX), Y15, Y0
+	VMOVUPS     Y0, (CX)
+	VMOVUPS     32(CX), Y1
+	VFMADD231PS 32(DX), Y15, Y1
+	VMOVUPS     Y1, 32(CX)
+	VMOVUPS     64(CX), Y2
+	VFMADD231PS 64(DX), Y15, Y2
+	VMOVUPS     Y2, 64(CX)
+	VMOVUPS     96(CX), Y3
+	VFMADD231PS 96(DX), Y15, Y3
+	VMOVUPS     Y3, 96(CX)
+	ADDQ        $0x80, CX
+	ADDQ        $0x80, DX
+	SUBQ        $0x20, AX
+	JMP         axpyFused_loop32
+
+axpyFused_loop8:
+	CMPQ        AX, $0x08
+	JL          axpyFused_tail
+	VMOVUPS     (CX), Y0
+	VFMADD231PS (DX), Y15, Y0
+	VMOVUPS     Y0, (CX)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	SUBQ        $0x08, AX
+	JMP         axpyFused_loop8
+
+axpyFused_tail:
+	TESTQ       AX, AX
+	JZ          axpyFused_done
+	VMOVSS      (CX), X0
+	VFMADD231SS (DX), X15, X0
+	VMOVSS      X0, (CX)
+	ADDQ        $0x04, CX
+	ADDQ        $0x04, DX
+	DECQ        AX
+	JMP         axpyFused_tail
+
+axpyFused_done:
+	VZEROUPPER
+	RET
+
+// func sgdMomentumAVX2(n int, p *float32, grad *float32, buf *float32, mom float32, negLR float32)
+// Requires: AVX, FMA3
+TEXT ·sgdMomentumAVX2(SB), NOSPLIT, $0-40
+	MOVQ         n+0(FP), AX
+	MOVQ         p+8(FP), CX
+	MOVQ         grad+16(FP), DX
+	MOVQ         buf+24(FP), BX
+	VBROADCASTSS mom+32(FP), Y14
+	VBROADCASTSS negLR+36(FP), Y15
+
+sgdMomentum_loop16:
+	CMPQ        AX, $0x10
+	JL          sgdMomentum_tail
+	VMULPS      (BX), Y14, Y0
+	VADDPS      (DX), Y0, Y0
+	VMOVUPS     Y0, (BX)
+	VMOVUPS     (CX), Y2
+	VFMADD231PS Y0, Y15, Y2
+	VMOVUPS     Y2, (CX)
+	VMULPS      32(BX), Y14, Y1
+	VADDPS      32(DX), Y1, Y1
+	VMOVUPS     Y1, 32(BX)
+	VMOVUPS     32(CX), Y3
+	VFMADD231PS Y1, Y15, Y3
+	VMOVUPS     Y3, 32(CX)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	SUBQ        $0x10, AX
+	JMP         sgdMomentum_loop16
+
+sgdMomentum_tail:
+	TESTQ       AX, AX
+	JZ          sgdMomentum_done
+	VMULSS      (BX), X14, X0
+	VADDSS      (DX), X0, X0
+	VMOVSS      X0, (BX)
+	VMOVSS      (CX), X2
+	VFMADD231SS X0, X15, X2
+	VMOVSS      X2, (CX)
+	ADDQ        $0x04, CX
+	ADDQ        $0x04, DX
+	ADDQ        $0x04, BX
+	DECQ        AX
+	JMP         sgdMomentum_tail
+
+sgdMomentum_done:
+	VZEROUPPER
+	RET
+
+// func maxPool2x2AVX2(n int, r0 *float32, r1 *float32, y *float32, code *int32)
+// Requires: AVX, AVX2
+TEXT ·maxPool2x2AVX2(SB), NOSPLIT, $0-40
+	MOVQ         n+0(FP), AX
+	MOVQ         r0+8(FP), CX
+	MOVQ         r1+16(FP), DX
+	MOVQ         y+24(FP), BX
+	MOVQ         code+32(FP), SI
+	MOVL         $0x00000001, DI
+	VMOVD        DI, X12
+	VPBROADCASTD X12, Y13
+	MOVL         $0x00000002, DI
+	VMOVD        DI, X12
+	VPBROADCASTD X12, Y14
+	MOVL         $0x00000003, DI
+	VMOVD        DI, X12
+	VPBROADCASTD X12, Y15
+
+maxPool2x2_loop:
+	VMOVUPS   (CX), Y0
+	VMOVUPS   32(CX), Y1
+	VSHUFPS   $0x88, Y1, Y0, Y2
+	VSHUFPS   $0xdd, Y1, Y0, Y3
+	VPERMPD   $0xd8, Y2, Y2
+	VPERMPD   $0xd8, Y3, Y3
+	VMOVUPS   (DX), Y0
+	VMOVUPS   32(DX), Y1
+	VSHUFPS   $0x88, Y1, Y0, Y4
+	VSHUFPS   $0xdd, Y1, Y0, Y5
+	VPERMPD   $0xd8, Y4, Y4
+	VPERMPD   $0xd8, Y5, Y5
+	VPXOR     Y6, Y6, Y6
+	VCMPPS    $0x1e, Y2, Y3, Y7
+	VCMPPS    $0x03, Y3, Y3, Y8
+	VORPS     Y8, Y7, Y7
+	VBLENDVPS Y7, Y3, Y2, Y2
+	VBLENDVPS Y7, Y13, Y6, Y6
+	VCMPPS    $0x1e, Y2, Y4, Y7
+	VCMPPS    $0x03, Y4, Y4, Y8
+	VORPS     Y8, Y7, Y7
+	VBLENDVPS Y7, Y4, Y2, Y2
+	VBLENDVPS Y7, Y14, Y6, Y6
+	VCMPPS    $0x1e, Y2, Y5, Y7
+	VCMPPS    $0x03, Y5, Y5, Y8
+	VORPS     Y8, Y7, Y7
+	VBLENDVPS Y7, Y5, Y2, Y2
+	VBLENDVPS Y7, Y15, Y6, Y6
+	VMOVUPS   Y2, (BX)
+	VMOVDQU   Y6, (SI)
+	ADDQ      $0x40, CX
+	ADDQ      $0x40, DX
+	ADDQ      $0x20, BX
+	ADDQ      $0x20, SI
+	SUBQ      $0x08, AX
+	JNZ       maxPool2x2_loop
 	VZEROUPPER
 	RET

@@ -1,9 +1,7 @@
 package kernel
 
 import (
-	"runtime"
 	"sync"
-	"sync/atomic"
 )
 
 // Blocking of the portable GEMM (GotoBLAS/BLIS loop order). The depth
@@ -92,17 +90,80 @@ func (mk *microKernel[T]) depthBlock(k int) int {
 	return depthBlock(k)
 }
 
+// Micro-kernels with maxKC use blocks of up to 2*maxKC for products with a
+// large C (at least fusedWideC elements) and a short depth (at most
+// fusedShortK): each block's sum is short either way, and longer blocks
+// update C half as often. Long sums into a small C (weight gradients of
+// convolutions) keep maxKC, which bounds their rounding error.
+const (
+	fusedWideC  = 1 << 16
+	fusedShortK = 2048
+)
+
+// depthBlock returns the depth block of this product. It depends on the
+// shape (m, n, k) and the micro-kernel alone, never on the partition of C.
+func (g *gemmProblem[T]) depthBlock() int {
+	mk := g.mk
+	if mk.maxKC > 0 && g.m*g.n >= fusedWideC && g.k <= fusedShortK {
+		return depthBlockMax(g.k, 2*mk.maxKC)
+	}
+	return mk.depthBlock(g.k)
+}
+
 // gemmWorkspace holds one task's packing buffers.
 type gemmWorkspace[T float] struct {
 	a, b, acc []T
 }
 
 var (
-	pool32 sync.Pool // *gemmWorkspace[float32]
-	pool64 sync.Pool // *gemmWorkspace[float64]
+	pool32 wsPool // *gemmWorkspace[float32]
+	pool64 wsPool // *gemmWorkspace[float64]
 )
 
-func getWorkspace[T float](pool *sync.Pool) *gemmWorkspace[T] {
+// wsPool keeps GEMM packing buffers between calls. Unlike a sync.Pool it
+// is not emptied by garbage collections, which otherwise make the next
+// products allocate, zero and fault in fresh buffers; it holds at most
+// wsPoolMax workspaces of at most wsKeepMax elements each.
+type wsPool struct {
+	mu   sync.Mutex
+	free []any
+}
+
+const (
+	wsPoolMax = 8
+	wsKeepMax = 1 << 21
+)
+
+// size returns the capacity of the workspace's buffers in elements.
+func (ws *gemmWorkspace[T]) size() int { return cap(ws.a) + cap(ws.b) + cap(ws.acc) }
+
+// Get returns a cached workspace or nil.
+func (p *wsPool) Get() any {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n := len(p.free); n > 0 {
+		ws := p.free[n-1]
+		p.free[n-1] = nil
+		p.free = p.free[:n-1]
+		return ws
+	}
+	return nil
+}
+
+// Put caches a workspace, dropping it when the pool is full or the
+// workspace is larger than wsKeepMax elements.
+func (p *wsPool) Put(ws any) {
+	if s, ok := ws.(interface{ size() int }); ok && s.size() > wsKeepMax {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.free) < wsPoolMax {
+		p.free = append(p.free, ws)
+	}
+}
+
+func getWorkspace[T float](pool *wsPool) *gemmWorkspace[T] {
 	if ws, ok := pool.Get().(*gemmWorkspace[T]); ok {
 		return ws
 	}
@@ -133,7 +194,7 @@ type gemmProblem[T float] struct {
 
 // gemmDriver returns a complete GEMM built from a micro-kernel. pool caches
 // packing buffers between calls.
-func gemmDriver[T float](mk *microKernel[T], pool *sync.Pool) func(transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+func gemmDriver[T float](mk *microKernel[T], pool *wsPool) func(transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	return func(transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 		if m == 0 || n == 0 {
 			return
@@ -169,9 +230,24 @@ func gemmDriver[T float](mk *microKernel[T], pool *sync.Pool) func(transA, trans
 // path pays for the closures escaping to the heap.
 //
 //go:noinline
-func (g gemmProblem[T]) parallel(pool *sync.Pool, tasks int, splitM bool, chunk int) {
-	if splitM && g.mk.fused {
-		g.parallelRows(pool, tasks, chunk)
+func (g gemmProblem[T]) parallel(pool *wsPool, tasks int, splitM bool, chunk int) {
+	// Sharing packed blocks costs two synchronisations per depth block;
+	// with many depth blocks (a long k and a small C, as in convolution
+	// weight gradients) independent panels are cheaper.
+	if g.mk.fused && !splitM && g.m*g.k <= gemmSharedPack {
+		g.parallelColsFull(pool, tasks, chunk)
+		return
+	}
+	if g.mk.fused && splitM && g.n*g.k <= gemmSharedPack && g.n <= gemmNC/g.mk.nr*g.mk.nr {
+		g.parallelRowsFull(pool, tasks, chunk)
+		return
+	}
+	if g.mk.fused && g.k <= 16*g.depthBlock() {
+		if splitM {
+			g.parallelRows(pool, tasks, chunk)
+		} else {
+			g.parallelCols(pool, tasks, chunk)
+		}
 		return
 	}
 	parallelFor(tasks, func(t int) {
@@ -197,49 +273,220 @@ func (mk *microKernel[T]) partition(m, n, k int) (tasks int, splitM bool, chunk 
 // the block is packed by all tasks together, and then each task packs its
 // own rows of A and updates its rows of C. Each element of C gets exactly
 // the arithmetic of blocked.
-func (g *gemmProblem[T]) parallelRows(pool *sync.Pool, tasks, chunk int) {
+func (g *gemmProblem[T]) parallelRows(pool *wsPool, tasks, chunk int) {
 	mr, nr := g.mk.mr, g.mk.nr
 	mc := gemmMC / mr * mr
 	nc := gemmNC / nr * nr
-	kc := g.mk.depthBlock(g.k)
+	kc := g.depthBlock()
 	shared := getWorkspace[T](pool)
 	var wss [gemmMaxTasks]*gemmWorkspace[T]
 	for t := range tasks {
 		wss[t] = getWorkspace[T](pool)
 		wss[t].acc = grow(wss[t].acc, mr*nr)
 	}
-	for jc := 0; jc < g.n; jc += nc {
-		nb := min(nc, g.n-jc)
-		panels := (nb + nr - 1) / nr
-		for pc := 0; pc < g.k; pc += kc {
-			kb := min(kc, g.k-pc)
-			kp := (kb + g.mk.ku - 1) / g.mk.ku * g.mk.ku
-			bs := panelStride(nr, kp)
+	// The loop variables are shared with two closures made once, so that
+	// the loops allocate nothing.
+	var jc, nb, panels, pc, kb, kp, bs, per int
+	var pb []T
+	packB := func(t int) {
+		p0, p1 := t*per, min(panels, (t+1)*per)
+		if p0 < p1 {
+			g.packB(pb[p0*bs:], pc, kb, kp, jc+p0*nr, min(nb, p1*nr)-p0*nr)
+		}
+	}
+	compute := func(t int) {
+		ws := wss[t]
+		i0, i1 := t*chunk, min(g.m, (t+1)*chunk)
+		for ic := i0; ic < i1; ic += mc {
+			mb := min(mc, i1-ic)
+			mbp := (mb + mr - 1) / mr * mr
+			ws.a = grow(ws.a, mbp/mr*panelStride(mr, kp))
+			g.packA(ws.a, ic, mb, pc, kb, kp)
+			g.macro(ws.a, pb, ws.acc, ic, mb, jc, nb, kp, pc == 0)
+		}
+	}
+	for jc = 0; jc < g.n; jc += nc {
+		nb = min(nc, g.n-jc)
+		panels = (nb + nr - 1) / nr
+		for pc = 0; pc < g.k; pc += kc {
+			kb = min(kc, g.k-pc)
+			kp = (kb + g.mk.ku - 1) / g.mk.ku * g.mk.ku
+			bs = panelStride(nr, kp)
 			shared.b = grow(shared.b, panels*bs)
-			pb := shared.b
-			per := (panels + tasks - 1) / tasks
-			parallelFor(tasks, func(t int) {
-				p0, p1 := t*per, min(panels, (t+1)*per)
-				if p0 < p1 {
-					g.packB(pb[p0*bs:], pc, kb, kp, jc+p0*nr, min(nb, p1*nr)-p0*nr)
-				}
-			})
-			parallelFor(tasks, func(t int) {
-				ws := wss[t]
-				i0, i1 := t*chunk, min(g.m, (t+1)*chunk)
-				for ic := i0; ic < i1; ic += mc {
-					mb := min(mc, i1-ic)
-					mbp := (mb + mr - 1) / mr * mr
-					ws.a = grow(ws.a, mbp/mr*panelStride(mr, kp))
-					g.packA(ws.a, ic, mb, pc, kb, kp)
-					g.macro(ws.a, pb, ws.acc, ic, mb, jc, nb, kp, pc == 0)
-				}
-			})
+			pb = shared.b
+			per = (panels + tasks - 1) / tasks
+			parallelFor(tasks, packB)
+			parallelFor(tasks, compute)
 		}
 	}
 	for t := range tasks {
 		pool.Put(wss[t])
 	}
+	pool.Put(shared)
+}
+
+// parallelCols computes C as tasks panels of chunk columns that share
+// each packed block of A: for each depth block (in increasing order, as in
+// blocked), all of op(A)'s rows are packed by the tasks together, and then
+// each task packs its own columns of B and updates its columns of C. Each
+// element of C gets exactly the arithmetic of blocked.
+func (g *gemmProblem[T]) parallelCols(pool *wsPool, tasks, chunk int) {
+	mr, nr := g.mk.mr, g.mk.nr
+	mc := gemmMC / mr * mr
+	nc := gemmNC / nr * nr
+	kc := g.depthBlock()
+	shared := getWorkspace[T](pool)
+	var wss [gemmMaxTasks]*gemmWorkspace[T]
+	for t := range tasks {
+		wss[t] = getWorkspace[T](pool)
+		wss[t].acc = grow(wss[t].acc, mr*nr)
+	}
+	mp := (g.m + mr - 1) / mr // row panels of A
+	var pc, kb, kp, as, per int
+	var pa []T
+	packA := func(t int) {
+		p0, p1 := t*per, min(mp, (t+1)*per)
+		if p0 < p1 {
+			g.packA(pa[p0*as:], p0*mr, min(g.m, p1*mr)-p0*mr, pc, kb, kp)
+		}
+	}
+	compute := func(t int) {
+		ws := wss[t]
+		j0, j1 := t*chunk, min(g.n, (t+1)*chunk)
+		for jc := j0; jc < j1; jc += nc {
+			nb := min(nc, j1-jc)
+			nbp := (nb + nr - 1) / nr * nr
+			ws.b = grow(ws.b, nbp/nr*panelStride(nr, kp))
+			g.packB(ws.b, pc, kb, kp, jc, nb)
+			for ic := 0; ic < g.m; ic += mc {
+				mb := min(mc, g.m-ic)
+				g.macro(pa[ic/mr*as:], ws.b, ws.acc, ic, mb, jc, nb, kp, pc == 0)
+			}
+		}
+	}
+	for pc = 0; pc < g.k; pc += kc {
+		kb = min(kc, g.k-pc)
+		kp = (kb + g.mk.ku - 1) / g.mk.ku * g.mk.ku
+		as = panelStride(mr, kp)
+		shared.a = grow(shared.a, mp*as)
+		pa = shared.a
+		per = (mp + tasks - 1) / tasks
+		parallelFor(tasks, packA)
+		parallelFor(tasks, compute)
+	}
+	for t := range tasks {
+		pool.Put(wss[t])
+	}
+	pool.Put(shared)
+}
+
+// gemmSharedPack is the largest operand (in elements) that parallelColsFull
+// packs whole before the tasks start.
+const gemmSharedPack = 1 << 20
+
+// parallelColsFull computes C as tasks panels of chunk columns after
+// packing all of op(A), every depth block, once for all tasks (two
+// synchronisations in all). Each task then runs blocked's loops over its
+// columns with the shared packed A, so each element of C gets exactly the
+// arithmetic of blocked.
+func (g *gemmProblem[T]) parallelColsFull(pool *wsPool, tasks, chunk int) {
+	mr, nr := g.mk.mr, g.mk.nr
+	mc := gemmMC / mr * mr
+	nc := gemmNC / nr * nr
+	kc := g.depthBlock()
+	kcp := (kc + g.mk.ku - 1) / g.mk.ku * g.mk.ku
+	mp := (g.m + mr - 1) / mr // row panels of A
+	blockSize := mp * panelStride(mr, kcp)
+	nblocks := (g.k + kc - 1) / kc
+	shared := getWorkspace[T](pool)
+	shared.a = grow(shared.a, nblocks*blockSize)
+	pa := shared.a
+	// Pack: units are (depth block, group of row panels), cut evenly.
+	per := (mp + tasks - 1) / tasks
+	parallelFor(tasks*nblocks, func(u int) {
+		b, t := u/tasks, u%tasks
+		p0, p1 := t*per, min(mp, (t+1)*per)
+		if p0 >= p1 {
+			return
+		}
+		pc := b * kc
+		kb := min(kc, g.k-pc)
+		kp := (kb + g.mk.ku - 1) / g.mk.ku * g.mk.ku
+		as := panelStride(mr, kp)
+		g.packA(pa[b*blockSize+p0*as:], p0*mr, min(g.m, p1*mr)-p0*mr, pc, kb, kp)
+	})
+	parallelFor(tasks, func(t int) {
+		ws := getWorkspace[T](pool)
+		ws.acc = grow(ws.acc, mr*nr)
+		j0, j1 := t*chunk, min(g.n, (t+1)*chunk)
+		for jc := j0; jc < j1; jc += nc {
+			nb := min(nc, j1-jc)
+			nbp := (nb + nr - 1) / nr * nr
+			for pc := 0; pc < g.k; pc += kc {
+				kb := min(kc, g.k-pc)
+				kp := (kb + g.mk.ku - 1) / g.mk.ku * g.mk.ku
+				as := panelStride(mr, kp)
+				ws.b = grow(ws.b, nbp/nr*panelStride(nr, kp))
+				g.packB(ws.b, pc, kb, kp, jc, nb)
+				blk := pa[pc/kc*blockSize:]
+				for ic := 0; ic < g.m; ic += mc {
+					mb := min(mc, g.m-ic)
+					g.macro(blk[ic/mr*as:], ws.b, ws.acc, ic, mb, jc, nb, kp, pc == 0)
+				}
+			}
+		}
+		pool.Put(ws)
+	})
+	pool.Put(shared)
+}
+
+// parallelRowsFull computes C as tasks panels of chunk rows after packing
+// all of op(B) (at most one column block of gemmNC, every depth block)
+// once for all tasks. Each task then runs blocked's loops over its rows
+// with the shared packed B, so each element of C gets exactly the
+// arithmetic of blocked.
+func (g *gemmProblem[T]) parallelRowsFull(pool *wsPool, tasks, chunk int) {
+	mr, nr := g.mk.mr, g.mk.nr
+	mc := gemmMC / mr * mr
+	kc := g.depthBlock()
+	kcp := (kc + g.mk.ku - 1) / g.mk.ku * g.mk.ku
+	np := (g.n + nr - 1) / nr // column panels of B
+	blockSize := np * panelStride(nr, kcp)
+	nblocks := (g.k + kc - 1) / kc
+	shared := getWorkspace[T](pool)
+	shared.b = grow(shared.b, nblocks*blockSize)
+	pb := shared.b
+	per := (np + tasks - 1) / tasks
+	parallelFor(tasks*nblocks, func(u int) {
+		b, t := u/tasks, u%tasks
+		p0, p1 := t*per, min(np, (t+1)*per)
+		if p0 >= p1 {
+			return
+		}
+		pc := b * kc
+		kb := min(kc, g.k-pc)
+		kp := (kb + g.mk.ku - 1) / g.mk.ku * g.mk.ku
+		bs := panelStride(nr, kp)
+		g.packB(pb[b*blockSize+p0*bs:], pc, kb, kp, p0*nr, min(g.n, p1*nr)-p0*nr)
+	})
+	parallelFor(tasks, func(t int) {
+		ws := getWorkspace[T](pool)
+		ws.acc = grow(ws.acc, mr*nr)
+		i0, i1 := t*chunk, min(g.m, (t+1)*chunk)
+		for pc := 0; pc < g.k; pc += kc {
+			kb := min(kc, g.k-pc)
+			kp := (kb + g.mk.ku - 1) / g.mk.ku * g.mk.ku
+			blk := pb[pc/kc*blockSize:]
+			for ic := i0; ic < i1; ic += mc {
+				mb := min(mc, i1-ic)
+				mbp := (mb + mr - 1) / mr * mr
+				ws.a = grow(ws.a, mbp/mr*panelStride(mr, kp))
+				g.packA(ws.a, ic, mb, pc, kb, kp)
+				g.macro(ws.a, blk, ws.acc, ic, mb, 0, g.n, kp, pc == 0)
+			}
+		}
+		pool.Put(ws)
+	})
 	pool.Put(shared)
 }
 
@@ -264,38 +511,6 @@ func gemmPartition(m, n, k, mr, nr, parallelWork, taskWork int) (tasks int, spli
 	chunk = (chunk + tile - 1) / tile * tile
 	tasks = (dim + chunk - 1) / chunk
 	return tasks, splitM, chunk
-}
-
-// parallelFor runs f(0), …, f(tasks-1), on up to GOMAXPROCS goroutines
-// including the caller. Which goroutine runs which task is unspecified.
-func parallelFor(tasks int, f func(int)) {
-	workers := min(tasks, runtime.GOMAXPROCS(0))
-	if workers <= 1 {
-		for t := range tasks {
-			f(t)
-		}
-		return
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	work := func() {
-		for {
-			t := int(next.Add(1) - 1)
-			if t >= tasks {
-				return
-			}
-			f(t)
-		}
-	}
-	wg.Add(workers - 1)
-	for range workers - 1 {
-		go func() {
-			defer wg.Done()
-			work()
-		}()
-	}
-	work()
-	wg.Wait()
 }
 
 // scaleMatrix sets C = beta*C, writing zeros when beta == 0.
@@ -333,7 +548,7 @@ func (g *gemmProblem[T]) opB(p, j int) T {
 // direct computes rows [i0,i1) × columns [j0,j1) of C without packing,
 // with the same per-element arithmetic as blocked.
 func (g *gemmProblem[T]) direct(i0, i1, j0, j1 int) {
-	kc := g.mk.depthBlock(g.k)
+	kc := g.depthBlock()
 	for pc := 0; pc < g.k; pc += kc {
 		pend := min(g.k, pc+kc)
 		first := pc == 0
@@ -366,7 +581,7 @@ func (g *gemmProblem[T]) blocked(i0, i1, j0, j1 int, ws *gemmWorkspace[T]) {
 	mr, nr := g.mk.mr, g.mk.nr
 	mc := gemmMC / mr * mr
 	nc := gemmNC / nr * nr
-	kc := g.mk.depthBlock(g.k)
+	kc := g.depthBlock()
 	ws.acc = grow(ws.acc, mr*nr)
 	for jc := j0; jc < j1; jc += nc {
 		nb := min(nc, j1-jc)

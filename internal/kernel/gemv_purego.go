@@ -37,7 +37,7 @@ func (g *gemmProblem[T]) gemv(ws *gemmWorkspace[T]) {
 			xo, xp = 1, g.lda
 		}
 	}
-	kc := g.mk.depthBlock(g.k)
+	kc := g.depthBlock()
 	if xo == 1 {
 		// The outputs are contiguous in each row of x: sweep the rows,
 		// keeping one running sum per output in ws.acc.

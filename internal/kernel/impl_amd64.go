@@ -23,11 +23,16 @@ const fusedKC = 128
 
 var (
 	microAVX512 = &microKernel[float32]{mr: 16, nr: 16, ku: 1, fused: true, fn: microAVX512Fn, maxKC: fusedKC,
-		packA: newPacker[float32](16), packB: newPacker[float32](16),
-		parallelWork: 1 << 22, taskWork: 1 << 21}
+		packA: packer[float32]{packRows16Asm, packCols16Asm}, packB: packer[float32]{packRows16Asm, packCols16Asm},
+		parallelWork: 1 << 19, taskWork: 1 << 21}
 	microAVX2 = &microKernel[float32]{mr: 6, nr: 16, ku: 1, fused: true, fn: microAVX2Fn, maxKC: fusedKC,
 		packA: newPacker[float32](6), packB: newPacker[float32](16),
-		parallelWork: 1 << 22, taskWork: 1 << 21}
+		parallelWork: 1 << 19, taskWork: 1 << 21}
+	// microAVX2in512 is microAVX2 with the AVX-512 packers for B, for
+	// products of few rows on CPUs with AVX-512.
+	microAVX2in512 = &microKernel[float32]{mr: 6, nr: 16, ku: 1, fused: true, fn: microAVX2Fn, maxKC: fusedKC,
+		packA: newPacker[float32](6), packB: packer[float32]{packRows16Asm, packCols16Asm},
+		parallelWork: 1 << 19, taskWork: 1 << 21}
 )
 
 func microAVX512Fn(kc int, a, b []float32, alpha, beta float32, c []float32, ldc int) {
@@ -55,6 +60,15 @@ func withGemm32(name string, mk *microKernel[float32]) implementation {
 	im := pureGo()
 	im.name = name
 	im.f32.gemm = gemmDriver(mk, &pool32)
+	im.axpyFused32 = axpyFused32Asm
+	im.sgdMomentum32 = sgdMomentum32Asm
+	im.reluBackward32 = reluBackward32Asm
+	im.reluForward32 = reluForward32Asm
+	im.maxPool2x2 = maxPool2x2Asm
+	im.f32.add = binaryAsm(addAVX2)
+	im.f32.sub = binaryAsm(subAVX2)
+	im.f32.mul = binaryAsm(mulAVX2)
+	im.f32.div = binaryAsm(divAVX2)
 	return im
 }
 
@@ -62,7 +76,20 @@ func withGemm32(name string, mk *microKernel[float32]) implementation {
 func implementations() []implementation {
 	var list []implementation
 	if hasAVX512 {
-		list = append(list, withGemm32("avx512", microAVX512))
+		im := withGemm32("avx512", microAVX512)
+		// Products of at most 6 rows fill only 6 of the 16 rows of the
+		// AVX-512 tile; the AVX2 kernel's 6×16 tile fits them exactly.
+		// Both kernels form every element with the same fused
+		// multiply-adds in the same order, so the results are the same.
+		wide, narrow := im.f32.gemm, gemmDriver(microAVX2in512, &pool32)
+		im.f32.gemm = func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+			if m <= 6 {
+				narrow(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+				return
+			}
+			wide(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		}
+		list = append(list, im)
 	}
 	if hasAVX2 {
 		list = append(list, withGemm32("avx2", microAVX2))
@@ -101,4 +128,100 @@ func fmaLoop(iters int) int {
 		return 192
 	}
 	return 0
+}
+
+// packCols16Asm is the 16-lane cols packer (see pack_purego.go) with the
+// full 16-step blocks of each full panel transposed by packCols16AVX512.
+func packCols16Asm(dst, x []float32, ld, kb, width, kp int) {
+	stride := panelStride(16, kp)
+	full := width / 16
+	blocks := kb / 16
+	for t := range full {
+		d := dst[t*stride:][:16*kp]
+		src := x[t*16*ld:]
+		_ = src[15*ld+kb-1]
+		if blocks > 0 {
+			packCols16AVX512(blocks, &src[0], ld, &d[0])
+		}
+		for p := blocks * 16; p < kb; p++ {
+			dd := d[p*16:][:16]
+			for q := range dd {
+				dd[q] = src[q*ld+p]
+			}
+		}
+		clear(d[16*kb:])
+	}
+	packColsAny(dst, x, ld, kb, width, 16, kp, full)
+}
+
+func axpyFused32Asm(dst []float32, a float32, x []float32) {
+	if len(dst) > 0 {
+		_ = x[len(dst)-1]
+		axpyFusedAVX2(len(dst), &dst[0], &x[0], a)
+	}
+}
+
+func sgdMomentum32Asm(p, g, buf []float32, mom, negLR float32) {
+	if len(p) > 0 {
+		_ = g[len(p)-1]
+		_ = buf[len(p)-1]
+		sgdMomentumAVX2(len(p), &p[0], &g[0], &buf[0], mom, negLR)
+	}
+}
+
+// packRows16Asm is packRows16 with each full panel copied by
+// packRows16AVX512.
+func packRows16Asm(dst, x []float32, ld, kb, width, kp int) {
+	stride := panelStride(16, kp)
+	full := width / 16
+	if kb > 0 {
+		for t := range full {
+			d := dst[t*stride:][:16*kp]
+			src := x[16*t:]
+			_ = src[(kb-1)*ld+15]
+			packRows16AVX512(kb, &src[0], ld, &d[0])
+			clear(d[16*kb:])
+		}
+	}
+	packRowsAny(dst, x, ld, kb, width, 16, kp, full)
+}
+
+func reluBackward32Asm(dst, g, y []float32) {
+	if len(dst) > 0 {
+		_ = g[len(dst)-1]
+		_ = y[len(dst)-1]
+		reluBackwardAVX2(len(dst), &dst[0], &g[0], &y[0])
+	}
+}
+
+func reluForward32Asm(dst, x []float32) {
+	if len(dst) > 0 {
+		_ = x[len(dst)-1]
+		reluAVX2(len(dst), &dst[0], &x[0])
+	}
+}
+
+// binaryAsm wraps an assembly element-wise kernel (lengths were checked
+// by the caller).
+func binaryAsm(fn func(n int, dst, x, y *float32)) func(dst, x, y []float32) {
+	return func(dst, x, y []float32) {
+		if len(dst) > 0 {
+			_ = x[len(dst)-1]
+			_ = y[len(dst)-1]
+			fn(len(dst), &dst[0], &x[0], &y[0])
+		}
+	}
+}
+
+// maxPool2x2Asm runs maxPool2x2AVX2 on the outputs in whole groups of 8
+// and the portable loop on the rest (lengths were checked by the caller).
+func maxPool2x2Asm(y []float32, code []int32, r0, r1 []float32) {
+	full := len(y) / 8 * 8
+	if full > 0 {
+		_ = r0[2*full-1]
+		_ = r1[2*full-1]
+		_ = code[full-1]
+		maxPool2x2AVX2(full, &r0[0], &r1[0], &y[0], &code[0])
+	}
+	maxPool2x2Go(y[full:], code[full:], r0[2*full:], r1[2*full:])
 }

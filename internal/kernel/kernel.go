@@ -31,6 +31,12 @@ type implementation struct {
 	name string
 	f32  ops[float32]
 	f64  ops[float64]
+	// Fused optimizer updates (see AxpyFused32 and SGDMomentum32).
+	axpyFused32    func(dst []float32, a float32, x []float32)
+	sgdMomentum32  func(p, g, buf []float32, mom, negLR float32)
+	reluBackward32 func(dst, g, y []float32)
+	reluForward32  func(dst, x []float32)
+	maxPool2x2     func(y []float32, code []int32, r0, r1 []float32)
 }
 
 // impl is the active implementation. It is written only by init.

@@ -14,7 +14,12 @@ var (
 // pureGo returns the portable implementation.
 func pureGo() implementation {
 	return implementation{
-		name: "purego",
+		name:           "purego",
+		axpyFused32:    axpyFused32Go,
+		sgdMomentum32:  sgdMomentum32Go,
+		reluBackward32: reluBackward32Go,
+		reluForward32:  reluForward32Go,
+		maxPool2x2:     maxPool2x2Go,
 		f32: ops[float32]{
 			gemm:         gemmDriver(micro32, &pool32),
 			add:          add32,

@@ -321,10 +321,24 @@ func convolution(x, w, b *tensor.Tensor, g *geom, groups int, transposed bool, o
 	dt := x.DType()
 	out := newLike(dt, outShape)
 	n, cin, cout := outShape[0], x.Size(1), outShape[1]
+	// The column matrices of the forward pass are kept (in a scratch
+	// buffer) for the weight gradient, which would rebuild exactly the
+	// same ones, when they are not too large.
+	rowsL := cin * g.kSize() * g.outSize()
+	chunk := chunkSize(n, rowsL) // the layout of the kept matrices
+	keep := wc.RequiresGrad() && tensor.IsGradEnabled() && groups == 1 && !transposed && !g.identity() && n*rowsL <= colCacheMax
+	var cache32 []float32
+	var cache64 []float64
 	if dt == tensor.Float32 {
-		convForward(raw[float32](xc), raw[float32](wc), rawOrNil[float32](bc), raw[float32](out), n, cin, cout, groups, g, transposed)
+		if keep {
+			cache32 = getScratch[float32](n * rowsL)
+		}
+		convForward(raw[float32](xc), raw[float32](wc), rawOrNil[float32](bc), raw[float32](out), n, cin, cout, groups, g, transposed, cache32)
 	} else {
-		convForward(raw[float64](xc), raw[float64](wc), rawOrNil[float64](bc), raw[float64](out), n, cin, cout, groups, g, transposed)
+		if keep {
+			cache64 = getScratch[float64](n * rowsL)
+		}
+		convForward(raw[float64](xc), raw[float64](wc), rawOrNil[float64](bc), raw[float64](out), n, cin, cout, groups, g, transposed, cache64)
 	}
 	xd, wd := xc.Detach(), wc.Detach()
 	needX, needW, needB := xc.RequiresGrad(), wc.RequiresGrad(), bc != nil && bc.RequiresGrad()
@@ -340,12 +354,24 @@ func convolution(x, w, b *tensor.Tensor, g *geom, groups int, transposed bool, o
 		if needB {
 			gb = newLike(dt, []int{cout})
 		}
+		// The kept column matrices serve the first backward pass only
+		// (they go back to the scratch pool); a second one, through a
+		// retained graph, rebuilds them.
+		c32, c64 := cache32, cache64
+		cache32, cache64 = nil, nil
+		if chunkSize(n, rowsL) != chunk {
+			putScratch(c32)
+			putScratch(c64)
+			c32, c64 = nil, nil
+		}
 		if dt == tensor.Float32 {
 			convBackward(raw[float32](xd), raw[float32](wd), raw[float32](gy), rawOrNil[float32](gx), rawOrNil[float32](gw), rawOrNil[float32](gb),
-				n, cin, cout, groups, g, transposed)
+				n, cin, cout, groups, g, transposed, c32)
+			putScratch(c32)
 		} else {
 			convBackward(raw[float64](xd), raw[float64](wd), raw[float64](gy), rawOrNil[float64](gx), rawOrNil[float64](gw), rawOrNil[float64](gb),
-				n, cin, cout, groups, g, transposed)
+				n, cin, cout, groups, g, transposed, c64)
+			putScratch(c64)
 		}
 		return []*tensor.Tensor{gx, gw, gb}
 	})
@@ -357,6 +383,10 @@ func convolution(x, w, b *tensor.Tensor, g *geom, groups int, transposed bool, o
 // budgets were not faster for LeNet-sized layers, one sample at a time was
 // 30–40 % slower). It is a variable so that tests can force small chunks.
 var colBudget = 1 << 20
+
+// colCacheMax bounds the column matrices (in elements, all samples) that a
+// convolution keeps from its forward pass for the weight gradient.
+const colCacheMax = 1 << 21
 
 // chunkSize returns how many of n samples to process per matrix product
 // when each needs per column-matrix elements.
@@ -371,7 +401,11 @@ func chunkSize(n, per int) int {
 // contiguous data: x (n, cin, ...), w, y (n, cout, ...), b (cout) or nil.
 // Samples are processed in chunks whose columns sit side by side, so that
 // each group needs one matrix product per chunk.
-func convForward[T float](x, w, b, y []T, n, cin, cout, groups int, g *geom, transposed bool) {
+//
+// cache, when not nil (groups == 1, not transposed, not an identity
+// geometry), receives the column matrix of every chunk, the chunk starting
+// at sample n0 at offset n0·rows·L, for convBackward.
+func convForward[T float](x, w, b, y []T, n, cin, cout, groups int, g *geom, transposed bool, cache []T) {
 	K := g.kSize()
 	ident := g.identity()
 	if !transposed {
@@ -381,7 +415,7 @@ func convForward[T float](x, w, b, y []T, n, cin, cout, groups int, g *geom, tra
 		rows := cg * K
 		nb := chunkSize(n, rows*L)
 		var cols, tmp []T
-		if !ident || nb > 1 {
+		if (!ident || nb > 1) && cache == nil {
 			cols = getScratch[T](rows * nb * L)
 			defer putScratch(cols)
 		}
@@ -400,9 +434,14 @@ func convForward[T float](x, w, b, y []T, n, cin, cout, groups int, g *geom, tra
 				case ident:
 					gatherRows(x, xBase, cin*inSz, m, cg, L, cols)
 				default:
-					for j := range m {
-						im2col(g, cg, x[xBase+j*cin*inSz:], cols, m*L, j*L)
+					if cache != nil {
+						B = cache[n0*rows*L : (n0+m)*rows*L]
 					}
+					parallelChunks(m, m*rows*L, func(lo, hi int) {
+						for j := lo; j < hi; j++ {
+							im2col(g, cg, x[xBase+j*cin*inSz:], B, m*L, j*L)
+						}
+					})
 				}
 				yBase := (n0*cout + gi*og) * L
 				wg := w[gi*og*rows:]
@@ -463,15 +502,17 @@ func addBias[T float](y, b []T, n, cout, L int) {
 	if b == nil {
 		return
 	}
-	for i := range n {
-		for c := range cout {
-			bv := b[c]
-			row := y[(i*cout+c)*L : (i*cout+c+1)*L]
-			for k := range row {
-				row[k] += bv
+	parallelChunks(n, n*cout*L, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			for c := range cout {
+				bv := b[c]
+				row := y[(i*cout+c)*L : (i*cout+c+1)*L]
+				for k := range row {
+					row[k] += bv
+				}
 			}
 		}
-	}
+	})
 }
 
 // sumChannels sets gb[c] to the sum of channel c of gy (n, cout, L),
@@ -480,20 +521,26 @@ func sumChannels[T float](gy, gb []T, n, cout, L int) {
 	if gb == nil {
 		return
 	}
-	for c := range cout {
-		var s float64
-		for i := range n {
-			for _, v := range gy[(i*cout+c)*L : (i*cout+c+1)*L] {
-				s += float64(v)
+	// Channels are independent sums (each in its fixed order), so they
+	// can be shared out.
+	parallelChunks(cout, 4*n*cout*L, func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			var s float64
+			for i := range n {
+				for _, v := range gy[(i*cout+c)*L : (i*cout+c+1)*L] {
+					s += float64(v)
+				}
 			}
+			gb[c] = T(s)
 		}
-		gb[c] = T(s)
-	}
+	})
 }
 
 // convBackward computes the gradients of convForward for the outputs that
 // are not nil (gx, gw, gb must be zeroed).
-func convBackward[T float](x, w, gy, gx, gw, gb []T, n, cin, cout, groups int, g *geom, transposed bool) {
+//
+// cached is convForward's cache (column matrices of the same chunks) or nil.
+func convBackward[T float](x, w, gy, gx, gw, gb []T, n, cin, cout, groups int, g *geom, transposed bool, cached []T) {
 	K := g.kSize()
 	ident := g.identity()
 	if !transposed {
@@ -531,10 +578,14 @@ func convBackward[T float](x, w, gy, gx, gw, gb []T, n, cin, cout, groups int, g
 						B = x[xBase:]
 					case ident:
 						gatherRows(x, xBase, cin*inSz, m, cg, L, cols)
+					case cached != nil:
+						B = cached[n0*rows*L : (n0+m)*rows*L]
 					default:
-						for j := range m {
-							im2col(g, cg, x[xBase+j*cin*inSz:], cols, m*L, j*L)
-						}
+						parallelChunks(m, m*rows*L, func(lo, hi int) {
+							for j := lo; j < hi; j++ {
+								im2col(g, cg, x[xBase+j*cin*inSz:], cols, m*L, j*L)
+							}
+						})
 					}
 					gemm(false, true, og, rows, m*L, 1, G, m*L, B, m*L, 1, gw[gi*og*rows:], rows)
 				}
@@ -549,9 +600,11 @@ func convBackward[T float](x, w, gy, gx, gw, gb []T, n, cin, cout, groups int, g
 						scatterRows(cols, m, cg, L, gx, xBase, cin*inSz)
 						continue
 					}
-					for j := range m {
-						col2im(g, cg, cols, m*L, j*L, gx[xBase+j*cin*inSz:])
-					}
+					parallelChunks(m, m*rows*L, func(lo, hi int) {
+						for j := lo; j < hi; j++ {
+							col2im(g, cg, cols, m*L, j*L, gx[xBase+j*cin*inSz:])
+						}
+					})
 				}
 			}
 		}

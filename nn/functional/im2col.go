@@ -52,6 +52,10 @@ func validRange(off, s, n, out int) (lo, hi int) {
 // flattened convolution weight) goes to dst[r·ld + col0 :], one column per
 // window position in row-major order; positions in the padding are zero.
 func im2col[T float](g *geom, c int, src, dst []T, ld, col0 int) {
+	if g.in[0] == 1 && g.k[0] == 1 && g.p[0] == 0 && g.s[1] == 1 && g.s[2] == 1 && g.d[1] == 1 && g.d[2] == 1 {
+		im2col2DStride1(g, c, src, dst, ld, col0)
+		return
+	}
 	inSz, L := g.inSize(), g.outSize()
 	oW := g.out[2]
 	row := 0
@@ -95,10 +99,54 @@ func im2col[T float](g *geom, c int, src, dst []T, ld, col0 int) {
 	}
 }
 
+// im2col2DStride1 is im2col for a 2-D geometry (depth 1) with stride and
+// dilation 1, the common case, with the segment copies written out inline
+// (they are short: one output row each).
+func im2col2DStride1[T float](g *geom, c int, src, dst []T, ld, col0 int) {
+	h, w := g.in[1], g.in[2]
+	oH, oW := g.out[1], g.out[2]
+	kH, kW := g.k[1], g.k[2]
+	pH, pW := g.p[1], g.p[2]
+	L := oH * oW
+	row := 0
+	for ch := 0; ch < c; ch++ {
+		plane := src[ch*h*w : (ch+1)*h*w]
+		for kh := 0; kh < kH; kh++ {
+			for kw := 0; kw < kW; kw++ {
+				drow := dst[row*ld+col0 : row*ld+col0+L]
+				row++
+				offW := kw - pW
+				lo, hi := validRange(offW, 1, w, oW)
+				for oh := 0; oh < oH; oh++ {
+					seg := drow[oh*oW : oh*oW+oW]
+					ih := oh + kh - pH
+					if ih < 0 || ih >= h {
+						for i := range seg {
+							seg[i] = 0
+						}
+						continue
+					}
+					for i := range seg[:lo] {
+						seg[i] = 0
+					}
+					for i := hi; i < len(seg); i++ {
+						seg[i] = 0
+					}
+					copy(seg[lo:hi], plane[ih*w+lo+offW:])
+				}
+			}
+		}
+	}
+}
+
 // col2im is the adjoint of im2col: it adds every column entry back into the
 // input position it was copied from (entries in the padding are dropped).
 // dst holds c planes (c × inSize) and is accumulated into.
 func col2im[T float](g *geom, c int, src []T, ld, col0 int, dst []T) {
+	if g.in[0] == 1 && g.k[0] == 1 && g.p[0] == 0 && g.s[1] == 1 && g.s[2] == 1 && g.d[1] == 1 && g.d[2] == 1 {
+		col2im2DStride1(g, c, src, ld, col0, dst)
+		return
+	}
 	inSz, L := g.inSize(), g.outSize()
 	oW := g.out[2]
 	row := 0
@@ -139,6 +187,41 @@ func col2im[T float](g *geom, c int, src []T, ld, col0 int, dst []T) {
 								}
 							}
 						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// col2im2DStride1 is col2im for the geometries of im2col2DStride1, adding
+// in the same order (row by row of the column matrix, then by position).
+func col2im2DStride1[T float](g *geom, c int, src []T, ld, col0 int, dst []T) {
+	h, w := g.in[1], g.in[2]
+	oH, oW := g.out[1], g.out[2]
+	kH, kW := g.k[1], g.k[2]
+	pH, pW := g.p[1], g.p[2]
+	L := oH * oW
+	row := 0
+	for ch := 0; ch < c; ch++ {
+		plane := dst[ch*h*w : (ch+1)*h*w]
+		for kh := 0; kh < kH; kh++ {
+			for kw := 0; kw < kW; kw++ {
+				srow := src[row*ld+col0 : row*ld+col0+L]
+				row++
+				offW := kw - pW
+				lo, hi := validRange(offW, 1, w, oW)
+				if lo == hi {
+					continue
+				}
+				oh0, oh1 := validRange(kh-pH, 1, h, oH)
+				for oh := oh0; oh < oh1; oh++ {
+					ih := oh + kh - pH
+					s := srow[oh*oW+lo : oh*oW+hi]
+					p := plane[ih*w+lo+offW:]
+					p = p[:len(s)]
+					for i := range p {
+						p[i] += s[i]
 					}
 				}
 			}

@@ -75,15 +75,17 @@ func linear2d(x, w, b *tensor.Tensor) *tensor.Tensor {
 	needX, needW, needB := x.RequiresGrad(), w.RequiresGrad(), b != nil && b.RequiresGrad()
 	tensor.Record(y, name, []*tensor.Tensor{x, w, b}, func(gy *tensor.Tensor) []*tensor.Tensor {
 		gy = contig(gy)
+		// Every element of the gradients is written below, so they can
+		// take recycled memory.
 		var gx, gw, gb *tensor.Tensor
 		if needX {
-			gx = newLike(dt, []int{m, in})
+			gx = tensor.EmptyGrad(dt, m, in)
 		}
 		if needW {
-			gw = newLike(dt, []int{out, in})
+			gw = tensor.EmptyGrad(dt, out, in)
 		}
 		if needB {
-			gb = newLike(dt, []int{out})
+			gb = tensor.EmptyGrad(dt, out)
 		}
 		if dt == tensor.Float32 {
 			linearBackward(raw[float32](xd), raw[float32](wd), raw[float32](gy), rawOrNil[float32](gx), rawOrNil[float32](gw), rawOrNil[float32](gb), m, in, out)

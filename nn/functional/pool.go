@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/intercept-ml/intercept/internal/kernel"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -158,9 +159,18 @@ type poolGeom struct {
 }
 
 func maxPoolForward[T float](x, y []T, idx []int64, planes int, g *poolGeom) {
+	parallelChunks(planes, planes*g.h*g.w, func(lo, hi int) { maxPoolPlanes(x, y, idx, lo, hi, g) })
+}
+
+// maxPoolPlanes is maxPoolForward for planes [lo, hi).
+func maxPoolPlanes[T float](x, y []T, idx []int64, lo, hi int, g *poolGeom) {
+	if g.k == [2]int{2, 2} && g.s == [2]int{2, 2} && g.p == [2]int{} && g.d == [2]int{1, 1} && 2*g.oh <= g.h && 2*g.ow <= g.w {
+		maxPool2x2(x, y, idx, lo, hi, g.h, g.w, g.oh, g.ow)
+		return
+	}
 	h, w, oH, oW := g.h, g.w, g.oh, g.ow
 	kh, kw, dh, dw := g.k[0], g.k[1], g.d[0], g.d[1]
-	for pl := range planes {
+	for pl := lo; pl < hi; pl++ {
 		xp := x[pl*h*w : (pl+1)*h*w]
 		yp := y[pl*oH*oW : (pl+1)*oH*oW]
 		ip := idx[pl*oH*oW : (pl+1)*oH*oW]
@@ -258,7 +268,12 @@ func b2i(b bool) int {
 }
 
 func maxPoolBackward[T float](gy, gx []T, idx []int64, planes, inSz, outSz int) {
-	for pl := range planes {
+	parallelChunks(planes, planes*inSz, func(lo, hi int) { maxPoolBackwardPlanes(gy, gx, idx, lo, hi, inSz, outSz) })
+}
+
+// maxPoolBackwardPlanes is maxPoolBackward for planes [lo, hi).
+func maxPoolBackwardPlanes[T float](gy, gx []T, idx []int64, lo, hi, inSz, outSz int) {
+	for pl := lo; pl < hi; pl++ {
 		gp := gx[pl*inSz : (pl+1)*inSz]
 		for j, i := range idx[pl*outSz : (pl+1)*outSz] {
 			if i >= 0 && int(i) < inSz {
@@ -453,6 +468,62 @@ func adaptiveAvgPool[T float](x, y []T, planes int, g *poolGeom, back bool) {
 					}
 				}
 				yp[oh*g.ow+ow] = sum / n
+			}
+		}
+	}
+}
+
+// maxPool2x2 is maxPoolPlanes for 2×2 windows with stride 2, no padding or
+// dilation, all inside the plane: the four values are taken in scan order
+// with windowMax's rule (greater than the best so far, or NaN, wins).
+func maxPool2x2[T float](x, y []T, idx []int64, lo, hi, h, w, oH, oW int) {
+	if x32, ok := any(x).([]float32); ok {
+		maxPool2x2F32(x32, any(y).([]float32), idx, lo, hi, h, w, oH, oW)
+		return
+	}
+	for pl := lo; pl < hi; pl++ {
+		xp := x[pl*h*w : (pl+1)*h*w]
+		yp := y[pl*oH*oW : (pl+1)*oH*oW]
+		ip := idx[pl*oH*oW : (pl+1)*oH*oW]
+		for oh := range oH {
+			r0 := xp[2*oh*w : 2*oh*w+2*oW]
+			r1 := xp[(2*oh+1)*w : (2*oh+1)*w+2*oW]
+			yr := yp[oh*oW : (oh+1)*oW]
+			ir := ip[oh*oW : (oh+1)*oW]
+			base := 2 * oh * w
+			for ow := range yr {
+				a, b, c, d := r0[2*ow], r0[2*ow+1], r1[2*ow], r1[2*ow+1]
+				best, bi := a, base+2*ow
+				if b > best || b != b {
+					best, bi = b, base+2*ow+1
+				}
+				if c > best || c != c {
+					best, bi = c, base+w+2*ow
+				}
+				if d > best || d != d {
+					best, bi = d, base+w+2*ow+1
+				}
+				yr[ow] = best
+				ir[ow] = int64(bi)
+			}
+		}
+	}
+}
+
+// maxPool2x2F32 is maxPool2x2 for float32 on the vector kernel, which
+// returns each window's winner and its position in the scan.
+func maxPool2x2F32(x, y []float32, idx []int64, lo, hi, h, w, oH, oW int) {
+	code := make([]int32, oW)
+	for pl := lo; pl < hi; pl++ {
+		xp := x[pl*h*w : (pl+1)*h*w]
+		yp := y[pl*oH*oW : (pl+1)*oH*oW]
+		ip := idx[pl*oH*oW : (pl+1)*oH*oW]
+		for oh := range oH {
+			base := 2 * oh * w
+			kernel.MaxPool2x2Row32(yp[oh*oW:(oh+1)*oW], code, xp[base:base+2*oW], xp[base+w:base+w+2*oW])
+			ir := ip[oh*oW : (oh+1)*oW]
+			for ow, c := range code {
+				ir[ow] = int64(base + int(c>>1)*w + 2*ow + int(c&1))
 			}
 		}
 	}

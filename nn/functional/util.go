@@ -157,24 +157,70 @@ func floorDiv(a, b int) int {
 func newLike(dt tensor.DType, shape []int) *tensor.Tensor { return tensor.Empty(dt, shape...) }
 
 // Scratch buffers for column matrices and gathered operands, reused across
-// calls (the kernels overwrite them entirely before reading).
+// calls (the kernels overwrite them entirely before reading). The pools
+// keep a few buffers of any size and hand out the smallest that fits; unlike
+// a sync.Pool they survive garbage collections, so that the megabyte-sized
+// column matrices of a training step are not allocated and zeroed anew.
 var (
-	scratch32 sync.Pool // *[]float32
-	scratch64 sync.Pool // *[]float64
+	scratch32 scratchPool[float32]
+	scratch64 scratchPool[float64]
 )
+
+// scratchMax is the number of buffers a pool keeps.
+const scratchMax = 4
+
+type scratchPool[T float] struct {
+	mu   sync.Mutex
+	bufs [][]T
+}
+
+func (p *scratchPool[T]) get(n int) []T {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	best := -1
+	for i, b := range p.bufs {
+		if cap(b) >= n && (best < 0 || cap(b) < cap(p.bufs[best])) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return make([]T, n)
+	}
+	b := p.bufs[best]
+	last := len(p.bufs) - 1
+	p.bufs[best] = p.bufs[last]
+	p.bufs[last] = nil
+	p.bufs = p.bufs[:last]
+	return b[:n]
+}
+
+func (p *scratchPool[T]) put(b []T) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.bufs) < scratchMax {
+		p.bufs = append(p.bufs, b)
+		return
+	}
+	// Full: replace the smallest buffer if b is larger.
+	small := 0
+	for i, c := range p.bufs {
+		if cap(c) < cap(p.bufs[small]) {
+			small = i
+		}
+	}
+	if cap(b) > cap(p.bufs[small]) {
+		p.bufs[small] = b
+	}
+}
 
 // getScratch returns a buffer of n elements with unspecified contents; give
 // it back with putScratch.
 func getScratch[T float](n int) []T {
 	var z T
-	pool := &scratch64
 	if _, ok := any(z).(float32); ok {
-		pool = &scratch32
+		return any(scratch32.get(n)).([]T)
 	}
-	if p, ok := pool.Get().(*[]T); ok && cap(*p) >= n {
-		return (*p)[:n]
-	}
-	return make([]T, n)
+	return any(scratch64.get(n)).([]T)
 }
 
 // putScratch returns a buffer obtained from getScratch.
@@ -182,10 +228,25 @@ func putScratch[T float](b []T) {
 	if b == nil {
 		return
 	}
-	var z T
-	pool := &scratch64
-	if _, ok := any(z).(float32); ok {
-		pool = &scratch32
+	switch b := any(b).(type) {
+	case []float32:
+		scratch32.put(b)
+	case []float64:
+		scratch64.put(b)
 	}
-	pool.Put(&b)
+}
+
+// parallelChunks calls f on consecutive ranges [lo, hi) covering [0, n),
+// in a fixed number of chunks (at most eight; fewer when work, the total
+// cost in elements, is small) run on the kernel's worker pool. The chunks
+// depend only on n and work, never on GOMAXPROCS; f must write disjoint
+// outputs for different ranges.
+func parallelChunks(n, work int, f func(lo, hi int)) {
+	const grain = 1 << 14
+	chunks := min(n, 8, work/grain)
+	if chunks <= 1 {
+		f(0, n)
+		return
+	}
+	kernel.ParallelFor(chunks, func(c int) { f(c*n/chunks, (c+1)*n/chunks) })
 }

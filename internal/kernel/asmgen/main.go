@@ -21,6 +21,15 @@
 // accumulators and one B register); AVX2 uses 6 rows × 16 columns (two YMM
 // vectors of B, a broadcast register, 12 accumulators), the usual shape for
 // 16 vector registers.
+//
+// # Other kernels
+//
+// packCols16AVX512 and packRows16AVX512 are the AVX-512 packers of 16-lane
+// panels (the first transposes 16×16 blocks in registers);
+// axpyFusedAVX2, sgdMomentumAVX2, reluAVX2, reluBackwardAVX2 and
+// addAVX2/subAVX2/mulAVX2/divAVX2 are element-wise loops over float32
+// slices, rounding exactly as the scalar Go reference (IEEE operations and
+// single-rounding fused multiply-adds).
 package main
 
 import (
@@ -69,6 +78,16 @@ func main() {
 	}
 	peak("fmaLoopAVX512", true)
 	peak("fmaLoopAVX2", false)
+	packCols16()
+	packRows16()
+	reluBackward()
+	reluForward()
+	for _, op := range []string{"add", "sub", "mul", "div"} {
+		binary(op)
+	}
+	axpyFused()
+	sgdMomentum()
+	maxPool2x2()
 	Generate()
 }
 
@@ -144,19 +163,39 @@ func micro(s kernelSpec) {
 	} else {
 		t = s.vec(nacc + 2)
 	}
-	// Broadcast alpha and beta from the argument frame.
+	// Scale by alpha (skipped when alpha == 1, where it changes nothing).
+	alphaGP := GP32()
+	MOVL(addr("alpha"), alphaGP)
+	CMPL(alphaGP, U32(0x3f800000))
+	JE(LabelRef(s.name + "_alpha1"))
 	VBROADCASTSS(addr("alpha"), al)
 	for i := 0; i < nacc; i++ {
 		VMULPS(al, s.vec(i), s.vec(i))
 	}
+	Label(s.name + "_alpha1")
 	// beta == 0: plain store (old C is not read, NaNs are not propagated).
 	betaGP := GP32()
 	MOVL(addr("beta"), betaGP)
 	SHLL(U8(1), betaGP) // drop the sign: -0 counts as zero
 	JZ(LabelRef(s.name + "_beta0"))
-	VBROADCASTSS(addr("beta"), be)
 	row := GP64()
 	MOVQ(pc, row)
+	// beta == 1: add C directly (c*1 is exact, so the sum is the same).
+	CMPL(addr("beta"), U32(0x3f800000))
+	JNE(LabelRef(s.name + "_betaN"))
+	for i := 0; i < s.mr; i++ {
+		for v := 0; v < s.nvec; v++ {
+			VADDPS(Mem{Base: row, Disp: v * vbytes}, acc(i, v), acc(i, v))
+			VMOVUPS(acc(i, v), Mem{Base: row, Disp: v * vbytes})
+		}
+		if i+1 < s.mr {
+			ADDQ(ldc, row)
+		}
+	}
+	VZEROUPPER()
+	RET()
+	Label(s.name + "_betaN")
+	VBROADCASTSS(addr("beta"), be)
 	for i := 0; i < s.mr; i++ {
 		for v := 0; v < s.nvec; v++ {
 			VMULPS(Mem{Base: row, Disp: v * vbytes}, be, t)
@@ -216,4 +255,443 @@ func addr(name string) Mem {
 		panic(err)
 	}
 	return b.Addr
+}
+
+// packCols16 emits the transposing packer of the AVX-512 kernel: it copies
+// 16 source rows (depth contiguous, row stride ld elements) into a k-major
+// panel of 16 lanes, 16 depth steps at a time, by a 16×16 transpose in
+// registers (unpack of singles, of doubles, then two 128-bit lane shuffles).
+func packCols16() {
+	TEXT("packCols16AVX512", NOSPLIT, "func(blocks int, src *float32, ld int, dst *float32)")
+	Pragma("noescape")
+	Doc("packCols16AVX512 sets dst[p*16+q] = src[q*ld+p] for q in [0, 16) and p in [0, 16*blocks).",
+		"blocks must be positive.")
+	n := Load(Param("blocks"), GP64())
+	src := Load(Param("src"), GP64())
+	ld := Load(Param("ld"), GP64())
+	dst := Load(Param("dst"), GP64())
+	SHLQ(U8(2), ld)
+	ld3 := GP64()
+	LEAQ(Mem{Base: ld, Index: ld, Scale: 2}, ld3)
+	var base [4]Register
+	base[0] = src
+	for g := 1; g < 4; g++ {
+		base[g] = GP64()
+		LEAQ(Mem{Base: base[g-1], Index: ld, Scale: 4}, base[g])
+	}
+	z := func(i int) VecPhysical {
+		return []VecPhysical{Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15,
+			Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23, Z24, Z25, Z26, Z27, Z28, Z29, Z30, Z31}[i]
+	}
+	Label("packCols16_loop")
+	for q := 0; q < 16; q++ {
+		b := base[q/4]
+		var m Mem
+		switch q % 4 {
+		case 0:
+			m = Mem{Base: b}
+		case 1:
+			m = Mem{Base: b, Index: ld, Scale: 1}
+		case 2:
+			m = Mem{Base: b, Index: ld, Scale: 2}
+		case 3:
+			m = Mem{Base: b, Index: ld3, Scale: 1}
+		}
+		VMOVUPS(m, z(q))
+	}
+	// t[2i] = unpacklo(r[2i], r[2i+1]), t[2i+1] = unpackhi(…), in Z16..Z31.
+	for i := 0; i < 8; i++ {
+		VUNPCKLPS(z(2*i+1), z(2*i), z(16+2*i))
+		VUNPCKHPS(z(2*i+1), z(2*i), z(16+2*i+1))
+	}
+	// u[4g+0..3] from t[4g..4g+3], back in Z0..Z15: u[4g+j] holds rows
+	// 4g..4g+3 at depth 4L+j in 128-bit lane L.
+	for g := 0; g < 4; g++ {
+		t := func(i int) VecPhysical { return z(16 + 4*g + i) }
+		VUNPCKLPD(t(2), t(0), z(4*g+0))
+		VUNPCKHPD(t(2), t(0), z(4*g+1))
+		VUNPCKLPD(t(3), t(1), z(4*g+2))
+		VUNPCKHPD(t(3), t(1), z(4*g+3))
+	}
+	for j := 0; j < 4; j++ {
+		a, b, c, d := z(j), z(4+j), z(8+j), z(12+j)
+		v0, v1, v2, v3, o := z(16), z(17), z(18), z(19), z(20)
+		VSHUFF32X4(U8(0x44), b, a, v0)
+		VSHUFF32X4(U8(0xEE), b, a, v1)
+		VSHUFF32X4(U8(0x44), d, c, v2)
+		VSHUFF32X4(U8(0xEE), d, c, v3)
+		for l := 0; l < 4; l++ {
+			x, y := v0, v2
+			if l >= 2 {
+				x, y = v1, v3
+			}
+			imm := U8(0x88)
+			if l%2 == 1 {
+				imm = U8(0xDD)
+			}
+			VSHUFF32X4(imm, y, x, o)
+			VMOVUPS(o, Mem{Base: dst, Disp: 64 * (4*l + j)})
+		}
+	}
+	for g := 0; g < 4; g++ {
+		ADDQ(U8(64), base[g])
+	}
+	ADDQ(U32(1024), dst)
+	DECQ(n)
+	JNZ(LabelRef("packCols16_loop"))
+	VZEROUPPER()
+	RET()
+}
+
+// axpyFused emits dst[i] = fma(a, x[i], dst[i]) over n float32 values
+// with AVX2 FMAs (each result rounded once, so bit-identical to a
+// correctly rounded scalar fma).
+func axpyFused() {
+	TEXT("axpyFusedAVX2", NOSPLIT, "func(n int, dst, x *float32, a float32)")
+	Pragma("noescape")
+	Doc("axpyFusedAVX2 sets dst[i] = fma(a, x[i], dst[i]), rounded once, for i in [0, n).")
+	n := Load(Param("n"), GP64())
+	dst := Load(Param("dst"), GP64())
+	x := Load(Param("x"), GP64())
+	a := Y15
+	VBROADCASTSS(addr("a"), a)
+	Label("axpyFused_loop32")
+	CMPQ(n, U8(32))
+	JL(LabelRef("axpyFused_loop8"))
+	for v := 0; v < 4; v++ {
+		r := []VecPhysical{Y0, Y1, Y2, Y3}[v]
+		VMOVUPS(Mem{Base: dst, Disp: 32 * v}, r)
+		VFMADD231PS(Mem{Base: x, Disp: 32 * v}, a, r)
+		VMOVUPS(r, Mem{Base: dst, Disp: 32 * v})
+	}
+	ADDQ(U8(128), dst)
+	ADDQ(U8(128), x)
+	SUBQ(U8(32), n)
+	JMP(LabelRef("axpyFused_loop32"))
+	Label("axpyFused_loop8")
+	CMPQ(n, U8(8))
+	JL(LabelRef("axpyFused_tail"))
+	VMOVUPS(Mem{Base: dst}, Y0)
+	VFMADD231PS(Mem{Base: x}, a, Y0)
+	VMOVUPS(Y0, Mem{Base: dst})
+	ADDQ(U8(32), dst)
+	ADDQ(U8(32), x)
+	SUBQ(U8(8), n)
+	JMP(LabelRef("axpyFused_loop8"))
+	Label("axpyFused_tail")
+	TESTQ(n, n)
+	JZ(LabelRef("axpyFused_done"))
+	VMOVSS(Mem{Base: dst}, X0)
+	VFMADD231SS(Mem{Base: x}, X15, X0)
+	VMOVSS(X0, Mem{Base: dst})
+	ADDQ(U8(4), dst)
+	ADDQ(U8(4), x)
+	DECQ(n)
+	JMP(LabelRef("axpyFused_tail"))
+	Label("axpyFused_done")
+	VZEROUPPER()
+	RET()
+}
+
+// sgdMomentum emits SGD's momentum update (dampening 0):
+// buf = buf*mom + g (product and sum each rounded), p = fma(negLR, buf, p).
+func sgdMomentum() {
+	TEXT("sgdMomentumAVX2", NOSPLIT, "func(n int, p, grad, buf *float32, mom, negLR float32)")
+	Pragma("noescape")
+	Doc("sgdMomentumAVX2 sets buf[i] = buf[i]*mom + g[i] (the product rounded before the add) and",
+		"p[i] = fma(negLR, buf[i], p[i]) for i in [0, n).")
+	n := Load(Param("n"), GP64())
+	pp := Load(Param("p"), GP64())
+	pg := Load(Param("grad"), GP64())
+	pbuf := Load(Param("buf"), GP64())
+	mom, lr := Y14, Y15
+	VBROADCASTSS(addr("mom"), mom)
+	VBROADCASTSS(addr("negLR"), lr)
+	Label("sgdMomentum_loop16")
+	CMPQ(n, U8(16))
+	JL(LabelRef("sgdMomentum_tail"))
+	for v := 0; v < 2; v++ {
+		b, q := []VecPhysical{Y0, Y1}[v], []VecPhysical{Y2, Y3}[v]
+		VMULPS(Mem{Base: pbuf, Disp: 32 * v}, mom, b)
+		VADDPS(Mem{Base: pg, Disp: 32 * v}, b, b)
+		VMOVUPS(b, Mem{Base: pbuf, Disp: 32 * v})
+		VMOVUPS(Mem{Base: pp, Disp: 32 * v}, q)
+		VFMADD231PS(b, lr, q)
+		VMOVUPS(q, Mem{Base: pp, Disp: 32 * v})
+	}
+	ADDQ(U8(64), pp)
+	ADDQ(U8(64), pg)
+	ADDQ(U8(64), pbuf)
+	SUBQ(U8(16), n)
+	JMP(LabelRef("sgdMomentum_loop16"))
+	Label("sgdMomentum_tail")
+	TESTQ(n, n)
+	JZ(LabelRef("sgdMomentum_done"))
+	VMULSS(Mem{Base: pbuf}, X14, X0)
+	VADDSS(Mem{Base: pg}, X0, X0)
+	VMOVSS(X0, Mem{Base: pbuf})
+	VMOVSS(Mem{Base: pp}, X2)
+	VFMADD231SS(X0, X15, X2)
+	VMOVSS(X2, Mem{Base: pp})
+	ADDQ(U8(4), pp)
+	ADDQ(U8(4), pg)
+	ADDQ(U8(4), pbuf)
+	DECQ(n)
+	JMP(LabelRef("sgdMomentum_tail"))
+	Label("sgdMomentum_done")
+	VZEROUPPER()
+	RET()
+}
+
+// packRows16 emits the non-transposing 16-lane packer: one 64-byte row
+// copy per depth step, four steps per trip.
+func packRows16() {
+	TEXT("packRows16AVX512", NOSPLIT, "func(kb int, src *float32, ld int, dst *float32)")
+	Pragma("noescape")
+	Doc("packRows16AVX512 sets dst[p*16+q] = src[p*ld+q] for q in [0, 16) and p in [0, kb).",
+		"kb must be positive.")
+	n := Load(Param("kb"), GP64())
+	src := Load(Param("src"), GP64())
+	ld := Load(Param("ld"), GP64())
+	dst := Load(Param("dst"), GP64())
+	SHLQ(U8(2), ld)
+	ld3 := GP64()
+	LEAQ(Mem{Base: ld, Index: ld, Scale: 2}, ld3)
+	Label("packRows16_loop4")
+	CMPQ(n, U8(4))
+	JL(LabelRef("packRows16_tail"))
+	VMOVUPS(Mem{Base: src}, Z0)
+	VMOVUPS(Mem{Base: src, Index: ld, Scale: 1}, Z1)
+	VMOVUPS(Mem{Base: src, Index: ld, Scale: 2}, Z2)
+	VMOVUPS(Mem{Base: src, Index: ld3, Scale: 1}, Z3)
+	VMOVUPS(Z0, Mem{Base: dst})
+	VMOVUPS(Z1, Mem{Base: dst, Disp: 64})
+	VMOVUPS(Z2, Mem{Base: dst, Disp: 128})
+	VMOVUPS(Z3, Mem{Base: dst, Disp: 192})
+	LEAQ(Mem{Base: src, Index: ld, Scale: 4}, src)
+	ADDQ(U32(256), dst)
+	SUBQ(U8(4), n)
+	JMP(LabelRef("packRows16_loop4"))
+	Label("packRows16_tail")
+	TESTQ(n, n)
+	JZ(LabelRef("packRows16_done"))
+	VMOVUPS(Mem{Base: src}, Z0)
+	VMOVUPS(Z0, Mem{Base: dst})
+	ADDQ(ld, src)
+	ADDQ(U8(64), dst)
+	DECQ(n)
+	JMP(LabelRef("packRows16_tail"))
+	Label("packRows16_done")
+	VZEROUPPER()
+	RET()
+}
+
+// reluBackward emits ReLU's gradient: dst = g where y > 0, else g*0
+// (which keeps the sign of a zero and turns ±Inf or NaN into NaN, as
+// multiplying by a 0/1 mask does).
+func reluBackward() {
+	TEXT("reluBackwardAVX2", NOSPLIT, "func(n int, dst, grad, y *float32)")
+	Pragma("noescape")
+	Doc("reluBackwardAVX2 sets dst[i] = grad[i] if y[i] > 0 and grad[i]*0 otherwise, for i in [0, n).")
+	n := Load(Param("n"), GP64())
+	dst := Load(Param("dst"), GP64())
+	pg := Load(Param("grad"), GP64())
+	py := Load(Param("y"), GP64())
+	zero := Y15
+	VXORPS(zero, zero, zero)
+	Label("reluBackward_loop8")
+	CMPQ(n, U8(8))
+	JL(LabelRef("reluBackward_tail"))
+	VMOVUPS(Mem{Base: pg}, Y0)
+	VMULPS(zero, Y0, Y1)
+	// Y2 = (0 < y) ordered, i.e. y > 0.
+	VCMPPS(U8(1), Mem{Base: py}, zero, Y2)
+	VBLENDVPS(Y2, Y0, Y1, Y1)
+	VMOVUPS(Y1, Mem{Base: dst})
+	ADDQ(U8(32), dst)
+	ADDQ(U8(32), pg)
+	ADDQ(U8(32), py)
+	SUBQ(U8(8), n)
+	JMP(LabelRef("reluBackward_loop8"))
+	Label("reluBackward_tail")
+	TESTQ(n, n)
+	JZ(LabelRef("reluBackward_done"))
+	VMOVSS(Mem{Base: pg}, X0)
+	VMULSS(X15, X0, X1)
+	VMOVSS(Mem{Base: py}, X3)
+	VCMPSS(U8(1), X3, X15, X2)
+	VBLENDVPS(X2, X0, X1, X1)
+	VMOVSS(X1, Mem{Base: dst})
+	ADDQ(U8(4), dst)
+	ADDQ(U8(4), pg)
+	ADDQ(U8(4), py)
+	DECQ(n)
+	JMP(LabelRef("reluBackward_tail"))
+	Label("reluBackward_done")
+	VZEROUPPER()
+	RET()
+}
+
+// reluForward emits PyTorch's ReLU: dst = x where x > 0 or x is NaN, else
+// +0 (so -0 becomes +0), by masking x with !(x <= 0).
+func reluForward() {
+	TEXT("reluAVX2", NOSPLIT, "func(n int, dst, x *float32)")
+	Pragma("noescape")
+	Doc("reluAVX2 sets dst[i] = x[i] if x[i] > 0 or x[i] is NaN, and +0 otherwise, for i in [0, n).")
+	n := Load(Param("n"), GP64())
+	dst := Load(Param("dst"), GP64())
+	px := Load(Param("x"), GP64())
+	zero := Y15
+	VXORPS(zero, zero, zero)
+	Label("relu_loop32")
+	CMPQ(n, U8(32))
+	JL(LabelRef("relu_loop8"))
+	for v := 0; v < 4; v++ {
+		x, m := []VecPhysical{Y0, Y1, Y2, Y3}[v], []VecPhysical{Y4, Y5, Y6, Y7}[v]
+		VMOVUPS(Mem{Base: px, Disp: 32 * v}, x)
+		// m = !(x <= 0), unordered true (predicate NLE_UQ).
+		VCMPPS(U8(6), zero, x, m)
+		VANDPS(x, m, x)
+		VMOVUPS(x, Mem{Base: dst, Disp: 32 * v})
+	}
+	ADDQ(U8(128), dst)
+	ADDQ(U8(128), px)
+	SUBQ(U8(32), n)
+	JMP(LabelRef("relu_loop32"))
+	Label("relu_loop8")
+	CMPQ(n, U8(8))
+	JL(LabelRef("relu_tail"))
+	VMOVUPS(Mem{Base: px}, Y0)
+	VCMPPS(U8(6), zero, Y0, Y4)
+	VANDPS(Y0, Y4, Y0)
+	VMOVUPS(Y0, Mem{Base: dst})
+	ADDQ(U8(32), dst)
+	ADDQ(U8(32), px)
+	SUBQ(U8(8), n)
+	JMP(LabelRef("relu_loop8"))
+	Label("relu_tail")
+	TESTQ(n, n)
+	JZ(LabelRef("relu_done"))
+	VMOVSS(Mem{Base: px}, X0)
+	VCMPSS(U8(6), X15, X0, X4)
+	VANDPS(X0, X4, X0)
+	VMOVSS(X0, Mem{Base: dst})
+	ADDQ(U8(4), dst)
+	ADDQ(U8(4), px)
+	DECQ(n)
+	JMP(LabelRef("relu_tail"))
+	Label("relu_done")
+	VZEROUPPER()
+	RET()
+}
+
+// binary emits dst = x op y over n float32 values (IEEE add, sub, mul or
+// div: the same bits as the scalar Go operation).
+func binary(op string) {
+	name := op + "AVX2"
+	TEXT(name, NOSPLIT, "func(n int, dst, x, y *float32)")
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s sets dst[i] = x[i] %s y[i] for i in [0, n).", name, map[string]string{"add": "+", "sub": "-", "mul": "*", "div": "/"}[op]))
+	vop := map[string]func(...Op){"add": VADDPS, "sub": VSUBPS, "mul": VMULPS, "div": VDIVPS}[op]
+	sop := map[string]func(...Op){"add": VADDSS, "sub": VSUBSS, "mul": VMULSS, "div": VDIVSS}[op]
+	n := Load(Param("n"), GP64())
+	dst := Load(Param("dst"), GP64())
+	px := Load(Param("x"), GP64())
+	py := Load(Param("y"), GP64())
+	Label(name + "_loop32")
+	CMPQ(n, U8(32))
+	JL(LabelRef(name + "_loop8"))
+	for v := 0; v < 4; v++ {
+		x := []VecPhysical{Y0, Y1, Y2, Y3}[v]
+		VMOVUPS(Mem{Base: px, Disp: 32 * v}, x)
+		vop(Mem{Base: py, Disp: 32 * v}, x, x)
+		VMOVUPS(x, Mem{Base: dst, Disp: 32 * v})
+	}
+	ADDQ(U8(128), dst)
+	ADDQ(U8(128), px)
+	ADDQ(U8(128), py)
+	SUBQ(U8(32), n)
+	JMP(LabelRef(name + "_loop32"))
+	Label(name + "_loop8")
+	CMPQ(n, U8(8))
+	JL(LabelRef(name + "_tail"))
+	VMOVUPS(Mem{Base: px}, Y0)
+	vop(Mem{Base: py}, Y0, Y0)
+	VMOVUPS(Y0, Mem{Base: dst})
+	ADDQ(U8(32), dst)
+	ADDQ(U8(32), px)
+	ADDQ(U8(32), py)
+	SUBQ(U8(8), n)
+	JMP(LabelRef(name + "_loop8"))
+	Label(name + "_tail")
+	TESTQ(n, n)
+	JZ(LabelRef(name + "_done"))
+	VMOVSS(Mem{Base: px}, X0)
+	sop(Mem{Base: py}, X0, X0)
+	VMOVSS(X0, Mem{Base: dst})
+	ADDQ(U8(4), dst)
+	ADDQ(U8(4), px)
+	ADDQ(U8(4), py)
+	DECQ(n)
+	JMP(LabelRef(name + "_tail"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// maxPool2x2 emits one output row of a 2×2, stride-2 max pool: for each
+// output o the window r0[2o], r0[2o+1], r1[2o], r1[2o+1] is scanned in that
+// order, a value winning if it is greater than the best so far or NaN (so
+// the first maximum wins ties, the last NaN wins), eight outputs a trip.
+func maxPool2x2() {
+	TEXT("maxPool2x2AVX2", NOSPLIT, "func(n int, r0, r1, y *float32, code *int32)")
+	Pragma("noescape")
+	Doc("maxPool2x2AVX2 sets y[o] to the winner of r0[2o], r0[2o+1], r1[2o], r1[2o+1] (greater than",
+		"the best so far, or NaN, wins) and code[o] to its position 0..3, for o in [0, n); n is a",
+		"positive multiple of 8.")
+	n := Load(Param("n"), GP64())
+	p0 := Load(Param("r0"), GP64())
+	p1 := Load(Param("r1"), GP64())
+	py := Load(Param("y"), GP64())
+	pc := Load(Param("code"), GP64())
+	k := []VecPhysical{nil, Y13, Y14, Y15}
+	for c := 1; c <= 3; c++ {
+		t := GP32()
+		MOVL(U32(c), t)
+		VMOVD(t, X12)
+		VPBROADCASTD(X12, k[c])
+	}
+	Label("maxPool2x2_loop")
+	VMOVUPS(Mem{Base: p0}, Y0)
+	VMOVUPS(Mem{Base: p0, Disp: 32}, Y1)
+	VSHUFPS(U8(0x88), Y1, Y0, Y2) // even lanes
+	VSHUFPS(U8(0xDD), Y1, Y0, Y3) // odd lanes
+	VPERMPD(U8(0xD8), Y2, Y2)
+	VPERMPD(U8(0xD8), Y3, Y3)
+	VMOVUPS(Mem{Base: p1}, Y0)
+	VMOVUPS(Mem{Base: p1, Disp: 32}, Y1)
+	VSHUFPS(U8(0x88), Y1, Y0, Y4)
+	VSHUFPS(U8(0xDD), Y1, Y0, Y5)
+	VPERMPD(U8(0xD8), Y4, Y4)
+	VPERMPD(U8(0xD8), Y5, Y5)
+	best, code := Y2, Y6
+	VPXOR(code, code, code)
+	for c, v := range []VecPhysical{Y3, Y4, Y5} {
+		// m = v > best (ordered) or v is NaN.
+		VCMPPS(U8(0x1E), best, v, Y7)
+		VCMPPS(U8(0x03), v, v, Y8)
+		VORPS(Y8, Y7, Y7)
+		VBLENDVPS(Y7, v, best, best)
+		VBLENDVPS(Y7, k[c+1], code, code)
+	}
+	VMOVUPS(best, Mem{Base: py})
+	VMOVDQU(code, Mem{Base: pc})
+	ADDQ(U8(64), p0)
+	ADDQ(U8(64), p1)
+	ADDQ(U8(32), py)
+	ADDQ(U8(32), pc)
+	SUBQ(U8(8), n)
+	JNZ(LabelRef("maxPool2x2_loop"))
+	VZEROUPPER()
+	RET()
 }

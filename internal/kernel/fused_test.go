@@ -1,0 +1,94 @@
+package kernel
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/intercept-ml/intercept/internal/fp"
+)
+
+// sameOrNaN32 reports whether a and b have the same bits or are both NaN
+// (hardware and software FMAs may pick different NaN payloads).
+func sameOrNaN32(a, b float32) bool {
+	return math.Float32bits(a) == math.Float32bits(b) || (a != a && b != b)
+}
+
+// TestFusedUpdates checks AxpyFused32 and SGDMomentum32 on every
+// implementation against a scalar reference built on fp.FMA32, with
+// special values and values chosen to make products and sums round.
+func TestFusedUpdates(t *testing.T) {
+	defer Use(Name())
+	r := rand.New(rand.NewPCG(21, 22))
+	for _, name := range Available() {
+		if err := Use(name); err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range vecLens {
+			x := specials[float32](r, n)
+			d0 := specials[float32](r, n)
+			a := float32(r.NormFloat64())
+			dst := append([]float32(nil), d0...)
+			AxpyFused32(dst, a, x)
+			for i := range dst {
+				if want := fp.FMA32(a, x[i], d0[i]); !sameOrNaN32(dst[i], want) {
+					t.Fatalf("%s: AxpyFused32 len %d: [%d] = %v, want %v", name, n, i, dst[i], want)
+				}
+			}
+			y := specials[float32](r, n)
+			rb := make([]float32, n)
+			ReLUBackward32(rb, x, y)
+			for i := range rb {
+				want := x[i] * 0
+				if y[i] > 0 {
+					want = x[i]
+				}
+				if !sameOrNaN32(rb[i], want) {
+					t.Fatalf("%s: ReLUBackward32 len %d: [%d] = %v, want %v (g %v, y %v)", name, n, i, rb[i], want, x[i], y[i])
+				}
+			}
+			rf := make([]float32, n)
+			ReLUForward32(rf, y)
+			for i := range rf {
+				want := y[i]
+				if !(want > 0 || want != want) {
+					want = 0
+				}
+				if !sameOrNaN32(rf[i], want) {
+					t.Fatalf("%s: ReLUForward32 len %d: [%d] = %v, want %v", name, n, i, rf[i], want)
+				}
+			}
+			if n < 5000 {
+				r0, r1 := specials[float32](r, 2*n), specials[float32](r, 2*n)
+				for i := range r0 { // ties and signed zeros
+					if r.IntN(6) == 0 {
+						r0[i] = r1[i]
+					}
+					if r.IntN(9) == 0 {
+						r1[i] = float32(math.Copysign(0, float64(r.IntN(2)*2-1)))
+					}
+				}
+				py, pcode := make([]float32, n), make([]int32, n)
+				MaxPool2x2Row32(py, pcode, r0, r1)
+				wy, wcode := make([]float32, n), make([]int32, n)
+				maxPool2x2Go(wy, wcode, r0, r1)
+				for i := range py {
+					if !sameOrNaN32(py[i], wy[i]) || pcode[i] != wcode[i] {
+						t.Fatalf("%s: MaxPool2x2Row32 len %d: [%d] = %v@%d, want %v@%d", name, n, i, py[i], pcode[i], wy[i], wcode[i])
+					}
+				}
+			}
+			p0, b0 := specials[float32](r, n), specials[float32](r, n)
+			p, buf := append([]float32(nil), p0...), append([]float32(nil), b0...)
+			mom, lr := float32(0.9), float32(-0.01)
+			SGDMomentum32(p, x, buf, mom, lr)
+			for i := range p {
+				wb := float32(b0[i]*mom) + x[i]
+				wp := fp.FMA32(lr, wb, p0[i])
+				if !sameOrNaN32(buf[i], wb) || !sameOrNaN32(p[i], wp) {
+					t.Fatalf("%s: SGDMomentum32 len %d: [%d] = %v, %v, want %v, %v", name, n, i, buf[i], p[i], wb, wp)
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,143 @@
+package kernel
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Parallel loops run on a small pool of persistent worker goroutines
+// rather than on goroutines started per call: a GEMM of a training step
+// takes tens of microseconds and calls parallelFor several times, and
+// starting and waking goroutines costs about as much. A worker that runs
+// out of work spins (yielding the processor) for workerSpin before it
+// parks, so that the back-to-back calls of a training step find it awake.
+// Which goroutine runs which task never affects the results: tasks are
+// fixed by the caller, independent of GOMAXPROCS.
+
+// workerSpin is how long an idle worker polls for new work before parking.
+const workerSpin = 200 * time.Microsecond
+
+// parJob is one parallelFor call.
+type parJob struct {
+	f     func(int)
+	tasks int64
+	next  atomic.Int64 // next task to claim
+	done  atomic.Int64 // tasks finished
+}
+
+// run claims and runs tasks of j until none is left.
+func (j *parJob) run() {
+	for {
+		t := j.next.Add(1) - 1
+		if t >= j.tasks {
+			return
+		}
+		j.f(int(t))
+		j.done.Add(1)
+	}
+}
+
+// parWorker is a persistent worker goroutine.
+type parWorker struct {
+	sleeping atomic.Bool
+	wake     chan struct{}
+}
+
+var workers struct {
+	submit sync.Mutex // held by the goroutine whose job is running
+	grow   sync.Mutex // guards list
+	list   []*parWorker
+	gen    atomic.Uint64          // incremented for every job
+	cur    atomic.Pointer[parJob] // the latest job
+}
+
+// worker is the body of a pool goroutine.
+func (w *parWorker) loop() {
+	seen := workers.gen.Load()
+	for {
+		if g := workers.gen.Load(); g != seen {
+			seen = g
+			if j := workers.cur.Load(); j != nil {
+				j.run()
+			}
+			continue
+		}
+		deadline := time.Now().Add(workerSpin)
+		for i := 0; workers.gen.Load() == seen; i++ {
+			if i%1024 == 1023 {
+				if time.Now().After(deadline) {
+					break
+				}
+				runtime.Gosched()
+			}
+		}
+		if workers.gen.Load() != seen {
+			continue
+		}
+		w.sleeping.Store(true)
+		if workers.gen.Load() == seen {
+			<-w.wake
+		}
+		w.sleeping.Store(false)
+	}
+}
+
+// ensureWorkers starts workers until there are at least n.
+func ensureWorkers(n int) []*parWorker {
+	workers.grow.Lock()
+	defer workers.grow.Unlock()
+	for len(workers.list) < n {
+		w := &parWorker{wake: make(chan struct{}, 1)}
+		workers.list = append(workers.list, w)
+		go w.loop()
+	}
+	return workers.list
+}
+
+// parallelFor runs f(0), …, f(tasks-1), on up to GOMAXPROCS goroutines
+// including the caller. Which goroutine runs which task is unspecified.
+// When another goroutine's parallel loop is running, the caller runs all
+// its tasks itself.
+func parallelFor(tasks int, f func(int)) {
+	helpers := min(tasks, runtime.GOMAXPROCS(0)) - 1
+	if helpers <= 0 || !workers.submit.TryLock() {
+		for t := range tasks {
+			f(t)
+		}
+		return
+	}
+	defer workers.submit.Unlock()
+	list := ensureWorkers(helpers)
+	j := &parJob{f: f, tasks: int64(tasks)}
+	workers.cur.Store(j)
+	workers.gen.Add(1)
+	woken := 0
+	for _, w := range list {
+		if woken == helpers {
+			break
+		}
+		if w.sleeping.Load() {
+			select {
+			case w.wake <- struct{}{}:
+			default:
+			}
+		}
+		woken++
+	}
+	j.run()
+	for i := 0; j.done.Load() < j.tasks; i++ {
+		if i%1024 == 1023 {
+			runtime.Gosched()
+		}
+	}
+	workers.cur.Store(nil)
+}
+
+// ParallelFor runs f(0), …, f(tasks-1) on the kernel's worker pool (up to
+// GOMAXPROCS goroutines including the caller), returning when all are
+// done. Which goroutine runs which task is unspecified, so for results
+// that do not depend on GOMAXPROCS the tasks must be fixed by the caller
+// and write disjoint outputs.
+func ParallelFor(tasks int, f func(int)) { parallelFor(tasks, f) }
