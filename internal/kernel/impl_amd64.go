@@ -222,6 +222,13 @@ func maxPool2x2Asm(y []float32, code []int32, r0, r1 []float32) {
 		_ = r1[2*full-1]
 		_ = code[full-1]
 		maxPool2x2AVX2(full, &r0[0], &r1[0], &y[0], &code[0])
+		if full < len(y) {
+			// The tail as one more vector ending at the last output,
+			// overlapping the previous one (which it rewrites unchanged).
+			t := len(y) - 8
+			maxPool2x2AVX2(8, &r0[2*t], &r1[2*t], &y[t], &code[t])
+		}
+		return
 	}
-	maxPool2x2Go(y[full:], code[full:], r0[2*full:], r1[2*full:])
+	maxPool2x2Go(y, code, r0, r1)
 }

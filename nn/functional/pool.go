@@ -513,14 +513,24 @@ func maxPool2x2[T float](x, y []T, idx []int64, lo, hi, h, w, oH, oW int) {
 // maxPool2x2F32 is maxPool2x2 for float32 on the vector kernel, which
 // returns each window's winner and its position in the scan.
 func maxPool2x2F32(x, y []float32, idx []int64, lo, hi, h, w, oH, oW int) {
-	code := make([]int32, oW)
+	// Rows narrower than one vector (8 outputs) are pooled 8 wide, reading
+	// past the row's end into the following input rows and writing past it
+	// into the following output rows (which are pooled next and overwrite
+	// those lanes), whenever both stay inside this call's planes.
+	const vw = 8
+	code := make([]int32, max(oW, vw))
 	for pl := lo; pl < hi; pl++ {
 		xp := x[pl*h*w : (pl+1)*h*w]
 		yp := y[pl*oH*oW : (pl+1)*oH*oW]
 		ip := idx[pl*oH*oW : (pl+1)*oH*oW]
 		for oh := range oH {
 			base := 2 * oh * w
-			kernel.MaxPool2x2Row32(yp[oh*oW:(oh+1)*oW], code, xp[base:base+2*oW], xp[base+w:base+w+2*oW])
+			if y0, x0 := pl*oH*oW+oh*oW, pl*h*w+base; oW < vw && y0+vw <= hi*oH*oW && x0+w+2*vw <= len(x) {
+				kernel.MaxPool2x2Row32(y[y0:y0+vw], code[:vw], x[x0:x0+2*vw], x[x0+w:x0+w+2*vw])
+			} else {
+				kernel.MaxPool2x2Row32(yp[oh*oW:(oh+1)*oW], code[:oW], xp[base:base+2*oW], xp[base+w:base+w+2*oW])
+			}
+			code := code[:oW]
 			ir := ip[oh*oW : (oh+1)*oW]
 			for ow, c := range code {
 				ir[ow] = int64(base + int(c>>1)*w + 2*ow + int(c&1))
