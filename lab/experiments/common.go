@@ -5,8 +5,9 @@ package experiments
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/intercept-ml/intercept/lab"
@@ -331,15 +332,6 @@ func barPlot(r *lab.ExperimentResult, name, title, ylabel, scalar string) lab.Pl
 	return p
 }
 
-func sortedKeys(m map[string]string) []string {
-	var k []string
-	for x := range m {
-		k = append(k, x)
-	}
-	sort.Strings(k)
-	return k
-}
-
 // biasGroup names a variant's condition apart from its bias switch, so that
 // the with- and without-bias runs of one condition share a colour.
 func biasGroup(v *lab.VariantResult) string {
@@ -347,7 +339,7 @@ func biasGroup(v *lab.VariantResult) string {
 		return ""
 	}
 	var parts []string
-	for _, k := range sortedKeys(v.Params) {
+	for _, k := range slices.Sorted(maps.Keys(v.Params)) {
 		if k != "bias" {
 			parts = append(parts, k+"="+v.Params[k])
 		}

@@ -26,6 +26,13 @@ func (g *geom) inSize() int  { return g.in[0] * g.in[1] * g.in[2] }
 func (g *geom) outSize() int { return g.out[0] * g.out[1] * g.out[2] }
 func (g *geom) kSize() int   { return g.k[0] * g.k[1] * g.k[2] }
 
+// planar2DStride1 reports whether the convolution is 2-D (depth 1, no
+// depth kernel or padding) with stride 1 and dilation 1 in height and
+// width: the case im2col and col2im copy row by row.
+func (g *geom) planar2DStride1() bool {
+	return g.in[0] == 1 && g.k[0] == 1 && g.p[0] == 0 && g.s[1] == 1 && g.s[2] == 1 && g.d[1] == 1 && g.d[2] == 1
+}
+
 // identity reports whether im2col is the identity (1×1 kernel, stride 1,
 // no padding): the columns of a sample are its input planes.
 func (g *geom) identity() bool {
@@ -52,7 +59,7 @@ func validRange(off, s, n, out int) (lo, hi int) {
 // flattened convolution weight) goes to dst[r·ld + col0 :], one column per
 // window position in row-major order; positions in the padding are zero.
 func im2col[T float](g *geom, c int, src, dst []T, ld, col0 int) {
-	if g.in[0] == 1 && g.k[0] == 1 && g.p[0] == 0 && g.s[1] == 1 && g.s[2] == 1 && g.d[1] == 1 && g.d[2] == 1 {
+	if g.planar2DStride1() {
 		im2col2DStride1(g, c, src, dst, ld, col0)
 		return
 	}
@@ -143,7 +150,7 @@ func im2col2DStride1[T float](g *geom, c int, src, dst []T, ld, col0 int) {
 // input position it was copied from (entries in the padding are dropped).
 // dst holds c planes (c × inSize) and is accumulated into.
 func col2im[T float](g *geom, c int, src []T, ld, col0 int, dst []T) {
-	if g.in[0] == 1 && g.k[0] == 1 && g.p[0] == 0 && g.s[1] == 1 && g.s[2] == 1 && g.d[1] == 1 && g.d[2] == 1 {
+	if g.planar2DStride1() {
 		col2im2DStride1(g, c, src, ld, col0, dst)
 		return
 	}
