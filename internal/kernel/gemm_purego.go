@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"sync"
+	"sync/atomic"
 )
 
 // Blocking of the portable GEMM (GotoBLAS/BLIS loop order). The depth
@@ -113,7 +114,13 @@ func (g *gemmProblem[T]) depthBlock() int {
 // gemmWorkspace holds one task's packing buffers.
 type gemmWorkspace[T float] struct {
 	a, b, acc []T
+	// token identifies the parallel GEMM call whose whole packed shared
+	// operand a or b holds (see parallelRowsFull), 0 for none.
+	token uint64
 }
+
+// packTokens numbers the parallel GEMM calls for gemmWorkspace.token.
+var packTokens atomic.Uint64
 
 var (
 	pool32 wsPool // *gemmWorkspace[float32]
@@ -127,11 +134,21 @@ var (
 type wsPool struct {
 	mu   sync.Mutex
 	free []any
+	// slots[w] is the workspace of participant w of the running parallel
+	// loop (see parallelForW). Only that participant touches it, and
+	// loops run one at a time, so it needs no lock; it stays with one
+	// worker goroutine, and so mostly with one core's caches, from call
+	// to call. Rewriting packing buffers that another core has read is
+	// slow (each cache line must be invalidated there first), which made
+	// two cores only 1.3-1.6 times as fast as one when all tasks shared
+	// packed blocks and took workspaces from the free list.
+	slots [wsSlots]any
 }
 
 const (
 	wsPoolMax = 8
 	wsKeepMax = 1 << 21
+	wsSlots   = 64
 )
 
 // size returns the capacity of the workspace's buffers in elements.
@@ -168,6 +185,62 @@ func getWorkspace[T float](pool *wsPool) *gemmWorkspace[T] {
 		return ws
 	}
 	return new(gemmWorkspace[T])
+}
+
+// taskWorkspaces hands out the workspaces of the tasks of one parallelForW
+// call: participant w's slot (see wsPool.slots); for a loop running
+// serially on the caller (w == -1), one workspace from the free list for
+// all its tasks, so that an operand packed whole is packed once; and for
+// participants beyond the slots, one from the free list per task.
+type taskWorkspaces[T float] struct {
+	pool   *wsPool
+	serial *gemmWorkspace[T]
+}
+
+// get returns the workspace for a task run by participant w.
+func (tw *taskWorkspaces[T]) get(w int) *gemmWorkspace[T] {
+	switch {
+	case w < 0:
+		if tw.serial == nil {
+			tw.serial = getWorkspace[T](tw.pool)
+			tw.serial.token = 0
+		}
+		return tw.serial
+	case w < wsSlots:
+		if ws, ok := tw.pool.slots[w].(*gemmWorkspace[T]); ok {
+			return ws
+		}
+		ws := new(gemmWorkspace[T])
+		tw.pool.slots[w] = ws
+		return ws
+	}
+	ws := getWorkspace[T](tw.pool)
+	ws.token = 0
+	return ws
+}
+
+// put gives back the workspace of a task run by participant w, dropping a
+// slot's workspace when it has grown beyond wsKeepMax elements.
+func (tw *taskWorkspaces[T]) put(w int, ws *gemmWorkspace[T]) {
+	switch {
+	case w < 0:
+	case w < wsSlots:
+		if ws.size() > wsKeepMax {
+			tw.pool.slots[w] = nil
+		}
+	default:
+		tw.pool.Put(ws)
+	}
+}
+
+// done returns the serial workspace, if any, to the free list; call it
+// after the loop.
+func (tw *taskWorkspaces[T]) done() {
+	if tw.serial != nil {
+		tw.serial.token = 0
+		tw.pool.Put(tw.serial)
+		tw.serial = nil
+	}
 }
 
 // grow returns s resliced to n elements, reallocating if needed.
@@ -225,40 +298,49 @@ func gemmDriver[T float](mk *microKernel[T], pool *wsPool) func(transA, transB b
 	}
 }
 
-// parallel computes C as tasks panels of chunk rows (splitM) or columns,
-// each with its own packing buffers. It takes g by value so that only this
-// path pays for the closures escaping to the heap.
+// parallel computes C as tasks panels of chunk rows (splitM) or columns.
+// It takes g by value so that only this path pays for the closures
+// escaping to the heap.
+//
+// Each participant of the parallel loop packs into its own workspace
+// (see wsPool.slots): when the operand shared by all panels is small
+// enough it packs that operand whole once per call (parallelRowsFull,
+// parallelColsFull), otherwise C is cut into one panel per participant,
+// each computed by blocked. Packing twice is much cheaper than sharing
+// packed blocks between cores, whose caches then pass every rewritten
+// line back and forth. The cut, which may depend on GOMAXPROCS here,
+// never changes the results: each element's arithmetic depends only on
+// the shape (see depthBlock).
 //
 //go:noinline
 func (g gemmProblem[T]) parallel(pool *wsPool, tasks int, splitM bool, chunk int) {
-	// Sharing packed blocks costs two synchronisations per depth block;
-	// with many depth blocks (a long k and a small C, as in convolution
-	// weight gradients) independent panels are cheaper.
-	if g.mk.fused && !splitM && g.m*g.k <= gemmSharedPack {
+	if !splitM && g.m*g.k <= gemmSharedPack {
 		g.parallelColsFull(pool, tasks, chunk)
 		return
 	}
-	if g.mk.fused && splitM && g.n*g.k <= gemmSharedPack && g.n <= gemmNC/g.mk.nr*g.mk.nr {
+	if splitM && g.n*g.k <= gemmSharedPack && g.n <= gemmNC/g.mk.nr*g.mk.nr {
 		g.parallelRowsFull(pool, tasks, chunk)
 		return
 	}
-	if g.mk.fused && g.k <= 16*g.depthBlock() {
-		if splitM {
-			g.parallelRows(pool, tasks, chunk)
-		} else {
-			g.parallelCols(pool, tasks, chunk)
-		}
-		return
+	parts := parallelParticipants(tasks)
+	dim, tile := g.n, g.mk.nr
+	if splitM {
+		dim, tile = g.m, g.mk.mr
 	}
-	parallelFor(tasks, func(t int) {
-		ws := getWorkspace[T](pool)
+	chunk = (dim + parts - 1) / parts
+	chunk = (chunk + tile - 1) / tile * tile
+	parts = (dim + chunk - 1) / chunk
+	tw := taskWorkspaces[T]{pool: pool}
+	parallelForW(parts, func(t, w int) {
+		ws := tw.get(w)
 		if splitM {
 			g.blocked(t*chunk, min(g.m, (t+1)*chunk), 0, g.n, ws)
 		} else {
 			g.blocked(0, g.m, t*chunk, min(g.n, (t+1)*chunk), ws)
 		}
-		pool.Put(ws)
+		tw.put(w, ws)
 	})
+	tw.done()
 }
 
 // partition returns how many panels C is cut into, whether the cut is
@@ -268,127 +350,15 @@ func (mk *microKernel[T]) partition(m, n, k int) (tasks int, splitM bool, chunk 
 	return gemmPartition(m, n, k, mk.mr, mk.nr, mk.parallelWork, mk.taskWork)
 }
 
-// parallelRows computes C as tasks panels of chunk rows that share each
-// packed block of B: for each block of B (in the same order as blocked),
-// the block is packed by all tasks together, and then each task packs its
-// own rows of A and updates its rows of C. Each element of C gets exactly
-// the arithmetic of blocked.
-func (g *gemmProblem[T]) parallelRows(pool *wsPool, tasks, chunk int) {
-	mr, nr := g.mk.mr, g.mk.nr
-	mc := gemmMC / mr * mr
-	nc := gemmNC / nr * nr
-	kc := g.depthBlock()
-	shared := getWorkspace[T](pool)
-	var wss [gemmMaxTasks]*gemmWorkspace[T]
-	for t := range tasks {
-		wss[t] = getWorkspace[T](pool)
-		wss[t].acc = grow(wss[t].acc, mr*nr)
-	}
-	// The loop variables are shared with two closures made once, so that
-	// the loops allocate nothing.
-	var jc, nb, panels, pc, kb, kp, bs, per int
-	var pb []T
-	packB := func(t int) {
-		p0, p1 := t*per, min(panels, (t+1)*per)
-		if p0 < p1 {
-			g.packB(pb[p0*bs:], pc, kb, kp, jc+p0*nr, min(nb, p1*nr)-p0*nr)
-		}
-	}
-	compute := func(t int) {
-		ws := wss[t]
-		i0, i1 := t*chunk, min(g.m, (t+1)*chunk)
-		for ic := i0; ic < i1; ic += mc {
-			mb := min(mc, i1-ic)
-			mbp := (mb + mr - 1) / mr * mr
-			ws.a = grow(ws.a, mbp/mr*panelStride(mr, kp))
-			g.packA(ws.a, ic, mb, pc, kb, kp)
-			g.macro(ws.a, pb, ws.acc, ic, mb, jc, nb, kp, pc == 0)
-		}
-	}
-	for jc = 0; jc < g.n; jc += nc {
-		nb = min(nc, g.n-jc)
-		panels = (nb + nr - 1) / nr
-		for pc = 0; pc < g.k; pc += kc {
-			kb = min(kc, g.k-pc)
-			kp = (kb + g.mk.ku - 1) / g.mk.ku * g.mk.ku
-			bs = panelStride(nr, kp)
-			shared.b = grow(shared.b, panels*bs)
-			pb = shared.b
-			per = (panels + tasks - 1) / tasks
-			parallelFor(tasks, packB)
-			parallelFor(tasks, compute)
-		}
-	}
-	for t := range tasks {
-		pool.Put(wss[t])
-	}
-	pool.Put(shared)
-}
-
-// parallelCols computes C as tasks panels of chunk columns that share
-// each packed block of A: for each depth block (in increasing order, as in
-// blocked), all of op(A)'s rows are packed by the tasks together, and then
-// each task packs its own columns of B and updates its columns of C. Each
-// element of C gets exactly the arithmetic of blocked.
-func (g *gemmProblem[T]) parallelCols(pool *wsPool, tasks, chunk int) {
-	mr, nr := g.mk.mr, g.mk.nr
-	mc := gemmMC / mr * mr
-	nc := gemmNC / nr * nr
-	kc := g.depthBlock()
-	shared := getWorkspace[T](pool)
-	var wss [gemmMaxTasks]*gemmWorkspace[T]
-	for t := range tasks {
-		wss[t] = getWorkspace[T](pool)
-		wss[t].acc = grow(wss[t].acc, mr*nr)
-	}
-	mp := (g.m + mr - 1) / mr // row panels of A
-	var pc, kb, kp, as, per int
-	var pa []T
-	packA := func(t int) {
-		p0, p1 := t*per, min(mp, (t+1)*per)
-		if p0 < p1 {
-			g.packA(pa[p0*as:], p0*mr, min(g.m, p1*mr)-p0*mr, pc, kb, kp)
-		}
-	}
-	compute := func(t int) {
-		ws := wss[t]
-		j0, j1 := t*chunk, min(g.n, (t+1)*chunk)
-		for jc := j0; jc < j1; jc += nc {
-			nb := min(nc, j1-jc)
-			nbp := (nb + nr - 1) / nr * nr
-			ws.b = grow(ws.b, nbp/nr*panelStride(nr, kp))
-			g.packB(ws.b, pc, kb, kp, jc, nb)
-			for ic := 0; ic < g.m; ic += mc {
-				mb := min(mc, g.m-ic)
-				g.macro(pa[ic/mr*as:], ws.b, ws.acc, ic, mb, jc, nb, kp, pc == 0)
-			}
-		}
-	}
-	for pc = 0; pc < g.k; pc += kc {
-		kb = min(kc, g.k-pc)
-		kp = (kb + g.mk.ku - 1) / g.mk.ku * g.mk.ku
-		as = panelStride(mr, kp)
-		shared.a = grow(shared.a, mp*as)
-		pa = shared.a
-		per = (mp + tasks - 1) / tasks
-		parallelFor(tasks, packA)
-		parallelFor(tasks, compute)
-	}
-	for t := range tasks {
-		pool.Put(wss[t])
-	}
-	pool.Put(shared)
-}
-
-// gemmSharedPack is the largest operand (in elements) that parallelColsFull
-// packs whole before the tasks start.
+// gemmSharedPack is the largest operand (in elements) that
+// parallelRowsFull and parallelColsFull pack whole.
 const gemmSharedPack = 1 << 20
 
-// parallelColsFull computes C as tasks panels of chunk columns after
-// packing all of op(A), every depth block, once for all tasks (two
-// synchronisations in all). Each task then runs blocked's loops over its
-// columns with the shared packed A, so each element of C gets exactly the
-// arithmetic of blocked.
+// parallelColsFull computes C as tasks panels of chunk columns. Each
+// participant packs all of op(A), every depth block, into its workspace
+// before its first panel, and then runs blocked's loops over its panels'
+// columns with it, so each element of C gets exactly the arithmetic of
+// blocked.
 func (g *gemmProblem[T]) parallelColsFull(pool *wsPool, tasks, chunk int) {
 	mr, nr := g.mk.mr, g.mk.nr
 	mc := gemmMC / mr * mr
@@ -398,25 +368,19 @@ func (g *gemmProblem[T]) parallelColsFull(pool *wsPool, tasks, chunk int) {
 	mp := (g.m + mr - 1) / mr // row panels of A
 	blockSize := mp * panelStride(mr, kcp)
 	nblocks := (g.k + kc - 1) / kc
-	shared := getWorkspace[T](pool)
-	shared.a = grow(shared.a, nblocks*blockSize)
-	pa := shared.a
-	// Pack: units are (depth block, group of row panels), cut evenly.
-	per := (mp + tasks - 1) / tasks
-	parallelFor(tasks*nblocks, func(u int) {
-		b, t := u/tasks, u%tasks
-		p0, p1 := t*per, min(mp, (t+1)*per)
-		if p0 >= p1 {
-			return
+	token := packTokens.Add(1)
+	tw := taskWorkspaces[T]{pool: pool}
+	parallelForW(tasks, func(t, w int) {
+		ws := tw.get(w)
+		if ws.token != token {
+			ws.a = grow(ws.a, nblocks*blockSize)
+			for pc := 0; pc < g.k; pc += kc {
+				kb := min(kc, g.k-pc)
+				kp := (kb + g.mk.ku - 1) / g.mk.ku * g.mk.ku
+				g.packA(ws.a[pc/kc*blockSize:], 0, g.m, pc, kb, kp)
+			}
+			ws.token = token
 		}
-		pc := b * kc
-		kb := min(kc, g.k-pc)
-		kp := (kb + g.mk.ku - 1) / g.mk.ku * g.mk.ku
-		as := panelStride(mr, kp)
-		g.packA(pa[b*blockSize+p0*as:], p0*mr, min(g.m, p1*mr)-p0*mr, pc, kb, kp)
-	})
-	parallelFor(tasks, func(t int) {
-		ws := getWorkspace[T](pool)
 		ws.acc = grow(ws.acc, mr*nr)
 		j0, j1 := t*chunk, min(g.n, (t+1)*chunk)
 		for jc := j0; jc < j1; jc += nc {
@@ -428,23 +392,23 @@ func (g *gemmProblem[T]) parallelColsFull(pool *wsPool, tasks, chunk int) {
 				as := panelStride(mr, kp)
 				ws.b = grow(ws.b, nbp/nr*panelStride(nr, kp))
 				g.packB(ws.b, pc, kb, kp, jc, nb)
-				blk := pa[pc/kc*blockSize:]
+				blk := ws.a[pc/kc*blockSize:]
 				for ic := 0; ic < g.m; ic += mc {
 					mb := min(mc, g.m-ic)
 					g.macro(blk[ic/mr*as:], ws.b, ws.acc, ic, mb, jc, nb, kp, pc == 0)
 				}
 			}
 		}
-		pool.Put(ws)
+		tw.put(w, ws)
 	})
-	pool.Put(shared)
+	tw.done()
 }
 
-// parallelRowsFull computes C as tasks panels of chunk rows after packing
-// all of op(B) (at most one column block of gemmNC, every depth block)
-// once for all tasks. Each task then runs blocked's loops over its rows
-// with the shared packed B, so each element of C gets exactly the
-// arithmetic of blocked.
+// parallelRowsFull computes C as tasks panels of chunk rows. Each
+// participant packs all of op(B) (at most one column block of gemmNC,
+// every depth block) into its workspace before its first panel, and then
+// runs blocked's loops over its panels' rows with it, so each element of C
+// gets exactly the arithmetic of blocked.
 func (g *gemmProblem[T]) parallelRowsFull(pool *wsPool, tasks, chunk int) {
 	mr, nr := g.mk.mr, g.mk.nr
 	mc := gemmMC / mr * mr
@@ -453,30 +417,25 @@ func (g *gemmProblem[T]) parallelRowsFull(pool *wsPool, tasks, chunk int) {
 	np := (g.n + nr - 1) / nr // column panels of B
 	blockSize := np * panelStride(nr, kcp)
 	nblocks := (g.k + kc - 1) / kc
-	shared := getWorkspace[T](pool)
-	shared.b = grow(shared.b, nblocks*blockSize)
-	pb := shared.b
-	per := (np + tasks - 1) / tasks
-	parallelFor(tasks*nblocks, func(u int) {
-		b, t := u/tasks, u%tasks
-		p0, p1 := t*per, min(np, (t+1)*per)
-		if p0 >= p1 {
-			return
+	token := packTokens.Add(1)
+	tw := taskWorkspaces[T]{pool: pool}
+	parallelForW(tasks, func(t, w int) {
+		ws := tw.get(w)
+		if ws.token != token {
+			ws.b = grow(ws.b, nblocks*blockSize)
+			for pc := 0; pc < g.k; pc += kc {
+				kb := min(kc, g.k-pc)
+				kp := (kb + g.mk.ku - 1) / g.mk.ku * g.mk.ku
+				g.packB(ws.b[pc/kc*blockSize:], pc, kb, kp, 0, g.n)
+			}
+			ws.token = token
 		}
-		pc := b * kc
-		kb := min(kc, g.k-pc)
-		kp := (kb + g.mk.ku - 1) / g.mk.ku * g.mk.ku
-		bs := panelStride(nr, kp)
-		g.packB(pb[b*blockSize+p0*bs:], pc, kb, kp, p0*nr, min(g.n, p1*nr)-p0*nr)
-	})
-	parallelFor(tasks, func(t int) {
-		ws := getWorkspace[T](pool)
 		ws.acc = grow(ws.acc, mr*nr)
 		i0, i1 := t*chunk, min(g.m, (t+1)*chunk)
 		for pc := 0; pc < g.k; pc += kc {
 			kb := min(kc, g.k-pc)
 			kp := (kb + g.mk.ku - 1) / g.mk.ku * g.mk.ku
-			blk := pb[pc/kc*blockSize:]
+			blk := ws.b[pc/kc*blockSize:]
 			for ic := i0; ic < i1; ic += mc {
 				mb := min(mc, i1-ic)
 				mbp := (mb + mr - 1) / mr * mr
@@ -485,9 +444,9 @@ func (g *gemmProblem[T]) parallelRowsFull(pool *wsPool, tasks, chunk int) {
 				g.macro(ws.a, blk, ws.acc, ic, mb, 0, g.n, kp, pc == 0)
 			}
 		}
-		pool.Put(ws)
+		tw.put(w, ws)
 	})
-	pool.Put(shared)
+	tw.done()
 }
 
 // gemmPartition cuts C along its longer side (in whole tiles of mr rows or

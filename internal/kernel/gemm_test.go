@@ -553,3 +553,46 @@ func TestGemm32Exact(t *testing.T) {
 		}
 	})
 }
+
+// TestGemmLargeOperandsAnyGOMAXPROCS covers products whose shared operand
+// is too large to pack whole, where C is cut into one panel per
+// participant of the parallel loop, so the cut depends on GOMAXPROCS: the
+// results must still be correct and bit-identical at GOMAXPROCS 1, 2, 3
+// and 8.
+func TestGemmLargeOperandsAnyGOMAXPROCS(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		if testing.Short() && Name() == "purego" {
+			t.Skip("slow with the portable kernel in -short mode")
+		}
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+		r := rand.New(rand.NewPCG(31, 32))
+		for _, tc := range []gemmCase{
+			// Rows cut: more columns than one block of gemmNC.
+			{false, true, 1100, 1030, 20, 1, 1, 0},
+			// Columns cut: op(A) beyond gemmSharedPack elements.
+			{true, false, 260, 270, 4100, 0, 0.5, 0.25},
+		} {
+			runtime.GOMAXPROCS(2)
+			checkGemmCase(t, r, tc, Gemm32, 0x1p-24, false)
+			ar, ac, lda, br, bc, ldb, ldc := tc.dims()
+			a := randSlice[float32](r, matLen(ar, ac, lda))
+			b := randSlice[float32](r, matLen(br, bc, ldb))
+			c0 := randSlice[float32](r, matLen(tc.m, tc.n, ldc))
+			var ref []float32
+			for _, procs := range []int{1, 2, 3, 8} {
+				runtime.GOMAXPROCS(procs)
+				c := append([]float32(nil), c0...)
+				Gemm32(tc.transA, tc.transB, tc.m, tc.n, tc.k, float32(tc.alpha), a, lda, b, ldb, float32(tc.beta), c, ldc)
+				if ref == nil {
+					ref = c
+					continue
+				}
+				for i := range c {
+					if math.Float32bits(c[i]) != math.Float32bits(ref[i]) {
+						t.Fatalf("%v: GOMAXPROCS=%d: c[%d] = %v, want %v (GOMAXPROCS=1)", tc, procs, i, c[i], ref[i])
+					}
+				}
+			}
+		}
+	})
+}

@@ -21,26 +21,28 @@ const workerSpin = 200 * time.Microsecond
 
 // parJob is one parallelFor call.
 type parJob struct {
-	f     func(int)
+	f     func(task, worker int)
 	tasks int64
 	next  atomic.Int64 // next task to claim
 	done  atomic.Int64 // tasks finished
 }
 
-// run claims and runs tasks of j until none is left.
-func (j *parJob) run() {
+// run claims and runs tasks of j, as participant worker, until none is
+// left.
+func (j *parJob) run(worker int) {
 	for {
 		t := j.next.Add(1) - 1
 		if t >= j.tasks {
 			return
 		}
-		j.f(int(t))
+		j.f(int(t), worker)
 		j.done.Add(1)
 	}
 }
 
 // parWorker is a persistent worker goroutine.
 type parWorker struct {
+	id       int // participant number: 1 + its index in workers.list
 	sleeping atomic.Bool
 	wake     chan struct{}
 }
@@ -60,7 +62,7 @@ func (w *parWorker) loop() {
 		if g := workers.gen.Load(); g != seen {
 			seen = g
 			if j := workers.cur.Load(); j != nil {
-				j.run()
+				j.run(w.id)
 			}
 			continue
 		}
@@ -89,7 +91,7 @@ func ensureWorkers(n int) []*parWorker {
 	workers.grow.Lock()
 	defer workers.grow.Unlock()
 	for len(workers.list) < n {
-		w := &parWorker{wake: make(chan struct{}, 1)}
+		w := &parWorker{id: len(workers.list) + 1, wake: make(chan struct{}, 1)}
 		workers.list = append(workers.list, w)
 		go w.loop()
 	}
@@ -101,10 +103,30 @@ func ensureWorkers(n int) []*parWorker {
 // When another goroutine's parallel loop is running, the caller runs all
 // its tasks itself.
 func parallelFor(tasks int, f func(int)) {
+	parallelForW(tasks, func(t, _ int) { f(t) })
+}
+
+// parallelParticipants is how many goroutines a parallelForW call of
+// tasks tasks would run on at most: the caller and up to GOMAXPROCS-1
+// workers.
+func parallelParticipants(tasks int) int {
+	return max(1, min(tasks, runtime.GOMAXPROCS(0)))
+}
+
+// parallelForW is parallelFor with the participant running each task
+// passed along: f(task, worker) runs with worker 0 on the calling
+// goroutine and worker i ≥ 1 on the i-th pool worker, so that per-worker
+// state (such as the GEMM's packing buffers in wsPool slots) stays with
+// one goroutine, and so mostly with one core's caches, for the whole call
+// and from call to call. No two running tasks have the same worker
+// number. When the loop runs serially on the caller (one participant, or
+// another goroutine's loop is running), worker is -1: the caller owns no
+// slot then.
+func parallelForW(tasks int, f func(task, worker int)) {
 	helpers := min(tasks, runtime.GOMAXPROCS(0)) - 1
 	if helpers <= 0 || !workers.submit.TryLock() {
 		for t := range tasks {
-			f(t)
+			f(t, -1)
 		}
 		return
 	}
@@ -126,7 +148,7 @@ func parallelFor(tasks int, f func(int)) {
 		}
 		woken++
 	}
-	j.run()
+	j.run(0)
 	for i := 0; j.done.Load() < j.tasks; i++ {
 		if i%1024 == 1023 {
 			runtime.Gosched()

@@ -40,3 +40,41 @@ func TestParallelFor(t *testing.T) {
 		wg.Wait()
 	}
 }
+
+// TestParallelForWWorkers checks parallelForW's participant numbers: -1
+// exactly when the loop runs serially, otherwise below wsSlots, and never
+// the same for two tasks running at once.
+func TestParallelForWWorkers(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for _, procs := range []int{1, 2, 8} {
+		runtime.GOMAXPROCS(procs)
+		for rep := range 20 {
+			tasks := 1 + rep%9
+			var busy [wsSlots]atomic.Bool
+			var serial, parallel atomic.Int32
+			parallelForW(tasks, func(task, w int) {
+				if w < 0 {
+					serial.Add(1)
+					return
+				}
+				parallel.Add(1)
+				if w >= wsSlots || !busy[w].CompareAndSwap(false, true) {
+					t.Errorf("GOMAXPROCS %d: worker %d out of range or already busy", procs, w)
+					return
+				}
+				for range 1000 {
+					runtime.Gosched()
+				}
+				busy[w].Store(false)
+			})
+			if s, p := serial.Load(), parallel.Load(); s != 0 && p != 0 || int(s+p) != tasks {
+				t.Errorf("GOMAXPROCS %d, %d tasks: %d serial and %d parallel", procs, tasks, s, p)
+			}
+			if procs == 1 || tasks == 1 {
+				if serial.Load() != int32(tasks) {
+					t.Errorf("GOMAXPROCS %d, %d tasks: want all serial", procs, tasks)
+				}
+			}
+		}
+	}
+}
