@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/intercept-ml/intercept/internal/kernel"
 )
 
 // inferShape resolves a single -1 in shape against numel n.
@@ -370,7 +372,7 @@ func (t *Tensor) Fill(v float64) *Tensor {
 		if t.dtype == Float32 {
 			d := t.st.f32[t.offset : t.offset+n]
 			if v32 := float32(v); math.Float32bits(v32) == 0 {
-				clear(d)
+				kernel.Clear32(d)
 			} else {
 				for i := range d {
 					d[i] = v32

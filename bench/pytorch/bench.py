@@ -22,6 +22,23 @@ import time
 os.environ.setdefault("OPENBLAS_CORETYPE", "SkylakeX")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+
+def _threads_arg(argv):
+    """The value of --threads in argv, or None."""
+    for i, a in enumerate(argv):
+        if a == "--threads" and i + 1 < len(argv):
+            return argv[i + 1]
+        if a.startswith("--threads="):
+            return a.split("=", 1)[1]
+    return None
+
+
+# torch.set_num_threads does not reach Debian's OpenBLAS (built with
+# pthreads), which would otherwise use every core for torch.mm even with
+# --threads 1; it reads OPENBLAS_NUM_THREADS when it is loaded.
+if _threads_arg(sys.argv) is not None:
+    os.environ["OPENBLAS_NUM_THREADS"] = _threads_arg(sys.argv)
+
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 

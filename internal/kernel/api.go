@@ -26,10 +26,47 @@ func Gemm64(transA, transB bool, m, n, k int, alpha float64, a []float64, lda in
 // panic otherwise. dst may be the same slice as an input (in-place update);
 // any other overlap gives unspecified results.
 
-// Add32 sets dst[i] = x[i] + y[i].
+// Add32 sets dst[i] = x[i] + y[i]. Long slices are split across the
+// worker pool (see splitVector).
 func Add32(dst, x, y []float32) {
 	checkLen3("Add32", len(dst), len(x), len(y))
+	if splitVector(len(dst), func(lo, hi int) { impl.f32.add(dst[lo:hi], x[lo:hi], y[lo:hi]) }) {
+		return
+	}
 	impl.f32.add(dst, x, y)
+}
+
+// Clear32 sets every element of dst to zero, splitting long slices across
+// the worker pool (see splitVector).
+func Clear32(dst []float32) {
+	if splitVector(len(dst), func(lo, hi int) { clear(dst[lo:hi]) }) {
+		return
+	}
+	clear(dst)
+}
+
+// vectorSplitMin is the shortest slice that element-wise kernels split
+// across the worker pool: below it a core does the work in about the time
+// it takes to hand half of it to another.
+const vectorSplitMin = 1 << 16
+
+// splitVector runs fn on consecutive ranges covering [0, n) on the worker
+// pool, one range per core, and reports whether it did; it does nothing
+// and returns false when n is below vectorSplitMin or there is one core.
+// The ranges are dealt to the same participants from call to call (see
+// parJob.run), so successive element-wise passes over a slice find each
+// part in the cache of the core that touched it last. The kernels it
+// serves are element-wise, so results do not depend on the split.
+func splitVector(n int, fn func(lo, hi int)) bool {
+	if n < vectorSplitMin {
+		return false
+	}
+	w := min(parallelParticipants(n/(vectorSplitMin/2)), 8)
+	if w <= 1 {
+		return false
+	}
+	parallelFor(w, func(k int) { fn(k*n/w, (k+1)*n/w) })
+	return true
 }
 
 // Add64 sets dst[i] = x[i] + y[i].

@@ -23,19 +23,48 @@ const workerSpin = 200 * time.Microsecond
 type parJob struct {
 	f     func(task, worker int)
 	tasks int64
-	next  atomic.Int64 // next task to claim
+	parts int          // participants the tasks are dealt to
+	next  atomic.Int64 // next task to claim, for jobs of more than maxDealt tasks
 	done  atomic.Int64 // tasks finished
+	// claimed marks the tasks taken, for jobs of at most maxDealt tasks.
+	claimed [maxDealt]atomic.Bool
 }
 
-// run claims and runs tasks of j, as participant worker, until none is
-// left.
+// maxDealt is the most tasks a job deals out to its participants.
+const maxDealt = 64
+
+// run runs tasks of j as participant worker until none is left. Jobs of
+// at most maxDealt tasks are dealt out like cards: participant p first
+// takes tasks p, p+parts, p+2*parts, …, so that from call to call the
+// same core tends to work on the same part of the output (and finds it in
+// its cache), and then takes over any task still unclaimed, so that a
+// participant that starts late delays nobody.
 func (j *parJob) run(worker int) {
-	for {
-		t := j.next.Add(1) - 1
-		if t >= j.tasks {
-			return
+	if j.tasks > maxDealt {
+		for {
+			t := j.next.Add(1) - 1
+			if t >= j.tasks {
+				return
+			}
+			j.f(int(t), worker)
+			j.done.Add(1)
 		}
-		j.f(int(t), worker)
+	}
+	n := int(j.tasks)
+	if worker < j.parts {
+		for t := worker; t < n; t += j.parts {
+			j.try(t, worker)
+		}
+	}
+	for t := range n {
+		j.try(t, worker)
+	}
+}
+
+// try runs task t as participant worker unless another has claimed it.
+func (j *parJob) try(t, worker int) {
+	if !j.claimed[t].Load() && j.claimed[t].CompareAndSwap(false, true) {
+		j.f(t, worker)
 		j.done.Add(1)
 	}
 }
@@ -132,7 +161,7 @@ func parallelForW(tasks int, f func(task, worker int)) {
 	}
 	defer workers.submit.Unlock()
 	list := ensureWorkers(helpers)
-	j := &parJob{f: f, tasks: int64(tasks)}
+	j := &parJob{f: f, tasks: int64(tasks), parts: helpers + 1}
 	workers.cur.Store(j)
 	workers.gen.Add(1)
 	woken := 0

@@ -4,6 +4,7 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 )
 
@@ -414,4 +415,44 @@ func TestVectorGolden(t *testing.T) {
 	if h := vecChecksum(); h != goldenVec {
 		t.Errorf("checksum %#x, want %#x", h, uint64(goldenVec))
 	}
+}
+
+// TestSplitVectorKernels checks Add32 and Clear32 on slices long enough to
+// be split across the worker pool, at several GOMAXPROCS, against plain
+// loops: every element must be written once, with the same value.
+func TestSplitVectorKernels(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+		r := rand.New(rand.NewPCG(41, 42))
+		for _, procs := range []int{1, 2, 3, 8} {
+			runtime.GOMAXPROCS(procs)
+			for _, n := range []int{vectorSplitMin - 1, vectorSplitMin, 3*vectorSplitMin + 7, 1<<20 + 3} {
+				x := randSlice[float32](r, n)
+				y := randSlice[float32](r, n)
+				dst := make([]float32, n+1)
+				dst[n] = 7 // past the end: must stay
+				Add32(dst[:n], x, y)
+				for i := range n {
+					if want := x[i] + y[i]; dst[i] != want {
+						t.Fatalf("GOMAXPROCS=%d n=%d: Add32 dst[%d] = %v, want %v", procs, n, i, dst[i], want)
+					}
+				}
+				Add32(x, x, y) // in place
+				for i := range n {
+					if x[i] != dst[i] {
+						t.Fatalf("GOMAXPROCS=%d n=%d: in-place Add32 x[%d] = %v, want %v", procs, n, i, x[i], dst[i])
+					}
+				}
+				Clear32(dst[:n])
+				for i := range n {
+					if dst[i] != 0 {
+						t.Fatalf("GOMAXPROCS=%d n=%d: Clear32 left dst[%d] = %v", procs, n, i, dst[i])
+					}
+				}
+				if dst[n] != 7 {
+					t.Fatalf("GOMAXPROCS=%d n=%d: wrote past the end", procs, n)
+				}
+			}
+		}
+	})
 }
