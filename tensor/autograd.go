@@ -32,7 +32,9 @@ var seqCounter atomic.Uint64
 // (same shape as out, not requiring grad) and expect one gradient per input,
 // each with that input's shape, or nil for an input that needs none.
 // backward must not capture inputs that require grad in computations that
-// record (use Detach). name is what GradFn reports, in PyTorch's style
+// record (use Detach), and must not keep grad after it returns: Backward
+// may reuse the memory of a gradient made by EmptyGrad once the node that
+// received it has returned (unless a returned gradient shares it). name is what GradFn reports, in PyTorch's style
 // (for example ConvolutionBackward0).
 // out must be a fresh tensor that is not yet part of a graph.
 func Record(out *Tensor, name string, inputs []*Tensor, backward func(grad *Tensor) []*Tensor) {
@@ -301,6 +303,30 @@ func runBackward(root *node, g *Tensor, retain bool) {
 			accumulateLeaf(n.out, gn, false)
 		}
 		ins := n.backward(gn)
+		// A scratch gradient returned for more than one input must not
+		// be recycled after the first of them has consumed it.
+		for j, gi := range ins {
+			if gi != nil && gi.scratch {
+				for _, gk := range ins[j+1:] {
+					if gk != nil && gk.st == gi.st {
+						gi.scratch, gk.scratch = false, false
+					}
+				}
+			}
+		}
+		// The node's incoming gradient is dead once its backward has
+		// returned, unless a returned gradient shares its memory (a view
+		// or the tensor itself, as for Add or Reshape): recycle it, or
+		// let the one whole contiguous view that took it over (as from
+		// View or Flatten) be recycled in its turn.
+		if gn.scratch && gn.st != nil {
+			switch v := viewsOf(ins, gn); {
+			case v == nil:
+				recycleGrad(gn)
+			case v != gn && v.IsContiguous() && v.offset == 0 && v.Numel() == gn.Numel():
+				v.scratch = true
+			}
+		}
 		for j, in := range n.inputs {
 			if in == nil || !in.requiresGrad || j >= len(ins) || ins[j] == nil {
 				continue
@@ -329,6 +355,22 @@ func runBackward(root *node, g *Tensor, retain bool) {
 			n.inputs = nil
 		}
 	}
+}
+
+// viewsOf returns the one tensor of ts that uses the storage of t (t
+// itself or a view of it), t when several do, and nil when none does.
+func viewsOf(ts []*Tensor, t *Tensor) *Tensor {
+	var found *Tensor
+	for _, u := range ts {
+		if u == nil || u.st != t.st {
+			continue
+		}
+		if found != nil && found != u {
+			return t
+		}
+		found = u
+	}
+	return found
 }
 
 // countIn returns how many times t appears in ts.

@@ -619,7 +619,7 @@ func reluFast32(t *Tensor) *Tensor {
 		if g.dtype != Float32 || !g.IsContiguous() {
 			return []*Tensor{Mul(g, mapUnary("relu", yd, func(v float32) float32 { return b2f32(v > 0) }, func(v float64) float64 { return float64(b2f32(v > 0)) }))}
 		}
-		gx := Empty(Float32, g.shape...)
+		gx := EmptyGrad(Float32, g.shape...)
 		kernel.ReLUBackward32(gx.st.f32, g.st.f32[g.offset:g.offset+len(gx.st.f32)], d)
 		return []*Tensor{gx}
 	})

@@ -122,9 +122,11 @@ func Empty(dt DType, shape ...int) *Tensor {
 // unspecified: its memory may be that of a gradient that an earlier Backward
 // added into a leaf's Grad and then recycled. It is meant for backward
 // functions (see Record) that overwrite every element of a gradient they
-// return and keep no other reference to it: after Backward has added such a
-// gradient into a leaf's Grad, it reuses the memory, which saves allocating
-// and zeroing it on every training step. Other tensors behave as Empty's.
+// return and keep no other reference to it: once Backward has added such a
+// gradient into a leaf's Grad, or the node that received it has returned
+// without returning a view of it, Backward reuses the memory, which saves
+// allocating and zeroing it on every training step. Other tensors behave as
+// Empty's.
 func EmptyGrad(dt DType, shape ...int) *Tensor {
 	checkShape(shape)
 	sh := append([]int(nil), shape...)

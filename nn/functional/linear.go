@@ -45,7 +45,10 @@ func Linear(x, w, b *tensor.Tensor) *tensor.Tensor {
 		}
 		fused = nil
 	}
-	x2 := x.Contiguous().Reshape(rows, in)
+	x2 := x.Contiguous()
+	if len(xs) != 2 {
+		x2 = x2.Reshape(rows, in)
+	}
 	y := linear2d(x2, w.Contiguous(), contigParam(fused))
 	if fused == nil && b != nil {
 		y = y.Add(b)
