@@ -80,6 +80,54 @@ func Matmul(a, b *Tensor) *Tensor {
 	return out
 }
 
+// MatmulInto writes the matrix product of the 2-D tensors a (m×k) and b
+// (k×n) into dst, like torch.mm(a, b, out=dst), and returns dst. Reusing
+// dst spares allocating and zeroing a new result (and the garbage
+// collections that follow) when the same product is formed again and
+// again. dst must be a contiguous m×n tensor of a's type that shares no
+// memory with a or b; as with PyTorch's out= arguments, nothing is
+// recorded for autograd, so no argument may require grad while gradients
+// are enabled. It panics otherwise, with PyTorch's messages where PyTorch
+// has one.
+func MatmulInto(dst, a, b *Tensor) *Tensor {
+	requireFloat("mm", a)
+	requireFloat("mm", b)
+	if a.dtype != b.dtype || dst.dtype != a.dtype {
+		panic(fmt.Sprintf("expected scalar type %s but found %s", typeName(a.dtype), typeName(otherType(a.dtype, b.dtype, dst.dtype))))
+	}
+	if a.Dim() != 2 {
+		panic("self must be a matrix")
+	}
+	if b.Dim() != 2 {
+		panic("mat2 must be a matrix")
+	}
+	m, k, k2, n := a.shape[0], a.shape[1], b.shape[0], b.shape[1]
+	if k != k2 {
+		panic(fmt.Sprintf("mat1 and mat2 shapes cannot be multiplied (%dx%d and %dx%d)", m, k, k2, n))
+	}
+	if dst.Dim() != 2 || dst.shape[0] != m || dst.shape[1] != n || !dst.IsContiguous() {
+		panic(fmt.Sprintf("MatmulInto: dst must be a contiguous tensor of shape [%d, %d], got shape %s", m, n, shapeStr(dst.shape)))
+	}
+	if gradEnabled() && (a.requiresGrad || b.requiresGrad || dst.requiresGrad) {
+		panic("mm(): functions with out=... arguments don't support automatic differentiation, but one of the arguments requires grad.")
+	}
+	if dst.st == a.st || dst.st == b.st {
+		panic("unsupported operation: some elements of the input tensor and the written-to tensor refer to a single memory location. Please clone() the tensor before performing the operation.")
+	}
+	mmInto(dst, a, b)
+	return dst
+}
+
+// otherType returns the first of ts that differs from want (want if none).
+func otherType(want DType, ts ...DType) DType {
+	for _, t := range ts {
+		if t != want {
+			return t
+		}
+	}
+	return want
+}
+
 // Matmul returns the matrix product t·b (see the function Matmul).
 func (t *Tensor) Matmul(b *Tensor) *Tensor { return Matmul(t, b) }
 

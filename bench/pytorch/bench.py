@@ -55,6 +55,19 @@ def matmul(m, k, n):
     return "GFLOP/s", setup
 
 
+def matmul_out(m, k, n):
+    def setup():
+        torch.manual_seed(0)
+        a, b = torch.randn(m, k), torch.randn(k, n)
+        c = torch.empty(m, n)
+
+        def step():
+            with torch.no_grad():
+                torch.mm(a, b, out=c)
+        return step, 2.0 * m * k * n
+    return "GFLOP/s", setup
+
+
 def mlp(*widths):
     def build():
         layers = []
@@ -116,6 +129,9 @@ WORKLOADS = {}
 for s in (64, 128, 256, 512, 1024, 2048):
     WORKLOADS["matmul_%d" % s] = matmul(s, s, s)
 WORKLOADS["matmul_64x784x256"] = matmul(64, 784, 256)
+for s in (64, 128, 256, 512, 1024, 2048):
+    WORKLOADS["matmul_out_%d" % s] = matmul_out(s, s, s)
+WORKLOADS["matmul_out_64x784x256"] = matmul_out(64, 784, 256)
 WORKLOADS["mlp_b64"] = train(64, (784,), mlp(784, 256, 256, 10))
 WORKLOADS["mlp_b256"] = train(256, (784,), mlp(784, 256, 256, 10))
 WORKLOADS["lenet5_b64"] = train(64, (1, 28, 28), lenet5)

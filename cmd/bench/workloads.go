@@ -25,8 +25,12 @@ func workloads() []workload {
 	for _, s := range []int{64, 128, 256, 512, 1024, 2048} {
 		ws = append(ws, matmul(fmt.Sprintf("matmul_%d", s), s, s, s))
 	}
+	ws = append(ws, matmul("matmul_64x784x256", 64, 784, 256))
+	for _, s := range []int{64, 128, 256, 512, 1024, 2048} {
+		ws = append(ws, matmulOut(fmt.Sprintf("matmul_out_%d", s), s, s, s))
+	}
 	ws = append(ws,
-		matmul("matmul_64x784x256", 64, 784, 256),
+		matmulOut("matmul_out_64x784x256", 64, 784, 256),
 		train("mlp_b64", 64, []int{1, 784}, newMLP(784, 256, 256, 10)),
 		train("mlp_b256", 256, []int{1, 784}, newMLP(784, 256, 256, 10)),
 		train("lenet5_b64", 64, []int{1, 1, 28, 28}, newLeNet5),
@@ -43,6 +47,20 @@ func matmul(name string, m, k, n int) workload {
 		a, b := rng.Randn(m, k), rng.Randn(k, n)
 		return func() {
 			tensor.NoGrad(func() { tensor.Matmul(a, b) })
+		}, 2 * float64(m) * float64(k) * float64(n)
+	}}
+}
+
+// matmulOut is matmul writing into one preallocated result
+// (torch.mm(a, b, out=c)): the GEMM alone, without allocating, zeroing and
+// collecting a result per product.
+func matmulOut(name string, m, k, n int) workload {
+	return workload{name: name, unit: "GFLOP/s", setup: func() (func(), float64) {
+		rng.ManualSeed(0)
+		a, b := rng.Randn(m, k), rng.Randn(k, n)
+		c := tensor.Empty(tensor.Float32, m, n)
+		return func() {
+			tensor.MatmulInto(c, a, b)
 		}, 2 * float64(m) * float64(k) * float64(n)
 	}}
 }

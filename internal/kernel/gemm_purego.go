@@ -16,7 +16,7 @@ import (
 const (
 	gemmKC = 256  // maximum depth of a packed block
 	gemmMC = 128  // rows of op(A) per packed block (rounded down to a multiple of mr)
-	gemmNC = 1024 // columns of op(B) per packed block (rounded down to a multiple of nr)
+	gemmNC = 512  // columns of op(B) per packed block (rounded down to a multiple of nr)
 )
 
 // Parallel partition. Work (m*n*k) below gemmParallelWork is done on the
