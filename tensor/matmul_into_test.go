@@ -10,8 +10,8 @@ import (
 func TestMatmulInto(t *testing.T) {
 	for _, s := range [][3]int{{1, 1, 1}, {3, 5, 7}, {64, 64, 64}, {130, 70, 300}, {5, 0, 4}} {
 		m, k, n := s[0], s[1], s[2]
-		a := benchData(m*k + 1).Narrow(0, 1, m*k).Reshape(m, k)
-		b := benchData(k * n).Reshape(n, k).T() // a transposed view
+		a := benchData(m*k+1).Narrow(0, 1, m*k).Reshape(m, k)
+		b := benchData(k*n).Reshape(n, k).T() // a transposed view
 		want := Matmul(a, b)
 		dst := Full(math.NaN(), m, n)
 		for range 2 {

@@ -14,9 +14,9 @@ import (
 // the i-th depth block (see depthBlock), every product and every alpha and
 // beta multiplication rounded separately. The other sizes only affect speed.
 const (
-	gemmKC = 256  // maximum depth of a packed block
-	gemmMC = 128  // rows of op(A) per packed block (rounded down to a multiple of mr)
-	gemmNC = 512  // columns of op(B) per packed block (rounded down to a multiple of nr)
+	gemmKC = 256 // maximum depth of a packed block
+	gemmMC = 128 // rows of op(A) per packed block (rounded down to a multiple of mr)
+	gemmNC = 512 // columns of op(B) per packed block (rounded down to a multiple of nr)
 )
 
 // Parallel partition. Work (m*n*k) below gemmParallelWork is done on the
