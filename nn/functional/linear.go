@@ -119,15 +119,20 @@ func linearBackward[T float](x, w, gy, gx, gw, gb []T, m, in, out int) {
 		gemm(true, false, out, in, m, 1, gy, out, x, in, 0, gw, in)
 	}
 	if gb != nil {
+		// Each column is summed over the rows in order, in float64; the
+		// columns are independent, so they are shared out.
 		acc := make([]float64, out)
-		for i := range m {
-			for j, v := range gy[i*out : (i+1)*out] {
-				acc[j] += float64(v)
+		parallelChunks(out, m*out, func(lo, hi int) {
+			a := acc[lo:hi]
+			for i := range m {
+				for j, v := range gy[i*out+lo : i*out+hi] {
+					a[j] += float64(v)
+				}
 			}
-		}
-		for j, v := range acc {
-			gb[j] = T(v)
-		}
+			for j, v := range a {
+				gb[lo+j] = T(v)
+			}
+		})
 	}
 }
 
