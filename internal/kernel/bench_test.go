@@ -41,6 +41,26 @@ func BenchmarkGemm32(b *testing.B) {
 	b.Run("gemv_1024x1024x1", func(b *testing.B) { benchGemm32(b, false, false, 1024, 1, 1024) })
 }
 
+// BenchmarkGemm32MLP runs the products of one training step of the MLP
+// 784-256-256-10 (cmd/bench's mlp_b64 and mlp_b256) with their transposes:
+// per layer the forward x·Wᵀ, the input gradient g·W and the weight
+// gradient gᵀ·x. Names give the batch, layer and m×n×k.
+func BenchmarkGemm32MLP(b *testing.B) {
+	for _, batch := range []int{64, 256} {
+		for l, w := range [][2]int{{784, 256}, {256, 256}, {256, 10}} {
+			in, out := w[0], w[1]
+			name := func(kind string, m, n, k int) string {
+				return fmt.Sprintf("b%d/L%d/%s_%dx%dx%d", batch, l+1, kind, m, n, k)
+			}
+			b.Run(name("fwd", batch, out, in), func(b *testing.B) { benchGemm32(b, false, true, batch, out, in) })
+			if l > 0 {
+				b.Run(name("dX", batch, in, out), func(b *testing.B) { benchGemm32(b, false, false, batch, in, out) })
+			}
+			b.Run(name("dW", out, in, batch), func(b *testing.B) { benchGemm32(b, true, false, out, in, batch) })
+		}
+	}
+}
+
 func BenchmarkGemm64(b *testing.B) {
 	const s = 256
 	r := rand.New(rand.NewPCG(1, 1))
