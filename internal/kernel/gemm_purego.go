@@ -24,15 +24,17 @@ const (
 // 100µs on the 2-vCPU machines this runs on, as much as a 2^19 GEMM takes
 // on one core. Above it, C is cut along its longer side into
 // clamp(m*n*k/gemmTaskWork, 2, gemmMaxTasks) panels, rounded to whole
-// micro-tiles, which the available goroutines take in turn. More panels
-// than cores keeps both cores busy when one starts late, at the price of
-// packing the other operand once per panel. The cut depends only on the
-// shape, and since each element's arithmetic depends only on k (see
-// depthBlock), results do not depend on GOMAXPROCS or on which goroutine
-// computes which panel.
+// micro-tiles, which are dealt to the goroutines (see parJob.run). Many
+// more panels than cores let a core that falls behind (in a training step
+// the caller has just written the operands, so they sit in its cache and
+// the other core must fetch them) hand its last panels over; each panel
+// costs only the packing of its own part of one operand (the shared one is
+// packed once per core). Since each element's arithmetic depends only on k
+// (see depthBlock), results do not depend on the cut, on GOMAXPROCS or on
+// which goroutine computes which panel.
 const (
 	gemmParallelWork = 1 << 20
-	gemmMaxTasks     = 8
+	gemmMaxTasks     = 32
 	gemmTaskWork     = 1 << 19
 )
 
