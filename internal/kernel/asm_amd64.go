@@ -83,3 +83,15 @@ func sgdMomentumAVX2(n int, p *float32, grad *float32, buf *float32, mom float32
 //
 //go:noescape
 func maxPool2x2AVX2(n int, r0 *float32, r1 *float32, y *float32, code *int32)
+
+// copyRowsAVX512 sets dst[r*dstStride+j] = src[r*srcStride+j] for r in [0, rows) and j in [0, 16*full+w),
+// where mask = 1<<w - 1 (w < 16). rows must be positive.
+//
+//go:noescape
+func copyRowsAVX512(rows int, dst *float32, dstStride int, src *float32, srcStride int, full int, mask int)
+
+// addRowsAVX512 sets dst[r*dstStride+j] += src[r*srcStride+j] for r in [0, rows) and j in [0, 16*full+w),
+// where mask = 1<<w - 1 (w < 16). rows must be positive.
+//
+//go:noescape
+func addRowsAVX512(rows int, dst *float32, dstStride int, src *float32, srcStride int, full int, mask int)

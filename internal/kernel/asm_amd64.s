@@ -1308,3 +1308,84 @@ maxPool2x2_loop:
 	JNZ       maxPool2x2_loop
 	VZEROUPPER
 	RET
+
+// func copyRowsAVX512(rows int, dst *float32, dstStride int, src *float32, srcStride int, full int, mask int)
+// Requires: AVX, AVX512F
+TEXT ·copyRowsAVX512(SB), NOSPLIT, $0-56
+	MOVQ  rows+0(FP), AX
+	MOVQ  dst+8(FP), CX
+	MOVQ  dstStride+16(FP), DX
+	MOVQ  src+24(FP), BX
+	MOVQ  srcStride+32(FP), SI
+	MOVQ  full+40(FP), DI
+	MOVQ  mask+48(FP), R8
+	KMOVW R8, K1
+	SHLQ  $0x02, DX
+	SHLQ  $0x02, SI
+
+copyRowsAVX512_row:
+	MOVQ CX, R8
+	MOVQ BX, R9
+	MOVQ DI, R10
+
+copyRowsAVX512_vec:
+	TESTQ   R10, R10
+	JZ      copyRowsAVX512_tail
+	VMOVUPS (R9), Z0
+	VMOVUPS Z0, (R8)
+	ADDQ    $0x40, R9
+	ADDQ    $0x40, R8
+	DECQ    R10
+	JMP     copyRowsAVX512_vec
+
+copyRowsAVX512_tail:
+	VMOVUPS.Z (R9), K1, Z0
+	VMOVUPS   Z0, K1, (R8)
+	ADDQ      DX, CX
+	ADDQ      SI, BX
+	DECQ      AX
+	JNZ       copyRowsAVX512_row
+	VZEROUPPER
+	RET
+
+// func addRowsAVX512(rows int, dst *float32, dstStride int, src *float32, srcStride int, full int, mask int)
+// Requires: AVX, AVX512F
+TEXT ·addRowsAVX512(SB), NOSPLIT, $0-56
+	MOVQ  rows+0(FP), AX
+	MOVQ  dst+8(FP), CX
+	MOVQ  dstStride+16(FP), DX
+	MOVQ  src+24(FP), BX
+	MOVQ  srcStride+32(FP), SI
+	MOVQ  full+40(FP), DI
+	MOVQ  mask+48(FP), R8
+	KMOVW R8, K1
+	SHLQ  $0x02, DX
+	SHLQ  $0x02, SI
+
+addRowsAVX512_row:
+	MOVQ CX, R8
+	MOVQ BX, R9
+	MOVQ DI, R10
+
+addRowsAVX512_vec:
+	TESTQ   R10, R10
+	JZ      addRowsAVX512_tail
+	VMOVUPS (R9), Z0
+	VADDPS  (R8), Z0, Z0
+	VMOVUPS Z0, (R8)
+	ADDQ    $0x40, R9
+	ADDQ    $0x40, R8
+	DECQ    R10
+	JMP     addRowsAVX512_vec
+
+addRowsAVX512_tail:
+	VMOVUPS.Z (R9), K1, Z0
+	VMOVUPS.Z (R8), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (R8)
+	ADDQ      DX, CX
+	ADDQ      SI, BX
+	DECQ      AX
+	JNZ       addRowsAVX512_row
+	VZEROUPPER
+	RET

@@ -1,6 +1,10 @@
 package kernel
 
-import "github.com/intercept-ml/intercept/internal/fp"
+import (
+	"fmt"
+
+	"github.com/intercept-ml/intercept/internal/fp"
+)
 
 // The fused update kernels below serve the optimizers, whose PyTorch
 // counterparts use fused multiply-adds. The assembly implementations use
@@ -112,5 +116,62 @@ func maxPool2x2Go(y []float32, code []int32, r0, r1 []float32) {
 			best, k = d, 3
 		}
 		y[o], code[o] = best, k
+	}
+}
+
+// CopyRows32 copies rows rows of width elements between strided layouts:
+// dst[r*dstStride+j] = src[r*srcStride+j] for r < rows and j < width (the
+// row copies of im2col). It panics if a slice is too short.
+func CopyRows32(dst []float32, dstStride int, src []float32, srcStride int, rows, width int) {
+	checkRows("CopyRows32", len(dst), dstStride, len(src), srcStride, rows, width)
+	impl.copyRows32(dst, dstStride, src, srcStride, rows, width)
+}
+
+// AddRows32 adds rows rows of width elements between strided layouts:
+// dst[r*dstStride+j] += src[r*srcStride+j] for r < rows and j < width (the
+// row sums of col2im), each sum rounded once. It panics if a slice is too
+// short.
+func AddRows32(dst []float32, dstStride int, src []float32, srcStride int, rows, width int) {
+	checkRows("AddRows32", len(dst), dstStride, len(src), srcStride, rows, width)
+	impl.addRows32(dst, dstStride, src, srcStride, rows, width)
+}
+
+func checkRows(fn string, ld, dstStride, ls, srcStride, rows, width int) {
+	if rows < 0 || width < 0 {
+		panic(fmt.Sprintf("kernel: %s: negative size rows=%d width=%d", fn, rows, width))
+	}
+	if rows == 0 || width == 0 {
+		return
+	}
+	if dstStride < 0 || srcStride < 0 {
+		panic(fmt.Sprintf("kernel: %s: negative stride", fn))
+	}
+	if need := (rows-1)*dstStride + width; ld < need {
+		panic(fmt.Sprintf("kernel: %s: len(dst)=%d, need %d", fn, ld, need))
+	}
+	if need := (rows-1)*srcStride + width; ls < need {
+		panic(fmt.Sprintf("kernel: %s: len(src)=%d, need %d", fn, ls, need))
+	}
+}
+
+func copyRows32Go(dst []float32, dstStride int, src []float32, srcStride int, rows, width int) {
+	if width == 0 {
+		return
+	}
+	for r := range rows {
+		copy(dst[r*dstStride:r*dstStride+width], src[r*srcStride:r*srcStride+width])
+	}
+}
+
+func addRows32Go(dst []float32, dstStride int, src []float32, srcStride int, rows, width int) {
+	if width == 0 {
+		return
+	}
+	for r := range rows {
+		d := dst[r*dstStride : r*dstStride+width]
+		s := src[r*srcStride : r*srcStride+width]
+		for j := range d {
+			d[j] += s[j]
+		}
 	}
 }

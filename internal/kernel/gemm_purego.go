@@ -290,7 +290,10 @@ func gemmDriver[T float](mk *microKernel[T], pool *wsPool) func(transA, transB b
 			return
 		}
 		tasks, splitM, chunk := mk.partition(m, n, k)
-		if tasks == 1 {
+		// With the pool busy (this product is a task of a parallel loop,
+		// or another goroutine's loop is running) the panels would run
+		// one after another here anyway: skip the parallel set-up.
+		if tasks == 1 || poolBusy() {
 			ws := getWorkspace[T](pool)
 			g.blocked(0, m, 0, n, ws)
 			pool.Put(ws)

@@ -89,6 +89,8 @@ func implementations() []implementation {
 			}
 			wide(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		}
+		im.copyRows32 = copyRows32Asm
+		im.addRows32 = addRows32Asm
 		list = append(list, im)
 	}
 	if hasAVX2 {
@@ -231,4 +233,18 @@ func maxPool2x2Asm(y []float32, code []int32, r0, r1 []float32) {
 		return
 	}
 	maxPool2x2Go(y, code, r0, r1)
+}
+
+// copyRows32Asm and addRows32Asm run the AVX-512 strided row kernels
+// (bounds were checked by the caller).
+func copyRows32Asm(dst []float32, dstStride int, src []float32, srcStride int, rows, width int) {
+	if rows > 0 && width > 0 {
+		copyRowsAVX512(rows, &dst[0], dstStride, &src[0], srcStride, width/16, 1<<(width%16)-1)
+	}
+}
+
+func addRows32Asm(dst []float32, dstStride int, src []float32, srcStride int, rows, width int) {
+	if rows > 0 && width > 0 {
+		addRowsAVX512(rows, &dst[0], dstStride, &src[0], srcStride, width/16, 1<<(width%16)-1)
+	}
 }

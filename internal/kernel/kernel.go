@@ -37,6 +37,8 @@ type implementation struct {
 	reluBackward32 func(dst, g, y []float32)
 	reluForward32  func(dst, x []float32)
 	maxPool2x2     func(y []float32, code []int32, r0, r1 []float32)
+	copyRows32     func(dst []float32, dstStride int, src []float32, srcStride int, rows, width int)
+	addRows32      func(dst []float32, dstStride int, src []float32, srcStride int, rows, width int)
 }
 
 // impl is the active implementation. It is written only by init.

@@ -82,6 +82,7 @@ var workers struct {
 	list   []*parWorker
 	gen    atomic.Uint64          // incremented for every job
 	cur    atomic.Pointer[parJob] // the latest job
+	busy   atomic.Bool            // a job is running (submit is held)
 }
 
 // worker is the body of a pool goroutine.
@@ -159,7 +160,11 @@ func parallelForW(tasks int, f func(task, worker int)) {
 		}
 		return
 	}
-	defer workers.submit.Unlock()
+	workers.busy.Store(true)
+	defer func() {
+		workers.busy.Store(false)
+		workers.submit.Unlock()
+	}()
 	list := ensureWorkers(helpers)
 	j := &parJob{f: f, tasks: int64(tasks), parts: helpers + 1}
 	workers.cur.Store(j)
@@ -185,6 +190,11 @@ func parallelForW(tasks int, f func(task, worker int)) {
 	}
 	workers.cur.Store(nil)
 }
+
+// poolBusy reports whether a parallel loop is running, in which case a new
+// one (nested in its tasks, or from another goroutine) would run serially
+// on its caller.
+func poolBusy() bool { return workers.busy.Load() }
 
 // ParallelFor runs f(0), …, f(tasks-1) on the kernel's worker pool (up to
 // GOMAXPROCS goroutines including the caller), returning when all are

@@ -20,6 +20,8 @@ func pureGo() implementation {
 		reluBackward32: reluBackward32Go,
 		reluForward32:  reluForward32Go,
 		maxPool2x2:     maxPool2x2Go,
+		copyRows32:     copyRows32Go,
+		addRows32:      addRows32Go,
 		f32: ops[float32]{
 			gemm:         gemmDriver(micro32, &pool32),
 			add:          add32,

@@ -3,6 +3,7 @@ package functional
 import (
 	"fmt"
 
+	"github.com/intercept-ml/intercept/internal/kernel"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -379,14 +380,44 @@ func convolution(x, w, b *tensor.Tensor, g *geom, groups int, transposed bool, o
 }
 
 // colBudget bounds the number of elements of the column matrix that a
-// convolution builds for several samples at once (4 MiB of float32; larger
-// budgets were not faster for LeNet-sized layers, one sample at a time was
-// 30–40 % slower). It is a variable so that tests can force small chunks.
-var colBudget = 1 << 20
+// convolution builds for several samples at once (256 KiB of float32,
+// which stays in a core's L2 cache while it is multiplied; see
+// forChunkTasks). It is a variable so that tests can force small chunks.
+var colBudget = 1 << 16
 
 // colCacheMax bounds the column matrices (in elements, all samples) that a
 // convolution keeps from its forward pass for the weight gradient.
 const colCacheMax = 1 << 21
+
+// maxChunkTasks bounds the tasks a convolution's batch is cut into.
+const maxChunkTasks = 8
+
+// chunkTasks returns how many tasks forChunkTasks cuts n samples in
+// chunks of nb into: one per chunk, at most maxChunkTasks.
+func chunkTasks(n, nb int) int {
+	return min((n+nb-1)/nb, maxChunkTasks)
+}
+
+// forChunkTasks cuts n samples into chunks of nb (the last may be
+// shorter), deals consecutive runs of chunks to chunkTasks(n, nb) tasks run
+// on the kernel's worker pool, and calls f(task, n0, m) for each chunk of
+// m samples starting at n0, in order within a task. A task builds its
+// chunks' column matrices, multiplies them and scatters the results on one
+// core: with chunks sized to stay in that core's cache (colBudget), the
+// column matrices never go to memory or to the other core, which made the
+// im2col convolution memory-bound when chunks were built by all cores
+// together and then multiplied by all cores together. The cut depends on
+// n and nb only, never on GOMAXPROCS.
+func forChunkTasks(n, nb int, f func(task, n0, m int)) {
+	chunks := (n + nb - 1) / nb
+	tasks := chunkTasks(n, nb)
+	kernel.ParallelFor(tasks, func(t int) {
+		for c := t * chunks / tasks; c < (t+1)*chunks/tasks; c++ {
+			n0 := c * nb
+			f(t, n0, min(nb, n-n0))
+		}
+	})
+}
 
 // chunkSize returns how many of n samples to process per matrix product
 // when each needs per column-matrix elements.
@@ -414,17 +445,18 @@ func convForward[T float](x, w, b, y []T, n, cin, cout, groups int, g *geom, tra
 		L, inSz := g.outSize(), g.inSize()
 		rows := cg * K
 		nb := chunkSize(n, rows*L)
-		var cols, tmp []T
-		if (!ident || nb > 1) && cache == nil {
-			cols = getScratch[T](rows * nb * L)
-			defer putScratch(cols)
-		}
-		if nb > 1 {
-			tmp = getScratch[T](og * nb * L)
-			defer putScratch(tmp)
-		}
-		for n0 := 0; n0 < n; n0 += nb {
-			m := min(nb, n-n0)
+		// Each task builds, multiplies and scatters the column
+		// matrices of its chunks on one core (see chunkTasks).
+		forChunkTasks(n, nb, func(_, n0, m int) {
+			var cols, tmp []T
+			if (!ident || m > 1) && cache == nil {
+				cols = getScratch[T](rows * m * L)
+				defer putScratch(cols)
+			}
+			if m > 1 {
+				tmp = getScratch[T](og * m * L)
+				defer putScratch(tmp)
+			}
 			for gi := range groups {
 				xBase := (n0*cin + gi*cg) * inSz
 				B := cols
@@ -437,11 +469,9 @@ func convForward[T float](x, w, b, y []T, n, cin, cout, groups int, g *geom, tra
 					if cache != nil {
 						B = cache[n0*rows*L : (n0+m)*rows*L]
 					}
-					parallelChunks(m, m*rows*L, func(lo, hi int) {
-						for j := lo; j < hi; j++ {
-							im2col(g, cg, x[xBase+j*cin*inSz:], B, m*L, j*L)
-						}
-					})
+					for j := range m {
+						im2col(g, cg, x[xBase+j*cin*inSz:], B, m*L, j*L)
+					}
 				}
 				yBase := (n0*cout + gi*og) * L
 				wg := w[gi*og*rows:]
@@ -452,8 +482,8 @@ func convForward[T float](x, w, b, y []T, n, cin, cout, groups int, g *geom, tra
 					scatterRows(tmp, m, og, L, y, yBase, cout*L)
 				}
 			}
-		}
-		addBias(y, b, n, cout, L)
+			addBias(y[n0*cout*L:], b, m, cout, L)
+		})
 		return
 	}
 	// Transposed: w is (cin, og, K...); for each group
@@ -552,15 +582,27 @@ func convBackward[T float](x, w, gy, gx, gw, gb []T, n, cin, cout, groups int, g
 			return
 		}
 		nb := chunkSize(n, rows*L)
-		cols := getScratch[T](rows * nb * L)
-		defer putScratch(cols)
-		var gyT []T
-		if nb > 1 {
-			gyT = getScratch[T](og * nb * L)
-			defer putScratch(gyT)
+		tasks := chunkTasks(n, nb)
+		// Task t adds its chunks' weight gradient into part t, summed
+		// into gw in task order afterwards (part 0 is gw itself).
+		var parts []T
+		if gw != nil && tasks > 1 {
+			parts = getScratch[T]((tasks - 1) * len(gw))
+			clear(parts)
+			defer putScratch(parts)
 		}
-		for n0 := 0; n0 < n; n0 += nb {
-			m := min(nb, n-n0)
+		forChunkTasks(n, nb, func(t, n0, m int) {
+			cols := getScratch[T](rows * m * L)
+			defer putScratch(cols)
+			var gyT []T
+			if m > 1 {
+				gyT = getScratch[T](og * m * L)
+				defer putScratch(gyT)
+			}
+			gwt := gw
+			if t > 0 && gw != nil {
+				gwt = parts[(t-1)*len(gw) : t*len(gw)]
+			}
 			for gi := range groups {
 				yBase := (n0*cout + gi*og) * L
 				G := gy[yBase:]
@@ -581,13 +623,11 @@ func convBackward[T float](x, w, gy, gx, gw, gb []T, n, cin, cout, groups int, g
 					case cached != nil:
 						B = cached[n0*rows*L : (n0+m)*rows*L]
 					default:
-						parallelChunks(m, m*rows*L, func(lo, hi int) {
-							for j := lo; j < hi; j++ {
-								im2col(g, cg, x[xBase+j*cin*inSz:], cols, m*L, j*L)
-							}
-						})
+						for j := range m {
+							im2col(g, cg, x[xBase+j*cin*inSz:], cols, m*L, j*L)
+						}
 					}
-					gemm(false, true, og, rows, m*L, 1, G, m*L, B, m*L, 1, gw[gi*og*rows:], rows)
+					gemm(false, true, og, rows, m*L, 1, G, m*L, B, m*L, 1, gwt[gi*og*rows:], rows)
 				}
 				if gx != nil {
 					// dcols (rows × m·L) = w[grp]ᵀ · G, then col2im.
@@ -600,12 +640,15 @@ func convBackward[T float](x, w, gy, gx, gw, gb []T, n, cin, cout, groups int, g
 						scatterRows(cols, m, cg, L, gx, xBase, cin*inSz)
 						continue
 					}
-					parallelChunks(m, m*rows*L, func(lo, hi int) {
-						for j := lo; j < hi; j++ {
-							col2im(g, cg, cols, m*L, j*L, gx[xBase+j*cin*inSz:])
-						}
-					})
+					for j := range m {
+						col2im(g, cg, cols, m*L, j*L, gx[xBase+j*cin*inSz:])
+					}
 				}
+			}
+		})
+		for t := 1; t < tasks && gw != nil; t++ {
+			for i, v := range parts[(t-1)*len(gw) : t*len(gw)] {
+				gw[i] += v
 			}
 		}
 		return

@@ -1,5 +1,7 @@
 package functional
 
+import "github.com/intercept-ml/intercept/internal/kernel"
+
 // geom is the geometry of a sliding window over up to three spatial
 // dimensions, in canonical (D, H, W) form: 1-D and 2-D problems use leading
 // dimensions of size 1 with kernel 1, stride 1, dilation 1 and no padding.
@@ -110,6 +112,10 @@ func im2col[T float](g *geom, c int, src, dst []T, ld, col0 int) {
 // dilation 1, the common case, with the segment copies written out inline
 // (they are short: one output row each).
 func im2col2DStride1[T float](g *geom, c int, src, dst []T, ld, col0 int) {
+	if s32, ok := any(src).([]float32); ok {
+		im2col2DStride1F32(g, c, s32, any(dst).([]float32), ld, col0)
+		return
+	}
 	h, w := g.in[1], g.in[2]
 	oH, oW := g.out[1], g.out[2]
 	kH, kW := g.k[1], g.k[2]
@@ -204,6 +210,10 @@ func col2im[T float](g *geom, c int, src []T, ld, col0 int, dst []T) {
 // col2im2DStride1 is col2im for the geometries of im2col2DStride1, adding
 // in the same order (row by row of the column matrix, then by position).
 func col2im2DStride1[T float](g *geom, c int, src []T, ld, col0 int, dst []T) {
+	if s32, ok := any(src).([]float32); ok {
+		col2im2DStride1F32(g, c, s32, ld, col0, any(dst).([]float32))
+		return
+	}
 	h, w := g.in[1], g.in[2]
 	oH, oW := g.out[1], g.out[2]
 	kH, kW := g.k[1], g.k[2]
@@ -257,6 +267,69 @@ func scatterRows[T float](src []T, m, r, s int, dst []T, base, stride int) {
 		blk := dst[base+j*stride:]
 		for i := 0; i < r; i++ {
 			copy(blk[i*s:i*s+s], src[i*ld+j*s:i*ld+j*s+s])
+		}
+	}
+}
+
+// im2col2DStride1F32 is im2col2DStride1 for float32 with each kernel
+// offset's block of output rows (a strided 2-D copy, one short segment
+// per output row) moved by one kernel.CopyRows32 call, which copies short
+// rows far faster than a copy per row.
+func im2col2DStride1F32(g *geom, c int, src, dst []float32, ld, col0 int) {
+	h, w := g.in[1], g.in[2]
+	oH, oW := g.out[1], g.out[2]
+	kH, kW := g.k[1], g.k[2]
+	pH, pW := g.p[1], g.p[2]
+	L := oH * oW
+	row := 0
+	for ch := 0; ch < c; ch++ {
+		plane := src[ch*h*w : (ch+1)*h*w]
+		for kh := 0; kh < kH; kh++ {
+			oh0, oh1 := validRange(kh-pH, 1, h, oH)
+			for kw := 0; kw < kW; kw++ {
+				drow := dst[row*ld+col0 : row*ld+col0+L]
+				row++
+				offW := kw - pW
+				lo, hi := validRange(offW, 1, w, oW)
+				clear(drow[:oh0*oW])
+				clear(drow[oh1*oW:])
+				if lo > 0 || hi < oW {
+					for oh := oh0; oh < oh1; oh++ {
+						seg := drow[oh*oW : oh*oW+oW]
+						clear(seg[:lo])
+						clear(seg[hi:])
+					}
+				}
+				if oh0 < oh1 && lo < hi {
+					kernel.CopyRows32(drow[oh0*oW+lo:], oW, plane[(oh0+kh-pH)*w+lo+offW:], w, oh1-oh0, hi-lo)
+				}
+			}
+		}
+	}
+}
+
+// col2im2DStride1F32 is col2im2DStride1 for float32 with each kernel
+// offset's block of rows added back by one kernel.AddRows32 call.
+func col2im2DStride1F32(g *geom, c int, src []float32, ld, col0 int, dst []float32) {
+	h, w := g.in[1], g.in[2]
+	oH, oW := g.out[1], g.out[2]
+	kH, kW := g.k[1], g.k[2]
+	pH, pW := g.p[1], g.p[2]
+	L := oH * oW
+	row := 0
+	for ch := 0; ch < c; ch++ {
+		plane := dst[ch*h*w : (ch+1)*h*w]
+		for kh := 0; kh < kH; kh++ {
+			oh0, oh1 := validRange(kh-pH, 1, h, oH)
+			for kw := 0; kw < kW; kw++ {
+				srow := src[row*ld+col0 : row*ld+col0+L]
+				row++
+				offW := kw - pW
+				lo, hi := validRange(offW, 1, w, oW)
+				if oh0 < oh1 && lo < hi {
+					kernel.AddRows32(plane[(oh0+kh-pH)*w+lo+offW:], w, srow[oh0*oW+lo:], oW, oh1-oh0, hi-lo)
+				}
+			}
 		}
 	}
 }

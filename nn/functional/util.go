@@ -167,7 +167,7 @@ var (
 )
 
 // scratchMax is the number of buffers a pool keeps.
-const scratchMax = 4
+const scratchMax = 16
 
 type scratchPool[T float] struct {
 	mu   sync.Mutex

@@ -88,6 +88,8 @@ func main() {
 	axpyFused()
 	sgdMomentum()
 	maxPool2x2()
+	stridedRows("copy")
+	stridedRows("add")
 	Generate()
 }
 
@@ -692,6 +694,63 @@ func maxPool2x2() {
 	ADDQ(U8(32), pc)
 	SUBQ(U8(8), n)
 	JNZ(LabelRef("maxPool2x2_loop"))
+	VZEROUPPER()
+	RET()
+}
+
+// stridedRows emits copyRowsAVX512 (dst row = src row) or addRowsAVX512
+// (dst row += src row) over rows of width floats at independent strides:
+// full 16-lane vectors, then the last width%16 lanes under the mask k
+// (passed by the caller as (1<<(width%16))-1).
+func stridedRows(op string) {
+	name := op + "RowsAVX512"
+	TEXT(name, NOSPLIT, "func(rows int, dst *float32, dstStride int, src *float32, srcStride int, full, mask int)")
+	Pragma("noescape")
+	what := "dst[r*dstStride+j] = src[r*srcStride+j]"
+	if op == "add" {
+		what = "dst[r*dstStride+j] += src[r*srcStride+j]"
+	}
+	Doc(fmt.Sprintf("%s sets %s for r in [0, rows) and j in [0, 16*full+w),", name, what),
+		"where mask = 1<<w - 1 (w < 16). rows must be positive.")
+	n := Load(Param("rows"), GP64())
+	dst := Load(Param("dst"), GP64())
+	ds := Load(Param("dstStride"), GP64())
+	src := Load(Param("src"), GP64())
+	ss := Load(Param("srcStride"), GP64())
+	full := Load(Param("full"), GP64())
+	mask := GP64()
+	Load(Param("mask"), mask)
+	KMOVW(mask.(GPVirtual).As32(), K1)
+	SHLQ(U8(2), ds)
+	SHLQ(U8(2), ss)
+	d, sp, i := GP64(), GP64(), GP64()
+	Label(name + "_row")
+	MOVQ(dst, d)
+	MOVQ(src, sp)
+	MOVQ(full, i)
+	Label(name + "_vec")
+	TESTQ(i, i)
+	JZ(LabelRef(name + "_tail"))
+	VMOVUPS(Mem{Base: sp}, Z0)
+	if op == "add" {
+		VADDPS(Mem{Base: d}, Z0, Z0)
+	}
+	VMOVUPS(Z0, Mem{Base: d})
+	ADDQ(U8(64), sp)
+	ADDQ(U8(64), d)
+	DECQ(i)
+	JMP(LabelRef(name + "_vec"))
+	Label(name + "_tail")
+	VMOVUPS_Z(Mem{Base: sp}, K1, Z0)
+	if op == "add" {
+		VMOVUPS_Z(Mem{Base: d}, K1, Z1)
+		VADDPS(Z1, Z0, Z0)
+	}
+	VMOVUPS(Z0, K1, Mem{Base: d})
+	ADDQ(ds, dst)
+	ADDQ(ss, src)
+	DECQ(n)
+	JNZ(LabelRef(name + "_row"))
 	VZEROUPPER()
 	RET()
 }
