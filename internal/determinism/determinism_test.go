@@ -23,13 +23,34 @@ func (m *mlp) Forward(x *tensor.Tensor) *tensor.Tensor {
 	return m.FC2.Forward(m.FC1.Forward(x).ReLU())
 }
 
+// newMLP returns the MLP.
+func newMLP() nn.Module { return &mlp{FC1: nn.NewLinear(784, 256), FC2: nn.NewLinear(256, 10)} }
+
+// newConvNet returns a LeNet-like network on 1×28×28 inputs: its
+// convolutions cut the batch into tasks whose weight gradients are summed
+// afterwards, and its products are split across goroutines.
+func newConvNet() nn.Module {
+	return nn.NewSequential(
+		nn.NewConv2d(1, 6, 5, nn.Padding(2)), nn.NewReLU(), nn.NewMaxPool2d(2),
+		nn.NewConv2d(6, 16, 5), nn.NewReLU(), nn.NewMaxPool2d(2),
+		nn.NewFlatten(), nn.NewLinear(400, 10),
+	)
+}
+
 // trainHash trains the MLP for a few SGD steps from a fixed seed and
 // returns a hash of the bits of every parameter and of every loss.
 func trainHash(steps, batch int) uint64 {
+	return trainModelHash(newMLP, []int{batch, 784}, steps)
+}
+
+// trainModelHash is trainHash for the model made by build on random
+// inputs of the given shape.
+func trainModelHash(build func() nn.Module, shape []int, steps int) uint64 {
+	batch := shape[0]
 	rng.ManualSeed(7)
-	m := &mlp{FC1: nn.NewLinear(784, 256), FC2: nn.NewLinear(256, 10)}
+	m := build()
 	opt := optim.NewSGD(nn.Parameters(m), optim.SGDConfig{LR: 0.05, Momentum: 0.9})
-	x := rng.Randn(batch, 784)
+	x := rng.Randn(shape...)
 	labels := make([]int64, batch)
 	for i := range labels {
 		labels[i] = int64(i*7) % 10
@@ -69,16 +90,25 @@ func TestTrainingBitIdenticalAcrossGOMAXPROCS(t *testing.T) {
 			if err := kernel.Use(name); err != nil {
 				t.Fatal(err)
 			}
-			var ref uint64
-			for i, procs := range []int{1, 2, 8} {
-				runtime.GOMAXPROCS(procs)
-				got := trainHash(4, 64)
-				if i == 0 {
-					ref = got
-					continue
-				}
-				if got != ref {
-					t.Errorf("GOMAXPROCS=%d: hash %#x, want %#x (GOMAXPROCS=1)", procs, got, ref)
+			for _, c := range []struct {
+				name  string
+				build func() nn.Module
+				shape []int
+			}{
+				{"mlp", newMLP, []int{64, 784}},
+				{"convnet", newConvNet, []int{32, 1, 28, 28}},
+			} {
+				var ref uint64
+				for i, procs := range []int{1, 2, 8} {
+					runtime.GOMAXPROCS(procs)
+					got := trainModelHash(c.build, c.shape, 4)
+					if i == 0 {
+						ref = got
+						continue
+					}
+					if got != ref {
+						t.Errorf("%s, GOMAXPROCS=%d: hash %#x, want %#x (GOMAXPROCS=1)", c.name, procs, got, ref)
+					}
 				}
 			}
 		})
