@@ -14,10 +14,16 @@ import (
 // the i-th depth block (see depthBlock), every product and every alpha and
 // beta multiplication rounded separately. The other sizes only affect speed.
 const (
-	gemmKC = 256 // maximum depth of a packed block
-	gemmMC = 128 // rows of op(A) per packed block (rounded down to a multiple of mr)
-	gemmNC = 512 // columns of op(B) per packed block (rounded down to a multiple of nr)
+	gemmKC = 256  // maximum depth of a packed block
+	gemmMC = 128  // rows of op(A) per packed block (rounded down to a multiple of mr)
+	gemmNC = 2048 // columns of op(B) per packed block (rounded down to a multiple of nr)
 )
+
+// gemmFullN is the widest op(B) that parallelRowsFull packs whole for each
+// core (up to gemmSharedPack elements): wider ones are cut into one row
+// panel per core (blocked), whose packed blocks of B sit in the shared
+// last-level cache while A's block stays in the core's L2.
+const gemmFullN = 512
 
 // Parallel partition. Work (m*n*k) below gemmParallelWork is done on the
 // calling goroutine: waking a second goroutine on an idle core costs about
@@ -323,7 +329,7 @@ func (g gemmProblem[T]) parallel(pool *wsPool, tasks int, splitM bool, chunk int
 		g.parallelColsFull(pool, tasks, chunk)
 		return
 	}
-	if splitM && g.n*g.k <= gemmSharedPack && g.n <= gemmNC/g.mk.nr*g.mk.nr {
+	if splitM && g.n*g.k <= gemmSharedPack && g.n <= gemmFullN {
 		g.parallelRowsFull(pool, tasks, chunk)
 		return
 	}
@@ -410,7 +416,7 @@ func (g *gemmProblem[T]) parallelColsFull(pool *wsPool, tasks, chunk int) {
 }
 
 // parallelRowsFull computes C as tasks panels of chunk rows. Each
-// participant packs all of op(B) (at most one column block of gemmNC,
+// participant packs all of op(B) (at most gemmFullN columns,
 // every depth block) into its workspace before its first panel, and then
 // runs blocked's loops over its panels' rows with it, so each element of C
 // gets exactly the arithmetic of blocked.

@@ -204,7 +204,9 @@ func TestGemm32Large(t *testing.T) {
 	forEachImpl(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(21, 22))
 		shapes := [][3]int{{17, 33, 1}, {16, 16, 16}, {6, 16, 5}, {31, 47, 300}, {200, 150, 513},
-			{97, 1100, 40}, {1030, 70, 45}, {258, 259, 260}, {64, 10, 256}, {4, 1, 3}, {1, 700, 300}, {700, 1, 300}}
+			{97, 1100, 40}, {1030, 70, 45}, {258, 259, 260}, {64, 10, 256}, {4, 1, 3}, {1, 700, 300}, {700, 1, 300},
+			// More columns than one block of gemmNC, on one core.
+			{3, 2100, 50}, {7, 2100, 30}}
 		if testing.Short() {
 			shapes = shapes[:6]
 		}
@@ -567,7 +569,7 @@ func TestGemmLargeOperandsAnyGOMAXPROCS(t *testing.T) {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 		r := rand.New(rand.NewPCG(31, 32))
 		for _, tc := range []gemmCase{
-			// Rows cut: more columns than one block of gemmNC.
+			// Rows cut: wider than gemmFullN.
 			{false, true, 1100, 1030, 20, 1, 1, 0},
 			// Columns cut: op(A) beyond gemmSharedPack elements.
 			{true, false, 260, 270, 4100, 0, 0.5, 0.25},
