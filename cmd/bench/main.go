@@ -306,7 +306,9 @@ func num(v float64) string {
 // fmaPeak measures the FMA throughput of one core and of threads cores
 // running at once, in GFLOP/s (0 for the portable kernels).
 func fmaPeak(threads int) (core, all float64) {
-	const iters = 1 << 20
+	// Trips of about 7 ms: long enough that the goroutines of one trial
+	// overlap even when the scheduler starts one late.
+	const iters = 1 << 22
 	if kernel.FMAPeakLoop(1) == 0 {
 		return 0, 0
 	}
