@@ -271,65 +271,60 @@ func scatterRows[T float](src []T, m, r, s int, dst []T, base, stride int) {
 	}
 }
 
-// im2col2DStride1F32 is im2col2DStride1 for float32 with each kernel
-// offset's block of output rows (a strided 2-D copy, one short segment
-// per output row) moved by one kernel.CopyRows32 call, which copies short
-// rows far faster than a copy per row.
-func im2col2DStride1F32(g *geom, c int, src, dst []float32, ld, col0 int) {
+// stride1Blocks calls f for each row of the column matrix of c channels of
+// a planar stride-1 geometry (rows ordered by channel, kernel row, kernel
+// column) with the window positions that read inside the input: output
+// rows [oh0, oh1) and columns [lo, hi), whose first element reads element
+// in of channel ch's input plane. Empty ranges have oh0 == oh1 or
+// lo == hi.
+func stride1Blocks(g *geom, c int, f func(row, ch, oh0, oh1, lo, hi, in int)) {
 	h, w := g.in[1], g.in[2]
 	oH, oW := g.out[1], g.out[2]
-	kH, kW := g.k[1], g.k[2]
 	pH, pW := g.p[1], g.p[2]
-	L := oH * oW
 	row := 0
 	for ch := 0; ch < c; ch++ {
-		plane := src[ch*h*w : (ch+1)*h*w]
-		for kh := 0; kh < kH; kh++ {
+		for kh := 0; kh < g.k[1]; kh++ {
 			oh0, oh1 := validRange(kh-pH, 1, h, oH)
-			for kw := 0; kw < kW; kw++ {
-				drow := dst[row*ld+col0 : row*ld+col0+L]
+			for kw := 0; kw < g.k[2]; kw++ {
+				lo, hi := validRange(kw-pW, 1, w, oW)
+				f(row, ch, oh0, oh1, lo, hi, (oh0+kh-pH)*w+lo+kw-pW)
 				row++
-				offW := kw - pW
-				lo, hi := validRange(offW, 1, w, oW)
-				clear(drow[:oh0*oW])
-				clear(drow[oh1*oW:])
-				if lo > 0 || hi < oW {
-					for oh := oh0; oh < oh1; oh++ {
-						seg := drow[oh*oW : oh*oW+oW]
-						clear(seg[:lo])
-						clear(seg[hi:])
-					}
-				}
-				if oh0 < oh1 && lo < hi {
-					kernel.CopyRows32(drow[oh0*oW+lo:], oW, plane[(oh0+kh-pH)*w+lo+offW:], w, oh1-oh0, hi-lo)
-				}
 			}
 		}
 	}
 }
 
+// im2col2DStride1F32 is im2col2DStride1 for float32 with each kernel
+// offset's block of output rows (a strided 2-D copy, one short segment
+// per output row) moved by one kernel.CopyRows32 call, which copies short
+// rows far faster than a copy per row.
+func im2col2DStride1F32(g *geom, c int, src, dst []float32, ld, col0 int) {
+	inSz, oW, L := g.inSize(), g.out[2], g.outSize()
+	stride1Blocks(g, c, func(row, ch, oh0, oh1, lo, hi, in int) {
+		drow := dst[row*ld+col0 : row*ld+col0+L]
+		clear(drow[:oh0*oW])
+		clear(drow[oh1*oW:])
+		if lo > 0 || hi < oW {
+			for oh := oh0; oh < oh1; oh++ {
+				seg := drow[oh*oW : oh*oW+oW]
+				clear(seg[:lo])
+				clear(seg[hi:])
+			}
+		}
+		if oh0 < oh1 && lo < hi {
+			kernel.CopyRows32(drow[oh0*oW+lo:], oW, src[ch*inSz+in:], g.in[2], oh1-oh0, hi-lo)
+		}
+	})
+}
+
 // col2im2DStride1F32 is col2im2DStride1 for float32 with each kernel
 // offset's block of rows added back by one kernel.AddRows32 call.
 func col2im2DStride1F32(g *geom, c int, src []float32, ld, col0 int, dst []float32) {
-	h, w := g.in[1], g.in[2]
-	oH, oW := g.out[1], g.out[2]
-	kH, kW := g.k[1], g.k[2]
-	pH, pW := g.p[1], g.p[2]
-	L := oH * oW
-	row := 0
-	for ch := 0; ch < c; ch++ {
-		plane := dst[ch*h*w : (ch+1)*h*w]
-		for kh := 0; kh < kH; kh++ {
-			oh0, oh1 := validRange(kh-pH, 1, h, oH)
-			for kw := 0; kw < kW; kw++ {
-				srow := src[row*ld+col0 : row*ld+col0+L]
-				row++
-				offW := kw - pW
-				lo, hi := validRange(offW, 1, w, oW)
-				if oh0 < oh1 && lo < hi {
-					kernel.AddRows32(plane[(oh0+kh-pH)*w+lo+offW:], w, srow[oh0*oW+lo:], oW, oh1-oh0, hi-lo)
-				}
-			}
+	inSz, oW, L := g.inSize(), g.out[2], g.outSize()
+	stride1Blocks(g, c, func(row, ch, oh0, oh1, lo, hi, in int) {
+		if oh0 < oh1 && lo < hi {
+			srow := src[row*ld+col0 : row*ld+col0+L]
+			kernel.AddRows32(dst[ch*inSz+in:], g.in[2], srow[oh0*oW+lo:], oW, oh1-oh0, hi-lo)
 		}
-	}
+	})
 }
