@@ -385,11 +385,7 @@ func (g *gemmProblem[T]) parallelColsFull(pool *wsPool, tasks, chunk int) {
 		ws := tw.get(w)
 		if ws.token != token {
 			ws.a = grow(ws.a, nblocks*blockSize)
-			for pc := 0; pc < g.k; pc += kc {
-				kb := min(kc, g.k-pc)
-				kp := (kb + g.mk.ku - 1) / g.mk.ku * g.mk.ku
-				g.packA(ws.a[pc/kc*blockSize:], 0, g.m, pc, kb, kp)
-			}
+			g.packWhole(ws.a, blockSize, kc, func(dst []T, pc, kb, kp int) { g.packA(dst, 0, g.m, pc, kb, kp) })
 			ws.token = token
 		}
 		ws.acc = grow(ws.acc, mr*nr)
@@ -415,6 +411,15 @@ func (g *gemmProblem[T]) parallelColsFull(pool *wsPool, tasks, chunk int) {
 	tw.done()
 }
 
+// packWhole packs every depth block of a whole operand into buf, block b
+// (depth pc = b*kc, kb steps padded to kp) at b*blockSize, with pack.
+func (g *gemmProblem[T]) packWhole(buf []T, blockSize, kc int, pack func(dst []T, pc, kb, kp int)) {
+	for pc := 0; pc < g.k; pc += kc {
+		kb := min(kc, g.k-pc)
+		pack(buf[pc/kc*blockSize:], pc, kb, (kb+g.mk.ku-1)/g.mk.ku*g.mk.ku)
+	}
+}
+
 // parallelRowsFull computes C as tasks panels of chunk rows. Each
 // participant packs all of op(B) (at most gemmFullN columns,
 // every depth block) into its workspace before its first panel, and then
@@ -434,11 +439,7 @@ func (g *gemmProblem[T]) parallelRowsFull(pool *wsPool, tasks, chunk int) {
 		ws := tw.get(w)
 		if ws.token != token {
 			ws.b = grow(ws.b, nblocks*blockSize)
-			for pc := 0; pc < g.k; pc += kc {
-				kb := min(kc, g.k-pc)
-				kp := (kb + g.mk.ku - 1) / g.mk.ku * g.mk.ku
-				g.packB(ws.b[pc/kc*blockSize:], pc, kb, kp, 0, g.n)
-			}
+			g.packWhole(ws.b, blockSize, kc, func(dst []T, pc, kb, kp int) { g.packB(dst, pc, kb, kp, 0, g.n) })
 			ws.token = token
 		}
 		ws.acc = grow(ws.acc, mr*nr)
