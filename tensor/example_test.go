@@ -40,6 +40,22 @@ func ExampleMatmul() {
 
 // Backward computes d(loss)/dw for every leaf that requires grad and
 // accumulates it into Grad, as loss.backward() does in PyTorch.
+// MatmulInto reuses one result tensor for a product formed again and
+// again, as torch.mm(a, b, out=c) does.
+func ExampleMatmulInto() {
+	a := tensor.New([][]float64{{1, 2}, {3, 4}})
+	b := tensor.New([][]float64{{1, 0}, {1, 1}})
+	c := tensor.Empty(tensor.Float32, 2, 2)
+	for range 3 {
+		tensor.MatmulInto(c, a, b)
+		a = tensor.Add(a, a)
+	}
+	fmt.Println(c)
+	// Output:
+	// tensor([[12.,  8.],
+	//         [28., 16.]])
+}
+
 func ExampleTensor_Backward() {
 	w := tensor.New([]float64{0.5, -0.25}).SetRequiresGrad(true)
 	b := tensor.Scalar(0.1).SetRequiresGrad(true)
