@@ -17,8 +17,9 @@
 // ("purego"). The assembly implementations also use AVX2 assembly for the
 // float32 Add32, Sub32, Mul32 and Div32 (IEEE operations, so the same bits
 // as Go's), the optimizer, ReLU and 2×2 max-pool kernels of fused.go, and
-// (with AVX-512) the transposing and copying packers; the other kernels are
-// the portable ones in every implementation. In the avx512 implementation,
+// (with AVX-512) the transposing and copying packers and the strided row
+// copies and adds of im2col and col2im (CopyRows32, AddRows32); the other
+// kernels are the portable ones in every implementation. In the avx512 implementation,
 // products of at most 6 rows run the 6×16 AVX2 micro-kernel, which forms
 // every element exactly as the 16×16 one does.
 // INTERCEPT_KERNEL=avx512|avx2|purego selects an implementation the CPU
@@ -34,11 +35,19 @@
 // multiply-adds in increasing k order within depth blocks of at most 128
 // (256 when C has at least 2^16 elements and k ≤ 2048; the block depends
 // on the shape only), and are always reached through the packed path.
-// Parallel products share the packed blocks of the operand that is not
-// split (the whole of it, packed up front, when it is at most 2^20
-// elements). Parallel loops run on a pool of persistent worker goroutines
-// (parallel.go) that spin briefly before parking, so that the many short
-// products of a training step do not pay for waking goroutines.
+// A parallel product is cut into panels of C; the operand that is not cut
+// is packed by each core for itself, whole when it is at most 2^20
+// elements (and, split by rows, at most 512 columns), else block by block
+// for one row panel per core. Packing it twice costs less than sharing
+// packed blocks: rewriting a block that the other core has read costs a
+// cross-core invalidation per cache line. Parallel loops run on a pool of
+// persistent worker goroutines (parallel.go) that spin briefly before
+// parking, so that the many short products of a training step do not pay
+// for waking goroutines; their tasks are dealt to the same goroutine from
+// call to call (task t to participant t mod P, the rest taken over by
+// whoever is free), and each participant keeps its own packing buffers.
+// Long element-wise passes (Add32, Clear32) are split across the pool
+// too.
 //
 // # The portable GEMM
 //
@@ -57,9 +66,9 @@
 // GOMAXPROCS is and whichever goroutine computes what. Reductions use a
 // fixed pairwise order that depends only on the length. GEMM sums each
 // element of C from zero in increasing k order within depth blocks whose
-// size depends only on k, and the panels C is split into for parallelism
-// depend only on the shape, so no element's arithmetic depends on the
-// split. The portable code never fuses a multiply with an add: products
+// size depends only on the shape, so no element's arithmetic depends on
+// how C is split into panels (which, for the largest products, depends on
+// GOMAXPROCS: one row panel per core) or on which core packed what. The portable code never fuses a multiply with an add: products
 // are rounded explicitly, which the Go specification guarantees prevents
 // fused multiply-add, so GOAMD64=v1 and GOAMD64=v3 builds agree bit-for-bit
 // (the tests pin checksums of the results). Different implementations may
