@@ -28,7 +28,7 @@ func benchGemm32(b *testing.B, transA, transB bool, m, n, k int) {
 }
 
 func BenchmarkGemm32(b *testing.B) {
-	for _, s := range []int{64, 128, 256, 512, 1024} {
+	for _, s := range []int{64, 128, 256, 512, 1024, 2048} {
 		b.Run(fmt.Sprintf("square%d", s), func(b *testing.B) { benchGemm32(b, false, false, s, s, s) })
 	}
 	// A Linear layer with a 64×784 input and 256 outputs, and its backward
