@@ -347,7 +347,8 @@ func convolution(x, w, b *tensor.Tensor, g *geom, groups int, transposed bool, o
 		gy = contig(gy)
 		var gx, gw, gb *tensor.Tensor
 		if needX {
-			gx = newLike(dt, xd.Shape())
+			// convBackward zeroes gx itself, on the cores that fill it.
+			gx = tensor.EmptyGrad(dt, xd.Shape()...)
 		}
 		if needW {
 			gw = newLike(dt, wd.Shape())
@@ -567,7 +568,7 @@ func sumChannels[T float](gy, gb []T, n, cout, L int) {
 }
 
 // convBackward computes the gradients of convForward for the outputs that
-// are not nil (gx, gw, gb must be zeroed).
+// are not nil (gw and gb must be zeroed; gx is overwritten).
 //
 // cached is convForward's cache (column matrices of the same chunks) or nil.
 func convBackward[T float](x, w, gy, gx, gw, gb []T, n, cin, cout, groups int, g *geom, transposed bool, cached []T) {
@@ -602,6 +603,9 @@ func convBackward[T float](x, w, gy, gx, gw, gb []T, n, cin, cout, groups int, g
 			gwt := gw
 			if t > 0 && gw != nil {
 				gwt = parts[(t-1)*len(gw) : t*len(gw)]
+			}
+			if gx != nil {
+				clear(gx[n0*cin*inSz : (n0+m)*cin*inSz])
 			}
 			for gi := range groups {
 				yBase := (n0*cout + gi*og) * L
@@ -660,6 +664,7 @@ func convBackward[T float](x, w, gy, gx, gw, gb []T, n, cin, cout, groups int, g
 	if gx == nil && gw == nil {
 		return
 	}
+	clear(gx) // the products below overwrite it; this keeps the contract simple
 	nb := chunkSize(n, rows*Lin)
 	var cols, xT []T
 	if !ident || nb > 1 {

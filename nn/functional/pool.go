@@ -138,7 +138,9 @@ func maxPool2d(x *tensor.Tensor, kernel, stride, padding, dilation []int, ceilMo
 	shape := xc.Shape()
 	tensor.Record(out, "MaxPool2DWithIndicesBackward0", []*tensor.Tensor{xc}, func(gy *tensor.Tensor) []*tensor.Tensor {
 		gy = contig(gy)
-		gx := newLike(dt, shape)
+		// maxPoolBackward clears each plane before scattering into it,
+		// on the core that scatters: gx needs no zeroing here.
+		gx := tensor.EmptyGrad(dt, shape...)
 		if dt == tensor.Float32 {
 			maxPoolBackward(raw[float32](gy), raw[float32](gx), ix, planes, h*w, oh*ow)
 		} else {
@@ -267,14 +269,18 @@ func b2i(b bool) int {
 	return 0
 }
 
+// maxPoolBackward sets gx (planes × inSz) to the gradient of max pooling
+// given the output gradient gy (planes × outSz) and the argmax indices.
 func maxPoolBackward[T float](gy, gx []T, idx []int64, planes, inSz, outSz int) {
 	parallelChunks(planes, planes*inSz, func(lo, hi int) { maxPoolBackwardPlanes(gy, gx, idx, lo, hi, inSz, outSz) })
 }
 
-// maxPoolBackwardPlanes is maxPoolBackward for planes [lo, hi).
+// maxPoolBackwardPlanes is maxPoolBackward for planes [lo, hi), which it
+// sets to zero before adding the gradients in.
 func maxPoolBackwardPlanes[T float](gy, gx []T, idx []int64, lo, hi, inSz, outSz int) {
 	for pl := lo; pl < hi; pl++ {
 		gp := gx[pl*inSz : (pl+1)*inSz]
+		clear(gp)
 		for j, i := range idx[pl*outSz : (pl+1)*outSz] {
 			if i >= 0 && int(i) < inSz {
 				gp[i] += gy[pl*outSz+j]

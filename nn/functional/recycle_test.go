@@ -74,3 +74,43 @@ func twin(x, y *tensor.Tensor) *tensor.Tensor {
 	})
 	return out
 }
+
+// TestRecycledConvPoolGradients is TestRecycledGradientsAreNotReadEarly
+// for convolutions and max pooling, whose input gradients come from
+// EmptyGrad and are zeroed by the backward pass itself: a second pass gets
+// memory holding the first pass's gradients and must give the same bits.
+func TestRecycledConvPoolGradients(t *testing.T) {
+	g := rng.NewGenerator()
+	g.ManualSeed(6)
+	x := tensor.NewParameter(g.Randn(8, 2, 24, 24)) // gradients above gradPoolMin elements
+	w1 := tensor.NewParameter(g.Randn(4, 2, 3, 3))
+	w2 := tensor.NewParameter(g.Randn(5, 4, 3, 3))
+	wt := tensor.NewParameter(g.Randn(5, 3, 2, 2))
+	params := []*tensor.Tensor{x, w1, w2, wt}
+	run := func() [][]float32 {
+		for _, p := range params {
+			p.Grad = nil
+		}
+		h := functional.Conv2d(x, w1, nil, functional.ConvOptions{Padding: []int{1}}).ReLU()
+		p := functional.MaxPool2d(h, []int{2}, nil, nil, nil, false)
+		c := functional.Conv2d(p, w2, nil, functional.ConvOptions{})
+		u := functional.ConvTranspose2d(c, wt, nil, functional.ConvTransposeOptions{Stride: []int{2}})
+		u.Mul(u).Sum().Backward()
+		var grads [][]float32
+		for _, p := range params {
+			grads = append(grads, append([]float32(nil), p.Grad.Float32s()...))
+		}
+		return grads
+	}
+	want := run()
+	for pass := range 3 {
+		got := run()
+		for i := range want {
+			for j := range want[i] {
+				if math.Float32bits(got[i][j]) != math.Float32bits(want[i][j]) {
+					t.Fatalf("pass %d: gradient %d element %d = %v, want %v", pass, i, j, got[i][j], want[i][j])
+				}
+			}
+		}
+	}
+}
