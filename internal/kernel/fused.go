@@ -136,22 +136,20 @@ func AddRows32(dst []float32, dstStride int, src []float32, srcStride int, rows,
 	impl.addRows32(dst, dstStride, src, srcStride, rows, width)
 }
 
+// checkRows panics unless the strided rows fit the slices. It is small
+// enough to inline (im2col calls the row kernels once per kernel offset);
+// badRows builds the message.
 func checkRows(fn string, ld, dstStride, ls, srcStride, rows, width int) {
-	if rows < 0 || width < 0 {
-		panic(fmt.Sprintf("kernel: %s: negative size rows=%d width=%d", fn, rows, width))
+	if rows < 0 || width < 0 || rows > 0 && width > 0 &&
+		(dstStride < 0 || srcStride < 0 || ld < (rows-1)*dstStride+width || ls < (rows-1)*srcStride+width) {
+		badRows(fn, ld, dstStride, ls, srcStride, rows, width)
 	}
-	if rows == 0 || width == 0 {
-		return
-	}
-	if dstStride < 0 || srcStride < 0 {
-		panic(fmt.Sprintf("kernel: %s: negative stride", fn))
-	}
-	if need := (rows-1)*dstStride + width; ld < need {
-		panic(fmt.Sprintf("kernel: %s: len(dst)=%d, need %d", fn, ld, need))
-	}
-	if need := (rows-1)*srcStride + width; ls < need {
-		panic(fmt.Sprintf("kernel: %s: len(src)=%d, need %d", fn, ls, need))
-	}
+}
+
+//go:noinline
+func badRows(fn string, ld, dstStride, ls, srcStride, rows, width int) {
+	panic(fmt.Sprintf("kernel: %s: %d rows of %d with strides dst %d, src %d do not fit len(dst)=%d, len(src)=%d",
+		fn, rows, width, dstStride, srcStride, ld, ls))
 }
 
 func copyRows32Go(dst []float32, dstStride int, src []float32, srcStride int, rows, width int) {
