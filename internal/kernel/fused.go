@@ -48,10 +48,14 @@ func sgdMomentum32Go(p, g, buf []float32, mom, negLR float32) {
 
 // ReLUBackward32 sets dst[i] = g[i] where y[i] > 0 and g[i]*0 elsewhere
 // (also where y[i] is NaN): the gradient of ReLU given its output y, with
-// the same bits as multiplying g by a 0/1 mask. It panics if the lengths
+// the same bits as multiplying g by a 0/1 mask. Long slices are split
+// across the worker pool (see splitVector). It panics if the lengths
 // differ.
 func ReLUBackward32(dst, g, y []float32) {
 	checkLen3("ReLUBackward32", len(dst), len(g), len(y))
+	if splitVector(len(dst), func(lo, hi int) { impl.reluBackward32(dst[lo:hi], g[lo:hi], y[lo:hi]) }) {
+		return
+	}
 	impl.reluBackward32(dst, g, y)
 }
 
@@ -68,10 +72,14 @@ func reluBackward32Go(dst, g, y []float32) {
 }
 
 // ReLUForward32 sets dst[i] = x[i] where x[i] > 0 or x[i] is NaN, and +0
-// elsewhere (so -0 gives +0), as the tensor package's ReLU. It panics if
-// the lengths differ.
+// elsewhere (so -0 gives +0), as the tensor package's ReLU. Long slices
+// are split across the worker pool (see splitVector). It panics if the
+// lengths differ.
 func ReLUForward32(dst, x []float32) {
 	checkLen2("ReLUForward32", len(dst), len(x))
+	if splitVector(len(dst), func(lo, hi int) { impl.reluForward32(dst[lo:hi], x[lo:hi]) }) {
+		return
+	}
 	impl.reluForward32(dst, x)
 }
 

@@ -417,8 +417,8 @@ func TestVectorGolden(t *testing.T) {
 	}
 }
 
-// TestSplitVectorKernels checks Add32 and Clear32 on slices long enough to
-// be split across the worker pool, at several GOMAXPROCS, against plain
+// TestSplitVectorKernels checks Add32, ReLUForward32, ReLUBackward32 and
+// Clear32 on slices long enough to be split across the worker pool, at several GOMAXPROCS, against plain
 // loops: every element must be written once, with the same value.
 func TestSplitVectorKernels(t *testing.T) {
 	forEachImpl(t, func(t *testing.T) {
@@ -441,6 +441,22 @@ func TestSplitVectorKernels(t *testing.T) {
 				for i := range n {
 					if x[i] != dst[i] {
 						t.Fatalf("GOMAXPROCS=%d n=%d: in-place Add32 x[%d] = %v, want %v", procs, n, i, x[i], dst[i])
+					}
+				}
+				ReLUForward32(dst[:n], x)
+				for i := range n {
+					if want := max(x[i], 0); dst[i] != want {
+						t.Fatalf("GOMAXPROCS=%d n=%d: ReLUForward32 dst[%d] = %v, want %v", procs, n, i, dst[i], want)
+					}
+				}
+				ReLUBackward32(dst[:n], y, x)
+				for i := range n {
+					want := y[i] * 0
+					if x[i] > 0 {
+						want = y[i]
+					}
+					if math.Float32bits(dst[i]) != math.Float32bits(want) {
+						t.Fatalf("GOMAXPROCS=%d n=%d: ReLUBackward32 dst[%d] = %v, want %v", procs, n, i, dst[i], want)
 					}
 				}
 				Clear32(dst[:n])
