@@ -133,27 +133,48 @@ func fmaLoop(iters int) int {
 }
 
 // packCols16Asm is the 16-lane cols packer (see pack_purego.go) with the
-// full 16-step blocks of each full panel transposed by packCols16AVX512.
+// full 16-step blocks of each panel transposed by packCols16AVX512. A last
+// panel of fewer than 16 columns is first copied, with zero rows below,
+// into a 16-row buffer (when kb ≤ partialKBMax), which the vector
+// transpose then packs with its zero padding.
 func packCols16Asm(dst, x []float32, ld, kb, width, kp int) {
 	stride := panelStride(16, kp)
 	full := width / 16
-	blocks := kb / 16
 	for t := range full {
-		d := dst[t*stride:][:16*kp]
 		src := x[t*16*ld:]
 		_ = src[15*ld+kb-1]
-		if blocks > 0 {
-			packCols16AVX512(blocks, &src[0], ld, &d[0])
+		packPanel16(dst[t*stride:][:16*kp], src, ld, kb)
+	}
+	if w := width - full*16; w > 0 && kb >= 16 && kb <= partialKBMax {
+		var buf [16 * partialKBMax]float32
+		rows := buf[:16*kb]
+		for q := range w {
+			copy(rows[q*kb:(q+1)*kb], x[(full*16+q)*ld:][:kb])
 		}
-		for p := blocks * 16; p < kb; p++ {
-			dd := d[p*16:][:16]
-			for q := range dd {
-				dd[q] = src[q*ld+p]
-			}
-		}
-		clear(d[16*kb:])
+		packPanel16(dst[full*stride:][:16*kp], rows, kb, kb)
+		return
 	}
 	packColsAny(dst, x, ld, kb, width, 16, kp, full)
+}
+
+// partialKBMax is the deepest partial panel packCols16Asm transposes with
+// vector code (its buffer lives on the stack).
+const partialKBMax = 256
+
+// packPanel16 packs one 16-column panel: d[p*16+q] = src[q*ld+p] for
+// p < kb, zero for p in [kb, len(d)/16).
+func packPanel16(d, src []float32, ld, kb int) {
+	blocks := kb / 16
+	if blocks > 0 {
+		packCols16AVX512(blocks, &src[0], ld, &d[0])
+	}
+	for p := blocks * 16; p < kb; p++ {
+		dd := d[p*16:][:16]
+		for q := range dd {
+			dd[q] = src[q*ld+p]
+		}
+	}
+	clear(d[16*kb:])
 }
 
 func axpyFused32Asm(dst []float32, a float32, x []float32) {
