@@ -4,6 +4,7 @@ package kernel
 
 import (
 	"os"
+	"sync"
 
 	"golang.org/x/sys/cpu"
 )
@@ -146,20 +147,26 @@ func packCols16Asm(dst, x []float32, ld, kb, width, kp int) {
 		packPanel16(dst[t*stride:][:16*kp], src, ld, kb)
 	}
 	if w := width - full*16; w > 0 && kb >= 16 && kb <= partialKBMax {
-		var buf [16 * partialKBMax]float32
+		buf := partialBufs.Get().(*[16 * partialKBMax]float32)
 		rows := buf[:16*kb]
 		for q := range w {
 			copy(rows[q*kb:(q+1)*kb], x[(full*16+q)*ld:][:kb])
 		}
+		clear(rows[w*kb:])
 		packPanel16(dst[full*stride:][:16*kp], rows, kb, kb)
+		partialBufs.Put(buf)
 		return
 	}
 	packColsAny(dst, x, ld, kb, width, 16, kp, full)
 }
 
 // partialKBMax is the deepest partial panel packCols16Asm transposes with
-// vector code (its buffer lives on the stack).
+// vector code.
 const partialKBMax = 256
+
+// partialBufs holds the 16-row buffers of packCols16Asm's partial panels
+// (reused rather than zeroed whole on every call).
+var partialBufs = sync.Pool{New: func() any { return new([16 * partialKBMax]float32) }}
 
 // packPanel16 packs one 16-column panel: d[p*16+q] = src[q*ld+p] for
 // p < kb, zero for p in [kb, len(d)/16).
