@@ -109,47 +109,27 @@ func im2col[T float](g *geom, c int, src, dst []T, ld, col0 int) {
 }
 
 // im2col2DStride1 is im2col for a 2-D geometry (depth 1) with stride and
-// dilation 1, the common case, with the segment copies written out inline
-// (they are short: one output row each).
+// dilation 1, the common case: each kernel offset's block of output rows
+// (a strided 2-D copy, one short segment per output row) is moved by one
+// copyRows call, which for float32 is kernel.CopyRows32 (one vector
+// kernel call instead of a copy per row).
 func im2col2DStride1[T float](g *geom, c int, src, dst []T, ld, col0 int) {
-	if s32, ok := any(src).([]float32); ok {
-		im2col2DStride1F32(g, c, s32, any(dst).([]float32), ld, col0)
-		return
-	}
-	h, w := g.in[1], g.in[2]
-	oH, oW := g.out[1], g.out[2]
-	kH, kW := g.k[1], g.k[2]
-	pH, pW := g.p[1], g.p[2]
-	L := oH * oW
-	row := 0
-	for ch := 0; ch < c; ch++ {
-		plane := src[ch*h*w : (ch+1)*h*w]
-		for kh := 0; kh < kH; kh++ {
-			for kw := 0; kw < kW; kw++ {
-				drow := dst[row*ld+col0 : row*ld+col0+L]
-				row++
-				offW := kw - pW
-				lo, hi := validRange(offW, 1, w, oW)
-				for oh := 0; oh < oH; oh++ {
-					seg := drow[oh*oW : oh*oW+oW]
-					ih := oh + kh - pH
-					if ih < 0 || ih >= h {
-						for i := range seg {
-							seg[i] = 0
-						}
-						continue
-					}
-					for i := range seg[:lo] {
-						seg[i] = 0
-					}
-					for i := hi; i < len(seg); i++ {
-						seg[i] = 0
-					}
-					copy(seg[lo:hi], plane[ih*w+lo+offW:])
-				}
+	inSz, oW, L := g.inSize(), g.out[2], g.outSize()
+	stride1Blocks(g, c, func(row, ch, oh0, oh1, lo, hi, in int) {
+		drow := dst[row*ld+col0 : row*ld+col0+L]
+		clear(drow[:oh0*oW])
+		clear(drow[oh1*oW:])
+		if lo > 0 || hi < oW {
+			for oh := oh0; oh < oh1; oh++ {
+				seg := drow[oh*oW : oh*oW+oW]
+				clear(seg[:lo])
+				clear(seg[hi:])
 			}
 		}
-	}
+		if oh0 < oh1 && lo < hi {
+			copyRows(drow[oh0*oW+lo:], oW, src[ch*inSz+in:], g.in[2], oh1-oh0, hi-lo)
+		}
+	})
 }
 
 // col2im is the adjoint of im2col: it adds every column entry back into the
@@ -208,42 +188,16 @@ func col2im[T float](g *geom, c int, src []T, ld, col0 int, dst []T) {
 }
 
 // col2im2DStride1 is col2im for the geometries of im2col2DStride1, adding
-// in the same order (row by row of the column matrix, then by position).
+// in the same order (row by row of the column matrix, then by position),
+// each kernel offset's block of rows by one addRows call.
 func col2im2DStride1[T float](g *geom, c int, src []T, ld, col0 int, dst []T) {
-	if s32, ok := any(src).([]float32); ok {
-		col2im2DStride1F32(g, c, s32, ld, col0, any(dst).([]float32))
-		return
-	}
-	h, w := g.in[1], g.in[2]
-	oH, oW := g.out[1], g.out[2]
-	kH, kW := g.k[1], g.k[2]
-	pH, pW := g.p[1], g.p[2]
-	L := oH * oW
-	row := 0
-	for ch := 0; ch < c; ch++ {
-		plane := dst[ch*h*w : (ch+1)*h*w]
-		for kh := 0; kh < kH; kh++ {
-			for kw := 0; kw < kW; kw++ {
-				srow := src[row*ld+col0 : row*ld+col0+L]
-				row++
-				offW := kw - pW
-				lo, hi := validRange(offW, 1, w, oW)
-				if lo == hi {
-					continue
-				}
-				oh0, oh1 := validRange(kh-pH, 1, h, oH)
-				for oh := oh0; oh < oh1; oh++ {
-					ih := oh + kh - pH
-					s := srow[oh*oW+lo : oh*oW+hi]
-					p := plane[ih*w+lo+offW:]
-					p = p[:len(s)]
-					for i := range p {
-						p[i] += s[i]
-					}
-				}
-			}
+	inSz, oW, L := g.inSize(), g.out[2], g.outSize()
+	stride1Blocks(g, c, func(row, ch, oh0, oh1, lo, hi, in int) {
+		if oh0 < oh1 && lo < hi {
+			srow := src[row*ld+col0 : row*ld+col0+L]
+			addRows(dst[ch*inSz+in:], g.in[2], srow[oh0*oW+lo:], oW, oh1-oh0, hi-lo)
 		}
-	}
+	})
 }
 
 // gatherRows copies, for samples j = 0..m-1, the r rows of length s that
@@ -294,37 +248,29 @@ func stride1Blocks(g *geom, c int, f func(row, ch, oh0, oh1, lo, hi, in int)) {
 	}
 }
 
-// im2col2DStride1F32 is im2col2DStride1 for float32 with each kernel
-// offset's block of output rows (a strided 2-D copy, one short segment
-// per output row) moved by one kernel.CopyRows32 call, which copies short
-// rows far faster than a copy per row.
-func im2col2DStride1F32(g *geom, c int, src, dst []float32, ld, col0 int) {
-	inSz, oW, L := g.inSize(), g.out[2], g.outSize()
-	stride1Blocks(g, c, func(row, ch, oh0, oh1, lo, hi, in int) {
-		drow := dst[row*ld+col0 : row*ld+col0+L]
-		clear(drow[:oh0*oW])
-		clear(drow[oh1*oW:])
-		if lo > 0 || hi < oW {
-			for oh := oh0; oh < oh1; oh++ {
-				seg := drow[oh*oW : oh*oW+oW]
-				clear(seg[:lo])
-				clear(seg[hi:])
-			}
-		}
-		if oh0 < oh1 && lo < hi {
-			kernel.CopyRows32(drow[oh0*oW+lo:], oW, src[ch*inSz+in:], g.in[2], oh1-oh0, hi-lo)
-		}
-	})
+// copyRows sets dst[r*ds+j] = src[r*ss+j] for r < rows and j < width,
+// on kernel.CopyRows32 for float32.
+func copyRows[T float](dst []T, ds int, src []T, ss, rows, width int) {
+	if d32, ok := any(dst).([]float32); ok {
+		kernel.CopyRows32(d32, ds, any(src).([]float32), ss, rows, width)
+		return
+	}
+	for r := range rows {
+		copy(dst[r*ds:r*ds+width], src[r*ss:r*ss+width])
+	}
 }
 
-// col2im2DStride1F32 is col2im2DStride1 for float32 with each kernel
-// offset's block of rows added back by one kernel.AddRows32 call.
-func col2im2DStride1F32(g *geom, c int, src []float32, ld, col0 int, dst []float32) {
-	inSz, oW, L := g.inSize(), g.out[2], g.outSize()
-	stride1Blocks(g, c, func(row, ch, oh0, oh1, lo, hi, in int) {
-		if oh0 < oh1 && lo < hi {
-			srow := src[row*ld+col0 : row*ld+col0+L]
-			kernel.AddRows32(dst[ch*inSz+in:], g.in[2], srow[oh0*oW+lo:], oW, oh1-oh0, hi-lo)
+// addRows adds src[r*ss+j] into dst[r*ds+j] for r < rows and j < width,
+// on kernel.AddRows32 for float32.
+func addRows[T float](dst []T, ds int, src []T, ss, rows, width int) {
+	if d32, ok := any(dst).([]float32); ok {
+		kernel.AddRows32(d32, ds, any(src).([]float32), ss, rows, width)
+		return
+	}
+	for r := range rows {
+		d, s := dst[r*ds:r*ds+width], src[r*ss:r*ss+width]
+		for j := range d {
+			d[j] += s[j]
 		}
-	})
+	}
 }
