@@ -166,7 +166,7 @@ func requireFloatLoss(fn, what string, t *tensor.Tensor) {
 func sameSizeTarget(fn string, input, target *tensor.Tensor, bce bool) *tensor.Tensor {
 	requireFloatLoss(fn, "input", input)
 	requireFloatLoss(fn, "target", target)
-	if !sameShape(input.Shape(), target.Shape()) {
+	if !input.SameShape(target) {
 		switch {
 		case bce && fn == "BCEWithLogitsLoss":
 			panic(fmt.Sprintf("Target size (%s) must be the same as input size (%s)",
@@ -211,12 +211,29 @@ func values[T float](t *tensor.Tensor) []T {
 
 // fromValues returns a new tensor of element type T holding v.
 func fromValues[T float](v []T, shape []int) *tensor.Tensor {
-	switch x := any(v).(type) {
-	case []float32:
-		return tensor.FromFloat32(x).Reshape(shape...)
-	default:
-		return tensor.FromFloat64(any(v).([]float64)).Reshape(shape...)
+	t, data := newValues[T](shape, false)
+	copy(data, v)
+	return t
+}
+
+// newValues returns a new contiguous tensor of element type T and its
+// elements, which the caller must all set. A gradient (grad) comes from
+// tensor.EmptyGrad, whose memory Backward may recycle.
+func newValues[T float](shape []int, grad bool) (*tensor.Tensor, []T) {
+	dt := tensor.Float64
+	if _, ok := any(T(0)).(float32); ok {
+		dt = tensor.Float32
 	}
+	var t *tensor.Tensor
+	if grad {
+		t = tensor.EmptyGrad(dt, shape...)
+	} else {
+		t = tensor.Empty(dt, shape...)
+	}
+	if dt == tensor.Float32 {
+		return t, any(t.Data32()).([]T)
+	}
+	return t, any(t.Data64()).([]T)
 }
 
 type pointKind int
@@ -272,35 +289,41 @@ func pointwiseT[T float](pl pointLoss, input, target *tensor.Tensor, red Reducti
 	}
 	n := len(x)
 	shape := input.Shape()
-	terms := make([]T, n)
+	// Each term is rounded to T; the reductions sum them in float64 in
+	// index order.
+	var out *tensor.Tensor
+	var terms []T
+	if red == None {
+		out, terms = newValues[T](shape, false)
+	}
+	s := 0.0
 	for i := range x {
 		l := pointTerm(pl, x[i], y[i], pw, i)
 		if w != nil {
 			l = T(l * w[i])
 		}
-		terms[i] = l
-	}
-	var out *tensor.Tensor
-	switch red {
-	case None:
-		out = fromValues(terms, shape)
-	default:
-		s := 0.0
-		for _, v := range terms {
-			s += float64(v)
+		if terms != nil {
+			terms[i] = l
+		} else {
+			s += float64(l)
 		}
+	}
+	if red != None {
 		r := T(s)
 		if red == Mean {
 			r = r / T(n)
 		}
-		out = fromValues([]T{r}, nil)
+		var rv []T
+		out, rv = newValues[T](nil, false)
+		rv[0] = r
 	}
 	tensor.Record(out, pl.gradFn, []*tensor.Tensor{input, target}, func(g *tensor.Tensor) []*tensor.Tensor {
 		gv := values[T](g)
-		gx := make([]T, n)
+		gxT, gx := newValues[T](shape, true)
+		var gyT *tensor.Tensor
 		var gy []T
 		if target.RequiresGrad() {
-			gy = make([]T, n)
+			gyT, gy = newValues[T](shape, true)
 		}
 		for i := range x {
 			gi := gv[0]
@@ -321,11 +344,7 @@ func pointwiseT[T float](pl pointLoss, input, target *tensor.Tensor, red Reducti
 				gy[i] = dy
 			}
 		}
-		res := []*tensor.Tensor{fromValues(gx, shape), nil}
-		if gy != nil {
-			res[1] = fromValues(gy, shape)
-		}
-		return res
+		return []*tensor.Tensor{gxT, gyT}
 	})
 	return out
 }

@@ -142,6 +142,13 @@ func adamScalarsOf[T float](h Hyper, step, bc2Sqrt float64, decoupled bool) adam
 }
 
 func adamStep[T float](p, grad, m, v, vmax []T, s adamScalars[T]) {
+	if !splits(len(p)) {
+		if s.decoupled {
+			scale(p, s.decay)
+		}
+		adamKernel(p, grad, m, v, vmax, s)
+		return
+	}
 	parallel(len(p), func(lo, hi int) {
 		if s.decoupled {
 			scale(p[lo:hi], s.decay) // AdamW: param.mul_(1 − lr·λ)

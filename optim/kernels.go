@@ -52,12 +52,20 @@ func fma[T float](a, b, c T) T {
 	return T(math.FMA(float64(a), float64(b), float64(c)))
 }
 
+// parallelGrain is the number of elements per core below which parallel
+// runs its function on the caller's goroutine. Step functions test
+// splits first, so that small parameters (the lab's networks) do not pay
+// for a closure that escapes to the worker pool.
+const parallelGrain = 1 << 15
+
+// splits reports whether parallel would split n elements across cores.
+func splits(n int) bool { return n >= 2*parallelGrain && runtime.GOMAXPROCS(0) > 1 }
+
 // parallel calls fn on consecutive ranges [lo, hi) covering [0, n), on
 // the kernel package's worker pool when n is large. The kernels are
 // element-wise, so the results do not depend on the split.
 func parallel(n int, fn func(lo, hi int)) {
-	const grain = 1 << 15
-	w := min(runtime.GOMAXPROCS(0), n/grain)
+	w := min(runtime.GOMAXPROCS(0), n/parallelGrain)
 	if w <= 1 {
 		fn(0, n)
 		return

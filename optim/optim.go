@@ -270,10 +270,12 @@ func (b *base) forEach(fn func(g *Group, p *tensor.Tensor, data, grad *tensor.Te
 			if grad.DType() != p.DType() {
 				grad = grad.Detach().To(p.DType())
 			}
-			if !sameShape(grad.Shape(), p.Shape()) {
+			if !grad.SameShape(p) {
 				panic(fmt.Sprintf("optim: gradient of shape %v for a parameter of shape %v", grad.Shape(), p.Shape()))
 			}
-			grad = grad.Detach().Contiguous()
+			if grad.RequiresGrad() || !grad.IsContiguous() {
+				grad = grad.Detach().Contiguous()
+			}
 			if p.IsContiguous() {
 				fn(g, p, p.Detach(), grad)
 				continue

@@ -102,6 +102,10 @@ func rmspropScalarsOf[T float](h Hyper) rmspropScalars[T] {
 }
 
 func rmspropStep[T float](p, grad, sq, gavg, buf []T, s rmspropScalars[T]) {
+	if !splits(len(p)) {
+		rmspropKernel(p, grad, sq, gavg, buf, s)
+		return
+	}
 	parallel(len(p), func(lo, hi int) {
 		rmspropKernel(p[lo:hi], grad[lo:hi], sq[lo:hi], sub(gavg, lo, hi), sub(buf, lo, hi), s)
 	})

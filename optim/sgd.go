@@ -118,7 +118,15 @@ func sgdStep[T float](p, grad, buf []T, s sgdScalars[T]) {
 	if p32, ok := any(p).([]float32); ok && !s.maximize && !s.useWD && !s.nesterov && (!s.useMom || s.oneMinusDamp == 1) {
 		g32, b32 := any(grad).([]float32), any(buf).([]float32)
 		ss := any(s).(sgdScalars[float32])
+		if !splits(len(p)) {
+			sgdFast32(p32, g32, b32, ss)
+			return
+		}
 		parallel(len(p), func(lo, hi int) { sgdFast32(p32[lo:hi], g32[lo:hi], sub(b32, lo, hi), ss) })
+		return
+	}
+	if !splits(len(p)) {
+		sgdKernel(p, grad, buf, s)
 		return
 	}
 	parallel(len(p), func(lo, hi int) { sgdKernel(p[lo:hi], grad[lo:hi], sub(buf, lo, hi), s) })

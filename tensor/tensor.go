@@ -44,18 +44,62 @@ type storage struct {
 	b   []bool
 }
 
-func newStorage(dt DType, n int) *storage {
+// alloc gives st a new zeroed slice of n elements of type dt.
+func (st *storage) alloc(dt DType, n int) {
 	switch dt {
 	case Float32:
-		return &storage{f32: make([]float32, n)}
+		st.f32 = make([]float32, n)
 	case Float64:
-		return &storage{f64: make([]float64, n)}
+		st.f64 = make([]float64, n)
 	case Int64:
-		return &storage{i64: make([]int64, n)}
+		st.i64 = make([]int64, n)
 	case Bool:
-		return &storage{b: make([]bool, n)}
+		st.b = make([]bool, n)
+	default:
+		panic(fmt.Sprintf("tensor: unknown dtype %d", dt))
 	}
-	panic(fmt.Sprintf("tensor: unknown dtype %d", dt))
+}
+
+// inlineDims is the rank up to which a new tensor's shape and strides are
+// part of the allocation of its header (see newContiguous).
+const inlineDims = 4
+
+// tensorBlock is the single allocation behind a new contiguous tensor's
+// header, its storage descriptor and, up to inlineDims dimensions, its
+// shape and strides: a small tensor then costs two allocations (this and
+// its elements) instead of five, which matters for the small networks the
+// lab trains by the thousand.
+type tensorBlock struct {
+	t    Tensor
+	st   storage
+	dims [2 * inlineDims]int
+}
+
+// newContiguous returns a contiguous tensor of type dt with a copy of
+// shape, over st or, when st is nil, over new zeroed storage.
+func newContiguous(dt DType, shape []int, st *storage) *Tensor {
+	blk := new(tensorBlock)
+	nd := len(shape)
+	var sh, strides []int
+	if nd <= inlineDims {
+		sh = blk.dims[:nd:nd]
+		strides = blk.dims[inlineDims : inlineDims+nd : inlineDims+nd]
+	} else {
+		both := make([]int, 2*nd)
+		sh, strides = both[:nd:nd], both[nd:]
+	}
+	copy(sh, shape)
+	acc := 1
+	for i := nd - 1; i >= 0; i-- {
+		strides[i] = acc
+		acc *= sh[i]
+	}
+	if st == nil {
+		blk.st.alloc(dt, acc)
+		st = &blk.st
+	}
+	blk.t = Tensor{dtype: dt, shape: sh, strides: strides, st: st}
+	return &blk.t
 }
 
 // Tensor is an N-dimensional array with optional gradient tracking.
@@ -114,8 +158,7 @@ func checkShape(shape []int) {
 // elements are zero (Go memory is always initialized).
 func Empty(dt DType, shape ...int) *Tensor {
 	checkShape(shape)
-	sh := append([]int(nil), shape...)
-	return &Tensor{dtype: dt, shape: sh, strides: contiguousStrides(sh), st: newStorage(dt, numelOf(sh))}
+	return newContiguous(dt, shape, nil)
 }
 
 // EmptyGrad returns a new contiguous float tensor whose elements are
@@ -129,16 +172,13 @@ func Empty(dt DType, shape ...int) *Tensor {
 // Empty's.
 func EmptyGrad(dt DType, shape ...int) *Tensor {
 	checkShape(shape)
-	sh := append([]int(nil), shape...)
-	n := numelOf(sh)
 	var st *storage
-	if dt.IsFloat() && n >= gradPoolMin {
+	if n := numelOf(shape); dt.IsFloat() && n >= gradPoolMin {
 		st = gradPoolGet(dt, n)
 	}
-	if st == nil {
-		st = newStorage(dt, n)
-	}
-	return &Tensor{dtype: dt, shape: sh, strides: contiguousStrides(sh), st: st, scratch: true}
+	t := newContiguous(dt, shape, st)
+	t.scratch = true
+	return t
 }
 
 // gradPoolMin is the smallest gradient (in elements) worth recycling.
@@ -193,6 +233,20 @@ func (t *Tensor) DType() DType { return t.dtype }
 
 // Shape returns a copy of the tensor's shape.
 func (t *Tensor) Shape() []int { return append([]int(nil), t.shape...) }
+
+// SameShape reports whether t and u have the same shape (torch's
+// t.shape == u.shape), without copying either.
+func (t *Tensor) SameShape(u *Tensor) bool {
+	if len(t.shape) != len(u.shape) {
+		return false
+	}
+	for i, d := range t.shape {
+		if u.shape[i] != d {
+			return false
+		}
+	}
+	return true
+}
 
 // Size returns the length of dimension dim (negative dims count from the end).
 func (t *Tensor) Size(dim int) int { return t.shape[t.normDim(dim)] }

@@ -30,7 +30,7 @@ func Gemm64(transA, transB bool, m, n, k int, alpha float64, a []float64, lda in
 // worker pool (see splitVector).
 func Add32(dst, x, y []float32) {
 	checkLen3("Add32", len(dst), len(x), len(y))
-	if splitVector(len(dst), func(lo, hi int) { impl.f32.add(dst[lo:hi], x[lo:hi], y[lo:hi]) }) {
+	if len(dst) >= vectorSplitMin && splitVector(len(dst), func(lo, hi int) { impl.f32.add(dst[lo:hi], x[lo:hi], y[lo:hi]) }) {
 		return
 	}
 	impl.f32.add(dst, x, y)
@@ -39,7 +39,7 @@ func Add32(dst, x, y []float32) {
 // Clear32 sets every element of dst to zero, splitting long slices across
 // the worker pool (see splitVector).
 func Clear32(dst []float32) {
-	if splitVector(len(dst), func(lo, hi int) { clear(dst[lo:hi]) }) {
+	if len(dst) >= vectorSplitMin && splitVector(len(dst), func(lo, hi int) { clear(dst[lo:hi]) }) {
 		return
 	}
 	clear(dst)

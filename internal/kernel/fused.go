@@ -53,7 +53,7 @@ func sgdMomentum32Go(p, g, buf []float32, mom, negLR float32) {
 // differ.
 func ReLUBackward32(dst, g, y []float32) {
 	checkLen3("ReLUBackward32", len(dst), len(g), len(y))
-	if splitVector(len(dst), func(lo, hi int) { impl.reluBackward32(dst[lo:hi], g[lo:hi], y[lo:hi]) }) {
+	if len(dst) >= vectorSplitMin && splitVector(len(dst), func(lo, hi int) { impl.reluBackward32(dst[lo:hi], g[lo:hi], y[lo:hi]) }) {
 		return
 	}
 	impl.reluBackward32(dst, g, y)
@@ -77,7 +77,7 @@ func reluBackward32Go(dst, g, y []float32) {
 // lengths differ.
 func ReLUForward32(dst, x []float32) {
 	checkLen2("ReLUForward32", len(dst), len(x))
-	if splitVector(len(dst), func(lo, hi int) { impl.reluForward32(dst[lo:hi], x[lo:hi]) }) {
+	if len(dst) >= vectorSplitMin && splitVector(len(dst), func(lo, hi int) { impl.reluForward32(dst[lo:hi], x[lo:hi]) }) {
 		return
 	}
 	impl.reluForward32(dst, x)

@@ -30,10 +30,12 @@ func Linear(x, w, b *tensor.Tensor) *tensor.Tensor {
 		}
 		return y
 	}
-	xs := x.Shape()
-	in := xs[len(xs)-1]
+	in := x.Size(-1)
 	out := w.Size(0)
-	rows := numel(xs[:len(xs)-1])
+	rows := 1
+	for d := range x.Dim() - 1 {
+		rows *= x.Size(d)
+	}
 	if in != w.Size(1) {
 		panic(fmt.Sprintf("mat1 and mat2 shapes cannot be multiplied (%dx%d and %dx%d)", rows, in, w.Size(1), out))
 	}
@@ -46,16 +48,17 @@ func Linear(x, w, b *tensor.Tensor) *tensor.Tensor {
 		fused = nil
 	}
 	x2 := x.Contiguous()
-	if len(xs) != 2 {
+	if x.Dim() != 2 {
 		x2 = x2.Reshape(rows, in)
 	}
 	y := linear2d(x2, w.Contiguous(), contigParam(fused))
 	if fused == nil && b != nil {
 		y = y.Add(b)
 	}
-	if len(xs) == 2 {
+	if x.Dim() == 2 {
 		return y
 	}
+	xs := x.Shape()
 	return y.Reshape(append(xs[:len(xs)-1], out)...)
 }
 
@@ -74,7 +77,19 @@ func linear2d(x, w, b *tensor.Tensor) *tensor.Tensor {
 	if b != nil {
 		name = "AddmmBackward0"
 	}
-	xd, wd := x.Detach(), w.Detach()
+	if dt == tensor.Float32 {
+		recordLinear(y, name, x, w, b, raw[float32](x), raw[float32](w))
+	} else {
+		recordLinear(y, name, x, w, b, raw[float64](x), raw[float64](w))
+	}
+	return y
+}
+
+// recordLinear records linear2d's node; xd and wd are the elements of x
+// and w, read by the backward pass.
+func recordLinear[T float](y *tensor.Tensor, name string, x, w, b *tensor.Tensor, xd, wd []T) {
+	m, in, out := x.Size(0), x.Size(1), w.Size(0)
+	dt := x.DType()
 	needX, needW, needB := x.RequiresGrad(), w.RequiresGrad(), b != nil && b.RequiresGrad()
 	tensor.Record(y, name, []*tensor.Tensor{x, w, b}, func(gy *tensor.Tensor) []*tensor.Tensor {
 		gy = contig(gy)
@@ -90,14 +105,9 @@ func linear2d(x, w, b *tensor.Tensor) *tensor.Tensor {
 		if needB {
 			gb = tensor.EmptyGrad(dt, out)
 		}
-		if dt == tensor.Float32 {
-			linearBackward(raw[float32](xd), raw[float32](wd), raw[float32](gy), rawOrNil[float32](gx), rawOrNil[float32](gw), rawOrNil[float32](gb), m, in, out)
-		} else {
-			linearBackward(raw[float64](xd), raw[float64](wd), raw[float64](gy), rawOrNil[float64](gx), rawOrNil[float64](gw), rawOrNil[float64](gb), m, in, out)
-		}
+		linearBackward(xd, wd, raw[T](gy), rawOrNil[T](gx), rawOrNil[T](gw), rawOrNil[T](gb), m, in, out)
 		return []*tensor.Tensor{gx, gw, gb}
 	})
-	return y
 }
 
 func linearForward[T float](x, w, b, y []T, m, in, out int) {

@@ -35,6 +35,9 @@ func contig(t *tensor.Tensor) *tensor.Tensor {
 	if t == nil {
 		return nil
 	}
+	if !t.RequiresGrad() && t.IsContiguous() {
+		return t
+	}
 	return t.Detach().Contiguous()
 }
 

@@ -1,0 +1,78 @@
+package tensor
+
+import "testing"
+
+// TestNewContiguousLayout checks tensors whose header, shape, strides and
+// storage share one allocation, at ranks on both sides of inlineDims.
+func TestNewContiguousLayout(t *testing.T) {
+	for _, shape := range [][]int{{}, {3}, {2, 3}, {2, 1, 3, 4}, {2, 3, 1, 2, 2}, {1, 2, 1, 2, 1, 2, 3}} {
+		x := Empty(Float32, shape...)
+		want := contiguousStrides(shape)
+		if !sameInts(x.shape, shape) || !sameInts(x.strides, want) {
+			t.Fatalf("Empty%v: shape %v strides %v, want strides %v", shape, x.shape, x.strides, want)
+		}
+		if n := numelOf(shape); len(x.Data32()) != n {
+			t.Fatalf("Empty%v: %d elements, want %d", shape, len(x.Data32()), n)
+		}
+		// Growing the shape slice must not write into the strides that
+		// follow it in the block.
+		if cap(x.shape) != len(x.shape) || cap(x.strides) != len(x.strides) {
+			t.Fatalf("Empty%v: shape cap %d, strides cap %d, want their lengths", shape, cap(x.shape), cap(x.strides))
+		}
+		_ = append(x.shape, 7)
+		if !sameInts(x.strides, want) {
+			t.Fatalf("Empty%v: strides %v after appending to the shape, want %v", shape, x.strides, want)
+		}
+		// Two tensors never share a block.
+		y := Empty(Float32, shape...)
+		if len(shape) > 0 && &x.shape[0] == &y.shape[0] {
+			t.Fatalf("Empty%v: two tensors share a shape array", shape)
+		}
+		g := EmptyGrad(Float64, shape...)
+		if !g.scratch || !sameInts(g.shape, shape) || !sameInts(g.strides, want) || len(g.Data64()) != numelOf(shape) {
+			t.Fatalf("EmptyGrad%v: scratch %v shape %v strides %v", shape, g.scratch, g.shape, g.strides)
+		}
+	}
+	// The shape is copied: changing the caller's slice changes nothing.
+	s := []int{2, 3}
+	x := Zeros(s...)
+	s[0] = 5
+	if x.Size(0) != 2 {
+		t.Fatalf("Zeros kept the caller's shape slice: size %d", x.Size(0))
+	}
+}
+
+func TestSameShape(t *testing.T) {
+	a := Zeros(2, 3)
+	cases := []struct {
+		b    *Tensor
+		want bool
+	}{
+		{ZerosOf(Float64, 2, 3), true},
+		{Zeros(3, 2), false},
+		{Zeros(2, 3, 1), false},
+		{Zeros(6), false},
+		{Zeros(3, 2).T(), true},
+		{Zeros(), false},
+	}
+	for _, c := range cases {
+		if got := a.SameShape(c.b); got != c.want {
+			t.Errorf("[2, 3].SameShape(%v) = %v, want %v", c.b.shape, got, c.want)
+		}
+	}
+	if !Zeros().SameShape(Ones()) {
+		t.Error("two scalars: SameShape false")
+	}
+}
+
+func sameInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
