@@ -76,3 +76,37 @@ func sameInts(a, b []int) bool {
 	}
 	return true
 }
+
+// TestIndexSelectAnyDim checks IndexSelect along every dimension of a 3-D
+// tensor, contiguous or not, for each element type, against element-wise
+// indexing.
+func TestIndexSelectAnyDim(t *testing.T) {
+	base := Arange(0, 24, 1).Reshape(2, 3, 4)
+	for _, x := range []*Tensor{base, base.Permute(2, 0, 1)} {
+		for _, dt := range []DType{Float32, Float64, Int64, Bool} {
+			xt := x.To(dt)
+			for d := range 3 {
+				n := xt.Size(d)
+				iv := []int64{int64(n - 1), 0, int64(n - 1)}
+				got := xt.IndexSelect(d, FromInt64(iv))
+				want := xt.Shape()
+				want[d] = len(iv)
+				if !sameInts(got.shape, want) {
+					t.Fatalf("%v dim %d: shape %v, want %v", dt, d, got.shape, want)
+				}
+				for i, k := range iv {
+					a := got.Slice(d, i, i+1, 1).To(Float64).Float64s()
+					b := xt.Slice(d, int(k), int(k)+1, 1).To(Float64).Float64s()
+					for j := range a {
+						if a[j] != b[j] {
+							t.Fatalf("%v dim %d, index %d: %v, want %v", dt, d, k, a, b)
+						}
+					}
+				}
+			}
+			if e := xt.IndexSelect(1, FromInt64([]int64{})); !sameInts(e.shape, []int{xt.Size(0), 0, xt.Size(2)}) {
+				t.Fatalf("%v: empty index gives shape %v", dt, e.shape)
+			}
+		}
+	}
+}

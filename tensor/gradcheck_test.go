@@ -98,6 +98,8 @@ var gradCases = []gradCase{
 	{"Cat/dim1", [][]int{{2, 3}, {2, 1}}, "any", func(x []*Tensor) *Tensor { return Cat([]*Tensor{x[0], x[1], x[0]}, 1) }},
 	{"Stack", [][]int{{2, 3}, {2, 3}}, "any", func(x []*Tensor) *Tensor { return Stack([]*Tensor{x[0], x[1]}, 1) }},
 	{"IndexSelect", [][]int{{4, 3}}, "any", func(x []*Tensor) *Tensor { return x[0].IndexSelect(0, idx(3, 0, 3, 1)) }},
+	{"IndexSelect/dim1", [][]int{{2, 4, 3}}, "any", func(x []*Tensor) *Tensor { return x[0].IndexSelect(1, idx(2, 2, 0)) }},
+	{"IndexSelect/transposed", [][]int{{3, 4}}, "any", func(x []*Tensor) *Tensor { return x[0].T().IndexSelect(1, idx(1, 1, 2)) }},
 	{"Gather", [][]int{{3, 4}}, "any", func(x []*Tensor) *Tensor {
 		return x[0].Gather(1, FromInt64([]int64{0, 3, 3, 1, 2, 2}, 3, 2))
 	}},

@@ -88,32 +88,71 @@ func (t *Tensor) IndexSelect(dim int, index *Tensor) *Tensor {
 	}
 	iv := indexValues("index_select", index)
 	n := t.shape[d]
-	parts := make([]*Tensor, len(iv))
-	for i, k := range iv {
+	for _, k := range iv {
 		if k < 0 || int(k) >= n {
 			panic(fmt.Sprintf("index out of range in self: index %d is out of bounds for dimension %d with size %d", k, d, n))
 		}
-		parts[i] = t.Detach().Slice(d, int(k), int(k)+1, 1)
 	}
 	shape := t.Shape()
 	shape[d] = len(iv)
-	var out *Tensor
-	if len(parts) == 0 {
-		out = Empty(t.dtype, shape...)
-	} else {
-		out = Cat(parts, d)
+	out := Empty(t.dtype, shape...)
+	// View t and out as (outer, size along d, inner) and copy whole inner
+	// runs: out[o, i, :] = t[o, iv[i], :].
+	src := t.Detach().Contiguous()
+	outer, inner := numelOf(t.shape[:d]), numelOf(t.shape[d+1:])
+	for o := range outer {
+		for i, k := range iv {
+			copyRun(out.st, ((o*len(iv))+i)*inner, src.st, src.offset+(o*n+int(k))*inner, inner)
+		}
 	}
 	in := t.shape
 	dt := t.dtype
 	record(out, "IndexSelectBackward0", []*Tensor{t}, func(g *Tensor) []*Tensor {
+		// z[o, iv[i], :] += g[o, i, :] in increasing i, from zero.
 		z := Empty(dt, in...)
-		for i, k := range iv {
-			dst := z.Slice(d, int(k), int(k)+1, 1)
-			dst.copyFrom(rawAdd(dst, g.Slice(d, i, i+1, 1)))
+		gc := g.Detach().Contiguous()
+		if gc.dtype != dt {
+			gc = gc.To(dt)
+		}
+		for o := range outer {
+			for i, k := range iv {
+				addRun(z.st, (o*n+int(k))*inner, gc.st, gc.offset+((o*len(iv))+i)*inner, inner)
+			}
 		}
 		return []*Tensor{z}
 	})
 	return out
+}
+
+// copyRun copies n elements of src from offset so to dst from offset do.
+func copyRun(dst *storage, do int, src *storage, so, n int) {
+	switch {
+	case dst.f32 != nil:
+		copy(dst.f32[do:do+n], src.f32[so:so+n])
+	case dst.f64 != nil:
+		copy(dst.f64[do:do+n], src.f64[so:so+n])
+	case dst.i64 != nil:
+		copy(dst.i64[do:do+n], src.i64[so:so+n])
+	case dst.b != nil:
+		copy(dst.b[do:do+n], src.b[so:so+n])
+	}
+}
+
+// addRun adds n float elements of src from offset so into dst from
+// offset do.
+func addRun(dst *storage, do int, src *storage, so, n int) {
+	switch {
+	case dst.f32 != nil:
+		d, s := dst.f32[do:do+n], src.f32[so:so+n]
+		for j := range d {
+			d[j] += s[j]
+		}
+	case dst.f64 != nil:
+		d, s := dst.f64[do:do+n], src.f64[so:so+n]
+		for j := range d {
+			d[j] += s[j]
+		}
+	}
 }
 
 // gatherOffsets walks index (shape s) and returns, for every element in

@@ -43,17 +43,42 @@ func deadShare(model *nn.Sequential, x *tensor.Tensor) float64 {
 		for _, m := range model.Layers() {
 			h = m.Forward(h)
 			if _, ok := m.(*nn.ReLU); ok {
-				alive := h.Gt(tensor.Scalar(0)).Float().Sum(0).Float64s()
-				for _, a := range alive {
-					if a == 0 {
-						dead++
-					}
-					total++
-				}
+				d, n := deadColumns(h)
+				dead += d
+				total += n
 			}
 		}
 	})
 	return float64(dead) / float64(total)
+}
+
+// deadColumns returns how many columns of the 2-D activation h hold no
+// positive value (NaN is not positive), and the number of columns.
+func deadColumns(h *tensor.Tensor) (dead, cols int) {
+	rows := h.Size(0)
+	cols = h.Size(1)
+	if h.DType() == tensor.Float64 {
+		return deadIn(h.Float64sShared(), rows, cols), cols
+	}
+	return deadIn(h.To(tensor.Float32).Float32sShared(), rows, cols), cols
+}
+
+func deadIn[T float32 | float64](v []T, rows, cols int) int {
+	alive := make([]bool, cols)
+	for r := range rows {
+		for j, x := range v[r*cols : (r+1)*cols] {
+			if x > 0 {
+				alive[j] = true
+			}
+		}
+	}
+	dead := 0
+	for _, a := range alive {
+		if !a {
+			dead++
+		}
+	}
+	return dead
 }
 
 func runDyingReLU(ctx context.Context, t lab.Trial) (*lab.TrialResult, error) {
