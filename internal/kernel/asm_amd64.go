@@ -18,6 +18,13 @@ func gemmMicroAVX512(kc int, a *float32, b *float32, alpha float32, beta float32
 //go:noescape
 func gemmMicroAVX2(kc int, a *float32, b *float32, alpha float32, beta float32, c *float32, ldc int)
 
+// gemmMicroAVX512PrefetchC sets the 16×16 tile at c (row stride ldc) to alpha*s + beta*c (alpha*s when
+// beta == 0), s[i][j] = Σ_p a[p*16+i]*b[p*16+j] over p in [0, kc) accumulated by
+// fused multiply-adds in increasing p order. kc must be positive.
+//
+//go:noescape
+func gemmMicroAVX512PrefetchC(kc int, a *float32, b *float32, alpha float32, beta float32, c *float32, ldc int)
+
 // fmaLoopAVX512 runs iters trips of 12 independent 16-lane FMAs (384 flops per trip).
 func fmaLoopAVX512(iters int)
 

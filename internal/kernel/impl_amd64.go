@@ -26,6 +26,11 @@ var (
 	microAVX512 = &microKernel[float32]{mr: 16, nr: 16, ku: 1, fused: true, fn: microAVX512Fn, maxKC: fusedKC,
 		packA: packer[float32]{packRows16Asm, packCols16Asm}, packB: packer[float32]{packRows16Asm, packCols16Asm},
 		parallelWork: 1 << 19, taskWork: 1 << 20}
+	// microAVX512PrefetchC is microAVX512 prefetching C rows in its depth
+	// loop (see gemmPrefetchCMin).
+	microAVX512PrefetchC = &microKernel[float32]{mr: 16, nr: 16, ku: 1, fused: true, fn: microAVX512PrefetchCFn, maxKC: fusedKC,
+		packA: packer[float32]{packRows16Asm, packCols16Asm}, packB: packer[float32]{packRows16Asm, packCols16Asm},
+		parallelWork: 1 << 19, taskWork: 1 << 20}
 	microAVX2 = &microKernel[float32]{mr: 6, nr: 16, ku: 1, fused: true, fn: microAVX2Fn, maxKC: fusedKC,
 		packA: newPacker[float32](6), packB: newPacker[float32](16),
 		parallelWork: 1 << 19, taskWork: 1 << 20}
@@ -42,6 +47,20 @@ func microAVX512Fn(kc int, a, b []float32, alpha, beta float32, c []float32, ldc
 	_ = c[15*ldc+15]
 	gemmMicroAVX512(kc, &a[0], &b[0], alpha, beta, &c[0], ldc)
 }
+
+func microAVX512PrefetchCFn(kc int, a, b []float32, alpha, beta float32, c []float32, ldc int) {
+	_ = a[kc*16-1]
+	_ = b[kc*16-1]
+	_ = c[15*ldc+15]
+	gemmMicroAVX512PrefetchC(kc, &a[0], &b[0], alpha, beta, &c[0], ldc)
+}
+
+// gemmPrefetchCMin is the size of C (m·n elements, 4 MiB) from which the
+// AVX-512 GEMM uses microAVX512PrefetchC. Below it C stays in the caches
+// between depth blocks and the prefetches only take load slots; above it
+// they gained 2–8% on one core and 3–14% on two (median of 15 interleaved
+// rounds, 1024² to 2048² and 4096×1024, on a Zen 5 machine).
+const gemmPrefetchCMin = 1 << 20
 
 func microAVX2Fn(kc int, a, b []float32, alpha, beta float32, c []float32, ldc int) {
 	_ = a[kc*6-1]
@@ -82,13 +101,18 @@ func implementations() []implementation {
 		// AVX-512 tile; the AVX2 kernel's 6×16 tile fits them exactly.
 		// Both kernels form every element with the same fused
 		// multiply-adds in the same order, so the results are the same.
+		// Products with a large C use the variant that prefetches C.
 		wide, narrow := im.f32.gemm, gemmDriver(microAVX2in512, &pool32)
+		large := gemmDriver(microAVX512PrefetchC, &pool32)
 		im.f32.gemm = func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-			if m <= 6 {
+			switch {
+			case m <= 6:
 				narrow(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-				return
+			case m*n >= gemmPrefetchCMin:
+				large(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+			default:
+				wide(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 			}
-			wide(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		}
 		im.copyRows32 = copyRows32Asm
 		im.addRows32 = addRows32Asm

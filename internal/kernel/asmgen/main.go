@@ -16,6 +16,10 @@
 // loop is unrolled four times with a one-step remainder loop, so any
 // positive depth is accepted (the driver need not pad k).
 //
+// gemmMicroAVX512PrefetchC is gemmMicroAVX512 with a software prefetch of
+// C rows in its depth loop, for products whose C is too large to stay in
+// the caches between depth blocks (same arithmetic, same results).
+//
 // Tile shapes: AVX-512 uses 16 rows × 16 columns (one ZMM vector of B per
 // step, each A value an embedded-broadcast memory operand of its FMA, so 16
 // accumulators and one B register); AVX2 uses 6 rows × 16 columns (two YMM
@@ -50,6 +54,7 @@ type kernelSpec struct {
 	mr     int  // rows of the tile
 	nvec   int  // vectors of B per depth step
 	bcstFM bool // use embedded-broadcast FMAs (AVX-512 only)
+	pfC    bool // prefetch one row of C per depth-loop trip
 }
 
 func (s kernelSpec) lanes() int {
@@ -72,6 +77,7 @@ func main() {
 	specs := []kernelSpec{
 		{name: "gemmMicroAVX512", zmm: true, mr: 16, nvec: 1, bcstFM: true},
 		{name: "gemmMicroAVX2", zmm: false, mr: 6, nvec: 2},
+		{name: "gemmMicroAVX512PrefetchC", zmm: true, mr: 16, nvec: 1, bcstFM: true, pfC: true},
 	}
 	for _, s := range specs {
 		micro(s)
@@ -132,10 +138,26 @@ func micro(s kernelSpec) {
 			}
 		}
 	}
+	var pf, pfStride Register
+	if s.pfC {
+		// One row of C is prefetched per trip, from the tile's first row
+		// down: the tile's own rows, read after the loop, and (for depths
+		// beyond 4·mr) those of the tile below, which the driver's next
+		// call updates. For a C far larger than the caches this hides the
+		// misses of the tile update; for small products it changes
+		// nothing, so the driver only uses this variant for large C.
+		pf = Load(Param("c"), GP64())
+		pfStride = Load(Param("ldc"), GP64())
+		SHLQ(U8(2), pfStride)
+	}
 	Comment("Main loop: unroll depth steps per trip.")
 	Label(s.name + "_loop")
 	CMPQ(n, U8(unroll))
 	JL(LabelRef(s.name + "_tail"))
+	if s.pfC {
+		PREFETCHT0(Mem{Base: pf})
+		ADDQ(pfStride, pf)
+	}
 	for k := 0; k < unroll; k++ {
 		step(k)
 	}
