@@ -4,6 +4,7 @@ package kernel
 
 import (
 	"os"
+	"runtime"
 	"sync"
 
 	"golang.org/x/sys/cpu"
@@ -55,12 +56,14 @@ func microAVX512PrefetchCFn(kc int, a, b []float32, alpha, beta float32, c []flo
 	gemmMicroAVX512PrefetchC(kc, &a[0], &b[0], alpha, beta, &c[0], ldc)
 }
 
-// gemmPrefetchCMin is the size of C (m·n elements, 4 MiB) from which the
-// AVX-512 GEMM uses microAVX512PrefetchC. Below it C stays in the caches
-// between depth blocks and the prefetches only take load slots; above it
-// they gained 2–8% on one core and 3–14% on two (median of 15 interleaved
-// rounds, 1024² to 2048² and 4096×1024, on a Zen 5 machine).
-const gemmPrefetchCMin = 1 << 20
+// gemmPrefetchCMin is the share of C per core (m·n elements over the cores
+// used, 2 MiB) from which the AVX-512 GEMM uses microAVX512PrefetchC.
+// Below it a core's part of C stays in its caches between depth blocks and
+// the prefetches only take load slots (512² on two cores: 10% slower);
+// above it they hide the misses of the tile updates (medians of 20
+// interleaved rounds on a Zen 5 machine: 768² +5% on one core, 1024² +3%
+// on one and two, 1536² +8% and +14%, 2048² +2% and +8%).
+const gemmPrefetchCMin = 1 << 19
 
 func microAVX2Fn(kc int, a, b []float32, alpha, beta float32, c []float32, ldc int) {
 	_ = a[kc*6-1]
@@ -108,7 +111,7 @@ func implementations() []implementation {
 			switch {
 			case m <= 6:
 				narrow(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-			case m*n >= gemmPrefetchCMin:
+			case m*n >= gemmPrefetchCMin*min(runtime.GOMAXPROCS(0), runtime.NumCPU()):
 				large(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 			default:
 				wide(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
