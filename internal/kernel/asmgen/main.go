@@ -16,6 +16,11 @@
 // loop is unrolled four times with a one-step remainder loop, so any
 // positive depth is accepted (the driver need not pad k).
 //
+// The AVX-512 kernels prefetch the packed A panel 1 KiB (16 depth steps)
+// ahead: the panel streams from L2 once per call, and on a Zen 5 machine
+// this gained 2–3% on large products and up to 4% on the MLP's shapes
+// (medians of interleaved rounds), against noise on 128² and 256².
+//
 // gemmMicroAVX512PrefetchC is gemmMicroAVX512 with a software prefetch of
 // C rows in its depth loop, for products whose C is too large to stay in
 // the caches between depth blocks (same arithmetic, same results).
@@ -55,6 +60,7 @@ type kernelSpec struct {
 	nvec   int  // vectors of B per depth step
 	bcstFM bool // use embedded-broadcast FMAs (AVX-512 only)
 	pfC    bool // prefetch one row of C per depth-loop trip
+	pfA    int  // when not 0, prefetch packed A this many bytes ahead at each depth step
 }
 
 func (s kernelSpec) lanes() int {
@@ -75,9 +81,9 @@ func (s kernelSpec) vec(i int) VecPhysical {
 func main() {
 	ConstraintExpr("amd64,!purego")
 	specs := []kernelSpec{
-		{name: "gemmMicroAVX512", zmm: true, mr: 16, nvec: 1, bcstFM: true},
+		{name: "gemmMicroAVX512", zmm: true, mr: 16, nvec: 1, bcstFM: true, pfA: 1024},
 		{name: "gemmMicroAVX2", zmm: false, mr: 6, nvec: 2},
-		{name: "gemmMicroAVX512PrefetchC", zmm: true, mr: 16, nvec: 1, bcstFM: true, pfC: true},
+		{name: "gemmMicroAVX512PrefetchC", zmm: true, mr: 16, nvec: 1, bcstFM: true, pfC: true, pfA: 1024},
 	}
 	for _, s := range specs {
 		micro(s)
@@ -123,6 +129,9 @@ func micro(s kernelSpec) {
 	step := func(k int) {
 		for v := 0; v < s.nvec; v++ {
 			VMOVUPS(Mem{Base: pb, Disp: 4*(k*nr) + v*vbytes}, bv(v))
+		}
+		if s.pfA > 0 {
+			PREFETCHT0(Mem{Base: pa, Disp: 4*(k*s.mr) + s.pfA})
 		}
 		for i := 0; i < s.mr; i++ {
 			am := Mem{Base: pa, Disp: 4 * (k*s.mr + i)}
