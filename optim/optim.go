@@ -259,7 +259,9 @@ func (b *base) stateOf(p *tensor.Tensor, zeroBufs ...string) *paramState {
 
 // forEach calls fn for every parameter that has a gradient, with
 // contiguous views of its data and gradient of the parameter's type. Writes
-// to data reach the parameter.
+// to data reach the parameter. fn must only read and write their elements
+// (Data32, Data64): data is the parameter itself when it is contiguous,
+// so tensor operations on it would be recorded by autograd.
 func (b *base) forEach(fn func(g *Group, p *tensor.Tensor, data, grad *tensor.Tensor)) {
 	for _, g := range b.groups {
 		for _, p := range g.Params {
@@ -277,7 +279,7 @@ func (b *base) forEach(fn func(g *Group, p *tensor.Tensor, data, grad *tensor.Te
 				grad = grad.Detach().Contiguous()
 			}
 			if p.IsContiguous() {
-				fn(g, p, p.Detach(), grad)
+				fn(g, p, p, grad)
 				continue
 			}
 			data := p.Detach().Contiguous()

@@ -27,11 +27,13 @@ func smallStep() func() {
 // costs time and garbage collection. It was 69 before tensors were
 // allocated in one block with their shape and storage, small optimizer
 // and element-wise steps stopped building closures for the worker pool,
-// and losses and Linear stopped copying shapes and results.
+// losses and Linear stopped copying shapes and results, the optimizers
+// stopped detaching contiguous parameters and small bias gradients were
+// summed on the stack; it is 23 now.
 func TestSmallStepAllocations(t *testing.T) {
 	step := smallStep()
 	step()
-	const budget = 30
+	const budget = 26
 	if got := testing.AllocsPerRun(200, step); got > budget {
 		t.Errorf("Linear(3,1) training step: %.0f allocations, want at most %d", got, budget)
 	}

@@ -128,6 +128,20 @@ func linearBackward[T float](x, w, gy, gx, gw, gb []T, m, in, out int) {
 	if gw != nil {
 		gemm(true, false, out, in, m, 1, gy, out, x, in, 0, gw, in)
 	}
+	if gb != nil && out <= 64 && m*out < 1<<15 {
+		// Small: the same sums on the stack, without the closure.
+		var buf [64]float64
+		acc := buf[:out]
+		for i := range m {
+			for j, v := range gy[i*out : (i+1)*out] {
+				acc[j] += float64(v)
+			}
+		}
+		for j, v := range acc {
+			gb[j] = T(v)
+		}
+		return
+	}
 	if gb != nil {
 		// Each column is summed over the rows in order, in float64; the
 		// columns are independent, so they are shared out.
