@@ -8,7 +8,7 @@ func TestNewContiguousLayout(t *testing.T) {
 	for _, shape := range [][]int{{}, {3}, {2, 3}, {2, 1, 3, 4}, {2, 3, 1, 2, 2}, {1, 2, 1, 2, 1, 2, 3}} {
 		x := Empty(Float32, shape...)
 		want := contiguousStrides(shape)
-		if !sameInts(x.shape, shape) || !sameInts(x.strides, want) {
+		if !sameShape(x.shape, shape) || !sameShape(x.strides, want) {
 			t.Fatalf("Empty%v: shape %v strides %v, want strides %v", shape, x.shape, x.strides, want)
 		}
 		if n := numelOf(shape); len(x.Data32()) != n {
@@ -20,7 +20,7 @@ func TestNewContiguousLayout(t *testing.T) {
 			t.Fatalf("Empty%v: shape cap %d, strides cap %d, want their lengths", shape, cap(x.shape), cap(x.strides))
 		}
 		_ = append(x.shape, 7)
-		if !sameInts(x.strides, want) {
+		if !sameShape(x.strides, want) {
 			t.Fatalf("Empty%v: strides %v after appending to the shape, want %v", shape, x.strides, want)
 		}
 		// Two tensors never share a block.
@@ -29,7 +29,7 @@ func TestNewContiguousLayout(t *testing.T) {
 			t.Fatalf("Empty%v: two tensors share a shape array", shape)
 		}
 		g := EmptyGrad(Float64, shape...)
-		if !g.scratch || !sameInts(g.shape, shape) || !sameInts(g.strides, want) || len(g.Data64()) != numelOf(shape) {
+		if !g.scratch || !sameShape(g.shape, shape) || !sameShape(g.strides, want) || len(g.Data64()) != numelOf(shape) {
 			t.Fatalf("EmptyGrad%v: scratch %v shape %v strides %v", shape, g.scratch, g.shape, g.strides)
 		}
 	}
@@ -65,18 +65,6 @@ func TestSameShape(t *testing.T) {
 	}
 }
 
-func sameInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // TestIndexSelectAnyDim checks IndexSelect along every dimension of a 3-D
 // tensor, contiguous or not, for each element type, against element-wise
 // indexing.
@@ -91,7 +79,7 @@ func TestIndexSelectAnyDim(t *testing.T) {
 				got := xt.IndexSelect(d, FromInt64(iv))
 				want := xt.Shape()
 				want[d] = len(iv)
-				if !sameInts(got.shape, want) {
+				if !sameShape(got.shape, want) {
 					t.Fatalf("%v dim %d: shape %v, want %v", dt, d, got.shape, want)
 				}
 				for i, k := range iv {
@@ -104,7 +92,7 @@ func TestIndexSelectAnyDim(t *testing.T) {
 					}
 				}
 			}
-			if e := xt.IndexSelect(1, FromInt64([]int64{})); !sameInts(e.shape, []int{xt.Size(0), 0, xt.Size(2)}) {
+			if e := xt.IndexSelect(1, FromInt64([]int64{})); !sameShape(e.shape, []int{xt.Size(0), 0, xt.Size(2)}) {
 				t.Fatalf("%v: empty index gives shape %v", dt, e.shape)
 			}
 		}

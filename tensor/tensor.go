@@ -236,17 +236,7 @@ func (t *Tensor) Shape() []int { return append([]int(nil), t.shape...) }
 
 // SameShape reports whether t and u have the same shape (torch's
 // t.shape == u.shape), without copying either.
-func (t *Tensor) SameShape(u *Tensor) bool {
-	if len(t.shape) != len(u.shape) {
-		return false
-	}
-	for i, d := range t.shape {
-		if u.shape[i] != d {
-			return false
-		}
-	}
-	return true
-}
+func (t *Tensor) SameShape(u *Tensor) bool { return sameShape(t.shape, u.shape) }
 
 // Size returns the length of dimension dim (negative dims count from the end).
 func (t *Tensor) Size(dim int) int { return t.shape[t.normDim(dim)] }
