@@ -3,6 +3,8 @@ package tensor
 import (
 	"fmt"
 	"math"
+
+	"github.com/intercept-ml/intercept/internal/kernel"
 )
 
 // Cat concatenates tensors along dim. All must have the same shape except
@@ -143,15 +145,11 @@ func copyRun(dst *storage, do int, src *storage, so, n int) {
 func addRun(dst *storage, do int, src *storage, so, n int) {
 	switch {
 	case dst.f32 != nil:
-		d, s := dst.f32[do:do+n], src.f32[so:so+n]
-		for j := range d {
-			d[j] += s[j]
-		}
+		d := dst.f32[do : do+n]
+		kernel.Add32(d, d, src.f32[so:so+n])
 	case dst.f64 != nil:
-		d, s := dst.f64[do:do+n], src.f64[so:so+n]
-		for j := range d {
-			d[j] += s[j]
-		}
+		d := dst.f64[do : do+n]
+		kernel.Add64(d, d, src.f64[so:so+n])
 	}
 }
 

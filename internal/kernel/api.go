@@ -53,8 +53,10 @@ const vectorSplitMin = 1 << 16
 // splitVector runs fn on consecutive ranges covering [0, n) on the worker
 // pool, one range per core, and reports whether it did; it does nothing
 // and returns false when n is below vectorSplitMin or there is one core.
-// The ranges are dealt to the same participants from call to call (see
-// parJob.run), so successive element-wise passes over a slice find each
+// Callers test n ≥ vectorSplitMin before calling it, so that short slices
+// do not build a closure that escapes to the worker pool (an allocation
+// per call). The ranges are dealt to the same participants from call to
+// call (see parJob.run), so successive element-wise passes over a slice find each
 // part in the cache of the core that touched it last. The kernels it
 // serves are element-wise, so results do not depend on the split.
 func splitVector(n int, fn func(lo, hi int)) bool {

@@ -128,35 +128,32 @@ func linearBackward[T float](x, w, gy, gx, gw, gb []T, m, in, out int) {
 	if gw != nil {
 		gemm(true, false, out, in, m, 1, gy, out, x, in, 0, gw, in)
 	}
-	if gb != nil && out <= 64 && m*out < 1<<15 {
-		// Small: the same sums on the stack, without the closure.
-		var buf [64]float64
-		acc := buf[:out]
-		for i := range m {
-			for j, v := range gy[i*out : (i+1)*out] {
-				acc[j] += float64(v)
-			}
-		}
-		for j, v := range acc {
-			gb[j] = T(v)
-		}
+	if gb == nil {
 		return
 	}
-	if gb != nil {
-		// Each column is summed over the rows in order, in float64; the
-		// columns are independent, so they are shared out.
-		acc := make([]float64, out)
-		parallelChunks(out, m*out, func(lo, hi int) {
-			a := acc[lo:hi]
-			for i := range m {
-				for j, v := range gy[i*out+lo : i*out+hi] {
-					a[j] += float64(v)
-				}
-			}
-			for j, v := range a {
-				gb[lo+j] = T(v)
-			}
-		})
+	// Each column is summed over the rows in order, in float64. Small
+	// sums run here with the accumulators on the stack (no closure to
+	// build); the columns are independent, so large ones are shared out.
+	if out <= 64 && m*out < 1<<15 {
+		var buf [64]float64
+		sumColumns(gy, gb, buf[:out], m, out, 0, out)
+		return
+	}
+	acc := make([]float64, out)
+	parallelChunks(out, m*out, func(lo, hi int) { sumColumns(gy, gb, acc[lo:hi], m, out, lo, hi) })
+}
+
+// sumColumns sets gb[j] for j in [lo, hi) to the float64 sum, over the m
+// rows of gy (m × out) in order, of column j, accumulating in acc (hi−lo
+// zeros).
+func sumColumns[T float](gy, gb []T, acc []float64, m, out, lo, hi int) {
+	for i := range m {
+		for j, v := range gy[i*out+lo : i*out+hi] {
+			acc[j] += float64(v)
+		}
+	}
+	for j, v := range acc {
+		gb[lo+j] = T(v)
 	}
 }
 
