@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strconv"
 
+	F "github.com/intercept-ml/intercept/nn/functional"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -24,12 +25,38 @@ func NewSequential(layers ...Module) *Sequential {
 	return &Sequential{layers: append([]Module(nil), layers...)}
 }
 
-// Forward applies the modules in order.
+// Forward applies the modules in order. A Linear or Conv2d layer followed
+// by a ReLU runs as one fused operation (functional.LinearReLU,
+// functional.Conv2dReLU), with the values, gradients and GradFn of the two
+// in sequence: the layer's output is a tensor that only Forward sees, so
+// the ReLU can overwrite it instead of allocating another.
 func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
-	for _, l := range s.layers {
-		x = l.Forward(x)
+	for i := 0; i < len(s.layers); i++ {
+		if i+1 < len(s.layers) {
+			if _, ok := s.layers[i+1].(*ReLU); ok {
+				if y := forwardReLU(s.layers[i], x); y != nil {
+					x = y
+					i++
+					continue
+				}
+			}
+		}
+		x = s.layers[i].Forward(x)
 	}
 	return x
+}
+
+// forwardReLU returns ReLU(l.Forward(x)) computed as one fused operation
+// for the layer types that have one, or nil.
+func forwardReLU(l Module, x *tensor.Tensor) *tensor.Tensor {
+	switch l := l.(type) {
+	case *Linear:
+		l.checkInput(x)
+		return F.LinearReLU(x, l.Weight, l.Bias)
+	case *Conv2d:
+		return F.Conv2dReLU(x, l.Weight, l.Bias, l.options())
+	}
+	return nil
 }
 
 // Append adds a module at the end.

@@ -72,6 +72,15 @@ func NewLinear(in, out int, opts ...Option) *Linear {
 
 // Forward computes x·Wᵀ + b for x of shape (..., in_features).
 func (l *Linear) Forward(x *tensor.Tensor) *tensor.Tensor {
+	l.checkInput(x)
+	// One GEMM node with the bias folded in (C starts as the bias, as in
+	// PyTorch's addmm), instead of a matmul and a broadcast add.
+	return functional.Linear(x, l.Weight, l.Bias)
+}
+
+// checkInput panics, as PyTorch, unless x has in_features in its last
+// dimension.
+func (l *Linear) checkInput(x *tensor.Tensor) {
 	if x.Dim() == 0 || x.Size(-1) != l.InFeatures {
 		s := x.Shape()
 		rows := 1
@@ -84,9 +93,6 @@ func (l *Linear) Forward(x *tensor.Tensor) *tensor.Tensor {
 		}
 		panic(fmt.Sprintf("mat1 and mat2 shapes cannot be multiplied (%dx%d and %dx%d)", rows, cols, l.InFeatures, l.OutFeatures))
 	}
-	// One GEMM node with the bias folded in (C starts as the bias, as in
-	// PyTorch's addmm), instead of a matmul and a broadcast add.
-	return functional.Linear(x, l.Weight, l.Bias)
 }
 
 // ExtraRepr returns "in_features=3, out_features=1, bias=True".

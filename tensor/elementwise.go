@@ -614,8 +614,14 @@ func reluFast32(t *Tensor) *Tensor {
 	out := Empty(Float32, t.shape...)
 	d := out.st.f32
 	kernel.ReLUForward32(d, t.st.f32[t.offset:t.offset+len(d)])
+	recordReLU32(out, t, d)
+	return out
+}
+
+// recordReLU32 records ReLU's node: out (with elements d) is the ReLU of x.
+func recordReLU32(out, x *Tensor, d []float32) {
 	yd := out.Detach()
-	record(out, "ReluBackward0", []*Tensor{t}, func(g *Tensor) []*Tensor {
+	record(out, "ReluBackward0", []*Tensor{x}, func(g *Tensor) []*Tensor {
 		if g.dtype != Float32 || !g.IsContiguous() {
 			return []*Tensor{Mul(g, mapUnary("relu", yd, func(v float32) float32 { return b2f32(v > 0) }, func(v float64) float64 { return float64(b2f32(v > 0)) }))}
 		}
@@ -623,5 +629,25 @@ func reluFast32(t *Tensor) *Tensor {
 		kernel.ReLUBackward32(gx.st.f32, g.st.f32[g.offset:g.offset+len(gx.st.f32)], d)
 		return []*Tensor{gx}
 	})
-	return out
+}
+
+// RecordReLU is Record followed by ReLU, for an operation whose backward
+// does not read the elements of out, such as a linear layer or a
+// convolution: it records out's node as Record does and returns out.ReLU(),
+// computed in place in out's memory, so that the pair allocates one tensor
+// and makes one pass fewer. The result has exactly the values, gradients and
+// GradFn (ReluBackward0) of out.ReLU(); out itself must not be used
+// afterwards, since it now holds the ReLU's values. out must be a fresh
+// tensor, as for Record, that the caller has not handed to anyone else.
+// Tensors other than contiguous float32 ones get out.ReLU().
+func RecordReLU(out *Tensor, name string, inputs []*Tensor, backward func(grad *Tensor) []*Tensor) *Tensor {
+	Record(out, name, inputs, backward)
+	if out.dtype != Float32 || !out.IsContiguous() {
+		return out.ReLU()
+	}
+	d := out.st.f32[out.offset : out.offset+out.Numel()]
+	kernel.ReLUForward32(d, d)
+	y := out.Detach()
+	recordReLU32(y, out, d)
+	return y
 }

@@ -1,6 +1,9 @@
 package tensor
 
-import "testing"
+import (
+	"runtime"
+	"testing"
+)
 
 // TestEmptyGradRecycling runs backward functions that return EmptyGrad
 // gradients (adopted as a leaf's first Grad, then added and recycled) and
@@ -43,5 +46,43 @@ func TestEmptyGradRecycling(t *testing.T) {
 	g.Data32()[0] = -1
 	if w.Grad.Data32()[0] != 40 {
 		t.Fatal("EmptyGrad returned memory still used by a gradient")
+	}
+}
+
+// TestGradPoolSurvivesCollections checks that recycled gradient memory is
+// handed out again after garbage collections (a training step's buffers
+// outlive the collections between steps), and that the pool keeps no more
+// than gradPoolMaxBytes.
+func TestGradPoolSurvivesCollections(t *testing.T) {
+	const n = 1 << 14
+	g := EmptyGrad(Float32, n)
+	for i := range g.st.f32 {
+		g.st.f32[i] = 7
+	}
+	recycleGrad(g)
+	runtime.GC()
+	runtime.GC()
+	h := EmptyGrad(Float32, n)
+	if h.st.f32[n-1] != 7 {
+		t.Fatal("EmptyGrad after two collections did not reuse the recycled gradient")
+	}
+	recycleGrad(h)
+	// Fill the pool past its bound with gradients of another length.
+	const big = 1 << 20 // 4 MiB each
+	var grads []*Tensor
+	for range gradPoolMaxBytes/(4*big) + 4 {
+		grads = append(grads, EmptyGrad(Float32, big))
+	}
+	for _, g := range grads {
+		recycleGrad(g)
+	}
+	gradPool.mu.Lock()
+	bytes, kept := gradPool.bytes, len(gradPool.free[[2]int{int(Float32), big}])
+	gradPool.mu.Unlock()
+	if bytes > gradPoolMaxBytes || kept < gradPoolMaxBytes/(4*big)-1 {
+		t.Fatalf("pool holds %d bytes (%d gradients of %d elements), want at most %d, nearly full", bytes, kept, big, gradPoolMaxBytes)
+	}
+	for range kept { // leave the pool as other tests expect it
+		gradPoolGet(Float32, big)
 	}
 }

@@ -184,33 +184,42 @@ func EmptyGrad(dt DType, shape ...int) *Tensor {
 // gradPoolMin is the smallest gradient (in elements) worth recycling.
 const gradPoolMin = 1 << 12
 
+// gradPoolMaxBytes bounds the memory the gradient pool keeps for reuse.
+// Storage put back beyond it is left to the garbage collector.
+const gradPoolMaxBytes = 64 << 20
+
 // gradPool holds recycled gradient storage, by element type and exact
-// length.
+// length. Unlike a sync.Pool it survives garbage collections: a training
+// step gets back the buffers of the previous one even when a collection ran
+// in between, instead of allocating (and zeroing) them again, which would
+// in turn bring the next collection closer.
 var gradPool struct {
 	mu    sync.Mutex
-	pools map[[2]int]*sync.Pool
+	free  map[[2]int][]*storage
+	bytes int // total size of the storage in free
 }
 
-func gradPoolFor(dt DType, n int) *sync.Pool {
-	gradPool.mu.Lock()
-	defer gradPool.mu.Unlock()
-	if gradPool.pools == nil {
-		gradPool.pools = map[[2]int]*sync.Pool{}
+// floatSize is the size in bytes of an element of the float type dt.
+func floatSize(dt DType) int {
+	if dt == Float64 {
+		return 8
 	}
-	key := [2]int{int(dt), n}
-	p := gradPool.pools[key]
-	if p == nil {
-		p = new(sync.Pool)
-		gradPool.pools[key] = p
-	}
-	return p
+	return 4
 }
 
 func gradPoolGet(dt DType, n int) *storage {
-	if st, ok := gradPoolFor(dt, n).Get().(*storage); ok {
-		return st
+	key := [2]int{int(dt), n}
+	gradPool.mu.Lock()
+	defer gradPool.mu.Unlock()
+	list := gradPool.free[key]
+	if len(list) == 0 {
+		return nil
 	}
-	return nil
+	st := list[len(list)-1]
+	list[len(list)-1] = nil
+	gradPool.free[key] = list[:len(list)-1]
+	gradPool.bytes -= n * floatSize(dt)
+	return st
 }
 
 // recycleGrad returns the storage of a scratch gradient to the pool. The
@@ -225,7 +234,18 @@ func recycleGrad(g *Tensor) {
 	}
 	st := g.st
 	g.st = nil
-	gradPoolFor(g.dtype, n).Put(st)
+	size := n * floatSize(g.dtype)
+	key := [2]int{int(g.dtype), n}
+	gradPool.mu.Lock()
+	defer gradPool.mu.Unlock()
+	if gradPool.bytes+size > gradPoolMaxBytes {
+		return
+	}
+	if gradPool.free == nil {
+		gradPool.free = map[[2]int][]*storage{}
+	}
+	gradPool.free[key] = append(gradPool.free[key], st)
+	gradPool.bytes += size
 }
 
 // DType returns the element type.

@@ -45,7 +45,7 @@ type ConvTransposeOptions struct {
 // (N, C_out, L_out) or (C_out, L_out) with
 // L_out = ⌊(L + 2·padding − dilation·(k−1) − 1)/stride⌋ + 1.
 func Conv1d(x, w, b *tensor.Tensor, opts ConvOptions) *tensor.Tensor {
-	return conv("conv1d", 1, x, w, b, opts)
+	return conv("conv1d", 1, x, w, b, opts, false)
 }
 
 // Conv2d applies a 2-D convolution to x of shape (N, C_in, H, W) or
@@ -53,14 +53,23 @@ func Conv1d(x, w, b *tensor.Tensor, opts ConvOptions) *tensor.Tensor {
 // (C_out), like torch.nn.functional.conv2d. Each output size is
 // ⌊(in + 2·padding − dilation·(k−1) − 1)/stride⌋ + 1.
 func Conv2d(x, w, b *tensor.Tensor, opts ConvOptions) *tensor.Tensor {
-	return conv("conv2d", 2, x, w, b, opts)
+	return conv("conv2d", 2, x, w, b, opts, false)
+}
+
+// Conv2dReLU returns Conv2d(x, w, b, opts).ReLU(), the values, gradients
+// and GradFn of the two operations in sequence, computed as one: the ReLU is
+// applied in place to the convolution's output, which saves allocating and
+// writing a second tensor (see tensor.RecordReLU). nn.Sequential uses it
+// for a Conv2d layer followed by ReLU.
+func Conv2dReLU(x, w, b *tensor.Tensor, opts ConvOptions) *tensor.Tensor {
+	return conv("conv2d", 2, x, w, b, opts, true)
 }
 
 // Conv3d applies a 3-D convolution to x of shape (N, C_in, D, H, W) or
 // (C_in, D, H, W) with weight (C_out, C_in/groups, kD, kH, kW) and optional
 // bias (C_out), like torch.nn.functional.conv3d.
 func Conv3d(x, w, b *tensor.Tensor, opts ConvOptions) *tensor.Tensor {
-	return conv("conv3d", 3, x, w, b, opts)
+	return conv("conv3d", 3, x, w, b, opts, false)
 }
 
 // ConvTranspose1d applies a 1-D transposed convolution (the gradient of
@@ -178,7 +187,9 @@ func checkSpatial(xs []int) {
 	}
 }
 
-func conv(name string, nd int, x, w, b *tensor.Tensor, o ConvOptions) *tensor.Tensor {
+// conv is the convolution of Conv1d/2d/3d, followed by ReLU when relu is
+// set.
+func conv(name string, nd int, x, w, b *tensor.Tensor, o ConvOptions, relu bool) *tensor.Tensor {
 	x, batched := checkConvInput(name, nd, x, w, b)
 	groups := convGroups(o.Groups)
 	stride := expandParam("stride", o.Stride, nd, 1)
@@ -240,9 +251,14 @@ func conv(name string, nd int, x, w, b *tensor.Tensor, o ConvOptions) *tensor.Te
 		outSp[i] = (padded[i]-kern[i])/stride[i] + 1
 	}
 	g := newGeom(xs[2:], outSp, ws[2:], stride, dil, padL)
-	out := convolution(x, w, b, g, groups, false, append([]int{xs[0], ws[0]}, outSp...))
+	// An unbatched input gets its ReLU after the squeeze, as the two
+	// operations in sequence would, so that GradFn is the ReLU's.
+	out := convolution(x, w, b, g, groups, false, append([]int{xs[0], ws[0]}, outSp...), relu && batched)
 	if !batched {
 		out = out.Squeeze(0)
+		if relu {
+			out = out.ReLU()
+		}
 	}
 	return out
 }
@@ -303,7 +319,7 @@ func convTranspose(name string, nd int, x, w, b *tensor.Tensor, o ConvTransposeO
 			joinX(xs[2:]), joinX(outSp)))
 	}
 	g := newGeom(outSp, xs[2:], ws[2:], stride, dil, pad)
-	out := convolution(x, w, b, g, groups, true, append([]int{xs[0], cout}, outSp...))
+	out := convolution(x, w, b, g, groups, true, append([]int{xs[0], cout}, outSp...), false)
 	if !batched {
 		out = out.Squeeze(0)
 	}
@@ -313,7 +329,7 @@ func convTranspose(name string, nd int, x, w, b *tensor.Tensor, o ConvTransposeO
 // convolution runs a checked convolution as one autograd node. For a
 // transposed convolution, g describes the equivalent direct convolution
 // from the output to the input.
-func convolution(x, w, b *tensor.Tensor, g *geom, groups int, transposed bool, outShape []int) *tensor.Tensor {
+func convolution(x, w, b *tensor.Tensor, g *geom, groups int, transposed bool, outShape []int, relu bool) *tensor.Tensor {
 	xc, wc := x.Contiguous(), w.Contiguous()
 	var bc *tensor.Tensor
 	if b != nil {
@@ -343,7 +359,7 @@ func convolution(x, w, b *tensor.Tensor, g *geom, groups int, transposed bool, o
 	}
 	xd, wd := xc.Detach(), wc.Detach()
 	needX, needW, needB := xc.RequiresGrad(), wc.RequiresGrad(), bc != nil && bc.RequiresGrad()
-	tensor.Record(out, "ConvolutionBackward0", []*tensor.Tensor{xc, wc, bc}, func(gy *tensor.Tensor) []*tensor.Tensor {
+	backward := func(gy *tensor.Tensor) []*tensor.Tensor {
 		gy = contig(gy)
 		var gx, gw, gb *tensor.Tensor
 		if needX {
@@ -376,7 +392,12 @@ func convolution(x, w, b *tensor.Tensor, g *geom, groups int, transposed bool, o
 			putScratch(c64)
 		}
 		return []*tensor.Tensor{gx, gw, gb}
-	})
+	}
+	inputs := []*tensor.Tensor{xc, wc, bc}
+	if relu {
+		return tensor.RecordReLU(out, "ConvolutionBackward0", inputs, backward)
+	}
+	tensor.Record(out, "ConvolutionBackward0", inputs, backward)
 	return out
 }
 

@@ -11,7 +11,17 @@ import (
 // bias (out) or nil (no bias: no addition). A 1-D weight (in) gives a result
 // without the last dimension, as in PyTorch. The product is one GEMM over
 // all leading dimensions; its gradient flows to x, weight and bias.
-func Linear(x, w, b *tensor.Tensor) *tensor.Tensor {
+func Linear(x, w, b *tensor.Tensor) *tensor.Tensor { return linear(x, w, b, false) }
+
+// LinearReLU returns Linear(x, w, b).ReLU(), the values, gradients and
+// GradFn of the two operations in sequence, computed as one: the ReLU is
+// applied in place to the product while it is still in the cache, which
+// saves allocating and writing a second tensor (see tensor.RecordReLU).
+// nn.Sequential uses it for a Linear layer followed by ReLU.
+func LinearReLU(x, w, b *tensor.Tensor) *tensor.Tensor { return linear(x, w, b, true) }
+
+// linear is Linear, followed by ReLU when relu is set.
+func linear(x, w, b *tensor.Tensor, relu bool) *tensor.Tensor {
 	if x.Dim() == 0 || w.Dim() == 0 {
 		panic(fmt.Sprintf("both arguments to matmul need to be at least 1D, but they are %dD and %dD", x.Dim(), w.Dim()))
 	}
@@ -27,6 +37,9 @@ func Linear(x, w, b *tensor.Tensor) *tensor.Tensor {
 		y := Linear(x, w.Unsqueeze(0), nil).Squeeze(-1)
 		if b != nil {
 			y = y.Add(b)
+		}
+		if relu {
+			y = y.ReLU()
 		}
 		return y
 	}
@@ -51,20 +64,26 @@ func Linear(x, w, b *tensor.Tensor) *tensor.Tensor {
 	if x.Dim() != 2 {
 		x2 = x2.Reshape(rows, in)
 	}
-	y := linear2d(x2, w.Contiguous(), contigParam(fused))
+	// The ReLU is fused only where it comes right after the product's
+	// node, so that the result's GradFn is the ReLU's either way.
+	fuseReLU := relu && x.Dim() == 2 && (fused != nil || b == nil)
+	y := linear2d(x2, w.Contiguous(), contigParam(fused), fuseReLU)
 	if fused == nil && b != nil {
 		y = y.Add(b)
 	}
-	if x.Dim() == 2 {
-		return y
+	if x.Dim() != 2 {
+		xs := x.Shape()
+		y = y.Reshape(append(xs[:len(xs)-1], out)...)
 	}
-	xs := x.Shape()
-	return y.Reshape(append(xs[:len(xs)-1], out)...)
+	if relu && !fuseReLU {
+		y = y.ReLU()
+	}
+	return y
 }
 
 // linear2d computes x (M, in) · wᵀ (in, out) + b as one autograd node, named
-// like PyTorch's addmm/mm.
-func linear2d(x, w, b *tensor.Tensor) *tensor.Tensor {
+// like PyTorch's addmm/mm, followed by an in-place ReLU when relu is set.
+func linear2d(x, w, b *tensor.Tensor, relu bool) *tensor.Tensor {
 	m, in, out := x.Size(0), x.Size(1), w.Size(0)
 	dt := x.DType()
 	y := newLike(dt, []int{m, out})
@@ -78,20 +97,20 @@ func linear2d(x, w, b *tensor.Tensor) *tensor.Tensor {
 		name = "AddmmBackward0"
 	}
 	if dt == tensor.Float32 {
-		recordLinear(y, name, x, w, b, raw[float32](x), raw[float32](w))
-	} else {
-		recordLinear(y, name, x, w, b, raw[float64](x), raw[float64](w))
+		return recordLinear(y, name, x, w, b, raw[float32](x), raw[float32](w), relu)
 	}
-	return y
+	return recordLinear(y, name, x, w, b, raw[float64](x), raw[float64](w), relu)
 }
 
-// recordLinear records linear2d's node; xd and wd are the elements of x
-// and w, read by the backward pass.
-func recordLinear[T float](y *tensor.Tensor, name string, x, w, b *tensor.Tensor, xd, wd []T) {
+// recordLinear records linear2d's node, followed by a ReLU in place when
+// relu is set, and returns y or the ReLU's output; xd and wd are the
+// elements of x and w, read by the backward pass.
+func recordLinear[T float](y *tensor.Tensor, name string, x, w, b *tensor.Tensor, xd, wd []T, relu bool) *tensor.Tensor {
 	m, in, out := x.Size(0), x.Size(1), w.Size(0)
 	dt := x.DType()
 	needX, needW, needB := x.RequiresGrad(), w.RequiresGrad(), b != nil && b.RequiresGrad()
-	tensor.Record(y, name, []*tensor.Tensor{x, w, b}, func(gy *tensor.Tensor) []*tensor.Tensor {
+	inputs := []*tensor.Tensor{x, w, b}
+	backward := func(gy *tensor.Tensor) []*tensor.Tensor {
 		gy = contig(gy)
 		// Every element of the gradients is written below, so they can
 		// take recycled memory.
@@ -107,7 +126,12 @@ func recordLinear[T float](y *tensor.Tensor, name string, x, w, b *tensor.Tensor
 		}
 		linearBackward(xd, wd, raw[T](gy), rawOrNil[T](gx), rawOrNil[T](gw), rawOrNil[T](gb), m, in, out)
 		return []*tensor.Tensor{gx, gw, gb}
-	})
+	}
+	if relu {
+		return tensor.RecordReLU(y, name, inputs, backward)
+	}
+	tensor.Record(y, name, inputs, backward)
+	return y
 }
 
 func linearForward[T float](x, w, b, y []T, m, in, out int) {
