@@ -66,3 +66,20 @@ func ExampleBatchNorm() {
 	//         [ 1.0000,  1.0000]])
 	// tensor([0.2000, 0.4000]) tensor([1.1000, 1.7000])
 }
+
+// LinearReLU is Linear followed by ReLU with one tensor fewer: the result,
+// its gradients and its GradFn are those of the two operations in sequence.
+func ExampleLinearReLU() {
+	x := tensor.FromFloat32([]float32{1, -2, 3, 0.5, 1, -1}, 2, 3)
+	w := tensor.NewParameter(tensor.FromFloat32([]float32{1, 0, 1, -1, 1, 0}, 2, 3))
+	b := tensor.NewParameter(tensor.FromFloat32([]float32{0.5, 0}, 2))
+	y := F.LinearReLU(x, w, b)
+	fmt.Println(y, y.GradFn())
+	y.Sum().Backward()
+	fmt.Println(w.Grad)
+	// Output:
+	// tensor([[4.5000, 0.0000],
+	//         [0.0000, 0.5000]], grad_fn=<ReluBackward0>) ReluBackward0
+	// tensor([[ 1.0000, -2.0000,  3.0000],
+	//         [ 0.5000,  1.0000, -1.0000]])
+}
