@@ -161,6 +161,27 @@ func (t *Tensor) BackwardWith(opt BackwardOptions) {
 	runBackward(t.fn, g, opt.RetainGraph)
 }
 
+// LeafGrad returns the gradient that Backward would add a gradient for in
+// into, for a backward function (see Record) that adds its gradient there
+// itself: in must be a leaf that requires grad and already has a
+// contiguous Grad of its own type and shape, otherwise LeafGrad returns nil
+// and the gradient is returned as usual. A backward function that adds
+// into the result returns nil for in; it must round each element once, as
+// Grad + g, for the same bits as Backward's own addition, and in must not
+// be another of the node's inputs as well (Backward adds those in order,
+// after the backward function returns). It saves Backward a pass over the
+// gradient and the gradient's memory.
+func LeafGrad(in *Tensor) *Tensor {
+	if in == nil || !in.requiresGrad || in.fn != nil || in.Grad == nil {
+		return nil
+	}
+	g := in.Grad
+	if g.dtype != in.dtype || !g.IsContiguous() || !sameShape(g.shape, in.shape) {
+		return nil
+	}
+	return g
+}
+
 // accumulateLeaf adds g into leaf.Grad. It reports whether g itself became
 // leaf.Grad: with mayAdopt (nothing else references g), a scratch gradient
 // from EmptyGrad is adopted rather than copied.

@@ -86,3 +86,38 @@ func TestGradPoolSurvivesCollections(t *testing.T) {
 		gradPoolGet(Float32, big)
 	}
 }
+
+// TestLeafGrad checks which tensors LeafGrad offers their Grad for: only
+// leaves that require grad and have a contiguous Grad of their own type and
+// shape.
+func TestLeafGrad(t *testing.T) {
+	w := NewParameter(Zeros(2, 3))
+	if LeafGrad(w) != nil || LeafGrad(nil) != nil {
+		t.Fatal("LeafGrad of a leaf without Grad (or of nil) is not nil")
+	}
+	w.Grad = Ones(2, 3)
+	if LeafGrad(w) != w.Grad {
+		t.Fatal("LeafGrad of a parameter with a contiguous Grad is not its Grad")
+	}
+	nonLeaf := w.MulScalar(2)
+	nonLeaf.RetainGrad()
+	nonLeaf.Sum().Backward()
+	if nonLeaf.Grad == nil || LeafGrad(nonLeaf) != nil {
+		t.Fatal("LeafGrad offers the Grad of a non-leaf")
+	}
+	for name, g := range map[string]*Tensor{
+		"transposed": Ones(3, 2).T(),
+		"float64":    OnesOf(Float64, 2, 3),
+		"reshaped":   Ones(6),
+	} {
+		w.Grad = g
+		if LeafGrad(w) != nil {
+			t.Errorf("LeafGrad offers a %s Grad", name)
+		}
+	}
+	c := Zeros(2, 3)
+	c.Grad = Ones(2, 3)
+	if LeafGrad(c) != nil {
+		t.Fatal("LeafGrad offers the Grad of a tensor that does not require grad")
+	}
+}

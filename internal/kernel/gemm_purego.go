@@ -119,6 +119,15 @@ func (g *gemmProblem[T]) depthBlock() int {
 	return mk.depthBlock(g.k)
 }
 
+// gemmDepth returns the depth of the blocks that gemmDriver(mk) cuts the
+// depth of an m×n×k product into.
+func gemmDepth[T float](mk *microKernel[T]) func(m, n, k int) int {
+	return func(m, n, k int) int {
+		g := gemmProblem[T]{m: m, n: n, k: k, mk: mk}
+		return g.depthBlock()
+	}
+}
+
 // gemmWorkspace holds one task's packing buffers.
 type gemmWorkspace[T float] struct {
 	a, b, acc []T

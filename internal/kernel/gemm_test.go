@@ -598,3 +598,67 @@ func TestGemmLargeOperandsAnyGOMAXPROCS(t *testing.T) {
 		}
 	})
 }
+
+// TestGemmAccumulate32 checks GemmAccumulate32 on every implementation:
+// where it accumulates, C ends as exactly C + P (P the product computed by
+// Gemm32 with beta 0), with -0 and NaN in C and zero products; it does so
+// for the weight gradients of the MLP's first layer at batch 64 and 256 and
+// other large C of one depth block, and declines (leaving C untouched) for
+// a small C, a depth of several blocks and k = 0.
+func TestGemmAccumulate32(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(31, 32))
+		shapes := []struct {
+			m, n, k int
+			acc     bool
+		}{
+			{256, 784, 64, true}, {256, 784, 256, true}, {512, 256, 100, true}, {300, 500, 7, true},
+			{1, 1 << 17, 3, true}, {1 << 17, 1, 5, true}, {515, 257, 1, true},
+			{3, 5, 7, false}, {256, 256, 64, false}, {600, 600, 5000, false}, {400, 400, 0, false},
+		}
+		for _, s := range shapes {
+			m, n, k := s.m, s.n, s.k
+			for _, tA := range []bool{false, true} {
+				a := randSlice[float32](r, m*k)
+				b := randSlice[float32](r, k*n)
+				lda := k
+				if tA {
+					lda = m
+				}
+				lda = max(lda, 1)
+				// A zero first row of op(A) makes zero products, whose
+				// sign the addition to C decides.
+				for p := range k {
+					i := p
+					if tA {
+						i = p * m
+					}
+					a[i] = float32(math.Copysign(0, float64(a[i])))
+				}
+				c0 := randSlice[float32](r, m*n)
+				c0[0] = float32(math.Copysign(0, -1))
+				if m*n > 1 {
+					c0[1] = float32(math.NaN())
+				}
+				got := append([]float32(nil), c0...)
+				did := GemmAccumulate32(tA, false, m, n, k, a, lda, b, n, got, n)
+				if did != s.acc {
+					t.Fatalf("%dx%dx%d transA=%v: accumulated %v, want %v", m, n, k, tA, did, s.acc)
+				}
+				p := make([]float32, m*n)
+				if did {
+					Gemm32(tA, false, m, n, k, 1, a, lda, b, n, 0, p, n)
+				}
+				for i := range got {
+					want := c0[i] + p[i]
+					if !did {
+						want = c0[i]
+					}
+					if math.Float32bits(got[i]) != math.Float32bits(want) && !(got[i] != got[i] && want != want) {
+						t.Fatalf("%dx%dx%d transA=%v accumulated=%v: c[%d] = %v, want %v (C %v, P %v)", m, n, k, tA, did, i, got[i], want, c0[i], p[i])
+					}
+				}
+			}
+		}
+	})
+}

@@ -83,6 +83,7 @@ func withGemm32(name string, mk *microKernel[float32]) implementation {
 	im := pureGo()
 	im.name = name
 	im.f32.gemm = gemmDriver(mk, &pool32)
+	im.f32.gemmDepth = gemmDepth(mk)
 	im.axpyFused32 = axpyFused32Asm
 	im.sgdMomentum32 = sgdMomentum32Asm
 	im.reluBackward32 = reluBackward32Asm
@@ -104,7 +105,10 @@ func implementations() []implementation {
 		// AVX-512 tile; the AVX2 kernel's 6×16 tile fits them exactly.
 		// Both kernels form every element with the same fused
 		// multiply-adds in the same order, so the results are the same.
-		// Products with a large C use the variant that prefetches C.
+		// Products with a large C, and accumulations into a C that is
+		// not in the cache (see GemmAccumulate32), use the variant that
+		// prefetches C. All three have the same depth blocks (maxKC
+		// fusedKC), so im.f32.gemmDepth, from microAVX512, holds for each.
 		wide, narrow := im.f32.gemm, gemmDriver(microAVX2in512, &pool32)
 		large := gemmDriver(microAVX512PrefetchC, &pool32)
 		im.f32.gemm = func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
@@ -116,6 +120,13 @@ func implementations() []implementation {
 			default:
 				wide(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 			}
+		}
+		im.gemmAcc32 = func(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+			if m <= 6 {
+				narrow(transA, transB, m, n, k, 1, a, lda, b, ldb, 1, c, ldc)
+				return
+			}
+			large(transA, transB, m, n, k, 1, a, lda, b, ldb, 1, c, ldc)
 		}
 		im.copyRows32 = copyRows32Asm
 		im.addRows32 = addRows32Asm

@@ -12,6 +12,7 @@ type float interface {
 // so an implementation only ever sees well-formed input.
 type ops[T float] struct {
 	gemm         func(transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int)
+	gemmDepth    func(m, n, k int) int // the depth of gemm's blocks for a shape
 	add          func(dst, x, y []T)
 	sub          func(dst, x, y []T)
 	mul          func(dst, x, y []T)
@@ -31,6 +32,9 @@ type implementation struct {
 	name string
 	f32  ops[float32]
 	f64  ops[float64]
+	// gemmAcc32 sets C = C + op(A)·op(B) (Gemm32 with alpha 1, beta 1),
+	// or nil to use f32.gemm.
+	gemmAcc32 func(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
 	// Fused optimizer updates (see AxpyFused32 and SGDMomentum32).
 	axpyFused32    func(dst []float32, a float32, x []float32)
 	sgdMomentum32  func(p, g, buf []float32, mom, negLR float32)

@@ -24,6 +24,7 @@ func pureGo() implementation {
 		addRows32:      addRows32Go,
 		f32: ops[float32]{
 			gemm:         gemmDriver(micro32, &pool32),
+			gemmDepth:    gemmDepth(micro32),
 			add:          add32,
 			sub:          sub32,
 			mul:          mul32,
@@ -39,6 +40,7 @@ func pureGo() implementation {
 		},
 		f64: ops[float64]{
 			gemm:         gemmDriver(micro64, &pool64),
+			gemmDepth:    gemmDepth(micro64),
 			add:          add64,
 			sub:          sub64,
 			mul:          mul64,

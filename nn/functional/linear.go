@@ -3,6 +3,7 @@ package functional
 import (
 	"fmt"
 
+	"github.com/intercept-ml/intercept/internal/kernel"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -118,7 +119,9 @@ func recordLinear[T float](y *tensor.Tensor, name string, x, w, b *tensor.Tensor
 		if needX {
 			gx = tensor.EmptyGrad(dt, m, in)
 		}
-		if needW {
+		// The weight gradient goes straight into the weight's Grad when
+		// that gives the bits of adding it afterwards.
+		if needW && !accumulateWeightGrad(w, x, b, raw[T](gy), xd, m, in, out) {
 			gw = tensor.EmptyGrad(dt, out, in)
 		}
 		if needB {
@@ -143,6 +146,25 @@ func linearForward[T float](x, w, b, y []T, m, in, out int) {
 		beta = 1
 	}
 	gemm(false, true, m, out, in, 1, x, in, w, in, beta, y, out)
+}
+
+// accumulateWeightGrad adds gyᵀ·x, the gradient of Linear's weight w
+// (out × in), straight into w's Grad when that gives the bits of adding it
+// afterwards (see tensor.LeafGrad and kernel.GemmAccumulate32), and
+// reports whether it did.
+func accumulateWeightGrad[T float](w, x, b *tensor.Tensor, gy, xd []T, m, in, out int) bool {
+	if w == x || w == b {
+		return false
+	}
+	gy32, ok := any(gy).([]float32)
+	if !ok {
+		return false
+	}
+	dst := tensor.LeafGrad(w)
+	if dst == nil {
+		return false
+	}
+	return kernel.GemmAccumulate32(true, false, out, in, m, gy32, out, any(xd).([]float32), in, dst.Data32(), in)
 }
 
 func linearBackward[T float](x, w, gy, gx, gw, gb []T, m, in, out int) {
