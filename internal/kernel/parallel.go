@@ -34,11 +34,15 @@ type parJob struct {
 const maxDealt = 64
 
 // run runs tasks of j as participant worker until none is left. Jobs of
-// at most maxDealt tasks are dealt out like cards: participant p first
-// takes tasks p, p+parts, p+2*parts, …, so that from call to call the
-// same core tends to work on the same part of the output (and finds it in
-// its cache), and then takes over any task still unclaimed, so that a
-// participant that starts late delays nobody.
+// at most maxDealt tasks are dealt out in contiguous runs: participant p
+// of P first takes tasks [p·n/P, (p+1)·n/P), so that from call to call,
+// and from one operation to the next, the same core tends to work on the
+// same part of the data (and finds it in its cache): the caller takes the
+// first half of a GEMM's panels on two cores as it takes the first half of
+// an optimizer's or an element-wise kernel's slice. (Dealing p, p+P, …
+// instead made training steps 2–11% slower in A/B rounds, with the same
+// GEMM speed in isolation.) It then takes over any task still unclaimed,
+// so that a participant that starts late delays nobody.
 func (j *parJob) run(worker int) {
 	if j.tasks > maxDealt {
 		for {
@@ -52,7 +56,7 @@ func (j *parJob) run(worker int) {
 	}
 	n := int(j.tasks)
 	if worker < j.parts {
-		for t := worker; t < n; t += j.parts {
+		for t := worker * n / j.parts; t < (worker+1)*n/j.parts; t++ {
 			j.try(t, worker)
 		}
 	}

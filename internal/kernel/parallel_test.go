@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -75,6 +76,37 @@ func TestParallelForWWorkers(t *testing.T) {
 					t.Errorf("GOMAXPROCS %d, %d tasks: want all serial", procs, tasks)
 				}
 			}
+		}
+	}
+}
+
+// TestDealtTasksContiguous checks the order in which a participant takes
+// the tasks of a dealt job: first its own contiguous run (participant 1 of
+// 2 takes the second half of 8 tasks), then whatever is still unclaimed.
+func TestDealtTasksContiguous(t *testing.T) {
+	for _, tc := range []struct {
+		worker, parts, tasks int
+		want                 []int
+	}{
+		{0, 2, 8, []int{0, 1, 2, 3, 4, 5, 6, 7}},
+		{1, 2, 8, []int{4, 5, 6, 7, 0, 1, 2, 3}},
+		{2, 3, 7, []int{4, 5, 6, 0, 1, 2, 3}},
+		{1, 4, 3, []int{0, 1, 2}},
+	} {
+		var got []int
+		j := &parJob{tasks: int64(tc.tasks), parts: tc.parts}
+		j.f = func(task, worker int) {
+			if worker != tc.worker {
+				t.Fatalf("task %d ran as participant %d, want %d", task, worker, tc.worker)
+			}
+			got = append(got, task)
+		}
+		j.run(tc.worker)
+		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("participant %d of %d, %d tasks: ran %v, want %v", tc.worker, tc.parts, tc.tasks, got, tc.want)
+		}
+		if j.done.Load() != int64(tc.tasks) {
+			t.Errorf("done = %d, want %d", j.done.Load(), tc.tasks)
 		}
 	}
 }
