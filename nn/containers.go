@@ -29,12 +29,18 @@ func NewSequential(layers ...Module) *Sequential {
 // by a ReLU runs as one fused operation (functional.LinearReLU,
 // functional.Conv2dReLU), with the values, gradients and GradFn of the two
 // in sequence: the layer's output is a tensor that only Forward sees, so
-// the ReLU can overwrite it instead of allocating another.
+// the ReLU can overwrite it instead of allocating another. When such an
+// output is only read by the next layer, a Linear, Conv2d or MaxPool2d
+// (which keep no view of it), Backward reuses its memory once it is done
+// with it (tensor.RecycleAfterBackward).
 func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
 	for i := 0; i < len(s.layers); i++ {
 		if i+1 < len(s.layers) {
 			if _, ok := s.layers[i+1].(*ReLU); ok {
 				if y := forwardReLU(s.layers[i], x); y != nil {
+					if i+2 < len(s.layers) && readsWithoutView(s.layers[i+2]) {
+						tensor.RecycleAfterBackward(y)
+					}
 					x = y
 					i++
 					continue
@@ -44,6 +50,17 @@ func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
 		x = s.layers[i].Forward(x)
 	}
 	return x
+}
+
+// readsWithoutView reports whether m is a layer type whose Forward reads
+// its input without keeping or returning a view of it, so that nothing
+// but the autograd graph holds the input afterwards.
+func readsWithoutView(m Module) bool {
+	switch m.(type) {
+	case *Linear, *Conv2d, *MaxPool2d:
+		return true
+	}
+	return false
 }
 
 // forwardReLU returns ReLU(l.Forward(x)) computed as one fused operation

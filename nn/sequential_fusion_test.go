@@ -89,3 +89,105 @@ func TestSequentialFusionMatchesLayers(t *testing.T) {
 		}
 	}
 }
+
+// TestSequentialTrainingWithRecycling trains two copies of each model for
+// four SGD steps, one through Sequential (fused layers whose outputs
+// Backward recycles, so later steps run on reused memory) and one calling
+// each layer's Forward in turn, and checks that the parameters keep the
+// same bits. It also checks that the output Sequential returns (a fused
+// Linear-ReLU, or a view of one, which are not recycled) keeps its values
+// after Backward and after the next step.
+func TestSequentialTrainingWithRecycling(t *testing.T) {
+	builders := map[string]struct {
+		build func(g *rng.Generator) []Module
+		input []int
+	}{
+		"lenet": {func(g *rng.Generator) []Module {
+			return []Module{
+				NewConv2d(1, 4, 3, Padding(1), WithGenerator(g)), NewReLU(), NewMaxPool2d(2),
+				NewConv2d(4, 8, 3, WithGenerator(g)), NewReLU(), NewMaxPool2d(2),
+				NewFlatten(), NewLinear(8*3*3, 256, WithGenerator(g)), NewReLU(),
+				NewLinear(256, 256, WithGenerator(g)), NewReLU(), // outputs of 16×256 elements: worth recycling
+			}
+		}, []int{16, 1, 16, 16}},
+		// The output is a view of the fused Linear-ReLU's output.
+		"view-out": {func(g *rng.Generator) []Module {
+			return []Module{
+				NewLinear(100, 128, WithGenerator(g)), NewReLU(),
+				NewLinear(128, 128, WithGenerator(g)), NewReLU(), NewFlatten(),
+			}
+		}, []int{64, 100}},
+		"mlp": {func(g *rng.Generator) []Module {
+			return []Module{
+				NewLinear(100, 128, WithGenerator(g)), NewReLU(),
+				NewLinear(128, 128, WithGenerator(g)), NewReLU(),
+				NewLinear(128, 128, WithGenerator(g)), NewReLU(),
+				NewLinear(128, 10, WithGenerator(g)),
+			}
+		}, []int{64, 100}},
+	}
+	for name, b := range builders {
+		var params [2][]*tensor.Tensor
+		var run [2]func(x *tensor.Tensor) *tensor.Tensor
+		for i := range 2 {
+			g := rng.NewGenerator()
+			g.ManualSeed(7)
+			layers := b.build(g)
+			seq := NewSequential(layers...)
+			params[i] = Parameters(seq)
+			if i == 0 {
+				run[i] = func(x *tensor.Tensor) *tensor.Tensor {
+					for _, l := range layers {
+						x = l.Forward(x)
+					}
+					return x
+				}
+			} else {
+				run[i] = seq.Forward
+			}
+		}
+		g := rng.NewGenerator()
+		g.ManualSeed(8)
+		var kept, keptCopy []float32
+		for step := range 4 {
+			x := g.Randn(b.input...)
+			var wts *tensor.Tensor
+			for i := range 2 {
+				for _, p := range params[i] {
+					p.Grad = nil
+				}
+				y := run[i](x)
+				if wts == nil {
+					wts = g.Randn(y.Shape()...)
+				}
+				tensor.Mul(y, wts).Sum().Backward()
+				if i == 1 {
+					if kept != nil {
+						// The previous step's output is intact.
+						for j, v := range kept {
+							if math.Float32bits(v) != math.Float32bits(keptCopy[j]) {
+								t.Fatalf("%s step %d: previous output element %d changed to %v from %v", name, step, j, v, keptCopy[j])
+							}
+						}
+					}
+					kept = y.Data32()
+					keptCopy = y.Float32s()
+				}
+				for _, p := range params[i] {
+					d, gr := p.Data32(), p.Grad.Float32s()
+					for j := range d {
+						d[j] -= 0.01 * gr[j]
+					}
+				}
+			}
+			for k := range params[0] {
+				want, got := params[0][k].Float32s(), params[1][k].Float32s()
+				for j := range want {
+					if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+						t.Fatalf("%s step %d: parameter %d element %d = %v, want %v", name, step, k, j, got[j], want[j])
+					}
+				}
+			}
+		}
+	}
+}

@@ -20,6 +20,9 @@ type node struct {
 	out      *Tensor // the tensor this node produced (for RetainGrad)
 	seq      uint64
 	released bool
+	// recycle is out's memory, to reuse once the node is released (see
+	// RecycleAfterBackward).
+	recycle *Tensor
 }
 
 var seqCounter atomic.Uint64
@@ -180,6 +183,28 @@ func LeafGrad(in *Tensor) *Tensor {
 		return nil
 	}
 	return g
+}
+
+// RecycleAfterBackward lets Backward reuse t's memory for new tensors (see
+// EmptyReused and EmptyGrad) once it has released t's node, that is after
+// a Backward through t without RetainGraph. It is meant for an
+// intermediate result that nothing outside the graph references, such as
+// the output of a layer inside nn.Sequential that only the next layer
+// reads. The caller guarantees that once it returns t is reachable only
+// through the graph: it keeps no reference to t or its elements and hands
+// out no view of t, and the operations that read t come after it in the
+// graph, so that Backward releases them first. RecycleAfterBackward does
+// nothing for a tensor without a node (gradients disabled, or nothing
+// requiring grad) or that is not the whole of a contiguous float storage.
+func RecycleAfterBackward(t *Tensor) {
+	if t.fn == nil || t.fn.released || !t.dtype.IsFloat() || t.offset != 0 || !t.IsContiguous() {
+		return
+	}
+	n := t.Numel()
+	if (t.dtype == Float32 && len(t.st.f32) != n) || (t.dtype == Float64 && len(t.st.f64) != n) || n < gradPoolMin {
+		return
+	}
+	t.fn.recycle = t
 }
 
 // accumulateLeaf adds g into leaf.Grad. It reports whether g itself became
@@ -374,6 +399,10 @@ func runBackward(root *node, g *Tensor, retain bool) {
 			n.released = true
 			n.backward = nil
 			n.inputs = nil
+			if r := n.recycle; r != nil {
+				n.recycle = nil
+				recycleStorage(r)
+			}
 		}
 	}
 }

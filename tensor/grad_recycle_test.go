@@ -121,3 +121,39 @@ func TestLeafGrad(t *testing.T) {
 		t.Fatal("LeafGrad offers the Grad of a tensor that does not require grad")
 	}
 }
+
+// TestRecycleAfterBackward checks that an intermediate marked with
+// RecycleAfterBackward gives its memory to EmptyReused once Backward has
+// released its node, and not before: not while the graph is retained, and
+// not without a node.
+func TestRecycleAfterBackward(t *testing.T) {
+	const n = 1 << 13
+	w := NewParameter(Ones(n))
+	mid := func() *Tensor {
+		h := w.MulScalar(3) // elements 3, a node that reads only w
+		RecycleAfterBackward(h)
+		return h
+	}
+	reused := func() bool {
+		e := EmptyReused(Float32, n)
+		return e.st.f32[n-1] == 3
+	}
+	h := mid()
+	loss := h.MulScalar(2).Sum()
+	loss.BackwardWith(BackwardOptions{RetainGraph: true})
+	if reused() {
+		t.Fatal("memory reused while the graph is retained")
+	}
+	loss.Backward()
+	if !reused() {
+		t.Fatal("memory not reused after the graph was released")
+	}
+	if g := w.Grad.Float32s(); g[0] != 12 {
+		t.Fatalf("grad = %v, want 12 (two passes of 6)", g[0])
+	}
+	// Without a node (NoGrad) nothing is recycled.
+	NoGrad(func() { mid() })
+	if reused() {
+		t.Fatal("memory of a tensor without a node was reused")
+	}
+}

@@ -181,6 +181,21 @@ func EmptyGrad(dt DType, shape ...int) *Tensor {
 	return t
 }
 
+// EmptyReused returns a new contiguous float tensor whose elements are
+// unspecified: its memory may be that of a gradient or an intermediate
+// result that Backward has finished with (see EmptyGrad and
+// RecycleAfterBackward), which saves allocating and zeroing it. It is
+// meant for operations that write every element of their result. Other
+// types and small tensors are allocated as by Empty.
+func EmptyReused(dt DType, shape ...int) *Tensor {
+	checkShape(shape)
+	var st *storage
+	if n := numelOf(shape); dt.IsFloat() && n >= gradPoolMin {
+		st = gradPoolGet(dt, n)
+	}
+	return newContiguous(dt, shape, st)
+}
+
 // gradPoolMin is the smallest gradient (in elements) worth recycling.
 const gradPoolMin = 1 << 12
 
@@ -225,8 +240,17 @@ func gradPoolGet(dt DType, n int) *storage {
 // recycleGrad returns the storage of a scratch gradient to the pool. The
 // caller guarantees that nothing references g any more.
 func recycleGrad(g *Tensor) {
+	if g.scratch {
+		recycleStorage(g)
+	}
+}
+
+// recycleStorage returns the storage of the float tensor t, which must be
+// the whole of it, to the pool and detaches it from t. The caller
+// guarantees that nothing else references the storage.
+func recycleStorage(g *Tensor) {
 	n := g.Numel()
-	if !g.scratch || !g.dtype.IsFloat() || n < gradPoolMin || g.offset != 0 {
+	if !g.dtype.IsFloat() || n < gradPoolMin || g.offset != 0 || g.st == nil {
 		return
 	}
 	if (g.dtype == Float32 && len(g.st.f32) != n) || (g.dtype == Float64 && len(g.st.f64) != n) {

@@ -336,7 +336,14 @@ func convolution(x, w, b *tensor.Tensor, g *geom, groups int, transposed bool, o
 		bc = b.Contiguous()
 	}
 	dt := x.DType()
-	out := newLike(dt, outShape)
+	// The forward pass of a convolution writes every element of its
+	// output; a transposed one accumulates into zeros.
+	var out *tensor.Tensor
+	if transposed {
+		out = newLike(dt, outShape)
+	} else {
+		out = tensor.EmptyReused(dt, outShape...)
+	}
 	n, cin, cout := outShape[0], x.Size(1), outShape[1]
 	// The column matrices of the forward pass are kept (in a scratch
 	// buffer) for the weight gradient, which would rebuild exactly the

@@ -87,7 +87,9 @@ func linear(x, w, b *tensor.Tensor, relu bool) *tensor.Tensor {
 func linear2d(x, w, b *tensor.Tensor, relu bool) *tensor.Tensor {
 	m, in, out := x.Size(0), x.Size(1), w.Size(0)
 	dt := x.DType()
-	y := newLike(dt, []int{m, out})
+	// linearForward writes every element (the bias rows, or a product
+	// with beta 0), so y may take recycled memory.
+	y := tensor.EmptyReused(dt, m, out)
 	if dt == tensor.Float32 {
 		linearForward(raw[float32](x), raw[float32](w), rawOrNil[float32](b), raw[float32](y), m, in, out)
 	} else {
