@@ -28,14 +28,14 @@ func Gemm32(transA, transB bool, m, n, k int, alpha float32, a []float32, lda in
 // it accumulates in, saving the product's memory and a pass over it. The
 // kernels prefetch C, which is usually not in the cache. It panics as
 // Gemm32 does.
-// gemmAccumulateMin is the smallest C (in elements) GemmAccumulate32
+// GemmAccumulateMin is the smallest C (in elements) GemmAccumulate32
 // accumulates into: below it, in interleaved A/B runs of training steps, it
 // gained nothing (a 30-layer MLP of 256×256 weights ran 1–3% slower).
-const gemmAccumulateMin = 1 << 17
+const GemmAccumulateMin = 1 << 17
 
 func GemmAccumulate32(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) bool {
 	checkGemm("GemmAccumulate32", transA, transB, m, n, k, lda, ldb, ldc, len(a), len(b), len(c))
-	if k == 0 || m*n < gemmAccumulateMin || impl.f32.gemmDepth(m, n, k) < k {
+	if k == 0 || m*n < GemmAccumulateMin || impl.f32.gemmDepth(m, n, k) < k {
 		return false
 	}
 	if impl.gemmAcc32 != nil {

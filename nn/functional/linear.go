@@ -155,7 +155,7 @@ func linearForward[T float](x, w, b, y []T, m, in, out int) {
 // afterwards (see tensor.LeafGrad and kernel.GemmAccumulate32), and
 // reports whether it did.
 func accumulateWeightGrad[T float](w, x, b *tensor.Tensor, gy, xd []T, m, in, out int) bool {
-	if w == x || w == b {
+	if out*in < kernel.GemmAccumulateMin || w == x || w == b {
 		return false
 	}
 	gy32, ok := any(gy).([]float32)
