@@ -16,6 +16,11 @@ func Gemm32(transA, transB bool, m, n, k int, alpha float32, a []float32, lda in
 	impl.f32.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
+// GemmAccumulateMin is the smallest C (in elements) GemmAccumulate32
+// accumulates into: below it, in interleaved A/B runs of training steps, it
+// gained nothing (a 30-layer MLP of 256×256 weights ran 1–3% slower).
+const GemmAccumulateMin = 1 << 17
+
 // GemmAccumulate32 adds op(A)·op(B) into C, as Gemm32 with alpha 1 and
 // beta 1, when that gives exactly the bits of computing the product apart
 // (Gemm32 with alpha 1 and beta 0) and then adding it to C element by
@@ -28,11 +33,6 @@ func Gemm32(transA, transB bool, m, n, k int, alpha float32, a []float32, lda in
 // it accumulates in, saving the product's memory and a pass over it. The
 // kernels prefetch C, which is usually not in the cache. It panics as
 // Gemm32 does.
-// GemmAccumulateMin is the smallest C (in elements) GemmAccumulate32
-// accumulates into: below it, in interleaved A/B runs of training steps, it
-// gained nothing (a 30-layer MLP of 256×256 weights ran 1–3% slower).
-const GemmAccumulateMin = 1 << 17
-
 func GemmAccumulate32(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) bool {
 	checkGemm("GemmAccumulate32", transA, transB, m, n, k, lda, ldb, ldc, len(a), len(b), len(c))
 	if k == 0 || m*n < GemmAccumulateMin || impl.f32.gemmDepth(m, n, k) < k {
