@@ -248,18 +248,18 @@ func recycleGrad(g *Tensor) {
 // recycleStorage returns the storage of the float tensor t, which must be
 // the whole of it, to the pool and detaches it from t. The caller
 // guarantees that nothing else references the storage.
-func recycleStorage(g *Tensor) {
-	n := g.Numel()
-	if !g.dtype.IsFloat() || n < gradPoolMin || g.offset != 0 || g.st == nil {
+func recycleStorage(t *Tensor) {
+	n := t.Numel()
+	if !t.dtype.IsFloat() || n < gradPoolMin || t.offset != 0 || t.st == nil {
 		return
 	}
-	if (g.dtype == Float32 && len(g.st.f32) != n) || (g.dtype == Float64 && len(g.st.f64) != n) {
+	if (t.dtype == Float32 && len(t.st.f32) != n) || (t.dtype == Float64 && len(t.st.f64) != n) {
 		return
 	}
-	st := g.st
-	g.st = nil
-	size := n * floatSize(g.dtype)
-	key := [2]int{int(g.dtype), n}
+	st := t.st
+	t.st = nil
+	size := n * floatSize(t.dtype)
+	key := [2]int{int(t.dtype), n}
 	gradPool.mu.Lock()
 	defer gradPool.mu.Unlock()
 	if gradPool.bytes+size > gradPoolMaxBytes {
