@@ -197,11 +197,7 @@ func LeafGrad(in *Tensor) *Tensor {
 // nothing for a tensor without a node (gradients disabled, or nothing
 // requiring grad) or that is not the whole of a contiguous float storage.
 func RecycleAfterBackward(t *Tensor) {
-	if t.fn == nil || t.fn.released || !t.dtype.IsFloat() || t.offset != 0 || !t.IsContiguous() {
-		return
-	}
-	n := t.Numel()
-	if (t.dtype == Float32 && len(t.st.f32) != n) || (t.dtype == Float64 && len(t.st.f64) != n) || n < gradPoolMin {
+	if t.fn == nil || t.fn.released || !t.IsContiguous() || !recyclable(t) {
 		return
 	}
 	t.fn.recycle = t

@@ -171,12 +171,7 @@ func Empty(dt DType, shape ...int) *Tensor {
 // allocating and zeroing it on every training step. Other tensors behave as
 // Empty's.
 func EmptyGrad(dt DType, shape ...int) *Tensor {
-	checkShape(shape)
-	var st *storage
-	if n := numelOf(shape); dt.IsFloat() && n >= gradPoolMin {
-		st = gradPoolGet(dt, n)
-	}
-	t := newContiguous(dt, shape, st)
+	t := EmptyReused(dt, shape...)
 	t.scratch = true
 	return t
 }
@@ -245,17 +240,24 @@ func recycleGrad(g *Tensor) {
 	}
 }
 
+// recyclable reports whether t is the whole of a float storage large
+// enough for the pool to keep.
+func recyclable(t *Tensor) bool {
+	n := t.Numel()
+	if !t.dtype.IsFloat() || n < gradPoolMin || t.offset != 0 || t.st == nil {
+		return false
+	}
+	return (t.dtype == Float32 && len(t.st.f32) == n) || (t.dtype == Float64 && len(t.st.f64) == n)
+}
+
 // recycleStorage returns the storage of the float tensor t, which must be
 // the whole of it, to the pool and detaches it from t. The caller
 // guarantees that nothing else references the storage.
 func recycleStorage(t *Tensor) {
+	if !recyclable(t) {
+		return
+	}
 	n := t.Numel()
-	if !t.dtype.IsFloat() || n < gradPoolMin || t.offset != 0 || t.st == nil {
-		return
-	}
-	if (t.dtype == Float32 && len(t.st.f32) != n) || (t.dtype == Float64 && len(t.st.f64) != n) {
-		return
-	}
 	st := t.st
 	t.st = nil
 	size := n * floatSize(t.dtype)
