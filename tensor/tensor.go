@@ -115,10 +115,12 @@ type Tensor struct {
 	requiresGrad bool
 	isParam      bool
 	retainGrad   bool
-	fn           *node
 	// scratch marks a tensor made by EmptyGrad whose storage Backward may
-	// recycle once it has been added into a leaf's Grad.
+	// recycle once it has been added into a leaf's Grad. (It sits with the
+	// other flags: a tensorBlock then fills a 256-byte size class instead
+	// of spilling into the 288-byte one.)
 	scratch bool
+	fn      *node
 
 	// Grad holds the gradient accumulated by Backward for a leaf tensor that
 	// requires grad (and for a non-leaf after RetainGrad). It is nil until
