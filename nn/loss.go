@@ -113,10 +113,18 @@ func LabelSmoothing(eps float64) LossOption {
 	}}
 }
 
+// defaultLossConfig is the configuration of a loss given no options.
+var defaultLossConfig = lossConfig{reduction: Mean, ignoreIndex: -100}
+
 // lossOptions applies opts, allowing only the named options besides the
 // reduction.
 func lossOptions(fn string, opts []LossOption, allowed ...string) lossConfig {
-	c := lossConfig{reduction: Mean, ignoreIndex: -100}
+	if len(opts) == 0 {
+		// Not through c, which escapes (by applyLoss): a call without
+		// options then allocates nothing.
+		return defaultLossConfig
+	}
+	c := defaultLossConfig
 	for _, o := range opts {
 		if o == nil {
 			continue
