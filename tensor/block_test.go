@@ -1,6 +1,9 @@
 package tensor
 
-import "testing"
+import (
+	"testing"
+	"unsafe"
+)
 
 // TestNewContiguousLayout checks tensors whose header, shape, strides and
 // storage share one allocation, at ranks on both sides of inlineDims.
@@ -96,5 +99,16 @@ func TestIndexSelectAnyDim(t *testing.T) {
 				t.Fatalf("%v: empty index gives shape %v", dt, e.shape)
 			}
 		}
+	}
+}
+
+// TestTensorBlockSize keeps a new tensor's single allocation within the
+// 256-byte size class of Go's allocator: a field that pushes it past 256
+// bytes (as a bool between two pointers once did, to 264) puts every
+// tensor in the 288-byte class, and a small training step allocates about
+// a tenth more.
+func TestTensorBlockSize(t *testing.T) {
+	if size := unsafe.Sizeof(tensorBlock{}); unsafe.Sizeof(uintptr(0)) == 8 && size > 256 {
+		t.Fatalf("tensorBlock is %d bytes, want at most 256 (Tensor %d, storage %d)", size, unsafe.Sizeof(Tensor{}), unsafe.Sizeof(storage{}))
 	}
 }
