@@ -34,20 +34,40 @@ func NewSequential(layers ...Module) *Sequential {
 // (which keep no view of it), Backward reuses its memory once it is done
 // with it (tensor.RecycleAfterBackward).
 func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
+	// read is a fused layer's output that only the next layer reads and
+	// that no node recorded (under NoGrad, say): its memory is reused as
+	// soon as that layer has run, unless that layer recorded a node,
+	// which may have saved it.
+	var read *tensor.Tensor
 	for i := 0; i < len(s.layers); i++ {
+		var y *tensor.Tensor
+		fused := false
 		if i+1 < len(s.layers) {
 			if _, ok := s.layers[i+1].(*ReLU); ok {
-				if y := forwardReLU(s.layers[i], x); y != nil {
-					if i+2 < len(s.layers) && readsWithoutView(s.layers[i+2]) {
-						tensor.RecycleAfterBackward(y)
-					}
-					x = y
-					i++
-					continue
-				}
+				y = forwardReLU(s.layers[i], x)
+				fused = y != nil
 			}
 		}
-		x = s.layers[i].Forward(x)
+		if !fused {
+			y = s.layers[i].Forward(x)
+		}
+		if read != nil {
+			if y.IsLeaf() {
+				tensor.Recycle(read)
+			}
+			read = nil
+		}
+		if fused {
+			if i+2 < len(s.layers) && readsWithoutView(s.layers[i+2]) {
+				if y.IsLeaf() {
+					read = y
+				} else {
+					tensor.RecycleAfterBackward(y)
+				}
+			}
+			i++
+		}
+		x = y
 	}
 	return x
 }

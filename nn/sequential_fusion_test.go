@@ -2,6 +2,7 @@ package nn
 
 import (
 	"math"
+	"runtime"
 	"testing"
 
 	"github.com/intercept-ml/intercept/rng"
@@ -186,6 +187,148 @@ func TestSequentialTrainingWithRecycling(t *testing.T) {
 					if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
 						t.Fatalf("%s step %d: parameter %d element %d = %v, want %v", name, step, k, j, got[j], want[j])
 					}
+				}
+			}
+		}
+	}
+}
+
+// TestSequentialNoGradRecycling checks Sequential's reuse, under NoGrad, of
+// the memory of fused outputs that only the next layer reads: its outputs
+// are bit for bit those of calling each layer in turn, outputs returned
+// by earlier calls keep their values, and a forward pass of an MLP does
+// not allocate its hidden activations again (it would without the reuse).
+func TestSequentialNoGradRecycling(t *testing.T) {
+	builders := map[string]struct {
+		build func(g *rng.Generator) []Module
+		input []int
+	}{
+		"lenet": {func(g *rng.Generator) []Module {
+			return []Module{
+				NewConv2d(1, 16, 3, Padding(1), WithGenerator(g)), NewReLU(), NewMaxPool2d(2),
+				NewConv2d(16, 16, 3, Padding(1), WithGenerator(g)), NewReLU(), NewMaxPool2d(2),
+				NewFlatten(), NewLinear(16*4*4, 256, WithGenerator(g)), NewReLU(),
+				NewLinear(256, 256, WithGenerator(g)), NewReLU(),
+			}
+		}, []int{16, 1, 16, 16}},
+		"mlp": {func(g *rng.Generator) []Module {
+			return []Module{
+				NewLinear(100, 128, WithGenerator(g)), NewReLU(),
+				NewLinear(128, 128, WithGenerator(g)), NewReLU(),
+				NewLinear(128, 128, WithGenerator(g)), NewReLU(),
+				NewLinear(128, 10, WithGenerator(g)),
+			}
+		}, []int{64, 100}},
+	}
+	for name, b := range builders {
+		g := rng.NewGenerator()
+		g.ManualSeed(7)
+		layers := b.build(g)
+		seq := NewSequential(layers...)
+		var outs []*tensor.Tensor
+		var copies [][]float32
+		for step := range 5 {
+			x := g.Randn(b.input...)
+			var want, got *tensor.Tensor
+			tensor.NoGrad(func() {
+				want = x
+				for _, l := range layers {
+					want = l.Forward(want)
+				}
+				got = seq.Forward(x)
+			})
+			w, o := want.Float32s(), got.Float32s()
+			for j := range w {
+				if math.Float32bits(o[j]) != math.Float32bits(w[j]) {
+					t.Fatalf("%s step %d: output element %d = %v, want %v", name, step, j, o[j], w[j])
+				}
+			}
+			outs = append(outs, got)
+			copies = append(copies, o)
+			for k, prev := range outs {
+				for j, v := range prev.Data32() {
+					if math.Float32bits(v) != math.Float32bits(copies[k][j]) {
+						t.Fatalf("%s step %d: output of step %d changed at %d to %v from %v", name, step, k, j, v, copies[k][j])
+					}
+				}
+			}
+		}
+	}
+
+	g := rng.NewGenerator()
+	g.ManualSeed(9)
+	mlp := NewSequential(NewLinear(100, 256, WithGenerator(g)), NewReLU(),
+		NewLinear(256, 256, WithGenerator(g)), NewReLU(), NewLinear(256, 10, WithGenerator(g)))
+	x := g.Randn(64, 100)
+	forward := func() { tensor.NoGrad(func() { mlp.Forward(x) }) }
+	for range 3 {
+		forward()
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	const runs = 20
+	for range runs {
+		forward()
+	}
+	runtime.ReadMemStats(&after)
+	// Each hidden activation is 64×256 float32 (64 KiB); without the reuse
+	// a pass allocates two of them.
+	if perRun := (after.TotalAlloc - before.TotalAlloc) / runs; perRun > 64<<10 {
+		t.Errorf("a NoGrad forward pass allocates %d bytes, want under 64 KiB: its hidden activations are not reused", perRun)
+	}
+}
+
+// TestSequentialRecyclingFrozenPrefix checks that the output of a fused
+// layer that recorded nothing (its parameters are frozen) is not reused
+// while the next layer's node, which records because its own weight
+// requires grad, still holds it for the weight gradient.
+func TestSequentialRecyclingFrozenPrefix(t *testing.T) {
+	var params [2][]*tensor.Tensor
+	var run [2]func(x *tensor.Tensor) *tensor.Tensor
+	for i := range 2 {
+		g := rng.NewGenerator()
+		g.ManualSeed(11)
+		layers := []Module{
+			NewLinear(100, 128, WithGenerator(g)), NewReLU(),
+			NewLinear(128, 128, WithGenerator(g)), NewReLU(),
+			NewLinear(128, 128, WithGenerator(g)), NewReLU(),
+			NewLinear(128, 10, WithGenerator(g)),
+		}
+		for _, p := range Parameters(layers[0]) {
+			p.SetRequiresGrad(false)
+		}
+		seq := NewSequential(layers...)
+		for _, p := range Parameters(seq) {
+			if p.RequiresGrad() {
+				params[i] = append(params[i], p)
+			}
+		}
+		if i == 0 {
+			run[i] = func(x *tensor.Tensor) *tensor.Tensor {
+				for _, l := range layers {
+					x = l.Forward(x)
+				}
+				return x
+			}
+		} else {
+			run[i] = seq.Forward
+		}
+	}
+	g := rng.NewGenerator()
+	g.ManualSeed(12)
+	for step := range 3 {
+		x := g.Randn(64, 100)
+		for i := range 2 {
+			for _, p := range params[i] {
+				p.Grad = nil
+			}
+			run[i](x).Square().Sum().Backward()
+		}
+		for k := range params[0] {
+			want, got := params[0][k].Grad.Float32s(), params[1][k].Grad.Float32s()
+			for j := range want {
+				if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+					t.Fatalf("step %d: gradient of parameter %d element %d = %v, want %v", step, k, j, got[j], want[j])
 				}
 			}
 		}

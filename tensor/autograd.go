@@ -203,6 +203,22 @@ func RecycleAfterBackward(t *Tensor) {
 	t.fn.recycle = t
 }
 
+// Recycle gives t's memory back now, for EmptyReused and EmptyGrad to
+// reuse, and leaves t without elements: using t afterwards panics. It is
+// meant for an intermediate result computed with nothing recorded, such as
+// the output of a layer inside nn.Sequential under NoGrad once the next
+// layer has read it. The caller guarantees that nothing references t, a
+// view of t or its elements any more, and that no autograd node saved t.
+// Recycle does nothing for a tensor that is part of a graph (see
+// RecycleAfterBackward for those), that requires grad, or that is not the
+// whole of a contiguous float storage.
+func Recycle(t *Tensor) {
+	if t.fn != nil || t.requiresGrad || !t.IsContiguous() || !recyclable(t) {
+		return
+	}
+	recycleStorage(t)
+}
+
 // accumulateLeaf adds g into leaf.Grad. It reports whether g itself became
 // leaf.Grad: with mayAdopt (nothing else references g), a scratch gradient
 // from EmptyGrad is adopted rather than copied.

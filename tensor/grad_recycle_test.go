@@ -157,3 +157,52 @@ func TestRecycleAfterBackward(t *testing.T) {
 		t.Fatal("memory of a tensor without a node was reused")
 	}
 }
+
+// TestRecycle checks that Recycle hands a result computed with nothing
+// recorded to EmptyReused at once and leaves it without elements, and
+// that it leaves alone tensors in a graph, tensors that require grad,
+// views, and tensors too small for the pool.
+func TestRecycle(t *testing.T) {
+	const n = 1 << 13
+	fresh := func(v float32) *Tensor {
+		x := Full(float64(v), n)
+		return x
+	}
+	reused := func(v float32) bool {
+		e := EmptyReused(Float32, n)
+		return e.st != nil && e.st.f32[n-1] == v
+	}
+	x := fresh(5)
+	Recycle(x)
+	if x.st != nil {
+		t.Fatal("a recycled tensor keeps its elements")
+	}
+	if !reused(5) {
+		t.Fatal("the memory of a recycled tensor was not reused")
+	}
+	w := NewParameter(Full(1, n))
+	Recycle(w)
+	if w.st == nil || reused(1) {
+		t.Fatal("a tensor that requires grad was recycled")
+	}
+	h := w.MulScalar(7) // a node
+	Recycle(h)
+	if h.st == nil || reused(7) {
+		t.Fatal("a tensor in a graph was recycled")
+	}
+	v := fresh(6).Reshape(2, n/2).T() // a view, not contiguous
+	Recycle(v)
+	if v.st == nil || reused(6) {
+		t.Fatal("a non-contiguous view was recycled")
+	}
+	part := fresh(8).Narrow(0, 0, n/2) // part of its storage
+	Recycle(part)
+	if part.st == nil {
+		t.Fatal("a tensor that is part of a storage was recycled")
+	}
+	small := Full(9, 16)
+	Recycle(small)
+	if small.st == nil {
+		t.Fatal("a tensor too small for the pool was recycled")
+	}
+}
