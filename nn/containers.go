@@ -32,7 +32,9 @@ func NewSequential(layers ...Module) *Sequential {
 // the ReLU can overwrite it instead of allocating another. When such an
 // output is only read by the next layer, a Linear, Conv2d or MaxPool2d
 // (which keep no view of it), Backward reuses its memory once it is done
-// with it (tensor.RecycleAfterBackward).
+// with it (tensor.RecycleAfterBackward), or, when nothing recorded either
+// layer (under tensor.NoGrad, say), Forward reuses it as soon as the next
+// layer has run (tensor.Recycle).
 func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
 	// read is a fused layer's output that only the next layer reads and
 	// that no node recorded (under NoGrad, say): its memory is reused as
