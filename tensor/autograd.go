@@ -277,9 +277,9 @@ func addTransposed(dst, src *Tensor) bool {
 	const tile = 32
 	switch dst.dtype {
 	case Float32:
-		addTransposedT(dst.st.f32[dst.offset:dst.offset+r*c], src.st.f32[src.offset:src.offset+r*c], r, c, tile)
+		addTransposedT(dst.st.f32()[dst.offset:dst.offset+r*c], src.st.f32()[src.offset:src.offset+r*c], r, c, tile)
 	case Float64:
-		addTransposedT(dst.st.f64[dst.offset:dst.offset+r*c], src.st.f64[src.offset:src.offset+r*c], r, c, tile)
+		addTransposedT(dst.st.f64()[dst.offset:dst.offset+r*c], src.st.f64()[src.offset:src.offset+r*c], r, c, tile)
 	default:
 		return false
 	}
@@ -307,7 +307,7 @@ func addTransposedT[T float32 | float64](d, s []T, r, c, tile int) {
 // otherwise.
 func (t *Tensor) Float32sShared() []float32 {
 	if t.dtype == Float32 && t.IsContiguous() {
-		return t.st.f32[t.offset : t.offset+t.Numel()]
+		return t.st.f32()[t.offset : t.offset+t.Numel()]
 	}
 	return t.Float32s()
 }
@@ -315,7 +315,7 @@ func (t *Tensor) Float32sShared() []float32 {
 // Float64sShared is Float32sShared for float64 elements.
 func (t *Tensor) Float64sShared() []float64 {
 	if t.dtype == Float64 && t.IsContiguous() {
-		return t.st.f64[t.offset : t.offset+t.Numel()]
+		return t.st.f64()[t.offset : t.offset+t.Numel()]
 	}
 	return t.Float64s()
 }

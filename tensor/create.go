@@ -26,20 +26,20 @@ func FullOf(dt DType, v float64, shape ...int) *Tensor {
 	switch dt {
 	case Float32:
 		f := float32(v)
-		for i := range t.st.f32 {
-			t.st.f32[i] = f
+		for i := range t.st.f32() {
+			t.st.f32()[i] = f
 		}
 	case Float64:
-		for i := range t.st.f64 {
-			t.st.f64[i] = v
+		for i := range t.st.f64() {
+			t.st.f64()[i] = v
 		}
 	case Int64:
-		for i := range t.st.i64 {
-			t.st.i64[i] = int64(v)
+		for i := range t.st.i64() {
+			t.st.i64()[i] = int64(v)
 		}
 	case Bool:
-		for i := range t.st.b {
-			t.st.b[i] = v != 0
+		for i := range t.st.b() {
+			t.st.b()[i] = v != 0
 		}
 	}
 	return t
@@ -76,7 +76,7 @@ func FromFloat32(data []float32, shape ...int) *Tensor {
 		shape = []int{len(data)}
 	}
 	t := Empty(Float32, checkData(len(data), shape)...)
-	copy(t.st.f32, data)
+	copy(t.st.f32(), data)
 	return t
 }
 
@@ -86,7 +86,7 @@ func FromFloat64(data []float64, shape ...int) *Tensor {
 		shape = []int{len(data)}
 	}
 	t := Empty(Float64, checkData(len(data), shape)...)
-	copy(t.st.f64, data)
+	copy(t.st.f64(), data)
 	return t
 }
 
@@ -96,7 +96,7 @@ func FromInt64(data []int64, shape ...int) *Tensor {
 		shape = []int{len(data)}
 	}
 	t := Empty(Int64, checkData(len(data), shape)...)
-	copy(t.st.i64, data)
+	copy(t.st.i64(), data)
 	return t
 }
 
@@ -106,7 +106,7 @@ func FromBool(data []bool, shape ...int) *Tensor {
 		shape = []int{len(data)}
 	}
 	t := Empty(Bool, checkData(len(data), shape)...)
-	copy(t.st.b, data)
+	copy(t.st.b(), data)
 	return t
 }
 
@@ -191,7 +191,7 @@ func Linspace(start, end float64, steps int) *Tensor {
 		return t
 	}
 	if steps == 1 {
-		t.st.f32[0] = float32(start)
+		t.st.f32()[0] = float32(start)
 		return t
 	}
 	s, e := float32(start), float32(end)
@@ -199,9 +199,9 @@ func Linspace(start, end float64, steps int) *Tensor {
 	half := steps / 2
 	for i := 0; i < steps; i++ {
 		if i < half {
-			t.st.f32[i] = s + float32(step*float32(i))
+			t.st.f32()[i] = s + float32(step*float32(i))
 		} else {
-			t.st.f32[i] = e - float32(step*float32(steps-i-1))
+			t.st.f32()[i] = e - float32(step*float32(steps-i-1))
 		}
 	}
 	return t
@@ -211,7 +211,7 @@ func Linspace(start, end float64, steps int) *Tensor {
 func Eye(n int) *Tensor {
 	t := Zeros(n, n)
 	for i := 0; i < n; i++ {
-		t.st.f32[i*n+i] = 1
+		t.st.f32()[i*n+i] = 1
 	}
 	return t
 }

@@ -53,27 +53,27 @@ func mapUnary(op string, t *Tensor, f32 func(float32) float32, f64 func(float64)
 	out := Empty(t.dtype, t.shape...)
 	switch t.dtype {
 	case Float32:
-		d := out.st.f32
+		d := out.st.f32()
 		if t.IsContiguous() {
-			s := t.st.f32[t.offset : t.offset+len(d)]
+			s := t.st.f32()[t.offset : t.offset+len(d)]
 			for i, v := range s {
 				d[i] = f32(v)
 			}
 			break
 		}
 		i := 0
-		forEachOffset(t.shape, t.strides, t.offset, func(o int) { d[i] = f32(t.st.f32[o]); i++ })
+		forEachOffset(t.shape, t.strides, t.offset, func(o int) { d[i] = f32(t.st.f32()[o]); i++ })
 	case Float64:
-		d := out.st.f64
+		d := out.st.f64()
 		if t.IsContiguous() {
-			s := t.st.f64[t.offset : t.offset+len(d)]
+			s := t.st.f64()[t.offset : t.offset+len(d)]
 			for i, v := range s {
 				d[i] = f64(v)
 			}
 			break
 		}
 		i := 0
-		forEachOffset(t.shape, t.strides, t.offset, func(o int) { d[i] = f64(t.st.f64[o]); i++ })
+		forEachOffset(t.shape, t.strides, t.offset, func(o int) { d[i] = f64(t.st.f64()[o]); i++ })
 	}
 	return out
 }
@@ -100,7 +100,7 @@ func zipBinaryK(a, b *Tensor, k32 func(dst, x, y []float32), f32 func(x, y float
 	same := sameShape(a.shape, shape) && sameShape(b.shape, shape) && a.IsContiguous() && b.IsContiguous()
 	switch compute {
 	case Float32:
-		d, x, y := out.st.f32, a.st.f32, b.st.f32
+		d, x, y := out.st.f32(), a.st.f32(), b.st.f32()
 		if same {
 			x, y = x[a.offset:a.offset+len(d)], y[b.offset:b.offset+len(d)]
 			if k32 != nil {
@@ -137,7 +137,7 @@ func zipBinaryK(a, b *Tensor, k32 func(dst, x, y []float32), f32 func(x, y float
 		iterBinary(shape, broadcastStrides(a.shape, a.strides, shape), a.offset, broadcastStrides(b.shape, b.strides, shape), b.offset,
 			func(i, ia, ib int) { d[i] = f32(x[ia], y[ib]) })
 	case Float64:
-		d, x, y := out.st.f64, a.st.f64, b.st.f64
+		d, x, y := out.st.f64(), a.st.f64(), b.st.f64()
 		if same {
 			x, y = x[a.offset:a.offset+len(d)], y[b.offset:b.offset+len(d)]
 			for i := range d {
@@ -334,7 +334,7 @@ func extremum(a, b *Tensor, max bool) *Tensor {
 // Scalar returns a 0-dimensional float32 tensor holding v.
 func Scalar(v float64) *Tensor {
 	t := Empty(Float32)
-	t.st.f32[0] = float32(v)
+	t.st.f32()[0] = float32(v)
 	return t
 }
 
@@ -346,9 +346,9 @@ func scalarLike(t *Tensor, v float64) *Tensor {
 	}
 	s := Empty(dt)
 	if dt == Float32 {
-		s.st.f32[0] = float32(v)
+		s.st.f32()[0] = float32(v)
 	} else {
-		s.st.f64[0] = v
+		s.st.f64()[0] = v
 	}
 	return s
 }
@@ -612,8 +612,8 @@ func (t *Tensor) Cos() *Tensor {
 // kernel.ReLUBackward32).
 func reluFast32(t *Tensor) *Tensor {
 	out := Empty(Float32, t.shape...)
-	d := out.st.f32
-	kernel.ReLUForward32(d, t.st.f32[t.offset:t.offset+len(d)])
+	d := out.st.f32()
+	kernel.ReLUForward32(d, t.st.f32()[t.offset:t.offset+len(d)])
 	recordReLU32(out, t, d)
 	return out
 }
@@ -626,7 +626,7 @@ func recordReLU32(out, x *Tensor, d []float32) {
 			return []*Tensor{Mul(g, mapUnary("relu", yd, func(v float32) float32 { return b2f32(v > 0) }, func(v float64) float64 { return float64(b2f32(v > 0)) }))}
 		}
 		gx := EmptyGrad(Float32, g.shape...)
-		kernel.ReLUBackward32(gx.st.f32, g.st.f32[g.offset:g.offset+len(gx.st.f32)], d)
+		kernel.ReLUBackward32(gx.st.f32(), g.st.f32()[g.offset:g.offset+len(gx.st.f32())], d)
 		return []*Tensor{gx}
 	})
 }
@@ -645,7 +645,7 @@ func RecordReLU(out *Tensor, name string, inputs []*Tensor, backward func(grad *
 	if out.dtype != Float32 || !out.IsContiguous() {
 		return out.ReLU()
 	}
-	d := out.st.f32[out.offset : out.offset+out.Numel()]
+	d := out.st.f32()[out.offset : out.offset+out.Numel()]
 	kernel.ReLUForward32(d, d)
 	y := out.Detach()
 	recordReLU32(y, out, d)

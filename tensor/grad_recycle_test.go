@@ -56,14 +56,14 @@ func TestEmptyGradRecycling(t *testing.T) {
 func TestGradPoolSurvivesCollections(t *testing.T) {
 	const n = 1 << 14
 	g := EmptyGrad(Float32, n)
-	for i := range g.st.f32 {
-		g.st.f32[i] = 7
+	for i := range g.st.f32() {
+		g.st.f32()[i] = 7
 	}
 	recycleGrad(g)
 	runtime.GC()
 	runtime.GC()
 	h := EmptyGrad(Float32, n)
-	if h.st.f32[n-1] != 7 {
+	if h.st.f32()[n-1] != 7 {
 		t.Fatal("EmptyGrad after two collections did not reuse the recycled gradient")
 	}
 	recycleGrad(h)
@@ -136,7 +136,7 @@ func TestRecycleAfterBackward(t *testing.T) {
 	}
 	reused := func() bool {
 		e := EmptyReused(Float32, n)
-		return e.st.f32[n-1] == 3
+		return e.st.f32()[n-1] == 3
 	}
 	h := mid()
 	loss := h.MulScalar(2).Sum()
@@ -170,7 +170,7 @@ func TestRecycle(t *testing.T) {
 	}
 	reused := func(v float32) bool {
 		e := EmptyReused(Float32, n)
-		return e.st != nil && e.st.f32[n-1] == v
+		return e.st != nil && e.st.f32()[n-1] == v
 	}
 	x := fresh(5)
 	Recycle(x)

@@ -129,14 +129,14 @@ func (t *Tensor) IndexSelect(dim int, index *Tensor) *Tensor {
 // copyRun copies n elements of src from offset so to dst from offset do.
 func copyRun(dst *storage, do int, src *storage, so, n int) {
 	switch {
-	case dst.f32 != nil:
-		copy(dst.f32[do:do+n], src.f32[so:so+n])
-	case dst.f64 != nil:
-		copy(dst.f64[do:do+n], src.f64[so:so+n])
-	case dst.i64 != nil:
-		copy(dst.i64[do:do+n], src.i64[so:so+n])
-	case dst.b != nil:
-		copy(dst.b[do:do+n], src.b[so:so+n])
+	case dst.f32() != nil:
+		copy(dst.f32()[do:do+n], src.f32()[so:so+n])
+	case dst.f64() != nil:
+		copy(dst.f64()[do:do+n], src.f64()[so:so+n])
+	case dst.i64() != nil:
+		copy(dst.i64()[do:do+n], src.i64()[so:so+n])
+	case dst.b() != nil:
+		copy(dst.b()[do:do+n], src.b()[so:so+n])
 	}
 }
 
@@ -144,12 +144,12 @@ func copyRun(dst *storage, do int, src *storage, so, n int) {
 // offset do.
 func addRun(dst *storage, do int, src *storage, so, n int) {
 	switch {
-	case dst.f32 != nil:
-		d := dst.f32[do : do+n]
-		kernel.Add32(d, d, src.f32[so:so+n])
-	case dst.f64 != nil:
-		d := dst.f64[do : do+n]
-		kernel.Add64(d, d, src.f64[so:so+n])
+	case dst.f32() != nil:
+		d := dst.f32()[do : do+n]
+		kernel.Add32(d, d, src.f32()[so:so+n])
+	case dst.f64() != nil:
+		d := dst.f64()[do : do+n]
+		kernel.Add64(d, d, src.f64()[so:so+n])
 	}
 }
 
@@ -201,13 +201,13 @@ func (t *Tensor) Gather(dim int, index *Tensor) *Tensor {
 	for i, o := range offs {
 		switch t.dtype {
 		case Float32:
-			out.st.f32[i] = t.st.f32[o]
+			out.st.f32()[i] = t.st.f32()[o]
 		case Float64:
-			out.st.f64[i] = t.st.f64[o]
+			out.st.f64()[i] = t.st.f64()[o]
 		case Int64:
-			out.st.i64[i] = t.st.i64[o]
+			out.st.i64()[i] = t.st.i64()[o]
 		case Bool:
-			out.st.b[i] = t.st.b[o]
+			out.st.b()[i] = t.st.b()[o]
 		}
 	}
 	in := t.shape
@@ -231,12 +231,12 @@ func (t *Tensor) scatterAdd(d int, index, src *Tensor) *Tensor {
 	case Float32:
 		v := s.Float32s()
 		for i, o := range offs {
-			t.st.f32[o] += v[i]
+			t.st.f32()[o] += v[i]
 		}
 	case Float64:
 		v := s.Float64s()
 		for i, o := range offs {
-			t.st.f64[o] += v[i]
+			t.st.f64()[o] += v[i]
 		}
 	default:
 		panic(fmt.Sprintf("scatter_add: not implemented for %v", t.dtype))
@@ -279,7 +279,7 @@ func OneHot(index *Tensor, numClasses int) *Tensor {
 		if int(v) >= numClasses {
 			panic("Class values must be smaller than num_classes.")
 		}
-		out.st.i64[i*numClasses+int(v)] = 1
+		out.st.i64()[i*numClasses+int(v)] = 1
 	}
 	return out
 }
@@ -300,33 +300,33 @@ func Where(cond, a, b *Tensor) *Tensor {
 	case Float32:
 		for i, ok := range c {
 			if ok {
-				out.st.f32[i] = av.st.f32[i]
+				out.st.f32()[i] = av.st.f32()[i]
 			} else {
-				out.st.f32[i] = bv.st.f32[i]
+				out.st.f32()[i] = bv.st.f32()[i]
 			}
 		}
 	case Float64:
 		for i, ok := range c {
 			if ok {
-				out.st.f64[i] = av.st.f64[i]
+				out.st.f64()[i] = av.st.f64()[i]
 			} else {
-				out.st.f64[i] = bv.st.f64[i]
+				out.st.f64()[i] = bv.st.f64()[i]
 			}
 		}
 	case Int64:
 		for i, ok := range c {
 			if ok {
-				out.st.i64[i] = av.st.i64[i]
+				out.st.i64()[i] = av.st.i64()[i]
 			} else {
-				out.st.i64[i] = bv.st.i64[i]
+				out.st.i64()[i] = bv.st.i64()[i]
 			}
 		}
 	case Bool:
 		for i, ok := range c {
 			if ok {
-				out.st.b[i] = av.st.b[i]
+				out.st.b()[i] = av.st.b()[i]
 			} else {
-				out.st.b[i] = bv.st.b[i]
+				out.st.b()[i] = bv.st.b()[i]
 			}
 		}
 	}
@@ -355,7 +355,7 @@ func compare(a, b *Tensor, f func(x, y float64) bool) *Tensor {
 	out := Empty(Bool, shape...)
 	x, y := a.Detach().To(Float64), b.Detach().To(Float64)
 	iterBinary(shape, broadcastStrides(x.shape, x.strides, shape), x.offset, broadcastStrides(y.shape, y.strides, shape), y.offset,
-		func(i, ia, ib int) { out.st.b[i] = f(x.st.f64[ia], y.st.f64[ib]) })
+		func(i, ia, ib int) { out.st.b()[i] = f(x.st.f64()[ia], y.st.f64()[ib]) })
 	return out
 }
 

@@ -184,8 +184,8 @@ func mmInto(out, a, b *Tensor) {
 	ldc := n
 	switch a.dtype {
 	case Float32:
-		kernel.Gemm32(ta, tb, m, n, k, 1, a2.st.f32[a2.offset:], lda, b2.st.f32[b2.offset:], ldb, 0, out.st.f32[out.offset:], ldc)
+		kernel.Gemm32(ta, tb, m, n, k, 1, a2.st.f32()[a2.offset:], lda, b2.st.f32()[b2.offset:], ldb, 0, out.st.f32()[out.offset:], ldc)
 	case Float64:
-		kernel.Gemm64(ta, tb, m, n, k, 1, a2.st.f64[a2.offset:], lda, b2.st.f64[b2.offset:], ldb, 0, out.st.f64[out.offset:], ldc)
+		kernel.Gemm64(ta, tb, m, n, k, 1, a2.st.f64()[a2.offset:], lda, b2.st.f64()[b2.offset:], ldb, 0, out.st.f64()[out.offset:], ldc)
 	}
 }

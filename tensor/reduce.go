@@ -82,17 +82,17 @@ func fromFloat64s(dt DType, vals []float64, shape []int) *Tensor {
 	switch dt {
 	case Float32:
 		for i, v := range vals {
-			out.st.f32[i] = float32(v)
+			out.st.f32()[i] = float32(v)
 		}
 	case Float64:
-		copy(out.st.f64, vals)
+		copy(out.st.f64(), vals)
 	case Int64:
 		for i, v := range vals {
-			out.st.i64[i] = int64(v)
+			out.st.i64()[i] = int64(v)
 		}
 	case Bool:
 		for i, v := range vals {
-			out.st.b[i] = v != 0
+			out.st.b()[i] = v != 0
 		}
 	}
 	return out

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"unsafe"
 )
 
 // DType is the element type of a tensor.
@@ -35,29 +36,64 @@ func (d DType) String() string {
 // IsFloat reports whether d is a floating-point type.
 func (d DType) IsFloat() bool { return d == Float32 || d == Float64 }
 
-// storage is the memory behind one or more tensor views. Exactly one slice
-// is non-nil (or all are empty).
+// storage is the memory behind one or more tensor views: n elements of
+// type dt from ptr. It is a pointer and a length rather than one slice
+// per element type so that it takes 24 bytes of a tensor's block instead
+// of 96 (small tensors are allocated by the thousand; see tensorBlock).
 type storage struct {
-	f32 []float32
-	f64 []float64
-	i64 []int64
-	b   []bool
+	ptr unsafe.Pointer
+	n   int
+	dt  DType
 }
 
-// alloc gives st a new zeroed slice of n elements of type dt.
+// f32 returns the elements of a Float32 storage, nil for other types.
+func (st *storage) f32() []float32 {
+	if st.dt != Float32 {
+		return nil
+	}
+	return unsafe.Slice((*float32)(st.ptr), st.n)
+}
+
+// f64 returns the elements of a Float64 storage, nil for other types.
+func (st *storage) f64() []float64 {
+	if st.dt != Float64 {
+		return nil
+	}
+	return unsafe.Slice((*float64)(st.ptr), st.n)
+}
+
+// i64 returns the elements of an Int64 storage, nil for other types.
+func (st *storage) i64() []int64 {
+	if st.dt != Int64 {
+		return nil
+	}
+	return unsafe.Slice((*int64)(st.ptr), st.n)
+}
+
+// b returns the elements of a Bool storage, nil for other types.
+func (st *storage) b() []bool {
+	if st.dt != Bool {
+		return nil
+	}
+	return unsafe.Slice((*bool)(st.ptr), st.n)
+}
+
+// alloc gives st new zeroed memory for n elements of type dt.
 func (st *storage) alloc(dt DType, n int) {
+	var p unsafe.Pointer
 	switch dt {
 	case Float32:
-		st.f32 = make([]float32, n)
+		p = unsafe.Pointer(unsafe.SliceData(make([]float32, n)))
 	case Float64:
-		st.f64 = make([]float64, n)
+		p = unsafe.Pointer(unsafe.SliceData(make([]float64, n)))
 	case Int64:
-		st.i64 = make([]int64, n)
+		p = unsafe.Pointer(unsafe.SliceData(make([]int64, n)))
 	case Bool:
-		st.b = make([]bool, n)
+		p = unsafe.Pointer(unsafe.SliceData(make([]bool, n)))
 	default:
 		panic(fmt.Sprintf("tensor: unknown dtype %d", dt))
 	}
+	*st = storage{ptr: p, n: n, dt: dt}
 }
 
 // inlineDims is the rank up to which a new tensor's shape and strides are
@@ -68,26 +104,48 @@ const inlineDims = 4
 // header, its storage descriptor and, up to inlineDims dimensions, its
 // shape and strides: a small tensor then costs two allocations (this and
 // its elements) instead of five, which matters for the small networks the
-// lab trains by the thousand.
+// lab trains by the thousand. Tensors of at most two dimensions, the
+// most common, take the smaller matrixBlock (160 bytes against 192 in
+// Go's size classes), and those of more than inlineDims a bareBlock.
 type tensorBlock struct {
 	t    Tensor
 	st   storage
 	dims [2 * inlineDims]int
 }
 
+// matrixBlock is tensorBlock for at most two dimensions.
+type matrixBlock struct {
+	t    Tensor
+	st   storage
+	dims [4]int
+}
+
+// bareBlock is tensorBlock for more than inlineDims dimensions, whose
+// shape and strides are allocated apart.
+type bareBlock struct {
+	t  Tensor
+	st storage
+}
+
 // newContiguous returns a contiguous tensor of type dt with a copy of
 // shape, over st or, when st is nil, over new zeroed storage.
 func newContiguous(dt DType, shape []int, st *storage) *Tensor {
-	blk := new(tensorBlock)
 	nd := len(shape)
-	var sh, strides []int
-	if nd <= inlineDims {
-		sh = blk.dims[:nd:nd]
-		strides = blk.dims[inlineDims : inlineDims+nd : inlineDims+nd]
-	} else {
-		both := make([]int, 2*nd)
-		sh, strides = both[:nd:nd], both[nd:]
+	var t *Tensor
+	var own *storage
+	var dims []int
+	switch {
+	case nd <= 2:
+		blk := new(matrixBlock)
+		t, own, dims = &blk.t, &blk.st, blk.dims[:2*nd]
+	case nd <= inlineDims:
+		blk := new(tensorBlock)
+		t, own, dims = &blk.t, &blk.st, blk.dims[:2*nd]
+	default:
+		blk := new(bareBlock)
+		t, own, dims = &blk.t, &blk.st, make([]int, 2*nd)
 	}
+	sh, strides := dims[:nd:nd], dims[nd:2*nd:2*nd]
 	copy(sh, shape)
 	acc := 1
 	for i := nd - 1; i >= 0; i-- {
@@ -95,11 +153,11 @@ func newContiguous(dt DType, shape []int, st *storage) *Tensor {
 		acc *= sh[i]
 	}
 	if st == nil {
-		blk.st.alloc(dt, acc)
-		st = &blk.st
+		own.alloc(dt, acc)
+		st = own
 	}
-	blk.t = Tensor{dtype: dt, shape: sh, strides: strides, st: st}
-	return &blk.t
+	*t = Tensor{dtype: dt, shape: sh, strides: strides, st: st}
+	return t
 }
 
 // Tensor is an N-dimensional array with optional gradient tracking.
@@ -249,7 +307,7 @@ func recyclable(t *Tensor) bool {
 	if !t.dtype.IsFloat() || n < gradPoolMin || t.offset != 0 || t.st == nil {
 		return false
 	}
-	return (t.dtype == Float32 && len(t.st.f32) == n) || (t.dtype == Float64 && len(t.st.f64) == n)
+	return (t.dtype == Float32 && len(t.st.f32()) == n) || (t.dtype == Float64 && len(t.st.f64()) == n)
 }
 
 // recycleStorage returns the storage of the float tensor t, which must be
@@ -456,13 +514,13 @@ func (t *Tensor) Float32s() []float32 {
 	forEachOffset(t.shape, t.strides, t.offset, func(o int) {
 		switch t.dtype {
 		case Float32:
-			out = append(out, st.f32[o])
+			out = append(out, st.f32()[o])
 		case Float64:
-			out = append(out, float32(st.f64[o]))
+			out = append(out, float32(st.f64()[o]))
 		case Int64:
-			out = append(out, float32(st.i64[o]))
+			out = append(out, float32(st.i64()[o]))
 		case Bool:
-			out = append(out, b2f32(st.b[o]))
+			out = append(out, b2f32(st.b()[o]))
 		}
 	})
 	return out
@@ -475,13 +533,13 @@ func (t *Tensor) Float64s() []float64 {
 	forEachOffset(t.shape, t.strides, t.offset, func(o int) {
 		switch t.dtype {
 		case Float32:
-			out = append(out, float64(st.f32[o]))
+			out = append(out, float64(st.f32()[o]))
 		case Float64:
-			out = append(out, st.f64[o])
+			out = append(out, st.f64()[o])
 		case Int64:
-			out = append(out, float64(st.i64[o]))
+			out = append(out, float64(st.i64()[o]))
 		case Bool:
-			out = append(out, float64(b2f32(st.b[o])))
+			out = append(out, float64(b2f32(st.b()[o])))
 		}
 	})
 	return out
@@ -495,13 +553,13 @@ func (t *Tensor) Int64s() []int64 {
 	forEachOffset(t.shape, t.strides, t.offset, func(o int) {
 		switch t.dtype {
 		case Float32:
-			out = append(out, int64(st.f32[o]))
+			out = append(out, int64(st.f32()[o]))
 		case Float64:
-			out = append(out, int64(st.f64[o]))
+			out = append(out, int64(st.f64()[o]))
 		case Int64:
-			out = append(out, st.i64[o])
+			out = append(out, st.i64()[o])
 		case Bool:
-			if st.b[o] {
+			if st.b()[o] {
 				out = append(out, 1)
 			} else {
 				out = append(out, 0)
@@ -519,13 +577,13 @@ func (t *Tensor) Bools() []bool {
 	forEachOffset(t.shape, t.strides, t.offset, func(o int) {
 		switch t.dtype {
 		case Float32:
-			out = append(out, st.f32[o] != 0)
+			out = append(out, st.f32()[o] != 0)
 		case Float64:
-			out = append(out, st.f64[o] != 0)
+			out = append(out, st.f64()[o] != 0)
 		case Int64:
-			out = append(out, st.i64[o] != 0)
+			out = append(out, st.i64()[o] != 0)
 		case Bool:
-			out = append(out, st.b[o])
+			out = append(out, st.b()[o])
 		}
 	})
 	return out
@@ -553,13 +611,13 @@ func (t *Tensor) At(index ...int) float64 {
 	o := t.elemOffset(index)
 	switch t.dtype {
 	case Float32:
-		return float64(t.st.f32[o])
+		return float64(t.st.f32()[o])
 	case Float64:
-		return t.st.f64[o]
+		return t.st.f64()[o]
 	case Int64:
-		return float64(t.st.i64[o])
+		return float64(t.st.i64()[o])
 	default:
-		return float64(b2f32(t.st.b[o]))
+		return float64(b2f32(t.st.b()[o]))
 	}
 }
 
@@ -572,13 +630,13 @@ func (t *Tensor) Set(v float64, index ...int) {
 	o := t.elemOffset(index)
 	switch t.dtype {
 	case Float32:
-		t.st.f32[o] = float32(v)
+		t.st.f32()[o] = float32(v)
 	case Float64:
-		t.st.f64[o] = v
+		t.st.f64()[o] = v
 	case Int64:
-		t.st.i64[o] = int64(v)
+		t.st.i64()[o] = int64(v)
 	default:
-		t.st.b[o] = v != 0
+		t.st.b()[o] = v != 0
 	}
 }
 
@@ -623,7 +681,7 @@ func (t *Tensor) Data32() []float32 {
 	if !t.IsContiguous() {
 		panic("tensor: Data32 on a non-contiguous tensor; call Contiguous first")
 	}
-	return t.st.f32[t.offset : t.offset+t.Numel()]
+	return t.st.f32()[t.offset : t.offset+t.Numel()]
 }
 
 // Data64 is Data32 for float64 tensors.
@@ -634,7 +692,7 @@ func (t *Tensor) Data64() []float64 {
 	if !t.IsContiguous() {
 		panic("tensor: Data64 on a non-contiguous tensor; call Contiguous first")
 	}
-	return t.st.f64[t.offset : t.offset+t.Numel()]
+	return t.st.f64()[t.offset : t.offset+t.Numel()]
 }
 
 // DataInt64 is Data32 for int64 tensors.
@@ -645,7 +703,7 @@ func (t *Tensor) DataInt64() []int64 {
 	if !t.IsContiguous() {
 		panic("tensor: DataInt64 on a non-contiguous tensor; call Contiguous first")
 	}
-	return t.st.i64[t.offset : t.offset+t.Numel()]
+	return t.st.i64()[t.offset : t.offset+t.Numel()]
 }
 
 // DataBool is Data32 for bool tensors.
@@ -656,7 +714,7 @@ func (t *Tensor) DataBool() []bool {
 	if !t.IsContiguous() {
 		panic("tensor: DataBool on a non-contiguous tensor; call Contiguous first")
 	}
-	return t.st.b[t.offset : t.offset+t.Numel()]
+	return t.st.b()[t.offset : t.offset+t.Numel()]
 }
 
 // SharesStorage reports whether t and u are views of the same storage.
@@ -671,13 +729,13 @@ func (t *Tensor) To(dt DType) *Tensor {
 	out := Empty(dt, t.shape...)
 	switch dt {
 	case Float32:
-		copy(out.st.f32, t.Float32s())
+		copy(out.st.f32(), t.Float32s())
 	case Float64:
-		copy(out.st.f64, t.Float64s())
+		copy(out.st.f64(), t.Float64s())
 	case Int64:
-		copy(out.st.i64, t.Int64s())
+		copy(out.st.i64(), t.Int64s())
 	case Bool:
-		copy(out.st.b, t.Bools())
+		copy(out.st.b(), t.Bools())
 	}
 	if dt.IsFloat() && t.dtype.IsFloat() {
 		src := t.dtype
@@ -707,25 +765,25 @@ func (t *Tensor) contiguousCopy() *Tensor {
 	st := t.st
 	switch t.dtype {
 	case Float32:
-		d := out.st.f32
+		d := out.st.f32()
 		if t.IsContiguous() {
-			copy(d, st.f32[t.offset:t.offset+len(d)])
+			copy(d, st.f32()[t.offset:t.offset+len(d)])
 			break
 		}
-		forEachOffset(t.shape, t.strides, t.offset, func(o int) { d[i] = st.f32[o]; i++ })
+		forEachOffset(t.shape, t.strides, t.offset, func(o int) { d[i] = st.f32()[o]; i++ })
 	case Float64:
-		d := out.st.f64
+		d := out.st.f64()
 		if t.IsContiguous() {
-			copy(d, st.f64[t.offset:t.offset+len(d)])
+			copy(d, st.f64()[t.offset:t.offset+len(d)])
 			break
 		}
-		forEachOffset(t.shape, t.strides, t.offset, func(o int) { d[i] = st.f64[o]; i++ })
+		forEachOffset(t.shape, t.strides, t.offset, func(o int) { d[i] = st.f64()[o]; i++ })
 	case Int64:
-		d := out.st.i64
-		forEachOffset(t.shape, t.strides, t.offset, func(o int) { d[i] = st.i64[o]; i++ })
+		d := out.st.i64()
+		forEachOffset(t.shape, t.strides, t.offset, func(o int) { d[i] = st.i64()[o]; i++ })
 	case Bool:
-		d := out.st.b
-		forEachOffset(t.shape, t.strides, t.offset, func(o int) { d[i] = st.b[o]; i++ })
+		d := out.st.b()
+		forEachOffset(t.shape, t.strides, t.offset, func(o int) { d[i] = st.b()[o]; i++ })
 	}
 	return out
 }

@@ -340,16 +340,16 @@ func (t *Tensor) copyFrom(src *Tensor) {
 	}
 	switch t.dtype {
 	case Float32:
-		d, x := t.st.f32, s.st.f32
+		d, x := t.st.f32(), s.st.f32()
 		iterBinary(t.shape, t.strides, t.offset, bs, s.offset, func(_, i, j int) { d[i] = x[j] })
 	case Float64:
-		d, x := t.st.f64, s.st.f64
+		d, x := t.st.f64(), s.st.f64()
 		iterBinary(t.shape, t.strides, t.offset, bs, s.offset, func(_, i, j int) { d[i] = x[j] })
 	case Int64:
-		d, x := t.st.i64, s.st.i64
+		d, x := t.st.i64(), s.st.i64()
 		iterBinary(t.shape, t.strides, t.offset, bs, s.offset, func(_, i, j int) { d[i] = x[j] })
 	case Bool:
-		d, x := t.st.b, s.st.b
+		d, x := t.st.b(), s.st.b()
 		iterBinary(t.shape, t.strides, t.offset, bs, s.offset, func(_, i, j int) { d[i] = x[j] })
 	}
 }
@@ -370,7 +370,7 @@ func (t *Tensor) Fill(v float64) *Tensor {
 		// Fast path (optimizers zero gradients this way every step).
 		n := t.Numel()
 		if t.dtype == Float32 {
-			d := t.st.f32[t.offset : t.offset+n]
+			d := t.st.f32()[t.offset : t.offset+n]
 			if v32 := float32(v); math.Float32bits(v32) == 0 {
 				kernel.Clear32(d)
 			} else {
@@ -379,7 +379,7 @@ func (t *Tensor) Fill(v float64) *Tensor {
 				}
 			}
 		} else {
-			d := t.st.f64[t.offset : t.offset+n]
+			d := t.st.f64()[t.offset : t.offset+n]
 			if math.Float64bits(v) == 0 {
 				clear(d)
 			} else {
