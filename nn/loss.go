@@ -726,7 +726,8 @@ func nllT[T float](input, target, weight *tensor.Tensor, n, nc, s int, c lossCon
 	shape := input.Shape()
 	tensor.Record(out, name, []*tensor.Tensor{input}, func(g *tensor.Tensor) []*tensor.Tensor {
 		gv := values[T](g)
-		gx := make([]T, len(x))
+		gxT, gx := newValues[T](shape, true)
+		clear(gx) // only the targets' elements are set below
 		for j, t := range tg {
 			if t == c.ignoreIndex {
 				continue
@@ -746,7 +747,7 @@ func nllT[T float](input, target, weight *tensor.Tensor, n, nc, s int, c lossCon
 			i, p := j/s, j%s
 			gx[(i*nc+int(t))*s+p] = gj
 		}
-		return []*tensor.Tensor{fromValues(gx, shape)}
+		return []*tensor.Tensor{gxT}
 	})
 	if view {
 		return out.View(target.Shape()...)
@@ -886,7 +887,8 @@ func divScalarNamed(t *tensor.Tensor, d float64, name string) *tensor.Tensor {
 // rounding differences from a correctly rounded result are PyTorch's too:
 // cross-entropy gradients, softmax − one-hot, cancel where a class is
 // confidently predicted and would magnify them. The backward is
-// g − exp(y)·Σg.
+// g − exp(y)·Σg, read from the output's own elements: callers must not
+// modify the output in place.
 func logSoftmax(input *tensor.Tensor, dim int) *tensor.Tensor {
 	if input.DType() == tensor.Float32 {
 		return logSoftmaxT[float32](input, dim)
@@ -905,7 +907,9 @@ func logSoftmaxT[T float](input *tensor.Tensor, dim int) *tensor.Tensor {
 		inner *= d
 	}
 	x := values[T](input)
-	y := make([]T, len(x))
+	// The backward pass reads y, the output's own elements: the callers
+	// (the cross-entropy losses) never modify it in place.
+	out, y := newValues[T](shape, false)
 	lanes := 8
 	if _, ok := any(T(0)).(float64); ok {
 		lanes = 4
@@ -939,10 +943,9 @@ func logSoftmaxT[T float](input *tensor.Tensor, dim int) *tensor.Tensor {
 			}
 		}
 	}
-	out := fromValues(y, shape)
 	tensor.Record(out, "LogSoftmaxBackward0", []*tensor.Tensor{input}, func(g *tensor.Tensor) []*tensor.Tensor {
 		gv := values[T](g)
-		gx := make([]T, len(gv))
+		gxT, gx := newValues[T](shape, true) // every element is written below
 		for o := range outer {
 			for p := range inner {
 				base := o*nc*inner + p
@@ -963,7 +966,7 @@ func logSoftmaxT[T float](input *tensor.Tensor, dim int) *tensor.Tensor {
 				}
 			}
 		}
-		return []*tensor.Tensor{fromValues(gx, shape)}
+		return []*tensor.Tensor{gxT}
 	})
 	return out
 }

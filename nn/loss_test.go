@@ -460,3 +460,34 @@ func ExampleMSELoss() {
 	// tensor(4.2500)
 	// tensor([0.2500, 0.0000, 4.0000])
 }
+
+// TestCrossEntropyGradientOverRecycledMemory checks that the gradients of
+// CrossEntropyLoss do not depend on what recycled memory held: the NLL
+// backward writes only the targets' elements of its gradient, so it must
+// clear the rest of memory that EmptyGrad may hand out from the pool.
+func TestCrossEntropyGradientOverRecycledMemory(t *testing.T) {
+	const n, c = 64, 100 // 6,400 elements: large enough for the pool
+	g := rng.NewGenerator()
+	g.ManualSeed(3)
+	x := g.Randn(n, c).SetRequiresGrad(true)
+	labels := make([]int64, n)
+	for i := range labels {
+		labels[i] = int64(i * 7 % c)
+	}
+	y := tensor.FromInt64(labels, n)
+	grad := func() []float32 {
+		x.Grad = nil
+		CrossEntropyLoss(x, y).Backward()
+		return x.Grad.Float32s()
+	}
+	want := grad()
+	for range 3 {
+		tensor.Recycle(tensor.Full(math.NaN(), n, c)) // garbage in the pool
+		got := grad()
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("gradient element %d = %v over recycled memory, want %v", i, got[i], want[i])
+			}
+		}
+	}
+}
