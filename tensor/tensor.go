@@ -251,8 +251,11 @@ func EmptyReused(dt DType, shape ...int) *Tensor {
 	return newContiguous(dt, shape, st)
 }
 
-// gradPoolMin is the smallest gradient (in elements) worth recycling.
-const gradPoolMin = 1 << 12
+// gradPoolMin is the smallest gradient (in elements) worth recycling:
+// from 4 KiB of float32, taking one from the pool (a lock and a map
+// lookup) costs less than allocating and zeroing it, and the garbage it
+// would become.
+const gradPoolMin = 1 << 10
 
 // gradPoolMaxBytes bounds the memory the gradient pool keeps for reuse.
 // Storage put back beyond it is left to the garbage collector.

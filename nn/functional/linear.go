@@ -182,8 +182,8 @@ func linearBackward[T float](x, w, gy, gx, gw, gb []T, m, in, out int) {
 	// Each column is summed over the rows in order, in float64. Small
 	// sums run here with the accumulators on the stack (no closure to
 	// build); the columns are independent, so large ones are shared out.
-	if out <= 64 && m*out < 1<<15 {
-		var buf [64]float64
+	if out <= 512 && m*out < 1<<15 {
+		var buf [512]float64
 		sumColumns(gy, gb, buf[:out], m, out, 0, out)
 		return
 	}
