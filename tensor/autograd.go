@@ -18,14 +18,18 @@ type node struct {
 	inputs   []*Tensor
 	backward func(g *Tensor) []*Tensor
 	out      *Tensor // the tensor this node produced (for RetainGrad)
-	seq      uint64
+	// mark is the number of the last Backward that reached the node, and
+	// pos its place in that Backward's order (see runBackward).
+	mark     uint64
+	pos      int32
 	released bool
 	// recycle is out's memory, to reuse once the node is released (see
 	// RecycleAfterBackward).
 	recycle *Tensor
 }
 
-var seqCounter atomic.Uint64
+// backwardRuns numbers the Backward calls, for node.mark.
+var backwardRuns atomic.Uint64
 
 // Record makes out the result of a differentiable operation on inputs, for
 // operations implemented outside this package (the role of
@@ -63,7 +67,7 @@ func record(out *Tensor, name string, inputs []*Tensor, backward func(g *Tensor)
 		return
 	}
 	out.requiresGrad = true
-	out.fn = &node{name: name, inputs: inputs, backward: backward, out: out, seq: seqCounter.Add(1)}
+	out.fn = &node{name: name, inputs: inputs, backward: backward, out: out}
 }
 
 // ---------------------------------------------------------------- grad mode
@@ -322,14 +326,18 @@ func (t *Tensor) Float64sShared() []float64 {
 
 func runBackward(root *node, g *Tensor, retain bool) {
 	// Topological order by depth-first search (iterative to survive deep
-	// graphs such as long training loops recorded by mistake).
+	// graphs such as long training loops recorded by mistake). A node is
+	// visited once it carries this run's mark; small graphs keep their
+	// bookkeeping on the stack.
+	run := backwardRuns.Add(1)
 	order := make([]*node, 0, 64)
-	visited := map[*node]bool{root: true}
+	root.mark = run
 	type frame struct {
 		n *node
 		i int
 	}
-	stack := []frame{{root, 0}}
+	var frames [32]frame
+	stack := append(frames[:0], frame{root, 0})
 	for len(stack) > 0 {
 		top := &stack[len(stack)-1]
 		if top.n.released {
@@ -340,8 +348,8 @@ func runBackward(root *node, g *Tensor, retain bool) {
 		if top.i < len(top.n.inputs) {
 			in := top.n.inputs[top.i]
 			top.i++
-			if in != nil && in.fn != nil && in.requiresGrad && !visited[in.fn] {
-				visited[in.fn] = true
+			if in != nil && in.fn != nil && in.requiresGrad && in.fn.mark != run {
+				in.fn.mark = run
 				stack = append(stack, frame{in.fn, 0})
 			}
 			continue
@@ -349,11 +357,22 @@ func runBackward(root *node, g *Tensor, retain bool) {
 		order = append(order, top.n)
 		stack = stack[:len(stack)-1]
 	}
-	grads := map[*node]*Tensor{root: g}
+	// grads[i] is the gradient flowing into order[i], the root being last.
+	for i, n := range order {
+		n.pos = int32(i)
+	}
+	var gradBuf [32]*Tensor
+	grads := gradBuf[:0]
+	if len(order) <= len(gradBuf) {
+		grads = gradBuf[:len(order)]
+	} else {
+		grads = make([]*Tensor, len(order))
+	}
+	grads[root.pos] = g
 	for i := len(order) - 1; i >= 0; i-- {
 		n := order[i]
-		gn := grads[n]
-		delete(grads, n)
+		gn := grads[i]
+		grads[i] = nil
 		if gn == nil {
 			continue
 		}
@@ -401,10 +420,10 @@ func runBackward(root *node, g *Tensor, retain bool) {
 				}
 				continue
 			}
-			if prev, ok := grads[in.fn]; ok {
-				grads[in.fn] = rawAdd(prev, gi)
+			if prev := grads[in.fn.pos]; prev != nil {
+				grads[in.fn.pos] = rawAdd(prev, gi)
 			} else {
-				grads[in.fn] = gi
+				grads[in.fn.pos] = gi
 			}
 		}
 		if !retain {

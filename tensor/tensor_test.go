@@ -410,3 +410,48 @@ func TestCreation(t *testing.T) {
 	expectPanic(t, "6 values cannot fill shape [4, 2]", func() { FromFloat32(make([]float32, 6), 4, 2) })
 	expectPanic(t, "negative dimension -1", func() { Zeros(2, -1) })
 }
+
+// TestBackwardEngineGraphs checks Backward's traversal on graphs beyond the
+// bookkeeping it keeps on the stack (32 nodes): a chain of diamonds (each
+// step reads the previous result twice, so gradients must be summed over
+// both paths), two Backward calls through a retained subgraph shared by
+// two roots, and a chain deep enough to overflow a recursive traversal.
+func TestBackwardEngineGraphs(t *testing.T) {
+	// h ← 1.01·h + 0.001·h², 60 times: dh'/dh = 1.01 + 0.002·h.
+	x := New([]float64{0.5, -1.5}).SetRequiresGrad(true)
+	h := x
+	for range 60 {
+		h = Add(h.MulScalar(1.01), Mul(h, h).MulScalar(0.001))
+	}
+	h.Sum().Backward()
+	for i, x0 := range []float64{0.5, -1.5} {
+		v, d := x0, 1.0
+		for range 60 {
+			d *= 1.01 + 0.002*v
+			v = 1.01*v + 0.001*v*v
+		}
+		if got := float64(x.Grad.Float32s()[i]); math.Abs(got-d) > 1e-4*math.Abs(d) {
+			t.Errorf("diamond chain: grad[%d] = %v, want %v", i, got, d)
+		}
+	}
+
+	// Two roots over one retained subgraph a = 3x: Σa and Σa².
+	w := New([]float64{1, 2}).SetRequiresGrad(true)
+	a := w.MulScalar(3)
+	a.Sum().BackwardWith(BackwardOptions{RetainGraph: true})
+	Mul(a, a).Sum().Backward()
+	if got := fmt.Sprint(w.Grad.Float32s()); got != "[21 39]" { // 3 + 2·3w·3
+		t.Errorf("shared subgraph: grad %s, want [21 39]", got)
+	}
+
+	// A chain of 20,000 nodes.
+	z := Ones(1).SetRequiresGrad(true)
+	c := z
+	for range 20000 {
+		c = c.AddScalar(1)
+	}
+	c.Sum().Backward()
+	if got := z.Grad.Float32s()[0]; got != 1 {
+		t.Errorf("deep chain: grad %v, want 1", got)
+	}
+}
