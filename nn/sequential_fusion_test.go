@@ -3,6 +3,7 @@ package nn
 import (
 	"math"
 	"runtime"
+	"slices"
 	"testing"
 
 	"github.com/intercept-ml/intercept/rng"
@@ -118,35 +119,10 @@ func TestSequentialTrainingWithRecycling(t *testing.T) {
 				NewLinear(128, 128, WithGenerator(g)), NewReLU(), NewFlatten(),
 			}
 		}, []int{64, 100}},
-		"mlp": {func(g *rng.Generator) []Module {
-			return []Module{
-				NewLinear(100, 128, WithGenerator(g)), NewReLU(),
-				NewLinear(128, 128, WithGenerator(g)), NewReLU(),
-				NewLinear(128, 128, WithGenerator(g)), NewReLU(),
-				NewLinear(128, 10, WithGenerator(g)),
-			}
-		}, []int{64, 100}},
+		"mlp": {mlp128, []int{64, 100}},
 	}
 	for name, b := range builders {
-		var params [2][]*tensor.Tensor
-		var run [2]func(x *tensor.Tensor) *tensor.Tensor
-		for i := range 2 {
-			g := rng.NewGenerator()
-			g.ManualSeed(7)
-			layers := b.build(g)
-			seq := NewSequential(layers...)
-			params[i] = Parameters(seq)
-			if i == 0 {
-				run[i] = func(x *tensor.Tensor) *tensor.Tensor {
-					for _, l := range layers {
-						x = l.Forward(x)
-					}
-					return x
-				}
-			} else {
-				run[i] = seq.Forward
-			}
-		}
+		params, run := layerwiseAndSequential(7, b.build)
 		g := rng.NewGenerator()
 		g.ManualSeed(8)
 		var kept, keptCopy []float32
@@ -211,31 +187,20 @@ func TestSequentialNoGradRecycling(t *testing.T) {
 				NewLinear(256, 256, WithGenerator(g)), NewReLU(),
 			}
 		}, []int{16, 1, 16, 16}},
-		"mlp": {func(g *rng.Generator) []Module {
-			return []Module{
-				NewLinear(100, 128, WithGenerator(g)), NewReLU(),
-				NewLinear(128, 128, WithGenerator(g)), NewReLU(),
-				NewLinear(128, 128, WithGenerator(g)), NewReLU(),
-				NewLinear(128, 10, WithGenerator(g)),
-			}
-		}, []int{64, 100}},
+		"mlp": {mlp128, []int{64, 100}},
 	}
 	for name, b := range builders {
+		_, run := layerwiseAndSequential(7, b.build)
 		g := rng.NewGenerator()
-		g.ManualSeed(7)
-		layers := b.build(g)
-		seq := NewSequential(layers...)
+		g.ManualSeed(8)
 		var outs []*tensor.Tensor
 		var copies [][]float32
 		for step := range 5 {
 			x := g.Randn(b.input...)
 			var want, got *tensor.Tensor
 			tensor.NoGrad(func() {
-				want = x
-				for _, l := range layers {
-					want = l.Forward(want)
-				}
-				got = seq.Forward(x)
+				want = run[0](x)
+				got = run[1](x)
 			})
 			w, o := want.Float32s(), got.Float32s()
 			for j := range w {
@@ -286,36 +251,15 @@ func TestSequentialNoGradRecycling(t *testing.T) {
 // while the next layer's node, which records because its own weight
 // requires grad, still holds it for the weight gradient.
 func TestSequentialRecyclingFrozenPrefix(t *testing.T) {
-	var params [2][]*tensor.Tensor
-	var run [2]func(x *tensor.Tensor) *tensor.Tensor
-	for i := range 2 {
-		g := rng.NewGenerator()
-		g.ManualSeed(11)
-		layers := []Module{
-			NewLinear(100, 128, WithGenerator(g)), NewReLU(),
-			NewLinear(128, 128, WithGenerator(g)), NewReLU(),
-			NewLinear(128, 128, WithGenerator(g)), NewReLU(),
-			NewLinear(128, 10, WithGenerator(g)),
-		}
+	params, run := layerwiseAndSequential(11, func(g *rng.Generator) []Module {
+		layers := mlp128(g)
 		for _, p := range Parameters(layers[0]) {
 			p.SetRequiresGrad(false)
 		}
-		seq := NewSequential(layers...)
-		for _, p := range Parameters(seq) {
-			if p.RequiresGrad() {
-				params[i] = append(params[i], p)
-			}
-		}
-		if i == 0 {
-			run[i] = func(x *tensor.Tensor) *tensor.Tensor {
-				for _, l := range layers {
-					x = l.Forward(x)
-				}
-				return x
-			}
-		} else {
-			run[i] = seq.Forward
-		}
+		return layers
+	})
+	for i := range params {
+		params[i] = slices.DeleteFunc(params[i], func(p *tensor.Tensor) bool { return !p.RequiresGrad() })
 	}
 	g := rng.NewGenerator()
 	g.ManualSeed(12)
@@ -335,5 +279,40 @@ func TestSequentialRecyclingFrozenPrefix(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// layerwiseAndSequential builds two copies of the layers build makes from
+// a generator seeded with seed, and returns their parameters and how to
+// run each: the first calls each layer's Forward in turn, the second runs
+// them as a Sequential (fused, with its memory reuse).
+func layerwiseAndSequential(seed uint64, build func(g *rng.Generator) []Module) (params [2][]*tensor.Tensor, run [2]func(x *tensor.Tensor) *tensor.Tensor) {
+	for i := range 2 {
+		g := rng.NewGenerator()
+		g.ManualSeed(seed)
+		layers := build(g)
+		seq := NewSequential(layers...)
+		params[i] = Parameters(seq)
+		run[i] = seq.Forward
+		if i == 0 {
+			run[i] = func(x *tensor.Tensor) *tensor.Tensor {
+				for _, l := range layers {
+					x = l.Forward(x)
+				}
+				return x
+			}
+		}
+	}
+	return params, run
+}
+
+// mlp128 is a 100-128-128-128-10 ReLU MLP whose hidden outputs at batch 64
+// (8,192 elements) are large enough for the gradient pool.
+func mlp128(g *rng.Generator) []Module {
+	return []Module{
+		NewLinear(100, 128, WithGenerator(g)), NewReLU(),
+		NewLinear(128, 128, WithGenerator(g)), NewReLU(),
+		NewLinear(128, 128, WithGenerator(g)), NewReLU(),
+		NewLinear(128, 10, WithGenerator(g)),
 	}
 }

@@ -46,37 +46,21 @@ type storage struct {
 	dt  DType
 }
 
-// f32 returns the elements of a Float32 storage, nil for other types.
-func (st *storage) f32() []float32 {
-	if st.dt != Float32 {
+// elems returns the n elements of st as a []E if st holds type dt, and
+// nil otherwise.
+func elems[E any](st *storage, dt DType) []E {
+	if st.dt != dt {
 		return nil
 	}
-	return unsafe.Slice((*float32)(st.ptr), st.n)
+	return unsafe.Slice((*E)(st.ptr), st.n)
 }
 
-// f64 returns the elements of a Float64 storage, nil for other types.
-func (st *storage) f64() []float64 {
-	if st.dt != Float64 {
-		return nil
-	}
-	return unsafe.Slice((*float64)(st.ptr), st.n)
-}
-
-// i64 returns the elements of an Int64 storage, nil for other types.
-func (st *storage) i64() []int64 {
-	if st.dt != Int64 {
-		return nil
-	}
-	return unsafe.Slice((*int64)(st.ptr), st.n)
-}
-
-// b returns the elements of a Bool storage, nil for other types.
-func (st *storage) b() []bool {
-	if st.dt != Bool {
-		return nil
-	}
-	return unsafe.Slice((*bool)(st.ptr), st.n)
-}
+// f32, f64, i64 and b return the elements of a storage of that type, nil
+// for other types.
+func (st *storage) f32() []float32 { return elems[float32](st, Float32) }
+func (st *storage) f64() []float64 { return elems[float64](st, Float64) }
+func (st *storage) i64() []int64   { return elems[int64](st, Int64) }
+func (st *storage) b() []bool      { return elems[bool](st, Bool) }
 
 // alloc gives st new zeroed memory for n elements of type dt.
 func (st *storage) alloc(dt DType, n int) {

@@ -8,8 +8,8 @@ import (
 	"testing"
 )
 
-// TestDirectFusedMatchesAsm checks that directFused, which small products
-// on the assembly kernels take, gives exactly the bits of the packed path
+// TestDirectFusedMatchesAsm checks that direct, which small products on the
+// assembly kernels take, gives exactly the bits of the packed path
 // through each assembly micro-kernel: over every transpose, the alpha and
 // beta paths, edge tiles, depths across a depth block, and operands with
 // signed zeros, infinities and NaNs (and NaN in C with beta 0, which must
@@ -49,11 +49,11 @@ func TestDirectFusedMatchesAsm(t *testing.T) {
 						g1 := gemmProblem[float32]{tA, tB, tc.m, tc.n, tc.k, ab[0], ab[1], a, lda, b, ldb, c1, ldc, mk}
 						g2 := g1
 						g2.c = c2
-						directFused(&g1, 0, tc.m, 0, tc.n)
+						g1.direct(0, tc.m, 0, tc.n)
 						g2.blocked(0, tc.m, 0, tc.n, new(gemmWorkspace[float32]))
 						for i := range c1 {
 							if math.Float32bits(c1[i]) != math.Float32bits(c2[i]) && !(c1[i] != c1[i] && c2[i] != c2[i]) {
-								t.Fatalf("mr %d: %v: directFused and the packed path differ at %d: %v vs %v", mk.mr, tc, i, c1[i], c2[i])
+								t.Fatalf("mr %d: %v: direct and the packed path differ at %d: %v vs %v", mk.mr, tc, i, c1[i], c2[i])
 							}
 						}
 						checked++

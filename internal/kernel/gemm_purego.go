@@ -296,15 +296,9 @@ func gemmDriver[T float](mk *microKernel[T], pool *wsPool) func(transA, transB b
 			return
 		}
 		g := gemmProblem[T]{transA, transB, m, n, k, alpha, beta, a, lda, b, ldb, c, ldc, mk}
-		if m*n*k <= gemmSmallWork && !mk.fused {
+		if m*n*k <= gemmSmallWork && !mk.fused || m*n*k <= fusedDirectWork && mk.fused {
 			g.direct(0, m, 0, n)
 			return
-		}
-		if m*n*k <= fusedDirectWork && mk.fused {
-			if g32, ok := any(&g).(*gemmProblem[float32]); ok {
-				directFused(g32, 0, m, 0, n)
-				return
-			}
 		}
 		if (m == 1 || n == 1) && !mk.fused {
 			ws := getWorkspace[T](pool)
@@ -534,9 +528,13 @@ func (g *gemmProblem[T]) opB(p, j int) T {
 }
 
 // direct computes rows [i0,i1) × columns [j0,j1) of C without packing,
-// with the same per-element arithmetic as blocked.
+// with the same per-element arithmetic as blocked: for a fused
+// micro-kernel (a float32 assembly one) each step of a depth block's sum
+// is an exactly rounded float32 fused multiply-add (fp.FMA32), as the
+// kernel forms it, otherwise a rounded product added to the sum.
 func (g *gemmProblem[T]) direct(i0, i1, j0, j1 int) {
 	kc := g.depthBlock()
+	fused := g.mk.fused
 	for pc := 0; pc < g.k; pc += kc {
 		pend := min(g.k, pc+kc)
 		first := pc == 0
@@ -545,7 +543,11 @@ func (g *gemmProblem[T]) direct(i0, i1, j0, j1 int) {
 			for j := j0; j < j1; j++ {
 				var s T
 				for p := pc; p < pend; p++ {
-					s += T(g.opA(i, p) * g.opB(p, j))
+					if fused {
+						s = T(fp.FMA32(float32(g.opA(i, p)), float32(g.opB(p, j)), float32(s)))
+					} else {
+						s += T(g.opA(i, p) * g.opB(p, j))
+					}
 				}
 				row[j] = g.update(row[j], s, first)
 			}
@@ -554,7 +556,7 @@ func (g *gemmProblem[T]) direct(i0, i1, j0, j1 int) {
 }
 
 // fusedDirectWork is the m*n*k up to which a GEMM built on a fused
-// micro-kernel computes C with directFused instead of packing. An exactly
+// micro-kernel computes C with direct instead of packing. An exactly
 // rounded float32 FMA in Go costs about 3.6ns, so this pays only for the
 // tiniest products, where getting a workspace and packing and padding the
 // operands to whole tiles cost more than the products: on a Zen 5 core,
@@ -562,29 +564,6 @@ func (g *gemmProblem[T]) direct(i0, i1, j0, j1 int) {
 // weight gradient) took 45–50ns instead of 105–110ns; 4×4×4 took 230ns
 // instead of 135ns.
 const fusedDirectWork = 32
-
-// directFused is direct for a GEMM built on a fused micro-kernel: each
-// step of a depth block's sum is a float32 fused multiply-add
-// (fp.FMA32), from zero in increasing k order, as the assembly kernels
-// form it, and the sum is folded into C by update, as they fold it. So the
-// results are those of the packed path, bit for bit.
-func directFused(g *gemmProblem[float32], i0, i1, j0, j1 int) {
-	kc := g.depthBlock()
-	for pc := 0; pc < g.k; pc += kc {
-		pend := min(g.k, pc+kc)
-		first := pc == 0
-		for i := i0; i < i1; i++ {
-			row := g.c[i*g.ldc:]
-			for j := j0; j < j1; j++ {
-				var s float32
-				for p := pc; p < pend; p++ {
-					s = fp.FMA32(g.opA(i, p), g.opB(p, j), s)
-				}
-				row[j] = g.update(row[j], s, first)
-			}
-		}
-	}
-}
 
 // update folds one depth block's sum s into the old value c of an element.
 func (g *gemmProblem[T]) update(c, s T, first bool) T {
