@@ -222,8 +222,8 @@ func EmptyGrad(dt DType, shape ...int) *Tensor {
 
 // EmptyReused returns a new contiguous float tensor whose elements are
 // unspecified: its memory may be that of a gradient or an intermediate
-// result that Backward has finished with (see EmptyGrad and
-// RecycleAfterBackward), which saves allocating and zeroing it. It is
+// result that Backward or its owner has finished with (see EmptyGrad,
+// RecycleAfterBackward and Recycle), which saves allocating and zeroing it. It is
 // meant for operations that write every element of their result. Other
 // types and small tensors are allocated as by Empty.
 func EmptyReused(dt DType, shape ...int) *Tensor {
