@@ -362,12 +362,11 @@ func runBackward(root *node, g *Tensor, retain bool) {
 		n.pos = int32(i)
 	}
 	var gradBuf [32]*Tensor
-	grads := gradBuf[:0]
-	if len(order) <= len(gradBuf) {
-		grads = gradBuf[:len(order)]
-	} else {
+	grads := gradBuf[:]
+	if len(order) > len(gradBuf) {
 		grads = make([]*Tensor, len(order))
 	}
+	grads = grads[:len(order)]
 	grads[root.pos] = g
 	for i := len(order) - 1; i >= 0; i-- {
 		n := order[i]
