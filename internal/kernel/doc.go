@@ -11,8 +11,9 @@
 // The exported functions validate their arguments, panicking on misuse, and
 // then call through a table of function values: an implementation chosen
 // once in init from the CPU's features (golang.org/x/sys/cpu). On amd64
-// with AVX-512 the float32 GEMM runs a 16×16 assembly micro-kernel
-// ("avx512"); with AVX2 and FMA a 6×16 one ("avx2"); otherwise, on other
+// with AVX-512 the float32 GEMM runs 16×32 and 16×16 assembly
+// micro-kernels ("avx512": 16×32 wherever two full 16-column panels of B
+// remain, same arithmetic per element); with AVX2 and FMA a 6×16 one ("avx2"); otherwise, on other
 // architectures, and in builds with the purego tag, the portable Go code
 // ("purego"). The assembly implementations also use AVX2 assembly for the
 // float32 Add32, Sub32, Mul32 and Div32 (IEEE operations, so the same bits

@@ -59,10 +59,14 @@ const gemmSmallWork = 2048
 // always reached through the packed path, since the unpacked direct and
 // matrix-vector paths round each product separately.
 type microKernel[T float] struct {
-	mr, nr       int
-	ku           int // packed panels are zero-padded to a multiple of ku steps
-	fused        bool
-	fn           func(kc int, a, b []T, alpha, beta T, c []T, ldc int)
+	mr, nr int
+	ku     int // packed panels are zero-padded to a multiple of ku steps
+	fused  bool
+	fn     func(kc int, a, b []T, alpha, beta T, c []T, ldc int)
+	// pair, when not nil, is fn for an mr×2nr tile: one panel of A
+	// against two B panels bs elements apart (b[bs:] the second), with
+	// the same arithmetic per element as fn.
+	pair         func(kc int, a, b []T, bs int, alpha, beta T, c []T, ldc int)
 	packA, packB packer[T] // for panels of mr and nr
 	// maxKC, when not zero, replaces gemmKC as the largest depth block.
 	maxKC int
@@ -603,12 +607,12 @@ func (g *gemmProblem[T]) blocked(i0, i1, j0, j1 int, ws *gemmWorkspace[T]) {
 }
 
 // macro multiplies the packed blocks pa and pb into C[ic:ic+mb, jc:jc+nb].
-// Full tiles are updated in place by the micro-kernel; edge tiles go
-// through acc (mr*nr values) and then get the same update element by
-// element.
+// Full tiles are updated in place by the micro-kernel (two B panels at a
+// time when it has a pair kernel); edge tiles go through acc (mr*nr
+// values) and then get the same update element by element.
 func (g *gemmProblem[T]) macro(pa, pb, acc []T, ic, mb, jc, nb, kp int, first bool) {
 	mr, nr := g.mk.mr, g.mk.nr
-	fn := g.mk.fn
+	fn, pair := g.mk.fn, g.mk.pair
 	alpha, beta := g.alpha, g.beta
 	if !first {
 		beta = 1
@@ -617,6 +621,24 @@ func (g *gemmProblem[T]) macro(pa, pb, acc []T, ic, mb, jc, nb, kp int, first bo
 	for jr := 0; jr < nb; jr += nr {
 		bp := pb[jr/nr*bs:][:nr*kp]
 		w := min(nr, nb-jr)
+		if pair != nil && nb-jr >= 2*nr {
+			// Two full B panels: pairs of full tiles, and any edge row
+			// tile one panel at a time.
+			bp2 := pb[jr/nr*bs:][:bs+nr*kp]
+			for ir := 0; ir < mb; ir += mr {
+				ap := pa[ir/mr*as:][:mr*kp]
+				h := min(mr, mb-ir)
+				c := g.c[(ic+ir)*g.ldc+jc+jr:]
+				if h == mr {
+					pair(kp, ap, bp2, bs, alpha, beta, c, g.ldc)
+					continue
+				}
+				g.edgeTile(ap, bp, acc, c, h, nr, kp, first)
+				g.edgeTile(ap, bp2[bs:], acc, c[nr:], h, nr, kp, first)
+			}
+			jr += nr
+			continue
+		}
 		for ir := 0; ir < mb; ir += mr {
 			ap := pa[ir/mr*as:][:mr*kp]
 			h := min(mr, mb-ir)
@@ -625,14 +647,21 @@ func (g *gemmProblem[T]) macro(pa, pb, acc []T, ic, mb, jc, nb, kp int, first bo
 				fn(kp, ap, bp, alpha, beta, c, g.ldc)
 				continue
 			}
-			fn(kp, ap, bp, 1, 0, acc, nr)
-			for r := range h {
-				row := c[r*g.ldc:][:w]
-				t := acc[r*nr:][:w]
-				for q := range row {
-					row[q] = g.update(row[q], t[q], first)
-				}
-			}
+			g.edgeTile(ap, bp, acc, c, h, w, kp, first)
+		}
+	}
+}
+
+// edgeTile updates the h×w corner of the C tile at c with the product of
+// the packed panels ap and bp, formed in acc by the micro-kernel.
+func (g *gemmProblem[T]) edgeTile(ap, bp, acc, c []T, h, w, kp int, first bool) {
+	nr := g.mk.nr
+	g.mk.fn(kp, ap, bp, 1, 0, acc, nr)
+	for r := range h {
+		row := c[r*g.ldc:][:w]
+		t := acc[r*nr:][:w]
+		for q := range row {
+			row[q] = g.update(row[q], t[q], first)
 		}
 	}
 }

@@ -24,12 +24,12 @@ import (
 const fusedKC = 128
 
 var (
-	microAVX512 = &microKernel[float32]{mr: 16, nr: 16, ku: 1, fused: true, fn: microAVX512Fn, maxKC: fusedKC,
+	microAVX512 = &microKernel[float32]{mr: 16, nr: 16, ku: 1, fused: true, fn: microAVX512Fn, pair: microAVX512PairFn, maxKC: fusedKC,
 		packA: packer[float32]{packRows16Asm, packCols16Asm}, packB: packer[float32]{packRows16Asm, packCols16Asm},
 		parallelWork: 1 << 19, taskWork: 1 << 20}
 	// microAVX512PrefetchC is microAVX512 prefetching C rows in its depth
 	// loop (see gemmPrefetchCMin).
-	microAVX512PrefetchC = &microKernel[float32]{mr: 16, nr: 16, ku: 1, fused: true, fn: microAVX512PrefetchCFn, maxKC: fusedKC,
+	microAVX512PrefetchC = &microKernel[float32]{mr: 16, nr: 16, ku: 1, fused: true, fn: microAVX512PrefetchCFn, pair: microAVX512PairPrefetchCFn, maxKC: fusedKC,
 		packA: packer[float32]{packRows16Asm, packCols16Asm}, packB: packer[float32]{packRows16Asm, packCols16Asm},
 		parallelWork: 1 << 19, taskWork: 1 << 20}
 	microAVX2 = &microKernel[float32]{mr: 6, nr: 16, ku: 1, fused: true, fn: microAVX2Fn, maxKC: fusedKC,
@@ -54,6 +54,20 @@ func microAVX512PrefetchCFn(kc int, a, b []float32, alpha, beta float32, c []flo
 	_ = b[kc*16-1]
 	_ = c[15*ldc+15]
 	gemmMicroAVX512PrefetchC(kc, &a[0], &b[0], alpha, beta, &c[0], ldc)
+}
+
+func microAVX512PairFn(kc int, a, b []float32, bs int, alpha, beta float32, c []float32, ldc int) {
+	_ = a[kc*16-1]
+	_ = b[bs+kc*16-1]
+	_ = c[15*ldc+31]
+	gemmMicroAVX512Pair(kc, &a[0], &b[0], bs, alpha, beta, &c[0], ldc)
+}
+
+func microAVX512PairPrefetchCFn(kc int, a, b []float32, bs int, alpha, beta float32, c []float32, ldc int) {
+	_ = a[kc*16-1]
+	_ = b[bs+kc*16-1]
+	_ = c[15*ldc+31]
+	gemmMicroAVX512PairPrefetchC(kc, &a[0], &b[0], bs, alpha, beta, &c[0], ldc)
 }
 
 // gemmPrefetchCMin is the share of C per core (m·n elements over the cores

