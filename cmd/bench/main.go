@@ -76,11 +76,13 @@ type torchRun struct {
 
 // report is the whole run, as written by -json.
 type report struct {
-	Date        string   `json:"date"`
-	Machine     string   `json:"machine"`
-	GoVersion   string   `json:"go_version"`
-	Kernel      string   `json:"kernel"`
-	Threads     int      `json:"threads"`
+	Date      string `json:"date"`
+	Machine   string `json:"machine"`
+	GoVersion string `json:"go_version"`
+	Kernel    string `json:"kernel"`
+	Threads   int    `json:"threads"`
+	// The FMA peak: the highest of the measurements made at the start
+	// and before each GFLOP/s workload.
 	PeakCore    float64  `json:"fma_peak_core_gflops"`
 	PeakAll     float64  `json:"fma_peak_all_gflops"`
 	Torch       []string `json:"torch,omitempty"`
@@ -173,13 +175,24 @@ func main() {
 			f.Close()
 		}()
 	}
+	start := rep.PeakAll
 	for _, w := range chosen {
+		if rep.PeakAll > 0 && w.unit == "GFLOP/s" {
+			// A shared machine's slow spells lower a single measurement
+			// of the peak; measure again and keep the highest, so that a
+			// share is never taken of a peak measured in a slow moment.
+			core, all := fmaPeak(*threads)
+			rep.PeakCore, rep.PeakAll = max(rep.PeakCore, core), max(rep.PeakAll, all)
+		}
 		r := run(w, *reps, *minTime, pys)
 		if r.Unit == "GFLOP/s" && rep.PeakAll > 0 {
 			r.PeakShare = r.Median / rep.PeakAll
 		}
 		rep.Results = append(rep.Results, r)
 		fmt.Println(row(r, pys != nil))
+	}
+	if rep.PeakAll > start {
+		fmt.Printf("# FMA peak, highest measured before the products: %.1f GFLOP/s per core, %.1f GFLOP/s on %d threads (peak%% is of the highest at the time)\n", rep.PeakCore, rep.PeakAll, *threads)
 	}
 	if *jsonOut != "" {
 		b, _ := json.MarshalIndent(rep, "", "  ")
