@@ -29,7 +29,7 @@ func gemmMicroAVX512PrefetchC(kc int, a *float32, b *float32, alpha float32, bet
 // beta == 0), s[i][j] = Σ_p a[p*16+i]*b[p*16+j] (j < 16) or Σ_p a[p*16+i]*b[bs+p*16+j-16]
 // over p in [0, kc), accumulated by fused multiply-adds in increasing p order:
 // the product of a 16-row panel of A with two 16-column panels of B, bs
-// elements apart, computed as two halves of 8 rows. kc must be positive.
+// elements apart, computed in 2 passes of 8 rows. kc must be positive.
 //
 //go:noescape
 func gemmMicroAVX512Pair(kc int, a *float32, b *float32, bs int, alpha float32, beta float32, c *float32, ldc int)
@@ -38,10 +38,19 @@ func gemmMicroAVX512Pair(kc int, a *float32, b *float32, bs int, alpha float32, 
 // beta == 0), s[i][j] = Σ_p a[p*16+i]*b[p*16+j] (j < 16) or Σ_p a[p*16+i]*b[bs+p*16+j-16]
 // over p in [0, kc), accumulated by fused multiply-adds in increasing p order:
 // the product of a 16-row panel of A with two 16-column panels of B, bs
-// elements apart, computed as two halves of 8 rows. kc must be positive.
+// elements apart, computed in 2 passes of 8 rows. kc must be positive.
 //
 //go:noescape
 func gemmMicroAVX512PairPrefetchC(kc int, a *float32, b *float32, bs int, alpha float32, beta float32, c *float32, ldc int)
+
+// gemmMicroAVX512Pair6 sets the 6×32 tile at c (row stride ldc) to alpha*s + beta*c (alpha*s when
+// beta == 0), s[i][j] = Σ_p a[p*6+i]*b[p*16+j] (j < 16) or Σ_p a[p*6+i]*b[bs+p*16+j-16]
+// over p in [0, kc), accumulated by fused multiply-adds in increasing p order:
+// the product of a 6-row panel of A with two 16-column panels of B, bs
+// elements apart. kc must be positive.
+//
+//go:noescape
+func gemmMicroAVX512Pair6(kc int, a *float32, b *float32, bs int, alpha float32, beta float32, c *float32, ldc int)
 
 // fmaLoopAVX512 runs iters trips of 12 independent 16-lane FMAs (384 flops per trip).
 func fmaLoopAVX512(iters int)

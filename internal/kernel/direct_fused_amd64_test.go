@@ -10,8 +10,9 @@ import (
 
 // TestDirectFusedMatchesAsm checks that direct, which small products on the
 // assembly kernels take, gives exactly the bits of the packed path
-// through each assembly micro-kernel (the AVX-512 ones with their pair
-// kernels, which products of at least 16 rows and 32 columns take): over
+// through each assembly micro-kernel (with AVX-512 also their pair
+// kernels, 16×32 and 6×32, which products with two full 16-column panels
+// of B left take): over
 // every transpose, the alpha and beta paths, edge tiles, depths across a
 // depth block, and operands with
 // signed zeros, infinities and NaNs (and NaN in C with beta 0, which must
@@ -30,7 +31,7 @@ func TestDirectFusedMatchesAsm(t *testing.T) {
 	r := rand.New(rand.NewPCG(51, 52))
 	special := []float32{0, float32(math.Copysign(0, -1)), 1, -1, float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), 0x1p-140, 3e38}
 	shapes := [][3]int{{4, 1, 3}, {1, 3, 4}, {1, 1, 1}, {3, 1, 4}, {1, 1, 200}, {1, 2, 128}, {2, 1, 129}, {5, 7, 6}, {17, 3, 5}, {3, 17, 5}, {16, 16, 1}, {7, 6, 6},
-		{16, 32, 1}, {16, 32, 7}, {21, 50, 130}, {32, 80, 33}, {48, 64, 300}}
+		{16, 32, 1}, {16, 32, 7}, {21, 50, 130}, {32, 80, 33}, {48, 64, 300}, {6, 32, 5}, {6, 70, 140}, {4, 48, 9}}
 	coef := [][2]float32{{1, 0}, {1, 1}, {-0.5, 0}, {2, -1.5}, {0.25, 1}, {1, float32(math.Copysign(0, -1))}}
 	checked := 0
 	for _, mk := range kernels {

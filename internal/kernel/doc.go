@@ -21,8 +21,8 @@
 // (with AVX-512) the transposing and copying packers and the strided row
 // copies and adds of im2col and col2im (CopyRows32, AddRows32); the other
 // kernels are the portable ones in every implementation. In the avx512 implementation,
-// products of at most 6 rows run the 6×16 AVX2 micro-kernel, which forms
-// every element exactly as the 16×16 one does.
+// products of at most 6 rows run the 6×16 AVX2 micro-kernel and a 6×32
+// AVX-512 one, which form every element exactly as the 16×16 one does.
 // INTERCEPT_KERNEL=avx512|avx2|purego selects an implementation the CPU
 // supports and INTERCEPT_NOAVX512=1 skips AVX-512;
 // Name, Available and Use report and switch the choice. The assembly is

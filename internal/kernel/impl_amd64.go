@@ -35,9 +35,10 @@ var (
 	microAVX2 = &microKernel[float32]{mr: 6, nr: 16, ku: 1, fused: true, fn: microAVX2Fn, maxKC: fusedKC,
 		packA: newPacker[float32](6), packB: newPacker[float32](16),
 		parallelWork: 1 << 19, taskWork: 1 << 20}
-	// microAVX2in512 is microAVX2 with the AVX-512 packers for B, for
-	// products of few rows on CPUs with AVX-512.
-	microAVX2in512 = &microKernel[float32]{mr: 6, nr: 16, ku: 1, fused: true, fn: microAVX2Fn, maxKC: fusedKC,
+	// microAVX2in512 is microAVX2 with the AVX-512 packers for B and a
+	// 6×32 AVX-512 pair kernel, for products of few rows on CPUs with
+	// AVX-512.
+	microAVX2in512 = &microKernel[float32]{mr: 6, nr: 16, ku: 1, fused: true, fn: microAVX2Fn, pair: microAVX512Pair6Fn, maxKC: fusedKC,
 		packA: newPacker[float32](6), packB: packer[float32]{packRows16Asm, packCols16Asm},
 		parallelWork: 1 << 19, taskWork: 1 << 20}
 )
@@ -68,6 +69,13 @@ func microAVX512PairPrefetchCFn(kc int, a, b []float32, bs int, alpha, beta floa
 	_ = b[bs+kc*16-1]
 	_ = c[15*ldc+31]
 	gemmMicroAVX512PairPrefetchC(kc, &a[0], &b[0], bs, alpha, beta, &c[0], ldc)
+}
+
+func microAVX512Pair6Fn(kc int, a, b []float32, bs int, alpha, beta float32, c []float32, ldc int) {
+	_ = a[kc*6-1]
+	_ = b[bs+kc*16-1]
+	_ = c[5*ldc+31]
+	gemmMicroAVX512Pair6(kc, &a[0], &b[0], bs, alpha, beta, &c[0], ldc)
 }
 
 // gemmPrefetchCMin is the share of C per core (m·n elements over the cores
