@@ -38,8 +38,9 @@
 // for two FMAs, so 16 accumulators. That is half the loads per FMA of the
 // 16×16 kernel and half its traffic of A from L2 per column of C; the
 // driver uses them wherever two full B panels remain. On a Zen 5 machine
-// they run at 97% of the FMA peak in L1 against 91% for the 16×16 kernel,
-// and large products gained 5–20% on one core and on two. Each element gets
+// they run at the FMA peak with their data in L1, against about 90% for
+// the 16×16 kernel, and large products gained 5–20% on one core and on
+// two. Each element gets
 // the same fused multiply-adds in the same order as in the 16×16 kernels,
 // so the results are the same bits. gemmMicroAVX512Pair6 is the 6×32 pair
 // kernel (one pass, 12 accumulators) that products of at most 6 rows use
