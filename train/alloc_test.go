@@ -50,10 +50,13 @@ func TestSmallStepAllocations(t *testing.T) {
 // storage descriptors shrank, cross-entropy stopped copying its results
 // and gradients from 4 KiB on were recycled, and about 24 KB now.
 //
-// It runs on two goroutines whatever the machine: with more, the packing
-// buffers of each participant in the parallel loops grow at whichever
-// step it first takes a task of a given product, which can fall in the
-// measured steps.
+// It runs on two goroutines whatever the machine, and takes the least of
+// three windows of steps: the packing buffers of each participant in the
+// parallel loops grow at whichever step it first takes a task of a given
+// product, which can fall in a measured step (more often with more
+// goroutines, or on a loaded machine: CI once measured 34.6 KB in one
+// window). That growth happens once; what a step allocates every time
+// shows in every window.
 func TestMLPStepBytes(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
 	step, _ := mlpStep()
@@ -62,18 +65,21 @@ func TestMLPStepBytes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	const steps = 20
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	for range steps {
-		if err := step(); err != nil {
-			t.Fatal(err)
+	const steps, windows = 20, 3
+	got := uint64(1 << 62)
+	for range windows {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		for range steps {
+			if err := step(); err != nil {
+				t.Fatal(err)
+			}
 		}
+		runtime.ReadMemStats(&after)
+		got = min(got, (after.TotalAlloc-before.TotalAlloc)/steps)
 	}
-	runtime.ReadMemStats(&after)
 	const budget = 32 << 10
-	got := (after.TotalAlloc - before.TotalAlloc) / steps
-	t.Logf("%d bytes per step", got)
+	t.Logf("%d bytes per step (least of %d windows)", got, windows)
 	if got > budget {
 		t.Errorf("MLP b64 training step allocates %d bytes, want at most %d", got, budget)
 	}
