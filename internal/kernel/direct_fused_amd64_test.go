@@ -12,11 +12,10 @@ import (
 // assembly kernels take, gives exactly the bits of the packed path
 // through each assembly micro-kernel (with AVX-512 also their pair
 // kernels, 16×32 and 6×32, which products with two full 16-column panels
-// of B left take): over
-// every transpose, the alpha and beta paths, edge tiles, depths across a
-// depth block, and operands with
-// signed zeros, infinities and NaNs (and NaN in C with beta 0, which must
-// not come through).
+// of B left take): over every transpose, the alpha and beta paths, edge
+// tiles, depths across a depth block, and operands with signed zeros,
+// infinities and NaNs (and NaN in C with beta 0, which must not come
+// through).
 func TestDirectFusedMatchesAsm(t *testing.T) {
 	var kernels []*microKernel[float32]
 	if hasAVX2 {

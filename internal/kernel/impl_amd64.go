@@ -126,8 +126,8 @@ func implementations() []implementation {
 		// Products of at most 6 rows fill only 6 of the 16 rows of the
 		// AVX-512 tile; the 6×16 AVX2 kernel and the 6×32 AVX-512 pair
 		// kernel of microAVX2in512 fit them exactly. All these kernels
-		// form every element with the same fused
-		// multiply-adds in the same order, so the results are the same.
+		// form every element with the same fused multiply-adds in the
+		// same order, so the results are the same.
 		// Products with a large C, and accumulations into a C that is
 		// not in the cache (see GemmAccumulate32), use the variant that
 		// prefetches C. All three have the same depth blocks (maxKC

@@ -141,21 +141,29 @@ func main() {
 // micro emits one GEMM micro-kernel.
 func micro(s kernelSpec) {
 	nr := s.nvec * s.lanes()
+	sig := "func(kc int, a, b *float32, alpha, beta float32, c *float32, ldc int)"
+	doc := []string{
+		fmt.Sprintf("%s sets the %d×%d tile at c (row stride ldc) to alpha*s + beta*c (alpha*s when", s.name, s.mr, nr),
+		fmt.Sprintf("beta == 0), s[i][j] = Σ_p a[p*%d+i]*b[p*%d+j] over p in [0, kc) accumulated by", s.mr, nr),
+		"fused multiply-adds in increasing p order. kc must be positive.",
+	}
 	if s.pair {
-		TEXT(s.name, NOSPLIT, "func(kc int, a, b *float32, bs int, alpha, beta float32, c *float32, ldc int)")
-		Pragma("noescape")
-		Doc(fmt.Sprintf("%s sets the %d×%d tile at c (row stride ldc) to alpha*s + beta*c (alpha*s when", s.name, s.rows(), nr),
+		sig = "func(kc int, a, b *float32, bs int, alpha, beta float32, c *float32, ldc int)"
+		passes := ""
+		if s.halves > 1 {
+			passes = fmt.Sprintf(", computed in %d passes of %d rows", s.halves, s.mr)
+		}
+		doc = []string{
+			fmt.Sprintf("%s sets the %d×%d tile at c (row stride ldc) to alpha*s + beta*c (alpha*s when", s.name, s.rows(), nr),
 			fmt.Sprintf("beta == 0), s[i][j] = Σ_p a[p*%d+i]*b[p*%d+j] (j < %d) or Σ_p a[p*%d+i]*b[bs+p*%d+j-%d]", s.rows(), s.lanes(), s.lanes(), s.rows(), s.lanes(), s.lanes()),
 			"over p in [0, kc), accumulated by fused multiply-adds in increasing p order:",
 			fmt.Sprintf("the product of a %d-row panel of A with two %d-column panels of B, bs", s.rows(), s.lanes()),
-			fmt.Sprintf("elements apart%s. kc must be positive.", map[bool]string{true: fmt.Sprintf(", computed in %d passes of %d rows", s.halves, s.mr)}[s.halves > 1]))
-	} else {
-		TEXT(s.name, NOSPLIT, "func(kc int, a, b *float32, alpha, beta float32, c *float32, ldc int)")
-		Pragma("noescape")
-		Doc(fmt.Sprintf("%s sets the %d×%d tile at c (row stride ldc) to alpha*s + beta*c (alpha*s when", s.name, s.mr, nr),
-			fmt.Sprintf("beta == 0), s[i][j] = Σ_p a[p*%d+i]*b[p*%d+j] over p in [0, kc) accumulated by", s.mr, nr),
-			"fused multiply-adds in increasing p order. kc must be positive.")
+			fmt.Sprintf("elements apart%s. kc must be positive.", passes),
+		}
 	}
+	TEXT(s.name, NOSPLIT, sig)
+	Pragma("noescape")
+	Doc(doc...)
 	if !s.pair {
 		microPass(s, s.name, 0)
 		return
@@ -179,14 +187,17 @@ func microPass(s kernelSpec, name string, h int) {
 	n := Load(Param("kc"), GP64())
 	pa := Load(Param("a"), GP64())
 	pb := Load(Param("b"), GP64())
-	// bBase(v) and bDisp(k, v) address vector v of B at depth step k.
+	// bases holds the B panel pointers (two for a pair kernel); bBase(v)
+	// and bDisp(k, v) address vector v of B at depth step k.
+	bases := []Register{pb}
 	bBase := func(int) Register { return pb }
 	bDisp := func(k, v int) int { return 4*(k*nr) + v*4*s.lanes() }
 	bStep := 4 * nr
 	if s.pair {
 		pb1 := Load(Param("bs"), GP64())
 		LEAQ(Mem{Base: pb, Index: pb1, Scale: 4}, pb1)
-		bBase = func(v int) Register { return []Register{pb, pb1}[v] }
+		bases = append(bases, pb1)
+		bBase = func(v int) Register { return bases[v] }
 		bDisp = func(k, v int) int { return 4 * k * s.lanes() }
 		bStep = 4 * s.lanes()
 		if h > 0 {
@@ -226,11 +237,8 @@ func microPass(s kernelSpec, name string, h int) {
 	}
 	advance := func(steps int) {
 		ADDQ(U32(4*steps*aStep), pa)
-		for v := 0; v < s.nvec; v++ {
-			if !s.pair && v > 0 {
-				break
-			}
-			ADDQ(U32(steps*bStep), bBase(v))
+		for _, b := range bases {
+			ADDQ(U32(steps*bStep), b)
 		}
 	}
 	var pf, pfStride Register
