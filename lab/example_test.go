@@ -34,7 +34,7 @@ func Example() {
 			x := tensor.Linspace(-1, 1, 32).Reshape(32, 1)
 			y := x.MulScalar(2).AddScalar(3)
 			model := nn.NewLinear(1, 1, nn.Bias(t.Variant.Params["bias"] == "on"), nn.WithGenerator(t.Gen))
-			opt := optim.NewSGD(nn.Parameters(model), optim.SGDConfig{LR: 0.1})
+			opt := optim.NewSGD(nn.Parameters(model), optim.LR(0.1))
 			for range t.Config.Int("steps") {
 				opt.ZeroGrad()
 				nn.MSELoss(model.Forward(x), y).Backward()

@@ -133,7 +133,7 @@ func Example_method7WithVsWithoutBias() {
 	y := tensor.Matmul(x, tensor.New([][]float64{{2}, {-1}, {0.5}})).AddScalar(3)
 	for _, bias := range []bool{true, false} {
 		model := nn.NewLinear(3, 1, nn.Bias(bias))
-		opt := optim.NewSGD(nn.Parameters(model), optim.SGDConfig{LR: 0.1})
+		opt := optim.NewSGD(nn.Parameters(model), optim.LR(0.1))
 		var loss *tensor.Tensor
 		for step := 0; step < 100; step++ {
 			opt.ZeroGrad()

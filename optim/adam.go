@@ -8,21 +8,6 @@ import (
 	"github.com/intercept-ml/intercept/tensor"
 )
 
-// AdamConfig holds the hyperparameters of Adam and AdamW with PyTorch's
-// names. A zero LR means PyTorch's default (1e-3); the pointer fields, whose
-// PyTorch default is not zero while zero is a meaningful setting, mean the
-// default when nil: Beta1 0.9, Beta2 0.999, Eps 1e-8, and WeightDecay 0 for
-// Adam but 1e-2 for AdamW.
-type AdamConfig struct {
-	LR          float64
-	Beta1       *float64
-	Beta2       *float64
-	Eps         *float64
-	WeightDecay *float64
-	AMSGrad     bool
-	Maximize    bool
-}
-
 // Adam is torch.optim.Adam (Kingma & Ba), with L2 weight decay added to the
 // gradient, optional AMSGrad and Maximize:
 //
@@ -43,34 +28,39 @@ type adam struct {
 	decoupled bool
 }
 
-// NewAdam returns an Adam optimizer over params (a parameter list or
-// parameter groups).
-func NewAdam[P Params](params P, cfg AdamConfig) *Adam {
-	return &Adam{newAdam("Adam", params, cfg, 1e-3, 0, false)}
+// NewAdam returns an Adam optimizer over params (e.g. nn.Parameters(model)),
+// which form its first parameter group. Options not given take PyTorch's
+// defaults: LR 1e-3, Betas(0.9, 0.999), Eps 1e-8, WeightDecay 0.
+func NewAdam(params []*tensor.Tensor, opts ...AdamOption) *Adam {
+	return &Adam{newAdam("Adam", params, opts, 0, false)}
 }
 
-// NewAdamW returns an AdamW optimizer over params (a parameter list or
-// parameter groups). Its default weight decay is 1e-2, as in PyTorch.
-func NewAdamW[P Params](params P, cfg AdamConfig) *AdamW {
-	return &AdamW{newAdam("AdamW", params, cfg, 1e-3, 1e-2, true)}
+// NewAdamW returns an AdamW optimizer over params (e.g.
+// nn.Parameters(model)), which form its first parameter group. Options not
+// given take PyTorch's defaults: LR 1e-3, Betas(0.9, 0.999), Eps 1e-8,
+// WeightDecay 1e-2.
+func NewAdamW(params []*tensor.Tensor, opts ...AdamOption) *AdamW {
+	return &AdamW{newAdam("AdamW", params, opts, 1e-2, true)}
 }
 
-func newAdam[P Params](name string, params P, cfg AdamConfig, lr, wd float64, decoupled bool) adam {
-	h := Hyper{LR: cfg.LR, Beta1: or(cfg.Beta1, 0.9), Beta2: or(cfg.Beta2, 0.999), Eps: or(cfg.Eps, 1e-8),
-		WeightDecay: or(cfg.WeightDecay, wd), AMSGrad: cfg.AMSGrad, Maximize: cfg.Maximize}
-	if h.LR == 0 {
-		h.LR = lr
+func newAdam(name string, params []*tensor.Tensor, opts []AdamOption, wd float64, decoupled bool) adam {
+	c := config{Hyper: Hyper{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: wd}}
+	for _, o := range opts {
+		o.applyAdam(&c)
 	}
-	uses := []string{"LR", "Beta1", "Beta2", "Eps", "WeightDecay", "AMSGrad", "Maximize"}
 	bufs := []string{"exp_avg", "exp_avg_sq", "max_exp_avg_sq"}
-	return adam{newBase(name, params, h, uses, bufs, checkAdam), decoupled}
+	return adam{newBase(name, params, c.Hyper, bufs, checkAdam), decoupled}
 }
 
-func or(p *float64, def float64) float64 {
-	if p == nil {
-		return def
+// AddParamGroup adds a group of parameters with its own hyperparameters
+// (PyTorch's add_param_group): those not set by opts are the ones given to
+// the constructor.
+func (o *adam) AddParamGroup(params []*tensor.Tensor, opts ...AdamOption) {
+	c := config{Hyper: o.defaults}
+	for _, opt := range opts {
+		opt.applyAdam(&c)
 	}
-	return *p
+	o.addGroup(params, c.Hyper)
 }
 
 func checkAdam(h *Hyper) {

@@ -25,16 +25,16 @@ func benchStep(b *testing.B, mk func(p []*tensor.Tensor) optim.Optimizer) {
 // elements per iteration.
 func BenchmarkSGDStep(b *testing.B) {
 	benchStep(b, func(p []*tensor.Tensor) optim.Optimizer {
-		return optim.NewSGD(p, optim.SGDConfig{LR: 0.1, Momentum: 0.9, WeightDecay: 1e-4})
+		return optim.NewSGD(p, optim.LR(0.1), optim.Momentum(0.9), optim.WeightDecay(1e-4))
 	})
 }
 
 func BenchmarkAdamStep(b *testing.B) {
-	benchStep(b, func(p []*tensor.Tensor) optim.Optimizer { return optim.NewAdam(p, optim.AdamConfig{}) })
+	benchStep(b, func(p []*tensor.Tensor) optim.Optimizer { return optim.NewAdam(p) })
 }
 
 func BenchmarkRMSpropStep(b *testing.B) {
 	benchStep(b, func(p []*tensor.Tensor) optim.Optimizer {
-		return optim.NewRMSprop(p, optim.RMSpropConfig{Momentum: 0.9, Centered: true})
+		return optim.NewRMSprop(p, optim.Momentum(0.9), optim.Centered)
 	})
 }

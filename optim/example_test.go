@@ -14,7 +14,7 @@ import (
 func ExampleSGD() {
 	w := tensor.NewParameter(tensor.New([]float64{0.5, -1, 2}))
 	target := tensor.New([]float64{1, 2, 3})
-	opt := optim.NewSGD([]*tensor.Tensor{w}, optim.SGDConfig{LR: 0.1, Momentum: 0.9})
+	opt := optim.NewSGD([]*tensor.Tensor{w}, optim.LR(0.1), optim.Momentum(0.9))
 	for step := range 3 {
 		opt.ZeroGrad()
 		loss := nn.MSELoss(w, target)
@@ -34,7 +34,7 @@ func ExampleSGD() {
 func ExampleAdam() {
 	w := tensor.NewParameter(tensor.New([]float64{0.5, -1, 2}))
 	target := tensor.New([]float64{1, 2, 3})
-	opt := optim.NewAdam([]*tensor.Tensor{w}, optim.AdamConfig{LR: 0.1})
+	opt := optim.NewAdam([]*tensor.Tensor{w}, optim.LR(0.1))
 	for range 3 {
 		opt.ZeroGrad()
 		nn.MSELoss(w, target).Backward()
@@ -50,14 +50,12 @@ func ExampleAdam() {
 }
 
 // Parameter groups: the head learns ten times faster than the body, and
-// both inherit the momentum of the configuration.
-func ExampleParamGroup() {
+// both have the momentum given to NewSGD.
+func ExampleSGD_AddParamGroup() {
 	body := nn.NewLinear(4, 8)
 	head := nn.NewLinear(8, 2)
-	opt := optim.NewSGD([]optim.ParamGroup{
-		{Params: nn.Parameters(body)},
-		{Params: nn.Parameters(head), LR: optim.F(0.1)},
-	}, optim.SGDConfig{LR: 0.01, Momentum: 0.9})
+	opt := optim.NewSGD(nn.Parameters(body), optim.LR(0.01), optim.Momentum(0.9))
+	opt.AddParamGroup(nn.Parameters(head), optim.LR(0.1))
 	for i, g := range opt.ParamGroups() {
 		fmt.Printf("group %d: %d tensors, lr %g, momentum %g\n", i, len(g.Params), g.LR, g.Momentum)
 	}
@@ -66,22 +64,24 @@ func ExampleParamGroup() {
 	// group 1: 2 tensors, lr 0.1, momentum 0.9
 }
 
-func ExampleNoDecayGroups() {
+// No weight decay on biases and normalization weights.
+func ExampleSplitDecay() {
 	model := nn.NewSequential(nn.NewLinear(3, 4), nn.NewLayerNorm([]int{4}), nn.NewLinear(4, 1))
-	groups := optim.NoDecayGroups(model, 0.05)
-	opt := optim.NewAdamW(groups, optim.AdamConfig{LR: 1e-3})
+	decay, noDecay := optim.SplitDecay(model)
+	opt := optim.NewAdamW(decay, optim.LR(1e-3), optim.WeightDecay(0.05))
+	opt.AddParamGroup(noDecay, optim.WeightDecay(0))
 	for _, g := range opt.ParamGroups() {
 		fmt.Printf("weight decay %g: %d tensors\n", g.WeightDecay, len(g.Params))
 	}
 	// Output:
-	// weight decay 0: 4 tensors
 	// weight decay 0.05: 2 tensors
+	// weight decay 0: 4 tensors
 }
 
 func ExampleNewCosineAnnealingLR() {
 	w := tensor.NewParameter(tensor.Zeros(1))
-	opt := optim.NewSGD([]*tensor.Tensor{w}, optim.SGDConfig{LR: 0.1})
-	sched := optim.NewCosineAnnealingLR(opt, 4, 0)
+	opt := optim.NewSGD([]*tensor.Tensor{w}, optim.LR(0.1))
+	sched := optim.NewCosineAnnealingLR(opt, 4)
 	lrs := sched.LastLR()
 	for range 6 {
 		opt.Step()
@@ -95,8 +95,8 @@ func ExampleNewCosineAnnealingLR() {
 
 func ExampleNewOneCycleLR() {
 	w := tensor.NewParameter(tensor.Zeros(1))
-	opt := optim.NewSGD([]*tensor.Tensor{w}, optim.SGDConfig{LR: 0.1, Momentum: 0.9})
-	sched := optim.NewOneCycleLR(opt, optim.OneCycleConfig{MaxLR: 1, TotalSteps: 5})
+	opt := optim.NewSGD([]*tensor.Tensor{w}, optim.LR(0.1), optim.Momentum(0.9))
+	sched := optim.NewOneCycleLR(opt, 1, optim.TotalSteps(5))
 	g := opt.ParamGroups()[0]
 	fmt.Printf("%.6g %.6g\n", g.LR, g.Momentum)
 	for range 4 {
@@ -127,7 +127,7 @@ func ExampleClipGradNorm() {
 // next to the model's weights.
 func ExampleStateDict_Flatten() {
 	w := tensor.NewParameter(tensor.Ones(3))
-	opt := optim.NewAdam([]*tensor.Tensor{w}, optim.AdamConfig{LR: 0.01})
+	opt := optim.NewAdam([]*tensor.Tensor{w}, optim.LR(0.01))
 	w.Grad = tensor.Ones(3)
 	opt.Step()
 	tensors, meta := opt.StateDict().Flatten("optim.")

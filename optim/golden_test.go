@@ -34,22 +34,22 @@ func TestGoldenOptim(t *testing.T) {
 	x := tensor.FromFloat32(f32s(mlp.X.Values), mlp.X.Shape...)
 	y := tensor.FromFloat32(f32s(mlp.Y.Values), mlp.Y.Shape...)
 	build := map[string]func(p []*tensor.Tensor) optim.Optimizer{
-		"SGD(lr=0.1)": func(p []*tensor.Tensor) optim.Optimizer { return optim.NewSGD(p, optim.SGDConfig{LR: 0.1}) },
+		"SGD(lr=0.1)": func(p []*tensor.Tensor) optim.Optimizer { return optim.NewSGD(p, optim.LR(0.1)) },
 		"SGD(lr=0.1,momentum=0.9)": func(p []*tensor.Tensor) optim.Optimizer {
-			return optim.NewSGD(p, optim.SGDConfig{LR: 0.1, Momentum: 0.9})
+			return optim.NewSGD(p, optim.LR(0.1), optim.Momentum(0.9))
 		},
 		"SGD(lr=0.1,momentum=0.9,dampening=0.1,weight_decay=0.01)": func(p []*tensor.Tensor) optim.Optimizer {
-			return optim.NewSGD(p, optim.SGDConfig{LR: 0.1, Momentum: 0.9, Dampening: 0.1, WeightDecay: 0.01})
+			return optim.NewSGD(p, optim.LR(0.1), optim.Momentum(0.9), optim.Dampening(0.1), optim.WeightDecay(0.01))
 		},
 		"SGD(lr=0.1,momentum=0.9,nesterov=True)": func(p []*tensor.Tensor) optim.Optimizer {
-			return optim.NewSGD(p, optim.SGDConfig{LR: 0.1, Momentum: 0.9, Nesterov: true})
+			return optim.NewSGD(p, optim.LR(0.1), optim.Momentum(0.9), optim.Nesterov)
 		},
-		"Adam(lr=0.01)": func(p []*tensor.Tensor) optim.Optimizer { return optim.NewAdam(p, optim.AdamConfig{LR: 0.01}) },
+		"Adam(lr=0.01)": func(p []*tensor.Tensor) optim.Optimizer { return optim.NewAdam(p, optim.LR(0.01)) },
 		"Adam(lr=0.01,weight_decay=0.1)": func(p []*tensor.Tensor) optim.Optimizer {
-			return optim.NewAdam(p, optim.AdamConfig{LR: 0.01, WeightDecay: optim.F(0.1)})
+			return optim.NewAdam(p, optim.LR(0.01), optim.WeightDecay(0.1))
 		},
 		"AdamW(lr=0.01,weight_decay=0.1)": func(p []*tensor.Tensor) optim.Optimizer {
-			return optim.NewAdamW(p, optim.AdamConfig{LR: 0.01, WeightDecay: optim.F(0.1)})
+			return optim.NewAdamW(p, optim.LR(0.01), optim.WeightDecay(0.1))
 		},
 	}
 	total, diff, worst := 0, 0, 0.0

@@ -7,7 +7,8 @@ import (
 )
 
 // Optimizer updates parameters from their gradients, like
-// torch.optim.Optimizer. SGD, Adam, AdamW and RMSprop implement it.
+// torch.optim.Optimizer. SGD, Adam, AdamW and RMSprop implement it. Each
+// also has AddParamGroup, which takes that optimizer's own options.
 type Optimizer interface {
 	// Step performs one update of every parameter that has a gradient.
 	// Parameters whose Grad is nil are skipped and get no state, as in
@@ -22,9 +23,6 @@ type Optimizer interface {
 	// optimizer.param_groups[i]['lr'] does in PyTorch. Schedulers work this
 	// way.
 	ParamGroups() []*Group
-	// AddParamGroup adds a group of parameters; unset hyperparameters take
-	// the optimizer's defaults (PyTorch's add_param_group).
-	AddParamGroup(g ParamGroup)
 	// StateDict returns a deep copy of the optimizer's state: per-parameter
 	// step counts and buffers, and the groups' hyperparameters.
 	StateDict() *StateDict
@@ -33,50 +31,6 @@ type Optimizer interface {
 	// groups of the same sizes. It validates everything first and returns
 	// an error naming the problem; on error nothing is changed.
 	LoadStateDict(sd *StateDict) error
-}
-
-// ZeroGradOption modifies Optimizer.ZeroGrad.
-type ZeroGradOption int
-
-// SetToNone makes ZeroGrad set each gradient to nil instead of zeroing it
-// (PyTorch's zero_grad(set_to_none=True), the default of PyTorch 2.x). The
-// next Backward then allocates fresh gradients, and a parameter that gets
-// no gradient is skipped by Step.
-const SetToNone ZeroGradOption = 1
-
-// F returns a pointer to v: the way to set the optional float fields of
-// ParamGroup and of the optimizer configurations, e.g. LR: optim.F(0.1).
-func F(v float64) *float64 { return &v }
-
-// B returns a pointer to v, for the optional bool fields of ParamGroup.
-func B(v bool) *bool { return &v }
-
-// Params is what the optimizer constructors accept: a plain parameter list
-// (one group with the configuration's hyperparameters) or parameter groups.
-type Params interface {
-	[]*tensor.Tensor | []ParamGroup
-}
-
-// ParamGroup is a set of parameters with its own hyperparameters, as the
-// dicts of PyTorch's param_groups. A nil field inherits the value of the
-// optimizer's configuration. Setting a field the optimizer does not use (say
-// Beta1 for SGD) panics, so a misconfigured group never passes silently.
-type ParamGroup struct {
-	Params []*tensor.Tensor
-
-	LR          *float64
-	WeightDecay *float64
-	Momentum    *float64 // SGD, RMSprop
-	Dampening   *float64 // SGD
-	Beta1       *float64 // Adam, AdamW (PyTorch's betas[0])
-	Beta2       *float64 // Adam, AdamW (PyTorch's betas[1])
-	Eps         *float64 // Adam, AdamW, RMSprop
-	Alpha       *float64 // RMSprop
-
-	Nesterov *bool // SGD
-	AMSGrad  *bool // Adam, AdamW
-	Centered *bool // RMSprop
-	Maximize *bool
 }
 
 // Hyper holds the hyperparameters of a parameter group. Fields that the
@@ -117,11 +71,11 @@ type paramState struct {
 
 // base holds what every optimizer shares: groups, defaults, state.
 type base struct {
-	name     string
+	name string
+	// defaults are the hyperparameters given to the constructor, which
+	// groups added later start from.
 	defaults Hyper
-	// uses lists the hyperparameters a group may set, by Go field name.
-	uses  map[string]bool
-	check func(h *Hyper)
+	check    func(h *Hyper)
 	// bufNames lists the state buffers this optimizer keeps, in the order
 	// PyTorch creates them.
 	bufNames []string
@@ -129,76 +83,28 @@ type base struct {
 	state    map[*tensor.Tensor]*paramState
 }
 
-func newBase[P Params](name string, params P, defaults Hyper, uses []string, bufNames []string, check func(h *Hyper)) base {
-	b := base{name: name, defaults: defaults, uses: map[string]bool{}, check: check,
-		bufNames: bufNames, state: map[*tensor.Tensor]*paramState{}}
-	for _, u := range uses {
-		b.uses[u] = true
-	}
-	check(&defaults)
-	var groups []ParamGroup
-	switch ps := any(params).(type) {
-	case []*tensor.Tensor:
-		if len(ps) == 0 {
-			panic("optimizer got an empty parameter list")
-		}
-		groups = []ParamGroup{{Params: ps}}
-	case []ParamGroup:
-		groups = ps
-	}
-	if len(groups) == 0 {
+func newBase(name string, params []*tensor.Tensor, defaults Hyper, bufNames []string, check func(h *Hyper)) base {
+	if len(params) == 0 {
 		panic("optimizer got an empty parameter list")
 	}
-	for _, g := range groups {
-		b.AddParamGroup(g)
-	}
+	b := base{name: name, defaults: defaults, check: check, bufNames: bufNames, state: map[*tensor.Tensor]*paramState{}}
+	b.addGroup(params, defaults)
 	return b
 }
 
-// AddParamGroup adds a parameter group (PyTorch's add_param_group).
-func (b *base) AddParamGroup(pg ParamGroup) {
-	h := b.defaults
-	set := func(field string, dst *float64, src *float64) {
-		if src == nil {
-			return
-		}
-		if !b.uses[field] {
-			panic(fmt.Sprintf("optim: %s has no hyperparameter %s (ParamGroup.%s is set)", b.name, field, field))
-		}
-		*dst = *src
-	}
-	setB := func(field string, dst *bool, src *bool) {
-		if src == nil {
-			return
-		}
-		if !b.uses[field] {
-			panic(fmt.Sprintf("optim: %s has no hyperparameter %s (ParamGroup.%s is set)", b.name, field, field))
-		}
-		*dst = *src
-	}
-	set("LR", &h.LR, pg.LR)
-	set("WeightDecay", &h.WeightDecay, pg.WeightDecay)
-	set("Momentum", &h.Momentum, pg.Momentum)
-	set("Dampening", &h.Dampening, pg.Dampening)
-	set("Beta1", &h.Beta1, pg.Beta1)
-	set("Beta2", &h.Beta2, pg.Beta2)
-	set("Eps", &h.Eps, pg.Eps)
-	set("Alpha", &h.Alpha, pg.Alpha)
-	setB("Nesterov", &h.Nesterov, pg.Nesterov)
-	setB("AMSGrad", &h.AMSGrad, pg.AMSGrad)
-	setB("Centered", &h.Centered, pg.Centered)
-	setB("Maximize", &h.Maximize, pg.Maximize)
+// addGroup validates h and adds a group of params with it (PyTorch's
+// add_param_group).
+func (b *base) addGroup(ps []*tensor.Tensor, h Hyper) {
 	b.check(&h)
-
 	seen := map[*tensor.Tensor]bool{}
 	for _, g := range b.groups {
 		for _, p := range g.Params {
 			seen[p] = true
 		}
 	}
-	params := make([]*tensor.Tensor, len(pg.Params))
+	params := make([]*tensor.Tensor, len(ps))
 	mine := map[*tensor.Tensor]bool{}
-	for i, p := range pg.Params {
+	for i, p := range ps {
 		switch {
 		case p == nil:
 			panic(fmt.Sprintf("optim: parameter %d of the group is nil", i))
@@ -223,12 +129,11 @@ func (b *base) ParamGroups() []*Group { return b.groups }
 // ZeroGrad zeroes every gradient in place, or sets it to nil with
 // SetToNone.
 func (b *base) ZeroGrad(opts ...ZeroGradOption) {
-	none := false
+	var c zeroGradConfig
 	for _, o := range opts {
-		if o == SetToNone {
-			none = true
-		}
+		o.applyZeroGrad(&c)
 	}
+	none := c.setToNone
 	for _, g := range b.groups {
 		for _, p := range g.Params {
 			if p.Grad == nil {
@@ -287,16 +192,4 @@ func (b *base) forEach(fn func(g *Group, p *tensor.Tensor, data, grad *tensor.Te
 			tensor.NoGrad(func() { p.CopyFrom(data) })
 		}
 	}
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -34,27 +34,32 @@ type setup struct {
 }
 
 func setups() []setup {
-	groups := func(m *mlp) []optim.ParamGroup {
-		return []optim.ParamGroup{
-			{Params: nn.Parameters(m.FC1)},
-			{Params: nn.Parameters(m.FC2), LR: optim.F(0.02)},
-		}
-	}
 	return []setup{
 		{"SGD nesterov+wd, StepLR", func(m *mlp) optim.Optimizer {
-			return optim.NewSGD(groups(m), optim.SGDConfig{LR: 0.05, Momentum: 0.9, Nesterov: true, WeightDecay: 1e-3})
-		}, func(o optim.Optimizer) optim.Scheduler { return optim.NewStepLR(o, 3, 0.5) }},
+			o := optim.NewSGD(nn.Parameters(m.FC1), optim.LR(0.05), optim.Momentum(0.9), optim.Nesterov, optim.WeightDecay(1e-3))
+			o.AddParamGroup(nn.Parameters(m.FC2), optim.LR(0.02))
+			return o
+		}, func(o optim.Optimizer) optim.Scheduler { return optim.NewStepLR(o, 3, optim.Gamma(0.5)) }},
 		{"Adam amsgrad, CosineAnnealingLR", func(m *mlp) optim.Optimizer {
-			return optim.NewAdam(groups(m), optim.AdamConfig{LR: 0.01, AMSGrad: true})
-		}, func(o optim.Optimizer) optim.Scheduler { return optim.NewCosineAnnealingLR(o, 5, 1e-4) }},
+			o := optim.NewAdam(nn.Parameters(m.FC1), optim.LR(0.01), optim.AMSGrad)
+			o.AddParamGroup(nn.Parameters(m.FC2), optim.LR(0.02))
+			return o
+		}, func(o optim.Optimizer) optim.Scheduler { return optim.NewCosineAnnealingLR(o, 5, optim.EtaMin(1e-4)) }},
 		{"AdamW, OneCycleLR", func(m *mlp) optim.Optimizer {
-			return optim.NewAdamW(optim.NoDecayGroups(m, 0.05), optim.AdamConfig{LR: 0.01})
+			decay, noDecay := optim.SplitDecay(m)
+			o := optim.NewAdamW(decay, optim.LR(0.01), optim.WeightDecay(0.05))
+			o.AddParamGroup(noDecay, optim.WeightDecay(0))
+			return o
 		}, func(o optim.Optimizer) optim.Scheduler {
-			return optim.NewOneCycleLR(o, optim.OneCycleConfig{MaxLR: 0.05, TotalSteps: 12})
+			return optim.NewOneCycleLR(o, 0.05, optim.TotalSteps(12))
 		}},
-		{"RMSprop centered+momentum, LinearWarmup", func(m *mlp) optim.Optimizer {
-			return optim.NewRMSprop(groups(m), optim.RMSpropConfig{LR: 0.005, Momentum: 0.5, Centered: true})
-		}, func(o optim.Optimizer) optim.Scheduler { return optim.NewLinearWarmup(o, 0.1, 4) }},
+		{"RMSprop centered+momentum, linear warm-up", func(m *mlp) optim.Optimizer {
+			o := optim.NewRMSprop(nn.Parameters(m.FC1), optim.LR(0.005), optim.Momentum(0.5), optim.Centered)
+			o.AddParamGroup(nn.Parameters(m.FC2), optim.LR(0.02))
+			return o
+		}, func(o optim.Optimizer) optim.Scheduler {
+			return optim.NewLinearLR(o, optim.StartFactor(0.1), optim.TotalIters(4))
+		}},
 	}
 }
 
@@ -157,7 +162,7 @@ func bitsEqual(a, b *tensor.Tensor) bool {
 
 func TestStateDictIsACopy(t *testing.T) {
 	p := tensor.NewParameter(tensor.Ones(3))
-	o := optim.NewAdam([]*tensor.Tensor{p}, optim.AdamConfig{})
+	o := optim.NewAdam([]*tensor.Tensor{p})
 	p.Grad = tensor.Ones(3)
 	o.Step()
 	sd := o.StateDict()
@@ -174,7 +179,8 @@ func TestStateDictIsACopy(t *testing.T) {
 func TestLoadStateDictErrors(t *testing.T) {
 	mk := func() (*optim.Adam, []*tensor.Tensor) {
 		ps := []*tensor.Tensor{tensor.NewParameter(tensor.Ones(4, 3)), tensor.NewParameter(tensor.Ones(4))}
-		o := optim.NewAdam([]optim.ParamGroup{{Params: ps[:1]}, {Params: ps[1:], AMSGrad: optim.B(true)}}, optim.AdamConfig{})
+		o := optim.NewAdam(ps[:1])
+		o.AddParamGroup(ps[1:], optim.AMSGrad)
 		for _, p := range ps {
 			p.Grad = tensor.OnesLike(p)
 		}
@@ -245,14 +251,14 @@ func TestLoadStateDictErrors(t *testing.T) {
 func TestParamGroupsAndHyperparameters(t *testing.T) {
 	a := tensor.NewParameter(tensor.Ones(2))
 	b := tensor.NewParameter(tensor.Ones(2))
-	o := optim.NewSGD([]optim.ParamGroup{{Params: []*tensor.Tensor{a}}, {Params: []*tensor.Tensor{b}, LR: optim.F(0.5), Momentum: optim.F(0)}},
-		optim.SGDConfig{LR: 0.1, Momentum: 0.9})
+	o := optim.NewSGD([]*tensor.Tensor{a}, optim.LR(0.1), optim.Momentum(0.9))
+	o.AddParamGroup([]*tensor.Tensor{b}, optim.LR(0.5), optim.Momentum(0))
 	g := o.ParamGroups()
 	if g[0].LR != 0.1 || g[0].Momentum != 0.9 || g[1].LR != 0.5 || g[1].Momentum != 0 {
 		t.Fatalf("groups %+v %+v", g[0].Hyper, g[1].Hyper)
 	}
 	c := tensor.NewParameter(tensor.Ones(1))
-	o.AddParamGroup(optim.ParamGroup{Params: []*tensor.Tensor{c}, WeightDecay: optim.F(0.1)})
+	o.AddParamGroup([]*tensor.Tensor{c}, optim.WeightDecay(0.1))
 	if len(o.ParamGroups()) != 3 || o.ParamGroups()[2].LR != 0.1 || o.ParamGroups()[2].WeightDecay != 0.1 {
 		t.Fatal("AddParamGroup")
 	}
@@ -278,7 +284,7 @@ func TestParamGroupsAndHyperparameters(t *testing.T) {
 	}
 }
 
-func TestNoDecayGroups(t *testing.T) {
+func TestSplitDecay(t *testing.T) {
 	type net struct {
 		Conv *nn.Conv2d
 		BN   *nn.BatchNorm2d
@@ -289,29 +295,27 @@ func TestNoDecayGroups(t *testing.T) {
 	rng.ManualSeed(0)
 	m := &net{nn.NewConv2d(1, 2, 3), nn.NewBatchNorm2d(2), nn.NewLayerNorm([]int{4}), nn.NewLinear(4, 3), nn.NewLinear(3, 1, nn.NoBias)}
 	nn.SetRequiresGrad(m.Head, false)
-	gs := optim.NoDecayGroups(m, 0.05)
+	decay, noDecay := optim.SplitDecay(m)
 	name := map[*tensor.Tensor]string{}
 	for _, np := range nn.NamedParameters(m) {
 		name[np.Tensor] = np.Name
 	}
-	names := func(g optim.ParamGroup) []string {
+	names := func(ps []*tensor.Tensor) []string {
 		var out []string
-		for _, p := range g.Params {
+		for _, p := range ps {
 			out = append(out, name[p])
 		}
 		return out
 	}
-	if got := fmt.Sprint(names(gs[0])); got != "[conv.bias bn.weight bn.bias ln.weight ln.bias fc.bias]" {
+	if got := fmt.Sprint(names(noDecay)); got != "[conv.bias bn.weight bn.bias ln.weight ln.bias fc.bias]" {
 		t.Errorf("no-decay group %s", got)
 	}
-	if got := fmt.Sprint(names(gs[1])); got != "[conv.weight fc.weight]" {
+	if got := fmt.Sprint(names(decay)); got != "[conv.weight fc.weight]" {
 		t.Errorf("decay group %s", got)
 	}
-	if *gs[0].WeightDecay != 0 || *gs[1].WeightDecay != 0.05 {
-		t.Error("weight decays")
-	}
-	o := optim.NewAdamW(gs, optim.AdamConfig{})
-	if o.ParamGroups()[0].WeightDecay != 0 || o.ParamGroups()[1].WeightDecay != 0.05 {
+	o := optim.NewAdamW(decay, optim.WeightDecay(0.05))
+	o.AddParamGroup(noDecay, optim.WeightDecay(0))
+	if o.ParamGroups()[0].WeightDecay != 0.05 || o.ParamGroups()[1].WeightDecay != 0 {
 		t.Error("AdamW groups")
 	}
 }
@@ -332,31 +336,40 @@ func mustPanic(t *testing.T, want string, fn func()) {
 
 func TestMisuse(t *testing.T) {
 	p := []*tensor.Tensor{tensor.NewParameter(tensor.Ones(2))}
-	mustPanic(t, "SGDConfig.LR is required", func() { optim.NewSGD(p, optim.SGDConfig{}) })
-	mustPanic(t, "Invalid learning rate: -0.1", func() { optim.NewSGD(p, optim.SGDConfig{LR: -0.1}) })
+	mustPanic(t, "NewSGD requires an LR option (torch.optim.SGD has no default learning rate)", func() { optim.NewSGD(p) })
+	optim.NewSGD(p, optim.LR(0)) // lr=0 is allowed, as in PyTorch
+	mustPanic(t, "Invalid learning rate: -0.1", func() { optim.NewSGD(p, optim.LR(-0.1)) })
+	mustPanic(t, "Invalid learning rate: -1.0", func() {
+		optim.NewSGD(p, optim.LR(0.1)).AddParamGroup([]*tensor.Tensor{tensor.NewParameter(tensor.Ones(1))}, optim.LR(-1))
+	})
 	mustPanic(t, "Nesterov momentum requires a momentum and zero dampening", func() {
-		optim.NewSGD(p, optim.SGDConfig{LR: 0.1, Nesterov: true})
+		optim.NewSGD(p, optim.LR(0.1), optim.Nesterov)
 	})
-	mustPanic(t, "SGD has no hyperparameter Beta1", func() {
-		optim.NewSGD([]optim.ParamGroup{{Params: p, Beta1: optim.F(0.5)}}, optim.SGDConfig{LR: 0.1})
-	})
-	mustPanic(t, "Invalid beta parameter at index 1: 1.0", func() { optim.NewAdam(p, optim.AdamConfig{Beta2: optim.F(1)}) })
-	mustPanic(t, "Invalid epsilon value: -1.0", func() { optim.NewRMSprop(p, optim.RMSpropConfig{Eps: optim.F(-1)}) })
-	mustPanic(t, "Invalid alpha value: -0.5", func() { optim.NewRMSprop(p, optim.RMSpropConfig{Alpha: optim.F(-0.5)}) })
-	mustPanic(t, "optimizer got an empty parameter list", func() { optim.NewAdam([]*tensor.Tensor{}, optim.AdamConfig{}) })
+	mustPanic(t, "Invalid beta parameter at index 1: 1.0", func() { optim.NewAdam(p, optim.Betas(0.9, 1)) })
+	mustPanic(t, "Invalid epsilon value: -1.0", func() { optim.NewRMSprop(p, optim.Eps(-1)) })
+	mustPanic(t, "Invalid alpha value: -0.5", func() { optim.NewRMSprop(p, optim.Alpha(-0.5)) })
+	mustPanic(t, "optimizer got an empty parameter list", func() { optim.NewAdam([]*tensor.Tensor{}) })
 	mustPanic(t, "some parameters appear in more than one parameter group", func() {
-		optim.NewAdam([]optim.ParamGroup{{Params: p}, {Params: p}}, optim.AdamConfig{})
+		optim.NewAdam(p).AddParamGroup(p)
 	})
 	mustPanic(t, "can't optimize a non-leaf Tensor", func() {
-		optim.NewAdam([]*tensor.Tensor{p[0].MulScalar(2)}, optim.AdamConfig{})
+		optim.NewAdam([]*tensor.Tensor{p[0].MulScalar(2)})
 	})
 	// the constructor computes step 0; steps 1..3 are allowed, as in PyTorch
 	mustPanic(t, "Tried to step 5 times. The specified number of total steps is 3", func() {
-		o := optim.NewSGD(p, optim.SGDConfig{LR: 0.1})
-		s := optim.NewOneCycleLR(o, optim.OneCycleConfig{MaxLR: 1, TotalSteps: 3, PctStart: optim.F(0.5)})
+		o := optim.NewSGD(p, optim.LR(0.1))
+		s := optim.NewOneCycleLR(o, 1, optim.TotalSteps(3), optim.PctStart(0.5))
 		for range 4 {
 			s.Step()
 		}
+	})
+	sgd := optim.NewSGD(p, optim.LR(0.1))
+	mustPanic(t, "You must define either total_steps OR (epochs AND steps_per_epoch)", func() { optim.NewOneCycleLR(sgd, 1) })
+	mustPanic(t, "Expected positive integer total_steps, but got 0", func() {
+		optim.NewOneCycleLR(sgd, 1, optim.TotalSteps(0))
+	})
+	mustPanic(t, "anneal_strategy must by one of 'cos' or 'linear', instead got AnnealStrategy(7)", func() {
+		optim.NewOneCycleLR(sgd, 1, optim.TotalSteps(5), optim.AnnealStrategy(7))
 	})
 }
 
@@ -364,15 +377,15 @@ func TestMisuse(t *testing.T) {
 // AdamW, and that Adam's are PyTorch's.
 func TestAdamWDefaults(t *testing.T) {
 	p := []*tensor.Tensor{tensor.NewParameter(tensor.Ones(2))}
-	a := optim.NewAdam(p, optim.AdamConfig{}).ParamGroups()[0]
-	w := optim.NewAdamW([]*tensor.Tensor{tensor.NewParameter(tensor.Ones(2))}, optim.AdamConfig{}).ParamGroups()[0]
+	a := optim.NewAdam(p).ParamGroups()[0]
+	w := optim.NewAdamW([]*tensor.Tensor{tensor.NewParameter(tensor.Ones(2))}).ParamGroups()[0]
 	if a.LR != 1e-3 || a.Beta1 != 0.9 || a.Beta2 != 0.999 || a.Eps != 1e-8 || a.WeightDecay != 0 {
 		t.Errorf("Adam defaults %+v", a.Hyper)
 	}
 	if w.LR != 1e-3 || w.WeightDecay != 1e-2 {
 		t.Errorf("AdamW defaults %+v", w.Hyper)
 	}
-	r := optim.NewRMSprop([]*tensor.Tensor{tensor.NewParameter(tensor.Ones(2))}, optim.RMSpropConfig{}).ParamGroups()[0]
+	r := optim.NewRMSprop([]*tensor.Tensor{tensor.NewParameter(tensor.Ones(2))}).ParamGroups()[0]
 	if r.LR != 1e-2 || r.Alpha != 0.99 || r.Eps != 1e-8 {
 		t.Errorf("RMSprop defaults %+v", r.Hyper)
 	}
@@ -383,7 +396,7 @@ func TestAdamWDefaults(t *testing.T) {
 func TestNonContiguousParameter(t *testing.T) {
 	base := tensor.FromFloat32([]float32{1, 2, 3, 4, 5, 6}, 2, 3)
 	p := tensor.NewParameter(base.T())
-	o := optim.NewSGD([]*tensor.Tensor{p}, optim.SGDConfig{LR: 1})
+	o := optim.NewSGD([]*tensor.Tensor{p}, optim.LR(1))
 	p.Grad = tensor.OnesLike(p)
 	o.Step()
 	if got := fmt.Sprint(base.Float32s()); got != "[0 1 2 3 4 5]" {
@@ -430,15 +443,44 @@ func TestLargeParameterParallel(t *testing.T) {
 	}
 	for name, mk := range map[string]func(p []*tensor.Tensor) optim.Optimizer{
 		"SGD": func(p []*tensor.Tensor) optim.Optimizer {
-			return optim.NewSGD(p, optim.SGDConfig{LR: 0.1, Momentum: 0.9, Dampening: 0.1})
+			return optim.NewSGD(p, optim.LR(0.1), optim.Momentum(0.9), optim.Dampening(0.1))
 		},
-		"AdamW": func(p []*tensor.Tensor) optim.Optimizer { return optim.NewAdamW(p, optim.AdamConfig{AMSGrad: true}) },
+		"AdamW": func(p []*tensor.Tensor) optim.Optimizer { return optim.NewAdamW(p, optim.AMSGrad) },
 		"RMSprop": func(p []*tensor.Tensor) optim.Optimizer {
-			return optim.NewRMSprop(p, optim.RMSpropConfig{Momentum: 0.5, Centered: true})
+			return optim.NewRMSprop(p, optim.Momentum(0.5), optim.Centered)
 		},
 	} {
 		if !bitsEqual(run(1, mk), run(4, mk)) {
 			t.Errorf("%s: the parallel update differs from the serial one", name)
+		}
+	}
+}
+
+// TestOptionFamilies checks which optimizer each option configures: an
+// option of another optimizer does not compile (this test states the
+// table; the compiler enforces it).
+func TestOptionFamilies(t *testing.T) {
+	for _, c := range []struct {
+		opt                any
+		sgd, adam, rmsprop bool
+	}{
+		{optim.LR(0.1), true, true, true},
+		{optim.WeightDecay(0.1), true, true, true},
+		{optim.Maximize, true, true, true},
+		{optim.Momentum(0.9), true, false, true},
+		{optim.Dampening(0.1), true, false, false},
+		{optim.Nesterov, true, false, false},
+		{optim.Betas(0.9, 0.99), false, true, false},
+		{optim.AMSGrad, false, true, false},
+		{optim.Eps(1e-6), false, true, true},
+		{optim.Alpha(0.9), false, false, true},
+		{optim.Centered, false, false, true},
+	} {
+		_, sgd := c.opt.(optim.SGDOption)
+		_, adam := c.opt.(optim.AdamOption)
+		_, rmsprop := c.opt.(optim.RMSpropOption)
+		if sgd != c.sgd || adam != c.adam || rmsprop != c.rmsprop {
+			t.Errorf("%T: SGD %v, Adam %v, RMSprop %v; want %v %v %v", c.opt, sgd, adam, rmsprop, c.sgd, c.adam, c.rmsprop)
 		}
 	}
 }

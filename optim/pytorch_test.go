@@ -144,80 +144,105 @@ func relErr(a, b float64) float64 {
 	return math.Abs(a-b) / math.Max(math.Abs(b), 1e-30)
 }
 
-// hyperGroup turns the JSON hyperparameters of a case into a ParamGroup.
-func hyperGroup(t testing.TB, m map[string]any) ParamGroup {
+// hyperOpts turns the JSON hyperparameters of a case into options (of
+// the types that implement SGDOption, AdamOption or RMSpropOption).
+func hyperOpts(t testing.TB, m map[string]any) []any {
 	t.Helper()
-	var g ParamGroup
+	var opts []any
+	nBetas := 0
 	for k, v := range m {
 		switch k {
 		case "params":
 		case "lr":
-			g.LR = F(v.(float64))
+			opts = append(opts, LR(v.(float64)))
 		case "momentum":
-			g.Momentum = F(v.(float64))
+			opts = append(opts, Momentum(v.(float64)))
 		case "dampening":
-			g.Dampening = F(v.(float64))
+			opts = append(opts, Dampening(v.(float64)))
 		case "weight_decay":
-			g.WeightDecay = F(v.(float64))
-		case "beta1":
-			g.Beta1 = F(v.(float64))
-		case "beta2":
-			g.Beta2 = F(v.(float64))
+			opts = append(opts, WeightDecay(v.(float64)))
+		case "beta1", "beta2":
+			nBetas++
 		case "eps":
-			g.Eps = F(v.(float64))
+			opts = append(opts, Eps(v.(float64)))
 		case "alpha":
-			g.Alpha = F(v.(float64))
+			opts = append(opts, Alpha(v.(float64)))
 		case "nesterov":
-			g.Nesterov = B(v.(bool))
+			opts = append(opts, NesterovOption(v.(bool)))
 		case "amsgrad":
-			g.AMSGrad = B(v.(bool))
+			opts = append(opts, AMSGradOption(v.(bool)))
 		case "centered":
-			g.Centered = B(v.(bool))
+			opts = append(opts, CenteredOption(v.(bool)))
 		case "maximize":
-			g.Maximize = B(v.(bool))
+			opts = append(opts, MaximizeOption(v.(bool)))
 		default:
 			t.Fatalf("unknown hyperparameter %q", k)
 		}
 	}
-	return g
-}
-
-func val(p *float64) float64 {
-	if p == nil {
-		return 0
+	switch nBetas {
+	case 0:
+	case 2:
+		opts = append(opts, Betas(m["beta1"].(float64), m["beta2"].(float64)))
+	default:
+		t.Fatalf("beta1 without beta2 or the reverse in %v", m)
 	}
-	return *p
+	return opts
 }
 
-func flag(p *bool) bool { return p != nil && *p }
+// optsAs returns opts as options of type O, failing for an option that is
+// not one.
+func optsAs[O any](t testing.TB, opts []any) []O {
+	t.Helper()
+	out := make([]O, len(opts))
+	for i, o := range opts {
+		var ok bool
+		if out[i], ok = o.(O); !ok {
+			t.Fatalf("%T is not a %T", o, out[i])
+		}
+	}
+	return out
+}
 
-// newFromRef builds the optimizer of a case: the JSON defaults become the
-// configuration, the JSON groups parameter groups.
+// newFromRef builds the optimizer of a case as PyTorch's constructor does
+// from its groups and defaults: the first group through the constructor,
+// the others through AddParamGroup, each with the JSON defaults followed
+// by the group's own values.
 func newFromRef(t testing.TB, kind string, defaults map[string]any, groups []map[string]any, params []*tensor.Tensor) Optimizer {
 	t.Helper()
-	d := hyperGroup(t, defaults)
-	var pgs []ParamGroup
-	for _, gm := range groups {
-		g := hyperGroup(t, gm)
+	d := hyperOpts(t, defaults)
+	pgs := make([][]*tensor.Tensor, len(groups))
+	opts := make([][]any, len(groups))
+	for k, gm := range groups {
 		for _, i := range gm["params"].([]any) {
-			g.Params = append(g.Params, params[int(i.(float64))])
+			pgs[k] = append(pgs[k], params[int(i.(float64))])
 		}
-		pgs = append(pgs, g)
+		opts[k] = append(append([]any{}, d...), hyperOpts(t, gm)...)
 	}
 	switch kind {
 	case "SGD":
-		return NewSGD(pgs, SGDConfig{LR: val(d.LR), Momentum: val(d.Momentum), Dampening: val(d.Dampening),
-			WeightDecay: val(d.WeightDecay), Nesterov: flag(d.Nesterov), Maximize: flag(d.Maximize)})
-	case "Adam", "AdamW":
-		cfg := AdamConfig{LR: val(d.LR), Beta1: d.Beta1, Beta2: d.Beta2, Eps: d.Eps, WeightDecay: d.WeightDecay,
-			AMSGrad: flag(d.AMSGrad), Maximize: flag(d.Maximize)}
-		if kind == "Adam" {
-			return NewAdam(pgs, cfg)
+		o := NewSGD(pgs[0], optsAs[SGDOption](t, opts[0])...)
+		for k := 1; k < len(groups); k++ {
+			o.AddParamGroup(pgs[k], optsAs[SGDOption](t, opts[k])...)
 		}
-		return NewAdamW(pgs, cfg)
+		return o
+	case "Adam":
+		o := NewAdam(pgs[0], optsAs[AdamOption](t, opts[0])...)
+		for k := 1; k < len(groups); k++ {
+			o.AddParamGroup(pgs[k], optsAs[AdamOption](t, opts[k])...)
+		}
+		return o
+	case "AdamW":
+		o := NewAdamW(pgs[0], optsAs[AdamOption](t, opts[0])...)
+		for k := 1; k < len(groups); k++ {
+			o.AddParamGroup(pgs[k], optsAs[AdamOption](t, opts[k])...)
+		}
+		return o
 	case "RMSprop":
-		return NewRMSprop(pgs, RMSpropConfig{LR: val(d.LR), Alpha: d.Alpha, Eps: d.Eps, WeightDecay: val(d.WeightDecay),
-			Momentum: val(d.Momentum), Centered: flag(d.Centered), Maximize: flag(d.Maximize)})
+		o := NewRMSprop(pgs[0], optsAs[RMSpropOption](t, opts[0])...)
+		for k := 1; k < len(groups); k++ {
+			o.AddParamGroup(pgs[k], optsAs[RMSpropOption](t, opts[k])...)
+		}
+		return o
 	}
 	t.Fatalf("optimizer %q", kind)
 	return nil
@@ -337,47 +362,49 @@ func TestPyTorchTrajectories(t *testing.T) {
 func TestPyTorchSchedules(t *testing.T) {
 	ref := loadRef(t)
 	build := map[string]func(opt Optimizer) []Scheduler{
-		"StepLR(step_size=3,gamma=0.5)": func(o Optimizer) []Scheduler { return []Scheduler{NewStepLR(o, 3, 0.5)} },
-		"StepLR(step_size=1,gamma=0.1)": func(o Optimizer) []Scheduler { return []Scheduler{NewStepLR(o, 1, 0.1)} },
+		"StepLR(step_size=3,gamma=0.5)": func(o Optimizer) []Scheduler { return []Scheduler{NewStepLR(o, 3, Gamma(0.5))} },
+		"StepLR(step_size=1,gamma=0.1)": func(o Optimizer) []Scheduler { return []Scheduler{NewStepLR(o, 1, Gamma(0.1))} },
 		"MultiStepLR([2,5,5,9],gamma=0.1)": func(o Optimizer) []Scheduler {
-			return []Scheduler{NewMultiStepLR(o, []int{2, 5, 5, 9}, 0.1)}
+			return []Scheduler{NewMultiStepLR(o, []int{2, 5, 5, 9}, Gamma(0.1))}
 		},
-		"MultiStepLR([30,80],gamma=0.3)": func(o Optimizer) []Scheduler { return []Scheduler{NewMultiStepLR(o, []int{30, 80}, 0.3)} },
+		"MultiStepLR([30,80],gamma=0.3)": func(o Optimizer) []Scheduler { return []Scheduler{NewMultiStepLR(o, []int{30, 80}, Gamma(0.3))} },
 		"ExponentialLR(gamma=0.9)":       func(o Optimizer) []Scheduler { return []Scheduler{NewExponentialLR(o, 0.9)} },
 		"CosineAnnealingLR(T_max=10,eta_min=0.001)": func(o Optimizer) []Scheduler {
-			return []Scheduler{NewCosineAnnealingLR(o, 10, 0.001)}
+			return []Scheduler{NewCosineAnnealingLR(o, 10, EtaMin(0.001))}
 		},
-		"CosineAnnealingLR(T_max=7)": func(o Optimizer) []Scheduler { return []Scheduler{NewCosineAnnealingLR(o, 7, 0)} },
+		"CosineAnnealingLR(T_max=7)": func(o Optimizer) []Scheduler { return []Scheduler{NewCosineAnnealingLR(o, 7)} },
 		"CosineAnnealingLR(T_max=100,eta_min=1e-5)": func(o Optimizer) []Scheduler {
-			return []Scheduler{NewCosineAnnealingLR(o, 100, 1e-5)}
+			return []Scheduler{NewCosineAnnealingLR(o, 100, EtaMin(1e-5))}
 		},
-		"LinearLR(start_factor=0.1,total_iters=5) (warm-up)": func(o Optimizer) []Scheduler { return []Scheduler{NewLinearWarmup(o, 0.1, 5)} },
-		"LinearLR() defaults":                                func(o Optimizer) []Scheduler { return []Scheduler{NewLinearLR(o, 1.0/3, 1, 5)} },
+		"LinearLR(start_factor=0.1,total_iters=5) (warm-up)": func(o Optimizer) []Scheduler { return []Scheduler{NewLinearLR(o, StartFactor(0.1), TotalIters(5))} },
+		"LinearLR() defaults":                                func(o Optimizer) []Scheduler { return []Scheduler{NewLinearLR(o)} },
 		"LinearLR(start_factor=1.0,end_factor=0.1,total_iters=10)": func(o Optimizer) []Scheduler {
-			return []Scheduler{NewLinearLR(o, 1, 0.1, 10)}
+			return []Scheduler{NewLinearLR(o, StartFactor(1), EndFactor(0.1), TotalIters(10))}
 		},
-		"LinearLR(start_factor=0.001,total_iters=1000)": func(o Optimizer) []Scheduler { return []Scheduler{NewLinearWarmup(o, 0.001, 1000)} },
+		"LinearLR(start_factor=0.001,total_iters=1000)": func(o Optimizer) []Scheduler {
+			return []Scheduler{NewLinearLR(o, StartFactor(0.001), TotalIters(1000))}
+		},
 		"OneCycleLR(max_lr=0.1,total_steps=100) SGD momentum": func(o Optimizer) []Scheduler {
-			return []Scheduler{NewOneCycleLR(o, OneCycleConfig{MaxLR: 0.1, TotalSteps: 100})}
+			return []Scheduler{NewOneCycleLR(o, 0.1, TotalSteps(100))}
 		},
 		"OneCycleLR(max_lr=0.1,total_steps=100) SGD no momentum": func(o Optimizer) []Scheduler {
-			return []Scheduler{NewOneCycleLR(o, OneCycleConfig{MaxLR: 0.1, TotalSteps: 100})}
+			return []Scheduler{NewOneCycleLR(o, 0.1, TotalSteps(100))}
 		},
 		"OneCycleLR(max_lr=[0.01,0.002],epochs=4,steps_per_epoch=25) Adam": func(o Optimizer) []Scheduler {
-			return []Scheduler{NewOneCycleLR(o, OneCycleConfig{MaxLRs: []float64{0.01, 0.002}, Epochs: 4, StepsPerEpoch: 25})}
+			return []Scheduler{NewOneCycleLR(o, 0, MaxLRs(0.01, 0.002), Epochs(4), StepsPerEpoch(25))}
 		},
 		"OneCycleLR(max_lr=1.0,total_steps=57,pct_start=0.25,anneal_strategy='linear',three_phase=True,div_factor=10,final_div_factor=100,base_momentum=0.8,max_momentum=0.9)": func(o Optimizer) []Scheduler {
-			return []Scheduler{NewOneCycleLR(o, OneCycleConfig{MaxLR: 1, TotalSteps: 57, PctStart: F(0.25), AnnealStrategy: "linear",
-				ThreePhase: true, DivFactor: 10, FinalDivFactor: 100, BaseMomentum: F(0.8), MaxMomentum: F(0.9)})}
+			return []Scheduler{NewOneCycleLR(o, 1, TotalSteps(57), PctStart(0.25), AnnealLinear,
+				ThreePhase, DivFactor(10), FinalDivFactor(100), BaseMomentum(0.8), MaxMomentum(0.9))}
 		},
 		"OneCycleLR(max_lr=0.5,total_steps=40,three_phase=True,cycle_momentum=False)": func(o Optimizer) []Scheduler {
-			return []Scheduler{NewOneCycleLR(o, OneCycleConfig{MaxLR: 0.5, TotalSteps: 40, ThreePhase: true, CycleMomentum: B(false)})}
+			return []Scheduler{NewOneCycleLR(o, 0.5, TotalSteps(40), ThreePhase, NoCycleMomentum)}
 		},
 		"chained: LinearLR(0.5,total_iters=4) + ExponentialLR(0.9)": func(o Optimizer) []Scheduler {
-			return []Scheduler{NewLinearLR(o, 0.5, 1, 4), NewExponentialLR(o, 0.9)}
+			return []Scheduler{NewLinearLR(o, StartFactor(0.5), EndFactor(1), TotalIters(4)), NewExponentialLR(o, 0.9)}
 		},
 		"chained: StepLR(2,0.5) + CosineAnnealingLR(8)": func(o Optimizer) []Scheduler {
-			return []Scheduler{NewStepLR(o, 2, 0.5), NewCosineAnnealingLR(o, 8, 0)}
+			return []Scheduler{NewStepLR(o, 2, Gamma(0.5)), NewCosineAnnealingLR(o, 8)}
 		},
 	}
 	values, exact := 0, 0
@@ -401,13 +428,17 @@ func TestPyTorchSchedules(t *testing.T) {
 				if lr == 1e-3 {
 					lr2 = 3e-4
 				}
-				opt = NewAdam([]ParamGroup{{Params: p[:1]}, {Params: p[1:], LR: F(lr2)}}, AdamConfig{LR: lr})
+				a := NewAdam(p[:1], LR(lr))
+				a.AddParamGroup(p[1:], LR(lr2))
+				opt = a
 			default:
 				mom := 0.0
 				if c.Seq[0].Momentum != nil && hexFloat(t, c.Seq[0].Momentum[0]) != 0 && c.Name != "OneCycleLR(max_lr=0.1,total_steps=100) SGD no momentum" {
 					mom = 0.9
 				}
-				opt = NewSGD([]ParamGroup{{Params: p[:1]}, {Params: p[1:], LR: F(0.05)}}, SGDConfig{LR: 0.1, Momentum: mom})
+				sgd := NewSGD(p[:1], LR(0.1), Momentum(mom))
+				sgd.AddParamGroup(p[1:], LR(0.05))
+				opt = sgd
 			}
 			scheds := mk(opt)
 			check := func(k int) {

@@ -7,19 +7,6 @@ import (
 	"github.com/intercept-ml/intercept/tensor"
 )
 
-// RMSpropConfig holds the hyperparameters of RMSprop with PyTorch's names.
-// A zero LR means PyTorch's default (1e-2); nil Alpha and Eps mean 0.99 and
-// 1e-8; the other fields default to zero, as in PyTorch.
-type RMSpropConfig struct {
-	LR          float64
-	Alpha       *float64
-	Eps         *float64
-	WeightDecay float64
-	Momentum    float64
-	Centered    bool
-	Maximize    bool
-}
-
 // RMSprop is torch.optim.RMSprop (Hinton), with the square root taken
 // before adding eps:
 //
@@ -31,17 +18,28 @@ type RMSpropConfig struct {
 // momentum) and "grad_avg" (centered).
 type RMSprop struct{ base }
 
-// NewRMSprop returns an RMSprop optimizer over params (a parameter list or
-// parameter groups).
-func NewRMSprop[P Params](params P, cfg RMSpropConfig) *RMSprop {
-	h := Hyper{LR: cfg.LR, Alpha: or(cfg.Alpha, 0.99), Eps: or(cfg.Eps, 1e-8), WeightDecay: cfg.WeightDecay,
-		Momentum: cfg.Momentum, Centered: cfg.Centered, Maximize: cfg.Maximize}
-	if h.LR == 0 {
-		h.LR = 1e-2
+// NewRMSprop returns an RMSprop optimizer over params (e.g.
+// nn.Parameters(model)), which form its first parameter group. Options not
+// given take PyTorch's defaults: LR 1e-2, Alpha 0.99, Eps 1e-8, the others
+// zero or off.
+func NewRMSprop(params []*tensor.Tensor, opts ...RMSpropOption) *RMSprop {
+	c := config{Hyper: Hyper{LR: 1e-2, Alpha: 0.99, Eps: 1e-8}}
+	for _, o := range opts {
+		o.applyRMSprop(&c)
 	}
-	uses := []string{"LR", "Alpha", "Eps", "WeightDecay", "Momentum", "Centered", "Maximize"}
 	bufs := []string{"square_avg", "momentum_buffer", "grad_avg"}
-	return &RMSprop{newBase("RMSprop", params, h, uses, bufs, checkRMSprop)}
+	return &RMSprop{newBase("RMSprop", params, c.Hyper, bufs, checkRMSprop)}
+}
+
+// AddParamGroup adds a group of parameters with its own hyperparameters
+// (PyTorch's add_param_group): those not set by opts are the ones given to
+// NewRMSprop.
+func (o *RMSprop) AddParamGroup(params []*tensor.Tensor, opts ...RMSpropOption) {
+	c := config{Hyper: o.defaults}
+	for _, opt := range opts {
+		opt.applyRMSprop(&c)
+	}
+	o.addGroup(params, c.Hyper)
 }
 
 func checkRMSprop(h *Hyper) {

@@ -135,12 +135,17 @@ type StepLR struct {
 	Gamma    float64
 }
 
-// NewStepLR returns a StepLR on opt; PyTorch's default gamma is 0.1.
-func NewStepLR(opt Optimizer, stepSize int, gamma float64) *StepLR {
+// NewStepLR returns a StepLR on opt that decays the learning rate every
+// stepSize epochs, by Gamma (default 0.1).
+func NewStepLR(opt Optimizer, stepSize int, opts ...StepLROption) *StepLR {
 	if stepSize <= 0 {
 		panic(fmt.Sprintf("optim: StepLR step_size must be positive, got %d", stepSize))
 	}
-	s := &StepLR{StepSize: stepSize, Gamma: gamma}
+	c := gammaConfig{gamma: 0.1}
+	for _, o := range opts {
+		o.applyStepLR(&c)
+	}
+	s := &StepLR{StepSize: stepSize, Gamma: c.gamma}
 	s.init("StepLR", opt, func() []float64 {
 		lrs := s.lrs()
 		if s.lastEpoch == 0 || s.lastEpoch%s.StepSize != 0 {
@@ -163,10 +168,14 @@ type MultiStepLR struct {
 	Gamma      float64
 }
 
-// NewMultiStepLR returns a MultiStepLR on opt; PyTorch's default gamma is
-// 0.1.
-func NewMultiStepLR(opt Optimizer, milestones []int, gamma float64) *MultiStepLR {
-	s := &MultiStepLR{Milestones: map[int]int{}, Gamma: gamma}
+// NewMultiStepLR returns a MultiStepLR on opt that decays the learning rate
+// at each of milestones, by Gamma (default 0.1).
+func NewMultiStepLR(opt Optimizer, milestones []int, opts ...MultiStepLROption) *MultiStepLR {
+	c := gammaConfig{gamma: 0.1}
+	for _, o := range opts {
+		o.applyMultiStepLR(&c)
+	}
+	s := &MultiStepLR{Milestones: map[int]int{}, Gamma: c.gamma}
 	for _, m := range milestones {
 		s.Milestones[m]++
 	}
@@ -222,13 +231,17 @@ type CosineAnnealingLR struct {
 	EtaMin float64
 }
 
-// NewCosineAnnealingLR returns a CosineAnnealingLR on opt; PyTorch's
-// default eta_min is 0.
-func NewCosineAnnealingLR(opt Optimizer, tMax int, etaMin float64) *CosineAnnealingLR {
+// NewCosineAnnealingLR returns a CosineAnnealingLR on opt with a half
+// period of tMax epochs, annealing to EtaMin (default 0).
+func NewCosineAnnealingLR(opt Optimizer, tMax int, opts ...CosineAnnealingLROption) *CosineAnnealingLR {
 	if tMax <= 0 {
 		panic(fmt.Sprintf("optim: CosineAnnealingLR T_max must be positive, got %d", tMax))
 	}
-	s := &CosineAnnealingLR{TMax: tMax, EtaMin: etaMin}
+	var c cosineConfig
+	for _, o := range opts {
+		o.applyCosineAnnealingLR(&c)
+	}
+	s := &CosineAnnealingLR{TMax: tMax, EtaMin: c.etaMin}
 	s.init("CosineAnnealingLR", opt, func() []float64 {
 		lrs := s.lrs()
 		e, tm, eta := s.lastEpoch, float64(s.TMax), s.EtaMin
@@ -257,16 +270,24 @@ func NewCosineAnnealingLR(opt Optimizer, tMax int, etaMin float64) *CosineAnneal
 
 // LinearLR scales the learning rate by a factor that goes linearly from
 // StartFactor to EndFactor over TotalIters epochs and then stays
-// (torch.optim.lr_scheduler.LinearLR; PyTorch's defaults are 1/3, 1.0 and
-// 5).
+// (torch.optim.lr_scheduler.LinearLR). With its default end factor 1 it is
+// a linear warm-up:
+//
+//	warmup := optim.NewLinearLR(opt, optim.StartFactor(0.1), optim.TotalIters(5))
 type LinearLR struct {
 	sched
 	StartFactor, EndFactor float64
 	TotalIters             int
 }
 
-// NewLinearLR returns a LinearLR on opt.
-func NewLinearLR(opt Optimizer, startFactor, endFactor float64, totalIters int) *LinearLR {
+// NewLinearLR returns a LinearLR on opt. Options not given take PyTorch's
+// defaults: StartFactor 1/3, EndFactor 1, TotalIters 5.
+func NewLinearLR(opt Optimizer, opts ...LinearLROption) *LinearLR {
+	c := linearConfig{startFactor: 1.0 / 3, endFactor: 1, totalIters: 5}
+	for _, o := range opts {
+		o.applyLinearLR(&c)
+	}
+	startFactor, endFactor, totalIters := c.startFactor, c.endFactor, c.totalIters
 	if !(startFactor > 0 && startFactor <= 1) {
 		panic("Starting multiplicative factor expected to be greater than 0 and less or equal to 1, got " + pyfmt.Float(startFactor))
 	}
@@ -298,46 +319,6 @@ func NewLinearLR(opt Optimizer, startFactor, endFactor float64, totalIters int) 
 	return s
 }
 
-// NewLinearWarmup returns the linear warm-up LinearLR(startFactor, 1.0, n):
-// the learning rate rises linearly from startFactor·lr to lr over n epochs
-// (or steps, if stepped per batch) and stays there.
-func NewLinearWarmup(opt Optimizer, startFactor float64, n int) *LinearLR {
-	return NewLinearLR(opt, startFactor, 1, n)
-}
-
-// OneCycleConfig configures OneCycleLR. Zero or nil fields take PyTorch's
-// defaults.
-type OneCycleConfig struct {
-	// MaxLR is the peak learning rate of every group; MaxLRs, if set, gives
-	// one per group instead.
-	MaxLR  float64
-	MaxLRs []float64
-	// TotalSteps is the length of the cycle; alternatively Epochs ·
-	// StepsPerEpoch.
-	TotalSteps            int
-	Epochs, StepsPerEpoch int
-	// PctStart is the fraction of the cycle spent increasing the learning
-	// rate (default 0.3).
-	PctStart *float64
-	// AnnealStrategy is "cos" (default) or "linear".
-	AnnealStrategy string
-	// CycleMomentum cycles the momentum (SGD, RMSprop) or β1 (Adam, AdamW)
-	// inversely to the learning rate, between MaxMomentum (default 0.95)
-	// and BaseMomentum (default 0.85). On by default, as in PyTorch: note
-	// that it sets the momentum of an SGD optimizer created without one.
-	CycleMomentum *bool
-	BaseMomentum  *float64
-	MaxMomentum   *float64
-	// DivFactor sets the initial learning rate max_lr/DivFactor (default
-	// 25); FinalDivFactor the final one, initial_lr/FinalDivFactor (default
-	// 1e4).
-	DivFactor      float64
-	FinalDivFactor float64
-	// ThreePhase adds a third phase that anneals from the initial to the
-	// final learning rate after a symmetric rise and fall (default false).
-	ThreePhase bool
-}
-
 // OneCycleLR is the 1cycle policy (Smith & Topin) of
 // torch.optim.lr_scheduler.OneCycleLR, stepped once per batch: the learning
 // rate rises from max_lr/div_factor to max_lr over pct_start of the steps,
@@ -364,34 +345,45 @@ type ocPhase struct {
 	startMom, endMom int // 0 max, 1 base
 }
 
-// NewOneCycleLR returns a OneCycleLR on opt. It sets the groups' learning
-// rates to max_lr/div_factor (and, with CycleMomentum, their momentum or β1
-// to MaxMomentum) right away.
-func NewOneCycleLR(opt Optimizer, cfg OneCycleConfig) *OneCycleLR {
+// NewOneCycleLR returns a OneCycleLR on opt with peak learning rate maxLR
+// for every group (or MaxLRs, one per group). TotalSteps, or Epochs and
+// StepsPerEpoch, are required; the other options default to PyTorch's
+// values:
+//
+//	sched := optim.NewOneCycleLR(opt, 0.1, optim.TotalSteps(1000))
+//
+// It sets the groups' learning rates to max_lr/div_factor (and, with
+// CycleMomentum, their momentum or β1 to MaxMomentum) right away.
+func NewOneCycleLR(opt Optimizer, maxLR float64, opts ...OneCycleLROption) *OneCycleLR {
+	cfg := oneCycleConfig{pctStart: 0.3, cycleMomentum: true, baseMomentum: 0.85, maxMomentum: 0.95,
+		divFactor: 25, finalDivFactor: 1e4}
+	for _, o := range opts {
+		o.applyOneCycleLR(&cfg)
+	}
 	s := &OneCycleLR{}
 	switch {
-	case cfg.TotalSteps == 0 && cfg.Epochs == 0 && cfg.StepsPerEpoch == 0:
+	case !cfg.hasTotal && !cfg.hasEpochs && !cfg.hasStepsPerEp:
 		panic("You must define either total_steps OR (epochs AND steps_per_epoch)")
-	case cfg.TotalSteps != 0:
-		if cfg.TotalSteps < 0 {
-			panic(fmt.Sprintf("Expected positive integer total_steps, but got %d", cfg.TotalSteps))
+	case cfg.hasTotal:
+		if cfg.totalSteps <= 0 {
+			panic(fmt.Sprintf("Expected positive integer total_steps, but got %d", cfg.totalSteps))
 		}
-		s.TotalSteps = cfg.TotalSteps
+		s.TotalSteps = cfg.totalSteps
 	default:
-		if cfg.Epochs <= 0 {
-			panic(fmt.Sprintf("Expected positive integer epochs, but got %d", cfg.Epochs))
+		if cfg.epochs <= 0 {
+			panic(fmt.Sprintf("Expected positive integer epochs, but got %d", cfg.epochs))
 		}
-		if cfg.StepsPerEpoch <= 0 {
-			panic(fmt.Sprintf("Expected positive integer steps_per_epoch, but got %d", cfg.StepsPerEpoch))
+		if cfg.stepsPerEpoch <= 0 {
+			panic(fmt.Sprintf("Expected positive integer steps_per_epoch, but got %d", cfg.stepsPerEpoch))
 		}
-		s.TotalSteps = cfg.Epochs * cfg.StepsPerEpoch
+		s.TotalSteps = cfg.epochs * cfg.stepsPerEpoch
 	}
-	pct := or(cfg.PctStart, 0.3)
+	pct := cfg.pctStart
 	if !(pct >= 0 && pct <= 1) {
 		panic("Expected float between 0 and 1 pct_start, but got " + pyfmt.Float(pct))
 	}
 	total := float64(s.TotalSteps)
-	if cfg.ThreePhase {
+	if cfg.threePhase {
 		s.phases = []ocPhase{
 			{float64(pct*total) - 1, 0, 1, 0, 1},
 			{float64(2*pct*total) - 2, 1, 0, 1, 0},
@@ -403,29 +395,23 @@ func NewOneCycleLR(opt Optimizer, cfg OneCycleConfig) *OneCycleLR {
 			{total - 1, 1, 2, 1, 0},
 		}
 	}
-	switch cfg.AnnealStrategy {
-	case "", "cos":
-	case "linear":
+	switch cfg.anneal {
+	case AnnealCos:
+	case AnnealLinear:
 		s.linear = true
 	default:
-		panic(fmt.Sprintf("anneal_strategy must by one of 'cos' or 'linear', instead got %s", cfg.AnnealStrategy))
+		panic(fmt.Sprintf("anneal_strategy must by one of 'cos' or 'linear', instead got %v", cfg.anneal))
 	}
-	div, finalDiv := cfg.DivFactor, cfg.FinalDivFactor
-	if div == 0 {
-		div = 25
-	}
-	if finalDiv == 0 {
-		finalDiv = 1e4
-	}
+	div, finalDiv := cfg.divFactor, cfg.finalDivFactor
 	groups := opt.ParamGroups()
-	maxLRs := perGroup("max_lr", cfg.MaxLRs, cfg.MaxLR, len(groups))
+	maxLRs := perGroup("max_lr", cfg.maxLRs, maxLR, len(groups))
 	for i, g := range groups {
 		g.InitialLR = maxLRs[i] / div
 		s.initialLR = append(s.initialLR, g.InitialLR)
 		s.maxLR = append(s.maxLR, maxLRs[i])
 		s.minLR = append(s.minLR, g.InitialLR/finalDiv)
 	}
-	s.cycleMom = cfg.CycleMomentum == nil || *cfg.CycleMomentum
+	s.cycleMom = cfg.cycleMomentum
 	if s.cycleMom {
 		switch opt.(type) {
 		case *Adam, *AdamW:
@@ -434,7 +420,7 @@ func NewOneCycleLR(opt Optimizer, cfg OneCycleConfig) *OneCycleLR {
 		default:
 			panic("optimizer must support momentum with `cycle_momentum` option enabled")
 		}
-		maxM, baseM := or(cfg.MaxMomentum, 0.95), or(cfg.BaseMomentum, 0.85)
+		maxM, baseM := cfg.maxMomentum, cfg.baseMomentum
 		for _, g := range groups {
 			if s.useBeta1 {
 				g.Beta1 = maxM

@@ -8,18 +8,6 @@ import (
 	"github.com/intercept-ml/intercept/tensor"
 )
 
-// SGDConfig holds the hyperparameters of SGD with PyTorch's names. The zero
-// value of every field is PyTorch's default, except LR, which PyTorch 1.13
-// requires (NewSGD panics when it is 0).
-type SGDConfig struct {
-	LR          float64
-	Momentum    float64
-	Dampening   float64
-	WeightDecay float64
-	Nesterov    bool
-	Maximize    bool
-}
-
 // SGD is stochastic gradient descent with optional momentum, Nesterov
 // momentum, dampening and (L2) weight decay, as torch.optim.SGD:
 //
@@ -30,17 +18,33 @@ type SGDConfig struct {
 // State: "momentum_buffer" per parameter once momentum is used.
 type SGD struct{ base }
 
-// NewSGD returns an SGD optimizer over params: a parameter list (e.g.
-// nn.Parameters(model)) or parameter groups, whose unset fields take cfg's
-// values.
-func NewSGD[P Params](params P, cfg SGDConfig) *SGD {
-	if cfg.LR == 0 {
-		panic("optim: SGDConfig.LR is required (torch.optim.SGD has no default learning rate)")
+// NewSGD returns an SGD optimizer over params (e.g. nn.Parameters(model)),
+// which form its first parameter group:
+//
+//	opt := optim.NewSGD(nn.Parameters(model), optim.LR(0.01), optim.Momentum(0.9), optim.Nesterov)
+//
+// LR is required: torch.optim.SGD 1.13 has no default learning rate. The
+// other options default to PyTorch's values (all zero or off).
+func NewSGD(params []*tensor.Tensor, opts ...SGDOption) *SGD {
+	var c config
+	for _, o := range opts {
+		o.applySGD(&c)
 	}
-	h := Hyper{LR: cfg.LR, Momentum: cfg.Momentum, Dampening: cfg.Dampening, WeightDecay: cfg.WeightDecay,
-		Nesterov: cfg.Nesterov, Maximize: cfg.Maximize}
-	uses := []string{"LR", "Momentum", "Dampening", "WeightDecay", "Nesterov", "Maximize"}
-	return &SGD{newBase("SGD", params, h, uses, []string{"momentum_buffer"}, checkSGD)}
+	if !c.lrSet {
+		panic("optim: NewSGD requires an LR option (torch.optim.SGD has no default learning rate)")
+	}
+	return &SGD{newBase("SGD", params, c.Hyper, []string{"momentum_buffer"}, checkSGD)}
+}
+
+// AddParamGroup adds a group of parameters with its own hyperparameters
+// (PyTorch's add_param_group): those not set by opts are the ones given to
+// NewSGD.
+func (o *SGD) AddParamGroup(params []*tensor.Tensor, opts ...SGDOption) {
+	c := config{Hyper: o.defaults}
+	for _, opt := range opts {
+		opt.applySGD(&c)
+	}
+	o.addGroup(params, c.Hyper)
 }
 
 func checkSGD(h *Hyper) {

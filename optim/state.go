@@ -152,7 +152,7 @@ func (b *base) LoadStateDict(sd *StateDict) error {
 			if !v.DType().IsFloat() {
 				return fmt.Errorf("optim: state of parameter %d: %s has element type %v, want a floating-point type", id, k, v.DType())
 			}
-			if !sameShape(v.Shape(), p.Shape()) {
+			if !slices.Equal(v.Shape(), p.Shape()) {
 				return fmt.Errorf("optim: state of parameter %d: %s has shape %v, but the parameter has shape %v",
 					id, k, v.Shape(), p.Shape())
 			}

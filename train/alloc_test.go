@@ -13,7 +13,7 @@ import (
 func smallStep() func() {
 	g := seeded(0)
 	layer := nn.NewLinear(3, 1, nn.WithGenerator(g))
-	opt := optim.NewSGD(nn.Parameters(layer), optim.SGDConfig{LR: 0.01})
+	opt := optim.NewSGD(nn.Parameters(layer), optim.LR(0.01))
 	x, y := g.Randn(4, 3), g.Randn(4, 1)
 	return func() {
 		opt.ZeroGrad()

@@ -19,7 +19,7 @@ func mlpStep() (step func() error, batch int) {
 		nn.NewLinear(784, 256, nn.WithGenerator(g)), nn.NewReLU(),
 		nn.NewLinear(256, 256, nn.WithGenerator(g)), nn.NewReLU(),
 		nn.NewLinear(256, 10, nn.WithGenerator(g)))
-	opt := optim.NewSGD(nn.Parameters(model), optim.SGDConfig{LR: 0.01, Momentum: 0.9})
+	opt := optim.NewSGD(nn.Parameters(model), optim.LR(0.01), optim.Momentum(0.9))
 	batch = 64
 	x := g.Rand(batch, 784)
 	labels := make([]int64, batch)

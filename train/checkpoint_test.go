@@ -39,8 +39,8 @@ func newRun(seed uint64, loaderOnDefault bool) *run {
 	r.model = nn.NewSequential(
 		nn.NewLinear(64, 48, nn.WithGenerator(init)), nn.NewReLU(), nn.NewDropout(0.2),
 		nn.NewLinear(48, 10, nn.WithGenerator(init)))
-	r.opt = optim.NewAdam(nn.Parameters(r.model), optim.AdamConfig{LR: 3e-3})
-	r.sched = optim.NewStepLR(r.opt, 1, 0.7)
+	r.opt = optim.NewAdam(nn.Parameters(r.model), optim.LR(3e-3))
+	r.sched = optim.NewStepLR(r.opt, 1, optim.Gamma(0.7))
 	r.lg = seeded(seed + 100)
 	rng.ManualSeed(seed + 200)
 	gens := map[string]*rng.Generator{}
@@ -173,7 +173,7 @@ func TestCheckpointManualLoop(t *testing.T) {
 		s := &state{drop: seeded(seed + 1), lg: seeded(seed + 2)}
 		s.model = nn.NewSequential(nn.NewLinear(64, 32, nn.WithGenerator(init)), nn.NewReLU(),
 			nn.NewDropout(0.3, nn.WithGenerator(s.drop)), nn.NewLinear(32, 10, nn.WithGenerator(init)))
-		s.opt = optim.NewSGD(nn.Parameters(s.model), optim.SGDConfig{LR: 0.05, Momentum: 0.9, Nesterov: true, WeightDecay: 1e-4})
+		s.opt = optim.NewSGD(nn.Parameters(s.model), optim.LR(0.05), optim.Momentum(0.9), optim.Nesterov, optim.WeightDecay(1e-4))
 		s.ld = data.NewLoader(trainSet, 100, data.Shuffle, data.DropLast, data.WithGenerator(s.lg))
 		return s
 	}
@@ -235,7 +235,7 @@ func TestCheckpointErrors(t *testing.T) {
 	dir := t.TempDir()
 	mk := func() (*nn.Sequential, *optim.Adam) {
 		m := nn.NewSequential(nn.NewLinear(4, 3, nn.WithGenerator(seeded(1))))
-		o := optim.NewAdam(nn.Parameters(m), optim.AdamConfig{})
+		o := optim.NewAdam(nn.Parameters(m))
 		m.Forward(tensor.Ones(2, 4)).Sum().Backward()
 		o.Step()
 		return m, o
@@ -282,7 +282,7 @@ func TestCheckpointErrors(t *testing.T) {
 		{"no optimizer", notCkpt, &train.Checkpoint{Optimizer: o}, "no optimizer state"},
 		{"no generator", good, &train.Checkpoint{Generators: map[string]*rng.Generator{"loader": seeded(0)}}, `no state for generator "loader"`},
 		{"wrong shape", good, &train.Checkpoint{Model: other}, "size mismatch"},
-		{"wrong optimizer", good, &train.Checkpoint{Optimizer: optim.NewSGD(nn.Parameters(m), optim.SGDConfig{LR: 1})}, "optimizer"},
+		{"wrong optimizer", good, &train.Checkpoint{Optimizer: optim.NewSGD(nn.Parameters(m), optim.LR(1))}, "optimizer"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -303,7 +303,7 @@ func TestCheckpointErrors(t *testing.T) {
 	for _, nt := range nn.StateDictOf(m2) {
 		snap = append(snap, nt.Tensor.Detach().Clone())
 	}
-	sgd := optim.NewSGD(nn.Parameters(m2), optim.SGDConfig{LR: 1})
+	sgd := optim.NewSGD(nn.Parameters(m2), optim.LR(1))
 	g2 := seeded(9)
 	g2Before, _ := g2.MarshalBinary()
 	if err := (&train.Checkpoint{Model: m2, Optimizer: sgd, RNG: g2}).Load(good); err == nil {
@@ -336,7 +336,7 @@ func TestNonFiniteLoss(t *testing.T) {
 	x.Set(math.NaN(), 4, 2) // example 4 poisons its batch
 	y := tensor.FromInt64([]int64{0, 1, 2, 0, 1, 2}, 6)
 	model := nn.NewSequential(nn.NewLinear(4, 3, nn.WithGenerator(seeded(0))))
-	opt := optim.NewSGD(nn.Parameters(model), optim.SGDConfig{LR: 0.1})
+	opt := optim.NewSGD(nn.Parameters(model), optim.LR(0.1))
 	tr := &train.Trainer{Model: model, Optimizer: opt, Loader: data.NewLoader(data.NewTensorDataset(x, y), 2)}
 	defer tr.Close()
 
@@ -379,7 +379,7 @@ func TestNonFiniteLoss(t *testing.T) {
 // states as U8 tensors and the counters in the metadata.
 func TestCheckpointLayout(t *testing.T) {
 	m := nn.NewSequential(nn.NewLinear(3, 2, nn.WithGenerator(seeded(0))))
-	o := optim.NewAdam(nn.Parameters(m), optim.AdamConfig{})
+	o := optim.NewAdam(nn.Parameters(m))
 	m.Forward(tensor.Ones(1, 3)).Sum().Backward()
 	o.Step()
 	path := filepath.Join(t.TempDir(), "c.safetensors")

@@ -22,7 +22,7 @@ func Example() {
 	model := nn.NewSequential(
 		nn.NewLinear(64, 128), nn.NewReLU(),
 		nn.NewLinear(128, 10))
-	opt := optim.NewSGD(nn.Parameters(model), optim.SGDConfig{LR: 0.1, Momentum: 0.9})
+	opt := optim.NewSGD(nn.Parameters(model), optim.LR(0.1), optim.Momentum(0.9))
 	g := rng.NewGenerator()
 	g.ManualSeed(1)
 	tr := &train.Trainer{
@@ -54,7 +54,7 @@ func ExampleTrainer_Load() {
 		g := rng.NewGenerator()
 		return &train.Trainer{
 			Model:     model,
-			Optimizer: optim.NewAdam(nn.Parameters(model), optim.AdamConfig{}),
+			Optimizer: optim.NewAdam(nn.Parameters(model)),
 			Loader:    data.NewLoader(trainSet, 64, data.Shuffle, data.WithGenerator(g)),
 			RNG:       map[string]*rng.Generator{"loader": g},
 		}

@@ -48,7 +48,7 @@ func TestFashionMNIST(t *testing.T) {
 	g := seeded(1)
 	tr := &train.Trainer{
 		Model:     model,
-		Optimizer: optim.NewSGD(nn.Parameters(model), optim.SGDConfig{LR: 0.1, Momentum: 0.9}),
+		Optimizer: optim.NewSGD(nn.Parameters(model), optim.LR(0.1), optim.Momentum(0.9)),
 		Loader:    data.NewLoader(trainSet, 64, data.Shuffle, data.WithGenerator(g)),
 		RNG:       map[string]*rng.Generator{"loader": g},
 	}

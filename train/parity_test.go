@@ -57,7 +57,7 @@ func TestTrainingParity(t *testing.T) {
 	model := nn.NewSequential(
 		nn.NewLinear(64, 32, nn.WithGenerator(init)), nn.NewReLU(),
 		nn.NewLinear(32, 10, nn.WithGenerator(init)))
-	opt := optim.NewSGD(nn.Parameters(model), optim.SGDConfig{LR: ref.LR, Momentum: ref.Momentum})
+	opt := optim.NewSGD(nn.Parameters(model), optim.LR(ref.LR), optim.Momentum(ref.Momentum))
 	lg := seeded(ref.LoaderSeed)
 	loader := data.NewLoader(trainSet, ref.Batch, data.Shuffle, data.WithGenerator(lg))
 

@@ -109,7 +109,7 @@ func train(name string, batch int, shape []int, build func() nn.Module) workload
 	return workload{name: name, unit: "samples/s", setup: func() (func(), float64) {
 		rng.ManualSeed(0)
 		model := build()
-		opt := optim.NewSGD(nn.Parameters(model), optim.SGDConfig{LR: 0.01})
+		opt := optim.NewSGD(nn.Parameters(model), optim.LR(0.01))
 		in := append([]int{batch}, shape[1:]...)
 		x := rng.Randn(in...)
 		labels := make([]int64, batch)
@@ -132,7 +132,7 @@ func linearStep() workload {
 	return workload{name: "linear3_b4_step", unit: "us/step", setup: func() (func(), float64) {
 		rng.ManualSeed(0)
 		layer := nn.NewLinear(3, 1)
-		opt := optim.NewSGD(nn.Parameters(layer), optim.SGDConfig{LR: 0.01})
+		opt := optim.NewSGD(nn.Parameters(layer), optim.LR(0.01))
 		x, y := rng.Randn(4, 3), rng.Randn(4, 1)
 		return func() {
 			opt.ZeroGrad()

@@ -49,7 +49,7 @@ func trainModelHash(build func() nn.Module, shape []int, steps int) uint64 {
 	batch := shape[0]
 	rng.ManualSeed(7)
 	m := build()
-	opt := optim.NewSGD(nn.Parameters(m), optim.SGDConfig{LR: 0.05, Momentum: 0.9})
+	opt := optim.NewSGD(nn.Parameters(m), optim.LR(0.05), optim.Momentum(0.9))
 	x := rng.Randn(shape...)
 	labels := make([]int64, batch)
 	for i := range labels {
@@ -120,7 +120,7 @@ func TestTrainingBitIdenticalAcrossGOMAXPROCS(t *testing.T) {
 func BenchmarkTrainStep(b *testing.B) {
 	rng.ManualSeed(7)
 	m := &mlp{FC1: nn.NewLinear(784, 256), FC2: nn.NewLinear(256, 10)}
-	opt := optim.NewSGD(nn.Parameters(m), optim.SGDConfig{LR: 0.01})
+	opt := optim.NewSGD(nn.Parameters(m), optim.LR(0.01))
 	x := rng.Randn(64, 784)
 	labels := make([]int64, 64)
 	y := tensor.FromInt64(labels, 64)

@@ -156,9 +156,9 @@ type trainResult struct {
 func newOptimizer(name string, params []*tensor.Tensor, lr float64) optim.Optimizer {
 	switch name {
 	case "adam":
-		return optim.NewAdam(params, optim.AdamConfig{LR: lr})
+		return optim.NewAdam(params, optim.LR(lr))
 	default:
-		return optim.NewSGD(params, optim.SGDConfig{LR: lr})
+		return optim.NewSGD(params, optim.LR(lr))
 	}
 }
 
