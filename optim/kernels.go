@@ -12,7 +12,7 @@ import (
 // The update kernels below follow PyTorch 1.13's single-tensor CPU
 // implementations operation by operation, in the element type T of the
 // parameter, with the fused multiply-adds that GCC made in the AVX2 build of
-// ATen (spec §6):
+// ATen (pytorch_test.go compares the results with PyTorch's bit for bit):
 //
 //   - a.add_(b, alpha=s)           → fma(b, s, a)
 //   - a.addcmul_(b, c, value=s)    → fma(T(s·b), c, a)
