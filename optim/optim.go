@@ -131,7 +131,7 @@ func (b *base) ParamGroups() []*Group { return b.groups }
 func (b *base) ZeroGrad(opts ...ZeroGradOption) {
 	var c zeroGradConfig
 	for _, o := range opts {
-		o.applyZeroGrad(&c)
+		c = o.applyZeroGrad(c)
 	}
 	none := c.setToNone
 	for _, g := range b.groups {

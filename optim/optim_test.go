@@ -484,3 +484,18 @@ func TestOptionFamilies(t *testing.T) {
 		}
 	}
 }
+
+// TestZeroGradAllocs checks that ZeroGrad, called every step, allocates
+// nothing, with or without options.
+func TestZeroGradAllocs(t *testing.T) {
+	p := tensor.NewParameter(tensor.Ones(4))
+	o := optim.NewSGD([]*tensor.Tensor{p}, optim.LR(0.1))
+	grad := tensor.Ones(4)
+	if n := testing.AllocsPerRun(100, func() {
+		p.Grad = grad
+		o.ZeroGrad()
+		o.ZeroGrad(optim.SetToNone)
+	}); n != 0 {
+		t.Errorf("ZeroGrad: %v allocations per call", n)
+	}
+}

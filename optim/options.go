@@ -138,7 +138,13 @@ const Centered CenteredOption = true
 func (o CenteredOption) applyRMSprop(c *config) { c.Centered = bool(o) }
 
 // ZeroGradOption configures Optimizer.ZeroGrad. SetToNone is the only one.
-type ZeroGradOption interface{ applyZeroGrad(*zeroGradConfig) }
+//
+// Its method takes and returns the configuration by value: ZeroGrad runs
+// every step, and a pointer passed to an interface method would make the
+// configuration escape to the heap.
+type ZeroGradOption interface {
+	applyZeroGrad(zeroGradConfig) zeroGradConfig
+}
 
 type zeroGradConfig struct{ setToNone bool }
 
@@ -152,4 +158,7 @@ type SetToNoneOption bool
 // fresh gradients, and a parameter that gets no gradient is skipped by Step.
 const SetToNone SetToNoneOption = true
 
-func (o SetToNoneOption) applyZeroGrad(c *zeroGradConfig) { c.setToNone = bool(o) }
+func (o SetToNoneOption) applyZeroGrad(c zeroGradConfig) zeroGradConfig {
+	c.setToNone = bool(o)
+	return c
+}
