@@ -20,8 +20,9 @@ import (
 // it also catches custom norm layers, but a LayerNorm over several trailing
 // dimensions has 2-D weights, which stay in decay. Frozen parameters (not
 // requiring grad) are left out. Both lists keep the order of
-// nn.NamedParameters and are non-nil, possibly empty. Give decay to the
-// constructor and noDecay to AddParamGroup:
+// nn.NamedParameters and are non-nil, possibly empty (a constructor refuses
+// an empty list; AddParamGroup takes one). Give decay to the constructor and
+// noDecay to AddParamGroup:
 //
 //	decay, noDecay := optim.SplitDecay(model)
 //	opt := optim.NewAdamW(decay, optim.LR(1e-3), optim.WeightDecay(0.05))

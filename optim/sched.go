@@ -346,9 +346,9 @@ type ocPhase struct {
 }
 
 // NewOneCycleLR returns a OneCycleLR on opt with peak learning rate maxLR
-// for every group (or MaxLRs, one per group). TotalSteps, or Epochs and
-// StepsPerEpoch, are required; the other options default to PyTorch's
-// values:
+// for every group (with MaxLRs, one per group, maxLR is not used).
+// TotalSteps, or Epochs and StepsPerEpoch, are required; the other options
+// default to PyTorch's values:
 //
 //	sched := optim.NewOneCycleLR(opt, 0.1, optim.TotalSteps(1000))
 //
