@@ -6,34 +6,29 @@ import (
 
 	"github.com/intercept-ml/intercept/internal/pyfmt"
 	"github.com/intercept-ml/intercept/nn/functional"
+	"github.com/intercept-ml/intercept/nninit"
 	"github.com/intercept-ml/intercept/rng"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
-// defaultWeightBound is the bound of PyTorch's default weight init,
-// kaiming_uniform_(w, a=sqrt(5)), computed in float64 in PyTorch's order.
-func defaultWeightBound(fanIn int) float64 {
-	a := math.Sqrt(5)
-	gain := math.Sqrt(2.0 / (1 + float64(a*a))) // calculate_gain('leaky_relu', sqrt(5))
-	std := gain / math.Sqrt(float64(fanIn))
-	return math.Sqrt(3.0) * float64(std)
-}
-
-// resetDefault draws w and b (nil-able) as PyTorch's reset_parameters does
-// for Linear and convolutions: kaiming_uniform_(w, a=sqrt(5)) then
-// uniform_(b, -1/sqrt(fan_in), 1/sqrt(fan_in)), weight strictly first.
-func resetDefault(w, b *tensor.Tensor, fanIn int, g *rng.Generator) {
-	if w.Numel() == 0 {
-		return // PyTorch: initializing zero-element tensors is a no-op
-	}
-	bound := defaultWeightBound(fanIn)
-	g.Uniform(w, -bound, bound)
+// resetKaiming initializes w and b (nil-able) as reset_parameters does in
+// PyTorch for Linear and the convolutions:
+//
+//	init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+//	if self.bias is not None:
+//	    fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+//	    bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+//	    init.uniform_(self.bias, -bound, bound)
+func resetKaiming(w, b *tensor.Tensor, g *rng.Generator) {
+	gen := nninit.WithGenerator(g)
+	nninit.KaimingUniform(w, nninit.A(math.Sqrt(5)), gen)
 	if b != nil {
-		bb := 0.0
+		fanIn, _ := nninit.FanInOut(w)
+		bound := 0.0
 		if fanIn > 0 {
-			bb = 1 / math.Sqrt(float64(fanIn))
+			bound = 1 / math.Sqrt(float64(fanIn))
 		}
-		g.Uniform(b, -bb, bb)
+		nninit.Uniform(b, -bound, bound, gen)
 	}
 }
 
@@ -56,17 +51,17 @@ type Linear struct {
 
 // NewLinear returns a Linear layer initialized as PyTorch initializes it:
 // after rng.ManualSeed(s) its parameters equal those of nn.Linear(in, out)
-// after torch.manual_seed(s), bit for bit. Options: NoBias / Bias,
-// WithGenerator, WithDType.
-func NewLinear(in, out int, opts ...Option) *Linear {
+// after torch.manual_seed(s), bit for bit. Options (LinearOption): NoBias /
+// Bias, WithGenerator, WithDType.
+func NewLinear(in, out int, opts ...LinearOption) *Linear {
 	checkPositive("Linear", "in_features", in, "out_features", out)
-	c := newConfig("Linear", nil, opts)
+	c := newLinearConfig(opts)
 	l := &Linear{InFeatures: in, OutFeatures: out}
 	l.Weight = tensor.NewParameter(tensor.ZerosOf(c.dtype, out, in))
 	if c.bias {
 		l.Bias = tensor.NewParameter(tensor.ZerosOf(c.dtype, out))
 	}
-	resetDefault(l.Weight, l.Bias, in, c.generator())
+	resetKaiming(l.Weight, l.Bias, c.gen)
 	return l
 }
 

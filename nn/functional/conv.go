@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/intercept-ml/intercept/internal/kernel"
+	"github.com/intercept-ml/intercept/internal/ntuple"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -101,19 +102,8 @@ func ConvTranspose3d(x, w, b *tensor.Tensor, opts ConvTransposeOptions) *tensor.
 // expandParam broadcasts a convolution size argument to nd values
 // (PyTorch's expand_param_if_needed); empty means def.
 func expandParam(name string, v []int, nd, def int) []int {
-	out := make([]int, nd)
-	switch len(v) {
-	case 0:
-		for i := range out {
-			out[i] = def
-		}
-	case 1:
-		for i := range out {
-			out[i] = v[0]
-		}
-	case nd:
-		copy(out, v)
-	default:
+	out, ok := ntuple.Expand(v, nd, def)
+	if !ok {
 		panic(fmt.Sprintf("expected %s to be a single integer value or a list of %d values to match the convolution dimensions, but got %s=%s",
 			name, nd, name, sizes(v)))
 	}
