@@ -205,6 +205,16 @@ func (c *Conv2d) Forward(x *tensor.Tensor) *tensor.Tensor {
 	return F.Conv2d(x, c.Weight, c.Bias, c.options())
 }
 
+// ForwardReLU computes ReLU(Forward(x)) as one operation
+// (functional.Conv2dReLU); it makes Conv2d a ReLUFuser.
+func (c *Conv2d) ForwardReLU(x *tensor.Tensor) *tensor.Tensor {
+	return F.Conv2dReLU(x, c.Weight, c.Bias, c.options())
+}
+
+// ReadsInputOnly reports true: Forward keeps no view of its input, which
+// makes Conv2d an InputReader.
+func (c *Conv2d) ReadsInputOnly() bool { return true }
+
 // Forward convolves x.
 func (c *Conv3d) Forward(x *tensor.Tensor) *tensor.Tensor {
 	return F.Conv3d(x, c.Weight, c.Bias, c.options())

@@ -42,6 +42,10 @@ func (m *MaxPool2d) Forward(x *tensor.Tensor) *tensor.Tensor {
 	return F.MaxPool2d(x, m.KernelSize, m.Stride, m.Padding, m.Dilation, m.CeilMode)
 }
 
+// ReadsInputOnly reports true: Forward keeps no view of its input, which
+// makes MaxPool2d an InputReader.
+func (m *MaxPool2d) ReadsInputOnly() bool { return true }
+
 // ExtraRepr returns "kernel_size=2, stride=2, padding=0, dilation=1,
 // ceil_mode=False".
 func (m *MaxPool2d) ExtraRepr() string {

@@ -73,6 +73,17 @@ func (l *Linear) Forward(x *tensor.Tensor) *tensor.Tensor {
 	return functional.Linear(x, l.Weight, l.Bias)
 }
 
+// ForwardReLU computes ReLU(x·Wᵀ + b) as one operation
+// (functional.LinearReLU); it makes Linear a ReLUFuser.
+func (l *Linear) ForwardReLU(x *tensor.Tensor) *tensor.Tensor {
+	l.checkInput(x)
+	return functional.LinearReLU(x, l.Weight, l.Bias)
+}
+
+// ReadsInputOnly reports true: Forward keeps no view of its input, which
+// makes Linear an InputReader.
+func (l *Linear) ReadsInputOnly() bool { return true }
+
 // checkInput panics, as PyTorch, unless x has in_features in its last
 // dimension.
 func (l *Linear) checkInput(x *tensor.Tensor) {

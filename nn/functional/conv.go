@@ -61,7 +61,8 @@ func Conv2d(x, w, b *tensor.Tensor, opts ConvOptions) *tensor.Tensor {
 // and GradFn of the two operations in sequence, computed as one: the ReLU is
 // applied in place to the convolution's output, which saves allocating and
 // writing a second tensor (see tensor.RecordReLU). nn.Sequential uses it
-// for a Conv2d layer followed by ReLU.
+// for a Conv2d layer followed by ReLU; a model of one's own can call it
+// directly.
 func Conv2dReLU(x, w, b *tensor.Tensor, opts ConvOptions) *tensor.Tensor {
 	return conv("conv2d", 2, x, w, b, opts, true)
 }
