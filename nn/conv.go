@@ -2,11 +2,14 @@ package nn
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/intercept-ml/intercept/internal/ntuple"
 	"github.com/intercept-ml/intercept/internal/pyfmt"
 	F "github.com/intercept-ml/intercept/nn/functional"
+	"github.com/intercept-ml/intercept/nninit"
+	"github.com/intercept-ml/intercept/rng"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -104,8 +107,28 @@ func newConv(name string, nd int, transposed bool, in, out int, kernel []int, c 
 	if c.bias {
 		b.Bias = tensor.NewParameter(tensor.ZerosOf(c.dtype, out))
 	}
-	resetKaiming(b.Weight, b.Bias, c.gen)
+	b.resetParameters(c.gen)
 	return b
+}
+
+// resetParameters is PyTorch's _ConvNd.reset_parameters, which, unlike
+// Linear's, draws no bias when fan_in is 0:
+//
+//	init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+//	if self.bias is not None:
+//	    fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+//	    if fan_in != 0:
+//	        bound = 1 / math.sqrt(fan_in)
+//	        init.uniform_(self.bias, -bound, bound)
+func (c *convBase) resetParameters(g *rng.Generator) {
+	gen := nninit.WithGenerator(g)
+	nninit.KaimingUniform(c.Weight, nninit.A(math.Sqrt(5)), gen)
+	if c.Bias != nil {
+		if fanIn, _ := nninit.FanInOut(c.Weight); fanIn != 0 {
+			bound := 1 / math.Sqrt(float64(fanIn))
+			nninit.Uniform(c.Bias, -bound, bound, gen)
+		}
+	}
 }
 
 // ExtraRepr returns PyTorch's description, e.g.

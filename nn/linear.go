@@ -11,24 +11,23 @@ import (
 	"github.com/intercept-ml/intercept/tensor"
 )
 
-// resetKaiming initializes w and b (nil-able) as reset_parameters does in
-// PyTorch for Linear and the convolutions:
+// resetParameters is PyTorch's Linear.reset_parameters:
 //
 //	init.kaiming_uniform_(self.weight, a=math.sqrt(5))
 //	if self.bias is not None:
 //	    fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
 //	    bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
 //	    init.uniform_(self.bias, -bound, bound)
-func resetKaiming(w, b *tensor.Tensor, g *rng.Generator) {
+func (l *Linear) resetParameters(g *rng.Generator) {
 	gen := nninit.WithGenerator(g)
-	nninit.KaimingUniform(w, nninit.A(math.Sqrt(5)), gen)
-	if b != nil {
-		fanIn, _ := nninit.FanInOut(w)
+	nninit.KaimingUniform(l.Weight, nninit.A(math.Sqrt(5)), gen)
+	if l.Bias != nil {
+		fanIn, _ := nninit.FanInOut(l.Weight)
 		bound := 0.0
 		if fanIn > 0 {
 			bound = 1 / math.Sqrt(float64(fanIn))
 		}
-		nninit.Uniform(b, -bound, bound, gen)
+		nninit.Uniform(l.Bias, -bound, bound, gen)
 	}
 }
 
@@ -61,7 +60,7 @@ func NewLinear(in, out int, opts ...LinearOption) *Linear {
 	if c.bias {
 		l.Bias = tensor.NewParameter(tensor.ZerosOf(c.dtype, out))
 	}
-	resetKaiming(l.Weight, l.Bias, c.gen)
+	l.resetParameters(c.gen)
 	return l
 }
 
