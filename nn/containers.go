@@ -54,6 +54,14 @@ type InputReader interface {
 	ReadsInputOnly() bool
 }
 
+var (
+	_ ReLUFuser   = (*Linear)(nil)
+	_ ReLUFuser   = (*Conv2d)(nil)
+	_ InputReader = (*Linear)(nil)
+	_ InputReader = (*Conv2d)(nil)
+	_ InputReader = (*MaxPool2d)(nil)
+)
+
 // reluActivation marks the ReLU module, which Sequential fuses into a
 // preceding ReLUFuser.
 type reluActivation interface{ fusesIntoPrevious() }
