@@ -5,7 +5,6 @@ import (
 	"reflect"
 	"strconv"
 
-	F "github.com/intercept-ml/intercept/nn/functional"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -25,16 +24,57 @@ func NewSequential(layers ...Module) *Sequential {
 	return &Sequential{layers: append([]Module(nil), layers...)}
 }
 
-// Forward applies the modules in order. A Linear or Conv2d layer followed
-// by a ReLU runs as one fused operation (functional.LinearReLU,
-// functional.Conv2dReLU), with the values, gradients and GradFn of the two
-// in sequence: the layer's output is a tensor that only Forward sees, so
-// the ReLU can overwrite it instead of allocating another. When such an
-// output is only read by the next layer, a Linear, Conv2d or MaxPool2d
-// (which keep no view of it), Backward reuses its memory once it is done
-// with it (tensor.RecycleAfterBackward), or, when nothing recorded either
+// ReLUFuser is implemented by a module that can compute ReLU of its output
+// as one fused operation, such as Linear (functional.LinearReLU) and Conv2d
+// (functional.Conv2dReLU). Sequential calls ForwardReLU instead of Forward
+// when the module is followed by a ReLU, and skips that ReLU.
+//
+// ForwardReLU(x) must give the values, gradients and GradFn of
+// Forward(x).ReLU(), and return a new tensor that the module keeps no
+// reference to and that is no view of x or of a parameter, so that Sequential
+// may reuse its memory once the next layer is done with it (see InputReader).
+// A type that embeds a ReLUFuser and redefines Forward must redefine
+// ForwardReLU too, or Sequential fuses the embedded module's Forward instead
+// of its own.
+type ReLUFuser interface {
+	Module
+	ForwardReLU(x *tensor.Tensor) *tensor.Tensor
+}
+
+// InputReader is implemented by a module whose Forward only reads its input:
+// it returns no view of the input and keeps no reference to it once it has
+// returned (its autograd node may save the input for Backward), as Linear,
+// Conv2d and MaxPool2d do. ReadsInputOnly reports whether that holds (a type
+// embedding one can return false to opt out). Sequential uses it to reuse the
+// memory of a fused layer's output (see ReLUFuser) that only such a module
+// reads: after Backward has released it, or at once when nothing recorded
+// either layer (under tensor.NoGrad, say).
+type InputReader interface {
+	Module
+	ReadsInputOnly() bool
+}
+
+var (
+	_ ReLUFuser   = (*Linear)(nil)
+	_ ReLUFuser   = (*Conv2d)(nil)
+	_ InputReader = (*Linear)(nil)
+	_ InputReader = (*Conv2d)(nil)
+	_ InputReader = (*MaxPool2d)(nil)
+)
+
+// reluActivation marks the ReLU module, which Sequential fuses into a
+// preceding ReLUFuser.
+type reluActivation interface{ fusesIntoPrevious() }
+
+func (*ReLU) fusesIntoPrevious() {}
+
+// Forward applies the modules in order. A ReLUFuser followed by a ReLU runs
+// as one fused operation (its ForwardReLU): its output is a tensor that only
+// Forward sees, so the ReLU overwrites it instead of allocating another. When
+// such an output is only read by the next module, an InputReader, Backward
+// reuses its memory once it is done with it, or, when nothing recorded either
 // layer (under tensor.NoGrad, say), Forward reuses it as soon as the next
-// layer has run (tensor.Recycle).
+// module has run.
 func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
 	// read is a fused layer's output that only the next layer reads and
 	// that no node recorded (under NoGrad, say): its memory is reused as
@@ -43,14 +83,14 @@ func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
 	var read *tensor.Tensor
 	for i := 0; i < len(s.layers); i++ {
 		var y *tensor.Tensor
-		fused := false
-		if i+1 < len(s.layers) {
-			if _, ok := s.layers[i+1].(*ReLU); ok {
-				y = forwardReLU(s.layers[i], x)
-				fused = y != nil
-			}
+		f, fused := s.layers[i].(ReLUFuser)
+		if fused {
+			_, relu := nextModule(s.layers, i+1).(reluActivation)
+			fused = relu
 		}
-		if !fused {
+		if fused {
+			y = f.ForwardReLU(x)
+		} else {
 			y = s.layers[i].Forward(x)
 		}
 		if read != nil {
@@ -60,7 +100,7 @@ func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
 			read = nil
 		}
 		if fused {
-			if i+2 < len(s.layers) && readsWithoutView(s.layers[i+2]) {
+			if r, ok := nextModule(s.layers, i+2).(InputReader); ok && r.ReadsInputOnly() {
 				if y.IsLeaf() {
 					read = y
 				} else {
@@ -74,26 +114,10 @@ func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
 	return x
 }
 
-// readsWithoutView reports whether m is a layer type whose Forward reads
-// its input without keeping or returning a view of it, so that nothing
-// but the autograd graph holds the input afterwards.
-func readsWithoutView(m Module) bool {
-	switch m.(type) {
-	case *Linear, *Conv2d, *MaxPool2d:
-		return true
-	}
-	return false
-}
-
-// forwardReLU returns ReLU(l.Forward(x)) computed as one fused operation
-// for the layer types that have one, or nil.
-func forwardReLU(l Module, x *tensor.Tensor) *tensor.Tensor {
-	switch l := l.(type) {
-	case *Linear:
-		l.checkInput(x)
-		return F.LinearReLU(x, l.Weight, l.Bias)
-	case *Conv2d:
-		return F.Conv2dReLU(x, l.Weight, l.Bias, l.options())
+// nextModule returns layers[i], or nil past the end.
+func nextModule(layers []Module, i int) Module {
+	if i < len(layers) {
+		return layers[i]
 	}
 	return nil
 }

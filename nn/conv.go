@@ -2,10 +2,14 @@ package nn
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
+	"github.com/intercept-ml/intercept/internal/ntuple"
 	"github.com/intercept-ml/intercept/internal/pyfmt"
 	F "github.com/intercept-ml/intercept/nn/functional"
+	"github.com/intercept-ml/intercept/nninit"
+	"github.com/intercept-ml/intercept/rng"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -13,19 +17,8 @@ import (
 // repeated), or def when v is empty; it panics naming the argument when v
 // has the wrong length or a value below min.
 func expand(layer, arg string, v []int, n, def, min int) []int {
-	out := make([]int, n)
-	switch len(v) {
-	case 0:
-		for i := range out {
-			out[i] = def
-		}
-	case 1:
-		for i := range out {
-			out[i] = v[0]
-		}
-	case n:
-		copy(out, v)
-	default:
+	out, ok := ntuple.Expand(v, n, def)
+	if !ok {
 		panic(fmt.Sprintf("nn.%s: %s must have 1 or %d values, got %d (%v)", layer, arg, n, len(v), v))
 	}
 	for _, x := range out {
@@ -66,14 +59,7 @@ type convBase struct {
 	Bias *tensor.Tensor
 }
 
-var convOptions = []string{"stride", "padding", "dilation", "groups"}
-
-func newConv(name string, nd int, transposed bool, in, out int, kernel []int, opts []Option) convBase {
-	allowed := convOptions
-	if transposed {
-		allowed = append(allowed[:len(allowed):len(allowed)], "output_padding")
-	}
-	c := newConfig(name, allowed, opts)
+func newConv(name string, nd int, transposed bool, in, out int, kernel []int, c *convConfig) convBase {
 	checkPositive(name, "in_channels", in, "out_channels", out)
 	if c.groups <= 0 {
 		panic(fmt.Sprintf("nn.%s: groups must be a positive integer, got %d", name, c.groups))
@@ -93,15 +79,12 @@ func newConv(name string, nd int, transposed bool, in, out int, kernel []int, op
 	switch c.paddingMode {
 	case "":
 		b.Padding = expand(name, "padding", c.padding, nd, 0, 0)
-	case "same":
-		if transposed {
-			panic(fmt.Sprintf("nn.%s: padding='same' is not supported for transposed convolutions", name))
-		}
+	case PaddingSame:
 		if !allEqual(b.Stride, 1) {
 			panic(fmt.Sprintf("nn.%s: padding='same' is not supported for strided convolutions (stride=%v)", name, b.Stride))
 		}
 		b.PaddingMode = "same"
-	case "valid":
+	case PaddingValid:
 		b.PaddingMode = "valid"
 		b.Padding = make([]int, nd)
 	}
@@ -124,12 +107,28 @@ func newConv(name string, nd int, transposed bool, in, out int, kernel []int, op
 	if c.bias {
 		b.Bias = tensor.NewParameter(tensor.ZerosOf(c.dtype, out))
 	}
-	fanIn := wshape[1]
-	for _, k := range b.KernelSize {
-		fanIn *= k
-	}
-	resetDefault(b.Weight, b.Bias, fanIn, c.generator())
+	b.resetParameters(c.gen)
 	return b
+}
+
+// resetParameters is PyTorch's _ConvNd.reset_parameters, which, unlike
+// Linear's, draws no bias when fan_in is 0:
+//
+//	init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+//	if self.bias is not None:
+//	    fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+//	    if fan_in != 0:
+//	        bound = 1 / math.sqrt(fan_in)
+//	        init.uniform_(self.bias, -bound, bound)
+func (c *convBase) resetParameters(g *rng.Generator) {
+	gen := nninit.WithGenerator(g)
+	nninit.KaimingUniform(c.Weight, nninit.A(math.Sqrt(5)), gen)
+	if c.Bias != nil {
+		if fanIn, _ := nninit.FanInOut(c.Weight); fanIn != 0 {
+			bound := 1 / math.Sqrt(float64(fanIn))
+			nninit.Uniform(c.Bias, -bound, bound, gen)
+		}
+	}
 }
 
 // ExtraRepr returns PyTorch's description, e.g.
@@ -178,45 +177,45 @@ type Conv3d struct{ convBase }
 type ConvTranspose2d struct{ convBase }
 
 // NewConv1d returns a Conv1d initialized as PyTorch does (bit for bit after
-// the same seed). kernel has one value. Options: Stride, Padding,
-// PaddingSame, PaddingValid, Dilation, Groups, NoBias, WithGenerator,
-// WithDType.
-func NewConv1d(in, out, kernel int, opts ...Option) *Conv1d {
-	return &Conv1d{newConv("Conv1d", 1, false, in, out, []int{kernel}, opts)}
+// the same seed). kernel has one value. Options (ConvOption): Stride,
+// Padding, PaddingSame, PaddingValid, Dilation, Groups, NoBias,
+// WithGenerator, WithDType.
+func NewConv1d(in, out, kernel int, opts ...ConvOption) *Conv1d {
+	return &Conv1d{newConv("Conv1d", 1, false, in, out, []int{kernel}, newConvConfig(opts))}
 }
 
 // NewConv2d returns a Conv2d with a square kernel (see NewConv2dKernel for
 // rectangular ones), initialized as PyTorch does. Options as NewConv1d.
-func NewConv2d(in, out, kernel int, opts ...Option) *Conv2d {
-	return &Conv2d{newConv("Conv2d", 2, false, in, out, []int{kernel}, opts)}
+func NewConv2d(in, out, kernel int, opts ...ConvOption) *Conv2d {
+	return &Conv2d{newConv("Conv2d", 2, false, in, out, []int{kernel}, newConvConfig(opts))}
 }
 
 // NewConv2dKernel is NewConv2d with a (kH, kW) kernel.
-func NewConv2dKernel(in, out int, kernel [2]int, opts ...Option) *Conv2d {
-	return &Conv2d{newConv("Conv2d", 2, false, in, out, kernel[:], opts)}
+func NewConv2dKernel(in, out int, kernel [2]int, opts ...ConvOption) *Conv2d {
+	return &Conv2d{newConv("Conv2d", 2, false, in, out, kernel[:], newConvConfig(opts))}
 }
 
 // NewConv3d returns a Conv3d with a cubic kernel, initialized as PyTorch
 // does. Options as NewConv1d.
-func NewConv3d(in, out, kernel int, opts ...Option) *Conv3d {
-	return &Conv3d{newConv("Conv3d", 3, false, in, out, []int{kernel}, opts)}
+func NewConv3d(in, out, kernel int, opts ...ConvOption) *Conv3d {
+	return &Conv3d{newConv("Conv3d", 3, false, in, out, []int{kernel}, newConvConfig(opts))}
 }
 
 // NewConv3dKernel is NewConv3d with a (kD, kH, kW) kernel.
-func NewConv3dKernel(in, out int, kernel [3]int, opts ...Option) *Conv3d {
-	return &Conv3d{newConv("Conv3d", 3, false, in, out, kernel[:], opts)}
+func NewConv3dKernel(in, out int, kernel [3]int, opts ...ConvOption) *Conv3d {
+	return &Conv3d{newConv("Conv3d", 3, false, in, out, kernel[:], newConvConfig(opts))}
 }
 
 // NewConvTranspose2d returns a ConvTranspose2d with a square kernel,
-// initialized as PyTorch does. Options: Stride, Padding, OutputPadding,
-// Dilation, Groups, NoBias, WithGenerator, WithDType.
-func NewConvTranspose2d(in, out, kernel int, opts ...Option) *ConvTranspose2d {
-	return &ConvTranspose2d{newConv("ConvTranspose2d", 2, true, in, out, []int{kernel}, opts)}
+// initialized as PyTorch does. Options (ConvTransposeOption): Stride,
+// Padding, OutputPadding, Dilation, Groups, NoBias, WithGenerator, WithDType.
+func NewConvTranspose2d(in, out, kernel int, opts ...ConvTransposeOption) *ConvTranspose2d {
+	return &ConvTranspose2d{newConv("ConvTranspose2d", 2, true, in, out, []int{kernel}, newConvTransposeConfig(opts))}
 }
 
 // NewConvTranspose2dKernel is NewConvTranspose2d with a (kH, kW) kernel.
-func NewConvTranspose2dKernel(in, out int, kernel [2]int, opts ...Option) *ConvTranspose2d {
-	return &ConvTranspose2d{newConv("ConvTranspose2d", 2, true, in, out, kernel[:], opts)}
+func NewConvTranspose2dKernel(in, out int, kernel [2]int, opts ...ConvTransposeOption) *ConvTranspose2d {
+	return &ConvTranspose2d{newConv("ConvTranspose2d", 2, true, in, out, kernel[:], newConvTransposeConfig(opts))}
 }
 
 // Forward convolves x.
@@ -228,6 +227,16 @@ func (c *Conv1d) Forward(x *tensor.Tensor) *tensor.Tensor {
 func (c *Conv2d) Forward(x *tensor.Tensor) *tensor.Tensor {
 	return F.Conv2d(x, c.Weight, c.Bias, c.options())
 }
+
+// ForwardReLU computes ReLU(Forward(x)) as one operation
+// (functional.Conv2dReLU); it makes Conv2d a ReLUFuser.
+func (c *Conv2d) ForwardReLU(x *tensor.Tensor) *tensor.Tensor {
+	return F.Conv2dReLU(x, c.Weight, c.Bias, c.options())
+}
+
+// ReadsInputOnly reports true: Forward keeps no view of its input, which
+// makes Conv2d an InputReader.
+func (c *Conv2d) ReadsInputOnly() bool { return true }
 
 // Forward convolves x.
 func (c *Conv3d) Forward(x *tensor.Tensor) *tensor.Tensor {

@@ -14,4 +14,28 @@
 //
 // A bias that is switched off is absent: the field is nil, there is no
 // parameter and no state-dict key, and forward does no work for it.
+//
+// # Options
+//
+// PyTorch's keyword arguments are options, checked by the compiler: each
+// layer family has an option interface (LinearOption, ConvOption,
+// ConvTransposeOption, DropoutOption, EmbeddingOption, BatchNormOption,
+// LayerNormOption), and an option shared by several families, such as
+// NoBias, WithGenerator or Stride, implements each of them. So
+// nn.NewConv2d(3, 16, 3, nn.Stride(2), nn.NoBias) reads like
+// nn.Conv2d(3, 16, 3, stride=2, bias=False), and an option a layer does not
+// take does not compile. Invalid values (a negative stride) panic in the
+// constructor.
+//
+// # Fused layers
+//
+// Sequential runs a layer followed by ReLU as one fused operation when the
+// layer is a ReLUFuser (Linear and Conv2d are), and reuses the memory of the
+// fused output when the next layer is an InputReader (Linear, Conv2d,
+// MaxPool2d). A module of one's own gets the same by implementing those two
+// interfaces. A model written as a plain struct with its own Forward can call
+// the fused functional forms directly:
+//
+//	h := functional.LinearReLU(x, m.FC1.Weight, m.FC1.Bias) // m.FC1.Forward(x).ReLU(), fused
+//	h = functional.Conv2dReLU(img, m.Conv.Weight, m.Conv.Bias, functional.ConvOptions{Padding: []int{1}})
 package nn

@@ -214,7 +214,7 @@ func Example_init3Xavier() {
 func Example_init4Kaiming() {
 	rng.ManualSeed(42)
 	layer := nn.NewLinear(3, 2)
-	nninit.KaimingUniform(layer.Weight, nninit.Nonlinearity("relu"))
+	nninit.KaimingUniform(layer.Weight, nninit.ReLU)
 	nninit.Zeros(layer.Bias)
 	fmt.Println("Weights:", layer.Weight)
 	fmt.Println("Bias:", layer.Bias)
@@ -244,7 +244,7 @@ func Example_init5LossComparison() {
 		{"Zero", func(w *tensor.Tensor) { nninit.Zeros(w) }},
 		{"Normal", func(w *tensor.Tensor) { nninit.Normal(w, 0.0, 1.0) }},
 		{"Xavier", func(w *tensor.Tensor) { nninit.XavierUniform(w) }},
-		{"He", func(w *tensor.Tensor) { nninit.KaimingUniform(w, nninit.Nonlinearity("relu")) }},
+		{"He", func(w *tensor.Tensor) { nninit.KaimingUniform(w, nninit.ReLU) }},
 	}
 	for _, in := range inits {
 		model := nn.NewLinear(3, 1)

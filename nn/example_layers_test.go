@@ -76,7 +76,7 @@ func ExampleNewBatchNorm1d() {
 // 2.1's LayerNorm(..., bias=False); the repr does not show it, the state
 // dict does).
 func ExampleNewLayerNorm() {
-	ln := nn.NewLayerNorm([]int{4}, nn.NormBias(false))
+	ln := nn.NewLayerNorm([]int{4}, nn.NoBias)
 	fmt.Println(ln, nn.StateDictOf(ln).Keys())
 	x := tensor.FromFloat32([]float32{1, 2, 3, 4, -1, 0, 0, 5}, 2, 4)
 	fmt.Println(ln.Forward(x).Detach())
@@ -91,7 +91,7 @@ func ExampleNewLayerNorm() {
 // An Embedding with padding_idx 0: row 0 is zero and receives no gradient.
 func ExampleNewEmbedding() {
 	rng.ManualSeed(0)
-	emb := nn.NewEmbedding(5, 3, 0)
+	emb := nn.NewEmbedding(5, 3, nn.PaddingIdx(0))
 	fmt.Println(emb)
 	fmt.Println(emb.Weight)
 	idx := tensor.FromInt64([]int64{0, 2, 4, 0}, 2, 2)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/intercept-ml/intercept/internal/pyfmt"
 	F "github.com/intercept-ml/intercept/nn/functional"
+	"github.com/intercept-ml/intercept/nninit"
 	"github.com/intercept-ml/intercept/rng"
 	"github.com/intercept-ml/intercept/tensor"
 )
@@ -40,6 +41,10 @@ func NewMaxPool2d(k int) *MaxPool2d {
 func (m *MaxPool2d) Forward(x *tensor.Tensor) *tensor.Tensor {
 	return F.MaxPool2d(x, m.KernelSize, m.Stride, m.Padding, m.Dilation, m.CeilMode)
 }
+
+// ReadsInputOnly reports true: Forward keeps no view of its input, which
+// makes MaxPool2d an InputReader.
+func (m *MaxPool2d) ReadsInputOnly() bool { return true }
 
 // ExtraRepr returns "kernel_size=2, stride=2, padding=0, dilation=1,
 // ceil_mode=False".
@@ -127,12 +132,12 @@ type Dropout struct {
 
 // NewDropout returns a Dropout with probability p, in training mode,
 // drawing its masks from the default generator exactly as PyTorch (no-MKL
-// build) does. Option: WithGenerator.
-func NewDropout(p float64, opts ...Option) *Dropout {
+// build) does. Option (DropoutOption): WithGenerator.
+func NewDropout(p float64, opts ...DropoutOption) *Dropout {
 	if p < 0 || p > 1 || math.IsNaN(p) {
 		panic(fmt.Sprintf("dropout probability has to be between 0 and 1, but got %v", p))
 	}
-	c := newConfig("Dropout", nil, opts)
+	c := newDropoutConfig(opts)
 	return &Dropout{P: p, training: true, gen: c.gen}
 }
 
@@ -159,35 +164,42 @@ func (d *Dropout) String() string { return Repr(d) }
 type Embedding struct {
 	// NumEmbeddings is the number of rows, EmbeddingDim their length.
 	NumEmbeddings, EmbeddingDim int
-	// PaddingIdx is the row that stays zero and gets no gradient, or -1.
+	// PaddingIdx is the row that stays zero and gets no gradient (in
+	// [0, NumEmbeddings)), or -1 for none.
 	PaddingIdx int
 	// Weight (NumEmbeddings, EmbeddingDim) is drawn from N(0, 1).
 	Weight *tensor.Tensor
 }
 
 // NewEmbedding returns an Embedding whose weight is drawn from N(0, 1) as
-// PyTorch draws it (bit for bit after the same seed). paddingIdx is -1 for
-// none; a negative value counts from the end, as in PyTorch. Options:
-// WithGenerator, WithDType.
-func NewEmbedding(num, dim, paddingIdx int, opts ...Option) *Embedding {
+// PyTorch draws it (bit for bit after the same seed). Options
+// (EmbeddingOption): PaddingIdx, WithGenerator, WithDType.
+func NewEmbedding(num, dim int, opts ...EmbeddingOption) *Embedding {
 	checkPositive("Embedding", "num_embeddings", num, "embedding_dim", dim)
-	c := newConfig("Embedding", nil, opts)
-	if paddingIdx < -1 {
-		if paddingIdx < -num {
-			panic(fmt.Sprintf("nn.Embedding: Padding_idx must be within num_embeddings (padding_idx=%d, num_embeddings=%d)", paddingIdx, num))
+	c := newEmbeddingConfig(opts)
+	e := &Embedding{NumEmbeddings: num, EmbeddingDim: dim, PaddingIdx: -1}
+	if c.paddingIdx != nil {
+		i := *c.paddingIdx
+		if i < -num || i >= num {
+			panic(fmt.Sprintf("nn.Embedding: Padding_idx must be within num_embeddings (padding_idx=%d, num_embeddings=%d)", i, num))
 		}
-		paddingIdx += num
+		if i < 0 {
+			i += num
+		}
+		e.PaddingIdx = i
 	}
-	if paddingIdx >= num {
-		panic(fmt.Sprintf("nn.Embedding: Padding_idx must be within num_embeddings (padding_idx=%d, num_embeddings=%d)", paddingIdx, num))
-	}
-	e := &Embedding{NumEmbeddings: num, EmbeddingDim: dim, PaddingIdx: paddingIdx}
 	e.Weight = tensor.NewParameter(tensor.ZerosOf(c.dtype, num, dim))
-	c.generator().Normal(e.Weight, 0, 1)
-	if paddingIdx >= 0 {
-		tensor.NoGrad(func() { e.Weight.Select(0, paddingIdx).Fill(0) })
-	}
+	e.resetParameters(c.gen)
 	return e
+}
+
+// resetParameters is PyTorch's: init.normal_(self.weight), then the padding
+// row zeroed.
+func (e *Embedding) resetParameters(g *rng.Generator) {
+	nninit.Normal(e.Weight, 0, 1, nninit.WithGenerator(g))
+	if e.PaddingIdx >= 0 {
+		tensor.NoGrad(func() { e.Weight.Select(0, e.PaddingIdx).Fill(0) })
+	}
 }
 
 // Forward looks up the rows of the int64 tensor idx.
@@ -221,23 +233,33 @@ type Bilinear struct {
 }
 
 // NewBilinear returns a Bilinear layer initialized as PyTorch does:
-// weight then bias uniform in ±1/sqrt(in1). Options: NoBias, WithGenerator,
-// WithDType.
-func NewBilinear(in1, in2, out int, opts ...Option) *Bilinear {
+// weight then bias uniform in ±1/sqrt(in1). Options (LinearOption): NoBias /
+// Bias, WithGenerator, WithDType.
+func NewBilinear(in1, in2, out int, opts ...LinearOption) *Bilinear {
 	checkPositive("Bilinear", "in1_features", in1, "in2_features", in2, "out_features", out)
-	c := newConfig("Bilinear", nil, opts)
+	c := newLinearConfig(opts)
 	b := &Bilinear{In1Features: in1, In2Features: in2, OutFeatures: out}
 	b.Weight = tensor.NewParameter(tensor.ZerosOf(c.dtype, out, in1, in2))
 	if c.bias {
 		b.Bias = tensor.NewParameter(tensor.ZerosOf(c.dtype, out))
 	}
-	bound := 1 / math.Sqrt(float64(in1))
-	g := c.generator()
-	g.Uniform(b.Weight, -bound, bound)
-	if b.Bias != nil {
-		g.Uniform(b.Bias, -bound, bound)
-	}
+	b.resetParameters(c.gen)
 	return b
+}
+
+// resetParameters is PyTorch's:
+//
+//	bound = 1 / math.sqrt(self.weight.size(1))
+//	init.uniform_(self.weight, -bound, bound)
+//	if self.bias is not None:
+//	    init.uniform_(self.bias, -bound, bound)
+func (b *Bilinear) resetParameters(g *rng.Generator) {
+	gen := nninit.WithGenerator(g)
+	bound := 1 / math.Sqrt(float64(b.Weight.Size(1)))
+	nninit.Uniform(b.Weight, -bound, bound, gen)
+	if b.Bias != nil {
+		nninit.Uniform(b.Bias, -bound, bound, gen)
+	}
 }
 
 // Forward2 computes the bilinear form of x1 (..., in1) and x2 (..., in2).

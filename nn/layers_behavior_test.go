@@ -40,11 +40,18 @@ func TestGoldenBatchNormModule(t *testing.T) {
 // zero gradient however often it is looked up.
 func TestEmbeddingPaddingIdx(t *testing.T) {
 	rng.ManualSeed(0)
-	e := NewEmbedding(5, 3, 2)
+	e := NewEmbedding(5, 3, PaddingIdx(2))
 	for _, v := range e.Weight.Select(0, 2).Float32s() {
 		if v != 0 {
 			t.Fatalf("padding row %v", e.Weight.Select(0, 2).Float32s())
 		}
+	}
+	// PaddingIdx(-1) is the last row, as padding_idx=-1 in PyTorch.
+	if p := NewEmbedding(5, 3, PaddingIdx(-1)).PaddingIdx; p != 4 {
+		t.Errorf("PaddingIdx(-1) gave row %d, want 4", p)
+	}
+	if p := NewEmbedding(5, 3).PaddingIdx; p != -1 {
+		t.Errorf("no PaddingIdx gave row %d, want -1", p)
 	}
 	idx := tensor.FromInt64([]int64{2, 0, 2, 4, 2}, 5)
 	e.Forward(idx).Sum().Backward()

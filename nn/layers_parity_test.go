@@ -146,20 +146,20 @@ var layerBuilders = map[string]func() any{
 	"BatchNorm2d(3,momentum=None,affine=False)": func() any {
 		return NewBatchNorm2d(3, MomentumNone, Affine(false))
 	},
-	"BatchNorm2d(2,dtype=torch.float64)": func() any { return NewBatchNorm2d(2, NormDType(tensor.Float64)) },
+	"BatchNorm2d(2,dtype=torch.float64)": func() any { return NewBatchNorm2d(2, WithDType(tensor.Float64)) },
 	"LayerNorm(5)":                       func() any { return NewLayerNorm([]int{5}) },
 	"LayerNorm((4,5))":                   func() any { return NewLayerNorm([]int{4, 5}) },
 	"LayerNorm(5,eps=0.001,elementwise_affine=False)": func() any {
 		return NewLayerNorm([]int{5}, Eps(0.001), ElementwiseAffine(false))
 	},
-	"LayerNorm(5,bias=False)":              func() any { return NewLayerNorm([]int{5}, NormBias(false)) },
-	"LayerNorm((2,3),dtype=torch.float64)": func() any { return NewLayerNorm([]int{2, 3}, NormDType(tensor.Float64)) },
+	"LayerNorm(5,bias=False)":              func() any { return NewLayerNorm([]int{5}, NoBias) },
+	"LayerNorm((2,3),dtype=torch.float64)": func() any { return NewLayerNorm([]int{2, 3}, WithDType(tensor.Float64)) },
 
-	"Embedding(10,3)":                func() any { return NewEmbedding(10, 3, -1) },
-	"Embedding(10,3,padding_idx=0)":  func() any { return NewEmbedding(10, 3, 0) },
-	"Embedding(3,5)":                 func() any { return NewEmbedding(3, 5, -1) },
-	"Embedding(20,4,padding_idx=-3)": func() any { return NewEmbedding(20, 4, -3) },
-	"Embedding(6,17,padding_idx=5)":  func() any { return NewEmbedding(6, 17, 5) },
+	"Embedding(10,3)":                func() any { return NewEmbedding(10, 3) },
+	"Embedding(10,3,padding_idx=0)":  func() any { return NewEmbedding(10, 3, PaddingIdx(0)) },
+	"Embedding(3,5)":                 func() any { return NewEmbedding(3, 5) },
+	"Embedding(20,4,padding_idx=-3)": func() any { return NewEmbedding(20, 4, PaddingIdx(-3)) },
+	"Embedding(6,17,padding_idx=5)":  func() any { return NewEmbedding(6, 17, PaddingIdx(5)) },
 	"Dropout(0.5)":                   func() any { return NewDropout(0.5) },
 	"Dropout(0.2)":                   func() any { return NewDropout(0.2) },
 	"Dropout(0.0)":                   func() any { return NewDropout(0) },
@@ -433,7 +433,7 @@ var reprBuilders = map[string]func() any{
 	"LayerNorm(5,eps=1e-06,elementwise_affine=False)": func() any {
 		return NewLayerNorm([]int{5}, Eps(1e-6), ElementwiseAffine(false))
 	},
-	"LayerNorm(5,bias=False)": func() any { return NewLayerNorm([]int{5}, NormBias(false)) },
+	"LayerNorm(5,bias=False)": func() any { return NewLayerNorm([]int{5}, NoBias) },
 	"Dropout(0.5)":            func() any { return NewDropout(0.5) },
 	"Dropout(0.1)":            func() any { return NewDropout(0.1) },
 	"Dropout(0.0)":            func() any { return NewDropout(0) },
@@ -448,9 +448,9 @@ var reprBuilders = map[string]func() any{
 	"AvgPool2d(3,stride=1,padding=1)": func() any { return avgPool([]int{3}, []int{1}, []int{1}, false, true) },
 	"AdaptiveAvgPool2d((5,7))":        func() any { return NewAdaptiveAvgPool2d(5, 7) },
 	"AdaptiveAvgPool2d(1)":            func() any { return NewAdaptiveAvgPool2d(1) },
-	"Embedding(10,3)":                 func() any { return NewEmbedding(10, 3, -1) },
-	"Embedding(10,3,padding_idx=0)":   func() any { return NewEmbedding(10, 3, 0) },
-	"Embedding(10,3,padding_idx=-2)":  func() any { return NewEmbedding(10, 3, -2) },
+	"Embedding(10,3)":                 func() any { return NewEmbedding(10, 3) },
+	"Embedding(10,3,padding_idx=0)":   func() any { return NewEmbedding(10, 3, PaddingIdx(0)) },
+	"Embedding(10,3,padding_idx=-2)":  func() any { return NewEmbedding(10, 3, PaddingIdx(-2)) },
 	"Bilinear(2,3,4)":                 func() any { return NewBilinear(2, 3, 4) },
 	"Bilinear(2,3,4,bias=False)":      func() any { return NewBilinear(2, 3, 4, NoBias) },
 	"Flatten()":                       func() any { return NewFlatten() },
@@ -460,7 +460,7 @@ var reprBuilders = map[string]func() any{
 			NewConv2d(3, 8, 3, PaddingSame, NoBias), NewBatchNorm2d(8, MomentumNone), NewReLU(),
 			NewMaxPool2d(2), NewDropout(0.25), NewConv2d(8, 16, 3, Stride(2), Groups(2)),
 			NewAdaptiveAvgPool2d(1, 1), NewFlatten(), NewLayerNorm([]int{16}), NewLinear(16, 10),
-			NewSequential(NewEmbedding(4, 2, 1), NewAvgPool2d(2)))
+			NewSequential(NewEmbedding(4, 2, PaddingIdx(1)), NewAvgPool2d(2)))
 	},
 }
 
@@ -499,9 +499,9 @@ func TestGoldenLayersAndReprs(t *testing.T) {
 		"Bilinear(2,3,4)":               func() any { return NewBilinear(2, 3, 4) },
 		"BatchNorm1d(4)":                func() any { return NewBatchNorm1d(4) },
 		"LayerNorm(5)":                  func() any { return NewLayerNorm([]int{5}) },
-		"Embedding(10,3)":               func() any { return NewEmbedding(10, 3, -1) },
-		"Embedding(10,3,padding_idx=0)": func() any { return NewEmbedding(10, 3, 0) },
-		"Embedding(3,5)":                func() any { return NewEmbedding(3, 5, -1) },
+		"Embedding(10,3)":               func() any { return NewEmbedding(10, 3) },
+		"Embedding(10,3,padding_idx=0)": func() any { return NewEmbedding(10, 3, PaddingIdx(0)) },
+		"Embedding(3,5)":                func() any { return NewEmbedding(3, 5) },
 	}
 	for name, build := range cases {
 		g, ok := gl[name]

@@ -6,34 +6,28 @@ import (
 
 	"github.com/intercept-ml/intercept/internal/pyfmt"
 	"github.com/intercept-ml/intercept/nn/functional"
+	"github.com/intercept-ml/intercept/nninit"
 	"github.com/intercept-ml/intercept/rng"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
-// defaultWeightBound is the bound of PyTorch's default weight init,
-// kaiming_uniform_(w, a=sqrt(5)), computed in float64 in PyTorch's order.
-func defaultWeightBound(fanIn int) float64 {
-	a := math.Sqrt(5)
-	gain := math.Sqrt(2.0 / (1 + float64(a*a))) // calculate_gain('leaky_relu', sqrt(5))
-	std := gain / math.Sqrt(float64(fanIn))
-	return math.Sqrt(3.0) * float64(std)
-}
-
-// resetDefault draws w and b (nil-able) as PyTorch's reset_parameters does
-// for Linear and convolutions: kaiming_uniform_(w, a=sqrt(5)) then
-// uniform_(b, -1/sqrt(fan_in), 1/sqrt(fan_in)), weight strictly first.
-func resetDefault(w, b *tensor.Tensor, fanIn int, g *rng.Generator) {
-	if w.Numel() == 0 {
-		return // PyTorch: initializing zero-element tensors is a no-op
-	}
-	bound := defaultWeightBound(fanIn)
-	g.Uniform(w, -bound, bound)
-	if b != nil {
-		bb := 0.0
+// resetParameters is PyTorch's Linear.reset_parameters:
+//
+//	init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+//	if self.bias is not None:
+//	    fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+//	    bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+//	    init.uniform_(self.bias, -bound, bound)
+func (l *Linear) resetParameters(g *rng.Generator) {
+	gen := nninit.WithGenerator(g)
+	nninit.KaimingUniform(l.Weight, nninit.A(math.Sqrt(5)), gen)
+	if l.Bias != nil {
+		fanIn, _ := nninit.FanInOut(l.Weight)
+		bound := 0.0
 		if fanIn > 0 {
-			bb = 1 / math.Sqrt(float64(fanIn))
+			bound = 1 / math.Sqrt(float64(fanIn))
 		}
-		g.Uniform(b, -bb, bb)
+		nninit.Uniform(l.Bias, -bound, bound, gen)
 	}
 }
 
@@ -56,17 +50,17 @@ type Linear struct {
 
 // NewLinear returns a Linear layer initialized as PyTorch initializes it:
 // after rng.ManualSeed(s) its parameters equal those of nn.Linear(in, out)
-// after torch.manual_seed(s), bit for bit. Options: NoBias / Bias,
-// WithGenerator, WithDType.
-func NewLinear(in, out int, opts ...Option) *Linear {
+// after torch.manual_seed(s), bit for bit. Options (LinearOption): NoBias /
+// Bias, WithGenerator, WithDType.
+func NewLinear(in, out int, opts ...LinearOption) *Linear {
 	checkPositive("Linear", "in_features", in, "out_features", out)
-	c := newConfig("Linear", nil, opts)
+	c := newLinearConfig(opts)
 	l := &Linear{InFeatures: in, OutFeatures: out}
 	l.Weight = tensor.NewParameter(tensor.ZerosOf(c.dtype, out, in))
 	if c.bias {
 		l.Bias = tensor.NewParameter(tensor.ZerosOf(c.dtype, out))
 	}
-	resetDefault(l.Weight, l.Bias, in, c.generator())
+	l.resetParameters(c.gen)
 	return l
 }
 
@@ -77,6 +71,17 @@ func (l *Linear) Forward(x *tensor.Tensor) *tensor.Tensor {
 	// PyTorch's addmm), instead of a matmul and a broadcast add.
 	return functional.Linear(x, l.Weight, l.Bias)
 }
+
+// ForwardReLU computes ReLU(x·Wᵀ + b) as one operation
+// (functional.LinearReLU); it makes Linear a ReLUFuser.
+func (l *Linear) ForwardReLU(x *tensor.Tensor) *tensor.Tensor {
+	l.checkInput(x)
+	return functional.LinearReLU(x, l.Weight, l.Bias)
+}
+
+// ReadsInputOnly reports true: Forward keeps no view of its input, which
+// makes Linear an InputReader.
+func (l *Linear) ReadsInputOnly() bool { return true }
 
 // checkInput panics, as PyTorch, unless x has in_features in its last
 // dimension.

@@ -5,61 +5,9 @@ import (
 
 	"github.com/intercept-ml/intercept/internal/pyfmt"
 	F "github.com/intercept-ml/intercept/nn/functional"
+	"github.com/intercept-ml/intercept/nninit"
 	"github.com/intercept-ml/intercept/tensor"
 )
-
-// NormOption configures BatchNorm and LayerNorm.
-type NormOption func(*normConfig)
-
-type normConfig struct {
-	eps         float64
-	momentum    float64
-	cumulative  bool
-	affine      bool
-	trackStats  bool
-	bias        bool
-	dtype       tensor.DType
-	elementwise bool
-}
-
-// Eps sets the value added to the variance for numerical stability
-// (default 1e-5).
-func Eps(eps float64) NormOption { return func(c *normConfig) { c.eps = eps } }
-
-// Momentum sets the running-statistics momentum of BatchNorm (default 0.1).
-func Momentum(m float64) NormOption {
-	return func(c *normConfig) { c.momentum, c.cumulative = m, false }
-}
-
-// MomentumNone makes BatchNorm keep a cumulative moving average of the
-// statistics (PyTorch's momentum=None).
-var MomentumNone NormOption = func(c *normConfig) { c.cumulative = true }
-
-// Affine turns BatchNorm's learnable weight and bias on or off (default on).
-func Affine(on bool) NormOption { return func(c *normConfig) { c.affine = on } }
-
-// TrackRunningStats turns BatchNorm's running statistics on or off (default
-// on). Without them BatchNorm uses batch statistics in eval mode too.
-func TrackRunningStats(on bool) NormOption { return func(c *normConfig) { c.trackStats = on } }
-
-// ElementwiseAffine turns LayerNorm's learnable weight and bias on or off
-// (default on).
-func ElementwiseAffine(on bool) NormOption { return func(c *normConfig) { c.elementwise = on } }
-
-// NormBias turns LayerNorm's bias on or off independently of its weight
-// (newer PyTorch's LayerNorm(bias=False)); default on.
-func NormBias(on bool) NormOption { return func(c *normConfig) { c.bias = on } }
-
-// NormDType builds the layer's parameters and buffers with element type dt.
-func NormDType(dt tensor.DType) NormOption { return func(c *normConfig) { c.dtype = dt } }
-
-func newNormConfig(opts []NormOption) *normConfig {
-	c := &normConfig{eps: 1e-5, momentum: 0.1, affine: true, trackStats: true, bias: true, elementwise: true, dtype: tensor.Float32}
-	for _, o := range opts {
-		o(c)
-	}
-	return c
-}
 
 // batchNorm is the shared part of BatchNorm1d and BatchNorm2d.
 type batchNorm struct {
@@ -80,20 +28,36 @@ type batchNorm struct {
 	NumBatchesTracked *tensor.Tensor `nn:",buffer"`
 }
 
-func newBatchNorm(name string, dims []int, n int, opts []NormOption) batchNorm {
+func newBatchNorm(name string, dims []int, n int, opts []BatchNormOption) batchNorm {
 	checkPositive(name, "num_features", n)
-	c := newNormConfig(opts)
+	c := newBatchNormConfig(opts)
 	b := batchNorm{name: name, dims: dims, NumFeatures: n, Eps: c.eps, Momentum: c.momentum, CumulativeAverage: c.cumulative, training: true}
 	if c.affine {
-		b.Weight = tensor.NewParameter(tensor.OnesOf(c.dtype, n))
+		b.Weight = tensor.NewParameter(tensor.ZerosOf(c.dtype, n))
 		b.Bias = tensor.NewParameter(tensor.ZerosOf(c.dtype, n))
 	}
-	if c.trackStats {
+	if c.tracking {
 		b.RunningMean = tensor.ZerosOf(c.dtype, n)
-		b.RunningVar = tensor.OnesOf(c.dtype, n)
+		b.RunningVar = tensor.ZerosOf(c.dtype, n)
 		b.NumBatchesTracked = tensor.ZerosOf(tensor.Int64)
 	}
+	b.resetParameters()
 	return b
+}
+
+// resetParameters is PyTorch's: reset_running_stats (running_mean.zero_(),
+// running_var.fill_(1), num_batches_tracked.zero_()), then
+// init.ones_(self.weight) and init.zeros_(self.bias).
+func (b *batchNorm) resetParameters() {
+	if b.RunningMean != nil {
+		nninit.Zeros(b.RunningMean)
+		nninit.Ones(b.RunningVar)
+		nninit.Zeros(b.NumBatchesTracked)
+	}
+	if b.Weight != nil {
+		nninit.Ones(b.Weight)
+		nninit.Zeros(b.Bias)
+	}
 }
 
 // SetTraining switches between batch statistics (training) and running
@@ -151,14 +115,15 @@ type BatchNorm2d struct{ batchNorm }
 
 // NewBatchNorm1d returns a BatchNorm1d over n features with PyTorch's
 // defaults (eps 1e-5, momentum 0.1, affine, tracking running statistics):
-// weight ones, bias zeros, running mean 0 and variance 1. Options: Eps,
-// Momentum, MomentumNone, Affine, TrackRunningStats, NormDType.
-func NewBatchNorm1d(n int, opts ...NormOption) *BatchNorm1d {
+// weight ones, bias zeros, running mean 0 and variance 1. Options
+// (BatchNormOption): Eps, Momentum, MomentumNone, Affine, TrackRunningStats,
+// WithDType.
+func NewBatchNorm1d(n int, opts ...BatchNormOption) *BatchNorm1d {
 	return &BatchNorm1d{newBatchNorm("BatchNorm1d", []int{2, 3}, n, opts)}
 }
 
 // NewBatchNorm2d returns a BatchNorm2d over n channels; see NewBatchNorm1d.
-func NewBatchNorm2d(n int, opts ...NormOption) *BatchNorm2d {
+func NewBatchNorm2d(n int, opts ...BatchNormOption) *BatchNorm2d {
 	return &BatchNorm2d{newBatchNorm("BatchNorm2d", []int{4}, n, opts)}
 }
 
@@ -184,26 +149,39 @@ type LayerNorm struct {
 	// Eps is added to the variance for numerical stability.
 	Eps float64
 	// Weight (NormalizedShape) is nil without elementwise affine; Bias is
-	// nil without elementwise affine or with NormBias(false).
+	// nil without elementwise affine or with NoBias.
 	Weight *tensor.Tensor
 	Bias   *tensor.Tensor
 }
 
 // NewLayerNorm returns a LayerNorm over the trailing shape, weight ones and
-// bias zeros. Options: Eps, ElementwiseAffine, NormBias, NormDType.
-func NewLayerNorm(shape []int, opts ...NormOption) *LayerNorm {
+// bias zeros. Options (LayerNormOption): Eps, ElementwiseAffine, NoBias /
+// Bias (PyTorch 2.1's bias=False: a weight and no bias), WithDType.
+func NewLayerNorm(shape []int, opts ...LayerNormOption) *LayerNorm {
 	for _, d := range shape {
 		checkPositive("LayerNorm", "normalized_shape", d)
 	}
-	c := newNormConfig(opts)
+	c := newLayerNormConfig(opts)
 	l := &LayerNorm{NormalizedShape: append([]int(nil), shape...), Eps: c.eps}
 	if c.elementwise {
-		l.Weight = tensor.NewParameter(tensor.OnesOf(c.dtype, shape...))
+		l.Weight = tensor.NewParameter(tensor.ZerosOf(c.dtype, shape...))
 		if c.bias {
 			l.Bias = tensor.NewParameter(tensor.ZerosOf(c.dtype, shape...))
 		}
 	}
+	l.resetParameters()
 	return l
+}
+
+// resetParameters is PyTorch's: init.ones_(self.weight),
+// init.zeros_(self.bias).
+func (l *LayerNorm) resetParameters() {
+	if l.Weight != nil {
+		nninit.Ones(l.Weight)
+	}
+	if l.Bias != nil {
+		nninit.Zeros(l.Bias)
+	}
 }
 
 // Forward normalizes x.
@@ -213,7 +191,7 @@ func (l *LayerNorm) Forward(x *tensor.Tensor) *tensor.Tensor {
 
 // ExtraRepr returns "(5,), eps=1e-05, elementwise_affine=True". Like
 // PyTorch (2.1 and later) it does not mention a bias switched off with
-// NormBias(false); the state dict shows it.
+// NoBias; the state dict shows it.
 func (l *LayerNorm) ExtraRepr() string {
 	return fmt.Sprintf("%s, eps=%s, elementwise_affine=%s", pyfmt.Tuple(l.NormalizedShape...), pyfmt.Float(l.Eps), pyfmt.Bool(l.Weight != nil))
 }

@@ -5,91 +5,322 @@ import (
 	"github.com/intercept-ml/intercept/tensor"
 )
 
-// Option configures a layer constructor. Each constructor documents the
-// options it reads; an option that does not apply to a layer panics, so a
-// misspelled configuration never passes silently.
-type Option struct {
-	name  string
-	apply func(*config)
-}
+// Each layer family has its own option interface, so that passing an option
+// a layer does not take is a compile error. An option shared by several
+// families is an exported type implementing each family's method.
 
-type config struct {
-	bias        bool
-	gen         *rng.Generator
-	dtype       tensor.DType
-	stride      []int
-	padding     []int
-	paddingMode string // "", "same", "valid"
-	dilation    []int
-	outPadding  []int
-	groups      int
-	used        map[string]bool
-}
+// LinearOption configures NewLinear and NewBilinear: NoBias / Bias,
+// WithGenerator, WithDType.
+type LinearOption interface{ applyLinear(*linearConfig) }
 
-func newConfig(layer string, allowed []string, opts []Option) *config {
-	c := &config{bias: true, gen: nil, dtype: tensor.Float32, groups: 1}
-	ok := map[string]bool{"bias": true, "generator": true, "dtype": true}
-	for _, a := range allowed {
-		ok[a] = true
+// ConvOption configures NewConv1d, NewConv2d, NewConv2dKernel, NewConv3d and
+// NewConv3dKernel: Stride, Padding, PaddingSame, PaddingValid, Dilation,
+// Groups, NoBias / Bias, WithGenerator, WithDType.
+type ConvOption interface{ applyConv(*convConfig) }
+
+// ConvTransposeOption configures NewConvTranspose2d and
+// NewConvTranspose2dKernel: Stride, Padding, OutputPadding, Dilation, Groups,
+// NoBias / Bias, WithGenerator, WithDType.
+type ConvTransposeOption interface{ applyConvTranspose(*convConfig) }
+
+// DropoutOption configures NewDropout: WithGenerator.
+type DropoutOption interface{ applyDropout(*dropoutConfig) }
+
+// EmbeddingOption configures NewEmbedding: PaddingIdx, WithGenerator,
+// WithDType.
+type EmbeddingOption interface{ applyEmbedding(*embeddingConfig) }
+
+// BatchNormOption configures NewBatchNorm1d and NewBatchNorm2d: Eps,
+// Momentum, MomentumNone, Affine, TrackRunningStats, WithDType.
+type BatchNormOption interface{ applyBatchNorm(*batchNormConfig) }
+
+// LayerNormOption configures NewLayerNorm: Eps, ElementwiseAffine,
+// NoBias / Bias, WithDType.
+type LayerNormOption interface{ applyLayerNorm(*layerNormConfig) }
+
+// The configurations, with PyTorch's defaults set by the new* functions.
+type (
+	// params is what every layer with parameters reads.
+	params struct {
+		gen   *rng.Generator // nil: rng.Default()
+		dtype tensor.DType
+		bias  bool
 	}
+	linearConfig struct{ params }
+	convConfig   struct {
+		params
+		stride, padding, dilation, outPadding []int
+		paddingMode                           PaddingMode
+		groups                                int
+	}
+	dropoutConfig   struct{ gen *rng.Generator }
+	embeddingConfig struct {
+		params
+		paddingIdx *int
+	}
+	batchNormConfig struct {
+		dtype                        tensor.DType
+		eps, momentum                float64
+		cumulative, affine, tracking bool
+	}
+	layerNormConfig struct {
+		dtype       tensor.DType
+		eps         float64
+		elementwise bool
+		bias        bool
+	}
+)
+
+func defaultParams() params { return params{dtype: tensor.Float32, bias: true} }
+
+func newLinearConfig(opts []LinearOption) *linearConfig {
+	c := &linearConfig{defaultParams()}
 	for _, o := range opts {
-		if !ok[o.name] {
-			panic("nn: " + layer + " does not take the option " + o.name)
-		}
-		o.apply(c)
+		o.applyLinear(c)
 	}
 	return c
 }
 
-func (c *config) generator() *rng.Generator {
-	if c.gen != nil {
-		return c.gen
+func newConvConfig(opts []ConvOption) *convConfig {
+	c := &convConfig{params: defaultParams(), groups: 1}
+	for _, o := range opts {
+		o.applyConv(c)
 	}
-	return rng.Default()
+	return c
 }
 
-// NoBias builds a layer without a bias: no parameter, no state-dict key, no
-// work in forward (PyTorch's bias=False).
-var NoBias = Option{"bias", func(c *config) { c.bias = false }}
-
-// Bias turns the layer's bias on or off (PyTorch's bias=...).
-func Bias(on bool) Option { return Option{"bias", func(c *config) { c.bias = on }} }
-
-// WithGenerator draws the layer's initial parameters from g instead of the
-// default generator.
-func WithGenerator(g *rng.Generator) Option {
-	return Option{"generator", func(c *config) { c.gen = g }}
+func newConvTransposeConfig(opts []ConvTransposeOption) *convConfig {
+	c := &convConfig{params: defaultParams(), groups: 1}
+	for _, o := range opts {
+		o.applyConvTranspose(c)
+	}
+	return c
 }
 
-// WithDType builds the layer's parameters with element type dt (Float32 by
-// default; Float64 for gradient checks).
-func WithDType(dt tensor.DType) Option { return Option{"dtype", func(c *config) { c.dtype = dt }} }
-
-// Stride sets a convolution's or pooling layer's stride, one value for every
-// spatial dimension or one per dimension.
-func Stride(s ...int) Option { return Option{"stride", func(c *config) { c.stride = s }} }
-
-// Padding sets implicit zero padding on both sides of every spatial
-// dimension (one value, or one per dimension).
-// A later padding option replaces an earlier one.
-func Padding(p ...int) Option {
-	return Option{"padding", func(c *config) { c.padding, c.paddingMode = p, "" }}
+func newDropoutConfig(opts []DropoutOption) *dropoutConfig {
+	c := &dropoutConfig{}
+	for _, o := range opts {
+		o.applyDropout(c)
+	}
+	return c
 }
 
-// PaddingSame pads a stride-1 convolution so the output has the input's
-// size (PyTorch's padding='same').
-var PaddingSame = Option{"padding", func(c *config) { c.padding, c.paddingMode = nil, "same" }}
-
-// PaddingValid is no padding (PyTorch's padding='valid').
-var PaddingValid = Option{"padding", func(c *config) { c.padding, c.paddingMode = nil, "valid" }}
-
-// Dilation sets the spacing between kernel elements.
-func Dilation(d ...int) Option { return Option{"dilation", func(c *config) { c.dilation = d }} }
-
-// OutputPadding adds size to one side of a transposed convolution's output.
-func OutputPadding(p ...int) Option {
-	return Option{"output_padding", func(c *config) { c.outPadding = p }}
+func newEmbeddingConfig(opts []EmbeddingOption) *embeddingConfig {
+	c := &embeddingConfig{params: defaultParams()}
+	for _, o := range opts {
+		o.applyEmbedding(c)
+	}
+	return c
 }
 
-// Groups splits a convolution's channels into g independent groups.
-func Groups(g int) Option { return Option{"groups", func(c *config) { c.groups = g }} }
+func newBatchNormConfig(opts []BatchNormOption) *batchNormConfig {
+	c := &batchNormConfig{dtype: tensor.Float32, eps: 1e-5, momentum: 0.1, affine: true, tracking: true}
+	for _, o := range opts {
+		o.applyBatchNorm(c)
+	}
+	return c
+}
+
+func newLayerNormConfig(opts []LayerNormOption) *layerNormConfig {
+	c := &layerNormConfig{dtype: tensor.Float32, eps: 1e-5, elementwise: true, bias: true}
+	for _, o := range opts {
+		o.applyLayerNorm(c)
+	}
+	return c
+}
+
+// BiasOption switches a layer's bias on or off (PyTorch's bias=...). It is a
+// LinearOption, a ConvOption, a ConvTransposeOption and a LayerNormOption.
+// A layer built without a bias has a nil Bias field: no parameter, no
+// state-dict key, no work in forward.
+type BiasOption bool
+
+// NoBias builds a layer without a bias (PyTorch's bias=False). For
+// LayerNorm it drops the bias and keeps the weight, as bias=False does in
+// PyTorch 2.1 and later.
+const NoBias BiasOption = false
+
+// Bias turns the layer's bias on or off (PyTorch's bias=...; on by default).
+func Bias(on bool) BiasOption { return BiasOption(on) }
+
+func (b BiasOption) applyLinear(c *linearConfig)       { c.bias = bool(b) }
+func (b BiasOption) applyConv(c *convConfig)           { c.bias = bool(b) }
+func (b BiasOption) applyConvTranspose(c *convConfig)  { c.bias = bool(b) }
+func (b BiasOption) applyLayerNorm(c *layerNormConfig) { c.bias = bool(b) }
+
+// GeneratorOption is the value of WithGenerator. It is a LinearOption, a
+// ConvOption, a ConvTransposeOption, a DropoutOption and an EmbeddingOption.
+type GeneratorOption struct{ g *rng.Generator }
+
+// WithGenerator makes a layer draw its initial parameters (Dropout: its
+// masks) from g instead of rng.Default(); nil selects the default. Linear,
+// Bilinear, the convolutions, Dropout and Embedding take it.
+func WithGenerator(g *rng.Generator) GeneratorOption { return GeneratorOption{g} }
+
+func (o GeneratorOption) applyLinear(c *linearConfig)       { c.gen = o.g }
+func (o GeneratorOption) applyConv(c *convConfig)           { c.gen = o.g }
+func (o GeneratorOption) applyConvTranspose(c *convConfig)  { c.gen = o.g }
+func (o GeneratorOption) applyDropout(c *dropoutConfig)     { c.gen = o.g }
+func (o GeneratorOption) applyEmbedding(c *embeddingConfig) { c.gen = o.g }
+
+// DTypeOption is the value of WithDType. It is a LinearOption, a
+// ConvOption, a ConvTransposeOption, an EmbeddingOption, a BatchNormOption
+// and a LayerNormOption.
+type DTypeOption tensor.DType
+
+// WithDType builds the layer's parameters and buffers with element type dt
+// (PyTorch's dtype=; Float32 by default, Float64 for gradient checks).
+// Linear, Bilinear, the convolutions, Embedding, BatchNorm and LayerNorm
+// take it.
+func WithDType(dt tensor.DType) DTypeOption { return DTypeOption(dt) }
+
+func (d DTypeOption) applyLinear(c *linearConfig)       { c.dtype = tensor.DType(d) }
+func (d DTypeOption) applyConv(c *convConfig)           { c.dtype = tensor.DType(d) }
+func (d DTypeOption) applyConvTranspose(c *convConfig)  { c.dtype = tensor.DType(d) }
+func (d DTypeOption) applyEmbedding(c *embeddingConfig) { c.dtype = tensor.DType(d) }
+func (d DTypeOption) applyBatchNorm(c *batchNormConfig) { c.dtype = tensor.DType(d) }
+func (d DTypeOption) applyLayerNorm(c *layerNormConfig) { c.dtype = tensor.DType(d) }
+
+// StrideOption is the value of Stride. It is a ConvOption and a
+// ConvTransposeOption.
+type StrideOption struct{ s []int }
+
+// Stride sets a convolution's stride (PyTorch's stride=; default 1), one
+// value for every spatial dimension or one per dimension. Values below 1
+// panic in the constructor.
+func Stride(s ...int) StrideOption { return StrideOption{s} }
+
+func (o StrideOption) applyConv(c *convConfig)          { c.stride = o.s }
+func (o StrideOption) applyConvTranspose(c *convConfig) { c.stride = o.s }
+
+// PaddingOption is the value of Padding. It is a ConvOption and a
+// ConvTransposeOption.
+type PaddingOption struct{ p []int }
+
+// Padding sets a convolution's implicit zero padding on both sides of every
+// spatial dimension (PyTorch's padding=; default 0), one value for every
+// spatial dimension or one per dimension. A later Padding, PaddingSame or
+// PaddingValid replaces an earlier one. Negative values panic in the
+// constructor.
+func Padding(p ...int) PaddingOption { return PaddingOption{p} }
+
+func (o PaddingOption) applyConv(c *convConfig)          { c.padding, c.paddingMode = o.p, "" }
+func (o PaddingOption) applyConvTranspose(c *convConfig) { c.padding, c.paddingMode = o.p, "" }
+
+// PaddingMode is one of PyTorch's string paddings of a convolution; its
+// constants are ConvOptions (transposed convolutions take numbers only).
+type PaddingMode string
+
+const (
+	// PaddingSame pads a stride-1 convolution so that the output has the
+	// input's size (PyTorch's padding='same'); with a stride above 1 the
+	// constructor panics.
+	PaddingSame PaddingMode = "same"
+	// PaddingValid is no padding (PyTorch's padding='valid').
+	PaddingValid PaddingMode = "valid"
+)
+
+func (m PaddingMode) applyConv(c *convConfig) { c.padding, c.paddingMode = nil, m }
+
+// DilationOption is the value of Dilation. It is a ConvOption and a
+// ConvTransposeOption.
+type DilationOption struct{ d []int }
+
+// Dilation sets the spacing between kernel elements (PyTorch's dilation=;
+// default 1), one value or one per spatial dimension. Values below 1 panic
+// in the constructor.
+func Dilation(d ...int) DilationOption { return DilationOption{d} }
+
+func (o DilationOption) applyConv(c *convConfig)          { c.dilation = o.d }
+func (o DilationOption) applyConvTranspose(c *convConfig) { c.dilation = o.d }
+
+// GroupsOption is the value of Groups. It is a ConvOption and a
+// ConvTransposeOption.
+type GroupsOption int
+
+// Groups splits a convolution's channels into g independent groups
+// (PyTorch's groups=; default 1). g must be positive and divide both channel
+// counts, or the constructor panics.
+func Groups(g int) GroupsOption { return GroupsOption(g) }
+
+func (g GroupsOption) applyConv(c *convConfig)          { c.groups = int(g) }
+func (g GroupsOption) applyConvTranspose(c *convConfig) { c.groups = int(g) }
+
+type outputPadding []int
+
+func (o outputPadding) applyConvTranspose(c *convConfig) { c.outPadding = o }
+
+// OutputPadding adds size to one side of a transposed convolution's output
+// (PyTorch's output_padding=; default 0), one value or one per spatial
+// dimension. Each value must be smaller than the stride or the dilation of
+// its dimension, or the constructor panics.
+func OutputPadding(p ...int) ConvTransposeOption { return outputPadding(p) }
+
+type paddingIdx int
+
+func (p paddingIdx) applyEmbedding(c *embeddingConfig) { i := int(p); c.paddingIdx = &i }
+
+// PaddingIdx makes row i of an Embedding a padding row (PyTorch's
+// padding_idx=; default none): it starts at zero and gets no gradient. A
+// negative i counts from the end, as in PyTorch; i outside
+// [-num_embeddings, num_embeddings) panics in the constructor.
+func PaddingIdx(i int) EmbeddingOption { return paddingIdx(i) }
+
+// EpsOption is the value of Eps. It is a BatchNormOption and a
+// LayerNormOption.
+type EpsOption float64
+
+// Eps sets the value added to the variance for numerical stability
+// (PyTorch's eps=; default 1e-5). BatchNorm and LayerNorm take it.
+func Eps(eps float64) EpsOption { return EpsOption(eps) }
+
+func (e EpsOption) applyBatchNorm(c *batchNormConfig) { c.eps = float64(e) }
+func (e EpsOption) applyLayerNorm(c *layerNormConfig) { c.eps = float64(e) }
+
+// MomentumOption is the value of Momentum and of MomentumNone. It is a
+// BatchNormOption.
+type MomentumOption struct {
+	m    float64
+	none bool
+}
+
+// Momentum sets the momentum of BatchNorm's running statistics (PyTorch's
+// momentum=; default 0.1).
+func Momentum(m float64) MomentumOption { return MomentumOption{m: m} }
+
+// MomentumNone makes BatchNorm keep a cumulative moving average of the
+// statistics (PyTorch's momentum=None).
+var MomentumNone = MomentumOption{none: true}
+
+func (o MomentumOption) applyBatchNorm(c *batchNormConfig) {
+	if o.none {
+		c.cumulative = true
+		return
+	}
+	c.momentum, c.cumulative = o.m, false
+}
+
+type affine bool
+
+func (a affine) applyBatchNorm(c *batchNormConfig) { c.affine = bool(a) }
+
+// Affine turns BatchNorm's learnable weight and bias on or off (PyTorch's
+// affine=; default on).
+func Affine(on bool) BatchNormOption { return affine(on) }
+
+type trackRunningStats bool
+
+func (t trackRunningStats) applyBatchNorm(c *batchNormConfig) { c.tracking = bool(t) }
+
+// TrackRunningStats turns BatchNorm's running statistics on or off
+// (PyTorch's track_running_stats=; default on). Without them BatchNorm uses
+// batch statistics in eval mode too.
+func TrackRunningStats(on bool) BatchNormOption { return trackRunningStats(on) }
+
+type elementwiseAffine bool
+
+func (e elementwiseAffine) applyLayerNorm(c *layerNormConfig) { c.elementwise = bool(e) }
+
+// ElementwiseAffine turns LayerNorm's learnable weight and bias on or off
+// (PyTorch's elementwise_affine=; default on).
+func ElementwiseAffine(on bool) LayerNormOption { return elementwiseAffine(on) }

@@ -6,16 +6,99 @@ import (
 	"slices"
 	"testing"
 
+	F "github.com/intercept-ml/intercept/nn/functional"
 	"github.com/intercept-ml/intercept/rng"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
 // embeddedLinear is a user module built on Linear with its own Forward;
-// Sequential must call that Forward rather than fuse the Linear inside.
+// Sequential must call that Forward rather than fuse the Linear inside. As
+// ReLUFuser requires of a type that embeds one and redefines Forward, it
+// redefines ForwardReLU too (here unfused).
 type embeddedLinear struct{ *Linear }
 
 func (e embeddedLinear) Forward(x *tensor.Tensor) *tensor.Tensor {
 	return e.Linear.Forward(x).MulScalar(2)
+}
+
+func (e embeddedLinear) ForwardReLU(x *tensor.Tensor) *tensor.Tensor { return e.Forward(x).ReLU() }
+
+// dense is a user's own fully connected layer, written without nn.Linear,
+// that offers fusion through the functional fused form: Sequential must
+// fuse it with a following ReLU and reuse the fused output's memory, with
+// the bits of calling Forward and ReLU in turn.
+type dense struct {
+	Weight, Bias *tensor.Tensor
+	fused, reads *int
+}
+
+func newDense(in, out int, g *rng.Generator, fused, reads *int) *dense {
+	l := NewLinear(in, out, WithGenerator(g))
+	return &dense{Weight: l.Weight, Bias: l.Bias, fused: fused, reads: reads}
+}
+
+func (d *dense) Forward(x *tensor.Tensor) *tensor.Tensor { return F.Linear(x, d.Weight, d.Bias) }
+
+func (d *dense) ForwardReLU(x *tensor.Tensor) *tensor.Tensor {
+	*d.fused++
+	return F.LinearReLU(x, d.Weight, d.Bias)
+}
+
+func (d *dense) ReadsInputOnly() bool {
+	*d.reads++
+	return true
+}
+
+var (
+	_ ReLUFuser   = (*dense)(nil)
+	_ InputReader = (*dense)(nil)
+)
+
+// TestSequentialFusesUserModule checks that a user's module implementing
+// ReLUFuser and InputReader is fused inside Sequential, with the output and
+// parameter gradients of the unfused layers bit for bit, in training and
+// under NoGrad.
+func TestSequentialFusesUserModule(t *testing.T) {
+	var fused, reads int
+	params, run := layerwiseAndSequential(3, func(g *rng.Generator) []Module {
+		return []Module{
+			newDense(20, 64, g, &fused, &reads), NewReLU(),
+			newDense(64, 64, g, &fused, &reads), NewReLU(),
+			newDense(64, 5, g, &fused, &reads),
+		}
+	})
+	g := rng.NewGenerator()
+	g.ManualSeed(4)
+	for step := range 3 {
+		x := g.Randn(16, 20)
+		var outs [2][]float32
+		for i := range 2 {
+			for _, p := range params[i] {
+				p.Grad = nil
+			}
+			y := run[i](x)
+			outs[i] = y.Float32s()
+			y.Square().Sum().Backward()
+			var noGrad *tensor.Tensor
+			tensor.NoGrad(func() { noGrad = run[i](x) })
+			if !slices.Equal(noGrad.Float32s(), outs[i]) {
+				t.Fatalf("step %d run %d: NoGrad output differs", step, i)
+			}
+		}
+		if !slices.Equal(outs[0], outs[1]) {
+			t.Fatalf("step %d: Sequential output %v, want %v", step, outs[1], outs[0])
+		}
+		for k := range params[0] {
+			if want, got := params[0][k].Grad.Float32s(), params[1][k].Grad.Float32s(); !slices.Equal(got, want) {
+				t.Fatalf("step %d: gradient of parameter %d differs", step, k)
+			}
+		}
+	}
+	// Two fused pairs per pass, two passes per step; the second and third
+	// layers are asked whether they only read their input.
+	if fused != 3*2*2 || reads != 3*2*2 {
+		t.Errorf("ForwardReLU called %d times, ReadsInputOnly %d; want 12 and 12", fused, reads)
+	}
 }
 
 // TestSequentialFusionMatchesLayers checks that Sequential's fused

@@ -8,7 +8,7 @@
 // used as expressions:
 //
 //	rng.ManualSeed(0)                                            // torch.manual_seed(0)
-//	w := nninit.KaimingUniform(tensor.Zeros(4, 5), nninit.Nonlinearity("relu"))
+//	w := nninit.KaimingUniform(tensor.Zeros(4, 5), nninit.ReLU)
 //
 // # Parity with PyTorch
 //
@@ -37,7 +37,14 @@
 // Initializers write without recording anything for autograd, as PyTorch runs
 // them under torch.no_grad(), so they can be applied to parameters that
 // require grad. Misuse (a tensor with the wrong number of dimensions, groups
-// that do not divide the output channels, an unknown nonlinearity, an option
-// that the function does not take) is a programming error and panics with
-// PyTorch's message and the offending values.
+// that do not divide the output channels, a negative standard deviation) is a
+// programming error and panics with PyTorch's message and the offending
+// values.
+//
+// # Options
+//
+// Options come in families checked by the compiler: KaimingOption (A, FanIn
+// or FanOut, a Nonlinearity constant such as ReLU), XavierOption (Gain) and
+// DrawOption; WithGenerator belongs to all three. Passing an option to a
+// function that does not take it does not compile.
 package nninit

@@ -13,7 +13,7 @@ import (
 // nn.init.kaiming_uniform_(torch.empty(3, 4), nonlinearity='relu')
 func ExampleKaimingUniform() {
 	rng.ManualSeed(0)
-	w := nninit.KaimingUniform(tensor.Zeros(3, 4), nninit.Nonlinearity("relu"))
+	w := nninit.KaimingUniform(tensor.Zeros(3, 4), nninit.ReLU)
 	fmt.Println(w)
 	// Output:
 	// tensor([[-0.0092,  0.6570, -1.0080, -0.9013],
@@ -42,7 +42,7 @@ func ExampleKaimingUniform_parameter() {
 // nn.init.kaiming_normal_(torch.empty(2, 4), mode='fan_out', nonlinearity='relu')
 func ExampleKaimingNormal() {
 	rng.ManualSeed(0)
-	w := nninit.KaimingNormal(tensor.Zeros(2, 4), nninit.Mode(nninit.FanOut), nninit.Nonlinearity("relu"))
+	w := nninit.KaimingNormal(tensor.Zeros(2, 4), nninit.FanOut, nninit.ReLU)
 	fmt.Println(w)
 	// Output:
 	// tensor([[ 1.5410, -0.2934, -2.1788,  0.5684],
@@ -50,23 +50,22 @@ func ExampleKaimingNormal() {
 }
 
 func ExampleCalculateGain() {
-	fmt.Println(nninit.CalculateGain("leaky_relu", 0.2))
-	fmt.Println(nninit.CalculateGain("tanh"))
-	fmt.Println(nninit.MustCalculateGain("relu"))
-	_, err := nninit.CalculateGain("gelu")
-	fmt.Println(err)
+	fmt.Println(nninit.CalculateGain(nninit.LeakyReLU, 0.2))
+	fmt.Println(nninit.CalculateGain(nninit.Tanh))
+	fmt.Println(nninit.CalculateGain(nninit.ReLU))
+	fmt.Println(nninit.LeakyReLU)
 	// Output:
-	// 1.3867504905630728 <nil>
-	// 1.6666666666666667 <nil>
+	// 1.3867504905630728
+	// 1.6666666666666667
 	// 1.4142135623730951
-	// nninit: unsupported nonlinearity "gelu"
+	// leaky_relu
 }
 
 // torch.manual_seed(0)
 // nn.init.xavier_uniform_(torch.empty(2, 5), gain=nn.init.calculate_gain('tanh'))
 func ExampleXavierUniform() {
 	rng.ManualSeed(0)
-	w := nninit.XavierUniform(tensor.Zeros(2, 5), nninit.Gain(nninit.MustCalculateGain("tanh")))
+	w := nninit.XavierUniform(tensor.Zeros(2, 5), nninit.Gain(nninit.CalculateGain(nninit.Tanh)))
 	fmt.Println(w)
 	// Output:
 	// tensor([[-0.0116,  0.8278, -1.2700, -1.1356, -0.5943],

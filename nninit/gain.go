@@ -10,51 +10,40 @@ import (
 // CalculateGain returns the recommended gain for a nonlinearity, like
 // torch.nn.init.calculate_gain:
 //
-//	"linear", "conv1d", "conv2d", "conv3d",
-//	"conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "sigmoid"  1
-//	"tanh"                                                                 5/3
-//	"relu"                                                                 √2
-//	"leaky_relu"                                                           √(2 / (1 + negative_slope²))
-//	"selu"                                                                 3/4
+//	Linear, Conv1d, Conv2d, Conv3d,
+//	ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, Sigmoid  1
+//	Tanh                                                        5/3
+//	ReLU                                                        √2
+//	LeakyReLU                                                   √(2 / (1 + negative_slope²))
+//	SELU                                                        3/4
 //
-// param is the negative slope of "leaky_relu" (0.01 when omitted); the other
+// param is the negative slope of LeakyReLU (0.01 when omitted); the other
 // nonlinearities ignore it, as PyTorch does. The values are computed in
-// PyTorch's float64 expression order, so they are bit-identical. An unknown
-// name, or more than one param, is an error.
-func CalculateGain(nonlinearity string, param ...float64) (float64, error) {
+// PyTorch's float64 expression order, so they are bit-identical. It panics
+// for a value that is not one of the constants, or more than one param.
+func CalculateGain(nl Nonlinearity, param ...float64) float64 {
 	if len(param) > 1 {
-		return 0, fmt.Errorf("nninit: calculate gain: at most one parameter, got %d", len(param))
+		panic(fmt.Sprintf("nninit: CalculateGain: at most one parameter, got %d", len(param)))
 	}
-	switch nonlinearity {
-	case "linear", "conv1d", "conv2d", "conv3d",
-		"conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "sigmoid":
-		return 1, nil
-	case "tanh":
-		return 5.0 / 3, nil
-	case "relu":
-		return math.Sqrt(2.0), nil
-	case "leaky_relu":
+	switch nl {
+	case Linear, Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, Sigmoid:
+		return 1
+	case Tanh:
+		return 5.0 / 3
+	case ReLU:
+		return math.Sqrt(2.0)
+	case LeakyReLU:
 		slope := 0.01
 		if len(param) == 1 {
 			slope = param[0]
 		}
 		// Python: math.sqrt(2.0 / (1 + negative_slope ** 2)); the explicit
 		// conversion keeps the compiler from fusing 1 + s*s.
-		return math.Sqrt(2.0 / (1 + float64(slope*slope))), nil
-	case "selu":
-		return 3.0 / 4, nil
+		return math.Sqrt(2.0 / (1 + float64(slope*slope)))
+	case SELU:
+		return 3.0 / 4
 	}
-	return 0, fmt.Errorf("nninit: unsupported nonlinearity %q", nonlinearity)
-}
-
-// MustCalculateGain is CalculateGain for names known to be valid: it panics
-// on error.
-func MustCalculateGain(nonlinearity string, param ...float64) float64 {
-	g, err := CalculateGain(nonlinearity, param...)
-	if err != nil {
-		panic(err.Error())
-	}
-	return g
+	panic(fmt.Sprintf("nninit: Unsupported nonlinearity %v", nl))
 }
 
 // FanInOut returns the fan-in and fan-out of a weight tensor as PyTorch

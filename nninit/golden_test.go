@@ -31,13 +31,13 @@ var goldenInits = map[string]func(t *tensor.Tensor){
 	"kaiming_uniform_(a=sqrt(5))": func(t *tensor.Tensor) { nninit.KaimingUniform(t, nninit.A(math.Sqrt(5))) },
 	"kaiming_normal_":             func(t *tensor.Tensor) { nninit.KaimingNormal(t) },
 	"xavier_uniform_(gain=calculate_gain('relu'))": func(t *tensor.Tensor) {
-		nninit.XavierUniform(t, nninit.Gain(nninit.MustCalculateGain("relu")))
+		nninit.XavierUniform(t, nninit.Gain(nninit.CalculateGain(nninit.ReLU)))
 	},
 	"kaiming_uniform_(mode='fan_out',nonlinearity='relu')": func(t *tensor.Tensor) {
-		nninit.KaimingUniform(t, nninit.Mode(nninit.FanOut), nninit.Nonlinearity("relu"))
+		nninit.KaimingUniform(t, nninit.FanOut, nninit.ReLU)
 	},
 	"kaiming_normal_(a=0.2,mode='fan_out',nonlinearity='leaky_relu')": func(t *tensor.Tensor) {
-		nninit.KaimingNormal(t, nninit.A(0.2), nninit.Mode(nninit.FanOut), nninit.Nonlinearity("leaky_relu"))
+		nninit.KaimingNormal(t, nninit.A(0.2), nninit.FanOut, nninit.LeakyReLU)
 	},
 	"trunc_normal_(std=0.02)":              func(t *tensor.Tensor) { nninit.TruncNormal(t, 0, 0.02, -2, 2) },
 	"trunc_normal_(mean=0,std=1,a=-2,b=2)": func(t *tensor.Tensor) { nninit.TruncNormal(t, 0, 1, -2, 2) },
@@ -104,18 +104,22 @@ func TestGoldenGains(t *testing.T) {
 	golden.Section(t, "gains", &gains)
 	for name, want := range gains {
 		var got float64
-		var err error
 		switch name {
 		case "leaky_relu(0.2)":
-			got, err = nninit.CalculateGain("leaky_relu", 0.2)
+			got = nninit.CalculateGain(nninit.LeakyReLU, 0.2)
 		case "leaky_relu(sqrt(5))":
-			got, err = nninit.CalculateGain("leaky_relu", math.Sqrt(5))
+			got = nninit.CalculateGain(nninit.LeakyReLU, math.Sqrt(5))
 		default:
-			got, err = nninit.CalculateGain(name)
+			nl, ok := nonlinearityNamed(name)
+			if !ok {
+				t.Errorf("no Nonlinearity named %q", name)
+				continue
+			}
+			got = nninit.CalculateGain(nl)
 		}
-		if err != nil || math.Float64bits(got) != math.Float64bits(want) {
-			t.Errorf("CalculateGain(%s) = %v, %v; want %v (bits %016x, want %016x)",
-				name, got, err, want, math.Float64bits(got), math.Float64bits(want))
+		if math.Float64bits(got) != math.Float64bits(want) {
+			t.Errorf("CalculateGain(%s) = %v; want %v (bits %016x, want %016x)",
+				name, got, want, math.Float64bits(got), math.Float64bits(want))
 		}
 	}
 }

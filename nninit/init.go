@@ -12,8 +12,8 @@ import (
 // a = 0, b = 1). a and b are rounded to t's type, and each element is
 // fma(u, b−a, a) for one uniform draw u, in memory order. It panics unless
 // a <= b and t is a float32 or float64 tensor. Option: WithGenerator.
-func Uniform(t *tensor.Tensor, a, b float64, opts ...Option) *tensor.Tensor {
-	c := resolve("Uniform", optGenerator, opts)
+func Uniform(t *tensor.Tensor, a, b float64, opts ...DrawOption) *tensor.Tensor {
+	c := drawConfig(opts)
 	uniform(t, "Uniform", a, b, c)
 	return t
 }
@@ -33,8 +33,8 @@ func uniform(t *tensor.Tensor, fn string, a, b float64, c *config) {
 // least 16 elements, the per-element path with its cached second value for
 // smaller or non-contiguous tensors (see package rng). It panics if std < 0
 // or t is not a float32 or float64 tensor. Option: WithGenerator.
-func Normal(t *tensor.Tensor, mean, std float64, opts ...Option) *tensor.Tensor {
-	c := resolve("Normal", optGenerator, opts)
+func Normal(t *tensor.Tensor, mean, std float64, opts ...DrawOption) *tensor.Tensor {
+	c := drawConfig(opts)
 	normal(t, "Normal", mean, std, c)
 	return t
 }
@@ -124,8 +124,8 @@ func Dirac(t *tensor.Tensor, groups int) *tensor.Tensor {
 // computed as PyTorch does, std = gain·sqrt(2/(fanIn+fanOut)), a = sqrt(3)·std,
 // in float64. Options: Gain (default 1), WithGenerator. It panics if t has
 // fewer than 2 dimensions or fanIn + fanOut is 0.
-func XavierUniform(t *tensor.Tensor, opts ...Option) *tensor.Tensor {
-	c := resolve("XavierUniform", optGenerator|optGain, opts)
+func XavierUniform(t *tensor.Tensor, opts ...XavierOption) *tensor.Tensor {
+	c := xavierConfig(opts)
 	a := math.Sqrt(3.0) * xavierStd(t, "XavierUniform", c.gain)
 	uniform(t, "XavierUniform", -a, a, c)
 	return t
@@ -136,8 +136,8 @@ func XavierUniform(t *tensor.Tensor, opts ...Option) *tensor.Tensor {
 // torch.nn.init.xavier_normal_ (Glorot & Bengio, 2010). Options: Gain
 // (default 1), WithGenerator. It panics if t has fewer than 2 dimensions or
 // fanIn + fanOut is 0.
-func XavierNormal(t *tensor.Tensor, opts ...Option) *tensor.Tensor {
-	c := resolve("XavierNormal", optGenerator|optGain, opts)
+func XavierNormal(t *tensor.Tensor, opts ...XavierOption) *tensor.Tensor {
+	c := xavierConfig(opts)
 	normal(t, "XavierNormal", 0, xavierStd(t, "XavierNormal", c.gain), c)
 	return t
 }
@@ -157,15 +157,16 @@ func xavierStd(t *tensor.Tensor, fn string, gain float64) float64 {
 // is CalculateGain(nonlinearity, a). As in PyTorch, std = gain/sqrt(fan) and
 // bound = sqrt(3)·std are computed in float64.
 //
-// Options and PyTorch's defaults: A (0), Mode (FanIn), Nonlinearity
-// ("leaky_relu", so the default gain is √2), WithGenerator. A tensor with a
-// zero-length dimension is left unchanged (PyTorch warns and does nothing).
-// It panics if t has fewer than 2 dimensions or the nonlinearity is unknown.
+// Options (KaimingOption) and PyTorch's defaults: A (0), FanIn or FanOut
+// (FanIn), a Nonlinearity constant (LeakyReLU, so the default gain is √2),
+// WithGenerator. A tensor with a zero-length dimension is left unchanged
+// (PyTorch warns and does nothing). It panics if t has fewer than 2
+// dimensions or the nonlinearity is not one of the constants.
 //
 // PyTorch's default initialization of Linear and Conv weights is
 // KaimingUniform(w, A(math.Sqrt(5))).
-func KaimingUniform(t *tensor.Tensor, opts ...Option) *tensor.Tensor {
-	c := resolve("KaimingUniform", optGenerator|optA|optMode|optNonlinearity, opts)
+func KaimingUniform(t *tensor.Tensor, opts ...KaimingOption) *tensor.Tensor {
+	c := kaimingConfig(opts)
 	std, ok := kaimingStd(t, c)
 	if ok {
 		bound := math.Sqrt(3.0) * std
@@ -177,8 +178,8 @@ func KaimingUniform(t *tensor.Tensor, opts ...Option) *tensor.Tensor {
 // KaimingNormal fills t with values drawn from N(0, std²) with
 // std = gain/√fan, like torch.nn.init.kaiming_normal_ (He et al., 2015); fan
 // and gain as for KaimingUniform, which also lists the options.
-func KaimingNormal(t *tensor.Tensor, opts ...Option) *tensor.Tensor {
-	c := resolve("KaimingNormal", optGenerator|optA|optMode|optNonlinearity, opts)
+func KaimingNormal(t *tensor.Tensor, opts ...KaimingOption) *tensor.Tensor {
+	c := kaimingConfig(opts)
 	if std, ok := kaimingStd(t, c); ok {
 		normal(t, "KaimingNormal", 0, std, c)
 	}
@@ -194,11 +195,7 @@ func kaimingStd(t *tensor.Tensor, c *config) (std float64, ok bool) {
 		}
 	}
 	f := fan(t, c.mode)
-	gain, err := CalculateGain(c.nonlinearity, c.a)
-	if err != nil {
-		panic(err.Error())
-	}
-	return gain / math.Sqrt(float64(f)), true
+	return CalculateGain(c.nonlinearity, c.a) / math.Sqrt(float64(f)), true
 }
 
 // Sparse fills the matrix t (rows, cols) as a sparse matrix, like
@@ -211,8 +208,8 @@ func kaimingStd(t *tensor.Tensor, c *config) (std float64, ok bool) {
 // in PyTorch: more than rows zeroes the whole column, and a negative count
 // −k zeroes all but k rows. Option: WithGenerator. It panics unless t has
 // exactly 2 dimensions, sparsity is finite and std >= 0.
-func Sparse(t *tensor.Tensor, sparsity, std float64, opts ...Option) *tensor.Tensor {
-	c := resolve("Sparse", optGenerator, opts)
+func Sparse(t *tensor.Tensor, sparsity, std float64, opts ...DrawOption) *tensor.Tensor {
+	c := drawConfig(opts)
 	if t.Dim() != 2 {
 		panic(fmt.Sprintf("nninit: Sparse: Only tensors with 2 dimensions are supported (got %d dimensions, shape %v)", t.Dim(), t.Shape()))
 	}

@@ -30,8 +30,8 @@ import (
 // gain in all tested cases, with about a third of the float32 elements
 // bit-identical; small elements can differ in many ulps, as the rounding
 // errors of QR scale with the norm of the matrix rather than each element.
-func Orthogonal(t *tensor.Tensor, opts ...Option) *tensor.Tensor {
-	c := resolve("Orthogonal", optGenerator|optGain, opts)
+func Orthogonal(t *tensor.Tensor, opts ...XavierOption) *tensor.Tensor {
+	c := xavierConfig(opts)
 	if t.Dim() < 2 {
 		panic(fmt.Sprintf("nninit: Orthogonal: Only tensors with 2 or more dimensions are supported (got %d dimensions, shape %v)", t.Dim(), t.Shape()))
 	}

@@ -36,8 +36,8 @@ import (
 // and math.Exp, which differ from glibc's erf and exp in the last bits; the
 // float64 results therefore agree with PyTorch to a few ulps (about 95 % are
 // bit-identical), not bit for bit.
-func TruncNormal(t *tensor.Tensor, mean, std, a, b float64, opts ...Option) *tensor.Tensor {
-	c := resolve("TruncNormal", optGenerator, opts)
+func TruncNormal(t *tensor.Tensor, mean, std, a, b float64, opts ...DrawOption) *tensor.Tensor {
+	c := drawConfig(opts)
 	requireFloat(t, "TruncNormal")
 	if std == 0 {
 		panic("nninit: TruncNormal: float division by zero (std is 0)")

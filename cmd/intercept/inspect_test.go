@@ -29,7 +29,7 @@ func TestInspectRecognizesInitializations(t *testing.T) {
 	)
 	layers := model.Layers()
 	nninit.XavierUniform(layers[1].(*nn.Linear).Weight, nninit.WithGenerator(g))
-	nninit.KaimingNormal(layers[2].(*nn.Linear).Weight, nninit.Nonlinearity("relu"), nninit.WithGenerator(g))
+	nninit.KaimingNormal(layers[2].(*nn.Linear).Weight, nninit.ReLU, nninit.WithGenerator(g))
 	nninit.Zeros(layers[2].(*nn.Linear).Bias)
 	nninit.Constant(layers[3].(*nn.Linear).Bias, 0.5)
 	tensor.NoGrad(func() { layers[3].(*nn.Linear).Weight.Data32()[0] = float32(math.NaN()) })

@@ -58,14 +58,13 @@ func (n *bnNet) Forward(x *tensor.Tensor) *tensor.Tensor {
 }
 
 func newBNNet(t lab.Trial, in int, bias bool) *bnNet {
-	opts := []nn.Option{nn.Bias(bias), nn.WithGenerator(t.Gen)}
 	n := &bnNet{}
 	if t.Variant.Params["layer"] == "conv" {
-		n.Conv = nn.NewConv2d(1, 8, 3, append(opts, nn.Padding(1))...)
+		n.Conv = nn.NewConv2d(1, 8, 3, nn.Bias(bias), nn.WithGenerator(t.Gen), nn.Padding(1))
 		n.BN2 = nn.NewBatchNorm2d(8)
 		n.Head = nn.NewLinear(8*64, 10, nn.WithGenerator(t.Gen))
 	} else {
-		n.FC = nn.NewLinear(in, 64, opts...)
+		n.FC = nn.NewLinear(in, 64, nn.Bias(bias), nn.WithGenerator(t.Gen))
 		n.BN1 = nn.NewBatchNorm1d(64)
 		n.Head = nn.NewLinear(64, 10, nn.WithGenerator(t.Gen))
 	}

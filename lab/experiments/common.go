@@ -92,9 +92,9 @@ func initWeight(w *tensor.Tensor, name string, g *rng.Generator) {
 	case "xavier-normal":
 		nninit.XavierNormal(w, gen)
 	case "kaiming", "he":
-		nninit.KaimingUniform(w, nninit.Nonlinearity("relu"), gen)
+		nninit.KaimingUniform(w, nninit.ReLU, gen)
 	case "kaiming-normal", "he-normal":
-		nninit.KaimingNormal(w, nninit.Nonlinearity("relu"), gen)
+		nninit.KaimingNormal(w, nninit.ReLU, gen)
 	case "constant":
 		nninit.Constant(w, 0.1)
 	default:

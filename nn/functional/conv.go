@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/intercept-ml/intercept/internal/kernel"
+	"github.com/intercept-ml/intercept/internal/ntuple"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -60,7 +61,8 @@ func Conv2d(x, w, b *tensor.Tensor, opts ConvOptions) *tensor.Tensor {
 // and GradFn of the two operations in sequence, computed as one: the ReLU is
 // applied in place to the convolution's output, which saves allocating and
 // writing a second tensor (see tensor.RecordReLU). nn.Sequential uses it
-// for a Conv2d layer followed by ReLU.
+// for a Conv2d layer followed by ReLU; a model of one's own can call it
+// directly.
 func Conv2dReLU(x, w, b *tensor.Tensor, opts ConvOptions) *tensor.Tensor {
 	return conv("conv2d", 2, x, w, b, opts, true)
 }
@@ -101,19 +103,8 @@ func ConvTranspose3d(x, w, b *tensor.Tensor, opts ConvTransposeOptions) *tensor.
 // expandParam broadcasts a convolution size argument to nd values
 // (PyTorch's expand_param_if_needed); empty means def.
 func expandParam(name string, v []int, nd, def int) []int {
-	out := make([]int, nd)
-	switch len(v) {
-	case 0:
-		for i := range out {
-			out[i] = def
-		}
-	case 1:
-		for i := range out {
-			out[i] = v[0]
-		}
-	case nd:
-		copy(out, v)
-	default:
+	out, ok := ntuple.Expand(v, nd, def)
+	if !ok {
 		panic(fmt.Sprintf("expected %s to be a single integer value or a list of %d values to match the convolution dimensions, but got %s=%s",
 			name, nd, name, sizes(v)))
 	}

@@ -18,7 +18,8 @@ func Linear(x, w, b *tensor.Tensor) *tensor.Tensor { return linear(x, w, b, fals
 // GradFn of the two operations in sequence, computed as one: the ReLU is
 // applied in place to the product while it is still in the cache, which
 // saves allocating and writing a second tensor (see tensor.RecordReLU).
-// nn.Sequential uses it for a Linear layer followed by ReLU.
+// nn.Sequential uses it for a Linear layer followed by ReLU; a model of
+// one's own can call it directly.
 func LinearReLU(x, w, b *tensor.Tensor) *tensor.Tensor { return linear(x, w, b, true) }
 
 // linear is Linear, followed by ReLU when relu is set.

@@ -69,23 +69,6 @@ func sizes(s []int) string {
 	return b.String()
 }
 
-// tuple formats values as a Python tuple: (2, 3).
-func tuple(s []int) string {
-	var b strings.Builder
-	b.WriteByte('(')
-	for i, v := range s {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprint(&b, v)
-	}
-	if len(s) == 1 {
-		b.WriteByte(',')
-	}
-	b.WriteByte(')')
-	return b.String()
-}
-
 // joinX formats values joined by " x ", as PyTorch's convolution messages
 // print spatial sizes: 2 x 2.
 func joinX(s []int) string {
