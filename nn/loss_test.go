@@ -575,3 +575,15 @@ func TestCrossEntropyIsNLLOfLogSoftmax(t *testing.T) {
 	}
 	t.Logf("%d cases bit-identical", checked)
 }
+
+func ExampleBCEWithLogitsLoss() {
+	logits := tensor.New([][]float64{{0.8, -1.2, 0.3}, {-0.5, 2.0, -0.1}})
+	target := tensor.New([][]float64{{1, 0, 1}, {0, 1, 0}})
+	fmt.Println(BCEWithLogitsLoss(logits, target))
+	// positives of the last class count three times; per-class sums
+	// (PyTorch 1.13 prints the same)
+	fmt.Println(BCEWithLogitsLoss(logits, target, PosWeight(tensor.New([]float64{1, 1, 3})), None).Sum(0))
+	// Output:
+	// tensor(0.4057)
+	// tensor([0.8452, 0.3902, 2.3075])
+}
