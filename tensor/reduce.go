@@ -2,7 +2,6 @@ package tensor
 
 import (
 	"fmt"
-	"math"
 	"sort"
 )
 
@@ -309,88 +308,4 @@ func (t *Tensor) Argmax(dim int, keepdim bool) *Tensor {
 func (t *Tensor) Argmin(dim int, keepdim bool) *Tensor {
 	_, i := t.Detach().MinDim(dim, keepdim)
 	return i
-}
-
-// softmaxRows computes (log-)softmax over rows of length r in float64.
-func softmaxRows(data []float64, outer, r int, logOut bool) []float64 {
-	out := make([]float64, len(data))
-	for i := 0; i < outer; i++ {
-		row := data[i*r : i*r+r]
-		m := math.Inf(-1)
-		for _, v := range row {
-			if v > m || v != v {
-				m = v
-			}
-		}
-		if math.IsInf(m, -1) {
-			m = 0
-		}
-		s := 0.0
-		for _, v := range row {
-			s += math.Exp(v - m)
-		}
-		o := out[i*r : i*r+r]
-		if logOut {
-			ls := math.Log(s)
-			for j, v := range row {
-				o[j] = v - m - ls
-			}
-		} else {
-			for j, v := range row {
-				o[j] = math.Exp(v-m) / s
-			}
-		}
-	}
-	return out
-}
-
-// softmaxLike runs a softmax over dim and returns the result in t's layout.
-func (t *Tensor) softmaxLike(dim int, logOut bool) *Tensor {
-	requireFloat("softmax", t)
-	if t.Dim() == 0 {
-		return t.Reshape(1).softmaxLike(0, logOut).Reshape()
-	}
-	d := t.normDim(dim)
-	data, outer, r := t.rows([]int{d})
-	vals := softmaxRows(data, outer, r, logOut)
-	// vals are laid out with d last; move it back
-	perm := make([]int, 0, t.Dim())
-	pshape := make([]int, 0, t.Dim())
-	for i := range t.shape {
-		if i != d {
-			perm = append(perm, i)
-			pshape = append(pshape, t.shape[i])
-		}
-	}
-	pshape = append(pshape, t.shape[d])
-	inv := make([]int, t.Dim())
-	perm = append(perm, d)
-	for i, p := range perm {
-		inv[p] = i
-	}
-	return fromFloat64s(t.dtype, vals, pshape).Permute(inv...).contiguousCopy()
-}
-
-// Softmax returns exp(t) / sum(exp(t)) along dim.
-func (t *Tensor) Softmax(dim int) *Tensor {
-	out := t.softmaxLike(dim, false)
-	yd := out.Detach()
-	d := dim
-	record(out, "SoftmaxBackward0", []*Tensor{t}, func(g *Tensor) []*Tensor {
-		// y * (g - sum(g*y, dim))
-		return []*Tensor{Mul(yd, Sub(g, Mul(g, yd).SumKeep(d)))}
-	})
-	return out
-}
-
-// LogSoftmax returns log(softmax(t)) along dim, computed stably.
-func (t *Tensor) LogSoftmax(dim int) *Tensor {
-	out := t.softmaxLike(dim, true)
-	yd := out.Detach()
-	d := dim
-	record(out, "LogSoftmaxBackward0", []*Tensor{t}, func(g *Tensor) []*Tensor {
-		// g - exp(y) * sum(g, dim)
-		return []*Tensor{Sub(g, Mul(yd.Exp(), g.SumKeep(d)))}
-	})
-	return out
 }

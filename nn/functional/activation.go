@@ -31,9 +31,11 @@ func GELU(x *tensor.Tensor, approximate string) *tensor.Tensor {
 // SiLU returns x·sigmoid(x) elementwise (torch.nn.functional.silu).
 func SiLU(x *tensor.Tensor) *tensor.Tensor { return x.SiLU() }
 
-// Softmax returns exp(x)/Σexp(x) along dim (torch.nn.functional.softmax).
+// Softmax returns exp(x)/Σexp(x) along dim (torch.nn.functional.softmax):
+// x.Softmax(dim), ATen's algorithm.
 func Softmax(x *tensor.Tensor, dim int) *tensor.Tensor { return x.Softmax(dim) }
 
-// LogSoftmax returns log(softmax(x)) along dim, computed stably
-// (torch.nn.functional.log_softmax).
+// LogSoftmax returns log(softmax(x)) along dim
+// (torch.nn.functional.log_softmax): x.LogSoftmax(dim), ATen's algorithm,
+// which CrossEntropy uses too.
 func LogSoftmax(x *tensor.Tensor, dim int) *tensor.Tensor { return x.LogSoftmax(dim) }

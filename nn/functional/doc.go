@@ -17,6 +17,22 @@
 // Convolutions and pooling accept batched (N, C, ...) and unbatched (C, ...)
 // inputs as PyTorch does.
 //
+// # Losses
+//
+// MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BinaryCrossEntropy,
+// BinaryCrossEntropyWithLogits, NLLLoss and CrossEntropy are
+// torch.nn.functional's mse_loss, l1_loss, smooth_l1_loss, huber_loss,
+// binary_cross_entropy, binary_cross_entropy_with_logits, nll_loss and
+// cross_entropy (package nn wraps them under torch.nn's class names:
+// nn.BCELoss, nn.CrossEntropyLoss, ...). Their keyword arguments are
+// options, each loss taking its own family (CrossEntropyOption, ...), so that
+// an option a loss does not take is a compile error:
+//
+//	F.CrossEntropy(logits, y, F.Sum, F.LabelSmoothing(0.1))
+//
+// CrossEntropy with class indices is NLLLoss(input.LogSoftmax(1), ...) bit
+// for bit, forward and backward, as in PyTorch.
+//
 // # Implementation
 //
 // Convolutions are computed by im2col (the Unfold operation) and a matrix
@@ -50,6 +66,9 @@
 // Floating-point results match PyTorch 1.13 to rounding (the summation order
 // of matrix products and reductions differs from BLAS's), not bit for bit,
 // except Dropout, whose mask and arithmetic are bit-exact for a PyTorch build
-// without MKL. Double backward (create_graph) is not supported by the tensor
-// package and therefore not here.
+// without MKL. The losses, Softmax and LogSoftmax follow ATen's formulas and
+// order of operations in the input's element type: most of their values are
+// bit-identical to PyTorch's, the others an ulp or two apart. Double backward
+// (create_graph) is not supported by the tensor package and therefore not
+// here.
 package functional
