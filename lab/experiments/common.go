@@ -252,15 +252,18 @@ type trainConfig struct {
 	lr    float64 // learning rate
 	opt   string  // "sgd" or "adam"
 	// batch is the minibatch size, 0 for the whole training set at every
-	// step. Minibatches come from a shuffling data.Loader drawing from the
-	// trial's generator; each epoch's last, smaller batch is dropped unless
-	// partial is set.
+	// step. Batches come from a data.Loader drawing from the trial's
+	// generator, exactly as PyTorch's DataLoader(generator=g) would:
+	// minibatches are shuffled, each epoch's last, smaller one dropped
+	// unless partial is set; the whole set is one unshuffled batch (whose
+	// epochs still draw the loader's base seed).
 	batch   int
 	partial bool
 	every   int            // record the loss every `every` steps (0 = every step)
 	onStep  func(step int) // called after each update with the step's index
 	// maxLoss, if positive, also counts a finite loss above it as
-	// divergence.
+	// divergence. The check runs after the step's update (in the Trainer's
+	// OnStep), which is harmless: a diverged model is not evaluated.
 	maxLoss float64
 }
 
