@@ -6,16 +6,32 @@ import (
 	"log"
 	"os"
 
+	"github.com/intercept-ml/intercept/data"
 	"github.com/intercept-ml/intercept/lab"
 	"github.com/intercept-ml/intercept/nn"
 	"github.com/intercept-ml/intercept/optim"
 	"github.com/intercept-ml/intercept/tensor"
+	"github.com/intercept-ml/intercept/train"
 )
 
-// An experiment is a value: parameters, the variants it compares, a trial
-// function and an analysis. The Runner runs every variant with every seed
-// (in parallel, with a per-trial generator) and WriteReport turns the
-// results into report.html, results.json and plots.
+// withBias is the typed condition of the example's variants.
+type withBias bool
+
+func (b withBias) Settings() []lab.Setting {
+	if b {
+		return []lab.Setting{lab.Set("bias", "on")}
+	}
+	return []lab.Setting{lab.Set("bias", "off")}
+}
+
+func mse(out, target *tensor.Tensor) *tensor.Tensor { return nn.MSELoss(out, target) }
+
+// An experiment is a value: parameters, the variants it compares (typed
+// conditions), a trial function that trains with the train and data
+// packages, and an analysis. The pipeline plans it (NewPlans), runs every
+// variant with every seed (Runner.Run, in parallel, with a per-trial
+// generator), then analyzes the results and writes report.html,
+// results.json, metrics.csv and plots (Report).
 func Example() {
 	exp := &lab.Experiment{
 		Name:  "offset",
@@ -25,47 +41,48 @@ func Example() {
 			{Name: "steps", Default: "200", Kind: lab.Int, Help: "SGD steps"},
 		},
 		Variants: func(lab.Config) ([]lab.Variant, error) {
-			return []lab.Variant{
-				{Key: "bias=on", Label: "with bias", Params: map[string]string{"bias": "on"}},
-				{Key: "bias=off", Label: "without bias", Params: map[string]string{"bias": "off"}},
-			}, nil
+			return []lab.Variant{lab.NewVariant(withBias(true)), lab.NewVariant(withBias(false))}, nil
 		},
 		Run: func(ctx context.Context, t lab.Trial) (*lab.TrialResult, error) {
 			x := tensor.Linspace(-1, 1, 32).Reshape(32, 1)
-			y := x.MulScalar(2).AddScalar(3)
-			model := nn.NewLinear(1, 1, nn.Bias(t.Variant.Params["bias"] == "on"), nn.WithGenerator(t.Gen))
-			opt := optim.NewSGD(nn.Parameters(model), optim.LR(0.1))
-			for range t.Config.Int("steps") {
-				opt.ZeroGrad()
-				nn.MSELoss(model.Forward(x), y).Backward()
-				opt.Step()
+			set := data.NewTensorDataset(x, x.MulScalar(2).AddScalar(3))
+			bias := bool(t.Variant.Cond.(withBias))
+			model := nn.NewLinear(1, 1, nn.Bias(bias), nn.WithGenerator(t.Gen))
+			tr := &train.Trainer{
+				Model:     model,
+				Optimizer: optim.NewSGD(nn.Parameters(model), optim.LR(0.1)),
+				Loader:    data.NewLoader(set, set.Len(), data.WithGenerator(t.Gen)), // full batch
+				Loss:      mse,
+				OnStep:    func(int, float64) error { return ctx.Err() },
 			}
+			defer tr.Close()
 			res := lab.NewResult()
-			tensor.NoGrad(func() { res.Scalars["loss"] = nn.MSELoss(model.Forward(x), y).Item() })
+			if err := tr.Run(t.Config.Int("steps")); err != nil {
+				return nil, err // a *train.NonFiniteLossError would be recorded as res.Diverged
+			}
+			res.Scalars["loss"] = train.MeanLoss(model, set, set.Len(), mse)
 			return res, nil
 		},
 		Analyze: func(r *lab.ExperimentResult) lab.Analysis {
-			on, off := r.Variant("bias=on").Scalar("loss"), r.Variant("bias=off").Scalar("loss")
+			on, off := r.VariantOf(withBias(true)).Scalar("loss"), r.VariantOf(withBias(false)).Scalar("loss")
 			v := lab.Verdict{Status: lab.Supported, Text: fmt.Sprintf("final MSE %.4f with bias, %.4f without", on.Mean, off.Mean)}
 			return lab.Analysis{Verdict: v}
 		},
 	}
 	reg := &lab.Registry{}
 	reg.Register(exp)
-	cfg, err := exp.Resolve(false, map[string]string{"steps": "300"}, "")
+	plans, err := lab.NewPlans(reg.All(), lab.PlanOptions{Overrides: map[string]string{"steps": "300"}, Seeds: []uint64{0, 1, 2}})
 	if err != nil {
 		log.Fatal(err)
 	}
 
 	dir, _ := os.MkdirTemp("", "lab-example")
 	defer os.RemoveAll(dir)
-	runner := &lab.Runner{Dir: dir}
-	results, err := runner.Run(context.Background(), []lab.Plan{{Exp: exp, Config: cfg, Seeds: []uint64{0, 1, 2}}})
+	results, err := (&lab.Runner{Dir: dir}).Run(context.Background(), plans)
 	if err != nil {
 		log.Fatal(err)
 	}
-	lab.Analyze(reg, results)
-	if err := lab.WriteReport(dir, &lab.Results{Experiments: results}); err != nil {
+	if err := lab.Report(reg, dir, &lab.Results{Experiments: results}); err != nil {
 		log.Fatal(err)
 	}
 	v := results[0].Analysis.Verdict

@@ -3,14 +3,19 @@
 // leans on) by training small networks over several seeds, and ends with a
 // verdict that compares the measurement with the claim.
 //
-// An Experiment declares its parameters with defaults, the variants
-// (conditions) it compares, a Trial function that runs one variant with one
-// seed and returns scalars and series, and an Analyze function that turns
-// the aggregated results into tables, plots and a verdict. The Runner runs
-// the trials in parallel with a fixed, seed-derived random stream per
-// trial, so results are identical at any GOMAXPROCS; it writes every
-// finished trial atomically, skips finished trials when resumed, records
-// diverging runs as diverged, and stops cleanly on cancellation.
+// An Experiment declares its parameters with defaults, the variants it
+// compares (each built with NewVariant from a typed Condition, which its
+// Run and Analyze functions read back), a Run function that runs one
+// variant with one seed and returns scalars and series, and an Analyze
+// function that turns the aggregated results into tables, plots and a
+// verdict. The Runner runs the trials in parallel with a fixed,
+// seed-derived random stream per trial, so results are identical at any
+// GOMAXPROCS; it writes every finished trial atomically, skips finished
+// trials when resumed, records diverging runs as diverged, and stops
+// cleanly on cancellation.
+//
+// Every command of the lab goes through one pipeline: plan (NewPlans),
+// run (Runner.Run) or load (Load, Merge), analyze and write (Report).
 package lab
 
 import (
@@ -127,12 +132,49 @@ func parseFloats(s string) ([]float64, error) {
 }
 
 // Variant is one condition an experiment compares (for example "bias on,
-// offset 4"). Its Key must be unique within the experiment and stable: it
+// offset 4"). Make one with [NewVariant] from the experiment's typed
+// [Condition]. Its Key must be unique within the experiment and stable: it
 // names the trial directories.
 type Variant struct {
 	Key    string            // e.g. "act=relu,bias=off"; names the trial directories
 	Label  string            // shown in tables and legends
-	Params map[string]string // what distinguishes it, for the report and results.json
+	Params map[string]string // Cond's settings, recorded in results.json
+	// Cond is the experiment's typed description of the variant, which
+	// Run and Analyze read (t.Variant.Cond.(myCondition)). It is not stored:
+	// a loaded run gets it back from the experiment's Variants (see Load).
+	Cond Condition `json:"-"`
+}
+
+// Setting is one name=value pair that sets a variant apart, such as
+// bias=on or offset=4.
+type Setting struct{ Name, Value string }
+
+// Set returns the Setting name=value.
+func Set(name, value string) Setting { return Setting{Name: name, Value: value} }
+
+// A Condition is an experiment's typed description of one variant: usually
+// a small struct of the values that set it apart (bias on or off, a target
+// offset, an initialization). Settings spells it as name=value pairs in the
+// order of the variant's key; they name the trial directories and are what
+// results.json and metrics.csv record, so they must be stable.
+type Condition interface {
+	Settings() []Setting
+}
+
+// NewVariant returns the variant of condition c: Key "a=1,b=x", Label
+// "a=1 b=x", Params the same pairs and Cond c.
+func NewVariant(c Condition) Variant {
+	v := Variant{Params: map[string]string{}, Cond: c}
+	for i, s := range c.Settings() {
+		if i > 0 {
+			v.Key += ","
+			v.Label += " "
+		}
+		v.Key += s.Name + "=" + s.Value
+		v.Label += s.Name + "=" + s.Value
+		v.Params[s.Name] = s.Value
+	}
+	return v
 }
 
 // Trial is one run of a variant with one seed.
@@ -170,7 +212,8 @@ type Experiment struct {
 	Claim  string  // the claim under test, quoted or paraphrased from its source
 	Source string  // where the claim comes from
 	Params []Param // every parameter, with defaults
-	// Variants lists the conditions to compare under cfg.
+	// Variants lists the conditions to compare under cfg, each with its
+	// Cond set (build them with NewVariant).
 	Variants func(cfg Config) ([]Variant, error)
 	// Run runs one trial. It should check ctx between training steps and
 	// return ctx.Err() when cancelled.

@@ -43,6 +43,11 @@ func TestWelch(t *testing.T) {
 	}
 }
 
+// fakeCond is the typed condition of fakeExperiment's variants.
+type fakeCond string
+
+func (c fakeCond) Settings() []Setting { return []Setting{Set("v", string(c))} }
+
 // fakeExperiment produces a deterministic value from the trial generator,
 // diverges for one variant and panics for one seed.
 func fakeExperiment(calls *atomic.Int64) *Experiment {
@@ -52,7 +57,7 @@ func fakeExperiment(calls *atomic.Int64) *Experiment {
 		Claim:  "a claim",
 		Params: []Param{{Name: "scale", Default: "2", Quick: "1", Kind: Float}, {Name: "list", Default: "1,2", Kind: Floats}},
 		Variants: func(c Config) ([]Variant, error) {
-			return []Variant{{Key: "a", Label: "A"}, {Key: "nan", Label: "NaN"}}, nil
+			return []Variant{{Key: "a", Label: "A", Cond: fakeCond("a")}, {Key: "nan", Label: "NaN", Cond: fakeCond("nan")}}, nil
 		},
 		Run: func(ctx context.Context, t Trial) (*TrialResult, error) {
 			calls.Add(1)

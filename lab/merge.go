@@ -2,6 +2,7 @@ package lab
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -89,19 +90,27 @@ func Plans(reg *Registry, res *Results) ([]Plan, error) {
 		if e == nil {
 			return nil, fmt.Errorf("experiment %q is not known to this version of intercept", er.Name)
 		}
-		over := map[string]string{}
-		for _, kv := range er.Config {
-			k, v, ok := strings.Cut(kv, "=")
-			if !ok {
-				return nil, fmt.Errorf("experiment %s: malformed parameter %q", er.Name, kv)
-			}
-			over[k] = v
-		}
-		cfg, err := e.Resolve(false, over, er.Data)
+		cfg, err := resolveRecorded(e, er)
 		if err != nil {
 			return nil, fmt.Errorf("experiment %s: %w", er.Name, err)
 		}
 		plans = append(plans, Plan{Exp: e, Config: cfg, Seeds: er.Seeds})
 	}
 	return plans, nil
+}
+
+var errMalformed = errors.New("malformed parameter")
+
+// recordedOverrides turns a result's recorded "name=value" parameters back
+// into overrides.
+func recordedOverrides(r *ExperimentResult) (map[string]string, error) {
+	over := map[string]string{}
+	for _, kv := range r.Config {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return nil, fmt.Errorf("%w %q", errMalformed, kv)
+		}
+		over[k] = v
+	}
+	return over, nil
 }

@@ -56,12 +56,19 @@ func ReadResults(path string) (*Results, error) {
 	return &r, nil
 }
 
-// Analyze fills each result's Analysis with its experiment's Analyze
-// function, turning a panic into an inconclusive verdict that says why.
+// Analyze is the pipeline's analyze step: it fills each result's Analysis
+// with its experiment's Analyze function, turning a panic into an
+// inconclusive verdict that says why. Results of experiments unknown to reg
+// are left without analysis; a result with a variant the experiment no
+// longer defines (no Cond) gets an inconclusive verdict.
 func Analyze(reg *Registry, results []*ExperimentResult) {
 	for _, r := range results {
 		e := reg.Get(r.Name)
 		if e == nil || e.Analyze == nil {
+			continue
+		}
+		if v := unknownVariant(r); v != "" {
+			r.Analysis = &Analysis{Verdict: Verdict{Inconclusive, fmt.Sprintf("variant %q is not one this version of %s defines, so the results cannot be analyzed.", v, r.Name)}}
 			continue
 		}
 		func() {
@@ -75,6 +82,17 @@ func Analyze(reg *Registry, results []*ExperimentResult) {
 			r.Analysis = &a
 		}()
 	}
+}
+
+// unknownVariant returns the key of the first variant of r without a typed
+// Cond (a run made by another version of the experiment), or "".
+func unknownVariant(r *ExperimentResult) string {
+	for _, v := range r.Variants {
+		if v.Cond == nil {
+			return v.Key
+		}
+	}
+	return ""
 }
 
 // guardVerdict keeps a verdict from being drawn on missing data: when a

@@ -47,6 +47,9 @@ type ExperimentResult struct {
 	// finished.
 	Complete bool      `json:"complete"`
 	Analysis *Analysis `json:"analysis,omitempty"`
+	// Resolved is Config as the experiment's typed parameters (Resolved.Int
+	// and so on), for Analyze. It is not stored: Load rebuilds it.
+	Resolved Config `json:"-"`
 }
 
 // Variant returns the result of the variant with the given key, or nil.
@@ -57,6 +60,11 @@ func (r *ExperimentResult) Variant(key string) *VariantResult {
 		}
 	}
 	return nil
+}
+
+// VariantOf returns the result of the variant of condition c, or nil.
+func (r *ExperimentResult) VariantOf(c Condition) *VariantResult {
+	return r.Variant(NewVariant(c).Key)
 }
 
 // aggregate fills the scalar summaries and counts of every variant.

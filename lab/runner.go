@@ -99,11 +99,14 @@ func (r *Runner) Run(ctx context.Context, plans []Plan) ([]*ExperimentResult, er
 			return nil, fmt.Errorf("experiment %s: %w", p.Exp.Name, err)
 		}
 		er := &ExperimentResult{Name: p.Exp.Name, Title: p.Exp.Title, Claim: p.Exp.Claim, Source: p.Exp.Source,
-			Config: p.Config.Values(), Data: p.Config.Data, Seeds: p.Seeds}
+			Config: p.Config.Values(), Data: p.Config.Data, Seeds: p.Seeds, Resolved: p.Config}
 		seen := map[string]bool{}
 		for _, v := range variants {
 			if seen[v.Key] {
 				return nil, fmt.Errorf("experiment %s: duplicate variant key %q", p.Exp.Name, v.Key)
+			}
+			if v.Cond == nil {
+				return nil, fmt.Errorf("experiment %s: variant %q has no Cond (build variants with lab.NewVariant)", p.Exp.Name, v.Key)
 			}
 			seen[v.Key] = true
 			vr := &VariantResult{Variant: v, Trials: make([]TrialRecord, len(p.Seeds))}

@@ -1,7 +1,8 @@
 // Package train holds what a training run needs around the model, the loss
 // and the optimizer: one checked optimization step, a small loop that
-// iterates a [data.Loader] epoch after epoch, and checkpoints that let an
-// interrupted run resume bit-identically.
+// iterates a [data.Loader] epoch after epoch, evaluation on a dataset
+// ([Accuracy], [MeanLoss]), and checkpoints that let an interrupted run
+// resume bit-identically.
 //
 // # Steps and non-finite losses
 //

@@ -285,16 +285,9 @@ func (a *app) run(ctx context.Context, exps []*lab.Experiment, f runFlags) error
 	for i := range seeds {
 		seeds[i] = uint64(i)
 	}
-	var plans []lab.Plan
-	for _, e := range exps {
-		cfg, err := e.Resolve(f.quick, overrides, data)
-		if err != nil {
-			return usageError{err}
-		}
-		if _, err := e.Variants(cfg); err != nil {
-			return usageError{fmt.Errorf("%s: %w", e.Name, err)}
-		}
-		plans = append(plans, lab.Plan{Exp: e, Config: cfg, Seeds: seeds})
+	plans, err := lab.NewPlans(exps, lab.PlanOptions{Quick: f.quick, Overrides: overrides, Data: data, Seeds: seeds})
+	if err != nil {
+		return usageError{err}
 	}
 	dir := f.out
 	switch {
@@ -329,14 +322,13 @@ func (a *app) run(ctx context.Context, exps []*lab.Experiment, f runFlags) error
 	if runErr != nil && !interrupted {
 		return runErr
 	}
-	lab.Analyze(a.registry, results)
 	res := &lab.Results{Run: lab.RunInfo{
 		Command: "intercept " + strings.Join(a.args, " "), Version: buildVersion(), GoVersion: runtime.Version(),
 		Platform: runtime.GOOS + "/" + runtime.GOARCH, Kernel: kernel.Name(), Seeds: seeds, Started: start,
 		Elapsed: a.now().Sub(start).Seconds(), Interrupted: interrupted, Quick: f.quick, Shard: shardInfo,
 	}, Experiments: results}
-	if err := lab.WriteReport(dir, res); err != nil {
-		return fmt.Errorf("writing the report: %w", err)
+	if err := lab.Report(a.registry, dir, res); err != nil {
+		return err
 	}
 	if !f.quiet {
 		a.printVerdicts(results)
@@ -384,77 +376,31 @@ func parseShard(s string, getenv func(string) string) (shard, shards int, err er
 // merge combines the run directories of a sharded sweep.
 func (a *app) merge(out string, srcs []string) error {
 	start := a.now()
-	var first *lab.Results
-	var plans []lab.Plan
-	for _, src := range srcs {
-		res, err := lab.ReadResults(filepath.Join(src, "results.json"))
-		if err != nil {
-			return usageError{fmt.Errorf("%s is not a run directory: %w", src, err)}
-		}
-		p, err := lab.Plans(a.registry, res)
-		if err != nil {
-			return fmt.Errorf("%s: %w", src, err)
-		}
-		if first == nil {
-			first, plans = res, p
-			continue
-		}
-		if !samePlans(plans, p) {
-			return usageError{fmt.Errorf("%s was run with other experiments, parameters, data or seeds than %s: only shards of one sweep can be merged", src, srcs[0])}
-		}
-	}
 	dir := out
 	if dir == "" {
 		dir = filepath.Join("runs", a.now().Format("20060102-150405")+"-merged")
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("creating the run directory: %w", err)
+	results, run, n, err := lab.Merge(a.registry, dir, srcs)
+	var pe *lab.PlanError
+	if errors.As(err, &pe) {
+		return usageError{err}
 	}
-	n, err := lab.MergeTrials(dir, srcs)
 	if err != nil {
 		return err
 	}
-	results, err := (&lab.Runner{Dir: dir, LoadOnly: true}).Run(context.Background(), plans)
-	if err != nil {
-		return err
-	}
-	lab.Analyze(a.registry, results)
-	run := first.Run
 	run.Command = "intercept " + strings.Join(a.args, " ")
 	run.Shard, run.Merged, run.Interrupted = "", srcs, false
 	run.Started, run.Elapsed = start, a.now().Sub(start).Seconds()
-	if err := lab.WriteReport(dir, &lab.Results{Run: run, Experiments: results}); err != nil {
-		return fmt.Errorf("writing the report: %w", err)
-	}
-	missing := 0
-	for _, r := range results {
-		for _, v := range r.Variants {
-			missing += len(r.Seeds) - len(v.Trials)
-		}
+	if err := lab.Report(a.registry, dir, &lab.Results{Run: run, Experiments: results}); err != nil {
+		return err
 	}
 	fmt.Fprintf(a.stdout, "merged %d trials from %d run directories\n", n, len(srcs))
 	a.printVerdicts(results)
 	fmt.Fprintln(a.stdout, "report:", filepath.Join(dir, "report.html"))
-	if missing > 0 {
+	if missing := lab.Missing(results); missing > 0 {
 		return fmt.Errorf("%d trials are in no shard (a shard is missing or unfinished; rerun it with the same --shard and --resume)", missing)
 	}
 	return nil
-}
-
-// samePlans reports whether two runs have the same experiments, parameters,
-// data and seeds.
-func samePlans(a, b []lab.Plan) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i].Exp.Name != b[i].Exp.Name || a[i].Config.Data != b[i].Config.Data ||
-			strings.Join(a[i].Config.Values(), "\n") != strings.Join(b[i].Config.Values(), "\n") ||
-			fmt.Sprint(a[i].Seeds) != fmt.Sprint(b[i].Seeds) {
-			return false
-		}
-	}
-	return true
 }
 
 func (a *app) printVerdicts(results []*lab.ExperimentResult) {
@@ -487,13 +433,12 @@ func (a *app) list() {
 }
 
 func (a *app) report(dir string) error {
-	res, err := lab.ReadResults(filepath.Join(dir, "results.json"))
+	res, err := lab.Load(a.registry, dir)
 	if err != nil {
 		return err
 	}
-	lab.Analyze(a.registry, res.Experiments)
-	if err := lab.WriteReport(dir, res); err != nil {
-		return fmt.Errorf("writing the report: %w", err)
+	if err := lab.Report(a.registry, dir, res); err != nil {
+		return err
 	}
 	fmt.Fprintln(a.stdout, "report:", filepath.Join(dir, "report.html"))
 	return nil

@@ -6,6 +6,7 @@ import (
 	"math"
 	"sort"
 
+	"github.com/intercept-ml/intercept/data"
 	"github.com/intercept-ml/intercept/lab"
 	"github.com/intercept-ml/intercept/nn"
 	"github.com/intercept-ml/intercept/tensor"
@@ -28,20 +29,34 @@ func ActivationShift() *lab.Experiment {
 			{Name: "activations", Default: "sigmoid,relu", Kind: lab.Strings, Help: "activations to test"},
 		},
 		Variants: func(c lab.Config) ([]lab.Variant, error) {
+			var acts []activation
 			for _, a := range c.Strings("activations") {
 				if a != "sigmoid" && a != "relu" && a != "tanh" {
 					return nil, fmt.Errorf("activations: %q is not one of sigmoid, relu, tanh", a)
 				}
+				acts = append(acts, activation(a))
 			}
-			return variantGrid([2]any{"act", c.Strings("activations")}, [2]any{"bias", []string{"on", "off"}}), nil
+			return variants(grid(acts, bothBias, func(a activation, bias bool) actBias { return actBias{Act: a, Bias: bias} })), nil
 		},
 		Run:     runActivationShift,
 		Analyze: analyzeActivationShift,
 	}
 }
 
-func act1(name string, x *tensor.Tensor) *tensor.Tensor {
-	switch name {
+// actBias is a variant of ActivationShift: the neuron's activation, and
+// whether it has a bias.
+type actBias struct {
+	Act  activation
+	Bias bool
+}
+
+func (c actBias) Settings() []lab.Setting {
+	return []lab.Setting{lab.Set("act", string(c.Act)), lab.Set("bias", onOff(c.Bias))}
+}
+
+// act1 applies a sigmoid, tanh or ReLU activation.
+func act1(a activation, x *tensor.Tensor) *tensor.Tensor {
+	switch a {
 	case "sigmoid":
 		return x.Sigmoid()
 	case "tanh":
@@ -53,30 +68,30 @@ func act1(name string, x *tensor.Tensor) *tensor.Tensor {
 // neuron is one neuron f(w·x + b) as a model.
 type neuron struct {
 	FC  *nn.Linear
-	act string
+	act activation
 }
 
 func (n *neuron) Forward(x *tensor.Tensor) *tensor.Tensor { return act1(n.act, n.FC.Forward(x)) }
 
 func runActivationShift(ctx context.Context, t lab.Trial) (*lab.TrialResult, error) {
 	c := t.Config
-	act := t.Variant.Params["act"]
-	bias := t.Variant.Params["bias"] == "on"
+	v := t.Variant.Cond.(actBias)
 	w, b := c.Float("target_w"), c.Float("target_b")
 	x := tensor.Linspace(-4, 4, 201).Reshape(201, 1)
-	y := act1(act, x.MulScalar(w).AddScalar(b))
-	n := &neuron{FC: nn.NewLinear(1, 1, nn.Bias(bias), nn.WithGenerator(t.Gen)), act: act}
-	tr, err := train(ctx, n, x, y, mse, trainConfig{steps: c.Int("steps"), lr: c.Float("lr"), opt: "adam", every: 5}, t.Gen)
+	y := act1(v.Act, x.MulScalar(w).AddScalar(b))
+	set := data.NewTensorDataset(x, y)
+	n := &neuron{FC: nn.NewLinear(1, 1, nn.Bias(v.Bias), nn.WithGenerator(t.Gen)), act: v.Act}
+	tr, err := fit(ctx, n, set, mse, trainConfig{steps: c.Int("steps"), lr: c.Float("lr"), opt: "adam", every: 5}, t.Gen)
 	if err != nil {
 		return nil, err
 	}
 	res := lab.NewResult()
 	record(res, tr, "loss")
-	res.Scalars["final_loss"] = evalLoss(n, x, y, mse)
+	res.Scalars["final_loss"] = evalLoss(n, set, mse)
 	var at0 float64
 	tensor.NoGrad(func() { at0 = n.Forward(tensor.Zeros(1, 1)).Item() })
 	res.Scalars["output_at_0"] = at0
-	res.Scalars["target_at_0"] = act1(act, tensor.Scalar(b)).Item()
+	res.Scalars["target_at_0"] = act1(v.Act, tensor.Scalar(b)).Item()
 	res.Scalars["error_at_0"] = math.Abs(at0 - res.Scalars["target_at_0"])
 	res.Scalars["learned_w"] = n.FC.Weight.Item()
 	if n.FC.Bias != nil {
@@ -88,9 +103,9 @@ func runActivationShift(ctx context.Context, t lab.Trial) (*lab.TrialResult, err
 func analyzeActivationShift(r *lab.ExperimentResult) lab.Analysis {
 	a := lab.Analysis{}
 	// The illustration: sigma(x + b) and ReLU(x + b) for several b.
-	for _, act := range []string{"sigmoid", "relu"} {
-		p := lab.Plot{Name: "shift-" + act, Kind: lab.LinePlot, Title: fmt.Sprintf("%s(x + b): the bias moves the curve", act),
-			XLabel: "x", YLabel: act + "(x + b)"}
+	for _, act := range []activation{"sigmoid", "relu"} {
+		p := lab.Plot{Name: "shift-" + string(act), Kind: lab.LinePlot, Title: fmt.Sprintf("%s(x + b): the bias moves the curve", act),
+			XLabel: "x", YLabel: string(act) + "(x + b)"}
 		xs := tensor.Linspace(-6, 6, 121)
 		for _, b := range []float64{-2, -1, 0, 1, 2} {
 			ys := act1(act, xs.AddScalar(b)).Float64s()
@@ -109,15 +124,16 @@ func analyzeActivationShift(r *lab.ExperimentResult) lab.Analysis {
 	supported := true
 	var parts []string
 	for _, v := range r.Variants {
-		if v.Params["bias"] != "off" {
+		c := v.Cond.(actBias)
+		if c.Bias {
 			continue
 		}
-		on := r.Variant("act=" + v.Params["act"] + ",bias=on")
+		on := r.VariantOf(actBias{Act: c.Act, Bias: true})
 		if on == nil {
 			continue
 		}
 		pinned := v.Scalar("output_at_0")
-		f0 := act1(v.Params["act"], tensor.Zeros(1)).Item()
+		f0 := act1(c.Act, tensor.Zeros(1)).Item()
 		isPinned := pinned.N > 0 && math.Abs(pinned.Max-f0) < 1e-6 && math.Abs(pinned.Min-f0) < 1e-6
 		offLoss, onLoss := v.Scalar("final_loss"), on.Scalar("final_loss")
 		// A seed "fits" when its error at x = 0 is under a tenth of what
@@ -132,8 +148,8 @@ func analyzeActivationShift(r *lab.ExperimentResult) lab.Analysis {
 		n := len(on.Scalar("error_at_0").Values)
 		supported = supported && isPinned && fits > n/2
 		part := fmt.Sprintf("%s: without bias the output at x=0 stays at f(0)=%s on every seed (target %s; median final MSE %s); with bias %d of %d seeds fit it (median final MSE %s)",
-			v.Params["act"], lab.Fmt(f0), lab.Fmt(v.Scalar("target_at_0").Mean), lab.Fmt(median(offLoss.Values)), fits, n, lab.Fmt(median(onLoss.Values)))
-		if fits < n && v.Params["act"] == "relu" {
+			c.Act, lab.Fmt(f0), lab.Fmt(v.Scalar("target_at_0").Mean), lab.Fmt(median(offLoss.Values)), fits, n, lab.Fmt(median(onLoss.Values)))
+		if fits < n && c.Act == "relu" {
 			part += fmt.Sprintf(", the other %d ended as a dead ReLU (zero output on every input, so no gradient): a bias makes the fit possible, not certain", n-fits)
 		}
 		parts = append(parts, part)

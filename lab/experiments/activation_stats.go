@@ -9,6 +9,7 @@ import (
 	"github.com/intercept-ml/intercept/nn"
 	"github.com/intercept-ml/intercept/rng"
 	"github.com/intercept-ml/intercept/tensor"
+	"github.com/intercept-ml/intercept/train"
 )
 
 // ActivationStats records per-layer activation and gradient distributions
@@ -27,11 +28,30 @@ func ActivationStats() *lab.Experiment {
 			{Name: "inits", Default: "default,xavier", Kind: lab.Strings, Help: "weight inits (default = PyTorch's = Glorot's standard init)"},
 		},
 		Variants: func(c lab.Config) ([]lab.Variant, error) {
-			return variantGrid([2]any{"act", c.Strings("activations")}, [2]any{"init", c.Strings("inits")}), nil
+			acts, err := parseActivations(c.Strings("activations"))
+			if err != nil {
+				return nil, fmt.Errorf("activations: %w", err)
+			}
+			inits, err := parseWeightInits(c.Strings("inits"))
+			if err != nil {
+				return nil, fmt.Errorf("inits: %w", err)
+			}
+			return variants(grid(acts, inits, func(a activation, w weightInit) actInit { return actInit{a, w} })), nil
 		},
 		Run:     runActivationStats,
 		Analyze: analyzeActivationStats,
 	}
+}
+
+// actInit is a variant of ActivationStats: the hidden activation and the
+// weight initialization.
+type actInit struct {
+	Act  activation
+	Init weightInit
+}
+
+func (c actInit) Settings() []lab.Setting {
+	return []lab.Setting{lab.Set("act", string(c.Act)), lab.Set("init", string(c.Init))}
 }
 
 // sampleValues returns up to n values of t spread evenly over its elements.
@@ -55,10 +75,11 @@ func runActivationStats(ctx context.Context, t lab.Trial) (*lab.TrialResult, err
 		sizes = append(sizes, w)
 	}
 	sizes = append(sizes, 10)
-	model := mlp(t.Gen, sizes, t.Variant.Params["act"], true)
+	v := t.Variant.Cond.(actInit)
+	model := mlp(t.Gen, sizes, v.Act, true)
 	for _, l := range linears(model) {
-		initWeight(l.Weight, t.Variant.Params["init"], t.Gen)
-		initBias(l.Bias, "zeros", t.Gen)
+		v.Init.apply(l.Weight, t.Gen)
+		zeroBias.apply(l.Bias, t.Gen)
 	}
 	dg := rng.NewGenerator()
 	dg.ManualSeed(3000 + t.Seed)
@@ -78,7 +99,7 @@ func runActivationStats(ctx context.Context, t lab.Trial) (*lab.TrialResult, err
 			acts = append(acts, h)
 		}
 	}
-	crossEntropy(h, y).Backward()
+	train.CrossEntropy(h, y).Backward()
 	var actStd, gradStd []float64
 	for i, a := range acts {
 		res.Series[fmt.Sprintf("act_L%d", i+1)] = sampleValues(a, 2000)
@@ -131,7 +152,7 @@ func analyzeActivationStats(r *lab.ExperimentResult) lab.Analysis {
 			for i := range x {
 				x[i] = float64(i + 1)
 			}
-			pair.pl.Lines = append(pair.pl.Lines, lab.Line{Label: v.Label, X: x, Y: b.Mean, Low: b.Low, High: b.High, Dashed: v.Params["init"] == "default"})
+			pair.pl.Lines = append(pair.pl.Lines, lab.Line{Label: v.Label, X: x, Y: b.Mean, Low: b.Low, High: b.High, Dashed: v.Cond.(actInit).Init == "default"})
 		}
 	}
 	a.Plots = append([]lab.Plot{sp, gp}, a.Plots...)
@@ -143,7 +164,7 @@ func analyzeActivationStats(r *lab.ExperimentResult) lab.Analysis {
 	dist := func(v *lab.VariantResult) float64 {
 		return math.Abs(math.Log(v.Scalar("act_std_ratio").Mean)) + math.Abs(math.Log(v.Scalar("grad_std_ratio").Mean))
 	}
-	std, nor := r.Variant("act=tanh,init=default"), r.Variant("act=tanh,init=xavier")
+	std, nor := r.VariantOf(actInit{"tanh", "default"}), r.VariantOf(actInit{"tanh", "xavier"})
 	if std == nil || nor == nil {
 		a.Verdict = lab.Verdict{Status: lab.Inconclusive, Text: "the tanh network under both inits is needed."}
 		return a

@@ -4,12 +4,11 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"strconv"
-	"strings"
 
 	"github.com/intercept-ml/intercept/lab"
 	"github.com/intercept-ml/intercept/nn"
 	"github.com/intercept-ml/intercept/tensor"
+	"github.com/intercept-ml/intercept/train"
 )
 
 // BiasBeforeBatchNorm compares a layer with and without bias followed by
@@ -26,16 +25,29 @@ func BiasBeforeBatchNorm() *lab.Experiment {
 			{Name: "layers", Default: "linear,conv", Kind: lab.Strings, Help: "the layer before BatchNorm: linear and/or conv"},
 		},
 		Variants: func(c lab.Config) ([]lab.Variant, error) {
+			var conds []layerCond
 			for _, l := range c.Strings("layers") {
 				if l != "linear" && l != "conv" {
 					return nil, fmt.Errorf("layers: %q is not linear or conv", l)
 				}
+				conds = append(conds, layerCond{Conv: l == "conv"})
 			}
-			return variantGrid([2]any{"layer", c.Strings("layers")}), nil
+			return variants(conds), nil
 		},
 		Run:     runBiasBN,
 		Analyze: analyzeBiasBN,
 	}
+}
+
+// layerCond is a variant of BiasBeforeBatchNorm: a convolution or a
+// Linear layer before BatchNorm.
+type layerCond struct{ Conv bool }
+
+func (c layerCond) Settings() []lab.Setting {
+	if c.Conv {
+		return []lab.Setting{lab.Set("layer", "conv")}
+	}
+	return []lab.Setting{lab.Set("layer", "linear")}
 }
 
 // bnNet is layer → BatchNorm → ReLU → Linear head.
@@ -59,7 +71,7 @@ func (n *bnNet) Forward(x *tensor.Tensor) *tensor.Tensor {
 
 func newBNNet(t lab.Trial, in int, bias bool) *bnNet {
 	n := &bnNet{}
-	if t.Variant.Params["layer"] == "conv" {
+	if t.Variant.Cond.(layerCond).Conv {
 		n.Conv = nn.NewConv2d(1, 8, 3, nn.Bias(bias), nn.WithGenerator(t.Gen), nn.Padding(1))
 		n.BN2 = nn.NewBatchNorm2d(8)
 		n.Head = nn.NewLinear(8*64, 10, nn.WithGenerator(t.Gen))
@@ -82,10 +94,11 @@ func maxAbsDiff(a, b *tensor.Tensor) float64 {
 
 func runBiasBN(ctx context.Context, t lab.Trial) (*lab.TrialResult, error) {
 	c := t.Config
-	xtr, ytr, xte, yte, err := loadClassification("", 0) // the 8x8 digits: the conv variant needs images
+	trainSet, testSet, err := loadClassification("", 0) // the 8x8 digits: the conv variant needs images
 	if err != nil {
 		return nil, err
 	}
+	xtr := trainSet.X()
 	with := newBNNet(t, xtr.Size(1), true)
 	without := newBNNet(t, xtr.Size(1), false)
 	// identical weights: copy every parameter the two share
@@ -116,12 +129,12 @@ func runBiasBN(ctx context.Context, t lab.Trial) (*lab.TrialResult, error) {
 	}
 	cfg := trainConfig{steps: c.Int("steps"), lr: c.Float("lr"), opt: "sgd", batch: 64, every: 1}
 	cfg.onStep = onStep
-	tw, err := train(ctx, with, xtr, ytr, crossEntropy, cfg, g1)
+	tw, err := fit(ctx, with, trainSet, train.CrossEntropy, cfg, g1)
 	if err != nil {
 		return nil, err
 	}
 	cfg.onStep = nil
-	to, err := train(ctx, without, xtr, ytr, crossEntropy, cfg, g2)
+	to, err := fit(ctx, without, trainSet, train.CrossEntropy, cfg, g2)
 	if err != nil {
 		return nil, err
 	}
@@ -137,9 +150,9 @@ func runBiasBN(ctx context.Context, t lab.Trial) (*lab.TrialResult, error) {
 	res.Scalars["bias_grad_max"] = biasGrad
 	nn.Eval(with)
 	nn.Eval(without)
-	res.Scalars["eval_output_diff"] = maxAbsDiff(with.Forward(xte), without.Forward(xte))
-	res.Scalars["acc_with_bias"] = accuracy(with, xte, yte)
-	res.Scalars["acc_without_bias"] = accuracy(without, xte, yte)
+	res.Scalars["eval_output_diff"] = maxAbsDiff(with.Forward(testSet.X()), without.Forward(testSet.X()))
+	res.Scalars["acc_with_bias"] = accuracy(with, testSet)
+	res.Scalars["acc_without_bias"] = accuracy(without, testSet)
 	return res, nil
 }
 
@@ -163,7 +176,7 @@ func analyzeBiasBN(r *lab.ExperimentResult) lab.Analysis {
 		worstLoss = math.Max(worstLoss, v.Scalar("max_loss_diff").Max)
 		worstGrad = math.Max(worstGrad, v.Scalar("bias_grad_max").Max)
 	}
-	steps := configInt(r, "steps")
+	steps := r.Resolved.Int("steps")
 	txt := fmt.Sprintf("from the same weights, adding a random N(0, 1) bias before BatchNorm changes the training-mode outputs by at most %s, the training loss by at most %s at any of %d steps, and the bias never receives a gradient above %s",
 		lab.Fmt(worstTrain), lab.Fmt(worstLoss), steps, lab.Fmt(worstGrad))
 	evalNote := fmt.Sprintf("In eval mode the outputs differ by at most %s: the running mean starts at 0 and absorbs the bias only gradually ((1 − momentum)^steps = %s of it is still missing after %d steps), and the two runs' float rounding drifts apart slightly.",
@@ -175,16 +188,4 @@ func analyzeBiasBN(r *lab.ExperimentResult) lab.Analysis {
 		a.Verdict = lab.Verdict{Status: lab.Inconclusive, Text: txt + "."}
 	}
 	return a
-}
-
-// configInt reads an integer parameter from a result's recorded config
-// ("name=value" entries); 0 if absent.
-func configInt(r *lab.ExperimentResult, name string) int {
-	for _, kv := range r.Config {
-		if k, v, ok := strings.Cut(kv, "="); ok && k == name {
-			n, _ := strconv.Atoi(v)
-			return n
-		}
-	}
-	return 0
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/intercept-ml/intercept/data"
 	"github.com/intercept-ml/intercept/lab"
 	"github.com/intercept-ml/intercept/rng"
 	"github.com/intercept-ml/intercept/tensor"
@@ -26,11 +27,24 @@ func BiasVsNoBias() *lab.Experiment {
 			{Name: "lr", Default: "0.01", Kind: lab.Float, Help: "learning rate"},
 		},
 		Variants: func(c lab.Config) ([]lab.Variant, error) {
-			return variantGrid([2]any{"offset", floatStrings(c.Floats("offsets"))}, [2]any{"bias", []string{"on", "off"}}), nil
+			return variants(grid(c.Floats("offsets"), bothBias, func(off float64, bias bool) offsetBias {
+				return offsetBias{Offset: off, Bias: bias}
+			})), nil
 		},
 		Run:     runBiasVsNoBias,
 		Analyze: analyzeBiasVsNoBias,
 	}
+}
+
+// offsetBias is a variant of BiasVsNoBias: the target's offset, and whether
+// the model has biases.
+type offsetBias struct {
+	Offset float64
+	Bias   bool
+}
+
+func (c offsetBias) Settings() []lab.Setting {
+	return []lab.Setting{lab.Set("offset", trimFloat(c.Offset)), lab.Set("bias", onOff(c.Bias))}
 }
 
 // regressionData draws x ~ N(0,1)^(n×4) and y = sin(x1) + x2·x3 - 0.5·x4 + offset.
@@ -43,24 +57,22 @@ func regressionData(g *rng.Generator, n int, offset float64) (x, y *tensor.Tenso
 
 func runBiasVsNoBias(ctx context.Context, t lab.Trial) (*lab.TrialResult, error) {
 	c := t.Config
-	var offset float64
-	fmt.Sscanf(t.Variant.Params["offset"], "%g", &offset)
-	bias := t.Variant.Params["bias"] == "on"
+	v := t.Variant.Cond.(offsetBias)
 	// the data depends on the seed only, so both variants see the same data
 	dg := rng.NewGenerator()
 	dg.ManualSeed(1000 + t.Seed)
-	x, y := regressionData(dg, c.Int("samples"), offset)
-	xt, yt := regressionData(dg, 512, offset)
+	x, y := regressionData(dg, c.Int("samples"), v.Offset)
+	trainSet, testSet := data.NewTensorDataset(x, y), data.NewTensorDataset(regressionData(dg, 512, v.Offset))
 	h := c.Int("hidden")
-	model := mlp(t.Gen, []int{4, h, h, 1}, "relu", bias)
-	tr, err := train(ctx, model, x, y, mse, trainConfig{steps: c.Int("steps"), lr: c.Float("lr"), opt: "adam", every: 4}, t.Gen)
+	model := mlp(t.Gen, []int{4, h, h, 1}, "relu", v.Bias)
+	tr, err := fit(ctx, model, trainSet, mse, trainConfig{steps: c.Int("steps"), lr: c.Float("lr"), opt: "adam", every: 4}, t.Gen)
 	if err != nil {
 		return nil, err
 	}
 	res := lab.NewResult()
 	record(res, tr, "loss")
-	res.Scalars["final_loss"] = evalLoss(model, x, y, mse)
-	res.Scalars["test_loss"] = evalLoss(model, xt, yt, mse)
+	res.Scalars["final_loss"] = evalLoss(model, trainSet, mse)
+	res.Scalars["test_loss"] = evalLoss(model, testSet, mse)
 	// the loss of predicting the target's variance: how much is left to learn
 	res.Scalars["target_var"] = y.VarCorrection(0, false).Item()
 	return res, nil
@@ -73,36 +85,35 @@ func analyzeBiasVsNoBias(r *lab.ExperimentResult) lab.Analysis {
 	p := lab.Plot{Name: "offset", Kind: lab.LinePlot, Title: "Final test loss against the target offset", XLabel: "target offset c", YLabel: "test MSE", LogY: true}
 	tbl := lab.Table{Title: "Final test MSE (mean ± std [95% CI]) and the ratio no-bias / bias", Columns: []string{"offset", "with bias", "without bias", "ratio", "Welch p"}}
 	var worstRatio0, maxRatio float64
-	var offsets []string
-	for _, bias := range []string{"on", "off"} {
-		l := lab.Line{Label: "bias " + bias, Dashed: bias == "off"}
+	var offsets []float64
+	for _, bias := range bothBias {
+		l := lab.Line{Label: "bias " + onOff(bias), Dashed: !bias}
 		for _, v := range r.Variants {
-			if v.Params["bias"] != bias {
+			c := v.Cond.(offsetBias)
+			if c.Bias != bias {
 				continue
 			}
-			var off float64
-			fmt.Sscanf(v.Params["offset"], "%g", &off)
 			s := v.Scalar("test_loss")
-			l.X = append(l.X, off)
+			l.X = append(l.X, c.Offset)
 			l.Y = append(l.Y, s.Mean)
 			l.Low = append(l.Low, s.CILow)
 			l.High = append(l.High, s.CIHigh)
-			if bias == "on" {
-				offsets = append(offsets, v.Params["offset"])
+			if bias {
+				offsets = append(offsets, c.Offset)
 			}
 		}
 		p.Lines = append(p.Lines, l)
 	}
 	for _, off := range offsets {
-		on, offv := r.Variant("offset="+off+",bias=on"), r.Variant("offset="+off+",bias=off")
+		on, offv := r.VariantOf(offsetBias{off, true}), r.VariantOf(offsetBias{off, false})
 		if on == nil || offv == nil {
 			continue
 		}
 		sOn, sOff := on.Scalar("test_loss"), offv.Scalar("test_loss")
 		ratio := sOff.Mean / sOn.Mean
 		pv := lab.Welch(sOn, sOff)
-		tbl.Rows = append(tbl.Rows, []string{off, lab.FmtSummary(sOn), lab.FmtSummary(sOff), lab.Fmt(ratio), lab.Fmt(pv)})
-		if off == "0" {
+		tbl.Rows = append(tbl.Rows, []string{trimFloat(off), lab.FmtSummary(sOn), lab.FmtSummary(sOff), lab.Fmt(ratio), lab.Fmt(pv)})
+		if off == 0 {
 			worstRatio0 = ratio
 		} else if ratio > maxRatio {
 			maxRatio = ratio

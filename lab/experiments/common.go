@@ -4,18 +4,21 @@ package experiments
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
-	"math"
 	"slices"
+	"strconv"
 	"strings"
 
+	"github.com/intercept-ml/intercept/data"
 	"github.com/intercept-ml/intercept/lab"
 	"github.com/intercept-ml/intercept/nn"
 	"github.com/intercept-ml/intercept/nninit"
 	"github.com/intercept-ml/intercept/optim"
 	"github.com/intercept-ml/intercept/rng"
 	"github.com/intercept-ml/intercept/tensor"
+	"github.com/intercept-ml/intercept/train"
 )
 
 // Registry returns a registry with every experiment of the lab, in the
@@ -38,9 +41,27 @@ func Registry() *lab.Registry {
 	return r
 }
 
-// activation returns the named activation as a module.
-func activation(name string) nn.Module {
-	switch name {
+// activation names a hidden activation, as written in an experiment's
+// parameters.
+type activation string
+
+// parseActivations checks a list of activation names.
+func parseActivations(names []string) ([]activation, error) {
+	out := make([]activation, len(names))
+	for i, n := range names {
+		switch n {
+		case "relu", "tanh", "sigmoid", "identity", "linear":
+			out[i] = activation(n)
+		default:
+			return nil, fmt.Errorf("unknown activation %q (want relu, tanh, sigmoid or identity)", n)
+		}
+	}
+	return out, nil
+}
+
+// module returns the activation as a module.
+func (a activation) module() nn.Module {
+	switch a {
 	case "relu":
 		return nn.NewReLU()
 	case "tanh":
@@ -50,17 +71,17 @@ func activation(name string) nn.Module {
 	case "identity", "linear":
 		return nn.NewIdentity()
 	}
-	panic(fmt.Sprintf("unknown activation %q", name))
+	panic(fmt.Sprintf("unknown activation %q", string(a)))
 }
 
 // mlp builds Linear(sizes[0], sizes[1]) - act - ... - Linear(.., sizes[n-1])
 // drawing its default initialization from g.
-func mlp(g *rng.Generator, sizes []int, act string, bias bool) *nn.Sequential {
+func mlp(g *rng.Generator, sizes []int, act activation, bias bool) *nn.Sequential {
 	s := nn.NewSequential()
 	for i := 0; i+1 < len(sizes); i++ {
 		s.Append(nn.NewLinear(sizes[i], sizes[i+1], nn.Bias(bias), nn.WithGenerator(g)))
 		if i+2 < len(sizes) {
-			s.Append(activation(act))
+			s.Append(act.module())
 		}
 	}
 	return s
@@ -77,10 +98,30 @@ func linears(s *nn.Sequential) []*nn.Linear {
 	return out
 }
 
-// initWeight applies a named weight initialization drawing from g.
-func initWeight(w *tensor.Tensor, name string, g *rng.Generator) {
+// weightInit names a weight initialization, as written in an experiment's
+// parameters: default (PyTorch's, kept), zeros, normal (N(0, 1)), xavier,
+// xavier-normal, kaiming, kaiming-normal or constant (0.1).
+type weightInit string
+
+// parseWeightInits checks a list of weight initialization names.
+func parseWeightInits(names []string) ([]weightInit, error) {
+	out := make([]weightInit, len(names))
+	for i, n := range names {
+		switch n {
+		case "default", "pytorch", "zeros", "zero", "normal", "xavier", "xavier-normal",
+			"kaiming", "he", "kaiming-normal", "he-normal", "constant":
+			out[i] = weightInit(n)
+		default:
+			return nil, fmt.Errorf("unknown weight init %q (want default, zeros, normal, xavier, xavier-normal, kaiming, kaiming-normal or constant)", n)
+		}
+	}
+	return out, nil
+}
+
+// apply initializes w, drawing from g.
+func (wi weightInit) apply(w *tensor.Tensor, g *rng.Generator) {
 	gen := nninit.WithGenerator(g)
-	switch name {
+	switch wi {
 	case "default", "pytorch":
 		// keep the layer's PyTorch default (kaiming_uniform with a=sqrt(5))
 	case "zeros", "zero":
@@ -98,60 +139,103 @@ func initWeight(w *tensor.Tensor, name string, g *rng.Generator) {
 	case "constant":
 		nninit.Constant(w, 0.1)
 	default:
-		panic(fmt.Sprintf("unknown weight init %q", name))
+		panic(fmt.Sprintf("unknown weight init %q", string(wi)))
 	}
 }
 
-// initBias applies a named bias initialization drawing from g. Names:
-// default, zeros, normal (N(0, 0.1)), or a number for a constant.
-func initBias(b *tensor.Tensor, name string, g *rng.Generator) {
-	if b == nil {
-		return
+// biasInit is a bias initialization: default (PyTorch's, kept), zeros,
+// normal (N(0, 0.1)) or a constant.
+type biasInit struct {
+	name     string  // as written in the parameters: "zeros", "0.5", ...
+	constant bool    // the name is a number
+	value    float64 // that number
+}
+
+// String returns the name as written in the parameters.
+func (b biasInit) String() string { return b.name }
+
+// parseBiasInits checks a list of bias initializations.
+func parseBiasInits(names []string) ([]biasInit, error) {
+	out := make([]biasInit, len(names))
+	for i, n := range names {
+		switch n {
+		case "default", "pytorch", "zeros", "zero", "normal":
+			out[i] = biasInit{name: n}
+		default:
+			v, err := strconv.ParseFloat(n, 64)
+			if err != nil {
+				return nil, fmt.Errorf("unknown bias init %q (want default, zeros, normal or a number)", n)
+			}
+			out[i] = biasInit{name: n, constant: true, value: v}
+		}
 	}
-	switch name {
-	case "default", "pytorch":
-	case "zeros", "zero":
+	return out, nil
+}
+
+// constantBias is the bias initialization to the constant v.
+func constantBias(v float64) biasInit {
+	return biasInit{name: trimFloat(v), constant: true, value: v}
+}
+
+// zeroBias is the bias initialization to zeros.
+var zeroBias = biasInit{name: "zeros"}
+
+// apply initializes b (nil for a layer without bias), drawing from g.
+func (bi biasInit) apply(b *tensor.Tensor, g *rng.Generator) {
+	switch {
+	case b == nil:
+	case bi.constant:
+		nninit.Constant(b, bi.value)
+	case bi.name == "default" || bi.name == "pytorch":
+	case bi.name == "zeros" || bi.name == "zero":
 		nninit.Zeros(b)
-	case "normal":
+	case bi.name == "normal":
 		nninit.Normal(b, 0, 0.1, nninit.WithGenerator(g))
 	default:
-		var v float64
-		if _, err := fmt.Sscanf(name, "%g", &v); err != nil {
-			panic(fmt.Sprintf("unknown bias init %q", name))
-		}
-		nninit.Constant(b, v)
+		panic(fmt.Sprintf("unknown bias init %q", bi.name))
 	}
 }
 
-// lossFunc maps a prediction and a target to a scalar loss.
-type lossFunc func(pred, target *tensor.Tensor) *tensor.Tensor
+// onOff spells a bias switch in variant keys.
+func onOff(on bool) string {
+	if on {
+		return "on"
+	}
+	return "off"
+}
+
+// variants returns the variant of each condition, in order.
+func variants[C lab.Condition](conds []C) []lab.Variant {
+	out := make([]lab.Variant, len(conds))
+	for i, c := range conds {
+		out[i] = lab.NewVariant(c)
+	}
+	return out
+}
+
+// each returns f(a) for every a of as.
+func each[A, C any](as []A, f func(A) C) []C {
+	out := make([]C, len(as))
+	for i, a := range as {
+		out[i] = f(a)
+	}
+	return out
+}
+
+// grid returns f(a, b) for every a of as and b of bs, a varying slowest.
+func grid[A, B, C any](as []A, bs []B, f func(A, B) C) []C {
+	var out []C
+	for _, a := range as {
+		for _, b := range bs {
+			out = append(out, f(a, b))
+		}
+	}
+	return out
+}
+
+var bothBias = []bool{true, false}
 
 func mse(pred, target *tensor.Tensor) *tensor.Tensor { return nn.MSELoss(pred, target) }
-
-func crossEntropy(logits, target *tensor.Tensor) *tensor.Tensor {
-	return nn.CrossEntropyLoss(logits, target)
-}
-
-// trainConfig describes a training run.
-type trainConfig struct {
-	steps   int
-	lr      float64
-	opt     string // "sgd" or "adam"
-	batch   int    // 0 = full batch
-	every   int    // record the loss every `every` steps (0 = every step)
-	onStep  func(step int)
-	maxLoss float64 // a loss above this counts as diverged (0 = only NaN/Inf)
-}
-
-// trainResult is what train returns.
-type trainResult struct {
-	losses        []float64 // recorded losses
-	steps         []float64 // their step numbers
-	final         float64
-	diverged      bool
-	divergedStep  int
-	divergedValue float64
-}
 
 func newOptimizer(name string, params []*tensor.Tensor, lr float64) optim.Optimizer {
 	switch name {
@@ -162,67 +246,148 @@ func newOptimizer(name string, params []*tensor.Tensor, lr float64) optim.Optimi
 	}
 }
 
-// train optimizes model on (x, y), minibatches drawn from g in order, and
-// records the training loss. A NaN or infinite loss stops training and is
-// reported as divergence at that step.
-func train(ctx context.Context, model nn.Module, x, y *tensor.Tensor, loss lossFunc, c trainConfig, g *rng.Generator) (trainResult, error) {
-	opt := newOptimizer(c.opt, nn.Parameters(model), c.lr)
-	n := x.Size(0)
-	var r trainResult
-	var perm []int64
-	pos := n
-	for step := 0; step < c.steps; step++ {
-		if step%16 == 0 && ctx.Err() != nil {
-			return r, ctx.Err()
-		}
-		bx, by := x, y
-		if c.batch > 0 && c.batch < n {
-			if pos+c.batch > n {
-				perm, pos = g.Randperm(n), 0
-			}
-			idx := tensor.FromInt64(perm[pos : pos+c.batch])
-			bx, by = x.IndexSelect(0, idx), y.IndexSelect(0, idx)
-			pos += c.batch
-		}
-		opt.ZeroGrad()
-		l := loss(model.Forward(bx), by)
-		v := l.Item()
-		if math.IsNaN(v) || math.IsInf(v, 0) || (c.maxLoss > 0 && v > c.maxLoss) {
-			r.diverged, r.divergedStep, r.divergedValue = true, step, v
-			r.losses = append(r.losses, v)
-			r.steps = append(r.steps, float64(step))
-			r.final = v
-			return r, nil
-		}
-		if c.every <= 1 || step%c.every == 0 || step == c.steps-1 {
-			r.losses = append(r.losses, v)
-			r.steps = append(r.steps, float64(step))
-		}
-		r.final = v
-		l.Backward()
-		opt.Step()
-		if c.onStep != nil {
-			c.onStep(step)
+// trainConfig describes a training run.
+type trainConfig struct {
+	steps int     // optimizer steps
+	lr    float64 // learning rate
+	opt   string  // "sgd" or "adam"
+	// batch is the minibatch size, 0 for the whole training set at every
+	// step. Batches come from a data.Loader drawing from the trial's
+	// generator, exactly as PyTorch's DataLoader(generator=g) would:
+	// minibatches are shuffled, each epoch's last, smaller one dropped
+	// unless partial is set; the whole set is one unshuffled batch (whose
+	// epochs still draw the loader's base seed).
+	batch   int
+	partial bool
+	every   int            // record the loss every `every` steps (0 = every step)
+	onStep  func(step int) // called after each update with the step's index
+	// maxLoss, if positive, also counts a finite loss above it as
+	// divergence. The check runs after the step's update (in the Trainer's
+	// OnStep), which is harmless: a diverged model is not evaluated.
+	maxLoss float64
+}
+
+// trainResult is the loss curve of a training run.
+type trainResult struct {
+	losses        []float64 // recorded losses
+	steps         []float64 // their step numbers
+	final         float64   // the last step's loss
+	diverged      bool
+	divergedStep  int
+	divergedValue float64
+}
+
+// explodedError stops a run whose loss passed trainConfig.maxLoss.
+type explodedError struct {
+	step int
+	loss float64
+}
+
+func (e *explodedError) Error() string {
+	return fmt.Sprintf("step %d: loss %v is above the divergence threshold", e.step, e.loss)
+}
+
+// trainer is one training run: a train.Trainer over a data.Loader of the
+// training set, recording the loss curve as it goes.
+type trainer struct {
+	tr  *train.Trainer
+	c   trainConfig
+	ctx context.Context
+	trainResult
+}
+
+// newTrainer prepares the training of model on ds with c's optimizer; the
+// loader draws from g.
+func newTrainer(model nn.Module, ds data.Dataset, loss train.LossFunc, c trainConfig, g *rng.Generator) *trainer {
+	size, opts := ds.Len(), []data.LoaderOption{data.WithGenerator(g)}
+	if c.batch > 0 && c.batch < ds.Len() {
+		size, opts = c.batch, append(opts, data.Shuffle)
+		if !c.partial {
+			opts = append(opts, data.DropLast)
 		}
 	}
-	return r, nil
+	t := &trainer{c: c}
+	t.tr = &train.Trainer{
+		Model:     model,
+		Optimizer: newOptimizer(c.opt, nn.Parameters(model), c.lr),
+		Loader:    data.NewLoader(ds, size, opts...),
+		Loss:      loss,
+		OnStep:    t.onStep,
+	}
+	return t
 }
 
-// evalLoss computes loss(model(x), y) without recording a graph.
-func evalLoss(model nn.Module, x, y *tensor.Tensor, loss lossFunc) float64 {
-	var v float64
-	tensor.NoGrad(func() { v = loss(model.Forward(x), y).Item() })
-	return v
+// onStep records the loss of step done-1 (the Trainer counts completed
+// steps).
+func (t *trainer) onStep(done int, loss float64) error {
+	step := done - 1
+	if t.c.maxLoss > 0 && loss > t.c.maxLoss {
+		return &explodedError{step, loss}
+	}
+	if t.c.every <= 1 || step%t.c.every == 0 || step == t.c.steps-1 {
+		t.losses = append(t.losses, loss)
+		t.steps = append(t.steps, float64(step))
+	}
+	t.final = loss
+	if t.c.onStep != nil {
+		t.c.onStep(step)
+	}
+	return t.ctx.Err()
 }
 
-// accuracy returns the share of rows of logits whose argmax equals y.
-func accuracy(model nn.Module, x, y *tensor.Tensor) float64 {
-	var acc float64
-	tensor.NoGrad(func() {
-		pred := model.Forward(x).Argmax(1, false)
-		acc = pred.Eq(y).Float().Mean().Item()
-	})
-	return acc
+// run trains until steps steps are done in all, or until the loss diverges,
+// which is recorded, not returned. It returns ctx's error if ctx is
+// cancelled.
+func (t *trainer) run(ctx context.Context, steps int) error {
+	if t.diverged {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	t.ctx = ctx
+	err := t.tr.Run(steps)
+	var nonFinite *train.NonFiniteLossError
+	var exploded *explodedError
+	switch {
+	case errors.As(err, &nonFinite):
+		t.diverge(nonFinite.Step, nonFinite.Loss)
+	case errors.As(err, &exploded):
+		t.diverge(exploded.step, exploded.loss)
+	default:
+		return err
+	}
+	return nil
+}
+
+func (t *trainer) diverge(step int, loss float64) {
+	t.diverged, t.divergedStep, t.divergedValue = true, step, loss
+	t.losses = append(t.losses, loss)
+	t.steps = append(t.steps, float64(step))
+	t.final = loss
+}
+
+// close ends the loader's epoch in progress.
+func (t *trainer) close() { t.tr.Close() }
+
+// fit trains model on ds for c.steps steps and returns its loss curve; a
+// NaN or infinite loss (or one above c.maxLoss) stops training and is
+// reported as divergence at that step.
+func fit(ctx context.Context, model nn.Module, ds data.Dataset, loss train.LossFunc, c trainConfig, g *rng.Generator) (trainResult, error) {
+	t := newTrainer(model, ds, loss, c, g)
+	defer t.close()
+	err := t.run(ctx, c.steps)
+	return t.trainResult, err
+}
+
+// evalLoss is the model's loss on the whole of ds, in one batch.
+func evalLoss(model nn.Module, ds data.Dataset, loss train.LossFunc) float64 {
+	return train.MeanLoss(model, ds, ds.Len(), loss)
+}
+
+// accuracy is the model's accuracy on the whole of ds, in one batch.
+func accuracy(model nn.Module, ds data.Dataset) float64 {
+	return train.Accuracy(model, ds, ds.Len())
 }
 
 // record copies a train result into a trial result.
@@ -232,43 +397,6 @@ func record(res *lab.TrialResult, tr trainResult, series string) {
 	if tr.diverged {
 		res.Diverged, res.DivergedStep, res.DivergedValue = true, tr.divergedStep, tr.divergedValue
 	}
-}
-
-// variantGrid builds variants from the product of named value lists, in
-// the given order: key "a=1,b=x", label "a=1 b=x".
-func variantGrid(dims ...[2]any) []lab.Variant {
-	vs := []lab.Variant{{Params: map[string]string{}}}
-	for _, d := range dims {
-		name := d[0].(string)
-		vals := d[1].([]string)
-		var next []lab.Variant
-		for _, v := range vs {
-			for _, x := range vals {
-				p := map[string]string{}
-				for k, y := range v.Params {
-					p[k] = y
-				}
-				p[name] = x
-				key := v.Key
-				label := v.Label
-				if key != "" {
-					key += ","
-					label += " "
-				}
-				next = append(next, lab.Variant{Key: key + name + "=" + x, Label: label + name + "=" + x, Params: p})
-			}
-		}
-		vs = next
-	}
-	return vs
-}
-
-func floatStrings(xs []float64) []string {
-	out := make([]string, len(xs))
-	for i, x := range xs {
-		out[i] = trimFloat(x)
-	}
-	return out
 }
 
 func trimFloat(x float64) string {

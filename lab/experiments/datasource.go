@@ -10,10 +10,10 @@ import (
 	"github.com/intercept-ml/intercept/tensor"
 )
 
-// A classification set: x float32 (N, D) in [0, 1], y int64 (N).
+// A classification set: examples x float32 (D) in [0, 1], labels y int64.
 type classSet struct {
-	xtr, ytr, xte, yte *tensor.Tensor
-	err                error
+	train, test *data.TensorDataset
+	err         error
 }
 
 var (
@@ -22,12 +22,12 @@ var (
 )
 
 // loadDataSource returns the training and test sets of a --data source,
-// flattened to rows: "" or "digits" is the embedded handwritten digits
+// with every example flattened to a row: "" or "digits" is the embedded handwritten digits
 // (1438 training, 359 test examples); "idx:DIR" (or a directory) reads
 // MNIST-like IDX files from DIR. At most limit training rows are kept
 // (limit <= 0 keeps all), and the test set is cut to the same size. Sets
 // are read once and shared by every trial; they must not be modified.
-func loadDataSource(source string, limit int) (xtr, ytr, xte, yte *tensor.Tensor, err error) {
+func loadDataSource(source string, limit int) (trainSet, testSet *data.TensorDataset, err error) {
 	key := fmt.Sprintf("%s\x00%d", source, limit)
 	sourcesMu.Lock()
 	defer sourcesMu.Unlock()
@@ -36,7 +36,7 @@ func loadDataSource(source string, limit int) (xtr, ytr, xte, yte *tensor.Tensor
 		s = readDataSource(source, limit)
 		sources[key] = s
 	}
-	return s.xtr, s.ytr, s.xte, s.yte, s.err
+	return s.train, s.test, s.err
 }
 
 func readDataSource(source string, limit int) *classSet {
@@ -61,7 +61,7 @@ func readDataSource(source string, limit int) *classSet {
 	xte, yte := data.Tensors(test)
 	xtr, ytr = firstRows(flatten(xtr), ytr, limit)
 	xte, yte = firstRows(flatten(xte), yte, limit)
-	return &classSet{xtr: xtr.Contiguous(), ytr: ytr.Contiguous(), xte: xte.Contiguous(), yte: yte.Contiguous()}
+	return &classSet{train: data.NewTensorDataset(xtr, ytr), test: data.NewTensorDataset(xte, yte)}
 }
 
 // flatten turns (N, ...) into (N, D).

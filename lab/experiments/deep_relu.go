@@ -8,6 +8,7 @@ import (
 	"github.com/intercept-ml/intercept/lab"
 	"github.com/intercept-ml/intercept/nn"
 	"github.com/intercept-ml/intercept/tensor"
+	"github.com/intercept-ml/intercept/train"
 )
 
 // DeepReLU measures per-layer activation statistics of a 30-layer ReLU MLP
@@ -30,12 +31,21 @@ func DeepReLU() *lab.Experiment {
 			if c.Int("depth") < 2 {
 				return nil, fmt.Errorf("depth must be at least 2")
 			}
-			return variantGrid([2]any{"init", c.Strings("inits")}), nil
+			inits, err := parseWeightInits(c.Strings("inits"))
+			if err != nil {
+				return nil, fmt.Errorf("inits: %w", err)
+			}
+			return variants(each(inits, func(w weightInit) deepCond { return deepCond{w} })), nil
 		},
 		Run:     runDeepReLU,
 		Analyze: analyzeDeepReLU,
 	}
 }
+
+// deepCond is a variant of DeepReLU: the weight initialization.
+type deepCond struct{ Init weightInit }
+
+func (c deepCond) Settings() []lab.Setting { return []lab.Setting{lab.Set("init", string(c.Init))} }
 
 func deepModel(t lab.Trial, in, out int) *nn.Sequential {
 	c := t.Config
@@ -46,8 +56,8 @@ func deepModel(t lab.Trial, in, out int) *nn.Sequential {
 	sizes = append(sizes, out)
 	model := mlp(t.Gen, sizes, "relu", true)
 	for _, l := range linears(model) {
-		initWeight(l.Weight, t.Variant.Params["init"], t.Gen)
-		initBias(l.Bias, "zeros", t.Gen)
+		t.Variant.Cond.(deepCond).Init.apply(l.Weight, t.Gen)
+		zeroBias.apply(l.Bias, t.Gen)
 	}
 	return model
 }
@@ -65,7 +75,7 @@ func layerStats(model *nn.Sequential, x, y *tensor.Tensor) (act, grad []float64)
 			outs = append(outs, h)
 		}
 	}
-	loss := crossEntropy(h, y)
+	loss := train.CrossEntropy(h, y)
 	loss.Backward()
 	for _, o := range outs {
 		act = append(act, stdOf(o))
@@ -89,11 +99,11 @@ func stdOf(t *tensor.Tensor) float64 {
 
 func runDeepReLU(ctx context.Context, t lab.Trial) (*lab.TrialResult, error) {
 	c := t.Config
-	xtr, ytr, xte, yte, err := loadClassification(c.Data, 0)
+	trainSet, testSet, err := loadClassification(c.Data, 0)
 	if err != nil {
 		return nil, err
 	}
-	// standardize inputs so the first layer sees unit variance
+	xtr, ytr := trainSet.X(), trainSet.Y()
 	model := deepModel(t, xtr.Size(1), 10)
 	res := lab.NewResult()
 	sample := xtr.Narrow(0, 0, min(256, xtr.Size(0)))
@@ -103,8 +113,8 @@ func runDeepReLU(ctx context.Context, t lab.Trial) (*lab.TrialResult, error) {
 	res.Scalars["act_std_first"] = act[0]
 	res.Scalars["act_std_last"] = act[len(act)-2] // the last hidden layer
 	res.Scalars["act_ratio"] = act[len(act)-2] / act[0]
-	res.Scalars["initial_loss"] = evalLoss(model, xtr, ytr, crossEntropy)
-	tr, err := train(ctx, model, xtr, ytr, crossEntropy, trainConfig{steps: c.Int("steps"), lr: c.Float("lr"), opt: "sgd", batch: 64, every: 2, maxLoss: 1e6}, t.Gen)
+	res.Scalars["initial_loss"] = evalLoss(model, trainSet, train.CrossEntropy)
+	tr, err := fit(ctx, model, trainSet, train.CrossEntropy, trainConfig{steps: c.Int("steps"), lr: c.Float("lr"), opt: "sgd", batch: 64, every: 2, maxLoss: 1e6}, t.Gen)
 	if err != nil {
 		return nil, err
 	}
@@ -113,8 +123,8 @@ func runDeepReLU(ctx context.Context, t lab.Trial) (*lab.TrialResult, error) {
 		res.Scalars["final_loss"] = math.Inf(1)
 		res.Scalars["test_accuracy"] = math.NaN()
 	} else {
-		res.Scalars["final_loss"] = evalLoss(model, xtr, ytr, crossEntropy)
-		res.Scalars["test_accuracy"] = accuracy(model, xte, yte)
+		res.Scalars["final_loss"] = evalLoss(model, trainSet, train.CrossEntropy)
+		res.Scalars["test_accuracy"] = accuracy(model, testSet)
 	}
 	return res, nil
 }
@@ -140,7 +150,7 @@ func analyzeDeepReLU(r *lab.ExperimentResult) lab.Analysis {
 	a.Tables = append(a.Tables, scalarTable(r, "Signal at initialization and result of training (mean ± std [95% CI])",
 		[]string{"act_std_first", "act_std_last", "act_ratio", "initial_loss", "final_loss", "test_accuracy"},
 		[]string{"std layer 1", "std last hidden", "ratio last/first", "initial loss", "final loss", "test accuracy"}))
-	he, xa := r.Variant("init=kaiming"), r.Variant("init=xavier")
+	he, xa := r.VariantOf(deepCond{"kaiming"}), r.VariantOf(deepCond{"xavier"})
 	if he == nil || xa == nil || he.Scalar("act_ratio").N == 0 || xa.Scalar("act_ratio").N == 0 {
 		a.Verdict = lab.Verdict{Status: lab.Inconclusive, Text: "the He and Xavier variants are both needed."}
 		return a
@@ -152,7 +162,7 @@ func analyzeDeepReLU(r *lab.ExperimentResult) lab.Analysis {
 	shrinks := xr < 0.01
 	txt := fmt.Sprintf("after %d layers the signal's std is %s× its first-layer value under He and %s× under Xavier; after training, He reaches loss %s (accuracy %.1f%%) and Xavier %s (%.1f%%)",
 		len(longest(he.Series("act_std"))), lab.Fmt(hr), lab.Fmt(xr), lab.Fmt(hl), 100*ha, lab.Fmt(xl), 100*xacc)
-	if nv := r.Variant("init=normal"); nv != nil {
+	if nv := r.VariantOf(deepCond{"normal"}); nv != nil {
 		growth, overflow := signalGrowth(nv.Series("act_std"))
 		txt += fmt.Sprintf("; N(0, 1) weights multiply the std by about %s per layer", lab.Fmt(growth))
 		if overflow > 0 {

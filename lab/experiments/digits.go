@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/intercept-ml/intercept/data"
 	"github.com/intercept-ml/intercept/lab"
 	"github.com/intercept-ml/intercept/tensor"
+	"github.com/intercept-ml/intercept/train"
 )
 
 // Digits trains an MLP with and without bias on real handwritten digits
@@ -26,56 +28,76 @@ func Digits() *lab.Experiment {
 			{Name: "inputs", Default: "raw,centered", Kind: lab.Strings, Help: "raw pixels in [0, 1], and/or centered: minus the training set's mean image (so no input is a constant offset the weights could use as a bias)"},
 		},
 		Variants: func(c lab.Config) ([]lab.Variant, error) {
-			if _, _, _, _, err := loadClassification(c.Data, c.Int("limit")); err != nil {
+			if _, _, err := loadClassification(c.Data, c.Int("limit")); err != nil {
 				return nil, err
 			}
+			var centered []bool
 			for _, in := range c.Strings("inputs") {
 				if in != "raw" && in != "centered" {
 					return nil, fmt.Errorf("inputs: %q is not raw or centered", in)
 				}
+				centered = append(centered, in == "centered")
 			}
-			return variantGrid([2]any{"inputs", c.Strings("inputs")}, [2]any{"bias", []string{"on", "off"}}), nil
+			return variants(grid(centered, bothBias, func(cen, bias bool) digitsCond { return digitsCond{Centered: cen, Bias: bias} })), nil
 		},
 		Run:     runDigits,
 		Analyze: analyzeDigits,
 	}
 }
 
+// digitsCond is a variant of Digits: raw or centered inputs, and whether
+// the network has biases.
+type digitsCond struct {
+	Centered bool
+	Bias     bool
+}
+
+func (c digitsCond) Settings() []lab.Setting {
+	inputs := "raw"
+	if c.Centered {
+		inputs = "centered"
+	}
+	return []lab.Setting{lab.Set("inputs", inputs), lab.Set("bias", onOff(c.Bias))}
+}
+
 func runDigits(ctx context.Context, t lab.Trial) (*lab.TrialResult, error) {
 	c := t.Config
-	xtr, ytr, xte, yte, err := loadClassification(c.Data, c.Int("limit"))
+	v := t.Variant.Cond.(digitsCond)
+	trainSet, testSet, err := loadClassification(c.Data, c.Int("limit"))
 	if err != nil {
 		return nil, err
 	}
-	bias := t.Variant.Params["bias"] == "on"
-	if t.Variant.Params["inputs"] == "centered" {
-		var mean *tensor.Tensor
+	if v.Centered {
 		tensor.NoGrad(func() {
-			mean = xtr.MeanKeep(0)
-			xtr, xte = xtr.Sub(mean), xte.Sub(mean)
+			mean := trainSet.X().MeanKeep(0)
+			trainSet = data.NewTensorDataset(trainSet.X().Sub(mean), trainSet.Y())
+			testSet = data.NewTensorDataset(testSet.X().Sub(mean), testSet.Y())
 		})
 	}
 	h := c.Int("hidden")
-	model := mlp(t.Gen, []int{xtr.Size(1), h, h, 10}, "relu", bias)
+	model := mlp(t.Gen, []int{trainSet.X().Size(1), h, h, 10}, "relu", v.Bias)
+	// Epochs are whole passes over the training set, the last batch smaller.
 	batch := c.Int("batch")
-	stepsPerEpoch := (xtr.Size(0) + batch - 1) / batch
+	stepsPerEpoch := (trainSet.Len() + batch - 1) / batch
+	epochs := c.Int("epochs")
+	tr := newTrainer(model, trainSet, train.CrossEntropy,
+		trainConfig{steps: epochs * stepsPerEpoch, lr: c.Float("lr"), opt: "adam", batch: batch, partial: true, every: 5}, t.Gen)
+	defer tr.close()
 	res := lab.NewResult()
 	var accs []float64
-	onStep := func(step int) {
-		if (step+1)%stepsPerEpoch == 0 {
-			accs = append(accs, accuracy(model, xte, yte))
+	for e := 1; e <= epochs && !tr.diverged; e++ {
+		if err := tr.run(ctx, e*stepsPerEpoch); err != nil {
+			return nil, err
+		}
+		if !tr.diverged {
+			accs = append(accs, accuracy(model, testSet))
 		}
 	}
-	tr, err := train(ctx, model, xtr, ytr, crossEntropy,
-		trainConfig{steps: c.Int("epochs") * stepsPerEpoch, lr: c.Float("lr"), opt: "adam", batch: batch, every: 5, onStep: onStep}, t.Gen)
-	if err != nil {
-		return nil, err
-	}
-	record(res, tr, "loss")
+	record(res, tr.trainResult, "loss")
 	res.Series["test_accuracy"] = accs
-	res.Scalars["test_accuracy"] = accuracy(model, xte, yte)
-	res.Scalars["train_loss"] = evalLoss(model, xtr, ytr, crossEntropy)
-	res.Scalars["test_loss"] = evalLoss(model, xte, yte, crossEntropy)
+	res.Scalars["test_accuracy"] = accuracy(model, testSet)
+	res.Scalars["train_loss"] = evalLoss(model, trainSet, train.CrossEntropy)
+	res.Scalars["test_loss"] = evalLoss(model, testSet, train.CrossEntropy)
 	return res, nil
 }
 
@@ -89,7 +111,7 @@ func analyzeDigits(r *lab.ExperimentResult) lab.Analysis {
 		for i := range x {
 			x[i] = float64(i + 1)
 		}
-		acc.Lines = append(acc.Lines, lab.Line{Label: v.Label, X: x, Y: b.Mean, Low: b.Low, High: b.High, Dashed: v.Params["bias"] == "off", Group: biasGroup(v)})
+		acc.Lines = append(acc.Lines, lab.Line{Label: v.Label, X: x, Y: b.Mean, Low: b.Low, High: b.High, Dashed: !v.Cond.(digitsCond).Bias, Group: biasGroup(v)})
 	}
 	a.Plots = append(a.Plots, acc)
 	a.Tables = append(a.Tables, scalarTable(r, "Final results (mean ± std [95% CI] over seeds)",
@@ -104,8 +126,8 @@ func analyzeDigits(r *lab.ExperimentResult) lab.Analysis {
 		p              float64
 		significantGap bool
 	}
-	compare := func(inputs string) cmp {
-		on, off := r.Variant("inputs="+inputs+",bias=on"), r.Variant("inputs="+inputs+",bias=off")
+	compare := func(centered bool) cmp {
+		on, off := r.VariantOf(digitsCond{centered, true}), r.VariantOf(digitsCond{centered, false})
 		if on == nil || off == nil || on.Scalar("test_accuracy").N < 2 || off.Scalar("test_accuracy").N < 2 {
 			return cmp{}
 		}
@@ -114,7 +136,7 @@ func analyzeDigits(r *lab.ExperimentResult) lab.Analysis {
 		c.significantGap = math.Abs(c.diff) >= 1 && c.p < 0.05
 		return c
 	}
-	raw, cen := compare("raw"), compare("centered")
+	raw, cen := compare(false), compare(true)
 	if !raw.ok && !cen.ok {
 		a.Verdict = lab.Verdict{Status: lab.Inconclusive, Text: "not enough finished trials."}
 		return a
@@ -151,8 +173,8 @@ func analyzeDigits(r *lab.ExperimentResult) lab.Analysis {
 	return a
 }
 
-// loadClassification returns train and test tensors: x float32 (N, D)
-// scaled to [0, 1], y int64 (N).
-func loadClassification(source string, limit int) (xtr, ytr, xte, yte *tensor.Tensor, err error) {
+// loadClassification returns the training and test sets of a --data
+// source: examples x float32 (D) scaled to [0, 1], labels y int64.
+func loadClassification(source string, limit int) (trainSet, testSet *data.TensorDataset, err error) {
 	return loadDataSource(source, limit)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/intercept-ml/intercept/lab"
 	"github.com/intercept-ml/intercept/nn"
 	"github.com/intercept-ml/intercept/tensor"
+	"github.com/intercept-ml/intercept/train"
 )
 
 // DyingReLU measures the share of dead ReLU units against the bias and
@@ -27,11 +28,26 @@ func DyingReLU() *lab.Experiment {
 			{Name: "lr", Default: "0.2", Kind: lab.Float, Help: "learning rate (a large one, where units die)"},
 		},
 		Variants: func(c lab.Config) ([]lab.Variant, error) {
-			return variantGrid([2]any{"weight", c.Strings("weight_inits")}, [2]any{"bias", floatStrings(c.Floats("bias_inits"))}), nil
+			ws, err := parseWeightInits(c.Strings("weight_inits"))
+			if err != nil {
+				return nil, fmt.Errorf("weight_inits: %w", err)
+			}
+			return variants(grid(ws, c.Floats("bias_inits"), func(w weightInit, b float64) dyingCond { return dyingCond{w, b} })), nil
 		},
 		Run:     runDyingReLU,
 		Analyze: analyzeDyingReLU,
 	}
+}
+
+// dyingCond is a variant of DyingReLU: the weight initialization and the
+// constant the hidden layers' biases start at.
+type dyingCond struct {
+	Weight weightInit
+	Bias   float64
+}
+
+func (c dyingCond) Settings() []lab.Setting {
+	return []lab.Setting{lab.Set("weight", string(c.Weight)), lab.Set("bias", trimFloat(c.Bias))}
 }
 
 // deadShare returns the share of hidden ReLU units that output 0 for every
@@ -83,19 +99,21 @@ func deadIn[T float32 | float64](v []T, rows, cols int) int {
 
 func runDyingReLU(ctx context.Context, t lab.Trial) (*lab.TrialResult, error) {
 	c := t.Config
-	xtr, ytr, xte, yte, err := loadClassification(c.Data, 0)
+	trainSet, testSet, err := loadClassification(c.Data, 0)
 	if err != nil {
 		return nil, err
 	}
+	xtr := trainSet.X()
 	h := c.Int("hidden")
 	model := mlp(t.Gen, []int{xtr.Size(1), h, h, h, 10}, "relu", true)
 	ls := linears(model)
+	v := t.Variant.Cond.(dyingCond)
 	for i, l := range ls {
-		initWeight(l.Weight, t.Variant.Params["weight"], t.Gen)
+		v.Weight.apply(l.Weight, t.Gen)
 		if i < len(ls)-1 {
-			initBias(l.Bias, t.Variant.Params["bias"], t.Gen)
+			constantBias(v.Bias).apply(l.Bias, t.Gen)
 		} else {
-			initBias(l.Bias, "zeros", t.Gen)
+			zeroBias.apply(l.Bias, t.Gen)
 		}
 	}
 	res := lab.NewResult()
@@ -107,7 +125,7 @@ func runDyingReLU(ctx context.Context, t lab.Trial) (*lab.TrialResult, error) {
 			deadCurve = append(deadCurve, deadShare(model, xtr))
 		}
 	}
-	tr, err := train(ctx, model, xtr, ytr, crossEntropy, trainConfig{steps: c.Int("steps"), lr: c.Float("lr"), opt: "sgd", batch: 64, every: 2, onStep: onStep, maxLoss: 1e6}, t.Gen)
+	tr, err := fit(ctx, model, trainSet, train.CrossEntropy, trainConfig{steps: c.Int("steps"), lr: c.Float("lr"), opt: "sgd", batch: 64, every: 2, onStep: onStep, maxLoss: 1e6}, t.Gen)
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +136,7 @@ func runDyingReLU(ctx context.Context, t lab.Trial) (*lab.TrialResult, error) {
 		res.Scalars["test_accuracy"] = math.NaN()
 	} else {
 		res.Scalars["dead_after"] = deadShare(model, xtr)
-		res.Scalars["test_accuracy"] = accuracy(model, xte, yte)
+		res.Scalars["test_accuracy"] = accuracy(model, testSet)
 	}
 	return res, nil
 }
@@ -130,30 +148,30 @@ func analyzeDyingReLU(r *lab.ExperimentResult) lab.Analysis {
 	dp := lab.Plot{Name: "dead-share", Kind: lab.LinePlot, Title: "Share of dead ReLU units during training", XLabel: "training step / 25", YLabel: "dead share"}
 	for _, v := range r.Variants {
 		b := lab.SeriesBand(v.Series("dead_share"))
-		dp.Lines = append(dp.Lines, lab.Line{Label: v.Label, Y: b.Mean, Low: b.Low, High: b.High, Dashed: v.Params["weight"] != "kaiming"})
+		dp.Lines = append(dp.Lines, lab.Line{Label: v.Label, Y: b.Mean, Low: b.Low, High: b.High, Dashed: v.Cond.(dyingCond).Weight != "kaiming"})
 	}
 	a.Plots = append(a.Plots, dp, barPlot(r, "dead-after", "Dead units after training", "dead share", "dead_after"))
 
-	get := func(w, b string) lab.Summary {
-		if v := r.Variant("weight=" + w + ",bias=" + b); v != nil {
+	get := func(w weightInit, b float64) lab.Summary {
+		if v := r.VariantOf(dyingCond{w, b}); v != nil {
 			return v.Scalar("dead_after")
 		}
 		return lab.Summary{Mean: math.NaN()}
 	}
 	var parts []string
-	for _, w := range []string{"kaiming", "xavier"} {
+	for _, w := range []weightInit{"kaiming", "xavier"} {
 		var cells []string
-		for _, b := range []string{"0", "0.01", "0.1", "-0.5"} {
+		for _, b := range []float64{0, 0.01, 0.1, -0.5} {
 			s := get(w, b)
 			if s.N > 0 {
-				cells = append(cells, fmt.Sprintf("bias %s: %.1f%%", b, 100*s.Mean))
+				cells = append(cells, fmt.Sprintf("bias %s: %.1f%%", trimFloat(b), 100*s.Mean))
 			}
 		}
 		if len(cells) > 0 {
-			parts = append(parts, w+" — "+strings.Join(cells, ", "))
+			parts = append(parts, string(w)+" — "+strings.Join(cells, ", "))
 		}
 	}
-	k0, k001, kneg, x0 := get("kaiming", "0"), get("kaiming", "0.01"), get("kaiming", "-0.5"), get("xavier", "0")
+	k0, k001, kneg, x0 := get("kaiming", 0), get("kaiming", 0.01), get("kaiming", -0.5), get("xavier", 0)
 	txt := "dead units after training: " + strings.Join(parts, "; ")
 	negKills := kneg.N > 0 && k0.N > 0 && kneg.Mean > k0.Mean+0.05
 	smallHelps := k001.N > 0 && k0.N > 0 && k001.Mean < k0.Mean-0.02

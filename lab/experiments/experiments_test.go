@@ -79,7 +79,7 @@ func TestAnalyzeWithoutTrials(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := &lab.ExperimentResult{Name: e.Name, Config: nil}
+		r := &lab.ExperimentResult{Name: e.Name, Config: cfg.Values(), Resolved: cfg}
 		for _, v := range vs {
 			r.Variants = append(r.Variants, &lab.VariantResult{Variant: v, Scalars: map[string]lab.Summary{}})
 		}
@@ -113,26 +113,27 @@ func TestDataSourceErrors(t *testing.T) {
 		{"idx:" + file, "not a directory"},
 		{"idx:" + dir, "train-images-idx3-ubyte"},
 	} {
-		if _, _, _, _, err := loadDataSource(tc.source, 0); err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), tc.source) {
+		if _, _, err := loadDataSource(tc.source, 0); err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), tc.source) {
 			t.Errorf("%s: error %v, want one naming the source and %q", tc.source, err, tc.want)
 		}
 	}
 }
 
 func TestDigitsSource(t *testing.T) {
-	xtr, ytr, xte, yte, err := loadDataSource("", 0)
+	trainSet, testSet, err := loadDataSource("", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
+	xtr, ytr, xte, yte := trainSet.X(), trainSet.Y(), testSet.X(), testSet.Y()
 	if xtr.Size(0) != 1438 || xtr.Size(1) != 64 || ytr.Size(0) != 1438 || xte.Size(0) != 359 || yte.Size(0) != 359 {
 		t.Fatalf("digits: %v %v %v %v", xtr.Shape(), ytr.Shape(), xte.Shape(), yte.Shape())
 	}
 	if mx := xtr.Max().Item(); mx != 1 {
 		t.Errorf("digits are not scaled to [0, 1]: max %v", mx)
 	}
-	x2, _, _, _, _ := loadDataSource("digits", 100)
-	if x2.Size(0) != 100 {
-		t.Errorf("limit 100 kept %d rows", x2.Size(0))
+	small, _, _ := loadDataSource("digits", 100)
+	if small.Len() != 100 {
+		t.Errorf("limit 100 kept %d rows", small.Len())
 	}
 }
 
@@ -143,10 +144,11 @@ func TestFashionMNISTSource(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "train-images-idx3-ubyte.gz")); err != nil {
 		t.Skip("Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)")
 	}
-	xtr, ytr, xte, _, err := loadDataSource("idx:"+dir, 2000)
+	trainSet, testSet, err := loadDataSource("idx:"+dir, 2000)
 	if err != nil {
 		t.Fatal(err)
 	}
+	xtr, ytr, xte := trainSet.X(), trainSet.Y(), testSet.X()
 	if xtr.Size(0) != 2000 || xtr.Size(1) != 784 || ytr.Size(0) != 2000 || xte.Size(1) != 784 {
 		t.Fatalf("fashion-mnist: %v %v %v", xtr.Shape(), ytr.Shape(), xte.Shape())
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/intercept-ml/intercept/lab"
+	"github.com/intercept-ml/intercept/train"
 )
 
 // InitComparison trains the same network under every combination of
@@ -26,7 +27,7 @@ func InitComparison() *lab.Experiment {
 			{Name: "target_loss", Default: "0.5", Kind: lab.Float, Help: "loss threshold for 'steps to target'"},
 		},
 		Variants: func(c lab.Config) ([]lab.Variant, error) {
-			return variantGrid([2]any{"weight", c.Strings("weight_inits")}, [2]any{"bias", c.Strings("bias_inits")}), nil
+			return initVariants(c)
 		},
 		Run:     runInitComparison,
 		Analyze: analyzeInitComparison,
@@ -35,19 +36,20 @@ func InitComparison() *lab.Experiment {
 
 func runInitComparison(ctx context.Context, t lab.Trial) (*lab.TrialResult, error) {
 	c := t.Config
-	xtr, ytr, xte, yte, err := loadClassification(c.Data, 0)
+	trainSet, testSet, err := loadClassification(c.Data, 0)
 	if err != nil {
 		return nil, err
 	}
 	h := c.Int("hidden")
-	model := mlp(t.Gen, []int{xtr.Size(1), h, h, 10}, "relu", true)
+	model := mlp(t.Gen, []int{trainSet.X().Size(1), h, h, 10}, "relu", true)
+	v := t.Variant.Cond.(initCond)
 	for _, l := range linears(model) {
-		initWeight(l.Weight, t.Variant.Params["weight"], t.Gen)
-		initBias(l.Bias, t.Variant.Params["bias"], t.Gen)
+		v.Weight.apply(l.Weight, t.Gen)
+		v.Bias.apply(l.Bias, t.Gen)
 	}
 	res := lab.NewResult()
-	res.Scalars["initial_loss"] = evalLoss(model, xtr, ytr, crossEntropy)
-	tr, err := train(ctx, model, xtr, ytr, crossEntropy,
+	res.Scalars["initial_loss"] = evalLoss(model, trainSet, train.CrossEntropy)
+	tr, err := fit(ctx, model, trainSet, train.CrossEntropy,
 		trainConfig{steps: c.Int("steps"), lr: c.Float("lr"), opt: "sgd", batch: 64, every: 2, maxLoss: 1e6}, t.Gen)
 	if err != nil {
 		return nil, err
@@ -72,8 +74,8 @@ func runInitComparison(ctx context.Context, t lab.Trial) (*lab.TrialResult, erro
 		res.Scalars["final_loss"] = math.Inf(1)
 		res.Scalars["test_accuracy"] = math.NaN()
 	} else {
-		res.Scalars["final_loss"] = evalLoss(model, xtr, ytr, crossEntropy)
-		res.Scalars["test_accuracy"] = accuracy(model, xte, yte)
+		res.Scalars["final_loss"] = evalLoss(model, trainSet, train.CrossEntropy)
+		res.Scalars["test_accuracy"] = accuracy(model, testSet)
 	}
 	return res, nil
 }
@@ -85,7 +87,7 @@ func analyzeInitComparison(r *lab.ExperimentResult) lab.Analysis {
 		[]string{"initial loss", "final train loss", "test accuracy", "steps to target loss"}))
 	for _, b := range biasInits(r) {
 		a.Plots = append(a.Plots, curvePlot(r, "loss-bias-"+safe(b), "Training loss by weight init, bias init "+b, "cross-entropy loss", "loss", true,
-			func(v *lab.VariantResult) bool { return v.Params["bias"] == b }))
+			func(v *lab.VariantResult) bool { return v.Cond.(initCond).Bias.String() == b }))
 	}
 	a.Plots = append(a.Plots, barPlot(r, "accuracy", "Test accuracy after training", "test accuracy", "test_accuracy"))
 
@@ -95,9 +97,9 @@ func analyzeInitComparison(r *lab.ExperimentResult) lab.Analysis {
 		n         int
 		diverged  int
 	}
-	by := map[string]*agg{}
+	by := map[weightInit]*agg{}
 	for _, v := range r.Variants {
-		w := v.Params["weight"]
+		w := v.Cond.(initCond).Weight
 		if by[w] == nil {
 			by[w] = &agg{}
 		}
@@ -109,7 +111,7 @@ func analyzeInitComparison(r *lab.ExperimentResult) lab.Analysis {
 		}
 		by[w].diverged += v.Diverged
 	}
-	mean := func(w string) (float64, float64) {
+	mean := func(w weightInit) (float64, float64) {
 		g := by[w]
 		if g == nil || g.n == 0 {
 			return math.NaN(), math.NaN()
@@ -144,15 +146,15 @@ func analyzeInitComparison(r *lab.ExperimentResult) lab.Analysis {
 		parts = append(parts, fmt.Sprintf("PyTorch's default %.1f%%", 100*dAcc))
 	}
 	// How much does the bias init matter, given the weight init?
-	spread, spreadW := 0.0, ""
+	spread, spreadW := 0.0, weightInit("")
 	for _, v := range r.Variants {
-		w := v.Params["weight"]
+		w := v.Cond.(initCond).Weight
 		if w == "zeros" {
 			continue
 		}
 		lo, hi := math.Inf(1), math.Inf(-1)
 		for _, u := range r.Variants {
-			if u.Params["weight"] == w && u.Scalar("test_accuracy").N > 0 {
+			if u.Cond.(initCond).Weight == w && u.Scalar("test_accuracy").N > 0 {
 				m := u.Scalar("test_accuracy").Mean
 				lo, hi = math.Min(lo, m), math.Max(hi, m)
 			}
@@ -177,12 +179,36 @@ func biasInits(r *lab.ExperimentResult) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, v := range r.Variants {
-		if b := v.Params["bias"]; !seen[b] {
+		if b := v.Cond.(initCond).Bias.String(); !seen[b] {
 			seen[b] = true
 			out = append(out, b)
 		}
 	}
 	return out
+}
+
+// initCond is a variant of ZeroInitSymmetry and InitComparison: the
+// weight and the bias initialization.
+type initCond struct {
+	Weight weightInit
+	Bias   biasInit
+}
+
+func (c initCond) Settings() []lab.Setting {
+	return []lab.Setting{lab.Set("weight", string(c.Weight)), lab.Set("bias", c.Bias.String())}
+}
+
+// initVariants returns a variant for every weight_inits × bias_inits pair.
+func initVariants(c lab.Config) ([]lab.Variant, error) {
+	ws, err := parseWeightInits(c.Strings("weight_inits"))
+	if err != nil {
+		return nil, fmt.Errorf("weight_inits: %w", err)
+	}
+	bs, err := parseBiasInits(c.Strings("bias_inits"))
+	if err != nil {
+		return nil, fmt.Errorf("bias_inits: %w", err)
+	}
+	return variants(grid(ws, bs, func(w weightInit, b biasInit) initCond { return initCond{w, b} })), nil
 }
 
 func safe(s string) string { return strings.NewReplacer(".", "p", "-", "m").Replace(s) }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/intercept-ml/intercept/data"
 	"github.com/intercept-ml/intercept/lab"
 	"github.com/intercept-ml/intercept/nn"
 	"github.com/intercept-ml/intercept/rng"
@@ -26,7 +27,7 @@ func ZeroInitSymmetry() *lab.Experiment {
 			{Name: "bias_inits", Default: "zeros,0.5,normal", Kind: lab.Strings, Help: "bias inits: zeros, a constant, or normal (N(0, 0.1))"},
 		},
 		Variants: func(c lab.Config) ([]lab.Variant, error) {
-			return variantGrid([2]any{"weight", c.Strings("weight_inits")}, [2]any{"bias", c.Strings("bias_inits")}), nil
+			return initVariants(c)
 		},
 		Run:     runSymmetry,
 		Analyze: analyzeSymmetry,
@@ -74,13 +75,14 @@ func runSymmetry(ctx context.Context, t lab.Trial) (*lab.TrialResult, error) {
 	c := t.Config
 	dg := rng.NewGenerator()
 	dg.ManualSeed(2000 + t.Seed)
-	x, y := regressionData(dg, 128, 1)
+	set := data.NewTensorDataset(regressionData(dg, 128, 1))
 	h := c.Int("hidden")
 	model := mlp(t.Gen, []int{4, h, 1}, "tanh", true)
 	ls := linears(model)
+	v := t.Variant.Cond.(initCond)
 	for _, l := range ls {
-		initWeight(l.Weight, t.Variant.Params["weight"], t.Gen)
-		initBias(l.Bias, t.Variant.Params["bias"], t.Gen)
+		v.Weight.apply(l.Weight, t.Gen)
+		v.Bias.apply(l.Bias, t.Gen)
 	}
 	var dist []float64
 	dist = append(dist, unitDistance(ls[0], ls[1]))
@@ -89,7 +91,7 @@ func runSymmetry(ctx context.Context, t lab.Trial) (*lab.TrialResult, error) {
 			dist = append(dist, unitDistance(ls[0], ls[1]))
 		}
 	}
-	tr, err := train(ctx, model, x, y, mse, trainConfig{steps: c.Int("steps"), lr: c.Float("lr"), opt: "sgd", every: 5, onStep: onStep}, t.Gen)
+	tr, err := fit(ctx, model, set, mse, trainConfig{steps: c.Int("steps"), lr: c.Float("lr"), opt: "sgd", every: 5, onStep: onStep}, t.Gen)
 	if err != nil {
 		return nil, err
 	}
@@ -98,8 +100,8 @@ func runSymmetry(ctx context.Context, t lab.Trial) (*lab.TrialResult, error) {
 	res.Series["unit_distance"] = dist
 	res.Scalars["initial_distance"] = dist[0]
 	res.Scalars["final_distance"] = unitDistance(ls[0], ls[1])
-	res.Scalars["final_loss"] = evalLoss(model, x, y, mse)
-	res.Scalars["target_var"] = y.VarCorrection(0, false).Item()
+	res.Scalars["final_loss"] = evalLoss(model, set, mse)
+	res.Scalars["target_var"] = set.Y().VarCorrection(0, false).Item()
 	return res, nil
 }
 
@@ -110,7 +112,7 @@ func analyzeSymmetry(r *lab.ExperimentResult) lab.Analysis {
 	dp := lab.Plot{Name: "distance", Kind: lab.LinePlot, Title: "Largest distance between hidden units during training", XLabel: "training step / 5", YLabel: "max pairwise distance"}
 	for _, v := range r.Variants {
 		b := lab.SeriesBand(v.Series("unit_distance"))
-		dp.Lines = append(dp.Lines, lab.Line{Label: v.Label, Y: b.Mean, Low: b.Low, High: b.High, Dashed: v.Params["weight"] != "default"})
+		dp.Lines = append(dp.Lines, lab.Line{Label: v.Label, Y: b.Mean, Low: b.Low, High: b.High, Dashed: v.Cond.(initCond).Weight != "default"})
 	}
 	a.Plots = append(a.Plots, dp, curvePlot(r, "loss", "Training loss", "MSE loss", "loss", true, nil))
 
@@ -118,7 +120,7 @@ func analyzeSymmetry(r *lab.ExperimentResult) lab.Analysis {
 	// units identical, for each bias init?
 	var stay, broke []string
 	for _, v := range r.Variants {
-		if v.Params["weight"] == "default" {
+		if v.Cond.(initCond).Weight == "default" {
 			continue
 		}
 		d := v.Scalar("final_distance")

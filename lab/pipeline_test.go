@@ -1,0 +1,157 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+type offsetCond struct {
+	Offset string
+	Bias   bool
+}
+
+func (c offsetCond) Settings() []Setting {
+	b := "off"
+	if c.Bias {
+		b = "on"
+	}
+	return []Setting{Set("offset", c.Offset), Set("bias", b)}
+}
+
+func TestNewVariant(t *testing.T) {
+	v := NewVariant(offsetCond{"4", true})
+	if v.Key != "offset=4,bias=on" || v.Label != "offset=4 bias=on" || len(v.Params) != 2 || v.Params["offset"] != "4" || v.Params["bias"] != "on" {
+		t.Fatalf("NewVariant = %+v", v)
+	}
+	if v.Cond != (offsetCond{"4", true}) {
+		t.Errorf("Cond = %#v", v.Cond)
+	}
+	r := &ExperimentResult{Variants: []*VariantResult{{Variant: NewVariant(offsetCond{"0", false})}, {Variant: v}}}
+	if got := r.VariantOf(offsetCond{"4", true}); got == nil || got.Key != v.Key {
+		t.Errorf("VariantOf = %v", got)
+	}
+	if got := r.VariantOf(offsetCond{"4", false}); got != nil {
+		t.Errorf("VariantOf an absent condition = %v", got)
+	}
+}
+
+func TestRunnerNeedsCond(t *testing.T) {
+	e := fakeExperiment(new(atomic.Int64))
+	e.Variants = func(Config) ([]Variant, error) { return []Variant{{Key: "a", Label: "A"}}, nil }
+	cfg, _ := e.Resolve(false, nil, "")
+	_, err := (&Runner{Dir: t.TempDir()}).Run(context.Background(), []Plan{{Exp: e, Config: cfg, Seeds: []uint64{0}}})
+	if err == nil || !strings.Contains(err.Error(), "has no Cond") {
+		t.Fatalf("a variant without Cond: err = %v", err)
+	}
+}
+
+func TestNewPlans(t *testing.T) {
+	e := fakeExperiment(new(atomic.Int64))
+	seeds := []uint64{0, 1}
+	plans, err := NewPlans([]*Experiment{e}, PlanOptions{Quick: true, Overrides: map[string]string{"list": "3"}, Data: "idx:x", Seeds: seeds})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seeds[0] = 9
+	p := plans[0]
+	if p.Exp != e || p.Config.Float("scale") != 1 || p.Config.Floats("list")[0] != 3 || p.Config.Data != "idx:x" || p.Seeds[0] != 0 {
+		t.Errorf("plan = %+v (values %v)", p, p.Config.Values())
+	}
+	var pe *PlanError
+	if _, err := NewPlans([]*Experiment{e}, PlanOptions{Overrides: map[string]string{"nope": "1"}}); !errors.As(err, &pe) {
+		t.Errorf("unknown parameter: err = %v, want a *PlanError", err)
+	}
+	bad := fakeExperiment(new(atomic.Int64))
+	bad.Variants = func(Config) ([]Variant, error) { return nil, errors.New("no such layer") }
+	if _, err := NewPlans([]*Experiment{bad}, PlanOptions{}); !errors.As(err, &pe) || !strings.Contains(err.Error(), "fake: no such layer") {
+		t.Errorf("bad variants: err = %v", err)
+	}
+}
+
+// Load gives a finished run back its typed conditions and resolved config,
+// and Report re-analyzes and rewrites it; a variant the experiment no
+// longer defines makes the verdict inconclusive.
+func TestLoadAndReport(t *testing.T) {
+	dir := t.TempDir()
+	reg := &Registry{}
+	reg.Register(fakeExperiment(new(atomic.Int64)))
+	res := runFake(t, dir, 2, new(atomic.Int64))
+	if res[0].Resolved.Float("scale") != 2 {
+		t.Errorf("Runner left Resolved unset: %v", res[0].Resolved.Values())
+	}
+	if err := Report(reg, dir, &Results{Experiments: res}); err != nil {
+		t.Fatal(err)
+	}
+	back, err := Load(reg, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := back.Experiments[0]
+	if r.Resolved.Float("scale") != 2 {
+		t.Errorf("Load: Resolved = %v", r.Resolved.Values())
+	}
+	for _, v := range r.Variants {
+		if c, ok := v.Cond.(fakeCond); !ok || string(c) != v.Key {
+			t.Errorf("Load: variant %s has Cond %#v", v.Key, v.Cond)
+		}
+	}
+	os.Remove(filepath.Join(dir, "report.html"))
+	if err := Report(reg, dir, back); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "report.html")); err != nil {
+		t.Error("Report did not write report.html")
+	}
+	if r.Analysis == nil || r.Analysis.Verdict.Status != Supported {
+		t.Errorf("reloaded verdict %+v", r.Analysis)
+	}
+
+	r.Variants[0].Key, r.Variants[0].Cond = "gone", nil
+	Analyze(reg, back.Experiments)
+	if v := r.Analysis.Verdict; v.Status != Inconclusive || !strings.Contains(v.Text, `variant "gone" is not one this version of fake defines`) {
+		t.Errorf("verdict with an unknown variant: %+v", v)
+	}
+
+	if _, err := Load(reg, t.TempDir()); err == nil {
+		t.Error("Load of an empty directory succeeded")
+	}
+}
+
+func TestMergeRejectsOtherSweeps(t *testing.T) {
+	reg := &Registry{}
+	reg.Register(fakeExperiment(new(atomic.Int64)))
+	a, b := t.TempDir(), t.TempDir()
+	if err := Report(reg, a, &Results{Experiments: runFake(t, a, 2, new(atomic.Int64))}); err != nil {
+		t.Fatal(err)
+	}
+	e := fakeExperiment(new(atomic.Int64))
+	cfg, _ := e.Resolve(true, nil, "")
+	res, err := (&Runner{Dir: b}).Run(context.Background(), []Plan{{Exp: e, Config: cfg, Seeds: []uint64{0}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Report(reg, b, &Results{Experiments: res}); err != nil {
+		t.Fatal(err)
+	}
+	dst := filepath.Join(t.TempDir(), "merged")
+	var pe *PlanError
+	if _, _, _, err := Merge(reg, dst, []string{a, b}); !errors.As(err, &pe) || !strings.Contains(err.Error(), "only shards of one sweep") {
+		t.Errorf("merging two sweeps: err = %v", err)
+	}
+	if _, err := os.Stat(dst); err == nil {
+		t.Error("a refused merge created the run directory")
+	}
+	if _, _, _, err := Merge(reg, dst, []string{a, t.TempDir()}); !errors.As(err, &pe) || !strings.Contains(err.Error(), "not a run directory") {
+		t.Errorf("merging a non-run: err = %v", err)
+	}
+	// The failed trial (variant a, seed 3) is stored nowhere, so it is missing.
+	results, _, n, err := Merge(reg, dst, []string{a, a})
+	if err != nil || n != 9 || Missing(results) != 1 {
+		t.Errorf("merging a run with itself: %d trials, %d missing, err %v; want 9 and 1", n, Missing(results), err)
+	}
+}
