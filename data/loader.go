@@ -40,28 +40,34 @@ type Loader struct {
 	collate   CollateFunc
 }
 
-// LoaderOption configures a [Loader].
-type LoaderOption func(*Loader)
+// LoaderOption configures [NewLoader]: [Shuffle], [DropLast], [WithGenerator]
+// and [WithCollate] (DataLoader's keyword arguments).
+type LoaderOption interface{ applyLoader(*Loader) }
+
+// loaderFunc is a LoaderOption that sets one field of the loader.
+type loaderFunc func(*Loader)
+
+func (f loaderFunc) applyLoader(l *Loader) { f(l) }
 
 // Shuffle makes every epoch visit the examples in a new random order
 // (DataLoader's shuffle=True).
-var Shuffle LoaderOption = func(l *Loader) { l.shuffle = true }
+var Shuffle LoaderOption = loaderFunc(func(l *Loader) { l.shuffle = true })
 
 // DropLast drops the last batch of an epoch if it is smaller than the batch
 // size (DataLoader's drop_last=True).
-var DropLast LoaderOption = func(l *Loader) { l.dropLast = true }
+var DropLast LoaderOption = loaderFunc(func(l *Loader) { l.dropLast = true })
 
 // WithGenerator makes the loader draw from g instead of the default generator
 // (DataLoader's generator=g). See [Loader] for the draws.
 func WithGenerator(g *rng.Generator) LoaderOption {
-	return func(l *Loader) { l.gen = g }
+	return loaderFunc(func(l *Loader) { l.gen = g })
 }
 
 // WithCollate builds every batch by calling Get for each example and merging
 // the examples with fn (DataLoader's collate_fn), instead of [Collate] or the
 // dataset's own [Batcher].
 func WithCollate(fn CollateFunc) LoaderOption {
-	return func(l *Loader) { l.collate = fn }
+	return loaderFunc(func(l *Loader) { l.collate = fn })
 }
 
 // NewLoader returns a loader over ds that yields batches of batchSize
@@ -74,7 +80,7 @@ func NewLoader(ds Dataset, batchSize int, opts ...LoaderOption) *Loader {
 	}
 	l := &Loader{ds: ds, batchSize: batchSize}
 	for _, o := range opts {
-		o(l)
+		o.applyLoader(l)
 	}
 	return l
 }
