@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strconv"
 
+	"github.com/intercept-ml/intercept/internal/tensorinternal"
 	F "github.com/intercept-ml/intercept/nn/functional"
 	"github.com/intercept-ml/intercept/tensor"
 )
@@ -32,9 +33,9 @@ func NewSequential(layers ...Module) *Sequential {
 // the ReLU can overwrite it instead of allocating another. When such an
 // output is only read by the next layer, a Linear, Conv2d or MaxPool2d
 // (which keep no view of it), Backward reuses its memory once it is done
-// with it (tensor.RecycleAfterBackward), or, when nothing recorded either
+// with it (tensorinternal.RecycleAfterBackward), or, when nothing recorded either
 // layer (under tensor.NoGrad, say), Forward reuses it as soon as the next
-// layer has run (tensor.Recycle).
+// layer has run (tensorinternal.Recycle).
 func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
 	// read is a fused layer's output that only the next layer reads and
 	// that no node recorded (under NoGrad, say): its memory is reused as
@@ -55,7 +56,7 @@ func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
 		}
 		if read != nil {
 			if y.IsLeaf() {
-				tensor.Recycle(read)
+				tensorinternal.Recycle(read)
 			}
 			read = nil
 		}
@@ -64,7 +65,7 @@ func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
 				if y.IsLeaf() {
 					read = y
 				} else {
-					tensor.RecycleAfterBackward(y)
+					tensorinternal.RecycleAfterBackward(y)
 				}
 			}
 			i++

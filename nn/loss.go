@@ -7,6 +7,7 @@ import (
 
 	"github.com/intercept-ml/intercept/internal/fp"
 	"github.com/intercept-ml/intercept/internal/pyfmt"
+	"github.com/intercept-ml/intercept/internal/tensorinternal"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -226,7 +227,7 @@ func fromValues[T float](v []T, shape []int) *tensor.Tensor {
 
 // newValues returns a new contiguous tensor of element type T and its
 // elements, which the caller must all set. A gradient (grad) comes from
-// tensor.EmptyGrad, whose memory Backward may recycle.
+// tensorinternal.EmptyGrad, whose memory Backward may recycle.
 func newValues[T float](shape []int, grad bool) (*tensor.Tensor, []T) {
 	dt := tensor.Float64
 	if _, ok := any(T(0)).(float32); ok {
@@ -234,7 +235,7 @@ func newValues[T float](shape []int, grad bool) (*tensor.Tensor, []T) {
 	}
 	var t *tensor.Tensor
 	if grad {
-		t = tensor.EmptyGrad(dt, shape...)
+		t = tensorinternal.EmptyGrad(dt, shape...)
 	} else {
 		t = tensor.Empty(dt, shape...)
 	}

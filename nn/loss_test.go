@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/intercept-ml/intercept/internal/golden"
+	"github.com/intercept-ml/intercept/internal/tensorinternal"
 	"github.com/intercept-ml/intercept/rng"
 	"github.com/intercept-ml/intercept/tensor"
 )
@@ -482,7 +483,7 @@ func TestCrossEntropyGradientOverRecycledMemory(t *testing.T) {
 	}
 	want := grad()
 	for range 3 {
-		tensor.Recycle(tensor.Full(math.NaN(), n, c)) // garbage in the pool
+		tensorinternal.Recycle(tensor.Full(math.NaN(), n, c)) // garbage in the pool
 		got := grad()
 		for i := range want {
 			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {

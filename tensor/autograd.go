@@ -24,7 +24,7 @@ type node struct {
 	pos      int32
 	released bool
 	// recycle is out's memory, to reuse once the node is released (see
-	// RecycleAfterBackward).
+	// recycleAfterBackward).
 	recycle *Tensor
 }
 
@@ -40,9 +40,9 @@ var backwardRuns atomic.Uint64
 // each with that input's shape, or nil for an input that needs none.
 // backward must not capture inputs that require grad in computations that
 // record (use Detach), and must not keep grad after it returns: Backward
-// may reuse the memory of a gradient made by EmptyGrad once the node that
-// received it has returned (unless a returned gradient shares it). name is what GradFn reports, in PyTorch's style
-// (for example ConvolutionBackward0).
+// may reuse its memory once the node has returned (unless a returned
+// gradient shares it). name is what GradFn reports, in PyTorch's style (for
+// example ConvolutionBackward0).
 // out must be a fresh tensor that is not yet part of a graph.
 func Record(out *Tensor, name string, inputs []*Tensor, backward func(grad *Tensor) []*Tensor) {
 	if out.fn != nil || out.requiresGrad {
@@ -168,17 +168,8 @@ func (t *Tensor) BackwardWith(opt BackwardOptions) {
 	runBackward(t.fn, g, opt.RetainGraph)
 }
 
-// LeafGrad returns the gradient that Backward would add a gradient for in
-// into, for a backward function (see Record) that adds its gradient there
-// itself: in must be a leaf that requires grad and already has a
-// contiguous Grad of its own type and shape, otherwise LeafGrad returns nil
-// and the gradient is returned as usual. A backward function that adds
-// into the result returns nil for in; it must round each element once, as
-// Grad + g, for the same bits as Backward's own addition, and in must not
-// be another of the node's inputs as well (Backward adds those in order,
-// after the backward function returns). It saves Backward a pass over the
-// gradient and the gradient's memory.
-func LeafGrad(in *Tensor) *Tensor {
+// leafGrad implements tensorinternal.LeafGrad (its contract is there).
+func leafGrad(in *Tensor) *Tensor {
 	if in == nil || !in.requiresGrad || in.fn != nil || in.Grad == nil {
 		return nil
 	}
@@ -189,34 +180,17 @@ func LeafGrad(in *Tensor) *Tensor {
 	return g
 }
 
-// RecycleAfterBackward lets Backward reuse t's memory for new tensors (see
-// EmptyReused and EmptyGrad) once it has released t's node, that is after
-// a Backward through t without RetainGraph. It is meant for an
-// intermediate result that nothing outside the graph references, such as
-// the output of a layer inside nn.Sequential that only the next layer
-// reads. The caller guarantees that once it returns t is reachable only
-// through the graph: it keeps no reference to t or its elements and hands
-// out no view of t, and the operations that read t come after it in the
-// graph, so that Backward releases them first. RecycleAfterBackward does
-// nothing for a tensor without a node (gradients disabled, or nothing
-// requiring grad) or that is not the whole of a contiguous float storage.
-func RecycleAfterBackward(t *Tensor) {
+// recycleAfterBackward implements tensorinternal.RecycleAfterBackward (its
+// contract is there).
+func recycleAfterBackward(t *Tensor) {
 	if t.fn == nil || t.fn.released || !t.IsContiguous() || !recyclable(t) {
 		return
 	}
 	t.fn.recycle = t
 }
 
-// Recycle gives t's memory back now, for EmptyReused and EmptyGrad to
-// reuse, and leaves t without elements: using t afterwards panics. It is
-// meant for an intermediate result computed with nothing recorded, such as
-// the output of a layer inside nn.Sequential under NoGrad once the next
-// layer has read it. The caller guarantees that nothing references t, a
-// view of t or its elements any more, and that no autograd node saved t.
-// Recycle does nothing for a tensor that is part of a graph (see
-// RecycleAfterBackward for those), that requires grad, or that is not the
-// whole of a contiguous float storage.
-func Recycle(t *Tensor) {
+// recycle implements tensorinternal.Recycle (its contract is there).
+func recycle(t *Tensor) {
 	if t.fn != nil || t.requiresGrad || !t.IsContiguous() || !recyclable(t) {
 		return
 	}
@@ -225,7 +199,7 @@ func Recycle(t *Tensor) {
 
 // accumulateLeaf adds g into leaf.Grad. It reports whether g itself became
 // leaf.Grad: with mayAdopt (nothing else references g), a scratch gradient
-// from EmptyGrad is adopted rather than copied.
+// from emptyGrad is adopted rather than copied.
 func accumulateLeaf(leaf *Tensor, g *Tensor, mayAdopt bool) (adopted bool) {
 	if g.dtype != leaf.dtype {
 		g = g.To(leaf.dtype)

@@ -31,9 +31,9 @@ func TestNewContiguousLayout(t *testing.T) {
 		if len(shape) > 0 && &x.shape[0] == &y.shape[0] {
 			t.Fatalf("Empty%v: two tensors share a shape array", shape)
 		}
-		g := EmptyGrad(Float64, shape...)
+		g := emptyGrad(Float64, shape...)
 		if !g.scratch || !sameShape(g.shape, shape) || !sameShape(g.strides, want) || len(g.Data64()) != numelOf(shape) {
-			t.Fatalf("EmptyGrad%v: scratch %v shape %v strides %v", shape, g.scratch, g.shape, g.strides)
+			t.Fatalf("emptyGrad%v: scratch %v shape %v strides %v", shape, g.scratch, g.shape, g.strides)
 		}
 	}
 	// The shape is copied: changing the caller's slice changes nothing.

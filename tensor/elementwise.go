@@ -625,22 +625,14 @@ func recordReLU32(out, x *Tensor, d []float32) {
 		if g.dtype != Float32 || !g.IsContiguous() {
 			return []*Tensor{Mul(g, mapUnary("relu", yd, func(v float32) float32 { return b2f32(v > 0) }, func(v float64) float64 { return float64(b2f32(v > 0)) }))}
 		}
-		gx := EmptyGrad(Float32, g.shape...)
+		gx := emptyGrad(Float32, g.shape...)
 		kernel.ReLUBackward32(gx.st.f32(), g.st.f32()[g.offset:g.offset+len(gx.st.f32())], d)
 		return []*Tensor{gx}
 	})
 }
 
-// RecordReLU is Record followed by ReLU, for an operation whose backward
-// does not read the elements of out, such as a linear layer or a
-// convolution: it records out's node as Record does and returns out.ReLU(),
-// computed in place in out's memory, so that the pair allocates one tensor
-// and makes one pass fewer. The result has exactly the values, gradients and
-// GradFn (ReluBackward0) of out.ReLU(); out itself must not be used
-// afterwards, since it now holds the ReLU's values. out must be a fresh
-// tensor, as for Record, that the caller has not handed to anyone else.
-// Tensors other than contiguous float32 ones get out.ReLU().
-func RecordReLU(out *Tensor, name string, inputs []*Tensor, backward func(grad *Tensor) []*Tensor) *Tensor {
+// recordReLU implements tensorinternal.RecordReLU (its contract is there).
+func recordReLU(out *Tensor, name string, inputs []*Tensor, backward func(grad *Tensor) []*Tensor) *Tensor {
 	Record(out, name, inputs, backward)
 	if out.dtype != Float32 || !out.IsContiguous() {
 		return out.ReLU()

@@ -157,7 +157,7 @@ type Tensor struct {
 	requiresGrad bool
 	isParam      bool
 	retainGrad   bool
-	// scratch marks a tensor made by EmptyGrad whose storage Backward may
+	// scratch marks a tensor made by emptyGrad whose storage Backward may
 	// recycle once it has been added into a leaf's Grad. (It sits with the
 	// other flags: a tensorBlock then fills a 256-byte size class instead
 	// of spilling into the 288-byte one.)
@@ -205,28 +205,15 @@ func Empty(dt DType, shape ...int) *Tensor {
 	return newContiguous(dt, shape, nil)
 }
 
-// EmptyGrad returns a new contiguous float tensor whose elements are
-// unspecified: its memory may be that of a gradient that an earlier Backward
-// added into a leaf's Grad and then recycled. It is meant for backward
-// functions (see Record) that overwrite every element of a gradient they
-// return and keep no other reference to it: once Backward has added such a
-// gradient into a leaf's Grad, or the node that received it has returned
-// without returning a view of it, Backward reuses the memory, which saves
-// allocating and zeroing it on every training step. Other tensors behave as
-// Empty's.
-func EmptyGrad(dt DType, shape ...int) *Tensor {
-	t := EmptyReused(dt, shape...)
+// emptyGrad implements tensorinternal.EmptyGrad (its contract is there).
+func emptyGrad(dt DType, shape ...int) *Tensor {
+	t := emptyReused(dt, shape...)
 	t.scratch = true
 	return t
 }
 
-// EmptyReused returns a new contiguous float tensor whose elements are
-// unspecified: its memory may be that of a gradient or an intermediate
-// result that Backward or its owner has finished with (see EmptyGrad,
-// RecycleAfterBackward and Recycle), which saves allocating and zeroing it. It is
-// meant for operations that write every element of their result. Other
-// types and small tensors are allocated as by Empty.
-func EmptyReused(dt DType, shape ...int) *Tensor {
+// emptyReused implements tensorinternal.EmptyReused (its contract is there).
+func emptyReused(dt DType, shape ...int) *Tensor {
 	checkShape(shape)
 	var st *storage
 	if n := numelOf(shape); dt.IsFloat() && n >= gradPoolMin {

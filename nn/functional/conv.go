@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/intercept-ml/intercept/internal/kernel"
+	"github.com/intercept-ml/intercept/internal/tensorinternal"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -59,7 +60,7 @@ func Conv2d(x, w, b *tensor.Tensor, opts ConvOptions) *tensor.Tensor {
 // Conv2dReLU returns Conv2d(x, w, b, opts).ReLU(), the values, gradients
 // and GradFn of the two operations in sequence, computed as one: the ReLU is
 // applied in place to the convolution's output, which saves allocating and
-// writing a second tensor (see tensor.RecordReLU). nn.Sequential uses it
+// writing a second tensor (see tensorinternal.RecordReLU). nn.Sequential uses it
 // for a Conv2d layer followed by ReLU.
 func Conv2dReLU(x, w, b *tensor.Tensor, opts ConvOptions) *tensor.Tensor {
 	return conv("conv2d", 2, x, w, b, opts, true)
@@ -342,7 +343,7 @@ func convolution(x, w, b *tensor.Tensor, g *geom, groups int, transposed bool, o
 	if transposed {
 		out = newLike(dt, outShape)
 	} else {
-		out = tensor.EmptyReused(dt, outShape...)
+		out = tensorinternal.EmptyReused(dt, outShape...)
 	}
 	n, cin, cout := outShape[0], x.Size(1), outShape[1]
 	// The column matrices of the forward pass are kept (in a scratch
@@ -371,7 +372,7 @@ func convolution(x, w, b *tensor.Tensor, g *geom, groups int, transposed bool, o
 		var gx, gw, gb *tensor.Tensor
 		if needX {
 			// convBackward zeroes gx itself, on the cores that fill it.
-			gx = tensor.EmptyGrad(dt, xd.Shape()...)
+			gx = tensorinternal.EmptyGrad(dt, xd.Shape()...)
 		}
 		if needW {
 			gw = newLike(dt, wd.Shape())
@@ -402,7 +403,7 @@ func convolution(x, w, b *tensor.Tensor, g *geom, groups int, transposed bool, o
 	}
 	inputs := []*tensor.Tensor{xc, wc, bc}
 	if relu {
-		return tensor.RecordReLU(out, "ConvolutionBackward0", inputs, backward)
+		return tensorinternal.RecordReLU(out, "ConvolutionBackward0", inputs, backward)
 	}
 	tensor.Record(out, "ConvolutionBackward0", inputs, backward)
 	return out

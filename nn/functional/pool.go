@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/intercept-ml/intercept/internal/kernel"
+	"github.com/intercept-ml/intercept/internal/tensorinternal"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -140,7 +141,7 @@ func maxPool2d(x *tensor.Tensor, kernel, stride, padding, dilation []int, ceilMo
 		gy = contig(gy)
 		// maxPoolBackward clears each plane before scattering into it,
 		// on the core that scatters: gx needs no zeroing here.
-		gx := tensor.EmptyGrad(dt, shape...)
+		gx := tensorinternal.EmptyGrad(dt, shape...)
 		if dt == tensor.Float32 {
 			maxPoolBackward(raw[float32](gy), raw[float32](gx), ix, planes, h*w, oh*ow)
 		} else {
