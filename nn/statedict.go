@@ -40,12 +40,12 @@ func StateDictOf(m any) StateDict {
 	walk(valueOf(m), "", func(prefix string, own []entry) {
 		for _, e := range own {
 			if e.kind == kindParam {
-				out = append(out, Named{prefix + e.name, e.tensor})
+				out = append(out, Named{Name: prefix + e.name, Tensor: e.tensor})
 			}
 		}
 		for _, e := range own {
 			if e.kind == kindBuffer {
-				out = append(out, Named{prefix + e.name, e.tensor})
+				out = append(out, Named{Name: prefix + e.name, Tensor: e.tensor})
 			}
 		}
 	}, nil)

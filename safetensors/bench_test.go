@@ -1,7 +1,8 @@
-package safetensors
+package safetensors_test
 
 import (
 	"bytes"
+	. "github.com/intercept-ml/intercept/safetensors"
 	"io"
 	"os"
 	"path/filepath"
@@ -32,14 +33,14 @@ func BenchmarkWriteMLP(b *testing.B) {
 func BenchmarkSaveMLP(b *testing.B) {
 	m := benchMLP()
 	path := filepath.Join(b.TempDir(), "mlp.safetensors")
-	if err := SaveModel(path, m, nil); err != nil {
+	if err := nn.SaveSafetensors(path, m, nil); err != nil {
 		b.Fatal(err)
 	}
 	st, _ := os.Stat(path)
 	b.SetBytes(st.Size())
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := SaveModel(path, m, nil); err != nil {
+		if err := nn.SaveSafetensors(path, m, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -55,7 +56,7 @@ func BenchmarkReadMLP(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := f.StateDict(); err != nil {
+		if _, err := f.Tensors(); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -65,14 +66,14 @@ func BenchmarkReadMLP(b *testing.B) {
 func BenchmarkLoadIntoMLP(b *testing.B) {
 	m := benchMLP()
 	path := filepath.Join(b.TempDir(), "mlp.safetensors")
-	if err := SaveModel(path, m, nil); err != nil {
+	if err := nn.SaveSafetensors(path, m, nil); err != nil {
 		b.Fatal(err)
 	}
 	st, _ := os.Stat(path)
 	b.SetBytes(st.Size())
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := LoadInto(m, path, true); err != nil {
+		if err := nn.LoadSafetensors(m, path, true); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,17 +1,17 @@
-package safetensors
+package safetensors_test
 
 import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"flag"
+	. "github.com/intercept-ml/intercept/safetensors"
 	"math"
 	"os"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
 
-	"github.com/intercept-ml/intercept/nn"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -29,7 +29,7 @@ func raw(header string, data []byte) []byte {
 }
 
 // writeBytes returns what Write produces, failing the test on error.
-func writeBytes(t testing.TB, tensors []nn.Named, meta map[string]string, opts ...Option) []byte {
+func writeBytes(t testing.TB, tensors []tensor.Named, meta map[string]string, opts ...Option) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	if err := Write(&b, tensors, meta, opts...); err != nil {

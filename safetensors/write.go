@@ -15,7 +15,6 @@ import (
 	"sort"
 	"unicode/utf8"
 
-	"github.com/intercept-ml/intercept/nn"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -62,7 +61,7 @@ func StoreAs(dt DType, names ...string) Option {
 // Names must be unique, valid UTF-8 and not "__metadata__". Everything is
 // checked before the first byte is written, so only an error of w can leave
 // partial output.
-func Write(w io.Writer, tensors []nn.Named, metadata map[string]string, opts ...Option) error {
+func Write(w io.Writer, tensors []tensor.Named, metadata map[string]string, opts ...Option) error {
 	if err := write(w, tensors, metadata, opts); err != nil {
 		return fmt.Errorf("safetensors: %w", err)
 	}
@@ -74,14 +73,14 @@ func Write(w io.Writer, tensors []nn.Named, metadata map[string]string, opts ...
 // disk and renames it over path, so path holds either its old content or
 // the complete new file, never a partial one. A new file gets permissions
 // 0644; an existing file keeps its permissions.
-func Save(path string, tensors []nn.Named, metadata map[string]string, opts ...Option) error {
+func Save(path string, tensors []tensor.Named, metadata map[string]string, opts ...Option) error {
 	if err := save(path, tensors, metadata, opts); err != nil {
 		return fmt.Errorf("safetensors: %s: %w", path, err)
 	}
 	return nil
 }
 
-func save(path string, tensors []nn.Named, metadata map[string]string, opts []Option) (err error) {
+func save(path string, tensors []tensor.Named, metadata map[string]string, opts []Option) (err error) {
 	mode := os.FileMode(0o644)
 	if st, err := os.Stat(path); err == nil {
 		if !st.Mode().IsRegular() {
@@ -132,7 +131,7 @@ type item struct {
 	begin, end int64
 }
 
-func write(w io.Writer, tensors []nn.Named, metadata map[string]string, opts []Option) error {
+func write(w io.Writer, tensors []tensor.Named, metadata map[string]string, opts []Option) error {
 	items := make([]*item, len(tensors))
 	byName := make(map[string]*item, len(tensors))
 	for i, nt := range tensors {
