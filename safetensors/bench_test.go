@@ -2,13 +2,13 @@ package safetensors_test
 
 import (
 	"bytes"
-	. "github.com/intercept-ml/intercept/safetensors"
 	"io"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/intercept-ml/intercept/nn"
+	. "github.com/intercept-ml/intercept/safetensors"
 )
 
 // benchMLP is a 784-256-256-10 MLP (269,322 float32 parameters, 1.08 MB).

@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	. "github.com/intercept-ml/intercept/safetensors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
+	. "github.com/intercept-ml/intercept/safetensors"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -43,7 +44,7 @@ func FuzzRead(f *testing.F) {
 			if err != nil {
 				t.Fatalf("valid header, but Tensor(%q): %v", name, err)
 			}
-			if !equalInts(x.Shape(), info.Shape) || x.DType() != info.DType.TensorDType() {
+			if !slices.Equal(x.Shape(), info.Shape) || x.DType() != info.DType.TensorDType() {
 				t.Fatalf("%q: read %v %v, header says %s %v", name, x.DType(), x.Shape(), info.DType, info.Shape)
 			}
 			if int64(x.Numel())*int64(info.DType.Size()) != info.End-info.Begin {

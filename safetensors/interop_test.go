@@ -12,14 +12,15 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
-	. "github.com/intercept-ml/intercept/safetensors"
 	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/intercept-ml/intercept/nn"
+	. "github.com/intercept-ml/intercept/safetensors"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -47,7 +48,7 @@ func TestPyTorchDTypes(t *testing.T) {
 	seen := map[DType]bool{}
 	for name, want := range e.DTypes.Tensors {
 		info, ok := f.Info(name)
-		if !ok || string(info.DType) != want.DType || !equalInts(info.Shape, want.Shape) {
+		if !ok || string(info.DType) != want.DType || !slices.Equal(info.Shape, want.Shape) {
 			t.Errorf("%s: info %+v, want %s %v", name, info, want.DType, want.Shape)
 			continue
 		}
@@ -56,7 +57,7 @@ func TestPyTorchDTypes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.DType() != info.DType.TensorDType() || !equalInts(got.Shape(), want.Shape) {
+		if got.DType() != info.DType.TensorDType() || !slices.Equal(got.Shape(), want.Shape) {
 			t.Errorf("%s: read %v %v", name, got.DType(), got.Shape())
 		}
 		switch {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	. "github.com/intercept-ml/intercept/safetensors"
 	"math"
 	"os"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	. "github.com/intercept-ml/intercept/safetensors"
 	"github.com/intercept-ml/intercept/tensor"
 )
 

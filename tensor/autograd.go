@@ -2,10 +2,12 @@ package tensor
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 
 	"github.com/intercept-ml/intercept/internal/kernel"
+	"github.com/intercept-ml/intercept/internal/pyfmt"
 )
 
 // node is one recorded operation of the autograd graph: the function that
@@ -153,9 +155,9 @@ func (t *Tensor) BackwardWith(opt BackwardOptions) {
 		}
 		g = OnesOf(t.dtype, t.shape...)
 	} else {
-		if !sameShape(g.shape, t.shape) {
+		if !slices.Equal(g.shape, t.shape) {
 			panic(fmt.Sprintf("Mismatch in shape: grad_output[0] has a shape of %s and output[0] has a shape of %s.",
-				shapeStr(g.shape), shapeStr(t.shape)))
+				pyfmt.List(g.shape...), pyfmt.List(t.shape...)))
 		}
 		g = g.Detach().To(t.dtype)
 	}
@@ -172,7 +174,7 @@ func leafGrad(in *Tensor) *Tensor {
 		return nil
 	}
 	g := in.Grad
-	if g.dtype != in.dtype || !g.IsContiguous() || !sameShape(g.shape, in.shape) {
+	if g.dtype != in.dtype || !g.IsContiguous() || !slices.Equal(g.shape, in.shape) {
 		return nil
 	}
 	return g
@@ -217,8 +219,8 @@ func accumulateLeaf(leaf *Tensor, g *Tensor, mayAdopt bool) (adopted bool) {
 
 // addInto adds src to dst elementwise in place (same shape; dst contiguous).
 func addInto(dst, src *Tensor) {
-	if !sameShape(dst.shape, src.shape) {
-		panic(fmt.Sprintf("tensor: gradient of shape %s cannot be accumulated into %s", shapeStr(src.shape), shapeStr(dst.shape)))
+	if !slices.Equal(dst.shape, src.shape) {
+		panic(fmt.Sprintf("tensor: gradient of shape %s cannot be accumulated into %s", pyfmt.List(src.shape...), pyfmt.List(dst.shape...)))
 	}
 	if !dst.IsContiguous() {
 		c := dst.contiguousCopy()
@@ -380,9 +382,9 @@ func runBackward(root *node, g *Tensor, retain bool) {
 				continue
 			}
 			gi := ins[j]
-			if !sameShape(gi.shape, in.shape) {
+			if !slices.Equal(gi.shape, in.shape) {
 				panic(fmt.Sprintf("tensor: internal error: %s returned a gradient of shape %s for an input of shape %s",
-					n.name, shapeStr(gi.shape), shapeStr(in.shape)))
+					n.name, pyfmt.List(gi.shape...), pyfmt.List(in.shape...)))
 			}
 			if in.fn == nil {
 				once := gi.scratch && countIn(ins, gi) == 1

@@ -3,6 +3,7 @@ package tensor
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/intercept-ml/intercept/internal/kernel"
 )
@@ -97,7 +98,7 @@ func zipBinaryK(a, b *Tensor, k32 func(dst, x, y []float32), f32 func(x, y float
 	}
 	a, b = a.To(compute), b.To(compute)
 	out := Empty(compute, shape...)
-	same := sameShape(a.shape, shape) && sameShape(b.shape, shape) && a.IsContiguous() && b.IsContiguous()
+	same := slices.Equal(a.shape, shape) && slices.Equal(b.shape, shape) && a.IsContiguous() && b.IsContiguous()
 	switch compute {
 	case Float32:
 		d, x, y := out.st.f32(), a.st.f32(), b.st.f32()
@@ -112,7 +113,7 @@ func zipBinaryK(a, b *Tensor, k32 func(dst, x, y []float32), f32 func(x, y float
 			}
 			break
 		}
-		if b.Numel() == 1 && a.IsContiguous() && sameShape(a.shape, shape) {
+		if b.Numel() == 1 && a.IsContiguous() && slices.Equal(a.shape, shape) {
 			x, s := x[a.offset:a.offset+len(d)], y[b.offset]
 			for i := range d {
 				d[i] = f32(x[i], s)
@@ -159,7 +160,7 @@ func zipBinaryK(a, b *Tensor, k32 func(dst, x, y []float32), f32 func(x, y float
 // elements, broadcast along all leading dimensions (shape (n), (1, n), …);
 // otherwise 0.
 func rowBroadcast(a, b *Tensor, shape []int) int {
-	if len(shape) < 2 || !sameShape(a.shape, shape) || !a.IsContiguous() || !b.IsContiguous() {
+	if len(shape) < 2 || !slices.Equal(a.shape, shape) || !a.IsContiguous() || !b.IsContiguous() {
 		return 0
 	}
 	n := shape[len(shape)-1]
@@ -171,7 +172,7 @@ func rowBroadcast(a, b *Tensor, shape []int) int {
 
 // broadcast2 is BroadcastShapes for two operands.
 func broadcast2(a, b []int) []int {
-	if sameShape(a, b) {
+	if slices.Equal(a, b) {
 		return append([]int(nil), a...)
 	}
 	return BroadcastShapes(a, b)

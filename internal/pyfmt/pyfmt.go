@@ -66,6 +66,24 @@ func Tuple(ints ...int) string {
 	return b.String()
 }
 
+// List returns Python's str() of a list of ints, which is also how ATen
+// prints a shape (IntArrayRef) in its messages: "[2, 3]", "[5]" or "[]".
+func List(ints ...int) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, v := range ints {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Itoa(v))
+	}
+	b.WriteByte(']')
+	return b.String()
+}
+
+// TorchSize returns Python's str() of a torch.Size: "torch.Size([2, 3])".
+func TorchSize(ints ...int) string { return "torch.Size(" + List(ints...) + ")" }
+
 // Bool returns Python's str() of a bool: "True" or "False".
 func Bool(b bool) string {
 	if b {

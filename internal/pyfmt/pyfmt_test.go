@@ -87,6 +87,26 @@ func TestFloat(t *testing.T) {
 	}
 }
 
+func TestList(t *testing.T) {
+	cases := []struct {
+		in   []int
+		want string
+	}{
+		{nil, "[]"},
+		{[]int{5}, "[5]"},
+		{[]int{3, 3}, "[3, 3]"},
+		{[]int{1, -1, 10}, "[1, -1, 10]"},
+	}
+	for _, c := range cases {
+		if got := List(c.in...); got != c.want {
+			t.Errorf("List(%v) = %q, want %q", c.in, got, c.want)
+		}
+		if got, want := TorchSize(c.in...), "torch.Size("+c.want+")"; got != want {
+			t.Errorf("TorchSize(%v) = %q, want %q", c.in, got, want)
+		}
+	}
+}
+
 func TestTuple(t *testing.T) {
 	cases := []struct {
 		in   []int

@@ -15,4 +15,5 @@ var (
 	RecycleAfterBackward any
 	LeafGrad             any
 	RecordReLU           any
+	ScalarTypeName       any
 )

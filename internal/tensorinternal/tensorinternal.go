@@ -1,7 +1,7 @@
 // Package tensorinternal is the part of package tensor that the module's
 // own layers, losses and containers use and users of tensor do not see: a
-// memory pool for gradients and intermediate results, and a fused
-// Record-then-ReLU. Their contracts rest on guarantees of the caller that
+// memory pool for gradients and intermediate results, a fused
+// Record-then-ReLU, and ATen's names of the dtypes for error messages. Their contracts rest on guarantees of the caller that
 // the compiler cannot check, which is why they are not exported from
 // tensor. Package tensor implements them unexported and hands them over
 // through internal/tensorhook; this package asserts their types once, at
@@ -22,6 +22,7 @@ var (
 	recycleAfterBackward = tensorhook.RecycleAfterBackward.(func(*tensor.Tensor))
 	leafGrad             = tensorhook.LeafGrad.(func(*tensor.Tensor) *tensor.Tensor)
 	recordReLU           = tensorhook.RecordReLU.(func(*tensor.Tensor, string, []*tensor.Tensor, func(*tensor.Tensor) []*tensor.Tensor) *tensor.Tensor)
+	scalarTypeName       = tensorhook.ScalarTypeName.(func(tensor.DType) string)
 )
 
 // EmptyGrad returns a new contiguous float tensor whose elements are
@@ -91,3 +92,8 @@ func LeafGrad(in *tensor.Tensor) *tensor.Tensor { return leafGrad(in) }
 func RecordReLU(out *tensor.Tensor, name string, inputs []*tensor.Tensor, backward func(grad *tensor.Tensor) []*tensor.Tensor) *tensor.Tensor {
 	return recordReLU(out, name, inputs, backward)
 }
+
+// ScalarTypeName returns ATen's name of a dtype as its error messages print
+// it ("Float", "Double", "Long", "Bool"), for messages such as "expected
+// scalar type Float but found Double".
+func ScalarTypeName(dt tensor.DType) string { return scalarTypeName(dt) }

@@ -45,6 +45,11 @@ func TestHooked(t *testing.T) {
 	}
 	tensorinternal.RecycleAfterBackward(y) // no-op after the graph is released
 	tensorinternal.Recycle(tensor.Zeros(8))
+	for dt, want := range map[tensor.DType]string{tensor.Float32: "Float", tensor.Float64: "Double", tensor.Int64: "Long", tensor.Bool: "Bool"} {
+		if got := tensorinternal.ScalarTypeName(dt); got != want {
+			t.Errorf("ScalarTypeName(%v) = %q, want %q", dt, got, want)
+		}
+	}
 }
 
 // TestNotExported checks that package tensor exports none of this

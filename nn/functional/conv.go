@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/intercept-ml/intercept/internal/kernel"
+	"github.com/intercept-ml/intercept/internal/pyfmt"
 	"github.com/intercept-ml/intercept/internal/tensorinternal"
 	"github.com/intercept-ml/intercept/tensor"
 )
@@ -116,7 +117,7 @@ func expandParam(name string, v []int, nd, def int) []int {
 		copy(out, v)
 	default:
 		panic(fmt.Sprintf("expected %s to be a single integer value or a list of %d values to match the convolution dimensions, but got %s=%s",
-			name, nd, name, sizes(v)))
+			name, nd, name, pyfmt.List(v...)))
 	}
 	return out
 }
@@ -125,10 +126,10 @@ func expandParam(name string, v []int, nd, def int) []int {
 // operands and returns x with a batch dimension.
 func checkConvInput(name string, nd int, x, w, b *tensor.Tensor) (xb *tensor.Tensor, batched bool) {
 	if x.Dim() != nd+1 && x.Dim() != nd+2 {
-		panic(fmt.Sprintf("Expected %dD (unbatched) or %dD (batched) input to %s, but got input of size: %s", nd+1, nd+2, name, sizes(x.Shape())))
+		panic(fmt.Sprintf("Expected %dD (unbatched) or %dD (batched) input to %s, but got input of size: %s", nd+1, nd+2, name, pyfmt.List(x.Shape()...)))
 	}
 	if w.Dim() != nd+2 {
-		panic(fmt.Sprintf("%s: expected a %d-dimensional weight, but got weight of size %s", name, nd+2, sizes(w.Shape())))
+		panic(fmt.Sprintf("%s: expected a %d-dimensional weight, but got weight of size %s", name, nd+2, pyfmt.List(w.Shape()...)))
 	}
 	requireFloat(name, "input", x)
 	sameType(x, w)
@@ -167,15 +168,15 @@ func checkCommon(stride, pad, dil []int, groups int, ws []int) {
 	}
 	for _, d := range dil {
 		if d <= 0 {
-			panic(fmt.Sprintf("dilation should be greater than zero, but got %s", sizes(dil)))
+			panic(fmt.Sprintf("dilation should be greater than zero, but got %s", pyfmt.List(dil...)))
 		}
 	}
 	if ws[0] < groups {
-		panic(fmt.Sprintf("Given groups=%d, expected weight to be at least %d at dimension 0, but got weight of size %s instead", groups, groups, sizes(ws)))
+		panic(fmt.Sprintf("Given groups=%d, expected weight to be at least %d at dimension 0, but got weight of size %s instead", groups, groups, pyfmt.List(ws...)))
 	}
 	if ws[0]%groups != 0 {
 		// PyTorch 1.13 prints the sizes in double brackets here.
-		panic(fmt.Sprintf("Given groups=%d, expected weight to be divisible by %d at dimension 0, but got weight of size [%s] instead", groups, groups, sizes(ws)))
+		panic(fmt.Sprintf("Given groups=%d, expected weight to be divisible by %d at dimension 0, but got weight of size [%s] instead", groups, groups, pyfmt.List(ws...)))
 	}
 }
 
@@ -183,7 +184,7 @@ func checkCommon(stride, pad, dil []int, groups int, ws []int) {
 func checkSpatial(xs []int) {
 	for _, v := range xs[2:] {
 		if v == 0 {
-			panic(fmt.Sprintf("Only zero batch or zero channel inputs are supported, but got input shape: %s", sizes(xs)))
+			panic(fmt.Sprintf("Only zero batch or zero channel inputs are supported, but got input shape: %s", pyfmt.List(xs...)))
 		}
 	}
 }
@@ -204,7 +205,7 @@ func conv(name string, nd int, x, w, b *tensor.Tensor, o ConvOptions, relu bool)
 	case "valid", "same":
 		for _, p := range o.Padding {
 			if p != 0 {
-				panic(fmt.Sprintf("%s: padding=%s cannot be combined with padding='%s'", name, sizes(o.Padding), o.PaddingMode))
+				panic(fmt.Sprintf("%s: padding=%s cannot be combined with padding='%s'", name, pyfmt.List(o.Padding...), o.PaddingMode))
 			}
 		}
 		padL, padR = make([]int, nd), make([]int, nd)
@@ -229,11 +230,11 @@ func conv(name string, nd int, x, w, b *tensor.Tensor, o ConvOptions, relu bool)
 	checkCommon(stride, padL, dil, groups, ws)
 	if xs[1] != ws[1]*groups {
 		panic(fmt.Sprintf("Given groups=%d, weight of size %s, expected input%s to have %d channels, but got %d channels instead",
-			groups, sizes(ws), sizes(xs), ws[1]*groups, xs[1]))
+			groups, pyfmt.List(ws...), pyfmt.List(xs...), ws[1]*groups, xs[1]))
 	}
 	if b != nil && (b.Dim() != 1 || b.Size(0) != ws[0]) {
 		panic(fmt.Sprintf("Given weight of size %s, expected bias to be 1-dimensional with %d elements, but got bias of size %s instead",
-			sizes(ws), ws[0], sizes(b.Shape())))
+			pyfmt.List(ws...), ws[0], pyfmt.List(b.Shape()...)))
 	}
 	checkSpatial(xs)
 	padded, kern := make([]int, nd), make([]int, nd)
@@ -280,12 +281,12 @@ func convTranspose(name string, nd int, x, w, b *tensor.Tensor, o ConvTransposeO
 	checkCommon(stride, pad, dil, groups, ws)
 	if xs[1] != ws[0] {
 		panic(fmt.Sprintf("Given transposed=1, weight of size %s, expected input%s to have %d channels, but got %d channels instead",
-			sizes(ws), sizes(xs), ws[0], xs[1]))
+			pyfmt.List(ws...), pyfmt.List(xs...), ws[0], xs[1]))
 	}
 	cout := ws[1] * groups
 	if b != nil && (b.Dim() != 1 || b.Size(0) != cout) {
 		panic(fmt.Sprintf("Given transposed=1, weight of size %s, expected bias to be 1-dimensional with %d elements, but got bias of size %s instead",
-			sizes(ws), cout, sizes(b.Shape())))
+			pyfmt.List(ws...), cout, pyfmt.List(b.Shape()...)))
 	}
 	checkSpatial(xs)
 	okPad := true

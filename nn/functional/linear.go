@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/intercept-ml/intercept/internal/kernel"
+	"github.com/intercept-ml/intercept/internal/pyfmt"
 	"github.com/intercept-ml/intercept/internal/tensorinternal"
 	"github.com/intercept-ml/intercept/tensor"
 )
@@ -223,7 +224,7 @@ func Bilinear(x1, x2, w, b *tensor.Tensor) *tensor.Tensor {
 		}
 	}
 	if w.Dim() != 3 {
-		panic(fmt.Sprintf("bilinear(): expected weight to be 3-D (out_features, in1_features, in2_features), but got weight of size %s", sizes(w.Shape())))
+		panic(fmt.Sprintf("bilinear(): expected weight to be 3-D (out_features, in1_features, in2_features), but got weight of size %s", pyfmt.List(w.Shape()...)))
 	}
 	in1, in2, out := w.Size(1), w.Size(2), w.Size(0)
 	if x1.Size(-1) != in1 {
