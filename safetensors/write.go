@@ -9,12 +9,11 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"unicode/utf8"
 
+	"github.com/intercept-ml/intercept/internal/atomicfile"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -70,8 +69,8 @@ func Write(w io.Writer, tensors []tensor.Named, metadata map[string]string, opts
 
 // Save writes tensors and metadata to the file at path (see Write)
 // atomically: it writes a temporary file in the same directory, syncs it to
-// disk and renames it over path, so path holds either its old content or
-// the complete new file, never a partial one. A new file gets permissions
+// disk, renames it over path and syncs the directory, so path holds either
+// its old content or the complete new file, never a partial one. A new file gets permissions
 // 0644; an existing file keeps its permissions.
 func Save(path string, tensors []tensor.Named, metadata map[string]string, opts ...Option) error {
 	if err := save(path, tensors, metadata, opts); err != nil {
@@ -80,47 +79,10 @@ func Save(path string, tensors []tensor.Named, metadata map[string]string, opts 
 	return nil
 }
 
-func save(path string, tensors []tensor.Named, metadata map[string]string, opts []Option) (err error) {
-	mode := os.FileMode(0o644)
-	if st, err := os.Stat(path); err == nil {
-		if !st.Mode().IsRegular() {
-			return errors.New("not a regular file")
-		}
-		mode = st.Mode().Perm()
-	}
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err = write(tmp, tensors, metadata, opts); err != nil {
-		return err
-	}
-	if err = tmp.Chmod(mode); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	// Make the rename itself durable. Some file systems cannot sync a
-	// directory; the file is in place either way.
-	if d, derr := os.Open(dir); derr == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
+func save(path string, tensors []tensor.Named, metadata map[string]string, opts []Option) error {
+	return atomicfile.Write(path, 0o644, func(w io.Writer) error {
+		return write(w, tensors, metadata, opts)
+	})
 }
 
 // item is one tensor being written.
