@@ -62,8 +62,8 @@ func BenchmarkReadMLP(b *testing.B) {
 	}
 }
 
-// BenchmarkLoadIntoMLP opens a file and loads it into a model.
-func BenchmarkLoadIntoMLP(b *testing.B) {
+// BenchmarkLoadSafetensorsMLP opens a file and loads it into a model (nn.LoadSafetensors).
+func BenchmarkLoadSafetensorsMLP(b *testing.B) {
 	m := benchMLP()
 	path := filepath.Join(b.TempDir(), "mlp.safetensors")
 	if err := nn.SaveSafetensors(path, m, nil); err != nil {

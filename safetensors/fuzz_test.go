@@ -58,7 +58,7 @@ func FuzzRead(f *testing.F) {
 		if err != nil {
 			t.Fatalf("rewritten file does not read: %v", err)
 		}
-		if !equalStrings(again.Names(), file.Names()) {
+		if !slices.Equal(again.Names(), file.Names()) {
 			t.Fatalf("names %q became %q", file.Names(), again.Names())
 		}
 		m1, m2 := file.Metadata(), again.Metadata()

@@ -33,7 +33,7 @@ func TestPyTorchDTypes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if !equalStrings(f.Names(), e.DTypes.Order) {
+	if !slices.Equal(f.Names(), e.DTypes.Order) {
 		t.Errorf("Names() = %v, want header order %v", f.Names(), e.DTypes.Order)
 	}
 	meta := f.Metadata()
@@ -167,7 +167,7 @@ func TestPyTorchMLP(t *testing.T) {
 
 // Loading checks keys and shapes as PyTorch does and leaves the model
 // unchanged on error.
-func TestLoadIntoErrors(t *testing.T) {
+func TestLoadSafetensorsErrors(t *testing.T) {
 	e := loadExpected(t).MLP
 	path := filepath.Join("testdata", e.File)
 	dir := t.TempDir()

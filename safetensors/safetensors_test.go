@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -76,7 +77,7 @@ func TestRoundTripAllTypes(t *testing.T) {
 	for _, n := range in {
 		names = append(names, n.Name)
 	}
-	if got := f.Names(); !equalStrings(got, names) {
+	if got := f.Names(); !slices.Equal(got, names) {
 		t.Errorf("Names() = %v, want the given order %v", got, names)
 	}
 	if got := f.Metadata(); len(got) != 2 || got["a"] != meta["a"] || got["b"] != "2" {
@@ -123,18 +124,6 @@ func TestRoundTripAllTypes(t *testing.T) {
 	if n := binary.LittleEndian.Uint64(b); n%8 != 0 {
 		t.Errorf("header length %d is not a multiple of 8", n)
 	}
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // Data is grouped by element size, stably: 8-byte types first.
@@ -364,7 +353,7 @@ func TestAcceptedEdgeCases(t *testing.T) {
 			t.Errorf("%s: %v", c.name, err)
 			continue
 		}
-		if !equalStrings(f.Names(), c.names) {
+		if !slices.Equal(f.Names(), c.names) {
 			t.Errorf("%s: names %q, want %q", c.name, f.Names(), c.names)
 		}
 		for _, n := range f.Names() {
