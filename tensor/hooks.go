@@ -6,11 +6,19 @@ import "github.com/intercept-ml/intercept/internal/tensorhook"
 // names are for the module's own layers, not for users of this package:
 // they reach them through internal/tensorinternal, which documents them.
 func init() {
-	tensorhook.EmptyGrad = emptyGrad
-	tensorhook.EmptyReused = emptyReused
+	tensorhook.EmptyGrad = func(dt DType, s tensorhook.Shape) *Tensor { return emptyGrad(dt, hookShape(&s)...) }
+	tensorhook.EmptyReused = func(dt DType, s tensorhook.Shape) *Tensor { return emptyReused(dt, hookShape(&s)...) }
 	tensorhook.Recycle = recycle
 	tensorhook.RecycleAfterBackward = recycleAfterBackward
 	tensorhook.LeafGrad = leafGrad
 	tensorhook.RecordReLU = recordReLU
 	tensorhook.ScalarTypeName = typeName
+}
+
+// hookShape returns the shape s carries.
+func hookShape(s *tensorhook.Shape) []int {
+	if s.More != nil {
+		return s.More
+	}
+	return s.Dims[:s.Len]
 }

@@ -6,6 +6,19 @@
 // use these variables.
 package tensorhook
 
+// MaxDims is the number of dimensions a Shape holds in its array.
+const MaxDims = 8
+
+// Shape carries a shape through the func values by value: a []int passed
+// through a func value escapes to the heap (the compiler cannot see the
+// callee), an array does not. A shape of more than MaxDims dimensions is
+// in More instead.
+type Shape struct {
+	Len  int
+	Dims [MaxDims]int
+	More []int
+}
+
 // The functions of package tensor, as func values of the types that
 // tensorinternal asserts.
 var (

@@ -5,10 +5,13 @@
 // the compiler cannot check, which is why they are not exported from
 // tensor. Package tensor implements them unexported and hands them over
 // through internal/tensorhook; this package asserts their types once, at
-// initialization, so a call costs one indirect call.
+// initialization, so a call costs one indirect call (shapes are passed by
+// value, see tensorhook.Shape, so that the call allocates nothing more).
 package tensorinternal
 
 import (
+	"slices"
+
 	"github.com/intercept-ml/intercept/internal/tensorhook"
 	"github.com/intercept-ml/intercept/tensor"
 )
@@ -16,8 +19,8 @@ import (
 // The implementations, set by package tensor's init, which runs before this
 // package's variables are initialized since this package imports tensor.
 var (
-	emptyGrad            = tensorhook.EmptyGrad.(func(tensor.DType, ...int) *tensor.Tensor)
-	emptyReused          = tensorhook.EmptyReused.(func(tensor.DType, ...int) *tensor.Tensor)
+	emptyGrad            = tensorhook.EmptyGrad.(func(tensor.DType, tensorhook.Shape) *tensor.Tensor)
+	emptyReused          = tensorhook.EmptyReused.(func(tensor.DType, tensorhook.Shape) *tensor.Tensor)
 	recycle              = tensorhook.Recycle.(func(*tensor.Tensor))
 	recycleAfterBackward = tensorhook.RecycleAfterBackward.(func(*tensor.Tensor))
 	leafGrad             = tensorhook.LeafGrad.(func(*tensor.Tensor) *tensor.Tensor)
@@ -34,7 +37,7 @@ var (
 // returned without returning a view of it, Backward reuses the memory,
 // which saves allocating and zeroing it on every training step. Other
 // tensors behave as tensor.Empty's.
-func EmptyGrad(dt tensor.DType, shape ...int) *tensor.Tensor { return emptyGrad(dt, shape...) }
+func EmptyGrad(dt tensor.DType, shape ...int) *tensor.Tensor { return emptyGrad(dt, pack(shape)) }
 
 // EmptyReused returns a new contiguous float tensor whose elements are
 // unspecified: its memory may be that of a gradient or an intermediate
@@ -42,7 +45,7 @@ func EmptyGrad(dt tensor.DType, shape ...int) *tensor.Tensor { return emptyGrad(
 // RecycleAfterBackward and Recycle), which saves allocating and zeroing it.
 // It is meant for operations that write every element of their result.
 // Other types and small tensors are allocated as by tensor.Empty.
-func EmptyReused(dt tensor.DType, shape ...int) *tensor.Tensor { return emptyReused(dt, shape...) }
+func EmptyReused(dt tensor.DType, shape ...int) *tensor.Tensor { return emptyReused(dt, pack(shape)) }
 
 // Recycle gives t's memory back now, for EmptyReused and EmptyGrad to
 // reuse, and leaves t without elements: using t afterwards panics. It is
@@ -97,3 +100,14 @@ func RecordReLU(out *tensor.Tensor, name string, inputs []*tensor.Tensor, backwa
 // it ("Float", "Double", "Long", "Bool"), for messages such as "expected
 // scalar type Float but found Double".
 func ScalarTypeName(dt tensor.DType) string { return scalarTypeName(dt) }
+
+// pack copies shape into a tensorhook.Shape.
+func pack(shape []int) tensorhook.Shape {
+	s := tensorhook.Shape{Len: len(shape)}
+	if len(shape) > tensorhook.MaxDims {
+		s.More = slices.Clone(shape)
+		return s
+	}
+	copy(s.Dims[:], shape)
+	return s
+}
