@@ -1,7 +1,6 @@
 package lab
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -16,6 +15,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/intercept-ml/intercept/internal/atomicfile"
 	"github.com/intercept-ml/intercept/rng"
 )
 
@@ -310,34 +310,11 @@ func loadTrial(dir string) (*TrialResult, error) {
 }
 
 // WriteFileAtomic writes data to path through a temporary file in the same
-// directory, synced and renamed over path, so readers never see a partial
-// file and a crash never leaves one.
+// directory, synced and renamed over path (and the directory synced), so
+// readers never see a partial file and a crash never leaves one. A new file
+// gets permissions 0644.
 func WriteFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	// CreateTemp makes the file private (0600); results are for sharing.
-	err = f.Chmod(0o644)
-	w := bufio.NewWriter(f)
-	if err == nil {
-		_, err = w.Write(data)
-	}
-	if err == nil {
-		err = w.Flush()
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
+	if err := atomicfile.WriteFile(path, data, 0o644); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strconv"
 
+	"github.com/intercept-ml/intercept/internal/tensorinternal"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -95,7 +96,7 @@ func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
 		}
 		if read != nil {
 			if y.IsLeaf() {
-				tensor.Recycle(read)
+				tensorinternal.Recycle(read)
 			}
 			read = nil
 		}
@@ -104,7 +105,7 @@ func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
 				if y.IsLeaf() {
 					read = y
 				} else {
-					tensor.RecycleAfterBackward(y)
+					tensorinternal.RecycleAfterBackward(y)
 				}
 			}
 			i++

@@ -5,53 +5,19 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/intercept-ml/intercept/internal/golden"
+	"github.com/intercept-ml/intercept/internal/goldentensor"
+	"github.com/intercept-ml/intercept/internal/tensorinternal"
 	"github.com/intercept-ml/intercept/rng"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
 // lossRefTensor is a tensor of testdata/loss.json (written by
 // testdata/gen_loss.py with PyTorch 1.13.1).
-type lossRefTensor struct {
-	DType  string   `json:"dtype"`
-	Shape  []int    `json:"shape"`
-	Bits   []string `json:"bits"`
-	Values []int64  `json:"values"`
-}
-
-func (r *lossRefTensor) tensor(t testing.TB) *tensor.Tensor {
-	t.Helper()
-	switch r.DType {
-	case "float32":
-		v := make([]float32, len(r.Bits))
-		for i, b := range r.Bits {
-			u, err := strconv.ParseUint(b, 16, 32)
-			if err != nil {
-				t.Fatal(err)
-			}
-			v[i] = math.Float32frombits(uint32(u))
-		}
-		return tensor.FromFloat32(v, r.Shape...).Reshape(r.Shape...)
-	case "float64":
-		v := make([]float64, len(r.Bits))
-		for i, b := range r.Bits {
-			u, err := strconv.ParseUint(b, 16, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			v[i] = math.Float64frombits(u)
-		}
-		return tensor.FromFloat64(v, r.Shape...).Reshape(r.Shape...)
-	case "int64":
-		return tensor.FromInt64(r.Values, r.Shape...).Reshape(r.Shape...)
-	}
-	t.Fatalf("dtype %q", r.DType)
-	return nil
-}
+type lossRefTensor = golden.Tensor
 
 type lossCase struct {
 	Name, Fn, Reduction string
@@ -90,9 +56,9 @@ func callLoss(t testing.TB, c *lossCase, input, target *tensor.Tensor) *tensor.T
 				t.Fatal(err)
 			}
 			if k == "weight" {
-				weight = rt.tensor(t)
+				weight = goldentensor.New(&rt)
 			} else {
-				posWeight = rt.tensor(t)
+				posWeight = goldentensor.New(&rt)
 			}
 		case "ignore_index", "label_smoothing", "beta", "delta":
 			var v float64
@@ -142,7 +108,7 @@ func callLoss(t testing.TB, c *lossCase, input, target *tensor.Tensor) *tensor.T
 // difference.
 func lossCompare(t testing.TB, got *tensor.Tensor, want *lossRefTensor) (n, exact int, maxRel float64) {
 	t.Helper()
-	w := want.tensor(t)
+	w := goldentensor.New(want)
 	if fmt.Sprint(got.Shape()) != fmt.Sprint(w.Shape()) {
 		t.Fatalf("shape %v, want %v", got.Shape(), w.Shape())
 	}
@@ -176,8 +142,8 @@ func TestLossesMatchPyTorch(t *testing.T) {
 	for i := range cases {
 		c := &cases[i]
 		t.Run(fmt.Sprintf("%s/%s", c.Name, c.Reduction), func(t *testing.T) {
-			input := c.Input.tensor(t).SetRequiresGrad(true)
-			target := c.Target.tensor(t)
+			input := goldentensor.New(c.Input).SetRequiresGrad(true)
+			target := goldentensor.New(c.Target)
 			if c.GradTarget != nil {
 				target.SetRequiresGrad(true)
 			}
@@ -202,7 +168,7 @@ func TestLossesMatchPyTorch(t *testing.T) {
 			}
 			check("loss", out, c.Out)
 			if c.Gout != nil {
-				out.BackwardWith(tensor.BackwardOptions{Grad: c.Gout.tensor(t)})
+				out.BackwardWith(tensor.BackwardOptions{Grad: goldentensor.New(c.Gout)})
 			} else {
 				out.Backward()
 			}
@@ -473,7 +439,7 @@ func TestCrossEntropyGradientOverRecycledMemory(t *testing.T) {
 	}
 	want := grad()
 	for range 3 {
-		tensor.Recycle(tensor.Full(math.NaN(), n, c)) // garbage in the pool
+		tensorinternal.Recycle(tensor.Full(math.NaN(), n, c)) // garbage in the pool
 		got := grad()
 		for i := range want {
 			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {

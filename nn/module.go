@@ -27,11 +27,9 @@ type ExtraRepr interface {
 	ExtraRepr() string
 }
 
-// Named is a tensor with its dotted name in a model, such as "fc1.weight".
-type Named struct {
-	Name   string
-	Tensor *tensor.Tensor
-}
+// Named is a tensor with its dotted name in a model, such as "fc1.weight"
+// (the type that package safetensors reads and writes too).
+type Named = tensor.Named
 
 // How a model is discovered
 //
@@ -264,7 +262,7 @@ func NamedParameters(m any) []Named {
 		for _, e := range own {
 			if e.kind == kindParam && !seen[e.tensor] {
 				seen[e.tensor] = true
-				out = append(out, Named{prefix + e.name, e.tensor})
+				out = append(out, Named{Name: prefix + e.name, Tensor: e.tensor})
 			}
 		}
 	}, nil)
@@ -288,7 +286,7 @@ func NamedBuffers(m any) []Named {
 	walk(valueOf(m), "", func(prefix string, own []entry) {
 		for _, e := range own {
 			if e.kind == kindBuffer {
-				out = append(out, Named{prefix + e.name, e.tensor})
+				out = append(out, Named{Name: prefix + e.name, Tensor: e.tensor})
 			}
 		}
 	}, nil)

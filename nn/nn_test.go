@@ -233,7 +233,7 @@ func TestLoadStateDict(t *testing.T) {
 	}
 
 	c := &Net{NewLinear(3, 5), NewLinear(4, 1, NoBias)}
-	sd := append(StateDictOf(a), Named{"fc3.weight", tensor.Zeros(1)})
+	sd := append(StateDictOf(a), Named{Name: "fc3.weight", Tensor: tensor.Zeros(1)})
 	before := c.FC1.Weight.Float32s()
 	err := LoadStateDict(c, sd, true)
 	var le *LoadError
@@ -255,7 +255,7 @@ func TestLoadStateDict(t *testing.T) {
 	}
 	// non-strict: missing and unexpected keys are tolerated, shapes are not
 	d := &Net{NewLinear(3, 4), NewLinear(4, 1)}
-	partial := StateDict{{"fc1.weight", a.FC1.Weight}, {"extra", tensor.Zeros(2)}}
+	partial := StateDict{{Name: "fc1.weight", Tensor: a.FC1.Weight}, {Name: "extra", Tensor: tensor.Zeros(2)}}
 	if err := LoadStateDict(d, partial, false); err != nil {
 		t.Fatalf("non-strict load: %v", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/intercept-ml/intercept/internal/pyfmt"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -40,12 +41,12 @@ func StateDictOf(m any) StateDict {
 	walk(valueOf(m), "", func(prefix string, own []entry) {
 		for _, e := range own {
 			if e.kind == kindParam {
-				out = append(out, Named{prefix + e.name, e.tensor})
+				out = append(out, Named{Name: prefix + e.name, Tensor: e.tensor})
 			}
 		}
 		for _, e := range own {
 			if e.kind == kindBuffer {
-				out = append(out, Named{prefix + e.name, e.tensor})
+				out = append(out, Named{Name: prefix + e.name, Tensor: e.tensor})
 			}
 		}
 	}, nil)
@@ -67,14 +68,6 @@ type LoadError struct {
 	Missing    []string
 	Unexpected []string
 	Mismatched []ShapeMismatch
-}
-
-func torchSize(s []int) string {
-	parts := make([]string, len(s))
-	for i, d := range s {
-		parts[i] = fmt.Sprint(d)
-	}
-	return "torch.Size([" + strings.Join(parts, ", ") + "])"
 }
 
 func quoteJoin(keys []string) string {
@@ -99,7 +92,7 @@ func (e *LoadError) Error() string {
 	}
 	for _, m := range e.Mismatched {
 		fmt.Fprintf(&b, "\n\tsize mismatch for %s: copying a param with shape %s from checkpoint, the shape in current model is %s.",
-			m.Key, torchSize(m.Checkpoint), torchSize(m.Model))
+			m.Key, pyfmt.TorchSize(m.Checkpoint...), pyfmt.TorchSize(m.Model...))
 	}
 	return b.String()
 }

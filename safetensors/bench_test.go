@@ -1,4 +1,4 @@
-package safetensors
+package safetensors_test
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/intercept-ml/intercept/nn"
+	. "github.com/intercept-ml/intercept/safetensors"
 )
 
 // benchMLP is a 784-256-256-10 MLP (269,322 float32 parameters, 1.08 MB).
@@ -32,14 +33,14 @@ func BenchmarkWriteMLP(b *testing.B) {
 func BenchmarkSaveMLP(b *testing.B) {
 	m := benchMLP()
 	path := filepath.Join(b.TempDir(), "mlp.safetensors")
-	if err := SaveModel(path, m, nil); err != nil {
+	if err := nn.SaveSafetensors(path, m, nil); err != nil {
 		b.Fatal(err)
 	}
 	st, _ := os.Stat(path)
 	b.SetBytes(st.Size())
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := SaveModel(path, m, nil); err != nil {
+		if err := nn.SaveSafetensors(path, m, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -55,24 +56,24 @@ func BenchmarkReadMLP(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := f.StateDict(); err != nil {
+		if _, err := f.Tensors(); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
 
-// BenchmarkLoadIntoMLP opens a file and loads it into a model.
-func BenchmarkLoadIntoMLP(b *testing.B) {
+// BenchmarkLoadSafetensorsMLP opens a file and loads it into a model (nn.LoadSafetensors).
+func BenchmarkLoadSafetensorsMLP(b *testing.B) {
 	m := benchMLP()
 	path := filepath.Join(b.TempDir(), "mlp.safetensors")
-	if err := SaveModel(path, m, nil); err != nil {
+	if err := nn.SaveSafetensors(path, m, nil); err != nil {
 		b.Fatal(err)
 	}
 	st, _ := os.Stat(path)
 	b.SetBytes(st.Size())
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := LoadInto(m, path, true); err != nil {
+		if err := nn.LoadSafetensors(m, path, true); err != nil {
 			b.Fatal(err)
 		}
 	}

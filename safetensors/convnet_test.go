@@ -1,4 +1,4 @@
-package safetensors
+package safetensors_test
 
 import (
 	"math"
@@ -38,7 +38,7 @@ func evalForward(m *convNet, c modelCase) *tensor.Tensor {
 func TestPyTorchConvNet(t *testing.T) {
 	e := loadExpected(t).ConvNet
 	m := newConvNet()
-	if err := LoadInto(m, filepath.Join("testdata", e.File), true); err != nil {
+	if err := nn.LoadSafetensors(m, filepath.Join("testdata", e.File), true); err != nil {
 		t.Fatal(err)
 	}
 	sd := nn.StateDictOf(m)
@@ -96,7 +96,7 @@ func TestGoWrittenConvNet(t *testing.T) {
 		return
 	}
 	m := newConvNet()
-	if err := LoadInto(m, filepath.Join("testdata", "go_written.safetensors"), true); err != nil {
+	if err := nn.LoadSafetensors(m, filepath.Join("testdata", "go_written.safetensors"), true); err != nil {
 		t.Fatal(err)
 	}
 	closeTo(t, evalForward(m, e.ConvNet), e.GoWritten.TorchOutput, e.GoWritten.OutputShape)

@@ -13,16 +13,17 @@
 //
 // # Saving and loading models
 //
-// SaveModel and LoadInto exchange a model's state dict under PyTorch's key
-// names, so a file saved from torch's model.state_dict() loads into the
-// equal Go model and the other way round:
+// nn.SaveSafetensors and nn.LoadSafetensors exchange a model's state dict
+// under PyTorch's key names, so a file saved from torch's
+// model.state_dict() loads into the equal Go model and the other way
+// round:
 //
-//	err := safetensors.SaveModel("model.safetensors", model, map[string]string{"format": "pt"})
-//	err = safetensors.LoadInto(model, "model.safetensors", true)
+//	err := nn.SaveSafetensors("model.safetensors", model, map[string]string{"format": "pt"})
+//	err = nn.LoadSafetensors(model, "model.safetensors", true)
 //
 // Save and Write take any ordered list of named tensors (an nn.StateDict
-// is one); Open, Read and Load read files. Element types and their
-// conversions are described at DType.
+// is one); Open, Read and Load read files. This package depends on package
+// tensor only. Element types and their conversions are described at DType.
 //
 // # Safety
 //

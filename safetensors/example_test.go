@@ -51,7 +51,7 @@ func ExampleOpen() {
 	}
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "t.safetensors")
-	err = safetensors.Save(path, []nn.Named{
+	err = safetensors.Save(path, []tensor.Named{
 		{Name: "steps", Tensor: tensor.FromInt64([]int64{10, 20}, 2)},
 		{Name: "x", Tensor: tensor.FromFloat32([]float32{0.1, 1, 65519, 1e-8}, 2, 2)},
 	}, nil, safetensors.StoreAs(safetensors.F16, "x"))
@@ -77,18 +77,18 @@ func ExampleOpen() {
 }
 
 // Load PyTorch weights into the equal Go model.
-func ExampleLoadInto() {
+func Example_loadPyTorchWeights() {
 	// testdata/mlp.safetensors holds the state_dict of PyTorch's
 	// nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1)).
 	model := nn.NewSequential(nn.NewLinear(3, 4), nn.NewReLU(), nn.NewLinear(4, 1))
-	if err := safetensors.LoadInto(model, "testdata/mlp.safetensors", true); err != nil {
+	if err := nn.LoadSafetensors(model, "testdata/mlp.safetensors", true); err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println(nn.StateDictOf(model).Keys())
 
 	// A model of another shape is refused, as PyTorch refuses it.
 	wrong := nn.NewSequential(nn.NewLinear(3, 4), nn.NewReLU(), nn.NewLinear(4, 2))
-	err := safetensors.LoadInto(wrong, "testdata/mlp.safetensors", true)
+	err := nn.LoadSafetensors(wrong, "testdata/mlp.safetensors", true)
 	fmt.Println(err)
 	// Output:
 	// [0.weight 0.bias 2.weight 2.bias]

@@ -1,4 +1,4 @@
-package safetensors
+package safetensors_test
 
 import (
 	"bytes"
@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
-	"github.com/intercept-ml/intercept/nn"
+	. "github.com/intercept-ml/intercept/safetensors"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -35,7 +36,7 @@ func FuzzRead(f *testing.F) {
 			}
 			return
 		}
-		var named []nn.Named
+		var named []tensor.Named
 		var opts []Option
 		for _, name := range file.Names() {
 			info, _ := file.Info(name)
@@ -43,13 +44,13 @@ func FuzzRead(f *testing.F) {
 			if err != nil {
 				t.Fatalf("valid header, but Tensor(%q): %v", name, err)
 			}
-			if !equalInts(x.Shape(), info.Shape) || x.DType() != info.DType.TensorDType() {
+			if !slices.Equal(x.Shape(), info.Shape) || x.DType() != info.DType.TensorDType() {
 				t.Fatalf("%q: read %v %v, header says %s %v", name, x.DType(), x.Shape(), info.DType, info.Shape)
 			}
 			if int64(x.Numel())*int64(info.DType.Size()) != info.End-info.Begin {
 				t.Fatalf("%q: %d elements in %d bytes", name, x.Numel(), info.End-info.Begin)
 			}
-			named = append(named, nn.Named{Name: name, Tensor: x})
+			named = append(named, tensor.Named{Name: name, Tensor: x})
 			opts = append(opts, StoreAs(info.DType, name))
 		}
 		out := writeBytes(t, named, file.Metadata(), opts...)
@@ -57,7 +58,7 @@ func FuzzRead(f *testing.F) {
 		if err != nil {
 			t.Fatalf("rewritten file does not read: %v", err)
 		}
-		if !equalStrings(again.Names(), file.Names()) {
+		if !slices.Equal(again.Names(), file.Names()) {
 			t.Fatalf("names %q became %q", file.Names(), again.Names())
 		}
 		m1, m2 := file.Metadata(), again.Metadata()
@@ -69,7 +70,7 @@ func FuzzRead(f *testing.F) {
 				t.Fatalf("metadata %q became %q", m1, m2)
 			}
 		}
-		var named2 []nn.Named
+		var named2 []tensor.Named
 		for i, name := range again.Names() {
 			y, err := again.Tensor(name)
 			if err != nil {
@@ -81,7 +82,7 @@ func FuzzRead(f *testing.F) {
 			if a, b := mustInfo(file, name).DType, mustInfo(again, name).DType; a != b {
 				t.Fatalf("%q: dtype %s became %s", name, a, b)
 			}
-			named2 = append(named2, nn.Named{Name: name, Tensor: y})
+			named2 = append(named2, tensor.Named{Name: name, Tensor: y})
 		}
 		if out2 := writeBytes(t, named2, again.Metadata(), opts...); !bytes.Equal(out, out2) {
 			t.Fatal("writing the same tensors twice gave different bytes")
@@ -101,13 +102,13 @@ func corpusSeeds(t *testing.T) map[string][]byte {
 	vals := tensor.FromFloat32([]float32{1.5, -0.25, 65504, 1e-7, 3, -7}, 2, 3)
 	ints := tensor.FromInt64([]int64{0, 1, 255, 17}, 4)
 	for _, dt := range []DType{F64, F32, F16, BF16} {
-		seeds["valid_"+string(dt)] = writeBytes(t, []nn.Named{{Name: "w", Tensor: vals}}, nil, StoreAs(dt))
+		seeds["valid_"+string(dt)] = writeBytes(t, []tensor.Named{{Name: "w", Tensor: vals}}, nil, StoreAs(dt))
 	}
 	for _, dt := range []DType{I64, I32, U8} {
-		seeds["valid_"+string(dt)] = writeBytes(t, []nn.Named{{Name: "n", Tensor: ints}}, nil, StoreAs(dt))
+		seeds["valid_"+string(dt)] = writeBytes(t, []tensor.Named{{Name: "n", Tensor: ints}}, nil, StoreAs(dt))
 	}
-	seeds["valid_BOOL"] = writeBytes(t, []nn.Named{{Name: "b", Tensor: tensor.FromBool([]bool{true, false, true}, 3)}}, nil)
-	seeds["valid_mixed"] = writeBytes(t, []nn.Named{
+	seeds["valid_BOOL"] = writeBytes(t, []tensor.Named{{Name: "b", Tensor: tensor.FromBool([]bool{true, false, true}, 3)}}, nil)
+	seeds["valid_mixed"] = writeBytes(t, []tensor.Named{
 		{Name: "b", Tensor: tensor.FromBool([]bool{true}, 1)},
 		{Name: "h", Tensor: vals}, {Name: "w", Tensor: vals}, {Name: "n", Tensor: ints},
 		{Name: "s", Tensor: tensor.Scalar(1)}, {Name: "e", Tensor: tensor.Zeros(0, 2)},

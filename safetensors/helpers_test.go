@@ -1,4 +1,4 @@
-package safetensors
+package safetensors_test
 
 import (
 	"bytes"
@@ -8,10 +8,11 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync/atomic"
 	"testing"
 
-	"github.com/intercept-ml/intercept/nn"
+	. "github.com/intercept-ml/intercept/safetensors"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -29,7 +30,7 @@ func raw(header string, data []byte) []byte {
 }
 
 // writeBytes returns what Write produces, failing the test on error.
-func writeBytes(t testing.TB, tensors []nn.Named, meta map[string]string, opts ...Option) []byte {
+func writeBytes(t testing.TB, tensors []tensor.Named, meta map[string]string, opts ...Option) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	if err := Write(&b, tensors, meta, opts...); err != nil {
@@ -107,7 +108,7 @@ func loadExpected(t testing.TB) *expected {
 // are compared absolutely).
 func closeTo(t *testing.T, got *tensor.Tensor, want []float32, shape []int) {
 	t.Helper()
-	if !equalInts(got.Shape(), shape) {
+	if !slices.Equal(got.Shape(), shape) {
 		t.Fatalf("output shape %v, want %v", got.Shape(), shape)
 	}
 	worst := 0.0
@@ -120,18 +121,6 @@ func closeTo(t *testing.T, got *tensor.Tensor, want []float32, shape []int) {
 		}
 	}
 	t.Logf("largest relative difference from PyTorch: %.3g", worst)
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // countingReaderAt counts the bytes read through it.
@@ -149,7 +138,7 @@ func (c *countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
 // sameValues reports whether two tensors have the same type, shape and
 // elements, NaN matching NaN and -0 matching only -0.
 func sameValues(a, b *tensor.Tensor) bool {
-	if a.DType() != b.DType() || !equalInts(a.Shape(), b.Shape()) {
+	if a.DType() != b.DType() || !slices.Equal(a.Shape(), b.Shape()) {
 		return false
 	}
 	switch a.DType() {

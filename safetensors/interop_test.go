@@ -1,4 +1,4 @@
-package safetensors
+package safetensors_test
 
 // Interoperability with PyTorch, in both directions. The files under
 // testdata come from gen_safetensors.py (see its doc string for the order
@@ -16,9 +16,11 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/intercept-ml/intercept/nn"
+	. "github.com/intercept-ml/intercept/safetensors"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -31,7 +33,7 @@ func TestPyTorchDTypes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if !equalStrings(f.Names(), e.DTypes.Order) {
+	if !slices.Equal(f.Names(), e.DTypes.Order) {
 		t.Errorf("Names() = %v, want header order %v", f.Names(), e.DTypes.Order)
 	}
 	meta := f.Metadata()
@@ -46,7 +48,7 @@ func TestPyTorchDTypes(t *testing.T) {
 	seen := map[DType]bool{}
 	for name, want := range e.DTypes.Tensors {
 		info, ok := f.Info(name)
-		if !ok || string(info.DType) != want.DType || !equalInts(info.Shape, want.Shape) {
+		if !ok || string(info.DType) != want.DType || !slices.Equal(info.Shape, want.Shape) {
 			t.Errorf("%s: info %+v, want %s %v", name, info, want.DType, want.Shape)
 			continue
 		}
@@ -55,7 +57,7 @@ func TestPyTorchDTypes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.DType() != info.DType.TensorDType() || !equalInts(got.Shape(), want.Shape) {
+		if got.DType() != info.DType.TensorDType() || !slices.Equal(got.Shape(), want.Shape) {
 			t.Errorf("%s: read %v %v", name, got.DType(), got.Shape())
 		}
 		switch {
@@ -86,7 +88,7 @@ func TestPyTorchDTypes(t *testing.T) {
 		}
 		// F16/BF16 encoding: our rounding of the float32 sources equals
 		// PyTorch's .half() and .bfloat16().
-		conv := map[string]func(float32) uint16{"F16": float32ToHalf, "BF16": float32ToBF16}[want.DType]
+		conv := map[string]func(float32) uint16{"F16": Float32ToHalf, "BF16": Float32ToBF16}[want.DType]
 		for i, src := range want.SourceFloat32Bits {
 			if h := conv(math.Float32frombits(src)); h != want.StoredBits[i] {
 				t.Errorf("%s: %s(%g = %#x) = %#04x, PyTorch %#04x", name, want.DType, math.Float32frombits(src), src, h, want.StoredBits[i])
@@ -113,10 +115,10 @@ func TestConversionsMatchPyTorch(t *testing.T) {
 		s := sha256.Sum256(b)
 		return hex.EncodeToString(s[:])
 	}
-	if got := all16(halfToFloat32); got != e.F16ToF32 {
+	if got := all16(HalfToFloat32); got != e.F16ToF32 {
 		t.Errorf("F16 → float32 of all patterns: hash %s, PyTorch %s", got, e.F16ToF32)
 	}
-	if got := all16(bf16ToFloat32); got != e.BF16ToF32 {
+	if got := all16(BF16ToFloat32); got != e.BF16ToF32 {
 		t.Errorf("BF16 → float32 of all patterns: hash %s, PyTorch %s", got, e.BF16ToF32)
 	}
 
@@ -141,10 +143,10 @@ func TestConversionsMatchPyTorch(t *testing.T) {
 		s := sha256.Sum256(b)
 		return hex.EncodeToString(s[:])
 	}
-	if got := from32(float32ToHalf); got != e.F32ToF16 {
+	if got := from32(Float32ToHalf); got != e.F32ToF16 {
 		t.Errorf("float32 → F16: hash %s, PyTorch %s", got, e.F32ToF16)
 	}
-	if got := from32(float32ToBF16); got != e.F32ToBF16 {
+	if got := from32(Float32ToBF16); got != e.F32ToBF16 {
 		t.Errorf("float32 → BF16: hash %s, PyTorch %s", got, e.F32ToBF16)
 	}
 }
@@ -154,7 +156,7 @@ func TestConversionsMatchPyTorch(t *testing.T) {
 func TestPyTorchMLP(t *testing.T) {
 	e := loadExpected(t).MLP
 	m := nn.NewSequential(nn.NewLinear(3, 4), nn.NewReLU(), nn.NewLinear(4, 1))
-	if err := LoadInto(m, filepath.Join("testdata", e.File), true); err != nil {
+	if err := nn.LoadSafetensors(m, filepath.Join("testdata", e.File), true); err != nil {
 		t.Fatal(err)
 	}
 	nn.Eval(m)
@@ -165,7 +167,7 @@ func TestPyTorchMLP(t *testing.T) {
 
 // Loading checks keys and shapes as PyTorch does and leaves the model
 // unchanged on error.
-func TestLoadIntoErrors(t *testing.T) {
+func TestLoadSafetensorsErrors(t *testing.T) {
 	e := loadExpected(t).MLP
 	path := filepath.Join("testdata", e.File)
 	dir := t.TempDir()
@@ -173,17 +175,17 @@ func TestLoadIntoErrors(t *testing.T) {
 	small := nn.NewSequential(nn.NewLinear(3, 4))
 	before := small.At(0).(*nn.Linear).Weight.Clone()
 	// Non-strict: the extra keys of the file are ignored.
-	if err := LoadInto(small, path, false); err != nil {
+	if err := nn.LoadSafetensors(small, path, false); err != nil {
 		t.Fatalf("non-strict load: %v", err)
 	}
 	sd, _, _ := Load(path)
-	if !tensor.Equal(small.At(0).(*nn.Linear).Weight, sd.Get("0.weight")) {
+	if !tensor.Equal(small.At(0).(*nn.Linear).Weight, nn.StateDict(sd).Get("0.weight")) {
 		t.Error("non-strict load did not load 0.weight")
 	}
 
 	small = nn.NewSequential(nn.NewLinear(3, 4))
 	before = small.At(0).(*nn.Linear).Weight.Clone()
-	err := LoadInto(small, path, true)
+	err := nn.LoadSafetensors(small, path, true)
 	var le *nn.LoadError
 	if !errors.As(err, &le) || len(le.Unexpected) != 2 {
 		t.Errorf("strict load with extra keys: %v", err)
@@ -193,7 +195,7 @@ func TestLoadIntoErrors(t *testing.T) {
 	}
 
 	wide := nn.NewSequential(nn.NewLinear(3, 5), nn.NewReLU(), nn.NewLinear(5, 1))
-	err = LoadInto(wide, path, false)
+	err = nn.LoadSafetensors(wide, path, false)
 	if !errors.As(err, &le) || len(le.Mismatched) != 3 {
 		t.Errorf("shape mismatch: %v", err)
 	} else {
@@ -205,13 +207,13 @@ func TestLoadIntoErrors(t *testing.T) {
 	if err := Save(p, sd, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := LoadInto(big, p, true); !errors.As(err, &le) || len(le.Missing) != 2 {
+	if err := nn.LoadSafetensors(big, p, true); !errors.As(err, &le) || len(le.Missing) != 2 {
 		t.Errorf("strict load with missing keys: %v", err)
 	}
-	if err := LoadInto(big, p, false); err != nil {
+	if err := nn.LoadSafetensors(big, p, false); err != nil {
 		t.Errorf("non-strict load with missing keys: %v", err)
 	}
-	if err := LoadInto(big, filepath.Join(dir, "absent.safetensors"), false); !errors.Is(err, fs.ErrNotExist) {
+	if err := nn.LoadSafetensors(big, filepath.Join(dir, "absent.safetensors"), false); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("missing file: %v", err)
 	}
 }
@@ -233,7 +235,7 @@ func goDTypesFile(t testing.TB) []byte {
 	ints := tensor.FromInt64([]int64{0, 1, 127, 128, 255, 7}, 2, 3)
 	f32 := tensor.FromFloat32(src, len(src))
 	f64 := tensor.FromFloat64(src64, len(src64))
-	return writeBytes(t, []nn.Named{
+	return writeBytes(t, []tensor.Named{
 		{Name: "src_f32", Tensor: f32},
 		{Name: "as_f16", Tensor: f32},
 		{Name: "as_bf16", Tensor: f32},

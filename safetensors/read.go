@@ -14,7 +14,6 @@ import (
 	"sync"
 	"unicode/utf8"
 
-	"github.com/intercept-ml/intercept/nn"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -601,15 +600,16 @@ func decode(t *tensor.Tensor, dt DType, at int, b []byte) {
 	}
 }
 
-// StateDict reads every tensor, in the order of Names.
-func (f *File) StateDict() (nn.StateDict, error) {
-	sd := make(nn.StateDict, 0, len(f.names))
+// Tensors reads every tensor, in the order of Names (nn.StateDict(tensors)
+// makes them a state dict).
+func (f *File) Tensors() ([]tensor.Named, error) {
+	out := make([]tensor.Named, 0, len(f.names))
 	for _, name := range f.names {
 		t, err := f.Tensor(name)
 		if err != nil {
 			return nil, err
 		}
-		sd = append(sd, nn.Named{Name: name, Tensor: t})
+		out = append(out, tensor.Named{Name: name, Tensor: t})
 	}
-	return sd, nil
+	return out, nil
 }

@@ -1,4 +1,4 @@
-package safetensors
+package safetensors_test
 
 import (
 	"bytes"
@@ -8,17 +8,18 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
-	"github.com/intercept-ml/intercept/nn"
+	. "github.com/intercept-ml/intercept/safetensors"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
 // The byte layouts the reference implementation's own tests expect.
 func TestReferenceLayouts(t *testing.T) {
 	data := tensor.FromFloat32([]float32{0, 1, 2, 3, 4, 5}, 1, 2, 3)
-	got := writeBytes(t, []nn.Named{{Name: "attn.0", Tensor: data}}, nil)
+	got := writeBytes(t, []tensor.Named{{Name: "attn.0", Tensor: data}}, nil)
 	header := `{"attn.0":{"dtype":"F32","shape":[1,2,3],"data_offsets":[0,24]}}`
 	if len(header) != 64 {
 		t.Fatalf("test header is %d bytes", len(header))
@@ -29,7 +30,7 @@ func TestReferenceLayouts(t *testing.T) {
 	}
 
 	// A header that needs padding: spaces up to a multiple of 8.
-	got = writeBytes(t, []nn.Named{{Name: "attn0", Tensor: data.Reshape(1, 1, 2, 3)}}, nil)
+	got = writeBytes(t, []tensor.Named{{Name: "attn0", Tensor: data.Reshape(1, 1, 2, 3)}}, nil)
 	header = `{"attn0":{"dtype":"F32","shape":[1,1,2,3],"data_offsets":[0,24]}}`
 	if !bytes.HasPrefix(got, raw(header+"       ", nil)) || len(got) != 8+72+24 {
 		t.Errorf("padded header: got %q", got)
@@ -50,7 +51,7 @@ func TestRoundTripAllTypes(t *testing.T) {
 	i64 := tensor.FromInt64([]int64{math.MinInt64, -1, 0, 255, math.MaxInt64}, 5)
 	small := tensor.FromInt64([]int64{0, 7, 255, 128}, 2, 2)
 	bools := tensor.FromBool([]bool{true, false, true}, 3, 1)
-	in := []nn.Named{
+	in := []tensor.Named{
 		{Name: "bool", Tensor: bools},
 		{Name: "f32", Tensor: f32},
 		{Name: "as_f16", Tensor: f32},
@@ -76,7 +77,7 @@ func TestRoundTripAllTypes(t *testing.T) {
 	for _, n := range in {
 		names = append(names, n.Name)
 	}
-	if got := f.Names(); !equalStrings(got, names) {
+	if got := f.Names(); !slices.Equal(got, names) {
 		t.Errorf("Names() = %v, want the given order %v", got, names)
 	}
 	if got := f.Metadata(); len(got) != 2 || got["a"] != meta["a"] || got["b"] != "2" {
@@ -100,8 +101,8 @@ func TestRoundTripAllTypes(t *testing.T) {
 		switch n.Name {
 		case "as_f16", "as_bf16", "f64_as_f32":
 			conv := map[string]func(float32) float32{
-				"as_f16":     func(v float32) float32 { return halfToFloat32(float32ToHalf(v)) },
-				"as_bf16":    func(v float32) float32 { return bf16ToFloat32(float32ToBF16(v)) },
+				"as_f16":     func(v float32) float32 { return HalfToFloat32(Float32ToHalf(v)) },
+				"as_bf16":    func(v float32) float32 { return BF16ToFloat32(Float32ToBF16(v)) },
 				"f64_as_f32": func(v float32) float32 { return v },
 			}[n.Name]
 			vals := want.Float32s()
@@ -125,21 +126,9 @@ func TestRoundTripAllTypes(t *testing.T) {
 	}
 }
 
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // Data is grouped by element size, stably: 8-byte types first.
 func TestDataLayout(t *testing.T) {
-	in := []nn.Named{
+	in := []tensor.Named{
 		{Name: "u8", Tensor: tensor.FromInt64([]int64{1, 2, 3}, 3)},
 		{Name: "a32", Tensor: tensor.Ones(3)},
 		{Name: "i64", Tensor: tensor.FromInt64([]int64{4}, 1)},
@@ -161,7 +150,7 @@ func TestDataLayout(t *testing.T) {
 
 // StoreAs without names converts every compatible tensor.
 func TestStoreAsAll(t *testing.T) {
-	in := []nn.Named{
+	in := []tensor.Named{
 		{Name: "w", Tensor: tensor.Ones(2)},
 		{Name: "d", Tensor: tensor.OnesOf(tensor.Float64, 2)},
 		{Name: "n", Tensor: tensor.FromInt64([]int64{2}, 1)},
@@ -182,21 +171,21 @@ func TestWriteErrors(t *testing.T) {
 	one := tensor.Ones(1)
 	cases := []struct {
 		name    string
-		tensors []nn.Named
+		tensors []tensor.Named
 		meta    map[string]string
 		opts    []Option
 		want    string
 	}{
-		{"duplicate", []nn.Named{{Name: "a", Tensor: one}, {Name: "a", Tensor: one}}, nil, nil, `duplicate tensor name "a"`},
-		{"nil tensor", []nn.Named{{Name: "a", Tensor: nil}}, nil, nil, `tensor "a" is nil`},
-		{"reserved name", []nn.Named{{Name: "__metadata__", Tensor: one}}, nil, nil, `"__metadata__" cannot name a tensor`},
-		{"bad UTF-8 name", []nn.Named{{Name: "a\xff", Tensor: one}}, nil, nil, "not valid UTF-8"},
+		{"duplicate", []tensor.Named{{Name: "a", Tensor: one}, {Name: "a", Tensor: one}}, nil, nil, `duplicate tensor name "a"`},
+		{"nil tensor", []tensor.Named{{Name: "a", Tensor: nil}}, nil, nil, `tensor "a" is nil`},
+		{"reserved name", []tensor.Named{{Name: "__metadata__", Tensor: one}}, nil, nil, `"__metadata__" cannot name a tensor`},
+		{"bad UTF-8 name", []tensor.Named{{Name: "a\xff", Tensor: one}}, nil, nil, "not valid UTF-8"},
 		{"bad UTF-8 metadata", nil, map[string]string{"k": "\xff"}, nil, "not valid UTF-8"},
-		{"unknown StoreAs name", []nn.Named{{Name: "a", Tensor: one}}, nil, []Option{StoreAs(F16, "b")}, `names tensor "b", which is not written`},
-		{"float as int", []nn.Named{{Name: "a", Tensor: one}}, nil, []Option{StoreAs(I32, "a")}, "cannot be stored as I32"},
-		{"unsupported StoreAs", []nn.Named{{Name: "a", Tensor: one}}, nil, []Option{StoreAs("I8")}, `unsupported dtype "I8"`},
-		{"I32 overflow", []nn.Named{{Name: "a", Tensor: tensor.FromInt64([]int64{1, 1 << 31}, 2)}}, nil, []Option{StoreAs(I32)}, `element 1 = 2147483648 does not fit I32`},
-		{"U8 negative", []nn.Named{{Name: "a", Tensor: tensor.FromInt64([]int64{-1}, 1)}}, nil, []Option{StoreAs(U8)}, `element 0 = -1 does not fit U8`},
+		{"unknown StoreAs name", []tensor.Named{{Name: "a", Tensor: one}}, nil, []Option{StoreAs(F16, "b")}, `names tensor "b", which is not written`},
+		{"float as int", []tensor.Named{{Name: "a", Tensor: one}}, nil, []Option{StoreAs(I32, "a")}, "cannot be stored as I32"},
+		{"unsupported StoreAs", []tensor.Named{{Name: "a", Tensor: one}}, nil, []Option{StoreAs("I8")}, `unsupported dtype "I8"`},
+		{"I32 overflow", []tensor.Named{{Name: "a", Tensor: tensor.FromInt64([]int64{1, 1 << 31}, 2)}}, nil, []Option{StoreAs(I32)}, `element 1 = 2147483648 does not fit I32`},
+		{"U8 negative", []tensor.Named{{Name: "a", Tensor: tensor.FromInt64([]int64{-1}, 1)}}, nil, []Option{StoreAs(U8)}, `element 0 = -1 does not fit U8`},
 	}
 	for _, c := range cases {
 		var b bytes.Buffer
@@ -213,7 +202,7 @@ func TestWriteErrors(t *testing.T) {
 func TestSaveAtomic(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "m.safetensors")
-	sd := []nn.Named{{Name: "w", Tensor: tensor.Ones(2, 2)}}
+	sd := []tensor.Named{{Name: "w", Tensor: tensor.Ones(2, 2)}}
 	if err := Save(path, sd, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +214,7 @@ func TestSaveAtomic(t *testing.T) {
 	before, _ := os.ReadFile(path)
 
 	// A failing save leaves the old file and no temporary file.
-	err := Save(path, []nn.Named{{Name: "w", Tensor: nil}}, nil)
+	err := Save(path, []tensor.Named{{Name: "w", Tensor: nil}}, nil)
 	if err == nil || !strings.Contains(err.Error(), path) {
 		t.Fatalf("error %v does not name %s", err, path)
 	}
@@ -364,7 +353,7 @@ func TestAcceptedEdgeCases(t *testing.T) {
 			t.Errorf("%s: %v", c.name, err)
 			continue
 		}
-		if !equalStrings(f.Names(), c.names) {
+		if !slices.Equal(f.Names(), c.names) {
 			t.Errorf("%s: names %q, want %q", c.name, f.Names(), c.names)
 		}
 		for _, n := range f.Names() {
@@ -398,7 +387,7 @@ func TestNoAllocationFromLyingHeader(t *testing.T) {
 
 // Tensor reads only the byte range of its tensor.
 func TestReadsOnlyTheTensorsBytes(t *testing.T) {
-	b := writeBytes(t, []nn.Named{
+	b := writeBytes(t, []tensor.Named{
 		{Name: "big", Tensor: tensor.Zeros(1000)},
 		{Name: "small", Tensor: tensor.Ones(3)},
 	}, nil)
@@ -421,7 +410,7 @@ func TestReadsOnlyTheTensorsBytes(t *testing.T) {
 
 // A short or failing reader is an I/O error that names the file.
 func TestTruncatedAfterOpen(t *testing.T) {
-	b := writeBytes(t, []nn.Named{{Name: "w", Tensor: tensor.Ones(4)}}, nil)
+	b := writeBytes(t, []tensor.Named{{Name: "w", Tensor: tensor.Ones(4)}}, nil)
 	f, err := Read(bytes.NewReader(b[:len(b)-4]), int64(len(b))) // size lies about the reader
 	if err != nil {
 		t.Fatal(err)
@@ -434,12 +423,12 @@ func TestTruncatedAfterOpen(t *testing.T) {
 // Large tensors are read and written in chunks; check across chunk
 // boundaries.
 func TestLargeTensor(t *testing.T) {
-	n := chunkSize/4*2 + 3
+	n := ChunkSize/4*2 + 3
 	vals := make([]float32, n)
 	for i := range vals {
 		vals[i] = float32(i) * 0.5
 	}
-	in := []nn.Named{{Name: "x", Tensor: tensor.FromFloat32(vals, n)}, {Name: "h", Tensor: tensor.FromFloat32(vals, n)}}
+	in := []tensor.Named{{Name: "x", Tensor: tensor.FromFloat32(vals, n)}, {Name: "h", Tensor: tensor.FromFloat32(vals, n)}}
 	f, err := readBytes(writeBytes(t, in, nil, StoreAs(BF16, "h")))
 	if err != nil {
 		t.Fatal(err)
@@ -450,7 +439,7 @@ func TestLargeTensor(t *testing.T) {
 	}
 	h, _ := f.Tensor("h")
 	for i, v := range h.Float32s() {
-		if v != bf16ToFloat32(float32ToBF16(vals[i])) {
+		if v != BF16ToFloat32(Float32ToBF16(vals[i])) {
 			t.Fatalf("h[%d] = %v", i, v)
 		}
 	}
@@ -463,7 +452,7 @@ func TestConcurrentTensor(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	want, err := f.StateDict()
+	want, err := f.Tensors()
 	if err != nil {
 		t.Fatal(err)
 	}

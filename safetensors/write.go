@@ -9,13 +9,11 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"unicode/utf8"
 
-	"github.com/intercept-ml/intercept/nn"
+	"github.com/intercept-ml/intercept/internal/atomicfile"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -62,7 +60,7 @@ func StoreAs(dt DType, names ...string) Option {
 // Names must be unique, valid UTF-8 and not "__metadata__". Everything is
 // checked before the first byte is written, so only an error of w can leave
 // partial output.
-func Write(w io.Writer, tensors []nn.Named, metadata map[string]string, opts ...Option) error {
+func Write(w io.Writer, tensors []tensor.Named, metadata map[string]string, opts ...Option) error {
 	if err := write(w, tensors, metadata, opts); err != nil {
 		return fmt.Errorf("safetensors: %w", err)
 	}
@@ -71,57 +69,20 @@ func Write(w io.Writer, tensors []nn.Named, metadata map[string]string, opts ...
 
 // Save writes tensors and metadata to the file at path (see Write)
 // atomically: it writes a temporary file in the same directory, syncs it to
-// disk and renames it over path, so path holds either its old content or
-// the complete new file, never a partial one. A new file gets permissions
+// disk, renames it over path and syncs the directory, so path holds either
+// its old content or the complete new file, never a partial one. A new file gets permissions
 // 0644; an existing file keeps its permissions.
-func Save(path string, tensors []nn.Named, metadata map[string]string, opts ...Option) error {
+func Save(path string, tensors []tensor.Named, metadata map[string]string, opts ...Option) error {
 	if err := save(path, tensors, metadata, opts); err != nil {
 		return fmt.Errorf("safetensors: %s: %w", path, err)
 	}
 	return nil
 }
 
-func save(path string, tensors []nn.Named, metadata map[string]string, opts []Option) (err error) {
-	mode := os.FileMode(0o644)
-	if st, err := os.Stat(path); err == nil {
-		if !st.Mode().IsRegular() {
-			return errors.New("not a regular file")
-		}
-		mode = st.Mode().Perm()
-	}
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err = write(tmp, tensors, metadata, opts); err != nil {
-		return err
-	}
-	if err = tmp.Chmod(mode); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	// Make the rename itself durable. Some file systems cannot sync a
-	// directory; the file is in place either way.
-	if d, derr := os.Open(dir); derr == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
+func save(path string, tensors []tensor.Named, metadata map[string]string, opts []Option) error {
+	return atomicfile.Write(path, 0o644, func(w io.Writer) error {
+		return write(w, tensors, metadata, opts)
+	})
 }
 
 // item is one tensor being written.
@@ -132,7 +93,7 @@ type item struct {
 	begin, end int64
 }
 
-func write(w io.Writer, tensors []nn.Named, metadata map[string]string, opts []Option) error {
+func write(w io.Writer, tensors []tensor.Named, metadata map[string]string, opts []Option) error {
 	items := make([]*item, len(tensors))
 	byName := make(map[string]*item, len(tensors))
 	for i, nt := range tensors {

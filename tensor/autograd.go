@@ -1,14 +1,13 @@
 package tensor
 
 import (
-	"bytes"
 	"fmt"
-	"runtime"
-	"strconv"
+	"slices"
 	"sync"
 	"sync/atomic"
 
 	"github.com/intercept-ml/intercept/internal/kernel"
+	"github.com/intercept-ml/intercept/internal/pyfmt"
 )
 
 // node is one recorded operation of the autograd graph: the function that
@@ -24,7 +23,7 @@ type node struct {
 	pos      int32
 	released bool
 	// recycle is out's memory, to reuse once the node is released (see
-	// RecycleAfterBackward).
+	// recycleAfterBackward).
 	recycle *Tensor
 }
 
@@ -40,9 +39,9 @@ var backwardRuns atomic.Uint64
 // each with that input's shape, or nil for an input that needs none.
 // backward must not capture inputs that require grad in computations that
 // record (use Detach), and must not keep grad after it returns: Backward
-// may reuse the memory of a gradient made by EmptyGrad once the node that
-// received it has returned (unless a returned gradient shares it). name is what GradFn reports, in PyTorch's style
-// (for example ConvolutionBackward0).
+// may reuse its memory once the node has returned (unless a returned
+// gradient shares it). name is what GradFn reports, in PyTorch's style (for
+// example ConvolutionBackward0).
 // out must be a fresh tensor that is not yet part of a graph.
 func Record(out *Tensor, name string, inputs []*Tensor, backward func(grad *Tensor) []*Tensor) {
 	if out.fn != nil || out.requiresGrad {
@@ -77,20 +76,9 @@ var (
 	noGradCount atomic.Int64 // goroutines currently inside NoGrad
 )
 
-// goid returns the current goroutine's id, read from its stack header.
-func goid() uint64 {
-	var buf [64]byte
-	n := runtime.Stack(buf[:], false)
-	b := bytes.TrimPrefix(buf[:n], []byte("goroutine "))
-	if i := bytes.IndexByte(b, ' '); i > 0 {
-		b = b[:i]
-	}
-	id, _ := strconv.ParseUint(string(b), 10, 64)
-	return id
-}
-
 // gradEnabled reports whether operations on the calling goroutine are
-// recorded. It is cheap when no goroutine is inside NoGrad.
+// recorded: one atomic load when no goroutine is inside NoGrad, and a
+// lookup of the calling goroutine in noGradDepth otherwise.
 func gradEnabled() bool {
 	if noGradCount.Load() == 0 {
 		return true
@@ -106,8 +94,20 @@ func IsGradEnabled() bool { return gradEnabled() }
 // NoGrad runs fn with gradient recording disabled on the calling goroutine,
 // like PyTorch's `with torch.no_grad():`. Tensors computed inside do not
 // require grad, and in-place updates of leaves that require grad (as
-// optimizers and initializers do) are allowed. NoGrad scopes nest. Other
-// goroutines are not affected.
+// optimizers and initializers do) are allowed. NoGrad scopes nest.
+//
+// The mode belongs to the goroutine, as PyTorch's belongs to the thread:
+// other goroutines are not affected, and goroutines that fn starts do not
+// inherit it (they record unless they call NoGrad themselves). fn's
+// goroutine must therefore do the work that should not be recorded, or
+// each goroutine it starts must wrap its own work in NoGrad.
+//
+// Cost: while no goroutine is inside NoGrad, checking the mode is one
+// atomic load. While some goroutine is, every recording operation on every
+// goroutine also looks its goroutine up in a sync.Map: tens of nanoseconds
+// on amd64, where the goroutine is identified by its runtime descriptor,
+// and microseconds on other architectures and with the purego tag, where
+// its id is parsed from runtime.Stack (see BenchmarkGradEnabled).
 func NoGrad(fn func()) {
 	id := goroutineKey()
 	if v, ok := noGradDepth.Load(id); ok {
@@ -155,9 +155,9 @@ func (t *Tensor) BackwardWith(opt BackwardOptions) {
 		}
 		g = OnesOf(t.dtype, t.shape...)
 	} else {
-		if !sameShape(g.shape, t.shape) {
+		if !slices.Equal(g.shape, t.shape) {
 			panic(fmt.Sprintf("Mismatch in shape: grad_output[0] has a shape of %s and output[0] has a shape of %s.",
-				shapeStr(g.shape), shapeStr(t.shape)))
+				pyfmt.List(g.shape...), pyfmt.List(t.shape...)))
 		}
 		g = g.Detach().To(t.dtype)
 	}
@@ -168,55 +168,29 @@ func (t *Tensor) BackwardWith(opt BackwardOptions) {
 	runBackward(t.fn, g, opt.RetainGraph)
 }
 
-// LeafGrad returns the gradient that Backward would add a gradient for in
-// into, for a backward function (see Record) that adds its gradient there
-// itself: in must be a leaf that requires grad and already has a
-// contiguous Grad of its own type and shape, otherwise LeafGrad returns nil
-// and the gradient is returned as usual. A backward function that adds
-// into the result returns nil for in; it must round each element once, as
-// Grad + g, for the same bits as Backward's own addition, and in must not
-// be another of the node's inputs as well (Backward adds those in order,
-// after the backward function returns). It saves Backward a pass over the
-// gradient and the gradient's memory.
-func LeafGrad(in *Tensor) *Tensor {
+// leafGrad implements tensorinternal.LeafGrad (its contract is there).
+func leafGrad(in *Tensor) *Tensor {
 	if in == nil || !in.requiresGrad || in.fn != nil || in.Grad == nil {
 		return nil
 	}
 	g := in.Grad
-	if g.dtype != in.dtype || !g.IsContiguous() || !sameShape(g.shape, in.shape) {
+	if g.dtype != in.dtype || !g.IsContiguous() || !slices.Equal(g.shape, in.shape) {
 		return nil
 	}
 	return g
 }
 
-// RecycleAfterBackward lets Backward reuse t's memory for new tensors (see
-// EmptyReused and EmptyGrad) once it has released t's node, that is after
-// a Backward through t without RetainGraph. It is meant for an
-// intermediate result that nothing outside the graph references, such as
-// the output of a layer inside nn.Sequential that only the next layer
-// reads. The caller guarantees that once it returns t is reachable only
-// through the graph: it keeps no reference to t or its elements and hands
-// out no view of t, and the operations that read t come after it in the
-// graph, so that Backward releases them first. RecycleAfterBackward does
-// nothing for a tensor without a node (gradients disabled, or nothing
-// requiring grad) or that is not the whole of a contiguous float storage.
-func RecycleAfterBackward(t *Tensor) {
+// recycleAfterBackward implements tensorinternal.RecycleAfterBackward (its
+// contract is there).
+func recycleAfterBackward(t *Tensor) {
 	if t.fn == nil || t.fn.released || !t.IsContiguous() || !recyclable(t) {
 		return
 	}
 	t.fn.recycle = t
 }
 
-// Recycle gives t's memory back now, for EmptyReused and EmptyGrad to
-// reuse, and leaves t without elements: using t afterwards panics. It is
-// meant for an intermediate result computed with nothing recorded, such as
-// the output of a layer inside nn.Sequential under NoGrad once the next
-// layer has read it. The caller guarantees that nothing references t, a
-// view of t or its elements any more, and that no autograd node saved t.
-// Recycle does nothing for a tensor that is part of a graph (see
-// RecycleAfterBackward for those), that requires grad, or that is not the
-// whole of a contiguous float storage.
-func Recycle(t *Tensor) {
+// recycle implements tensorinternal.Recycle (its contract is there).
+func recycle(t *Tensor) {
 	if t.fn != nil || t.requiresGrad || !t.IsContiguous() || !recyclable(t) {
 		return
 	}
@@ -225,7 +199,7 @@ func Recycle(t *Tensor) {
 
 // accumulateLeaf adds g into leaf.Grad. It reports whether g itself became
 // leaf.Grad: with mayAdopt (nothing else references g), a scratch gradient
-// from EmptyGrad is adopted rather than copied.
+// from emptyGrad is adopted rather than copied.
 func accumulateLeaf(leaf *Tensor, g *Tensor, mayAdopt bool) (adopted bool) {
 	if g.dtype != leaf.dtype {
 		g = g.To(leaf.dtype)
@@ -245,8 +219,8 @@ func accumulateLeaf(leaf *Tensor, g *Tensor, mayAdopt bool) (adopted bool) {
 
 // addInto adds src to dst elementwise in place (same shape; dst contiguous).
 func addInto(dst, src *Tensor) {
-	if !sameShape(dst.shape, src.shape) {
-		panic(fmt.Sprintf("tensor: gradient of shape %s cannot be accumulated into %s", shapeStr(src.shape), shapeStr(dst.shape)))
+	if !slices.Equal(dst.shape, src.shape) {
+		panic(fmt.Sprintf("tensor: gradient of shape %s cannot be accumulated into %s", pyfmt.List(src.shape...), pyfmt.List(dst.shape...)))
 	}
 	if !dst.IsContiguous() {
 		c := dst.contiguousCopy()
@@ -408,9 +382,9 @@ func runBackward(root *node, g *Tensor, retain bool) {
 				continue
 			}
 			gi := ins[j]
-			if !sameShape(gi.shape, in.shape) {
+			if !slices.Equal(gi.shape, in.shape) {
 				panic(fmt.Sprintf("tensor: internal error: %s returned a gradient of shape %s for an input of shape %s",
-					n.name, shapeStr(gi.shape), shapeStr(in.shape)))
+					n.name, pyfmt.List(gi.shape...), pyfmt.List(in.shape...)))
 			}
 			if in.fn == nil {
 				once := gi.scratch && countIn(ins, gi) == 1

@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"slices"
 	"testing"
 	"unsafe"
 )
@@ -11,7 +12,7 @@ func TestNewContiguousLayout(t *testing.T) {
 	for _, shape := range [][]int{{}, {3}, {2, 3}, {2, 1, 3, 4}, {2, 3, 1, 2, 2}, {1, 2, 1, 2, 1, 2, 3}} {
 		x := Empty(Float32, shape...)
 		want := contiguousStrides(shape)
-		if !sameShape(x.shape, shape) || !sameShape(x.strides, want) {
+		if !slices.Equal(x.shape, shape) || !slices.Equal(x.strides, want) {
 			t.Fatalf("Empty%v: shape %v strides %v, want strides %v", shape, x.shape, x.strides, want)
 		}
 		if n := numelOf(shape); len(x.Data32()) != n {
@@ -23,7 +24,7 @@ func TestNewContiguousLayout(t *testing.T) {
 			t.Fatalf("Empty%v: shape cap %d, strides cap %d, want their lengths", shape, cap(x.shape), cap(x.strides))
 		}
 		_ = append(x.shape, 7)
-		if !sameShape(x.strides, want) {
+		if !slices.Equal(x.strides, want) {
 			t.Fatalf("Empty%v: strides %v after appending to the shape, want %v", shape, x.strides, want)
 		}
 		// Two tensors never share a block.
@@ -31,9 +32,9 @@ func TestNewContiguousLayout(t *testing.T) {
 		if len(shape) > 0 && &x.shape[0] == &y.shape[0] {
 			t.Fatalf("Empty%v: two tensors share a shape array", shape)
 		}
-		g := EmptyGrad(Float64, shape...)
-		if !g.scratch || !sameShape(g.shape, shape) || !sameShape(g.strides, want) || len(g.Data64()) != numelOf(shape) {
-			t.Fatalf("EmptyGrad%v: scratch %v shape %v strides %v", shape, g.scratch, g.shape, g.strides)
+		g := emptyGrad(Float64, shape...)
+		if !g.scratch || !slices.Equal(g.shape, shape) || !slices.Equal(g.strides, want) || len(g.Data64()) != numelOf(shape) {
+			t.Fatalf("emptyGrad%v: scratch %v shape %v strides %v", shape, g.scratch, g.shape, g.strides)
 		}
 	}
 	// The shape is copied: changing the caller's slice changes nothing.
@@ -82,7 +83,7 @@ func TestIndexSelectAnyDim(t *testing.T) {
 				got := xt.IndexSelect(d, FromInt64(iv))
 				want := xt.Shape()
 				want[d] = len(iv)
-				if !sameShape(got.shape, want) {
+				if !slices.Equal(got.shape, want) {
 					t.Fatalf("%v dim %d: shape %v, want %v", dt, d, got.shape, want)
 				}
 				for i, k := range iv {
@@ -95,7 +96,7 @@ func TestIndexSelectAnyDim(t *testing.T) {
 					}
 				}
 			}
-			if e := xt.IndexSelect(1, FromInt64([]int64{})); !sameShape(e.shape, []int{xt.Size(0), 0, xt.Size(2)}) {
+			if e := xt.IndexSelect(1, FromInt64([]int64{})); !slices.Equal(e.shape, []int{xt.Size(0), 0, xt.Size(2)}) {
 				t.Fatalf("%v: empty index gives shape %v", dt, e.shape)
 			}
 		}

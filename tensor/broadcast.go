@@ -1,6 +1,9 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // BroadcastShapes returns the shape that tensors of the given shapes
 // broadcast to under NumPy/PyTorch rules, panicking like PyTorch when they
@@ -62,7 +65,7 @@ func broadcastStrides(shape, strides, out []int) []int {
 // over the broadcast dimensions (PyTorch's sum_to_size). g must not require
 // grad.
 func sumTo(g *Tensor, shape []int) *Tensor {
-	if sameShape(g.shape, shape) {
+	if slices.Equal(g.shape, shape) {
 		return g
 	}
 	lead := len(g.shape) - len(shape)

@@ -3,6 +3,8 @@ package tensor
 import (
 	"fmt"
 	"math"
+
+	"github.com/intercept-ml/intercept/internal/pyfmt"
 )
 
 // Zeros returns a float32 tensor of zeros.
@@ -63,7 +65,7 @@ func checkData(n int, shape []int) []int {
 	}
 	checkShape(shape)
 	if numelOf(shape) != n {
-		panic(fmt.Sprintf("tensor: %d values cannot fill shape %s (%d elements)", n, shapeStr(shape), numelOf(shape)))
+		panic(fmt.Sprintf("tensor: %d values cannot fill shape %s (%d elements)", n, pyfmt.List(shape...), numelOf(shape)))
 	}
 	return shape
 }

@@ -19,9 +19,17 @@
 // accumulates it into the leaf's Grad field, until the caller zeroes it. The
 // recorded graph is released after Backward, as in PyTorch; a second Backward
 // through the same graph panics unless BackwardOptions.RetainGraph was set.
-// Inside NoGrad nothing is recorded. NoGrad applies to the calling goroutine
-// only, so goroutines that train and evaluate side by side do not disturb
-// each other.
+// Inside NoGrad nothing is recorded.
+//
+// # Grad mode and goroutines
+//
+// The grad mode belongs to a goroutine, as PyTorch's belongs to a thread.
+// NoGrad disables recording on the calling goroutine only, for the duration
+// of its function: goroutines that train and evaluate side by side do not
+// disturb each other, and a goroutine started inside NoGrad does not
+// inherit it (it records unless it calls NoGrad itself). Checking the mode
+// costs one atomic load while no goroutine is inside NoGrad, and a lookup
+// of the calling goroutine otherwise (see NoGrad).
 //
 // # Errors
 //

@@ -3,6 +3,7 @@ package tensor
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/intercept-ml/intercept/internal/kernel"
 )
@@ -97,7 +98,7 @@ func zipBinaryK(a, b *Tensor, k32 func(dst, x, y []float32), f32 func(x, y float
 	}
 	a, b = a.To(compute), b.To(compute)
 	out := Empty(compute, shape...)
-	same := sameShape(a.shape, shape) && sameShape(b.shape, shape) && a.IsContiguous() && b.IsContiguous()
+	same := slices.Equal(a.shape, shape) && slices.Equal(b.shape, shape) && a.IsContiguous() && b.IsContiguous()
 	switch compute {
 	case Float32:
 		d, x, y := out.st.f32(), a.st.f32(), b.st.f32()
@@ -112,7 +113,7 @@ func zipBinaryK(a, b *Tensor, k32 func(dst, x, y []float32), f32 func(x, y float
 			}
 			break
 		}
-		if b.Numel() == 1 && a.IsContiguous() && sameShape(a.shape, shape) {
+		if b.Numel() == 1 && a.IsContiguous() && slices.Equal(a.shape, shape) {
 			x, s := x[a.offset:a.offset+len(d)], y[b.offset]
 			for i := range d {
 				d[i] = f32(x[i], s)
@@ -159,7 +160,7 @@ func zipBinaryK(a, b *Tensor, k32 func(dst, x, y []float32), f32 func(x, y float
 // elements, broadcast along all leading dimensions (shape (n), (1, n), …);
 // otherwise 0.
 func rowBroadcast(a, b *Tensor, shape []int) int {
-	if len(shape) < 2 || !sameShape(a.shape, shape) || !a.IsContiguous() || !b.IsContiguous() {
+	if len(shape) < 2 || !slices.Equal(a.shape, shape) || !a.IsContiguous() || !b.IsContiguous() {
 		return 0
 	}
 	n := shape[len(shape)-1]
@@ -171,7 +172,7 @@ func rowBroadcast(a, b *Tensor, shape []int) int {
 
 // broadcast2 is BroadcastShapes for two operands.
 func broadcast2(a, b []int) []int {
-	if sameShape(a, b) {
+	if slices.Equal(a, b) {
 		return append([]int(nil), a...)
 	}
 	return BroadcastShapes(a, b)
@@ -625,22 +626,14 @@ func recordReLU32(out, x *Tensor, d []float32) {
 		if g.dtype != Float32 || !g.IsContiguous() {
 			return []*Tensor{Mul(g, mapUnary("relu", yd, func(v float32) float32 { return b2f32(v > 0) }, func(v float64) float64 { return float64(b2f32(v > 0)) }))}
 		}
-		gx := EmptyGrad(Float32, g.shape...)
+		gx := emptyGrad(Float32, g.shape...)
 		kernel.ReLUBackward32(gx.st.f32(), g.st.f32()[g.offset:g.offset+len(gx.st.f32())], d)
 		return []*Tensor{gx}
 	})
 }
 
-// RecordReLU is Record followed by ReLU, for an operation whose backward
-// does not read the elements of out, such as a linear layer or a
-// convolution: it records out's node as Record does and returns out.ReLU(),
-// computed in place in out's memory, so that the pair allocates one tensor
-// and makes one pass fewer. The result has exactly the values, gradients and
-// GradFn (ReluBackward0) of out.ReLU(); out itself must not be used
-// afterwards, since it now holds the ReLU's values. out must be a fresh
-// tensor, as for Record, that the caller has not handed to anyone else.
-// Tensors other than contiguous float32 ones get out.ReLU().
-func RecordReLU(out *Tensor, name string, inputs []*Tensor, backward func(grad *Tensor) []*Tensor) *Tensor {
+// recordReLU implements tensorinternal.RecordReLU (its contract is there).
+func recordReLU(out *Tensor, name string, inputs []*Tensor, backward func(grad *Tensor) []*Tensor) *Tensor {
 	Record(out, name, inputs, backward)
 	if out.dtype != Float32 || !out.IsContiguous() {
 		return out.ReLU()

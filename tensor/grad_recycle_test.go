@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// TestEmptyGradRecycling runs backward functions that return EmptyGrad
+// TestEmptyGradRecycling runs backward functions that return emptyGrad
 // gradients (adopted as a leaf's first Grad, then added and recycled) and
 // checks the accumulated gradients over several steps, with a leaf used
 // twice in one graph and a retained graph run twice.
@@ -13,7 +13,7 @@ func TestEmptyGradRecycling(t *testing.T) {
 	const n = 1 << 13 // above gradPoolMin
 	w := Zeros(n).SetRequiresGrad(true)
 	// scale returns w*s (element-wise) with a backward that writes its
-	// gradient into an EmptyGrad tensor.
+	// gradient into an emptyGrad tensor.
 	scale := func(s float32) *Tensor {
 		out := Empty(Float32, n)
 		wd := w.Detach()
@@ -21,7 +21,7 @@ func TestEmptyGradRecycling(t *testing.T) {
 			out.Data32()[i] = v * s
 		}
 		Record(out, "ScaleBackward", []*Tensor{w}, func(g *Tensor) []*Tensor {
-			gw := EmptyGrad(Float32, n)
+			gw := emptyGrad(Float32, n)
 			for i, v := range g.Float32sShared() {
 				gw.Data32()[i] = v * s
 			}
@@ -41,11 +41,11 @@ func TestEmptyGradRecycling(t *testing.T) {
 			}
 		}
 	}
-	// Fresh EmptyGrad tensors must not alias the leaf's gradient.
-	g := EmptyGrad(Float32, n)
+	// Fresh emptyGrad tensors must not alias the leaf's gradient.
+	g := emptyGrad(Float32, n)
 	g.Data32()[0] = -1
 	if w.Grad.Data32()[0] != 40 {
-		t.Fatal("EmptyGrad returned memory still used by a gradient")
+		t.Fatal("emptyGrad returned memory still used by a gradient")
 	}
 }
 
@@ -55,23 +55,23 @@ func TestEmptyGradRecycling(t *testing.T) {
 // than gradPoolMaxBytes.
 func TestGradPoolSurvivesCollections(t *testing.T) {
 	const n = 1 << 14
-	g := EmptyGrad(Float32, n)
+	g := emptyGrad(Float32, n)
 	for i := range g.st.f32() {
 		g.st.f32()[i] = 7
 	}
 	recycleGrad(g)
 	runtime.GC()
 	runtime.GC()
-	h := EmptyGrad(Float32, n)
+	h := emptyGrad(Float32, n)
 	if h.st.f32()[n-1] != 7 {
-		t.Fatal("EmptyGrad after two collections did not reuse the recycled gradient")
+		t.Fatal("emptyGrad after two collections did not reuse the recycled gradient")
 	}
 	recycleGrad(h)
 	// Fill the pool past its bound with gradients of another length.
 	const big = 1 << 20 // 4 MiB each
 	var grads []*Tensor
 	for range gradPoolMaxBytes/(4*big) + 4 {
-		grads = append(grads, EmptyGrad(Float32, big))
+		grads = append(grads, emptyGrad(Float32, big))
 	}
 	for _, g := range grads {
 		recycleGrad(g)
@@ -87,23 +87,23 @@ func TestGradPoolSurvivesCollections(t *testing.T) {
 	}
 }
 
-// TestLeafGrad checks which tensors LeafGrad offers their Grad for: only
+// TestLeafGrad checks which tensors leafGrad offers their Grad for: only
 // leaves that require grad and have a contiguous Grad of their own type and
 // shape.
 func TestLeafGrad(t *testing.T) {
 	w := NewParameter(Zeros(2, 3))
-	if LeafGrad(w) != nil || LeafGrad(nil) != nil {
-		t.Fatal("LeafGrad of a leaf without Grad (or of nil) is not nil")
+	if leafGrad(w) != nil || leafGrad(nil) != nil {
+		t.Fatal("leafGrad of a leaf without Grad (or of nil) is not nil")
 	}
 	w.Grad = Ones(2, 3)
-	if LeafGrad(w) != w.Grad {
-		t.Fatal("LeafGrad of a parameter with a contiguous Grad is not its Grad")
+	if leafGrad(w) != w.Grad {
+		t.Fatal("leafGrad of a parameter with a contiguous Grad is not its Grad")
 	}
 	nonLeaf := w.MulScalar(2)
 	nonLeaf.RetainGrad()
 	nonLeaf.Sum().Backward()
-	if nonLeaf.Grad == nil || LeafGrad(nonLeaf) != nil {
-		t.Fatal("LeafGrad offers the Grad of a non-leaf")
+	if nonLeaf.Grad == nil || leafGrad(nonLeaf) != nil {
+		t.Fatal("leafGrad offers the Grad of a non-leaf")
 	}
 	for name, g := range map[string]*Tensor{
 		"transposed": Ones(3, 2).T(),
@@ -111,19 +111,19 @@ func TestLeafGrad(t *testing.T) {
 		"reshaped":   Ones(6),
 	} {
 		w.Grad = g
-		if LeafGrad(w) != nil {
-			t.Errorf("LeafGrad offers a %s Grad", name)
+		if leafGrad(w) != nil {
+			t.Errorf("leafGrad offers a %s Grad", name)
 		}
 	}
 	c := Zeros(2, 3)
 	c.Grad = Ones(2, 3)
-	if LeafGrad(c) != nil {
-		t.Fatal("LeafGrad offers the Grad of a tensor that does not require grad")
+	if leafGrad(c) != nil {
+		t.Fatal("leafGrad offers the Grad of a tensor that does not require grad")
 	}
 }
 
 // TestRecycleAfterBackward checks that an intermediate marked with
-// RecycleAfterBackward gives its memory to EmptyReused once Backward has
+// recycleAfterBackward gives its memory to emptyReused once Backward has
 // released its node, and not before: not while the graph is retained, and
 // not without a node.
 func TestRecycleAfterBackward(t *testing.T) {
@@ -131,11 +131,11 @@ func TestRecycleAfterBackward(t *testing.T) {
 	w := NewParameter(Ones(n))
 	mid := func() *Tensor {
 		h := w.MulScalar(3) // elements 3, a node that reads only w
-		RecycleAfterBackward(h)
+		recycleAfterBackward(h)
 		return h
 	}
 	reused := func() bool {
-		e := EmptyReused(Float32, n)
+		e := emptyReused(Float32, n)
 		return e.st.f32()[n-1] == 3
 	}
 	h := mid()
@@ -158,8 +158,8 @@ func TestRecycleAfterBackward(t *testing.T) {
 	}
 }
 
-// TestRecycle checks that Recycle hands a result computed with nothing
-// recorded to EmptyReused at once and leaves it without elements, and
+// TestRecycle checks that recycle hands a result computed with nothing
+// recorded to emptyReused at once and leaves it without elements, and
 // that it leaves alone tensors in a graph, tensors that require grad,
 // views, and tensors too small for the pool.
 func TestRecycle(t *testing.T) {
@@ -169,11 +169,11 @@ func TestRecycle(t *testing.T) {
 		return x
 	}
 	reused := func(v float32) bool {
-		e := EmptyReused(Float32, n)
+		e := emptyReused(Float32, n)
 		return e.st != nil && e.st.f32()[n-1] == v
 	}
 	x := fresh(5)
-	Recycle(x)
+	recycle(x)
 	if x.st != nil {
 		t.Fatal("a recycled tensor keeps its elements")
 	}
@@ -181,27 +181,27 @@ func TestRecycle(t *testing.T) {
 		t.Fatal("the memory of a recycled tensor was not reused")
 	}
 	w := NewParameter(Full(1, n))
-	Recycle(w)
+	recycle(w)
 	if w.st == nil || reused(1) {
 		t.Fatal("a tensor that requires grad was recycled")
 	}
 	h := w.MulScalar(7) // a node
-	Recycle(h)
+	recycle(h)
 	if h.st == nil || reused(7) {
 		t.Fatal("a tensor in a graph was recycled")
 	}
 	v := fresh(6).Reshape(2, n/2).T() // a view, not contiguous
-	Recycle(v)
+	recycle(v)
 	if v.st == nil || reused(6) {
 		t.Fatal("a non-contiguous view was recycled")
 	}
 	part := fresh(8).Narrow(0, 0, n/2) // part of its storage
-	Recycle(part)
+	recycle(part)
 	if part.st == nil {
 		t.Fatal("a tensor that is part of a storage was recycled")
 	}
 	small := Full(9, 16)
-	Recycle(small)
+	recycle(small)
 	if small.st == nil {
 		t.Fatal("a tensor too small for the pool was recycled")
 	}

@@ -3,8 +3,10 @@ package tensor
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/intercept-ml/intercept/internal/kernel"
+	"github.com/intercept-ml/intercept/internal/pyfmt"
 )
 
 // Cat concatenates tensors along dim. All must have the same shape except
@@ -64,9 +66,9 @@ func Stack(ts []*Tensor, dim int) *Tensor {
 	d := normDimN(dim, ts[0].Dim()+1)
 	us := make([]*Tensor, len(ts))
 	for i, t := range ts {
-		if !sameShape(t.shape, ts[0].shape) {
+		if !slices.Equal(t.shape, ts[0].shape) {
 			panic(fmt.Sprintf("stack expects each tensor to be equal size, but got %s at entry 0 and %s at entry %d",
-				shapeStr(ts[0].shape), shapeStr(t.shape), i))
+				pyfmt.List(ts[0].shape...), pyfmt.List(t.shape...), i))
 		}
 		us[i] = t.Unsqueeze(d)
 	}
@@ -162,7 +164,7 @@ func (t *Tensor) gatherOffsets(op string, d int, index *Tensor) []int {
 	for k := range index.shape {
 		if k != d && index.shape[k] > t.shape[k] {
 			panic(fmt.Sprintf("Size does not match at dimension %d expected index %s to be smaller than self %s apart from dimension %d",
-				k, shapeStr(index.shape), shapeStr(t.shape), d))
+				k, pyfmt.List(index.shape...), pyfmt.List(t.shape...), d))
 		}
 	}
 	iv := indexValues(op, index)
@@ -224,7 +226,7 @@ func (t *Tensor) Gather(dim int, index *Tensor) *Tensor {
 func (t *Tensor) scatterAdd(d int, index, src *Tensor) *Tensor {
 	offs := t.gatherOffsets("scatter_add", d, index)
 	s := src.To(t.dtype)
-	if !sameShape(s.shape, index.shape) {
+	if !slices.Equal(s.shape, index.shape) {
 		s = s.Expand(index.shape...)
 	}
 	switch t.dtype {

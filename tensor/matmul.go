@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/intercept-ml/intercept/internal/kernel"
+	"github.com/intercept-ml/intercept/internal/pyfmt"
 )
 
 // Matmul returns the matrix product of a and b with torch.matmul's rules:
@@ -38,7 +39,7 @@ func Matmul(a, b *Tensor) *Tensor {
 		}
 		panic(fmt.Sprintf("Expected size for first two dimensions of batch2 tensor to be: [%d, %d] but got: [%d, %d]. (matmul of %s and %s)",
 			numelOf(BroadcastShapes(a.shape[:a.Dim()-2], b.shape[:b.Dim()-2])), k, numelOf(b.shape[:b.Dim()-2]), k2,
-			shapeStr(a.shape), shapeStr(b.shape)))
+			pyfmt.List(a.shape...), pyfmt.List(b.shape...)))
 	}
 	var out *Tensor
 	name := "MmBackward0"
@@ -106,7 +107,7 @@ func MatmulInto(dst, a, b *Tensor) *Tensor {
 		panic(fmt.Sprintf("mat1 and mat2 shapes cannot be multiplied (%dx%d and %dx%d)", m, k, k2, n))
 	}
 	if dst.Dim() != 2 || dst.shape[0] != m || dst.shape[1] != n || !dst.IsContiguous() {
-		panic(fmt.Sprintf("MatmulInto: dst must be a contiguous tensor of shape [%d, %d], got shape %s", m, n, shapeStr(dst.shape)))
+		panic(fmt.Sprintf("MatmulInto: dst must be a contiguous tensor of shape [%d, %d], got shape %s", m, n, pyfmt.List(dst.shape...)))
 	}
 	if gradEnabled() && (a.requiresGrad || b.requiresGrad || dst.requiresGrad) {
 		panic("mm(): functions with out=... arguments don't support automatic differentiation, but one of the arguments requires grad.")
@@ -131,6 +132,8 @@ func otherType(want DType, ts ...DType) DType {
 // Matmul returns the matrix product t·b (see the function Matmul).
 func (t *Tensor) Matmul(b *Tensor) *Tensor { return Matmul(t, b) }
 
+// typeName is ATen's name of a dtype in error messages ("Float", "Double",
+// "Long", "Bool"); it implements tensorinternal.ScalarTypeName.
 func typeName(d DType) string {
 	switch d {
 	case Float32:

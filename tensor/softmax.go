@@ -289,7 +289,7 @@ func floatElems[T float32 | float64](t *Tensor) []T {
 }
 
 // newFloatElems returns a new contiguous tensor of element type T and its
-// elements. A gradient (grad) comes from EmptyGrad: the caller must then set
+// elements. A gradient (grad) comes from emptyGrad: the caller must then set
 // every element.
 func newFloatElems[T float32 | float64](shape []int, grad bool) (*Tensor, []T) {
 	dt := Float64
@@ -298,7 +298,7 @@ func newFloatElems[T float32 | float64](shape []int, grad bool) (*Tensor, []T) {
 	}
 	var t *Tensor
 	if grad {
-		t = EmptyGrad(dt, shape...)
+		t = emptyGrad(dt, shape...)
 	} else {
 		t = Empty(dt, shape...)
 	}

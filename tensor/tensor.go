@@ -3,8 +3,11 @@ package tensor
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"unsafe"
+
+	"github.com/intercept-ml/intercept/internal/pyfmt"
 )
 
 // DType is the element type of a tensor.
@@ -157,7 +160,7 @@ type Tensor struct {
 	requiresGrad bool
 	isParam      bool
 	retainGrad   bool
-	// scratch marks a tensor made by EmptyGrad whose storage Backward may
+	// scratch marks a tensor made by emptyGrad whose storage Backward may
 	// recycle once it has been added into a leaf's Grad. (It sits with the
 	// other flags: a tensorBlock then fills a 256-byte size class instead
 	// of spilling into the 288-byte one.)
@@ -193,7 +196,7 @@ func numelOf(shape []int) int {
 func checkShape(shape []int) {
 	for _, d := range shape {
 		if d < 0 {
-			panic(fmt.Sprintf("tensor: negative dimension %d in shape %s", d, shapeStr(shape)))
+			panic(fmt.Sprintf("tensor: negative dimension %d in shape %s", d, pyfmt.List(shape...)))
 		}
 	}
 }
@@ -205,28 +208,15 @@ func Empty(dt DType, shape ...int) *Tensor {
 	return newContiguous(dt, shape, nil)
 }
 
-// EmptyGrad returns a new contiguous float tensor whose elements are
-// unspecified: its memory may be that of a gradient that an earlier Backward
-// added into a leaf's Grad and then recycled. It is meant for backward
-// functions (see Record) that overwrite every element of a gradient they
-// return and keep no other reference to it: once Backward has added such a
-// gradient into a leaf's Grad, or the node that received it has returned
-// without returning a view of it, Backward reuses the memory, which saves
-// allocating and zeroing it on every training step. Other tensors behave as
-// Empty's.
-func EmptyGrad(dt DType, shape ...int) *Tensor {
-	t := EmptyReused(dt, shape...)
+// emptyGrad implements tensorinternal.EmptyGrad (its contract is there).
+func emptyGrad(dt DType, shape ...int) *Tensor {
+	t := emptyReused(dt, shape...)
 	t.scratch = true
 	return t
 }
 
-// EmptyReused returns a new contiguous float tensor whose elements are
-// unspecified: its memory may be that of a gradient or an intermediate
-// result that Backward or its owner has finished with (see EmptyGrad,
-// RecycleAfterBackward and Recycle), which saves allocating and zeroing it. It is
-// meant for operations that write every element of their result. Other
-// types and small tensors are allocated as by Empty.
-func EmptyReused(dt DType, shape ...int) *Tensor {
+// emptyReused implements tensorinternal.EmptyReused (its contract is there).
+func emptyReused(dt DType, shape ...int) *Tensor {
 	checkShape(shape)
 	var st *storage
 	if n := numelOf(shape); dt.IsFloat() && n >= gradPoolMin {
@@ -329,7 +319,7 @@ func (t *Tensor) Shape() []int { return append([]int(nil), t.shape...) }
 
 // SameShape reports whether t and u have the same shape (torch's
 // t.shape == u.shape), without copying either.
-func (t *Tensor) SameShape(u *Tensor) bool { return sameShape(t.shape, u.shape) }
+func (t *Tensor) SameShape(u *Tensor) bool { return slices.Equal(t.shape, u.shape) }
 
 // Size returns the length of dimension dim (negative dims count from the end).
 func (t *Tensor) Size(dim int) int { return t.shape[t.normDim(dim)] }
@@ -441,17 +431,6 @@ func normDimN(dim, n int) int {
 		return 0
 	}
 	return dim
-}
-
-func shapeStr(shape []int) string {
-	s := "["
-	for i, d := range shape {
-		if i > 0 {
-			s += ", "
-		}
-		s += fmt.Sprint(d)
-	}
-	return s + "]"
 }
 
 // forEachOffset calls fn with the storage offset of every element of a
@@ -629,7 +608,7 @@ func (t *Tensor) Set(v float64, index ...int) {
 
 func (t *Tensor) elemOffset(index []int) int {
 	if len(index) != len(t.shape) {
-		panic(fmt.Sprintf("tensor: %d indices given for a tensor of %d dimensions (shape %s)", len(index), len(t.shape), shapeStr(t.shape)))
+		panic(fmt.Sprintf("tensor: %d indices given for a tensor of %d dimensions (shape %s)", len(index), len(t.shape), pyfmt.List(t.shape...)))
 	}
 	o := t.offset
 	for d, i := range index {
@@ -789,7 +768,7 @@ func (t *Tensor) Contiguous() *Tensor {
 // Equal reports whether t and u have the same shape and the same values
 // (NaN never equals NaN), like torch.equal.
 func Equal(t, u *Tensor) bool {
-	if !sameShape(t.shape, u.shape) {
+	if !slices.Equal(t.shape, u.shape) {
 		return false
 	}
 	a, b := t.Float64s(), u.Float64s()
@@ -804,7 +783,7 @@ func Equal(t, u *Tensor) bool {
 // AllClose reports whether |t - u| <= atol + rtol*|u| elementwise (NaNs
 // compare unequal), like torch.allclose.
 func AllClose(t, u *Tensor, rtol, atol float64) bool {
-	if !sameShape(t.shape, u.shape) {
+	if !slices.Equal(t.shape, u.shape) {
 		return false
 	}
 	a, b := t.Float64s(), u.Float64s()
@@ -816,18 +795,6 @@ func AllClose(t, u *Tensor, rtol, atol float64) bool {
 			continue
 		}
 		if !(math.Abs(a[i]-b[i]) <= atol+rtol*math.Abs(b[i])) {
-			return false
-		}
-	}
-	return true
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
 			return false
 		}
 	}

@@ -3,6 +3,7 @@ package tensor
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -22,7 +23,7 @@ func fromGolden(g golden.Tensor) *Tensor {
 // more than float32 can give).
 func assertClose(t *testing.T, what string, got *Tensor, want golden.Tensor, rel float64) {
 	t.Helper()
-	if !sameShape(got.shape, want.Shape) {
+	if !slices.Equal(got.shape, want.Shape) {
 		t.Fatalf("%s: shape %v, want %v", what, got.shape, want.Shape)
 	}
 	g, w := got.Float64s(), want.Float32s()

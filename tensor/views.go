@@ -3,9 +3,11 @@ package tensor
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/intercept-ml/intercept/internal/kernel"
+	"github.com/intercept-ml/intercept/internal/pyfmt"
 )
 
 // inferShape resolves a single -1 in shape against numel n.
@@ -28,13 +30,13 @@ func inferShape(shape []int, n int) []int {
 	}
 	if neg >= 0 {
 		if prod == 0 || n%prod != 0 {
-			panic(fmt.Sprintf("shape '%s' is invalid for input of size %d", shapeStr(shape), n))
+			panic(fmt.Sprintf("shape '%s' is invalid for input of size %d", pyfmt.List(shape...), n))
 		}
 		out[neg] = n / prod
 		prod *= out[neg]
 	}
 	if prod != n {
-		panic(fmt.Sprintf("shape '%s' is invalid for input of size %d", shapeStr(shape), n))
+		panic(fmt.Sprintf("shape '%s' is invalid for input of size %d", pyfmt.List(shape...), n))
 	}
 	return out
 }
@@ -226,7 +228,7 @@ func (t *Tensor) Select(dim, index int) *Tensor {
 	d := t.normDim(dim)
 	n := t.shape[d]
 	if index < -n || index >= n {
-		panic(fmt.Sprintf("select(): index %d out of range for tensor of size %s at dimension %d", index, shapeStr(t.shape), d))
+		panic(fmt.Sprintf("select(): index %d out of range for tensor of size %s at dimension %d", index, pyfmt.List(t.shape...), d))
 	}
 	if index < 0 {
 		index += n
@@ -253,7 +255,7 @@ func (t *Tensor) Index(i int) *Tensor { return t.Select(0, i) }
 func (t *Tensor) Expand(shape ...int) *Tensor {
 	if len(shape) < t.Dim() {
 		panic(fmt.Sprintf("expand(%s{%s}, size=%s): the number of sizes provided (%d) must be greater or equal to the number of dimensions in the tensor (%d)",
-			t.dtype, strings.Trim(shapeStr(t.shape), "[]"), shapeStr(shape), len(shape), t.Dim()))
+			t.dtype, strings.Trim(pyfmt.List(t.shape...), "[]"), pyfmt.List(shape...), len(shape), t.Dim()))
 	}
 	off := len(shape) - t.Dim()
 	ns := make([]int, len(shape))
@@ -278,7 +280,7 @@ func (t *Tensor) Expand(shape ...int) *Tensor {
 			ns[i] = want
 		default:
 			panic(fmt.Sprintf("The expanded size of the tensor (%d) must match the existing size (%d) at non-singleton dimension %d.  Target sizes: %s.  Tensor sizes: %s",
-				want, cur, i, shapeStr(shape), shapeStr(t.shape)))
+				want, cur, i, pyfmt.List(shape...), pyfmt.List(t.shape...)))
 		}
 	}
 	out := t.view(ns, nst, t.offset)
@@ -329,10 +331,10 @@ func (t *Tensor) copyFrom(src *Tensor) {
 	bs := broadcastStrides(src.shape, src.strides, t.shape)
 	if len(src.shape) > len(t.shape) {
 		BroadcastShapes(t.shape, src.shape) // panics with a clear message
-		panic(fmt.Sprintf("tensor: cannot copy a tensor of shape %s into one of shape %s", shapeStr(src.shape), shapeStr(t.shape)))
+		panic(fmt.Sprintf("tensor: cannot copy a tensor of shape %s into one of shape %s", pyfmt.List(src.shape...), pyfmt.List(t.shape...)))
 	}
-	if !sameShape(BroadcastShapes(t.shape, src.shape), t.shape) {
-		panic(fmt.Sprintf("tensor: cannot copy a tensor of shape %s into one of shape %s", shapeStr(src.shape), shapeStr(t.shape)))
+	if !slices.Equal(BroadcastShapes(t.shape, src.shape), t.shape) {
+		panic(fmt.Sprintf("tensor: cannot copy a tensor of shape %s into one of shape %s", pyfmt.List(src.shape...), pyfmt.List(t.shape...)))
 	}
 	s := src.To(t.dtype)
 	if s != src {

@@ -46,7 +46,7 @@ func TestSmallStepAllocations(t *testing.T) {
 // overlaps. A step allocated 347 KB before Sequential fused each Linear
 // with the ReLU after it (one activation of 64 KB fewer per pair) and
 // recycled gradients survived collections, 180 KB before Backward recycled
-// the fused layers' outputs (tensor.RecycleAfterBackward), 49 KB before
+// the fused layers' outputs (tensorinternal.RecycleAfterBackward), 49 KB before
 // storage descriptors shrank, cross-entropy stopped copying its results
 // and gradients from 4 KiB on were recycled, and about 24 KB now.
 //

@@ -212,7 +212,7 @@ func (c *Checkpoint) Load(path string) error {
 	if h.Step < 0 || h.Epoch < 0 || h.Batch < 0 {
 		return fail("negative counter in %s", hs)
 	}
-	all, err := f.StateDict()
+	all, err := f.Tensors()
 	if err != nil {
 		return wrap("load", path, err)
 	}

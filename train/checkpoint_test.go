@@ -265,7 +265,7 @@ func TestCheckpointErrors(t *testing.T) {
 	}
 	// A plain safetensors file without the checkpoint marker.
 	plain := filepath.Join(dir, "weights.safetensors")
-	if err := safetensors.SaveModel(plain, m, nil); err != nil {
+	if err := nn.SaveSafetensors(plain, m, nil); err != nil {
 		t.Fatal(err)
 	}
 

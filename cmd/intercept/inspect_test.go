@@ -12,7 +12,6 @@ import (
 	"github.com/intercept-ml/intercept/nn"
 	"github.com/intercept-ml/intercept/nninit"
 	"github.com/intercept-ml/intercept/rng"
-	"github.com/intercept-ml/intercept/safetensors"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -34,7 +33,7 @@ func TestInspectRecognizesInitializations(t *testing.T) {
 	nninit.Constant(layers[3].(*nn.Linear).Bias, 0.5)
 	tensor.NoGrad(func() { layers[3].(*nn.Linear).Weight.Data32()[0] = float32(math.NaN()) })
 	path := filepath.Join(t.TempDir(), "m.safetensors")
-	if err := safetensors.SaveModel(path, model, nil); err != nil {
+	if err := nn.SaveSafetensors(path, model, nil); err != nil {
 		t.Fatal(err)
 	}
 	stats, err := inspectFile(path)

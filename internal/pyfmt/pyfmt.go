@@ -48,21 +48,28 @@ func Float(x float64) string {
 
 // Tuple returns Python's str() of a tuple of ints: "(3, 3)", "(5,)" or "()".
 func Tuple(ints ...int) string {
-	switch len(ints) {
-	case 0:
-		return "()"
-	case 1:
+	if len(ints) == 1 {
 		return "(" + strconv.Itoa(ints[0]) + ",)"
 	}
+	return "(" + join(ints) + ")"
+}
+
+// List returns Python's str() of a list of ints, which is also how ATen
+// prints a shape (IntArrayRef) in its messages: "[2, 3]", "[5]" or "[]".
+func List(ints ...int) string { return "[" + join(ints) + "]" }
+
+// TorchSize returns Python's str() of a torch.Size: "torch.Size([2, 3])".
+func TorchSize(ints ...int) string { return "torch.Size(" + List(ints...) + ")" }
+
+// join returns ints separated by ", ".
+func join(ints []int) string {
 	var b strings.Builder
-	b.WriteByte('(')
 	for i, v := range ints {
 		if i > 0 {
 			b.WriteString(", ")
 		}
 		b.WriteString(strconv.Itoa(v))
 	}
-	b.WriteByte(')')
 	return b.String()
 }
 

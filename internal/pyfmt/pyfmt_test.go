@@ -1,14 +1,13 @@
 package pyfmt
 
 import (
-	"encoding/json"
 	"math"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/intercept-ml/intercept/internal/golden"
 )
 
 func TestFloat(t *testing.T) {
@@ -88,6 +87,26 @@ func TestFloat(t *testing.T) {
 	}
 }
 
+func TestList(t *testing.T) {
+	cases := []struct {
+		in   []int
+		want string
+	}{
+		{nil, "[]"},
+		{[]int{5}, "[5]"},
+		{[]int{3, 3}, "[3, 3]"},
+		{[]int{1, -1, 10}, "[1, -1, 10]"},
+	}
+	for _, c := range cases {
+		if got := List(c.in...); got != c.want {
+			t.Errorf("List(%v) = %q, want %q", c.in, got, c.want)
+		}
+		if got, want := TorchSize(c.in...), "torch.Size("+c.want+")"; got != want {
+			t.Errorf("TorchSize(%v) = %q, want %q", c.in, got, want)
+		}
+	}
+}
+
 func TestTuple(t *testing.T) {
 	cases := []struct {
 		in   []int
@@ -115,18 +134,12 @@ func TestBool(t *testing.T) {
 // TestGoldenReprFloats checks that every float literal in the golden module
 // reprs (eps=1e-05, momentum=0.1, max_norm=1.0, ...) round-trips through Float.
 func TestGoldenReprFloats(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "golden", "golden.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var g struct {
 		Repr []struct {
 			Repr string `json:"repr"`
-		} `json:"repr"`
+		}
 	}
-	if err := json.Unmarshal(data, &g); err != nil {
-		t.Fatal(err)
-	}
+	golden.Section(t, "repr", &g.Repr)
 	re := regexp.MustCompile(`=(-?[0-9]+(?:\.[0-9]+)?(?:e[-+][0-9]+)?)[,)]`)
 	n := 0
 	for _, r := range g.Repr {

@@ -1,21 +1,12 @@
 package tensorfmt
 
 import (
-	"encoding/json"
 	"math"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
-)
 
-type goldenTensor struct {
-	Dtype  string    `json:"dtype"`
-	Shape  []int     `json:"shape"`
-	Values []float64 `json:"values"`
-	Bits   []string  `json:"bits"`
-}
+	"github.com/intercept-ml/intercept/internal/golden"
+)
 
 type goldenFile struct {
 	Print []struct {
@@ -23,41 +14,34 @@ type goldenFile struct {
 		Str  string `json:"str"`
 	} `json:"print"`
 	Layers []struct {
-		Layer     string                  `json:"layer"`
-		Seed      int                     `json:"seed"`
-		StateDict map[string]goldenTensor `json:"state_dict"`
+		Layer     string                   `json:"layer"`
+		Seed      int                      `json:"seed"`
+		StateDict map[string]golden.Tensor `json:"state_dict"`
 	} `json:"layers"`
 	RNG []struct {
-		Seed  int          `json:"seed"`
-		N     int          `json:"n"`
-		Dtype string       `json:"dtype"`
-		Randn goldenTensor `json:"randn"`
+		Seed  int           `json:"seed"`
+		N     int           `json:"n"`
+		Dtype string        `json:"dtype"`
+		Randn golden.Tensor `json:"randn"`
 	} `json:"rng"`
 }
 
 func loadGolden(t *testing.T) *goldenFile {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "golden", "golden.json"))
-	if err != nil {
-		t.Fatalf("reading golden file: %v", err)
-	}
 	var g goldenFile
-	if err := json.Unmarshal(data, &g); err != nil {
-		t.Fatalf("decoding golden file: %v", err)
-	}
+	golden.Section(t, "print", &g.Print)
+	golden.Section(t, "layers", &g.Layers)
+	golden.Section(t, "rng", &g.RNG)
 	return &g
 }
 
-// f32bits decodes hex IEEE-754 single-precision bit patterns into float64s.
-func f32bits(t *testing.T, bits []string) []float64 {
-	t.Helper()
-	out := make([]float64, len(bits))
-	for i, b := range bits {
-		u, err := strconv.ParseUint(b, 16, 32)
-		if err != nil {
-			t.Fatalf("bad bits %q: %v", b, err)
-		}
-		out[i] = float64(math.Float32frombits(uint32(u)))
+// f32bits returns the float32 elements of a golden tensor (decoded from
+// their bit patterns) as float64s.
+func f32bits(g *golden.Tensor) []float64 {
+	v := g.Float32s()
+	out := make([]float64, len(v))
+	for i, x := range v {
+		out[i] = float64(x)
 	}
 	return out
 }
@@ -106,8 +90,8 @@ type goldenInput struct {
 }
 
 func goldenInputs(t *testing.T, g *goldenFile) []goldenInput {
-	var linear goldenTensor
-	var linearBias goldenTensor
+	var linear golden.Tensor
+	var linearBias golden.Tensor
 	for _, l := range g.Layers {
 		if l.Layer == "Linear(3,1)" && l.Seed == 42 {
 			linear, linearBias = l.StateDict["weight"], l.StateDict["bias"]
@@ -119,7 +103,7 @@ func goldenInputs(t *testing.T, g *goldenFile) []goldenInput {
 	var randn []float64
 	for _, r := range g.RNG {
 		if r.Seed == 0 && r.Dtype == "float32" && r.N >= 6 {
-			randn = f32bits(t, r.Randn.Bits)[:6]
+			randn = f32bits(&r.Randn)[:6]
 			break
 		}
 	}
@@ -137,8 +121,8 @@ func goldenInputs(t *testing.T, g *goldenFile) []goldenInput {
 	}
 	rg := []string{"requires_grad=True"}
 	return []goldenInput{
-		{"Linear(3,1) after manual_seed(42): str(weight)", linear.Shape, Values{Float: f32bits(t, linear.Bits)}, rg},
-		{"Linear(3,1) after manual_seed(42): str(bias)", linearBias.Shape, Values{Float: f32bits(t, linearBias.Bits)}, rg},
+		{"Linear(3,1) after manual_seed(42): str(weight)", linear.Shape, Values{Float: f32bits(&linear)}, rg},
+		{"Linear(3,1) after manual_seed(42): str(bias)", linearBias.Shape, Values{Float: f32bits(&linearBias)}, rg},
 		// The seed behind Net is not recorded; these float32 values print
 		// identically at 4 decimals.
 		{"Net.fc1.weight", []int{4, 3}, Values{Float: f32(

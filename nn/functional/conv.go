@@ -5,6 +5,8 @@ import (
 
 	"github.com/intercept-ml/intercept/internal/kernel"
 	"github.com/intercept-ml/intercept/internal/ntuple"
+	"github.com/intercept-ml/intercept/internal/pyfmt"
+	"github.com/intercept-ml/intercept/internal/tensorinternal"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -60,7 +62,7 @@ func Conv2d(x, w, b *tensor.Tensor, opts ConvOptions) *tensor.Tensor {
 // Conv2dReLU returns Conv2d(x, w, b, opts).ReLU(), the values, gradients
 // and GradFn of the two operations in sequence, computed as one: the ReLU is
 // applied in place to the convolution's output, which saves allocating and
-// writing a second tensor (see tensor.RecordReLU). nn.Sequential uses it
+// writing a second tensor. nn.Sequential uses it
 // for a Conv2d layer followed by ReLU; a model of one's own can call it
 // directly.
 func Conv2dReLU(x, w, b *tensor.Tensor, opts ConvOptions) *tensor.Tensor {
@@ -106,7 +108,7 @@ func expandParam(name string, v []int, nd, def int) []int {
 	out, ok := ntuple.Expand(v, nd, def)
 	if !ok {
 		panic(fmt.Sprintf("expected %s to be a single integer value or a list of %d values to match the convolution dimensions, but got %s=%s",
-			name, nd, name, sizes(v)))
+			name, nd, name, pyfmt.List(v...)))
 	}
 	return out
 }
@@ -115,10 +117,10 @@ func expandParam(name string, v []int, nd, def int) []int {
 // operands and returns x with a batch dimension.
 func checkConvInput(name string, nd int, x, w, b *tensor.Tensor) (xb *tensor.Tensor, batched bool) {
 	if x.Dim() != nd+1 && x.Dim() != nd+2 {
-		panic(fmt.Sprintf("Expected %dD (unbatched) or %dD (batched) input to %s, but got input of size: %s", nd+1, nd+2, name, sizes(x.Shape())))
+		panic(fmt.Sprintf("Expected %dD (unbatched) or %dD (batched) input to %s, but got input of size: %s", nd+1, nd+2, name, pyfmt.List(x.Shape()...)))
 	}
 	if w.Dim() != nd+2 {
-		panic(fmt.Sprintf("%s: expected a %d-dimensional weight, but got weight of size %s", name, nd+2, sizes(w.Shape())))
+		panic(fmt.Sprintf("%s: expected a %d-dimensional weight, but got weight of size %s", name, nd+2, pyfmt.List(w.Shape()...)))
 	}
 	requireFloat(name, "input", x)
 	sameType(x, w)
@@ -157,15 +159,15 @@ func checkCommon(stride, pad, dil []int, groups int, ws []int) {
 	}
 	for _, d := range dil {
 		if d <= 0 {
-			panic(fmt.Sprintf("dilation should be greater than zero, but got %s", sizes(dil)))
+			panic(fmt.Sprintf("dilation should be greater than zero, but got %s", pyfmt.List(dil...)))
 		}
 	}
 	if ws[0] < groups {
-		panic(fmt.Sprintf("Given groups=%d, expected weight to be at least %d at dimension 0, but got weight of size %s instead", groups, groups, sizes(ws)))
+		panic(fmt.Sprintf("Given groups=%d, expected weight to be at least %d at dimension 0, but got weight of size %s instead", groups, groups, pyfmt.List(ws...)))
 	}
 	if ws[0]%groups != 0 {
 		// PyTorch 1.13 prints the sizes in double brackets here.
-		panic(fmt.Sprintf("Given groups=%d, expected weight to be divisible by %d at dimension 0, but got weight of size [%s] instead", groups, groups, sizes(ws)))
+		panic(fmt.Sprintf("Given groups=%d, expected weight to be divisible by %d at dimension 0, but got weight of size [%s] instead", groups, groups, pyfmt.List(ws...)))
 	}
 }
 
@@ -173,7 +175,7 @@ func checkCommon(stride, pad, dil []int, groups int, ws []int) {
 func checkSpatial(xs []int) {
 	for _, v := range xs[2:] {
 		if v == 0 {
-			panic(fmt.Sprintf("Only zero batch or zero channel inputs are supported, but got input shape: %s", sizes(xs)))
+			panic(fmt.Sprintf("Only zero batch or zero channel inputs are supported, but got input shape: %s", pyfmt.List(xs...)))
 		}
 	}
 }
@@ -194,7 +196,7 @@ func conv(name string, nd int, x, w, b *tensor.Tensor, o ConvOptions, relu bool)
 	case "valid", "same":
 		for _, p := range o.Padding {
 			if p != 0 {
-				panic(fmt.Sprintf("%s: padding=%s cannot be combined with padding='%s'", name, sizes(o.Padding), o.PaddingMode))
+				panic(fmt.Sprintf("%s: padding=%s cannot be combined with padding='%s'", name, pyfmt.List(o.Padding...), o.PaddingMode))
 			}
 		}
 		padL, padR = make([]int, nd), make([]int, nd)
@@ -219,11 +221,11 @@ func conv(name string, nd int, x, w, b *tensor.Tensor, o ConvOptions, relu bool)
 	checkCommon(stride, padL, dil, groups, ws)
 	if xs[1] != ws[1]*groups {
 		panic(fmt.Sprintf("Given groups=%d, weight of size %s, expected input%s to have %d channels, but got %d channels instead",
-			groups, sizes(ws), sizes(xs), ws[1]*groups, xs[1]))
+			groups, pyfmt.List(ws...), pyfmt.List(xs...), ws[1]*groups, xs[1]))
 	}
 	if b != nil && (b.Dim() != 1 || b.Size(0) != ws[0]) {
 		panic(fmt.Sprintf("Given weight of size %s, expected bias to be 1-dimensional with %d elements, but got bias of size %s instead",
-			sizes(ws), ws[0], sizes(b.Shape())))
+			pyfmt.List(ws...), ws[0], pyfmt.List(b.Shape()...)))
 	}
 	checkSpatial(xs)
 	padded, kern := make([]int, nd), make([]int, nd)
@@ -270,12 +272,12 @@ func convTranspose(name string, nd int, x, w, b *tensor.Tensor, o ConvTransposeO
 	checkCommon(stride, pad, dil, groups, ws)
 	if xs[1] != ws[0] {
 		panic(fmt.Sprintf("Given transposed=1, weight of size %s, expected input%s to have %d channels, but got %d channels instead",
-			sizes(ws), sizes(xs), ws[0], xs[1]))
+			pyfmt.List(ws...), pyfmt.List(xs...), ws[0], xs[1]))
 	}
 	cout := ws[1] * groups
 	if b != nil && (b.Dim() != 1 || b.Size(0) != cout) {
 		panic(fmt.Sprintf("Given transposed=1, weight of size %s, expected bias to be 1-dimensional with %d elements, but got bias of size %s instead",
-			sizes(ws), cout, sizes(b.Shape())))
+			pyfmt.List(ws...), cout, pyfmt.List(b.Shape()...)))
 	}
 	checkSpatial(xs)
 	okPad := true
@@ -333,7 +335,7 @@ func convolution(x, w, b *tensor.Tensor, g *geom, groups int, transposed bool, o
 	if transposed {
 		out = newLike(dt, outShape)
 	} else {
-		out = tensor.EmptyReused(dt, outShape...)
+		out = tensorinternal.EmptyReused(dt, outShape...)
 	}
 	n, cin, cout := outShape[0], x.Size(1), outShape[1]
 	// The column matrices of the forward pass are kept (in a scratch
@@ -362,7 +364,7 @@ func convolution(x, w, b *tensor.Tensor, g *geom, groups int, transposed bool, o
 		var gx, gw, gb *tensor.Tensor
 		if needX {
 			// convBackward zeroes gx itself, on the cores that fill it.
-			gx = tensor.EmptyGrad(dt, xd.Shape()...)
+			gx = tensorinternal.EmptyGrad(dt, xd.Shape()...)
 		}
 		if needW {
 			gw = newLike(dt, wd.Shape())
@@ -393,7 +395,7 @@ func convolution(x, w, b *tensor.Tensor, g *geom, groups int, transposed bool, o
 	}
 	inputs := []*tensor.Tensor{xc, wc, bc}
 	if relu {
-		return tensor.RecordReLU(out, "ConvolutionBackward0", inputs, backward)
+		return tensorinternal.RecordReLU(out, "ConvolutionBackward0", inputs, backward)
 	}
 	tensor.Record(out, "ConvolutionBackward0", inputs, backward)
 	return out

@@ -3,6 +3,7 @@ package functional
 import (
 	"fmt"
 
+	"github.com/intercept-ml/intercept/internal/tensorinternal"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -28,7 +29,7 @@ func Embedding(idx, weight *tensor.Tensor, paddingIdx int) *tensor.Tensor {
 	}
 	if idx.DType() != tensor.Int64 {
 		panic(fmt.Sprintf("Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got torch.%sTensor instead (while checking arguments for embedding)",
-			typeName(idx.DType())))
+			tensorinternal.ScalarTypeName(idx.DType())))
 	}
 	requireFloat("embedding", "weight", weight)
 	num, dim := weight.Size(0), weight.Size(1)

@@ -3,6 +3,7 @@ package functional
 import (
 	"fmt"
 
+	"github.com/intercept-ml/intercept/internal/pyfmt"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -59,7 +60,7 @@ func Unfold(x *tensor.Tensor, kernel, dilation, padding, stride []int) *tensor.T
 	checkWindow2(k, d, p, s, false)
 	xs := x.Shape()
 	if !((x.Dim() == 3 && xs[0] != 0 && xs[1] != 0 && xs[2] != 0) || (x.Dim() == 4 && xs[1] != 0 && xs[2] != 0 && xs[3] != 0)) {
-		panic(fmt.Sprintf("Expected 3D or 4D (batch mode) tensor for input with possibly 0 batch size and non-zero dimensions, but got: %s", sizes(xs)))
+		panic(fmt.Sprintf("Expected 3D or 4D (batch mode) tensor for input with possibly 0 batch size and non-zero dimensions, but got: %s", pyfmt.List(xs...)))
 	}
 	requireFloat("unfold", "input", x)
 	batched := x.Dim() == 4
@@ -97,7 +98,7 @@ func Fold(x *tensor.Tensor, outputSize, kernel, dilation, padding, stride []int)
 	checkWindow2(k, d, p, s, true)
 	xs := x.Shape()
 	if !((x.Dim() == 2 && xs[0] != 0 && xs[1] != 0) || (x.Dim() == 3 && xs[1] != 0 && xs[2] != 0)) {
-		panic(fmt.Sprintf("Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and non-zero dimensions for input, but got: %s", sizes(xs)))
+		panic(fmt.Sprintf("Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and non-zero dimensions for input, but got: %s", pyfmt.List(xs...)))
 	}
 	requireFloat("fold", "input", x)
 	batched := x.Dim() == 3

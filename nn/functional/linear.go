@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/intercept-ml/intercept/internal/kernel"
+	"github.com/intercept-ml/intercept/internal/pyfmt"
+	"github.com/intercept-ml/intercept/internal/tensorinternal"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -17,7 +19,7 @@ func Linear(x, w, b *tensor.Tensor) *tensor.Tensor { return linear(x, w, b, fals
 // LinearReLU returns Linear(x, w, b).ReLU(), the values, gradients and
 // GradFn of the two operations in sequence, computed as one: the ReLU is
 // applied in place to the product while it is still in the cache, which
-// saves allocating and writing a second tensor (see tensor.RecordReLU).
+// saves allocating and writing a second tensor.
 // nn.Sequential uses it for a Linear layer followed by ReLU; a model of
 // one's own can call it directly.
 func LinearReLU(x, w, b *tensor.Tensor) *tensor.Tensor { return linear(x, w, b, true) }
@@ -90,7 +92,7 @@ func linear2d(x, w, b *tensor.Tensor, relu bool) *tensor.Tensor {
 	dt := x.DType()
 	// linearForward writes every element (the bias rows, or a product
 	// with beta 0), so y may take recycled memory.
-	y := tensor.EmptyReused(dt, m, out)
+	y := tensorinternal.EmptyReused(dt, m, out)
 	if dt == tensor.Float32 {
 		linearForward(raw[float32](x), raw[float32](w), rawOrNil[float32](b), raw[float32](y), m, in, out)
 	} else {
@@ -120,21 +122,21 @@ func recordLinear[T float](y *tensor.Tensor, name string, x, w, b *tensor.Tensor
 		// take recycled memory.
 		var gx, gw, gb *tensor.Tensor
 		if needX {
-			gx = tensor.EmptyGrad(dt, m, in)
+			gx = tensorinternal.EmptyGrad(dt, m, in)
 		}
 		// The weight gradient goes straight into the weight's Grad when
 		// that gives the bits of adding it afterwards.
 		if needW && !accumulateWeightGrad(w, x, b, raw[T](gy), xd, m, in, out) {
-			gw = tensor.EmptyGrad(dt, out, in)
+			gw = tensorinternal.EmptyGrad(dt, out, in)
 		}
 		if needB {
-			gb = tensor.EmptyGrad(dt, out)
+			gb = tensorinternal.EmptyGrad(dt, out)
 		}
 		linearBackward(xd, wd, raw[T](gy), rawOrNil[T](gx), rawOrNil[T](gw), rawOrNil[T](gb), m, in, out)
 		return []*tensor.Tensor{gx, gw, gb}
 	}
 	if relu {
-		return tensor.RecordReLU(y, name, inputs, backward)
+		return tensorinternal.RecordReLU(y, name, inputs, backward)
 	}
 	tensor.Record(y, name, inputs, backward)
 	return y
@@ -153,7 +155,7 @@ func linearForward[T float](x, w, b, y []T, m, in, out int) {
 
 // accumulateWeightGrad adds gyᵀ·x, the gradient of Linear's weight w
 // (out × in), straight into w's Grad when that gives the bits of adding it
-// afterwards (see tensor.LeafGrad and kernel.GemmAccumulate32), and
+// afterwards (see tensorinternal.LeafGrad and kernel.GemmAccumulate32), and
 // reports whether it did.
 func accumulateWeightGrad[T float](w, x, b *tensor.Tensor, gy, xd []T, m, in, out int) bool {
 	if out*in < kernel.GemmAccumulateMin || w == x || w == b {
@@ -163,7 +165,7 @@ func accumulateWeightGrad[T float](w, x, b *tensor.Tensor, gy, xd []T, m, in, ou
 	if !ok {
 		return false
 	}
-	dst := tensor.LeafGrad(w)
+	dst := tensorinternal.LeafGrad(w)
 	if dst == nil {
 		return false
 	}
@@ -223,7 +225,7 @@ func Bilinear(x1, x2, w, b *tensor.Tensor) *tensor.Tensor {
 		}
 	}
 	if w.Dim() != 3 {
-		panic(fmt.Sprintf("bilinear(): expected weight to be 3-D (out_features, in1_features, in2_features), but got weight of size %s", sizes(w.Shape())))
+		panic(fmt.Sprintf("bilinear(): expected weight to be 3-D (out_features, in1_features, in2_features), but got weight of size %s", pyfmt.List(w.Shape()...)))
 	}
 	in1, in2, out := w.Size(1), w.Size(2), w.Size(0)
 	if x1.Size(-1) != in1 {

@@ -4,13 +4,14 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/intercept-ml/intercept/internal/pyfmt"
+	"github.com/intercept-ml/intercept/internal/tensorinternal"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
 // The argument checks the losses share.
 
 // torchSize formats a shape as PyTorch prints torch.Size: torch.Size([2, 3]).
-func torchSize(s []int) string { return "torch.Size(" + sizes(s) + ")" }
 
 // requireFloatLoss panics unless t is a float tensor; fn is the loss's
 // PyTorch name.
@@ -33,13 +34,13 @@ func sameSizeTarget(fn string, input, target *tensor.Tensor) *tensor.Tensor {
 		switch fn {
 		case "binary_cross_entropy_with_logits":
 			panic(fmt.Sprintf("Target size (%s) must be the same as input size (%s)",
-				torchSize(target.Shape()), torchSize(input.Shape())))
+				pyfmt.TorchSize(target.Shape()...), pyfmt.TorchSize(input.Shape()...)))
 		case "binary_cross_entropy":
 			panic(fmt.Sprintf("Using a target size (%s) that is different to the input size (%s) is deprecated. Please ensure they have the same size.",
-				torchSize(target.Shape()), torchSize(input.Shape())))
+				pyfmt.TorchSize(target.Shape()...), pyfmt.TorchSize(input.Shape()...)))
 		}
 		panic(fmt.Sprintf("Using a target size (%s) that is different to the input size (%s). This will likely lead to incorrect results due to broadcasting. Please ensure they have the same size.",
-			torchSize(target.Shape()), torchSize(input.Shape())))
+			pyfmt.TorchSize(target.Shape()...), pyfmt.TorchSize(input.Shape()...)))
 	}
 	return target.To(input.DType())
 }
@@ -55,7 +56,7 @@ func elems[T float](t *tensor.Tensor) []T {
 }
 
 // newFloat returns a new contiguous tensor of element type T and its
-// elements. A gradient (grad) comes from tensor.EmptyGrad, whose memory
+// elements. A gradient (grad) comes from tensorinternal.EmptyGrad, whose memory
 // Backward may recycle: the caller must set every element.
 func newFloat[T float](shape []int, grad bool) (*tensor.Tensor, []T) {
 	dt := tensor.Float64
@@ -64,7 +65,7 @@ func newFloat[T float](shape []int, grad bool) (*tensor.Tensor, []T) {
 	}
 	var t *tensor.Tensor
 	if grad {
-		t = tensor.EmptyGrad(dt, shape...)
+		t = tensorinternal.EmptyGrad(dt, shape...)
 	} else {
 		t = tensor.Empty(dt, shape...)
 	}

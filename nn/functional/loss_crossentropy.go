@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/intercept-ml/intercept/internal/pyfmt"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -40,7 +41,7 @@ func CrossEntropy(input, target *tensor.Tensor, opts ...CrossEntropyOption) *ten
 	if target.DType().IsFloat() {
 		if !slices.Equal(input.Shape(), target.Shape()) {
 			panic(fmt.Sprintf("cross_entropy: a class-probability target must have the input's shape %s, got %s (class-index targets are int64)",
-				sizes(input.Shape()), sizes(target.Shape())))
+				pyfmt.List(input.Shape()...), pyfmt.List(target.Shape()...)))
 		}
 		return crossEntropyProbs(input, target.To(input.DType()), c, classDim, nc)
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/intercept-ml/intercept/internal/pyfmt"
+	"github.com/intercept-ml/intercept/internal/tensorinternal"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -29,7 +31,7 @@ func nllGeometry(input, target *tensor.Tensor) (n, c, s int) {
 		panic("nll_loss: target is nil")
 	}
 	if target.DType() != tensor.Int64 {
-		panic(fmt.Sprintf("expected scalar type Long but found %s", typeName(target.DType())))
+		panic(fmt.Sprintf("expected scalar type Long but found %s", tensorinternal.ScalarTypeName(target.DType())))
 	}
 	in, tg := input.Shape(), target.Shape()
 	switch {
@@ -51,7 +53,7 @@ func nllGeometry(input, target *tensor.Tensor) (n, c, s int) {
 	}
 	want := append([]int{in[0]}, in[2:]...)
 	if !slices.Equal(want, tg) {
-		panic(fmt.Sprintf("Expected target size %s, got %s", sizes(want), sizes(tg)))
+		panic(fmt.Sprintf("Expected target size %s, got %s", pyfmt.List(want...), pyfmt.List(tg...)))
 	}
 	s = 1
 	for _, d := range in[2:] {
@@ -67,7 +69,7 @@ func classWeight(input, w *tensor.Tensor, c int) *tensor.Tensor {
 	requireFloatLoss("nll_loss", "weight", w)
 	if w.Dim() != 1 || w.Size(0) != c {
 		panic(fmt.Sprintf("weight tensor should be defined either for all %d classes or no classes but got weight tensor of shape: %s",
-			c, sizes(w.Shape())))
+			c, pyfmt.List(w.Shape()...)))
 	}
 	return w.Detach().To(input.DType()).Contiguous()
 }

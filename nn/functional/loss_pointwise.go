@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/intercept-ml/intercept/internal/pyfmt"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -44,7 +45,7 @@ func pointwise(pl pointLoss, input, target *tensor.Tensor, red Reduction) *tenso
 		requireFloatLoss(pl.fn, what, w)
 		shape := tensor.BroadcastShapes(w.Shape(), input.Shape())
 		if !slices.Equal(shape, input.Shape()) {
-			panic(fmt.Sprintf("%s: %s of shape %s does not broadcast to the input's shape %s", pl.fn, what, sizes(w.Shape()), sizes(input.Shape())))
+			panic(fmt.Sprintf("%s: %s of shape %s does not broadcast to the input's shape %s", pl.fn, what, pyfmt.List(w.Shape()...), pyfmt.List(input.Shape()...)))
 		}
 		return w.Detach().To(input.DType()).Expand(input.Shape()...).Contiguous()
 	}

@@ -3,7 +3,9 @@ package functional
 import (
 	"fmt"
 	"math"
+	"slices"
 
+	"github.com/intercept-ml/intercept/internal/pyfmt"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -35,14 +37,14 @@ import (
 // dependence of the batch statistics on x.
 func BatchNorm(x, runningMean, runningVar, weight, bias *tensor.Tensor, training bool, momentum, eps float64) *tensor.Tensor {
 	if x.Dim() < 2 {
-		panic(fmt.Sprintf("batch_norm: expected input with at least 2 dimensions (N, C, *), but got input of size %s", sizes(x.Shape())))
+		panic(fmt.Sprintf("batch_norm: expected input with at least 2 dimensions (N, C, *), but got input of size %s", pyfmt.List(x.Shape()...)))
 	}
 	requireFloat("batch_norm", "input", x)
 	xs := x.Shape()
 	n, c := xs[0], xs[1]
 	s := numel(xs[2:])
 	if training && n*s == 1 {
-		panic(fmt.Sprintf("Expected more than 1 value per channel when training, got input size torch.Size(%s)", sizes(xs)))
+		panic(fmt.Sprintf("Expected more than 1 value per channel when training, got input size torch.Size(%s)", pyfmt.List(xs...)))
 	}
 	check := func(name string, t *tensor.Tensor) {
 		if t == nil {
@@ -251,21 +253,21 @@ func LayerNorm(x *tensor.Tensor, normalizedShape []int, weight, bias *tensor.Ten
 	if len(ns) == 0 {
 		panic("Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one element, but got normalized_shape = []")
 	}
-	if weight != nil && !equalInts(weight.Shape(), ns) {
+	if weight != nil && !slices.Equal(weight.Shape(), ns) {
 		panic(fmt.Sprintf("Expected weight to be of same shape as normalized_shape, but got weight of shape %s and normalized_shape = %s",
-			sizes(weight.Shape()), sizes(ns)))
+			pyfmt.List(weight.Shape()...), pyfmt.List(ns...)))
 	}
-	if bias != nil && !equalInts(bias.Shape(), ns) {
+	if bias != nil && !slices.Equal(bias.Shape(), ns) {
 		panic(fmt.Sprintf("Expected bias to be of same shape as normalized_shape, but got bias of shape %s and normalized_shape = %s",
-			sizes(bias.Shape()), sizes(ns)))
+			pyfmt.List(bias.Shape()...), pyfmt.List(ns...)))
 	}
 	xs := x.Shape()
-	if len(xs) < len(ns) || !equalInts(xs[len(xs)-len(ns):], ns) {
-		msg := fmt.Sprintf("Given normalized_shape=%s, expected input with shape [*", sizes(ns))
+	if len(xs) < len(ns) || !slices.Equal(xs[len(xs)-len(ns):], ns) {
+		msg := fmt.Sprintf("Given normalized_shape=%s, expected input with shape [*", pyfmt.List(ns...))
 		for _, v := range ns {
 			msg += fmt.Sprintf(", %d", v)
 		}
-		panic(msg + "], but got input of size" + sizes(xs))
+		panic(msg + "], but got input of size" + pyfmt.List(xs...))
 	}
 	requireFloat("layer_norm", "input", x)
 	sameType(x, weight)
@@ -310,18 +312,6 @@ func LayerNorm(x *tensor.Tensor, normalizedShape []int, weight, bias *tensor.Ten
 		return []*tensor.Tensor{gx, gw, gb}
 	})
 	return out
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func layerNormForward[T float](x, y, w, b, mean, rstd []T, m, k int, eps float64) {

@@ -5,21 +5,18 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"strconv"
 	"testing"
 
+	"github.com/intercept-ml/intercept/internal/golden"
+	"github.com/intercept-ml/intercept/internal/goldentensor"
 	"github.com/intercept-ml/intercept/rng"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
 // Reference data written by testdata/gen_functional.py with PyTorch 1.13.
 
-type jtensor struct {
-	Shape  []int     `json:"shape"`
-	DType  string    `json:"dtype"`
-	Values []float64 `json:"values"`
-	Bits   []string  `json:"bits"`
-}
+// jtensor is a reference tensor of testdata/functional.json.
+type jtensor = golden.Tensor
 
 type jcase struct {
 	Name              string              `json:"name"`
@@ -52,25 +49,6 @@ func loadCases(t testing.TB) []*jcase {
 		t.Fatal(err)
 	}
 	return data.Cases
-}
-
-// tensorOf builds the tensor a reference entry describes.
-func (j *jtensor) tensor() *tensor.Tensor {
-	switch j.DType {
-	case "int64":
-		v := make([]int64, len(j.Values))
-		for i, f := range j.Values {
-			v[i] = int64(f)
-		}
-		return tensor.FromInt64(v, j.Shape...)
-	case "float64":
-		return tensor.FromFloat64(j.Values, j.Shape...)
-	}
-	v := make([]float32, len(j.Values))
-	for i, f := range j.Values {
-		v[i] = float32(f)
-	}
-	return tensor.FromFloat32(v, j.Shape...)
 }
 
 func kwInts(kw map[string]any, name string) []int {
@@ -245,7 +223,7 @@ func runCase(c *jcase, in map[string]*tensor.Tensor) *tensor.Tensor {
 func inputsOf(c *jcase, dt tensor.DType) map[string]*tensor.Tensor {
 	in := map[string]*tensor.Tensor{}
 	for k, v := range c.Inputs {
-		x := v.tensor()
+		x := goldentensor.New(v)
 		if x.DType().IsFloat() {
 			x = x.To(dt)
 			if k != "running_mean" && k != "running_var" {
@@ -296,11 +274,11 @@ func TestParityPyTorch(t *testing.T) {
 				if c.Indices != nil && dt == tensor.Float32 {
 					_, idx := MaxPool2dWithIndices(in["x"].Detach(), kwInts(c.Kw, "kernel_size"), kwInts(c.Kw, "stride"), kwInts(c.Kw, "padding"),
 						kwInts(c.Kw, "dilation"), kwBool(c.Kw, "ceil_mode"))
-					if fmt.Sprint(idx.Int64s()) != fmt.Sprint(c.Indices.tensor().Int64s()) {
-						t.Errorf("indices %v, want %v", idx.Int64s(), c.Indices.tensor().Int64s())
+					if fmt.Sprint(idx.Int64s()) != fmt.Sprint(goldentensor.New(c.Indices).Int64s()) {
+						t.Errorf("indices %v, want %v", idx.Int64s(), goldentensor.New(c.Indices).Int64s())
 					}
 				}
-				out.Mul(c.R.tensor().To(dt)).Sum().Backward()
+				out.Mul(goldentensor.New(c.R).To(dt)).Sum().Backward()
 				for k := range c.Grads {
 					if in[k].Grad == nil {
 						t.Errorf("no gradient for %s", k)
@@ -340,7 +318,7 @@ func TestBatchNormCumulative(t *testing.T) {
 		}
 		rm, rv := tensor.Zeros(3), tensor.Ones(3)
 		for i, k := range []string{"xa", "xb"} {
-			BatchNorm(c.Inputs[k].tensor(), rm, rv, nil, nil, true, 1/float64(i+1), 1e-5)
+			BatchNorm(goldentensor.New(c.Inputs[k]), rm, rv, nil, nil, true, 1/float64(i+1), 1e-5)
 		}
 		compare(t, "running_mean", rm, c.RunningAfter["running_mean"], tol32, nil)
 		compare(t, "running_var", rv, c.RunningAfter["running_var"], tol32, nil)
@@ -365,7 +343,7 @@ func TestDropoutBits(t *testing.T) {
 			continue
 		}
 		t.Run(c.Name, func(t *testing.T) {
-			x := c.Inputs["x"].tensor()
+			x := goldentensor.New(c.Inputs["x"])
 			rng.ManualSeed(uint64(kwInt(c.Kw, "seed")))
 			y := Dropout(x, kwFloat(c.Kw, "p"), true, nil)
 			if x.DType() == tensor.Float64 {
@@ -387,30 +365,21 @@ func TestDropoutBits(t *testing.T) {
 
 // TestDropoutGolden checks the dropout case of the project's golden file.
 func TestDropoutGolden(t *testing.T) {
-	b, err := os.ReadFile("../../testdata/golden/golden.json")
-	if err != nil {
-		t.Skip(err)
-	}
 	var g struct {
-		Dropout struct {
-			Seed   uint64   `json:"seed"`
-			X      *jtensor `json:"x"`
-			Result *jtensor `json:"result"`
-		} `json:"dropout"`
+		Seed   uint64   `json:"seed"`
+		X      *jtensor `json:"x"`
+		Result *jtensor `json:"result"`
 	}
-	if err := json.Unmarshal(b, &g); err != nil {
-		t.Fatal(err)
-	}
-	x := g.Dropout.X.tensor()
-	for i, s := range g.Dropout.X.Bits { // inputs by bits, exactly
-		u, _ := strconv.ParseUint(s, 16, 32)
-		if math.Float32bits(x.Data32()[i]) != uint32(u) {
+	golden.Section(t, "dropout", &g)
+	x := goldentensor.New(g.X)
+	for i, b := range g.X.Bits32() { // inputs by bits, exactly
+		if math.Float32bits(x.Data32()[i]) != b {
 			t.Fatalf("input %d does not round-trip", i)
 		}
 	}
-	rng.ManualSeed(g.Dropout.Seed)
+	rng.ManualSeed(g.Seed)
 	y := Dropout(x, 0.3, true, nil)
-	if got := bitsOf(y); fmt.Sprint(got) != fmt.Sprint(g.Dropout.Result.Bits) {
-		t.Fatalf("dropout bits\n got %v\nwant %v", got, g.Dropout.Result.Bits)
+	if got := bitsOf(y); fmt.Sprint(got) != fmt.Sprint(g.Result.Bits) {
+		t.Fatalf("dropout bits\n got %v\nwant %v", got, g.Result.Bits)
 	}
 }

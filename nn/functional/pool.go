@@ -5,6 +5,8 @@ import (
 	"math"
 
 	"github.com/intercept-ml/intercept/internal/kernel"
+	"github.com/intercept-ml/intercept/internal/pyfmt"
+	"github.com/intercept-ml/intercept/internal/tensorinternal"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -73,7 +75,7 @@ func pool2dShapeCheck(x *tensor.Tensor, k, s, p, d [2]int, oh, ow int) {
 	}
 	xs := x.Shape()
 	if !((len(xs) == 3 && xs[0] != 0 && xs[1] != 0 && xs[2] != 0) || (len(xs) == 4 && xs[1] != 0 && xs[2] != 0 && xs[3] != 0)) {
-		panic(fmt.Sprintf("Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, but got:%s", sizes(xs)))
+		panic(fmt.Sprintf("Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, but got:%s", pyfmt.List(xs...)))
 	}
 	if k[1]/2 < p[1] || k[0]/2 < p[0] {
 		panic(fmt.Sprintf("pad should be smaller than or equal to half of kernel size, but got padW = %d, padH = %d, kW = %d, kH = %d", p[1], p[0], k[1], k[0]))
@@ -140,7 +142,7 @@ func maxPool2d(x *tensor.Tensor, kernel, stride, padding, dilation []int, ceilMo
 		gy = contig(gy)
 		// maxPoolBackward clears each plane before scattering into it,
 		// on the core that scatters: gx needs no zeroing here.
-		gx := tensor.EmptyGrad(dt, shape...)
+		gx := tensorinternal.EmptyGrad(dt, shape...)
 		if dt == tensor.Float32 {
 			maxPoolBackward(raw[float32](gy), raw[float32](gx), ix, planes, h*w, oh*ow)
 		} else {
@@ -311,7 +313,7 @@ func AvgPool2dDivisor(x *tensor.Tensor, kernel, stride, padding []int, ceilMode,
 func avgPool2d(x *tensor.Tensor, kernel, stride, padding []int, ceilMode, countIncludePad bool, divisor int) *tensor.Tensor {
 	k, s, p, _ := poolArgs("avg_pool2d", kernel, stride, padding, nil)
 	if x.Dim() != 3 && x.Dim() != 4 {
-		panic(fmt.Sprintf("Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, but got:%s", sizes(x.Shape())))
+		panic(fmt.Sprintf("Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, but got:%s", pyfmt.List(x.Shape()...)))
 	}
 	requireFloat("avg_pool2d", "input", x)
 	h, w := x.Size(-2), x.Size(-1)
@@ -410,12 +412,12 @@ func AdaptiveAvgPool2d(x *tensor.Tensor, outSize []int) *tensor.Tensor {
 		panic(fmt.Sprintf("adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 but received {%d, %d}", o[0], o[1]))
 	}
 	if x.Dim() != 3 && x.Dim() != 4 {
-		panic(fmt.Sprintf("adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got %s", sizes(x.Shape())))
+		panic(fmt.Sprintf("adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got %s", pyfmt.List(x.Shape()...)))
 	}
 	for _, i := range []int{-2, -1} {
 		if x.Size(i) == 0 {
 			panic(fmt.Sprintf("adaptive_avg_pool2d(): Expected input to have non-zero size for non-batch dimensions, but input has sizes %s with dimension %d being empty",
-				sizes(x.Shape()), i+x.Dim()))
+				pyfmt.List(x.Shape()...), i+x.Dim()))
 		}
 	}
 	requireFloat("adaptive_avg_pool2d", "input", x)

@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/intercept-ml/intercept/internal/tensorinternal"
 	"github.com/intercept-ml/intercept/nn/functional"
 	"github.com/intercept-ml/intercept/rng"
 	"github.com/intercept-ml/intercept/tensor"
@@ -68,7 +69,7 @@ func TestRecycledGradientsAreNotReadEarly(t *testing.T) {
 func twin(x, y *tensor.Tensor) *tensor.Tensor {
 	out := x.Detach().Add(y.Detach())
 	tensor.Record(out, "TwinBackward", []*tensor.Tensor{x, y}, func(g *tensor.Tensor) []*tensor.Tensor {
-		gx := tensor.EmptyGrad(g.DType(), g.Shape()...)
+		gx := tensorinternal.EmptyGrad(g.DType(), g.Shape()...)
 		copy(gx.Data32(), g.Float32s())
 		return []*tensor.Tensor{gx, gx}
 	})

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/intercept-ml/intercept/internal/kernel"
+	"github.com/intercept-ml/intercept/internal/tensorinternal"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -55,20 +56,6 @@ func gemm[T float](ta, tb bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb
 	}
 }
 
-// sizes formats a shape as PyTorch prints IntArrayRef: [2, 3, 4].
-func sizes(s []int) string {
-	var b strings.Builder
-	b.WriteByte('[')
-	for i, v := range s {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprint(&b, v)
-	}
-	b.WriteByte(']')
-	return b.String()
-}
-
 // joinX formats values joined by " x ", as PyTorch's convolution messages
 // print spatial sizes: 2 x 2.
 func joinX(s []int) string {
@@ -77,19 +64,6 @@ func joinX(s []int) string {
 		parts[i] = fmt.Sprint(v)
 	}
 	return strings.Join(parts, " x ")
-}
-
-// typeName returns ATen's short name of a dtype ("Float", "Double", ...).
-func typeName(d tensor.DType) string {
-	switch d {
-	case tensor.Float32:
-		return "Float"
-	case tensor.Float64:
-		return "Double"
-	case tensor.Int64:
-		return "Long"
-	}
-	return "Bool"
 }
 
 // cTypeName returns the C name of a dtype ("float", "double", ...), as used
@@ -117,7 +91,7 @@ func requireFloat(fn, arg string, t *tensor.Tensor) {
 // sameType panics with ATen's message unless t has the dtype of the input.
 func sameType(input, t *tensor.Tensor) {
 	if t != nil && t.DType() != input.DType() {
-		panic(fmt.Sprintf("expected scalar type %s but found %s", typeName(input.DType()), typeName(t.DType())))
+		panic(fmt.Sprintf("expected scalar type %s but found %s", tensorinternal.ScalarTypeName(input.DType()), tensorinternal.ScalarTypeName(t.DType())))
 	}
 }
 

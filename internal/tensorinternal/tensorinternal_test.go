@@ -1,0 +1,95 @@
+package tensorinternal_test
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/intercept-ml/intercept/internal/tensorinternal"
+	"github.com/intercept-ml/intercept/tensor"
+)
+
+// TestHooked checks that the functions handed over by package tensor are
+// the ones called: each does what its contract says on a small case.
+func TestHooked(t *testing.T) {
+	g := tensorinternal.EmptyGrad(tensor.Float32, 2, 3)
+	if g.DType() != tensor.Float32 || !slices.Equal(g.Shape(), []int{2, 3}) || !g.IsContiguous() {
+		t.Fatalf("EmptyGrad: %v %v", g.DType(), g.Shape())
+	}
+	r := tensorinternal.EmptyReused(tensor.Float64, 4)
+	if r.DType() != tensor.Float64 || !slices.Equal(r.Shape(), []int{4}) {
+		t.Fatalf("EmptyReused: %v %v", r.DType(), r.Shape())
+	}
+	w := tensor.FromFloat32([]float32{1, 2}, 2).SetRequiresGrad(true)
+	if tensorinternal.LeafGrad(w) != nil {
+		t.Fatal("LeafGrad of a leaf without Grad is not nil")
+	}
+	x := tensor.FromFloat32([]float32{-1, 2}, 2)
+	out := tensor.Mul(w.Detach(), x)
+	y := tensorinternal.RecordReLU(out, "MulBackward0", []*tensor.Tensor{w}, func(g *tensor.Tensor) []*tensor.Tensor {
+		return []*tensor.Tensor{tensor.Mul(g, x)}
+	})
+	if got := y.Data32(); got[0] != 0 || got[1] != 4 || y.GradFn() != "ReluBackward0" {
+		t.Fatalf("RecordReLU: %v %s", got, y.GradFn())
+	}
+	y.Sum().Backward()
+	if g := w.Grad.Data32(); g[0] != 0 || g[1] != 2 {
+		t.Fatalf("RecordReLU gradient: %v", g)
+	}
+	if tensorinternal.LeafGrad(w) != w.Grad {
+		t.Fatal("LeafGrad does not return the leaf's Grad")
+	}
+	tensorinternal.RecycleAfterBackward(y) // no-op after the graph is released
+	tensorinternal.Recycle(tensor.Zeros(8))
+	for dt, want := range map[tensor.DType]string{tensor.Float32: "Float", tensor.Float64: "Double", tensor.Int64: "Long", tensor.Bool: "Bool"} {
+		if got := tensorinternal.ScalarTypeName(dt); got != want {
+			t.Errorf("ScalarTypeName(%v) = %q, want %q", dt, got, want)
+		}
+	}
+}
+
+// TestNotExported checks that package tensor exports none of this
+// package's functions: users of tensor see tensors, ops and autograd only.
+func TestNotExported(t *testing.T) {
+	dir := filepath.Join("..", "..", "tensor")
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no Go files in %s: %v", dir, err)
+	}
+	hidden := []string{"EmptyGrad", "EmptyReused", "Recycle", "RecycleAfterBackward", "LeafGrad", "RecordReLU"}
+	fset := token.NewFileSet()
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range f.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Name.IsExported() && slices.Contains(hidden, fd.Name.Name) {
+				t.Errorf("package tensor exports %s (%s)", fd.Name.Name, name)
+			}
+		}
+	}
+}
+
+// Going through the hook costs no allocation: a pooled tensor costs its
+// header only, as a direct call in package tensor does (the implicit
+// slice of the shape arguments stays on the stack).
+func TestEmptyReusedAllocs(t *testing.T) {
+	for name, f := range map[string]func() *tensor.Tensor{
+		"EmptyReused(32, 64)":       func() *tensor.Tensor { return tensorinternal.EmptyReused(tensor.Float32, 32, 64) },
+		"EmptyReused(2, 4, 16, 16)": func() *tensor.Tensor { return tensorinternal.EmptyReused(tensor.Float32, 2, 4, 16, 16) },
+		"EmptyGrad(32, 64)":         func() *tensor.Tensor { return tensorinternal.EmptyGrad(tensor.Float32, 32, 64) },
+	} {
+		tensorinternal.Recycle(f())
+		if allocs := testing.AllocsPerRun(100, func() { tensorinternal.Recycle(f()) }); allocs > 1 {
+			t.Errorf("%s then Recycle: %v allocations, want 1", name, allocs)
+		}
+	}
+}
