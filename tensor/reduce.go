@@ -315,30 +315,62 @@ func (t *Tensor) Argmin(dim int, keepdim bool) *Tensor {
 func softmaxRows(data []float64, outer, r int, logOut bool) []float64 {
 	out := make([]float64, len(data))
 	for i := 0; i < outer; i++ {
-		row := data[i*r : i*r+r]
-		m := math.Inf(-1)
-		for _, v := range row {
-			if v > m || v != v {
-				m = v
+		softmaxRow(data[i*r:i*r+r], out[i*r:i*r+r], logOut)
+	}
+	return out
+}
+
+// softmaxRow writes the (log-)softmax of row to o, in float64.
+func softmaxRow(row, o []float64, logOut bool) {
+	m := math.Inf(-1)
+	for _, v := range row {
+		if v > m || v != v {
+			m = v
+		}
+	}
+	if math.IsInf(m, -1) {
+		m = 0
+	}
+	s := 0.0
+	for _, v := range row {
+		s += math.Exp(v - m)
+	}
+	if logOut {
+		ls := math.Log(s)
+		for j, v := range row {
+			o[j] = v - m - ls
+		}
+	} else {
+		for j, v := range row {
+			o[j] = math.Exp(v-m) / s
+		}
+	}
+}
+
+// softmaxLastContiguous is softmaxLike over the last dimension of a
+// contiguous floating-point tensor: the same float64 arithmetic row by row,
+// without the permuted float64 copies.
+func (t *Tensor) softmaxLastContiguous(logOut bool) *Tensor {
+	r := t.shape[len(t.shape)-1]
+	n := t.Numel()
+	out := Empty(t.dtype, t.shape...)
+	row, o := make([]float64, r), make([]float64, r)
+	switch t.dtype {
+	case Float32:
+		src, dst := t.st.f32()[t.offset:t.offset+n], out.st.f32()
+		for i := 0; i < n; i += r {
+			for j, v := range src[i : i+r] {
+				row[j] = float64(v)
+			}
+			softmaxRow(row, o, logOut)
+			for j, v := range o {
+				dst[i+j] = float32(v)
 			}
 		}
-		if math.IsInf(m, -1) {
-			m = 0
-		}
-		s := 0.0
-		for _, v := range row {
-			s += math.Exp(v - m)
-		}
-		o := out[i*r : i*r+r]
-		if logOut {
-			ls := math.Log(s)
-			for j, v := range row {
-				o[j] = v - m - ls
-			}
-		} else {
-			for j, v := range row {
-				o[j] = math.Exp(v-m) / s
-			}
+	case Float64:
+		src, dst := t.st.f64()[t.offset:t.offset+n], out.st.f64()
+		for i := 0; i < n; i += r {
+			softmaxRow(src[i:i+r], dst[i:i+r], logOut)
 		}
 	}
 	return out
@@ -351,6 +383,9 @@ func (t *Tensor) softmaxLike(dim int, logOut bool) *Tensor {
 		return t.Reshape(1).softmaxLike(0, logOut).Reshape()
 	}
 	d := t.normDim(dim)
+	if d == t.Dim()-1 && t.shape[d] > 0 && t.IsContiguous() {
+		return t.softmaxLastContiguous(logOut)
+	}
 	data, outer, r := t.rows([]int{d})
 	vals := softmaxRows(data, outer, r, logOut)
 	// vals are laid out with d last; move it back

@@ -54,9 +54,11 @@ type MultiheadAttentionParams struct {
 // MultiheadAttention computes multi-head attention as PyTorch 1.13's
 // torch.nn.functional.multi_head_attention_forward (the path
 // nn.MultiheadAttention takes outside its inference fast path), with the
-// same operations in the same order: the in-projection (one product with
-// the packed weight when query, key and value are the same tensor, as
-// PyTorch's identity test), optional bias_k/bias_v and zero-attention
+// same operations in the same order: the in-projection (three products
+// with the row blocks of the packed weight, or the separate weights; PyTorch
+// multiplies by the whole packed weight when query, key and value are the
+// same tensor and splits the result, which gives the same sums), optional
+// bias_k/bias_v and zero-attention
 // columns, scores q/sqrt(head_dim)·kᵀ plus the merged float mask, softmax,
 // dropout, the weighted sum of the values and the out-projection.
 //
@@ -111,19 +113,15 @@ func MultiheadAttention(query, key, value *tensor.Tensor, p *MultiheadAttentionP
 	// In-projection.
 	var q, k, v *tensor.Tensor
 	if !separate {
+		// PyTorch forms one product with the packed weight when query is
+		// key is value (and one for key and value when key is value) and
+		// splits it; three products with the row blocks of the weight give
+		// the same sums, and their gradients need no scatter into a
+		// (…, 3E) buffer.
 		w, b := p.InProjWeight, p.InProjBias
-		if key == value && query == key {
-			qkv := Linear(q0, w, b)
-			q, k, v = qkv.Narrow(-1, 0, embed), qkv.Narrow(-1, embed, embed), qkv.Narrow(-1, 2*embed, embed)
-		} else if key == value {
-			q = Linear(q0, w.Narrow(0, 0, embed), narrowOrNil(b, 0, embed))
-			kv := Linear(k0, w.Narrow(0, embed, 2*embed), narrowOrNil(b, embed, 2*embed))
-			k, v = kv.Narrow(-1, 0, embed), kv.Narrow(-1, embed, embed)
-		} else {
-			q = Linear(q0, w.Narrow(0, 0, embed), narrowOrNil(b, 0, embed))
-			k = Linear(k0, w.Narrow(0, embed, embed), narrowOrNil(b, embed, embed))
-			v = Linear(v0, w.Narrow(0, 2*embed, embed), narrowOrNil(b, 2*embed, embed))
-		}
+		q = Linear(q0, w.Narrow(0, 0, embed), narrowOrNil(b, 0, embed))
+		k = Linear(k0, w.Narrow(0, embed, embed), narrowOrNil(b, embed, embed))
+		v = Linear(v0, w.Narrow(0, 2*embed, embed), narrowOrNil(b, 2*embed, embed))
 	} else {
 		eq, ek, ev := q0.Size(-1), k0.Size(-1), v0.Size(-1)
 		checkProjShape("query weights", p.QProjWeight, eq, eq)
