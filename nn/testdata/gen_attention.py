@@ -380,6 +380,37 @@ err("kdim key features", lambda: sep(x, torch.zeros(4, 3, 4), torch.zeros(4, 3, 
 err("unbatched attn_mask 3D", lambda: mha(torch.zeros(4, 8), torch.zeros(4, 8), torch.zeros(4, 8),
                                           attn_mask=torch.zeros(3, 4, 4)))
 
-json.dump({"torch_version": torch.__version__, "cases": cases, "errors": errors},
+# ---- a PyTorch state dict in safetensors loads into the Go model --------------------------------
+def write_safetensors(path, tensors):
+    """The reference writer's layout (all float32 here: data sorted by name),
+    as safetensors/testdata/gen_safetensors.py writes it."""
+    header, data = {"__metadata__": {"format": "pt"}}, bytearray()
+    for name, t in sorted(tensors.items()):
+        b = t.contiguous().reshape(-1).view(torch.uint8).numpy().tobytes()
+        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [len(data), len(data) + len(b)]}
+        data += b
+    hb = json.dumps(header, separators=(",", ":")).encode()
+    hb += b" " * ((8 - len(hb) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(hb)) + hb + bytes(data))
+
+
+torch.manual_seed(11)
+st_args = {"d_model": 8, "nhead": 2, "dim_feedforward": 16, "num_layers": 2, "final_norm": True,
+           "activation": "gelu", "norm_first": True}
+st_model = build("encoder", st_args)
+with torch.no_grad():
+    for p_ in st_model.parameters():  # away from the initial values, every layer different
+        p_.add_(0.1 * torch.randn(p_.shape, generator=gen))
+st_model.eval()
+st_x = randn(5, 3, 8)
+st_mask = causal(5)
+st_out = st_model(st_x, mask=st_mask)  # eval, batch_first=False: the regular path
+write_safetensors("transformer_encoder.safetensors", dict(st_model.state_dict()))
+safetensors_case = {"file": "transformer_encoder.safetensors", "args": st_args, "x": enc(st_x),
+                    "out": enc(st_out)}
+
+json.dump({"torch_version": torch.__version__, "cases": cases, "errors": errors,
+           "safetensors": safetensors_case},
           open("attention.json", "w"), separators=(",", ":"))
 print(len(cases), "cases,", sum(len(c["steps"]) for c in cases), "steps,", len(errors), "errors")
