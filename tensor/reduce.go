@@ -411,10 +411,53 @@ func (t *Tensor) Softmax(dim int) *Tensor {
 	out := t.softmaxLike(dim, false)
 	yd := out.Detach()
 	d := dim
+	last := t.Dim() == 0 || t.normDim(dim) == t.Dim()-1
 	record(out, "SoftmaxBackward0", []*Tensor{t}, func(g *Tensor) []*Tensor {
+		if last && yd.Dim() > 0 && g.dtype == yd.dtype && sameShape(g.shape, yd.shape) && g.IsContiguous() && yd.IsContiguous() {
+			return []*Tensor{softmaxBackwardLast(g, yd)}
+		}
 		// y * (g - sum(g*y, dim))
 		return []*Tensor{Mul(yd, Sub(g, Mul(g, yd).SumKeep(d)))}
 	})
+	return out
+}
+
+// softmaxBackwardLast is y * (g - sum(g*y, -1)) for contiguous g and y of
+// one type, row by row with the roundings of the composed operations (the
+// products rounded to the type, their sum accumulated in float64 and rounded
+// once, as Mul, SumKeep, Sub and Mul do), without the temporaries.
+func softmaxBackwardLast(g, y *Tensor) *Tensor {
+	r := y.shape[len(y.shape)-1]
+	n := y.Numel()
+	out := Empty(y.dtype, y.shape...)
+	if r == 0 {
+		return out
+	}
+	switch y.dtype {
+	case Float32:
+		gv, yv, o := g.st.f32()[g.offset:g.offset+n], y.st.f32()[y.offset:y.offset+n], out.st.f32()
+		for i := 0; i < n; i += r {
+			s := 0.0
+			for j := i; j < i+r; j++ {
+				s += float64(float32(gv[j] * yv[j]))
+			}
+			sf := float32(s)
+			for j := i; j < i+r; j++ {
+				o[j] = yv[j] * float32(gv[j]-sf)
+			}
+		}
+	case Float64:
+		gv, yv, o := g.st.f64()[g.offset:g.offset+n], y.st.f64()[y.offset:y.offset+n], out.st.f64()
+		for i := 0; i < n; i += r {
+			s := 0.0
+			for j := i; j < i+r; j++ {
+				s += float64(gv[j] * yv[j])
+			}
+			for j := i; j < i+r; j++ {
+				o[j] = yv[j] * float64(gv[j]-s)
+			}
+		}
+	}
 	return out
 }
 
