@@ -38,4 +38,22 @@
 //
 //	h := functional.LinearReLU(x, m.FC1.Weight, m.FC1.Bias) // m.FC1.Forward(x).ReLU(), fused
 //	h = functional.Conv2dReLU(img, m.Conv.Weight, m.Conv.Bias, functional.ConvOptions{Padding: []int{1}})
+//
+// # Attention and transformers
+//
+// MultiheadAttention, TransformerEncoderLayer, TransformerEncoder and
+// TransformerDecoderLayer are PyTorch 1.13's, with their own option families
+// (MultiheadAttentionOption, TransformerOption, TransformerEncoderOption)
+// and PyTorch's sequence-first layout unless BatchFirst(true):
+//
+//	mha := nn.NewMultiheadAttention(64, 8, nn.BatchFirst(true), nn.AddBiasKV(true))
+//	out, weights := mha.Forward(q, k, v, nn.AttnMask(nn.GenerateSquareSubsequentMask(L)), nn.KeyPaddingMask(pad))
+//	layer := nn.NewTransformerEncoderLayer(64, 8, nn.DimFeedforward(256), nn.ActivationGELU, nn.NormFirst(true))
+//
+// The masks of one call are AttentionCallOptions (KeyPaddingMask, AttnMask,
+// NeedWeights, AverageAttnWeights); the transformer layers take them as
+// ForwardMasked's arguments (DecoderMasks for the decoder). Forward is always
+// PyTorch's regular path: PyTorch's inference fast paths
+// (_native_multi_head_attention, _transformer_encoder_layer_fwd) round
+// differently in the last bits and are not reproduced.
 package nn

@@ -54,8 +54,16 @@ func Matmul(a, b *Tensor) *Tensor {
 		a3 := ae.Reshape(nb, m, k)
 		b3 := be.Reshape(nb, k, n)
 		out = Empty(a.dtype, nb, m, n)
-		for i := 0; i < nb; i++ {
-			mmInto(out.Select(0, i), a3.Select(0, i), b3.Select(0, i))
+		if nb > 0 {
+			// One 2-D view per operand, moved from batch to batch (the
+			// products of Select(0, i) without a view per batch).
+			av, bv, ov := a3.Select(0, 0), b3.Select(0, 0), out.Select(0, 0)
+			for i := 0; i < nb; i++ {
+				av.offset = a3.offset + i*a3.strides[0]
+				bv.offset = b3.offset + i*b3.strides[0]
+				ov.offset = out.offset + i*out.strides[0]
+				mmInto(ov, av, bv)
+			}
 		}
 		out = out.Reshape(append(append([]int(nil), batch...), m, n)...)
 	}

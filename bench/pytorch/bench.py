@@ -125,6 +125,23 @@ def linear_step():
     return "us/step", setup
 
 
+def transformer_enc_step(batch=32, seq=64, d=128):
+    def setup():
+        torch.manual_seed(0)
+        layer = nn.TransformerEncoderLayer(d, 4, dim_feedforward=512, batch_first=True)
+        opt = torch.optim.SGD(layer.parameters(), lr=0.01)
+        x, y = torch.randn(batch, seq, d), torch.randn(batch, seq, d)
+        lossf = nn.MSELoss()
+
+        def step():
+            opt.zero_grad()
+            loss = lossf(layer(x), y)
+            loss.backward()
+            opt.step()
+        return step, float(batch)
+    return "samples/s", setup
+
+
 WORKLOADS = {}
 for s in (64, 128, 256, 512, 1024, 2048):
     WORKLOADS["matmul_%d" % s] = matmul(s, s, s)
@@ -137,6 +154,7 @@ WORKLOADS["mlp_b256"] = train(256, (784,), mlp(784, 256, 256, 10))
 WORKLOADS["lenet5_b64"] = train(64, (1, 28, 28), lenet5)
 WORKLOADS["mlp30_b128"] = train(128, (256,), mlp(*([256] * 30 + [10])))
 WORKLOADS["linear3_b4_step"] = linear_step()
+WORKLOADS["transformer_enc_b32_s64"] = transformer_enc_step()
 
 _state = {}
 

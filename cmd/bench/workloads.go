@@ -36,6 +36,7 @@ func workloads() []workload {
 		train("lenet5_b64", 64, []int{1, 1, 28, 28}, newLeNet5),
 		train("mlp30_b128", 128, []int{1, 256}, newDeepMLP(30, 256, 10)),
 		linearStep(),
+		transformerEncoderStep(),
 	)
 	return ws
 }
@@ -140,5 +141,25 @@ func linearStep() workload {
 			loss.Backward()
 			opt.Step()
 		}, 1
+	}}
+}
+
+// transformerEncoderStep measures training steps of
+// TransformerEncoderLayer(d_model 128, 4 heads, dim_feedforward 512,
+// dropout 0.1, batch_first) on a (batch 32, sequence 64, 128) batch with MSE
+// loss against a fixed random target and SGD.
+func transformerEncoderStep() workload {
+	const batch, seq, d = 32, 64, 128
+	return workload{name: "transformer_enc_b32_s64", unit: "samples/s", setup: func() (func(), float64) {
+		rng.ManualSeed(0)
+		layer := nn.NewTransformerEncoderLayer(d, 4, nn.DimFeedforward(512), nn.BatchFirst(true))
+		opt := optim.NewSGD(nn.Parameters(layer), optim.LR(0.01))
+		x, y := rng.Randn(batch, seq, d), rng.Randn(batch, seq, d)
+		return func() {
+			opt.ZeroGrad()
+			loss := nn.MSELoss(layer.Forward(x), y)
+			loss.Backward()
+			opt.Step()
+		}, batch
 	}}
 }
