@@ -12,7 +12,10 @@ import (
 // shape (N, C_in, L) or (C_in, L) with weight (C_out, C_in/groups, k) and
 // optional bias (C_out), like torch.nn.functional.conv1d. The output is
 // (N, C_out, L_out) or (C_out, L_out) with
-// L_out = ⌊(L + 2·padding − dilation·(k−1) − 1)/stride⌋ + 1.
+// L_out = ⌊(L + 2·padding − dilation·(k−1) − 1)/stride⌋ + 1. Options
+// (ConvOption, as for Conv2d and Conv3d): Stride (default 1), Padding
+// (default 0) or PaddingSame / PaddingValid, Dilation (default 1), Groups
+// (default 1).
 func Conv1d(x, w, b *tensor.Tensor, opts ...ConvOption) *tensor.Tensor {
 	c := convConfig(opts)
 	return conv("conv1d", 1, x, w, b, &c, false)
@@ -27,7 +30,7 @@ func Conv2d(x, w, b *tensor.Tensor, opts ...ConvOption) *tensor.Tensor {
 	return conv("conv2d", 2, x, w, b, &c, false)
 }
 
-// Conv2dReLU returns Conv2d(x, w, b, opts).ReLU(), the values, gradients
+// Conv2dReLU returns Conv2d(x, w, b, opts...).ReLU(), the values, gradients
 // and GradFn of the two operations in sequence, computed as one: the ReLU is
 // applied in place to the convolution's output, which saves allocating and
 // writing a second tensor (see tensor.RecordReLU). nn.Sequential uses it
@@ -50,7 +53,10 @@ func Conv3d(x, w, b *tensor.Tensor, opts ...ConvOption) *tensor.Tensor {
 // Conv1d with respect to its input) to x of shape (N, C_in, L) or (C_in, L)
 // with weight (C_in, C_out/groups, k) and optional bias (C_out), like
 // torch.nn.functional.conv_transpose1d. The output length is
-// (L−1)·stride − 2·padding + dilation·(k−1) + output_padding + 1.
+// (L−1)·stride − 2·padding + dilation·(k−1) + output_padding + 1. Options
+// (ConvTransposeOption, as for ConvTranspose2d and ConvTranspose3d): Stride
+// (default 1), Padding (default 0), OutputPadding (default 0), Dilation
+// (default 1), Groups (default 1).
 func ConvTranspose1d(x, w, b *tensor.Tensor, opts ...ConvTransposeOption) *tensor.Tensor {
 	c := convConfig(opts)
 	return convTranspose("conv_transpose1d", 1, x, w, b, &c)
