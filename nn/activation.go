@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/intercept-ml/intercept/internal/pyfmt"
+	F "github.com/intercept-ml/intercept/nn/functional"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -68,31 +69,50 @@ func (*Tanh) ExtraRepr() string { return "" }
 // String prints the module as PyTorch does.
 func (m *Tanh) String() string { return Repr(m) }
 
-// GELU applies the Gaussian error linear unit; Approximate is "none" (exact,
-// the default) or "tanh".
-type GELU struct{ Approximate string }
+// GELU applies the Gaussian error linear unit; Approximate is
+// ApproximateNone (exact, the default; "" means the same) or
+// ApproximateTanh.
+type GELU struct{ Approximate Approximation }
 
-// NewGELU returns an exact GELU module.
-func NewGELU() *GELU { return &GELU{Approximate: "none"} }
+// Approximation is GELU's approximate keyword (functional.Approximation).
+type Approximation = F.Approximation
 
-// Forward applies the activation.
-func (m *GELU) Forward(x *tensor.Tensor) *tensor.Tensor {
-	switch m.Approximate {
-	case "", "none":
-		return x.GELU(false)
-	case "tanh":
-		return x.GELU(true)
+// GELUOption configures NewGELU: ApproximateNone or ApproximateTanh
+// (functional.GELUOption, which functional.GELU takes too).
+type GELUOption = F.GELUOption
+
+const (
+	// ApproximateNone is the exact GELU, x·Φ(x) with erf (PyTorch's
+	// approximate='none', the default).
+	ApproximateNone = F.ApproximateNone
+	// ApproximateTanh is PyTorch's tanh approximation
+	// (approximate='tanh').
+	ApproximateTanh = F.ApproximateTanh
+)
+
+// NewGELU returns a GELU module, exact unless given ApproximateTanh
+// (PyTorch's approximate=).
+func NewGELU(opts ...GELUOption) *GELU {
+	m := &GELU{Approximate: ApproximateNone}
+	for _, o := range opts {
+		if a, ok := o.(Approximation); ok {
+			m.Approximate = a
+		}
 	}
-	panic(fmt.Sprintf("nn.GELU: approximate must be \"none\" or \"tanh\", got %q", m.Approximate))
+	return m
 }
+
+// Forward applies the activation (functional.GELU); an Approximate other
+// than the constants panics with PyTorch's message.
+func (m *GELU) Forward(x *tensor.Tensor) *tensor.Tensor { return F.GELU(x, m.Approximate) }
 
 // ExtraRepr returns "approximate='none'".
 func (m *GELU) ExtraRepr() string {
 	a := m.Approximate
 	if a == "" {
-		a = "none"
+		a = ApproximateNone
 	}
-	return "approximate='" + a + "'"
+	return "approximate='" + string(a) + "'"
 }
 
 // String prints the module as PyTorch does.

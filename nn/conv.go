@@ -46,8 +46,8 @@ type convBase struct {
 	OutChannels   int
 	KernelSize    []int
 	Stride        []int
-	Padding       []int  // explicit padding (nil when PaddingMode is set)
-	PaddingMode   string // "" (explicit numbers), "same" or "valid"
+	Padding       []int       // explicit padding (nil with PaddingSame)
+	PaddingMode   PaddingMode // "" (explicit numbers), PaddingSame or PaddingValid
 	Dilation      []int
 	OutputPadding []int // transposed convolutions only
 	Groups        int
@@ -83,9 +83,9 @@ func newConv(name string, nd int, transposed bool, in, out int, kernel []int, c 
 		if !allEqual(b.Stride, 1) {
 			panic(fmt.Sprintf("nn.%s: padding='same' is not supported for strided convolutions (stride=%v)", name, b.Stride))
 		}
-		b.PaddingMode = "same"
+		b.PaddingMode = PaddingSame
 	case PaddingValid:
-		b.PaddingMode = "valid"
+		b.PaddingMode = PaddingValid
 		b.Padding = make([]int, nd)
 	}
 	if transposed {
@@ -138,7 +138,7 @@ func (c *convBase) ExtraRepr() string {
 	fmt.Fprintf(&b, "%d, %d, kernel_size=%s, stride=%s", c.InChannels, c.OutChannels, pyfmt.Tuple(c.KernelSize...), pyfmt.Tuple(c.Stride...))
 	switch {
 	case c.PaddingMode != "":
-		b.WriteString(", padding=" + c.PaddingMode)
+		b.WriteString(", padding=" + string(c.PaddingMode))
 	case !allEqual(c.Padding, 0):
 		b.WriteString(", padding=" + pyfmt.Tuple(c.Padding...))
 	}
@@ -159,8 +159,13 @@ func (c *convBase) ExtraRepr() string {
 
 func (c *convBase) moduleName() string { return c.name }
 
-func (c *convBase) options() F.ConvOptions {
-	return F.ConvOptions{Stride: c.Stride, Padding: c.Padding, PaddingMode: c.PaddingMode, Dilation: c.Dilation, Groups: c.Groups}
+// padding returns the layer's padding as an option of functional's
+// convolutions.
+func (c *convBase) padding() F.ConvOption {
+	if c.PaddingMode != "" {
+		return F.PaddingMode(c.PaddingMode)
+	}
+	return F.Padding(c.Padding...)
 }
 
 // Conv1d is a 1-D convolution over (N, C, L) or (C, L) inputs.
@@ -220,18 +225,18 @@ func NewConvTranspose2dKernel(in, out int, kernel [2]int, opts ...ConvTransposeO
 
 // Forward convolves x.
 func (c *Conv1d) Forward(x *tensor.Tensor) *tensor.Tensor {
-	return F.Conv1d(x, c.Weight, c.Bias, c.options())
+	return F.Conv1d(x, c.Weight, c.Bias, F.Stride(c.Stride...), c.padding(), F.Dilation(c.Dilation...), F.Groups(c.Groups))
 }
 
 // Forward convolves x.
 func (c *Conv2d) Forward(x *tensor.Tensor) *tensor.Tensor {
-	return F.Conv2d(x, c.Weight, c.Bias, c.options())
+	return F.Conv2d(x, c.Weight, c.Bias, F.Stride(c.Stride...), c.padding(), F.Dilation(c.Dilation...), F.Groups(c.Groups))
 }
 
 // ForwardReLU computes ReLU(Forward(x)) as one operation
 // (functional.Conv2dReLU); it makes Conv2d a ReLUFuser.
 func (c *Conv2d) ForwardReLU(x *tensor.Tensor) *tensor.Tensor {
-	return F.Conv2dReLU(x, c.Weight, c.Bias, c.options())
+	return F.Conv2dReLU(x, c.Weight, c.Bias, F.Stride(c.Stride...), c.padding(), F.Dilation(c.Dilation...), F.Groups(c.Groups))
 }
 
 // ReadsInputOnly reports true: Forward keeps no view of its input, which
@@ -240,14 +245,13 @@ func (c *Conv2d) ReadsInputOnly() bool { return true }
 
 // Forward convolves x.
 func (c *Conv3d) Forward(x *tensor.Tensor) *tensor.Tensor {
-	return F.Conv3d(x, c.Weight, c.Bias, c.options())
+	return F.Conv3d(x, c.Weight, c.Bias, F.Stride(c.Stride...), c.padding(), F.Dilation(c.Dilation...), F.Groups(c.Groups))
 }
 
 // Forward applies the transposed convolution to x.
 func (c *ConvTranspose2d) Forward(x *tensor.Tensor) *tensor.Tensor {
-	return F.ConvTranspose2d(x, c.Weight, c.Bias, F.ConvTransposeOptions{
-		Stride: c.Stride, Padding: c.Padding, OutputPadding: c.OutputPadding, Dilation: c.Dilation, Groups: c.Groups,
-	})
+	return F.ConvTranspose2d(x, c.Weight, c.Bias, F.Stride(c.Stride...), F.Padding(c.Padding...),
+		F.OutputPadding(c.OutputPadding...), F.Dilation(c.Dilation...), F.Groups(c.Groups))
 }
 
 // String prints the layer as PyTorch does.

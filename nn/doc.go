@@ -19,9 +19,10 @@
 //
 // PyTorch's keyword arguments are options, checked by the compiler: each
 // layer family has an option interface (LinearOption, ConvOption,
-// ConvTransposeOption, DropoutOption, EmbeddingOption, BatchNormOption,
-// LayerNormOption), and an option shared by several families, such as
-// NoBias, WithGenerator or Stride, implements each of them. So
+// ConvTransposeOption, MaxPool2dOption, AvgPool2dOption, DropoutOption,
+// EmbeddingOption, BatchNormOption, LayerNormOption, GELUOption), and an
+// option shared by several families, such as NoBias, WithGenerator or
+// Stride, implements each of them. So
 // nn.NewConv2d(3, 16, 3, nn.Stride(2), nn.NoBias) reads like
 // nn.Conv2d(3, 16, 3, stride=2, bias=False), and an option a layer does not
 // take does not compile. Invalid values (a negative stride) panic in the
@@ -37,7 +38,7 @@
 // the fused functional forms directly:
 //
 //	h := functional.LinearReLU(x, m.FC1.Weight, m.FC1.Bias) // m.FC1.Forward(x).ReLU(), fused
-//	h = functional.Conv2dReLU(img, m.Conv.Weight, m.Conv.Bias, functional.ConvOptions{Padding: []int{1}})
+//	h = functional.Conv2dReLU(img, m.Conv.Weight, m.Conv.Bias, functional.Padding(1))
 //
 // # Attention and transformers
 //

@@ -29,17 +29,30 @@ type MaxPool2d struct {
 	CeilMode bool
 }
 
-// NewMaxPool2d returns MaxPool2d(kernel_size=k) with stride k, no padding,
-// dilation 1 and floor rounding, PyTorch's defaults. Set the exported fields
-// for other settings (one value applies to both dimensions).
-func NewMaxPool2d(k int) *MaxPool2d {
+// NewMaxPool2d returns MaxPool2d(kernel_size=k); without options it has
+// stride k, no padding, dilation 1 and floor rounding, PyTorch's defaults.
+// Options (MaxPool2dOption): Stride, Padding, Dilation (each one value for
+// both dimensions or two), CeilMode. Invalid values panic in Forward with
+// PyTorch's message, as in PyTorch.
+func NewMaxPool2d(k int, opts ...MaxPool2dOption) *MaxPool2d {
 	checkPositive("MaxPool2d", "kernel_size", k)
-	return &MaxPool2d{KernelSize: []int{k}, Stride: []int{k}, Padding: []int{0}, Dilation: []int{1}}
+	c := newMaxPool2dConfig(opts)
+	return &MaxPool2d{KernelSize: []int{k}, Stride: sizeOr(c.stride, k), Padding: sizeOr(c.padding, 0),
+		Dilation: sizeOr(c.dilation, 1), CeilMode: c.ceilMode}
+}
+
+// sizeOr returns a copy of the size argument v, or [def] when v is empty.
+func sizeOr(v []int, def int) []int {
+	if len(v) == 0 {
+		return []int{def}
+	}
+	return append([]int(nil), v...)
 }
 
 // Forward pools x of shape (N, C, H, W) or (C, H, W).
 func (m *MaxPool2d) Forward(x *tensor.Tensor) *tensor.Tensor {
-	return F.MaxPool2d(x, m.KernelSize, m.Stride, m.Padding, m.Dilation, m.CeilMode)
+	return F.MaxPool2d(x, m.KernelSize, F.Stride(m.Stride...), F.Padding(m.Padding...), F.Dilation(m.Dilation...),
+		F.CeilModeOption(m.CeilMode))
 }
 
 // ReadsInputOnly reports true: Forward keeps no view of its input, which
@@ -67,16 +80,22 @@ type AvgPool2d struct {
 	CountIncludePad bool
 }
 
-// NewAvgPool2d returns AvgPool2d(kernel_size=k) with stride k, no padding,
-// floor rounding and padding counted in the average (PyTorch's defaults).
-func NewAvgPool2d(k int) *AvgPool2d {
+// NewAvgPool2d returns AvgPool2d(kernel_size=k); without options it has
+// stride k, no padding, floor rounding and padding counted in the average
+// (PyTorch's defaults). Options (AvgPool2dOption): Stride, Padding (each one
+// value for both dimensions or two), CeilMode, NoCountIncludePad /
+// CountIncludePad. Invalid values panic in Forward with PyTorch's message.
+func NewAvgPool2d(k int, opts ...AvgPool2dOption) *AvgPool2d {
 	checkPositive("AvgPool2d", "kernel_size", k)
-	return &AvgPool2d{KernelSize: []int{k}, Stride: []int{k}, Padding: []int{0}, CountIncludePad: true}
+	c := newAvgPool2dConfig(opts)
+	return &AvgPool2d{KernelSize: []int{k}, Stride: sizeOr(c.stride, k), Padding: sizeOr(c.padding, 0),
+		CeilMode: c.ceilMode, CountIncludePad: !c.noCountPad}
 }
 
 // Forward pools x of shape (N, C, H, W) or (C, H, W).
 func (m *AvgPool2d) Forward(x *tensor.Tensor) *tensor.Tensor {
-	return F.AvgPool2d(x, m.KernelSize, m.Stride, m.Padding, m.CeilMode, m.CountIncludePad)
+	return F.AvgPool2d(x, m.KernelSize, F.Stride(m.Stride...), F.Padding(m.Padding...), F.CeilModeOption(m.CeilMode),
+		F.CountIncludePad(m.CountIncludePad))
 }
 
 // ExtraRepr returns "kernel_size=2, stride=2, padding=0".
@@ -146,11 +165,7 @@ func (d *Dropout) SetTraining(on bool) { d.training = on }
 
 // Forward applies dropout.
 func (d *Dropout) Forward(x *tensor.Tensor) *tensor.Tensor {
-	g := d.gen
-	if g == nil {
-		g = rng.Default()
-	}
-	return F.Dropout(x, d.P, d.training, g)
+	return F.Dropout(x, d.P, F.TrainingOption(d.training), F.WithGenerator(d.gen))
 }
 
 // ExtraRepr returns "p=0.5, inplace=False".
@@ -204,7 +219,10 @@ func (e *Embedding) resetParameters(g *rng.Generator) {
 
 // Forward looks up the rows of the int64 tensor idx.
 func (e *Embedding) Forward(idx *tensor.Tensor) *tensor.Tensor {
-	return F.Embedding(idx, e.Weight, e.PaddingIdx)
+	if e.PaddingIdx >= 0 {
+		return F.Embedding(idx, e.Weight, F.PaddingIdx(e.PaddingIdx))
+	}
+	return F.Embedding(idx, e.Weight)
 }
 
 // ExtraRepr returns "10, 3" or "10, 3, padding_idx=0".

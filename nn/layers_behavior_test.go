@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/intercept-ml/intercept/internal/golden"
+	F "github.com/intercept-ml/intercept/nn/functional"
 	"github.com/intercept-ml/intercept/rng"
 	"github.com/intercept-ml/intercept/tensor"
 )
@@ -113,6 +114,41 @@ func TestDropoutModes(t *testing.T) {
 	for _, v := range y1.Float32s() {
 		if v != 0 && v != 2 {
 			t.Fatalf("dropout value %v, want 0 or 2", v)
+		}
+	}
+}
+
+// TestPoolAndGELUOptions checks the options of the pooling layers and GELU:
+// the layers print as PyTorch 1.13 prints the equal modules, and compute
+// what the functional forms compute with the same options.
+func TestPoolAndGELUOptions(t *testing.T) {
+	x := tensor.Arange(0, 2*3*7*6, 1).Reshape(2, 3, 7, 6).Sin()
+	mp := NewMaxPool2d(3, Stride(1, 2), Padding(1), Dilation(2), CeilMode)
+	ap := NewAvgPool2d(3, Stride(2), Padding(1), CeilMode, NoCountIncludePad)
+	gl := NewGELU(ApproximateTanh)
+	for _, c := range []struct {
+		got, want string
+	}{
+		{mp.String(), "MaxPool2d(kernel_size=3, stride=(1, 2), padding=1, dilation=2, ceil_mode=True)"},
+		{ap.String(), "AvgPool2d(kernel_size=3, stride=2, padding=1)"},
+		{gl.String(), "GELU(approximate='tanh')"},
+		{NewGELU().String(), "GELU(approximate='none')"},
+		{NewMaxPool2d(2).String(), "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %s, want %s", c.got, c.want)
+		}
+	}
+	for _, c := range []struct {
+		name      string
+		got, want *tensor.Tensor
+	}{
+		{"MaxPool2d", mp.Forward(x), F.MaxPool2d(x, []int{3}, F.Stride(1, 2), F.Padding(1), F.Dilation(2), F.CeilMode)},
+		{"AvgPool2d", ap.Forward(x), F.AvgPool2d(x, []int{3}, F.Stride(2), F.Padding(1), F.CeilMode, F.NoCountIncludePad)},
+		{"GELU", gl.Forward(x), F.GELU(x, F.ApproximateTanh)},
+	} {
+		if !tensor.Equal(c.got, c.want) {
+			t.Errorf("%s: Forward differs from the functional form", c.name)
 		}
 	}
 }

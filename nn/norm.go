@@ -104,7 +104,7 @@ func (b *batchNorm) forward(x *tensor.Tensor) *tensor.Tensor {
 			factor = 1 / float64(n[0])
 		}
 	}
-	return F.BatchNorm(x, b.RunningMean, b.RunningVar, b.Weight, b.Bias, useBatch, factor, b.Eps)
+	return F.BatchNorm(x, b.RunningMean, b.RunningVar, b.Weight, b.Bias, F.TrainingOption(useBatch), F.Momentum(factor), F.Eps(b.Eps))
 }
 
 // BatchNorm1d normalizes (N, C) or (N, C, L) inputs per channel.
@@ -186,7 +186,7 @@ func (l *LayerNorm) resetParameters() {
 
 // Forward normalizes x.
 func (l *LayerNorm) Forward(x *tensor.Tensor) *tensor.Tensor {
-	return F.LayerNorm(x, l.NormalizedShape, l.Weight, l.Bias, l.Eps)
+	return F.LayerNorm(x, l.NormalizedShape, l.Weight, l.Bias, F.Eps(l.Eps))
 }
 
 // ExtraRepr returns "(5,), eps=1e-05, elementwise_affine=True". Like

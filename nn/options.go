@@ -23,6 +23,14 @@ type ConvOption interface{ applyConv(*convConfig) }
 // NoBias / Bias, WithGenerator, WithDType.
 type ConvTransposeOption interface{ applyConvTranspose(*convConfig) }
 
+// MaxPool2dOption configures NewMaxPool2d: Stride, Padding, Dilation,
+// CeilMode.
+type MaxPool2dOption interface{ applyMaxPool2d(*poolConfig) }
+
+// AvgPool2dOption configures NewAvgPool2d: Stride, Padding, CeilMode,
+// CountIncludePad / NoCountIncludePad.
+type AvgPool2dOption interface{ applyAvgPool2d(*poolConfig) }
+
 // DropoutOption configures NewDropout: WithGenerator.
 type DropoutOption interface{ applyDropout(*dropoutConfig) }
 
@@ -52,6 +60,10 @@ type (
 		stride, padding, dilation, outPadding []int
 		paddingMode                           PaddingMode
 		groups                                int
+	}
+	poolConfig struct {
+		stride, padding, dilation []int
+		ceilMode, noCountPad      bool
 	}
 	dropoutConfig   struct{ gen *rng.Generator }
 	embeddingConfig struct {
@@ -93,6 +105,22 @@ func newConvTransposeConfig(opts []ConvTransposeOption) *convConfig {
 	c := &convConfig{params: defaultParams(), groups: 1}
 	for _, o := range opts {
 		o.applyConvTranspose(c)
+	}
+	return c
+}
+
+func newMaxPool2dConfig(opts []MaxPool2dOption) *poolConfig {
+	c := &poolConfig{}
+	for _, o := range opts {
+		o.applyMaxPool2d(c)
+	}
+	return c
+}
+
+func newAvgPool2dConfig(opts []AvgPool2dOption) *poolConfig {
+	c := &poolConfig{}
+	for _, o := range opts {
+		o.applyAvgPool2d(c)
 	}
 	return c
 }
@@ -181,34 +209,41 @@ func (d DTypeOption) applyEmbedding(c *embeddingConfig) { c.dtype = tensor.DType
 func (d DTypeOption) applyBatchNorm(c *batchNormConfig) { c.dtype = tensor.DType(d) }
 func (d DTypeOption) applyLayerNorm(c *layerNormConfig) { c.dtype = tensor.DType(d) }
 
-// StrideOption is the value of Stride. It is a ConvOption and a
-// ConvTransposeOption.
+// StrideOption is the value of Stride. It is a ConvOption, a
+// ConvTransposeOption, a MaxPool2dOption and an AvgPool2dOption.
 type StrideOption struct{ s []int }
 
-// Stride sets a convolution's stride (PyTorch's stride=; default 1), one
-// value for every spatial dimension or one per dimension. Values below 1
-// panic in the constructor.
+// Stride sets the step between windows (PyTorch's stride=), one value for
+// every spatial dimension or one per dimension: default 1 for a convolution,
+// where values below 1 panic in the constructor, and the kernel size for a
+// pooling layer.
 func Stride(s ...int) StrideOption { return StrideOption{s} }
 
 func (o StrideOption) applyConv(c *convConfig)          { c.stride = o.s }
 func (o StrideOption) applyConvTranspose(c *convConfig) { c.stride = o.s }
+func (o StrideOption) applyMaxPool2d(c *poolConfig)     { c.stride = o.s }
+func (o StrideOption) applyAvgPool2d(c *poolConfig)     { c.stride = o.s }
 
-// PaddingOption is the value of Padding. It is a ConvOption and a
-// ConvTransposeOption.
+// PaddingOption is the value of Padding. It is a ConvOption, a
+// ConvTransposeOption, a MaxPool2dOption and an AvgPool2dOption.
 type PaddingOption struct{ p []int }
 
-// Padding sets a convolution's implicit zero padding on both sides of every
-// spatial dimension (PyTorch's padding=; default 0), one value for every
-// spatial dimension or one per dimension. A later Padding, PaddingSame or
-// PaddingValid replaces an earlier one. Negative values panic in the
+// Padding sets the implicit padding on both sides of every spatial
+// dimension (PyTorch's padding=; default 0), one value for every spatial
+// dimension or one per dimension: zeros for a convolution and AvgPool2d, −∞
+// for MaxPool2d. For a convolution, a later Padding, PaddingSame or
+// PaddingValid replaces an earlier one, and negative values panic in the
 // constructor.
 func Padding(p ...int) PaddingOption { return PaddingOption{p} }
 
 func (o PaddingOption) applyConv(c *convConfig)          { c.padding, c.paddingMode = o.p, "" }
 func (o PaddingOption) applyConvTranspose(c *convConfig) { c.padding, c.paddingMode = o.p, "" }
+func (o PaddingOption) applyMaxPool2d(c *poolConfig)     { c.padding = o.p }
+func (o PaddingOption) applyAvgPool2d(c *poolConfig)     { c.padding = o.p }
 
 // PaddingMode is one of PyTorch's string paddings of a convolution; its
-// constants are ConvOptions (transposed convolutions take numbers only).
+// constants are ConvOption values (transposed convolutions take numbers
+// only).
 type PaddingMode string
 
 const (
@@ -222,17 +257,18 @@ const (
 
 func (m PaddingMode) applyConv(c *convConfig) { c.padding, c.paddingMode = nil, m }
 
-// DilationOption is the value of Dilation. It is a ConvOption and a
-// ConvTransposeOption.
+// DilationOption is the value of Dilation. It is a ConvOption, a
+// ConvTransposeOption and a MaxPool2dOption.
 type DilationOption struct{ d []int }
 
 // Dilation sets the spacing between kernel elements (PyTorch's dilation=;
-// default 1), one value or one per spatial dimension. Values below 1 panic
-// in the constructor.
+// default 1), one value or one per spatial dimension. For a convolution,
+// values below 1 panic in the constructor.
 func Dilation(d ...int) DilationOption { return DilationOption{d} }
 
 func (o DilationOption) applyConv(c *convConfig)          { c.dilation = o.d }
 func (o DilationOption) applyConvTranspose(c *convConfig) { c.dilation = o.d }
+func (o DilationOption) applyMaxPool2d(c *poolConfig)     { c.dilation = o.d }
 
 // GroupsOption is the value of Groups. It is a ConvOption and a
 // ConvTransposeOption.
@@ -255,6 +291,32 @@ func (o outputPadding) applyConvTranspose(c *convConfig) { c.outPadding = o }
 // dimension. Each value must be smaller than the stride or the dilation of
 // its dimension, or the constructor panics.
 func OutputPadding(p ...int) ConvTransposeOption { return outputPadding(p) }
+
+// CeilModeOption is PyTorch's ceil_mode of the pooling layers: a
+// MaxPool2dOption and an AvgPool2dOption. CeilModeOption(b) passes a
+// variable.
+type CeilModeOption bool
+
+// CeilMode rounds a pooling layer's output size up instead of down
+// (PyTorch's ceil_mode=True; default False).
+const CeilMode CeilModeOption = true
+
+func (o CeilModeOption) applyMaxPool2d(c *poolConfig) { c.ceilMode = bool(o) }
+func (o CeilModeOption) applyAvgPool2d(c *poolConfig) { c.ceilMode = bool(o) }
+
+// CountIncludePadOption is AvgPool2d's count_include_pad, an
+// AvgPool2dOption.
+type CountIncludePadOption bool
+
+// NoCountIncludePad makes AvgPool2d divide each window's sum by the number
+// of input elements in it (PyTorch's count_include_pad=False).
+const NoCountIncludePad CountIncludePadOption = false
+
+// CountIncludePad counts the zero padding in each average's divisor or not
+// (PyTorch's count_include_pad=; default True).
+func CountIncludePad(on bool) CountIncludePadOption { return CountIncludePadOption(on) }
+
+func (o CountIncludePadOption) applyAvgPool2d(c *poolConfig) { c.noCountPad = !bool(o) }
 
 type paddingIdx int
 

@@ -5,9 +5,14 @@ import "github.com/intercept-ml/intercept/tensor"
 // ReLU returns max(x, 0) elementwise (torch.nn.functional.relu).
 func ReLU(x *tensor.Tensor) *tensor.Tensor { return x.ReLU() }
 
-// LeakyReLU returns x where x > 0 and slope·x elsewhere
-// (torch.nn.functional.leaky_relu; PyTorch's default slope is 0.01).
-func LeakyReLU(x *tensor.Tensor, slope float64) *tensor.Tensor { return x.LeakyReLU(slope) }
+// LeakyReLU returns x where x > 0 and negative_slope·x elsewhere
+// (torch.nn.functional.leaky_relu). Option (LeakyReLUOption):
+// NegativeSlope (default 0.01).
+func LeakyReLU(x *tensor.Tensor, opts ...LeakyReLUOption) *tensor.Tensor {
+	c := callConfig{negativeSlope: 0.01}
+	applyOptions(&c, opts)
+	return x.LeakyReLU(c.negativeSlope)
+}
 
 // Sigmoid returns 1/(1 + e^−x) elementwise (torch.sigmoid).
 func Sigmoid(x *tensor.Tensor) *tensor.Tensor { return x.Sigmoid() }
@@ -15,14 +20,17 @@ func Sigmoid(x *tensor.Tensor) *tensor.Tensor { return x.Sigmoid() }
 // Tanh returns tanh(x) elementwise (torch.tanh).
 func Tanh(x *tensor.Tensor) *tensor.Tensor { return x.Tanh() }
 
-// GELU returns x·Φ(x) elementwise (torch.nn.functional.gelu). approximate is
-// "none" (or "", the exact form with erf) or "tanh" (PyTorch's tanh
-// approximation); anything else panics as in PyTorch.
-func GELU(x *tensor.Tensor, approximate string) *tensor.Tensor {
-	switch approximate {
-	case "", "none":
+// GELU returns x·Φ(x) elementwise (torch.nn.functional.gelu). Option
+// (GELUOption): ApproximateNone (the exact form with erf, the default) or
+// ApproximateTanh (PyTorch's tanh approximation); another Approximation
+// panics as in PyTorch.
+func GELU(x *tensor.Tensor, opts ...GELUOption) *tensor.Tensor {
+	var c callConfig
+	applyOptions(&c, opts)
+	switch c.approximate {
+	case "", ApproximateNone:
 		return x.GELU(false)
-	case "tanh":
+	case ApproximateTanh:
 		return x.GELU(true)
 	}
 	panic("approximate argument must be either none or tanh.")

@@ -202,7 +202,7 @@ func MultiheadAttention(query, key, value *tensor.Tensor, p *MultiheadAttentionP
 	}
 	attn := scores.Softmax(-1)
 	if dropoutP > 0 {
-		attn = Dropout(attn, dropoutP, true, p.Generator)
+		attn = Dropout(attn, dropoutP, WithGenerator(p.Generator))
 	}
 	o := tensor.Matmul(attn, v)
 	o = o.Transpose(0, 1).Contiguous().View(tgtLen*bsz, embed)

@@ -15,13 +15,13 @@ func randParam(g *rng.Generator, shape ...int) *tensor.Tensor {
 
 // benchConv measures Conv2d forward and backward (gradients of the input
 // when inputGrad, the weight and the bias) in float32.
-func benchConv(b *testing.B, x, w, bias *tensor.Tensor, opts ConvOptions, backward bool) {
-	y := Conv2d(x, w, bias, opts)
+func benchConv(b *testing.B, x, w, bias *tensor.Tensor, opts []ConvOption, backward bool) {
+	y := Conv2d(x, w, bias, opts...)
 	r := tensor.OnesLike(y)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		y := Conv2d(x, w, bias, opts)
+		y := Conv2d(x, w, bias, opts...)
 		if backward {
 			y.BackwardWith(tensor.BackwardOptions{Grad: r})
 		}
@@ -35,13 +35,13 @@ func lenet(b *testing.B, layer int, backward bool) {
 	if layer == 1 {
 		x := tensor.Zeros(64, 1, 28, 28)
 		g.Normal(x, 0, 1)
-		benchConv(b, x, randParam(g, 6, 1, 5, 5), randParam(g, 6), ConvOptions{Padding: []int{2}}, backward)
+		benchConv(b, x, randParam(g, 6, 1, 5, 5), randParam(g, 6), []ConvOption{Padding(2)}, backward)
 		return
 	}
 	x := tensor.Zeros(64, 6, 14, 14)
 	g.Normal(x, 0, 1)
 	x.SetRequiresGrad(true)
-	benchConv(b, x, randParam(g, 16, 6, 5, 5), randParam(g, 16), ConvOptions{}, backward)
+	benchConv(b, x, randParam(g, 16, 6, 5, 5), randParam(g, 16), nil, backward)
 }
 
 func BenchmarkConv2dLeNet1Forward(b *testing.B)         { lenet(b, 1, false) }
@@ -58,7 +58,7 @@ func benchMaxPool(b *testing.B, backward bool) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		y := MaxPool2d(x, []int{2}, nil, nil, nil, false)
+		y := MaxPool2d(x, []int{2})
 		if backward {
 			y.BackwardWith(tensor.BackwardOptions{Grad: r})
 		}

@@ -10,79 +10,58 @@ import (
 	"github.com/intercept-ml/intercept/tensor"
 )
 
-// ConvOptions are the arguments of a convolution besides input, weight and
-// bias, with PyTorch's defaults as zero values: Stride (default 1), Padding
-// (default 0), Dilation (default 1) hold one value for all spatial
-// dimensions or one per dimension; Groups 0 means 1.
-//
-// PaddingMode is PyTorch's string padding: "" uses Padding; "valid" means no
-// padding; "same" pads so that the output has the input's spatial size, which
-// requires stride 1 and, when the total padding dilation·(kernel−1) of a
-// dimension is odd, puts the extra element on the right (bottom, back) as
-// PyTorch does. With a PaddingMode, Padding must be empty or all zeros.
-type ConvOptions struct {
-	Stride      []int
-	Padding     []int
-	PaddingMode string
-	Dilation    []int
-	Groups      int
-}
-
-// ConvTransposeOptions are the arguments of a transposed convolution, with
-// PyTorch's defaults as zero values: Stride (1), Padding (0), OutputPadding
-// (0), Dilation (1) hold one value for all spatial dimensions or one per
-// dimension; Groups 0 means 1. OutputPadding adds rows and columns at the
-// bottom and right of the output and must be smaller than the stride or the
-// dilation of its dimension.
-type ConvTransposeOptions struct {
-	Stride        []int
-	Padding       []int
-	OutputPadding []int
-	Dilation      []int
-	Groups        int
-}
-
 // Conv1d applies a 1-D convolution (cross-correlation, as PyTorch) to x of
 // shape (N, C_in, L) or (C_in, L) with weight (C_out, C_in/groups, k) and
 // optional bias (C_out), like torch.nn.functional.conv1d. The output is
 // (N, C_out, L_out) or (C_out, L_out) with
-// L_out = ⌊(L + 2·padding − dilation·(k−1) − 1)/stride⌋ + 1.
-func Conv1d(x, w, b *tensor.Tensor, opts ConvOptions) *tensor.Tensor {
-	return conv("conv1d", 1, x, w, b, opts, false)
+// L_out = ⌊(L + 2·padding − dilation·(k−1) − 1)/stride⌋ + 1. Options
+// (ConvOption, as for Conv2d and Conv3d): Stride (default 1), Padding
+// (default 0) or PaddingSame / PaddingValid, Dilation (default 1), Groups
+// (default 1).
+func Conv1d(x, w, b *tensor.Tensor, opts ...ConvOption) *tensor.Tensor {
+	c := convConfig(opts)
+	return conv("conv1d", 1, x, w, b, &c, false)
 }
 
 // Conv2d applies a 2-D convolution to x of shape (N, C_in, H, W) or
 // (C_in, H, W) with weight (C_out, C_in/groups, kH, kW) and optional bias
 // (C_out), like torch.nn.functional.conv2d. Each output size is
 // ⌊(in + 2·padding − dilation·(k−1) − 1)/stride⌋ + 1.
-func Conv2d(x, w, b *tensor.Tensor, opts ConvOptions) *tensor.Tensor {
-	return conv("conv2d", 2, x, w, b, opts, false)
+func Conv2d(x, w, b *tensor.Tensor, opts ...ConvOption) *tensor.Tensor {
+	c := convConfig(opts)
+	return conv("conv2d", 2, x, w, b, &c, false)
 }
 
-// Conv2dReLU returns Conv2d(x, w, b, opts).ReLU(), the values, gradients
+// Conv2dReLU returns Conv2d(x, w, b, opts...).ReLU(), the values, gradients
 // and GradFn of the two operations in sequence, computed as one: the ReLU is
 // applied in place to the convolution's output, which saves allocating and
 // writing a second tensor. nn.Sequential uses it
 // for a Conv2d layer followed by ReLU; a model of one's own can call it
 // directly.
-func Conv2dReLU(x, w, b *tensor.Tensor, opts ConvOptions) *tensor.Tensor {
-	return conv("conv2d", 2, x, w, b, opts, true)
+func Conv2dReLU(x, w, b *tensor.Tensor, opts ...ConvOption) *tensor.Tensor {
+	c := convConfig(opts)
+	return conv("conv2d", 2, x, w, b, &c, true)
 }
 
 // Conv3d applies a 3-D convolution to x of shape (N, C_in, D, H, W) or
 // (C_in, D, H, W) with weight (C_out, C_in/groups, kD, kH, kW) and optional
 // bias (C_out), like torch.nn.functional.conv3d.
-func Conv3d(x, w, b *tensor.Tensor, opts ConvOptions) *tensor.Tensor {
-	return conv("conv3d", 3, x, w, b, opts, false)
+func Conv3d(x, w, b *tensor.Tensor, opts ...ConvOption) *tensor.Tensor {
+	c := convConfig(opts)
+	return conv("conv3d", 3, x, w, b, &c, false)
 }
 
 // ConvTranspose1d applies a 1-D transposed convolution (the gradient of
 // Conv1d with respect to its input) to x of shape (N, C_in, L) or (C_in, L)
 // with weight (C_in, C_out/groups, k) and optional bias (C_out), like
 // torch.nn.functional.conv_transpose1d. The output length is
-// (L−1)·stride − 2·padding + dilation·(k−1) + output_padding + 1.
-func ConvTranspose1d(x, w, b *tensor.Tensor, opts ConvTransposeOptions) *tensor.Tensor {
-	return convTranspose("conv_transpose1d", 1, x, w, b, opts)
+// (L−1)·stride − 2·padding + dilation·(k−1) + output_padding + 1. Options
+// (ConvTransposeOption, as for ConvTranspose2d and ConvTranspose3d): Stride
+// (default 1), Padding (default 0), OutputPadding (default 0), Dilation
+// (default 1), Groups (default 1).
+func ConvTranspose1d(x, w, b *tensor.Tensor, opts ...ConvTransposeOption) *tensor.Tensor {
+	c := convConfig(opts)
+	return convTranspose("conv_transpose1d", 1, x, w, b, &c)
 }
 
 // ConvTranspose2d applies a 2-D transposed convolution to x of shape
@@ -90,16 +69,18 @@ func ConvTranspose1d(x, w, b *tensor.Tensor, opts ConvTransposeOptions) *tensor.
 // and optional bias (C_out), like torch.nn.functional.conv_transpose2d. Each
 // output size is (in−1)·stride − 2·padding + dilation·(k−1) +
 // output_padding + 1.
-func ConvTranspose2d(x, w, b *tensor.Tensor, opts ConvTransposeOptions) *tensor.Tensor {
-	return convTranspose("conv_transpose2d", 2, x, w, b, opts)
+func ConvTranspose2d(x, w, b *tensor.Tensor, opts ...ConvTransposeOption) *tensor.Tensor {
+	c := convConfig(opts)
+	return convTranspose("conv_transpose2d", 2, x, w, b, &c)
 }
 
 // ConvTranspose3d applies a 3-D transposed convolution to x of shape
 // (N, C_in, D, H, W) or (C_in, D, H, W) with weight
 // (C_in, C_out/groups, kD, kH, kW), like
 // torch.nn.functional.conv_transpose3d.
-func ConvTranspose3d(x, w, b *tensor.Tensor, opts ConvTransposeOptions) *tensor.Tensor {
-	return convTranspose("conv_transpose3d", 3, x, w, b, opts)
+func ConvTranspose3d(x, w, b *tensor.Tensor, opts ...ConvTransposeOption) *tensor.Tensor {
+	c := convConfig(opts)
+	return convTranspose("conv_transpose3d", 3, x, w, b, &c)
 }
 
 // expandParam broadcasts a convolution size argument to nd values
@@ -133,12 +114,16 @@ func checkConvInput(name string, nd int, x, w, b *tensor.Tensor) (xb *tensor.Ten
 	return x, true
 }
 
+// convConfig applies the options of a convolution to PyTorch's defaults.
+func convConfig[O any](opts []O) callConfig {
+	c := callConfig{groups: 1}
+	applyOptions(&c, opts)
+	return c
+}
+
 // convGroups returns the number of groups, checking it like PyTorch.
 func convGroups(g int) int {
-	if g == 0 {
-		return 1
-	}
-	if g < 0 {
+	if g <= 0 {
 		panic("non-positive groups is not supported")
 	}
 	return g
@@ -182,26 +167,21 @@ func checkSpatial(xs []int) {
 
 // conv is the convolution of Conv1d/2d/3d, followed by ReLU when relu is
 // set.
-func conv(name string, nd int, x, w, b *tensor.Tensor, o ConvOptions, relu bool) *tensor.Tensor {
+func conv(name string, nd int, x, w, b *tensor.Tensor, o *callConfig, relu bool) *tensor.Tensor {
 	x, batched := checkConvInput(name, nd, x, w, b)
-	groups := convGroups(o.Groups)
-	stride := expandParam("stride", o.Stride, nd, 1)
-	dil := expandParam("dilation", o.Dilation, nd, 1)
+	groups := convGroups(o.groups)
+	stride := expandParam("stride", o.stride, nd, 1)
+	dil := expandParam("dilation", o.dilation, nd, 1)
 	ws, xs := w.Shape(), x.Shape()
 	var padL, padR []int
-	switch o.PaddingMode {
+	switch o.paddingMode {
 	case "":
-		padL = expandParam("padding", o.Padding, nd, 0)
+		padL = expandParam("padding", o.padding, nd, 0)
 		padR = padL
-	case "valid", "same":
-		for _, p := range o.Padding {
-			if p != 0 {
-				panic(fmt.Sprintf("%s: padding=%s cannot be combined with padding='%s'", name, pyfmt.List(o.Padding...), o.PaddingMode))
-			}
-		}
+	case PaddingValid, PaddingSame:
 		padL, padR = make([]int, nd), make([]int, nd)
-		if o.PaddingMode == "same" {
-			if len(o.Stride) > 1 && len(o.Stride) != nd {
+		if o.paddingMode == PaddingSame {
+			if len(o.stride) > 1 && len(o.stride) != nd {
 				panic(fmt.Sprintf("stride cannot broadcast to %d dimensions", nd))
 			}
 			for _, s := range stride {
@@ -216,7 +196,7 @@ func conv(name string, nd int, x, w, b *tensor.Tensor, o ConvOptions, relu bool)
 			}
 		}
 	default:
-		panic(fmt.Sprintf("Invalid padding string: '%s'", o.PaddingMode))
+		panic(fmt.Sprintf("Invalid padding string: '%s'", o.paddingMode))
 	}
 	checkCommon(stride, padL, dil, groups, ws)
 	if xs[1] != ws[1]*groups {
@@ -256,13 +236,13 @@ func conv(name string, nd int, x, w, b *tensor.Tensor, o ConvOptions, relu bool)
 	return out
 }
 
-func convTranspose(name string, nd int, x, w, b *tensor.Tensor, o ConvTransposeOptions) *tensor.Tensor {
+func convTranspose(name string, nd int, x, w, b *tensor.Tensor, o *callConfig) *tensor.Tensor {
 	x, batched := checkConvInput(name, nd, x, w, b)
-	groups := convGroups(o.Groups)
-	stride := expandParam("stride", o.Stride, nd, 1)
-	pad := expandParam("padding", o.Padding, nd, 0)
-	outPad := expandParam("output_padding", o.OutputPadding, nd, 0)
-	dil := expandParam("dilation", o.Dilation, nd, 1)
+	groups := convGroups(o.groups)
+	stride := expandParam("stride", o.stride, nd, 1)
+	pad := expandParam("padding", o.padding, nd, 0)
+	outPad := expandParam("output_padding", o.outputPadding, nd, 0)
+	dil := expandParam("dilation", o.dilation, nd, 1)
 	ws, xs := w.Shape(), x.Shape()
 	for _, p := range outPad {
 		if p < 0 {

@@ -16,7 +16,7 @@ func TestConvKeptColumns(t *testing.T) {
 	x := tensor.Zeros(5, 3, 9, 9)
 	g.Normal(x, 0, 1)
 	w := randParam(g, 4, 3, 3, 3)
-	y := Conv2d(x, w, nil, ConvOptions{Padding: []int{1}})
+	y := Conv2d(x, w, nil, Padding(1))
 	r := tensor.OnesLike(y)
 	y.BackwardWith(tensor.BackwardOptions{Grad: r, RetainGraph: true})
 	g1 := w.Grad.Clone()

@@ -11,9 +11,21 @@
 //
 // # Shapes and conventions
 //
-// Arguments follow PyTorch's order and meaning. Size arguments are []int:
-// an empty (nil) slice means PyTorch's default, one value applies to every
-// spatial dimension, and otherwise there is one value per spatial dimension.
+// Arguments follow PyTorch's order and meaning. PyTorch's required
+// arguments are positional (input, weight, bias — nil for none —,
+// kernel_size, p, normalized_shape); its keyword arguments with defaults are
+// options, each function taking its own family (ConvOption,
+// MaxPool2dOption, BatchNormOption, ...), so that an option a function does
+// not take is a compile error:
+//
+//	F.Conv2d(x, w, b, F.Stride(2), F.Padding(1))
+//	F.MaxPool2d(x, []int{2}, F.Stride(1), F.CeilMode)
+//	F.BatchNorm(x, runningMean, runningVar, weight, bias, F.Training, F.Momentum(0.1))
+//
+// Size arguments and options (kernel, Stride, Padding, ...) hold one value
+// for every spatial dimension or one value per spatial dimension; an option
+// left out is PyTorch's default. Enumerations are typed constants
+// (F.PaddingSame, F.ApproximateTanh). Passing options allocates nothing.
 // Convolutions and pooling accept batched (N, C, ...) and unbatched (C, ...)
 // inputs as PyTorch does.
 //

@@ -9,19 +9,33 @@ import (
 // Dropout zeroes elements of x with probability p and scales the others by
 // 1/(1−p) in training, like torch.nn.functional.dropout on a PyTorch build
 // without MKL, bit for bit: a mask like x (contiguous, x's type) is filled by
-// g.Bernoulli(mask, 1−p) (one float64 uniform per element in row-major order),
+// g.Bernoulli(mask, 1−p), g the generator (one float64 uniform per element in
+// row-major order),
 // divided in place by 1−p rounded to x's type, and multiplied with x
 // (MulBackward0, so the gradient is the scaled mask).
 //
+// Options (DropoutOption): Training (TrainingOption(false) turns dropout
+// off; on by default, as in F.dropout) and WithGenerator (default
+// rng.Default()).
+//
 // With p = 0, outside training, or for an empty x, x itself is returned and
 // no random numbers are drawn. With p = 1 the result is x·0 (zeros, with
-// NaN kept and signs of zero as in PyTorch) without drawing. g nil means
-// rng.Default(). p outside [0, 1] panics.
-func Dropout(x *tensor.Tensor, p float64, training bool, g *rng.Generator) *tensor.Tensor {
+// NaN kept and signs of zero as in PyTorch) without drawing. p outside
+// [0, 1] panics.
+func Dropout(x *tensor.Tensor, p float64, opts ...DropoutOption) *tensor.Tensor {
+	c := callConfig{training: true}
+	for _, o := range opts {
+		if g, ok := o.(GeneratorOption); ok {
+			c.gen = g.g
+		} else {
+			c.set(o)
+		}
+	}
 	if !(p >= 0 && p <= 1) {
 		panic("dropout probability has to be between 0 and 1, but got " + pyfmt.Float(p))
 	}
-	if p == 0 || !training || x.Numel() == 0 {
+	g := c.gen
+	if p == 0 || !c.training || x.Numel() == 0 {
 		return x
 	}
 	requireFloat("dropout", "input", x)

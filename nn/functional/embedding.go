@@ -7,23 +7,19 @@ import (
 	"github.com/intercept-ml/intercept/tensor"
 )
 
-// NoPadding is the paddingIdx of Embedding that designates no padding row
-// (PyTorch's padding_idx=None, which ATen also encodes as -1).
-const NoPadding = -1
-
 // Embedding looks up rows of weight (num_embeddings, embedding_dim) at the
 // int64 indices idx, like torch.nn.functional.embedding: the result has shape
 // idx.Shape() + [embedding_dim]. The gradient of weight is the sum of the
-// output gradients of the lookups of each row, except for row paddingIdx,
+// output gradients of the lookups of each row, except for the padding row,
 // which gets none.
 //
-// paddingIdx is NoPadding (-1) for none, a row index, or a negative index
-// below -1 that counts from the end as in PyTorch (-2 is the row before the
-// last). Because -1 means none here (as in the nn package and ATen), the last
-// row is designated by num_embeddings−1, not -1 as in F.embedding. The
-// forward pass does not zero the padding row; nn.Embedding initializes it to
-// zero. max_norm, scale_grad_by_freq and sparse are not supported.
-func Embedding(idx, weight *tensor.Tensor, paddingIdx int) *tensor.Tensor {
+// Option (EmbeddingOption): PaddingIdx(i), a row index or, negative, one
+// counting from the end as in PyTorch (-1 is the last row); default none.
+// The forward pass does not zero the padding row; nn.Embedding initializes it
+// to zero. max_norm, scale_grad_by_freq and sparse are not supported.
+func Embedding(idx, weight *tensor.Tensor, opts ...EmbeddingOption) *tensor.Tensor {
+	var c callConfig
+	applyOptions(&c, opts)
 	if weight.Dim() != 2 {
 		panic("'weight' must be 2-D")
 	}
@@ -33,17 +29,15 @@ func Embedding(idx, weight *tensor.Tensor, paddingIdx int) *tensor.Tensor {
 	}
 	requireFloat("embedding", "weight", weight)
 	num, dim := weight.Size(0), weight.Size(1)
-	pad := paddingIdx
-	switch {
-	case pad >= 0:
-		if pad >= num {
+	pad := -1 // none: no row has index -1
+	if c.hasPaddingIdx {
+		pad = c.paddingIdx
+		if pad >= num || pad < -num {
 			panic("Padding_idx must be within num_embeddings")
 		}
-	case pad < NoPadding:
-		if pad < -num {
-			panic("Padding_idx must be within num_embeddings")
+		if pad < 0 {
+			pad += num
 		}
-		pad += num
 	}
 	ix := idx.Int64s()
 	for _, i := range ix {

@@ -18,10 +18,10 @@ func Example_leNet() {
 	g.Normal(w1, 0, 0.2)
 	g.Normal(w2, 0, 0.1)
 
-	h := F.ReLU(F.Conv2d(x, w1, nil, F.ConvOptions{Padding: []int{2}}))
-	h = F.MaxPool2d(h, []int{2}, nil, nil, nil, false)
-	h = F.ReLU(F.Conv2d(h, w2, nil, F.ConvOptions{}))
-	h = F.MaxPool2d(h, []int{2}, nil, nil, nil, false)
+	h := F.ReLU(F.Conv2d(x, w1, nil, F.Padding(2)))
+	h = F.MaxPool2d(h, []int{2})
+	h = F.ReLU(F.Conv2d(h, w2, nil))
+	h = F.MaxPool2d(h, []int{2})
 	fmt.Println(h.Shape(), h.GradFn())
 
 	h.Sum().Backward()
@@ -35,7 +35,7 @@ func Example_leNet() {
 func ExampleConv2d_same() {
 	x := tensor.Ones(1, 1, 4, 4)
 	w := tensor.Ones(1, 1, 2, 2)
-	y := F.Conv2d(x, w, nil, F.ConvOptions{PaddingMode: "same"})
+	y := F.Conv2d(x, w, nil, F.PaddingSame)
 	fmt.Println(y)
 	// Output:
 	// tensor([[[[4., 4., 4., 2.],
@@ -49,7 +49,7 @@ func ExampleConv2d_same() {
 // F.dropout(torch.ones(8), 0.5) prints the same.
 func ExampleDropout() {
 	rng.ManualSeed(0)
-	y := F.Dropout(tensor.Ones(8), 0.5, true, nil)
+	y := F.Dropout(tensor.Ones(8), 0.5)
 	fmt.Println(y)
 	// Output:
 	// tensor([0., 0., 2., 0., 0., 0., 2., 2.])
@@ -58,7 +58,7 @@ func ExampleDropout() {
 func ExampleBatchNorm() {
 	x := tensor.New([][]float64{{1, 2}, {3, 6}})
 	runningMean, runningVar := tensor.Zeros(2), tensor.Ones(2)
-	y := F.BatchNorm(x, runningMean, runningVar, nil, nil, true, 0.1, 1e-5)
+	y := F.BatchNorm(x, runningMean, runningVar, nil, nil, F.Training)
 	fmt.Println(y)
 	fmt.Println(runningMean, runningVar)
 	// Output:

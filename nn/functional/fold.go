@@ -49,14 +49,16 @@ func checkWindow2(kernel, dilation, padding, stride []int, strideFirst bool) {
 // (C, H, W), like torch.nn.functional.unfold (im2col): the result is
 // (N, C·kH·kW, L) or (C·kH·kW, L), where L is the number of block positions
 // and row c·kH·kW + i·kW + j holds element (i, j) of each block of channel c
-// (zero where a block covers the padding). kernel, dilation (default 1),
-// padding (default 0) and stride (default 1) hold one or two values.
-// Its gradient is Fold.
-func Unfold(x *tensor.Tensor, kernel, dilation, padding, stride []int) *tensor.Tensor {
+// (zero where a block covers the padding). kernel holds one or two values,
+// as do the options (FoldOption) Dilation (default 1), Padding (default 0)
+// and Stride (default 1). Its gradient is Fold.
+func Unfold(x *tensor.Tensor, kernel []int, opts ...FoldOption) *tensor.Tensor {
+	var c callConfig
+	applyOptions(&c, opts)
 	k := pair2("kernel_size", kernel, 0)
-	d := pair2("dilation", dilation, 1)
-	p := pair2("padding", padding, 0)
-	s := pair2("stride", stride, 1)
+	d := pair2("dilation", c.dilation, 1)
+	p := pair2("padding", c.padding, 0)
+	s := pair2("stride", c.stride, 1)
 	checkWindow2(k, d, p, s, false)
 	xs := x.Shape()
 	if !((x.Dim() == 3 && xs[0] != 0 && xs[1] != 0 && xs[2] != 0) || (x.Dim() == 4 && xs[1] != 0 && xs[2] != 0 && xs[3] != 0)) {
@@ -88,13 +90,15 @@ func Unfold(x *tensor.Tensor, kernel, dilation, padding, stride []int) *tensor.T
 // torch.nn.functional.fold (col2im), summing overlapping values: x of shape
 // (N, C·kH·kW, L) or (C·kH·kW, L) becomes (N, C, outputSize[0],
 // outputSize[1]) or (C, ...). It is the adjoint (and gradient) of Unfold
-// with the same arguments.
-func Fold(x *tensor.Tensor, outputSize, kernel, dilation, padding, stride []int) *tensor.Tensor {
+// with the same arguments. Options (FoldOption) as Unfold.
+func Fold(x *tensor.Tensor, outputSize, kernel []int, opts ...FoldOption) *tensor.Tensor {
+	var cfg callConfig
+	applyOptions(&cfg, opts)
 	o := pair2("output_size", outputSize, 0)
 	k := pair2("kernel_size", kernel, 0)
-	d := pair2("dilation", dilation, 1)
-	p := pair2("padding", padding, 0)
-	s := pair2("stride", stride, 1)
+	d := pair2("dilation", cfg.dilation, 1)
+	p := pair2("padding", cfg.padding, 0)
+	s := pair2("stride", cfg.stride, 1)
 	checkWindow2(k, d, p, s, true)
 	xs := x.Shape()
 	if !((x.Dim() == 2 && xs[0] != 0 && xs[1] != 0) || (x.Dim() == 3 && xs[1] != 0 && xs[2] != 0)) {

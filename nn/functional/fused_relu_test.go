@@ -113,7 +113,7 @@ func TestConv2dReLUMatchesSequence(t *testing.T) {
 	for _, dt := range []tensor.DType{tensor.Float32, tensor.Float64} {
 		for _, xs := range [][]int{{2, 3, 9, 8}, {3, 9, 8}} {
 			for _, withBias := range []bool{false, true} {
-				for _, opts := range []functional.ConvOptions{{}, {Padding: []int{2}, Stride: []int{2}}} {
+				for _, opts := range [][]functional.ConvOption{nil, {functional.Padding(2), functional.Stride(2)}} {
 					c := fusedCase{name: fmt.Sprintf("%v x%v bias=%v %+v", dt, xs, withBias, opts)}
 					c.run = func(g *rng.Generator, relu bool) (*tensor.Tensor, []*tensor.Tensor) {
 						x := withSpecials(g.RandnOf(dt, xs...)).SetRequiresGrad(true)
@@ -125,9 +125,9 @@ func TestConv2dReLUMatchesSequence(t *testing.T) {
 							leaves = append(leaves, b)
 						}
 						if relu {
-							return functional.Conv2dReLU(x, w, b, opts), leaves
+							return functional.Conv2dReLU(x, w, b, opts...), leaves
 						}
-						return functional.Conv2d(x, w, b, opts).ReLU(), leaves
+						return functional.Conv2d(x, w, b, opts...).ReLU(), leaves
 					}
 					checkFusedReLU(t, c)
 				}

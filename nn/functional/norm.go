@@ -26,16 +26,24 @@ import (
 // training (track_running_stats=False); weight and bias (C) may be nil
 // (affine=False), independently.
 //
-// momentum is the exponential average factor, as in F.batch_norm. For
-// PyTorch's momentum=None (a cumulative moving average), the caller counts
-// batches, as nn.BatchNorm does with num_batches_tracked, and passes
-// momentum = 1/num_batches_tracked after incrementing it; F.batch_norm takes
+// Options (BatchNormOption): Training (default evaluation, as in
+// F.batch_norm), Momentum (default 0.1) and Eps (default 1e-5). Momentum is
+// the exponential average factor, as in F.batch_norm. For PyTorch's
+// momentum=None (a cumulative moving average), the caller counts batches, as
+// nn.BatchNorm does with num_batches_tracked, and passes
+// Momentum(1/num_batches_tracked) after incrementing it; F.batch_norm takes
 // a float for the same reason.
 //
 // Statistics are accumulated in float64 as PyTorch's CPU kernel does.
 // The gradient flows to x, weight and bias; in training it includes the
 // dependence of the batch statistics on x.
-func BatchNorm(x, runningMean, runningVar, weight, bias *tensor.Tensor, training bool, momentum, eps float64) *tensor.Tensor {
+func BatchNorm(x, runningMean, runningVar, weight, bias *tensor.Tensor, opts ...BatchNormOption) *tensor.Tensor {
+	c := callConfig{momentum: 0.1, eps: 1e-5}
+	applyOptions(&c, opts)
+	return batchNorm(x, runningMean, runningVar, weight, bias, c.training, c.momentum, c.eps)
+}
+
+func batchNorm(x, runningMean, runningVar, weight, bias *tensor.Tensor, training bool, momentum, eps float64) *tensor.Tensor {
 	if x.Dim() < 2 {
 		panic(fmt.Sprintf("batch_norm: expected input with at least 2 dimensions (N, C, *), but got input of size %s", pyfmt.List(x.Shape()...)))
 	}
@@ -247,8 +255,15 @@ func batchNormBackward[T float](x, gy, w, mean, invstd, gx, gw, gb []T, n, c, s 
 // y = (x − mean) / sqrt(var + eps) · weight + bias with the biased variance
 // of each normalized slice. weight and bias have shape normalizedShape; each
 // may be nil independently (elementwise_affine=False, or bias=False in newer
-// PyTorch). Statistics are accumulated in float64.
-func LayerNorm(x *tensor.Tensor, normalizedShape []int, weight, bias *tensor.Tensor, eps float64) *tensor.Tensor {
+// PyTorch). Option (LayerNormOption): Eps (default 1e-5). Statistics are
+// accumulated in float64.
+func LayerNorm(x *tensor.Tensor, normalizedShape []int, weight, bias *tensor.Tensor, opts ...LayerNormOption) *tensor.Tensor {
+	c := callConfig{eps: 1e-5}
+	applyOptions(&c, opts)
+	return layerNorm(x, normalizedShape, weight, bias, c.eps)
+}
+
+func layerNorm(x *tensor.Tensor, normalizedShape []int, weight, bias *tensor.Tensor, eps float64) *tensor.Tensor {
 	ns := normalizedShape
 	if len(ns) == 0 {
 		panic("Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one element, but got normalized_shape = []")

@@ -159,61 +159,61 @@ func (s *parityStats) check64(t *testing.T, what string, got *tensor.Tensor, wan
 // runCase evaluates a reference case's operation on the given inputs.
 func runCase(c *jcase, in map[string]*tensor.Tensor) *tensor.Tensor {
 	kw := c.Kw
-	convOpts := func() ConvOptions {
-		o := ConvOptions{Stride: kwInts(kw, "stride"), Dilation: kwInts(kw, "dilation"), Groups: kwInt(kw, "groups")}
-		if s, ok := kw["padding"].(string); ok {
-			o.PaddingMode = s
-		} else {
-			o.Padding = kwInts(kw, "padding")
-		}
-		return o
+	groups := GroupsOption(1)
+	if _, ok := kw["groups"]; ok {
+		groups = Groups(kwInt(kw, "groups"))
 	}
-	convTOpts := func() ConvTransposeOptions {
-		return ConvTransposeOptions{Stride: kwInts(kw, "stride"), Padding: kwInts(kw, "padding"), OutputPadding: kwInts(kw, "output_padding"),
-			Dilation: kwInts(kw, "dilation"), Groups: kwInt(kw, "groups")}
+	convOpts := func() []ConvOption {
+		o := []ConvOption{Stride(kwInts(kw, "stride")...), Dilation(kwInts(kw, "dilation")...), groups}
+		if s, ok := kw["padding"].(string); ok {
+			return append(o, PaddingMode(s))
+		}
+		return append(o, Padding(kwInts(kw, "padding")...))
+	}
+	convTOpts := func() []ConvTransposeOption {
+		return []ConvTransposeOption{Stride(kwInts(kw, "stride")...), Padding(kwInts(kw, "padding")...),
+			OutputPadding(kwInts(kw, "output_padding")...), Dilation(kwInts(kw, "dilation")...), groups}
 	}
 	switch c.Op {
 	case "conv1d":
-		return Conv1d(in["x"], in["w"], in["b"], convOpts())
+		return Conv1d(in["x"], in["w"], in["b"], convOpts()...)
 	case "conv2d":
-		return Conv2d(in["x"], in["w"], in["b"], convOpts())
+		return Conv2d(in["x"], in["w"], in["b"], convOpts()...)
 	case "conv3d":
-		return Conv3d(in["x"], in["w"], in["b"], convOpts())
+		return Conv3d(in["x"], in["w"], in["b"], convOpts()...)
 	case "conv_transpose1d":
-		return ConvTranspose1d(in["x"], in["w"], in["b"], convTOpts())
+		return ConvTranspose1d(in["x"], in["w"], in["b"], convTOpts()...)
 	case "conv_transpose2d":
-		return ConvTranspose2d(in["x"], in["w"], in["b"], convTOpts())
+		return ConvTranspose2d(in["x"], in["w"], in["b"], convTOpts()...)
 	case "conv_transpose3d":
-		return ConvTranspose3d(in["x"], in["w"], in["b"], convTOpts())
+		return ConvTranspose3d(in["x"], in["w"], in["b"], convTOpts()...)
 	case "unfold":
-		return Unfold(in["x"], kwInts(kw, "kernel_size"), kwInts(kw, "dilation"), kwInts(kw, "padding"), kwInts(kw, "stride"))
+		return Unfold(in["x"], kwInts(kw, "kernel_size"), Dilation(kwInts(kw, "dilation")...), Padding(kwInts(kw, "padding")...), Stride(kwInts(kw, "stride")...))
 	case "fold":
-		return Fold(in["x"], kwInts(kw, "output_size"), kwInts(kw, "kernel_size"), kwInts(kw, "dilation"), kwInts(kw, "padding"), kwInts(kw, "stride"))
+		return Fold(in["x"], kwInts(kw, "output_size"), kwInts(kw, "kernel_size"), Dilation(kwInts(kw, "dilation")...), Padding(kwInts(kw, "padding")...), Stride(kwInts(kw, "stride")...))
 	case "max_pool2d":
-		return MaxPool2d(in["x"], kwInts(kw, "kernel_size"), kwInts(kw, "stride"), kwInts(kw, "padding"), kwInts(kw, "dilation"), kwBool(kw, "ceil_mode"))
+		return MaxPool2d(in["x"], kwInts(kw, "kernel_size"), Stride(kwInts(kw, "stride")...), Padding(kwInts(kw, "padding")...), Dilation(kwInts(kw, "dilation")...), CeilModeOption(kwBool(kw, "ceil_mode")))
 	case "avg_pool2d":
 		k, s, p := kwInts(kw, "kernel_size"), kwInts(kw, "stride"), kwInts(kw, "padding")
 		if d := kwInt(kw, "divisor_override"); d != 0 {
-			return AvgPool2dDivisor(in["x"], k, s, p, kwBool(kw, "ceil_mode"), kwBool(kw, "count_include_pad"), d)
+			return AvgPool2d(in["x"], k, Stride(s...), Padding(p...), CeilModeOption(kwBool(kw, "ceil_mode")), CountIncludePad(kwBool(kw, "count_include_pad")), DivisorOverride(d))
 		}
-		return AvgPool2d(in["x"], k, s, p, kwBool(kw, "ceil_mode"), kwBool(kw, "count_include_pad"))
+		return AvgPool2d(in["x"], k, Stride(s...), Padding(p...), CeilModeOption(kwBool(kw, "ceil_mode")), CountIncludePad(kwBool(kw, "count_include_pad")))
 	case "adaptive_avg_pool2d":
 		return AdaptiveAvgPool2d(in["x"], kwInts(kw, "output_size"))
 	case "batch_norm":
-		return BatchNorm(in["x"], in["running_mean"], in["running_var"], in["weight"], in["bias"],
-			kwBool(kw, "training"), kwFloat(kw, "momentum"), kwFloat(kw, "eps"))
+		return BatchNorm(in["x"], in["running_mean"], in["running_var"], in["weight"], in["bias"], TrainingOption(kwBool(kw, "training")), Momentum(kwFloat(kw, "momentum")), Eps(kwFloat(kw, "eps")))
 	case "layer_norm":
-		return LayerNorm(in["x"], kwInts(kw, "normalized_shape"), in["weight"], in["bias"], kwFloat(kw, "eps"))
+		return LayerNorm(in["x"], kwInts(kw, "normalized_shape"), in["weight"], in["bias"], Eps(kwFloat(kw, "eps")))
 	case "linear":
 		return Linear(in["x"], in["w"], in["b"])
 	case "bilinear":
 		return Bilinear(in["x1"], in["x2"], in["w"], in["b"])
 	case "embedding":
-		pad := NoPadding
 		if _, ok := kw["padding_idx"].(float64); ok {
-			pad = kwInt(kw, "padding_idx")
+			return Embedding(in["idx"], in["weight"], PaddingIdx(kwInt(kw, "padding_idx")))
 		}
-		return Embedding(in["idx"], in["weight"], pad)
+		return Embedding(in["idx"], in["weight"])
 	}
 	panic("unknown op " + c.Op)
 }
@@ -272,8 +272,7 @@ func TestParityPyTorch(t *testing.T) {
 					}
 				}
 				if c.Indices != nil && dt == tensor.Float32 {
-					_, idx := MaxPool2dWithIndices(in["x"].Detach(), kwInts(c.Kw, "kernel_size"), kwInts(c.Kw, "stride"), kwInts(c.Kw, "padding"),
-						kwInts(c.Kw, "dilation"), kwBool(c.Kw, "ceil_mode"))
+					_, idx := MaxPool2dWithIndices(in["x"].Detach(), kwInts(c.Kw, "kernel_size"), Stride(kwInts(c.Kw, "stride")...), Padding(kwInts(c.Kw, "padding")...), Dilation(kwInts(c.Kw, "dilation")...), CeilModeOption(kwBool(c.Kw, "ceil_mode")))
 					if fmt.Sprint(idx.Int64s()) != fmt.Sprint(goldentensor.New(c.Indices).Int64s()) {
 						t.Errorf("indices %v, want %v", idx.Int64s(), goldentensor.New(c.Indices).Int64s())
 					}
@@ -318,7 +317,7 @@ func TestBatchNormCumulative(t *testing.T) {
 		}
 		rm, rv := tensor.Zeros(3), tensor.Ones(3)
 		for i, k := range []string{"xa", "xb"} {
-			BatchNorm(goldentensor.New(c.Inputs[k]), rm, rv, nil, nil, true, 1/float64(i+1), 1e-5)
+			BatchNorm(goldentensor.New(c.Inputs[k]), rm, rv, nil, nil, Training, Momentum(1/float64(i+1)))
 		}
 		compare(t, "running_mean", rm, c.RunningAfter["running_mean"], tol32, nil)
 		compare(t, "running_var", rv, c.RunningAfter["running_var"], tol32, nil)
@@ -345,7 +344,7 @@ func TestDropoutBits(t *testing.T) {
 		t.Run(c.Name, func(t *testing.T) {
 			x := goldentensor.New(c.Inputs["x"])
 			rng.ManualSeed(uint64(kwInt(c.Kw, "seed")))
-			y := Dropout(x, kwFloat(c.Kw, "p"), true, nil)
+			y := Dropout(x, kwFloat(c.Kw, "p"))
 			if x.DType() == tensor.Float64 {
 				got, want := y.Float64s(), c.Out.Values
 				for i := range want {
@@ -378,7 +377,7 @@ func TestDropoutGolden(t *testing.T) {
 		}
 	}
 	rng.ManualSeed(g.Seed)
-	y := Dropout(x, 0.3, true, nil)
+	y := Dropout(x, 0.3)
 	if got := bitsOf(y); fmt.Sprint(got) != fmt.Sprint(g.Result.Bits) {
 		t.Fatalf("dropout bits\n got %v\nwant %v", got, g.Result.Bits)
 	}

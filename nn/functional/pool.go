@@ -95,23 +95,28 @@ func poolShape(x *tensor.Tensor, oh, ow int) []int {
 }
 
 // MaxPool2d takes the maximum over sliding windows of x of shape
-// (N, C, H, W) or (C, H, W), like torch.nn.functional.max_pool2d. stride nil
-// means the kernel size, padding nil 0, dilation nil 1; each holds one or two
-// values. The input is padded with −∞ (padding may be at most half the
-// kernel); NaN wins over numbers; with ceilMode the output size is rounded up
-// as long as the last window starts inside the input or the left padding.
-// The gradient goes to the position of each maximum (the first one among
-// ties).
-func MaxPool2d(x *tensor.Tensor, kernel, stride, padding, dilation []int, ceilMode bool) *tensor.Tensor {
-	out, _ := maxPool2d(x, kernel, stride, padding, dilation, ceilMode, false)
+// (N, C, H, W) or (C, H, W), like torch.nn.functional.max_pool2d. kernel
+// holds one or two values; the options (MaxPool2dOption) are Stride (default
+// the kernel size), Padding (default 0), Dilation (default 1), each one or
+// two values, and CeilMode. The input is padded with −∞ (padding may be at
+// most half the kernel); NaN wins over numbers; with CeilMode the output
+// size is rounded up as long as the last window starts inside the input or
+// the left padding. The gradient goes to the position of each maximum (the
+// first one among ties).
+func MaxPool2d(x *tensor.Tensor, kernel []int, opts ...MaxPool2dOption) *tensor.Tensor {
+	var c callConfig
+	applyOptions(&c, opts)
+	out, _ := maxPool2d(x, kernel, c.stride, c.padding, c.dilation, c.ceilMode, false)
 	return out
 }
 
 // MaxPool2dWithIndices is MaxPool2d that also returns the int64 indices of
 // the maxima, each a flat index h·W + w into its input plane, like
 // max_pool2d(..., return_indices=True).
-func MaxPool2dWithIndices(x *tensor.Tensor, kernel, stride, padding, dilation []int, ceilMode bool) (out, indices *tensor.Tensor) {
-	return maxPool2d(x, kernel, stride, padding, dilation, ceilMode, true)
+func MaxPool2dWithIndices(x *tensor.Tensor, kernel []int, opts ...MaxPool2dOption) (out, indices *tensor.Tensor) {
+	var c callConfig
+	applyOptions(&c, opts)
+	return maxPool2d(x, kernel, c.stride, c.padding, c.dilation, c.ceilMode, true)
 }
 
 func maxPool2d(x *tensor.Tensor, kernel, stride, padding, dilation []int, ceilMode, wantIdx bool) (*tensor.Tensor, *tensor.Tensor) {
@@ -292,22 +297,21 @@ func maxPoolBackwardPlanes[T float](gy, gx []T, idx []int64, lo, hi, inSz, outSz
 }
 
 // AvgPool2d averages over sliding windows of x of shape (N, C, H, W) or
-// (C, H, W), like torch.nn.functional.avg_pool2d. stride nil means the kernel
-// size and padding nil 0; each holds one or two values. The padding is zero;
-// with countIncludePad the divisor is the window size clipped to the padded
-// input, otherwise the number of input elements in the window. ceilMode rounds
+// (C, H, W), like torch.nn.functional.avg_pool2d. kernel holds one or two
+// values; the options (AvgPool2dOption) are Stride (default the kernel
+// size) and Padding (default 0), each one or two values, CeilMode,
+// CountIncludePad and DivisorOverride. The padding is zero; with
+// CountIncludePad (the default) the divisor is the window size clipped to
+// the padded input, otherwise the number of input elements in the window;
+// DivisorOverride(d) divides every window sum by d instead. CeilMode rounds
 // the output size up as MaxPool2d does.
-func AvgPool2d(x *tensor.Tensor, kernel, stride, padding []int, ceilMode, countIncludePad bool) *tensor.Tensor {
-	return avgPool2d(x, kernel, stride, padding, ceilMode, countIncludePad, 0)
-}
-
-// AvgPool2dDivisor is AvgPool2d with PyTorch's divisor_override: every
-// window sum is divided by divisor, which must not be zero.
-func AvgPool2dDivisor(x *tensor.Tensor, kernel, stride, padding []int, ceilMode, countIncludePad bool, divisor int) *tensor.Tensor {
-	if divisor == 0 {
+func AvgPool2d(x *tensor.Tensor, kernel []int, opts ...AvgPool2dOption) *tensor.Tensor {
+	c := callConfig{countIncludePad: true}
+	applyOptions(&c, opts)
+	if c.hasDivisor && c.divisor == 0 {
 		panic("divisor must be not zero")
 	}
-	return avgPool2d(x, kernel, stride, padding, ceilMode, countIncludePad, divisor)
+	return avgPool2d(x, kernel, c.stride, c.padding, c.ceilMode, c.countIncludePad, c.divisor)
 }
 
 func avgPool2d(x *tensor.Tensor, kernel, stride, padding []int, ceilMode, countIncludePad bool, divisor int) *tensor.Tensor {

@@ -92,10 +92,10 @@ func TestRecycledConvPoolGradients(t *testing.T) {
 		for _, p := range params {
 			p.Grad = nil
 		}
-		h := functional.Conv2d(x, w1, nil, functional.ConvOptions{Padding: []int{1}}).ReLU()
-		p := functional.MaxPool2d(h, []int{2}, nil, nil, nil, false)
-		c := functional.Conv2d(p, w2, nil, functional.ConvOptions{})
-		u := functional.ConvTranspose2d(c, wt, nil, functional.ConvTransposeOptions{Stride: []int{2}})
+		h := functional.Conv2d(x, w1, nil, functional.Padding(1)).ReLU()
+		p := functional.MaxPool2d(h, []int{2})
+		c := functional.Conv2d(p, w2, nil)
+		u := functional.ConvTranspose2d(c, wt, nil, functional.Stride(2))
 		u.Mul(u).Sum().Backward()
 		var grads [][]float32
 		for _, p := range params {

@@ -1,0 +1,340 @@
+package functional
+
+import (
+	"github.com/intercept-ml/intercept/rng"
+)
+
+// The keyword arguments of the functions other than the losses (see
+// loss_options.go for those). PyTorch's required arguments are positional
+// (input, weight, bias — nil for none —, kernel_size, p, normalized_shape);
+// its keyword arguments with defaults are options, each function taking its
+// own family (an interface with an unexported method, such as ConvOption),
+// so that an option a function does not take is a compile error. An option
+// taken by several functions is a named type implementing each of their
+// families. The functions and the options (PyTorch keywords) they take:
+//
+//	Conv1d, Conv2d, Conv3d, Conv2dReLU      Stride, Padding, PaddingSame, PaddingValid, Dilation, Groups
+//	ConvTranspose1d, 2d, 3d                 Stride, Padding, OutputPadding, Dilation, Groups
+//	MaxPool2d, MaxPool2dWithIndices         Stride, Padding, Dilation, CeilMode
+//	AvgPool2d                               Stride, Padding, CeilMode, CountIncludePad, DivisorOverride
+//	Unfold, Fold                            Dilation, Padding, Stride
+//	GELU                                    ApproximateNone, ApproximateTanh
+//	LeakyReLU                               NegativeSlope
+//	Dropout                                 Training, WithGenerator
+//	Embedding                               PaddingIdx
+//	BatchNorm                               Training, Momentum, Eps
+//	LayerNorm                               Eps
+//
+// A later option for the same keyword replaces an earlier one (Padding,
+// PaddingSame and PaddingValid are one keyword, padding=). Option values are
+// checked when the function is called, with PyTorch's message.
+//
+// The families' methods are markers: a call applies its options with one
+// type switch (callConfig.set), so that options passed to a function stay on
+// the caller's stack. A method taking the configuration would make it and
+// every option escape to the heap, an allocation per option per call.
+
+// ConvOption configures Conv1d, Conv2d, Conv3d and Conv2dReLU: Stride,
+// Padding, PaddingSame, PaddingValid, Dilation, Groups.
+type ConvOption interface{ convOption() }
+
+// ConvTransposeOption configures ConvTranspose1d, ConvTranspose2d and
+// ConvTranspose3d: Stride, Padding, OutputPadding, Dilation, Groups.
+type ConvTransposeOption interface{ convTransposeOption() }
+
+// MaxPool2dOption configures MaxPool2d and MaxPool2dWithIndices: Stride,
+// Padding, Dilation, CeilMode.
+type MaxPool2dOption interface{ maxPool2dOption() }
+
+// AvgPool2dOption configures AvgPool2d: Stride, Padding, CeilMode,
+// CountIncludePad / NoCountIncludePad, DivisorOverride.
+type AvgPool2dOption interface{ avgPool2dOption() }
+
+// FoldOption configures Unfold and Fold: Dilation, Padding, Stride.
+type FoldOption interface{ foldOption() }
+
+// GELUOption configures GELU: ApproximateNone or ApproximateTanh.
+type GELUOption interface{ geluOption() }
+
+// LeakyReLUOption configures LeakyReLU: NegativeSlope.
+type LeakyReLUOption interface{ leakyReLUOption() }
+
+// DropoutOption configures Dropout: Training, WithGenerator.
+type DropoutOption interface{ dropoutOption() }
+
+// EmbeddingOption configures Embedding: PaddingIdx.
+type EmbeddingOption interface{ embeddingOption() }
+
+// BatchNormOption configures BatchNorm: Training, Momentum, Eps.
+type BatchNormOption interface{ batchNormOption() }
+
+// LayerNormOption configures LayerNorm: Eps.
+type LayerNormOption interface{ layerNormOption() }
+
+// callConfig holds the keyword arguments of a call; each function starts
+// from its PyTorch defaults and reads those it takes. Size arguments are
+// nil when not given (the function's default).
+type callConfig struct {
+	stride, padding, dilation, outputPadding []int
+	paddingMode                              PaddingMode // "" when padding is numbers
+	groups                                   int
+	ceilMode, countIncludePad                bool
+	divisor                                  int
+	hasDivisor                               bool
+	approximate                              Approximation
+	negativeSlope                            float64
+	training                                 bool
+	gen                                      *rng.Generator
+	paddingIdx                               int
+	hasPaddingIdx                            bool
+	momentum, eps                            float64
+}
+
+// applyOptions applies opts (nil ones are skipped) to c.
+func applyOptions[O any](c *callConfig, opts []O) {
+	for _, o := range opts {
+		c.set(any(o))
+	}
+}
+
+// set applies one option. It takes no option holding a pointer
+// (GeneratorOption): storing one in c would make o, and so every option
+// passed to any function, escape to the heap.
+func (c *callConfig) set(o any) {
+	switch o := o.(type) {
+	case StrideOption:
+		c.stride = o.s
+	case PaddingOption:
+		c.padding, c.paddingMode = o.p, ""
+	case PaddingMode:
+		c.paddingMode = o
+	case DilationOption:
+		c.dilation = o.d
+	case GroupsOption:
+		c.groups = int(o)
+	case OutputPaddingOption:
+		c.outputPadding = o.p
+	case CeilModeOption:
+		c.ceilMode = bool(o)
+	case CountIncludePadOption:
+		c.countIncludePad = bool(o)
+	case DivisorOverrideOption:
+		c.divisor, c.hasDivisor = int(o), true
+	case Approximation:
+		c.approximate = o
+	case NegativeSlopeOption:
+		c.negativeSlope = float64(o)
+	case TrainingOption:
+		c.training = bool(o)
+	case PaddingIdxOption:
+		c.paddingIdx, c.hasPaddingIdx = int(o), true
+	case MomentumOption:
+		c.momentum = float64(o)
+	case EpsOption:
+		c.eps = float64(o)
+	}
+}
+
+// StrideOption is the value of Stride. It is a ConvOption, a
+// ConvTransposeOption, a MaxPool2dOption, an AvgPool2dOption and a
+// FoldOption.
+type StrideOption struct{ s []int }
+
+// Stride sets the step between windows (PyTorch's stride=), one value for
+// every spatial dimension or one per dimension. Default: 1 for the
+// convolutions, Unfold and Fold; the kernel size for the pooling functions.
+func Stride(s ...int) StrideOption { return StrideOption{s} }
+
+func (StrideOption) convOption()          {}
+func (StrideOption) convTransposeOption() {}
+func (StrideOption) maxPool2dOption()     {}
+func (StrideOption) avgPool2dOption()     {}
+func (StrideOption) foldOption()          {}
+
+// PaddingOption is the value of Padding. It is a ConvOption, a
+// ConvTransposeOption, a MaxPool2dOption, an AvgPool2dOption and a
+// FoldOption.
+type PaddingOption struct{ p []int }
+
+// Padding sets the implicit padding on both sides of every spatial
+// dimension (PyTorch's padding=; default 0), one value for every spatial
+// dimension or one per dimension: zeros for the convolutions, Unfold, Fold
+// and AvgPool2d, −∞ for MaxPool2d. For a convolution, a later Padding,
+// PaddingSame or PaddingValid replaces an earlier one.
+func Padding(p ...int) PaddingOption { return PaddingOption{p} }
+
+func (PaddingOption) convOption()          {}
+func (PaddingOption) convTransposeOption() {}
+func (PaddingOption) maxPool2dOption()     {}
+func (PaddingOption) avgPool2dOption()     {}
+func (PaddingOption) foldOption()          {}
+
+// PaddingMode is one of PyTorch's string paddings of a convolution
+// (padding='same' or 'valid'); its constants are ConvOption values. Other
+// values panic with PyTorch's message ("Invalid padding string: 'foo'").
+type PaddingMode string
+
+const (
+	// PaddingSame pads so that the output has the input's spatial size
+	// (padding='same'), which requires stride 1; when the total padding
+	// dilation·(kernel−1) of a dimension is odd, the extra element goes on
+	// the right (bottom, back), as in PyTorch.
+	PaddingSame PaddingMode = "same"
+	// PaddingValid is no padding (padding='valid').
+	PaddingValid PaddingMode = "valid"
+)
+
+func (PaddingMode) convOption() {}
+
+// DilationOption is the value of Dilation. It is a ConvOption, a
+// ConvTransposeOption, a MaxPool2dOption and a FoldOption.
+type DilationOption struct{ d []int }
+
+// Dilation sets the spacing between kernel elements (PyTorch's dilation=;
+// default 1), one value for every spatial dimension or one per dimension.
+func Dilation(d ...int) DilationOption { return DilationOption{d} }
+
+func (DilationOption) convOption()          {}
+func (DilationOption) convTransposeOption() {}
+func (DilationOption) maxPool2dOption()     {}
+func (DilationOption) foldOption()          {}
+
+// GroupsOption is the value of Groups. It is a ConvOption and a
+// ConvTransposeOption.
+type GroupsOption int
+
+// Groups splits a convolution's channels into g independent groups
+// (PyTorch's groups=; default 1). g must be positive and divide both channel
+// counts.
+func Groups(g int) GroupsOption { return GroupsOption(g) }
+
+func (GroupsOption) convOption()          {}
+func (GroupsOption) convTransposeOption() {}
+
+// OutputPaddingOption is the value of OutputPadding, a ConvTransposeOption.
+type OutputPaddingOption struct{ p []int }
+
+// OutputPadding adds size to one side (bottom, right) of a transposed
+// convolution's output (PyTorch's output_padding=; default 0), one value or
+// one per spatial dimension. Each value must be smaller than the stride or
+// the dilation of its dimension.
+func OutputPadding(p ...int) OutputPaddingOption { return OutputPaddingOption{p} }
+
+func (OutputPaddingOption) convTransposeOption() {}
+
+// CeilModeOption is PyTorch's ceil_mode of the pooling functions: a
+// MaxPool2dOption and an AvgPool2dOption. CeilModeOption(b) passes a
+// variable.
+type CeilModeOption bool
+
+// CeilMode rounds the output size of a pooling function up instead of down
+// (PyTorch's ceil_mode=True; default False), as long as the last window
+// starts inside the input or the left padding.
+const CeilMode CeilModeOption = true
+
+func (CeilModeOption) maxPool2dOption() {}
+func (CeilModeOption) avgPool2dOption() {}
+
+// CountIncludePadOption is AvgPool2d's count_include_pad, an
+// AvgPool2dOption.
+type CountIncludePadOption bool
+
+// NoCountIncludePad divides each window's sum by the number of input
+// elements in the window (PyTorch's count_include_pad=False).
+const NoCountIncludePad CountIncludePadOption = false
+
+// CountIncludePad counts the zero padding in each average's divisor or not
+// (PyTorch's count_include_pad=; default True: the divisor is the window
+// size clipped to the padded input).
+func CountIncludePad(on bool) CountIncludePadOption { return CountIncludePadOption(on) }
+
+func (CountIncludePadOption) avgPool2dOption() {}
+
+// DivisorOverrideOption is the value of DivisorOverride, an
+// AvgPool2dOption.
+type DivisorOverrideOption int
+
+// DivisorOverride divides every window sum of AvgPool2d by d (PyTorch's
+// divisor_override=; default None). d = 0 panics as in PyTorch.
+func DivisorOverride(d int) DivisorOverrideOption { return DivisorOverrideOption(d) }
+
+func (DivisorOverrideOption) avgPool2dOption() {}
+
+// Approximation is GELU's approximate keyword; its constants are
+// GELUOptions. Other values panic with PyTorch's message.
+type Approximation string
+
+const (
+	// ApproximateNone is the exact GELU, x·Φ(x) with erf (PyTorch's
+	// approximate='none', the default).
+	ApproximateNone Approximation = "none"
+	// ApproximateTanh is PyTorch's tanh approximation
+	// (approximate='tanh').
+	ApproximateTanh Approximation = "tanh"
+)
+
+func (Approximation) geluOption() {}
+
+// NegativeSlopeOption is the value of NegativeSlope, a LeakyReLUOption.
+type NegativeSlopeOption float64
+
+// NegativeSlope sets the slope of LeakyReLU for negative inputs (PyTorch's
+// negative_slope=; default 0.01).
+func NegativeSlope(s float64) NegativeSlopeOption { return NegativeSlopeOption(s) }
+
+func (NegativeSlopeOption) leakyReLUOption() {}
+
+// TrainingOption is PyTorch's training keyword: a DropoutOption (default
+// True there) and a BatchNormOption (default False there).
+// TrainingOption(b) passes a variable; TrainingOption(false) turns Dropout
+// off.
+type TrainingOption bool
+
+// Training selects training mode (PyTorch's training=True): BatchNorm uses
+// and updates batch statistics, Dropout (already in training by default)
+// drops.
+const Training TrainingOption = true
+
+func (TrainingOption) dropoutOption()   {}
+func (TrainingOption) batchNormOption() {}
+
+// GeneratorOption is the value of WithGenerator, a DropoutOption.
+type GeneratorOption struct{ g *rng.Generator }
+
+// WithGenerator makes Dropout draw its mask from g instead of
+// rng.Default(); nil selects the default. (PyTorch's functional dropout
+// always uses the default generator.)
+func WithGenerator(g *rng.Generator) GeneratorOption { return GeneratorOption{g} }
+
+func (GeneratorOption) dropoutOption() {}
+
+// PaddingIdxOption is the value of PaddingIdx, an EmbeddingOption.
+type PaddingIdxOption int
+
+// PaddingIdx makes row i of the weight a padding row of Embedding
+// (PyTorch's padding_idx=; default None): it gets no gradient. A negative i
+// counts from the end, as in PyTorch (-1 is the last row); i outside
+// [-num_embeddings, num_embeddings) panics.
+func PaddingIdx(i int) PaddingIdxOption { return PaddingIdxOption(i) }
+
+func (PaddingIdxOption) embeddingOption() {}
+
+// MomentumOption is the value of Momentum, a BatchNormOption.
+type MomentumOption float64
+
+// Momentum sets the factor of BatchNorm's running-statistics update
+// (PyTorch's momentum=; default 0.1).
+func Momentum(m float64) MomentumOption { return MomentumOption(m) }
+
+func (MomentumOption) batchNormOption() {}
+
+// EpsOption is the value of Eps. It is a BatchNormOption and a
+// LayerNormOption.
+type EpsOption float64
+
+// Eps sets the value added to the variance for numerical stability
+// (PyTorch's eps=; default 1e-5).
+func Eps(eps float64) EpsOption { return EpsOption(eps) }
+
+func (EpsOption) batchNormOption() {}
+func (EpsOption) layerNormOption() {}
