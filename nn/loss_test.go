@@ -103,34 +103,6 @@ func callLoss(t testing.TB, c *lossCase, input, target *tensor.Tensor) *tensor.T
 	return nil
 }
 
-// lossCompare compares got with want element by element and returns the
-// number of elements, how many are bit-identical, and the largest relative
-// difference.
-func lossCompare(t testing.TB, got *tensor.Tensor, want *lossRefTensor) (n, exact int, maxRel float64) {
-	t.Helper()
-	w := goldentensor.New(want)
-	if fmt.Sprint(got.Shape()) != fmt.Sprint(w.Shape()) {
-		t.Fatalf("shape %v, want %v", got.Shape(), w.Shape())
-	}
-	if got.DType() != w.DType() {
-		t.Fatalf("dtype %v, want %v", got.DType(), w.DType())
-	}
-	gv, wv := got.Float64s(), w.Float64s()
-	for i := range gv {
-		n++
-		a, b := gv[i], wv[i]
-		switch {
-		case math.Float64bits(a) == math.Float64bits(b) || (math.IsNaN(a) && math.IsNaN(b)):
-			exact++
-		case a == b: // ±0
-			exact++
-		default:
-			maxRel = max(maxRel, math.Abs(a-b)/math.Abs(b))
-		}
-	}
-	return
-}
-
 // TestLossesMatchPyTorch checks every loss × reduction × option of
 // loss.json: the value, the grad_fn name and the gradients with respect to
 // input and target, within 1e-6 relative per element (float32 and float64).
@@ -156,7 +128,7 @@ func TestLossesMatchPyTorch(t *testing.T) {
 					t.Errorf("%s: missing", what)
 					return
 				}
-				cn, ce, rel := lossCompare(t, got, want)
+				cn, ce, rel := goldentensor.Compare(t, got, want)
 				n += cn
 				exact += ce
 				if rel > worst {

@@ -8,45 +8,16 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/intercept-ml/intercept/internal/golden"
+	"github.com/intercept-ml/intercept/internal/goldentensor"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
 // The tests in this file compare with testdata/optim.json, written by
 // testdata/gen_optim.py with PyTorch 1.13.1 (CPU, AVX2 build).
 
-type refTensor struct {
-	DType string   `json:"dtype"`
-	Shape []int    `json:"shape"`
-	Bits  []string `json:"bits"`
-}
-
-func (r *refTensor) tensor(t testing.TB) *tensor.Tensor {
-	t.Helper()
-	switch r.DType {
-	case "float32":
-		v := make([]float32, len(r.Bits))
-		for i, b := range r.Bits {
-			u, err := strconv.ParseUint(b, 16, 32)
-			if err != nil {
-				t.Fatal(err)
-			}
-			v[i] = math.Float32frombits(uint32(u))
-		}
-		return tensor.FromFloat32(v, r.Shape...)
-	case "float64":
-		v := make([]float64, len(r.Bits))
-		for i, b := range r.Bits {
-			u, err := strconv.ParseUint(b, 16, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			v[i] = math.Float64frombits(u)
-		}
-		return tensor.FromFloat64(v, r.Shape...)
-	}
-	t.Fatalf("dtype %q", r.DType)
-	return nil
-}
+// refTensor is a tensor of testdata/optim.json, decoded by internal/golden.
+type refTensor = golden.Tensor
 
 func hexFloat(t testing.TB, s string) float64 {
 	t.Helper()
@@ -113,28 +84,8 @@ func loadRef(t testing.TB) *refData {
 // the largest relative difference.
 func compareBits(t testing.TB, got *tensor.Tensor, want *refTensor) (n, diff int, maxRel float64) {
 	t.Helper()
-	w := want.tensor(t)
-	if fmt.Sprint(got.Shape()) != fmt.Sprint(w.Shape()) {
-		t.Fatalf("shape %v, want %v", got.Shape(), w.Shape())
-	}
-	if got.DType() != w.DType() {
-		t.Fatalf("dtype %v, want %v", got.DType(), w.DType())
-	}
-	gv, wv := got.Float64s(), w.Float64s()
-	for i := range gv {
-		n++
-		same := gv[i] == wv[i] || (math.IsNaN(gv[i]) && math.IsNaN(wv[i]))
-		if got.DType() == tensor.Float32 {
-			same = math.Float32bits(float32(gv[i])) == math.Float32bits(float32(wv[i]))
-		} else if same {
-			same = math.Float64bits(gv[i]) == math.Float64bits(wv[i])
-		}
-		if !same {
-			diff++
-			maxRel = max(maxRel, relErr(gv[i], wv[i]))
-		}
-	}
-	return
+	n, exact, maxRel := goldentensor.Compare(t, got, want)
+	return n, n - exact, maxRel
 }
 
 func relErr(a, b float64) float64 {
@@ -262,7 +213,7 @@ func TestPyTorchTrajectories(t *testing.T) {
 		t.Run(c.Name+"/"+c.DType, func(t *testing.T) {
 			params := make([]*tensor.Tensor, len(c.Params0))
 			for i := range c.Params0 {
-				params[i] = tensor.NewParameter(c.Params0[i].tensor(t))
+				params[i] = tensor.NewParameter(goldentensor.New(&c.Params0[i]))
 			}
 			opt := newFromRef(t, c.Optimizer, c.Defaults, c.Groups, params)
 			checkAfter := func(k, idx int) {
@@ -280,7 +231,7 @@ func TestPyTorchTrajectories(t *testing.T) {
 					if g == nil {
 						params[i].Grad = nil
 					} else {
-						params[i].Grad = g.tensor(t)
+						params[i].Grad = goldentensor.New(g)
 					}
 				}
 				opt.Step()
@@ -493,8 +444,8 @@ func TestPyTorchClip(t *testing.T) {
 		for _, g := range c.Grads {
 			p := tensor.NewParameter(tensor.Zeros(1))
 			if g != nil {
-				p = tensor.NewParameter(tensor.ZerosOf(g.tensor(t).DType(), g.Shape...))
-				p.Grad = g.tensor(t)
+				p = tensor.NewParameter(tensor.ZerosOf(goldentensor.New(g).DType(), g.Shape...))
+				p.Grad = goldentensor.New(g)
 			}
 			params = append(params, p)
 		}
@@ -509,7 +460,7 @@ func TestPyTorchClip(t *testing.T) {
 			}
 			name = fmt.Sprintf("case %d (norm %s max_norm=%v norm_type=%v)", ci, c.DType, c.MaxNorm, nt)
 			total := ClipGradNorm(params, c.MaxNorm, nt)
-			want := c.Total.tensor(t).Float64s()[0]
+			want := goldentensor.New(c.Total).Float64s()[0]
 			if rel := relErr(total, want); rel > 1e-6 {
 				t.Errorf("%s: total norm %v, want %v", name, total, want)
 			}

@@ -6,6 +6,9 @@ package goldentensor
 
 import (
 	"fmt"
+	"math"
+	"slices"
+	"testing"
 
 	"github.com/intercept-ml/intercept/internal/golden"
 	"github.com/intercept-ml/intercept/tensor"
@@ -41,4 +44,37 @@ func New(g *golden.Tensor) *tensor.Tensor {
 		t = t.Reshape() // 0-d: From* read an empty shape as 1-d
 	}
 	return t
+}
+
+// Compare compares got with the reference want element by element: n is the
+// number of elements, exact how many have identical bits (two NaNs count as
+// identical), and maxRel the largest relative difference |got−want|/|want|
+// of the others (0 between +0 and −0). It fails t at once if the shapes or
+// dtypes differ.
+func Compare(t testing.TB, got *tensor.Tensor, want *golden.Tensor) (n, exact int, maxRel float64) {
+	t.Helper()
+	w := New(want)
+	if !slices.Equal(got.Shape(), w.Shape()) {
+		t.Fatalf("shape %v, want %v", got.Shape(), w.Shape())
+	}
+	if got.DType() != w.DType() {
+		t.Fatalf("dtype %v, want %v", got.DType(), w.DType())
+	}
+	gv, wv := got.Float64s(), w.Float64s()
+	for i := range gv {
+		n++
+		a, b := gv[i], wv[i]
+		same := math.Float64bits(a) == math.Float64bits(b)
+		if got.DType() == tensor.Float32 {
+			same = math.Float32bits(float32(a)) == math.Float32bits(float32(b))
+		}
+		switch {
+		case same || (math.IsNaN(a) && math.IsNaN(b)):
+			exact++
+		case a == b: // +0 and −0
+		default:
+			maxRel = max(maxRel, math.Abs(a-b)/math.Max(math.Abs(b), 1e-30))
+		}
+	}
+	return n, exact, maxRel
 }
