@@ -171,7 +171,6 @@ func TestLoadIntoErrors(t *testing.T) {
 	dir := t.TempDir()
 
 	small := nn.NewSequential(nn.NewLinear(3, 4))
-	before := small.At(0).(*nn.Linear).Weight.Clone()
 	// Non-strict: the extra keys of the file are ignored.
 	if err := LoadInto(small, path, false); err != nil {
 		t.Fatalf("non-strict load: %v", err)
@@ -182,7 +181,7 @@ func TestLoadIntoErrors(t *testing.T) {
 	}
 
 	small = nn.NewSequential(nn.NewLinear(3, 4))
-	before = small.At(0).(*nn.Linear).Weight.Clone()
+	before := small.At(0).(*nn.Linear).Weight.Clone()
 	err := LoadInto(small, path, true)
 	var le *nn.LoadError
 	if !errors.As(err, &le) || len(le.Unexpected) != 2 {
