@@ -222,12 +222,10 @@ func TestSequentialTrainingWithRecycling(t *testing.T) {
 				}
 				tensor.Mul(y, wts).Sum().Backward()
 				if i == 1 {
-					if kept != nil {
-						// The previous step's output is intact.
-						for j, v := range kept {
-							if math.Float32bits(v) != math.Float32bits(keptCopy[j]) {
-								t.Fatalf("%s step %d: previous output element %d changed to %v from %v", name, step, j, v, keptCopy[j])
-							}
+					// The previous step's output is intact.
+					for j, v := range kept {
+						if math.Float32bits(v) != math.Float32bits(keptCopy[j]) {
+							t.Fatalf("%s step %d: previous output element %d changed to %v from %v", name, step, j, v, keptCopy[j])
 						}
 					}
 					kept = y.Data32()

@@ -15,8 +15,3 @@ func dlog(x float64) float64 { return glibm.Log(x) }
 func dsin(x float64) float64 { return glibm.Sin(x) }
 
 func dcos(x float64) float64 { return glibm.Cos(x) }
-
-// libmIsGlibc reports whether dlog, dsin and dcos are bit-exact ports of
-// glibc 2.36 (x86-64 FMA variants). While false, float64 results of the
-// normal paths (A) and (C) may differ from PyTorch's by one ulp.
-const libmIsGlibc = true

@@ -173,7 +173,6 @@ func TestLoadSafetensorsErrors(t *testing.T) {
 	dir := t.TempDir()
 
 	small := nn.NewSequential(nn.NewLinear(3, 4))
-	before := small.At(0).(*nn.Linear).Weight.Clone()
 	// Non-strict: the extra keys of the file are ignored.
 	if err := nn.LoadSafetensors(small, path, false); err != nil {
 		t.Fatalf("non-strict load: %v", err)
@@ -184,7 +183,7 @@ func TestLoadSafetensorsErrors(t *testing.T) {
 	}
 
 	small = nn.NewSequential(nn.NewLinear(3, 4))
-	before = small.At(0).(*nn.Linear).Weight.Clone()
+	before := small.At(0).(*nn.Linear).Weight.Clone()
 	err := nn.LoadSafetensors(small, path, true)
 	var le *nn.LoadError
 	if !errors.As(err, &le) || len(le.Unexpected) != 2 {

@@ -47,7 +47,7 @@ func TestReferenceLayouts(t *testing.T) {
 
 func TestRoundTripAllTypes(t *testing.T) {
 	f32 := tensor.FromFloat32([]float32{1.5, -2, float32(math.Inf(1)), float32(math.NaN()), 0, 1e-40}, 2, 3)
-	f64 := tensor.FromFloat64([]float64{math.Pi, -0.0, math.SmallestNonzeroFloat64}, 3)
+	f64 := tensor.FromFloat64([]float64{math.Pi, math.Copysign(0, -1), math.SmallestNonzeroFloat64}, 3)
 	i64 := tensor.FromInt64([]int64{math.MinInt64, -1, 0, 255, math.MaxInt64}, 5)
 	small := tensor.FromInt64([]int64{0, 7, 255, 128}, 2, 2)
 	bools := tensor.FromBool([]bool{true, false, true}, 3, 1)

@@ -13,7 +13,7 @@ import (
 // for about 2^28 cycles (OPENBLAS_THREAD_TIMEOUT) after each call before
 // they sleep: about 130 ms of a core on the 2-core machines this runs on,
 // measured as CPU time of the idle Python process. Without a pause, the
-// first 130 ms of every Go repetition ran beside that spinning thread.
+// first 130 ms of every Go repetition would run beside that spinning thread.
 // waitIdle therefore waits, after each PyTorch repetition, until the
 // Python process has stopped using CPU.
 

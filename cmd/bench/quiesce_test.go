@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -28,20 +29,20 @@ func TestWaitIdleOwnProcess(t *testing.T) {
 	// A process that burns CPU is waited for until the limit; an idle
 	// one (a sleeping child would do; this test's process is idle while
 	// it sleeps in waitIdle) returns after about one poll.
-	done := make(chan struct{})
+	// The busy poll is long enough for the spinning goroutine to earn a clock tick
+	// (10ms of CPU time) on a loaded machine.
+	var stop atomic.Bool
+	started := make(chan struct{})
 	go func() {
-		for {
-			select {
-			case <-done:
-				return
-			default:
-			}
+		close(started)
+		for !stop.Load() { // burns CPU on purpose until stopped
 		}
 	}()
-	busy := waitIdle(os.Getpid(), 30*time.Millisecond, 300*time.Millisecond)
-	close(done)
-	if busy < 250*time.Millisecond {
-		t.Errorf("waitIdle returned after %v while this process was busy, want about the 300ms limit", busy)
+	<-started
+	busy := waitIdle(os.Getpid(), 100*time.Millisecond, 500*time.Millisecond)
+	stop.Store(true)
+	if busy < 450*time.Millisecond {
+		t.Errorf("waitIdle returned after %v while this process was busy, want about the 500ms limit", busy)
 	}
 	time.Sleep(50 * time.Millisecond)
 	idle := waitIdle(os.Getpid(), 30*time.Millisecond, 2*time.Second)

@@ -160,7 +160,8 @@ var logTab = [...]uint64{
 	0x3fe756cadbd6130c, 0x3fd432eee32fe000,
 }
 
-// sincosTab holds __sincostab: for each of 110 points x_i = i/128, sin(x_i) hi, lo, cos(x_i) hi, lo.
+// sincosTab holds __sincostab: for each of 110 points x_i = i/128, sin(x_i) hi, lo and
+// cos(x_i) hi, lo.
 var sincosTab = [...]uint64{
 	0x0000000000000000, 0x0000000000000000, 0x3ff0000000000000, 0x0000000000000000,
 	0x3f7fffeaaaaeeeef, 0xbc1e45e2ec67b77c, 0x3fefffc000155552, 0x3c8f4a01a0196dae,
@@ -286,7 +287,8 @@ var exp2fTab = [...]uint64{
 	0x3fef5818dcfba487, 0x3fef7c97337b9b5f, 0x3fefa4afa2a490da, 0x3fefd0765b6e4540,
 }
 
-// exp2fScalars holds __exp2f_data.shift_scaled, .poly[0..2], .invln2_scaled, .poly_scaled[0..2], .shift.
+// exp2fScalars holds __exp2f_data.shift_scaled, .poly[0..2], .invln2_scaled, .poly_scaled[0..2]
+// and .shift.
 var exp2fScalars = [...]uint64{
 	0x42e8000000000000, 0x3fac6af84b912394, 0x3fcebfce50fac4f3,
 	0x3fe62e42ff0c52d6, 0x40471547652b82fe, 0x3ebc6af84b912394,

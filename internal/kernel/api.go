@@ -1,38 +1,29 @@
 package kernel
 
-// Gemm32 computes C = alpha*op(A)*op(B) + beta*C where op(X) is X or Xᵀ; op(A) is m×k, op(B) is k×n, C is m×n.
-// A is m×k with row stride lda (or k×m when transA); B is k×n with stride ldb (or n×k when transB); C has stride ldc.
-// beta == 0 means C is overwritten (NaNs in C are not propagated), as in BLAS.
+// Gemm32 computes C = alpha*op(A)*op(B) + beta*C, where op(X) is X or Xᵀ, op(A) is m×k, op(B) is
+// k×n and C is m×n. All matrices are row-major: A is m×k with row stride lda (k×m when transA), B
+// is k×n with stride ldb (n×k when transB), C has stride ldc. beta == 0 means C is overwritten
+// (NaNs in C are not propagated), as in BLAS; when alpha == 0 or k == 0, A and B are not read and C
+// is only scaled by beta. C must not overlap A or B.
 //
-// All matrices are row-major. When alpha == 0 or k == 0, A and B are not
-// read and C is only scaled by beta. C must not overlap A or B. For a given
-// implementation (see Name) the result is bit-for-bit the same at any
-// GOMAXPROCS and any GOAMD64 level: each element is summed in increasing k
-// order in blocks of fixed depth, whatever the partition of the work.
-// Gemm32 panics if a dimension is negative, a leading dimension is smaller
-// than its matrix's row width, or a slice is too short.
+// For a given implementation (see Name) the result is bit-for-bit the same at any GOMAXPROCS and
+// any GOAMD64 level: each element is summed in increasing k order in blocks of fixed depth,
+// whatever the partition of the work. Gemm32 panics if a dimension is negative, a leading dimension
+// is smaller than its matrix's row width, or a slice is too short.
 func Gemm32(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkGemm("Gemm32", transA, transB, m, n, k, lda, ldb, ldc, len(a), len(b), len(c))
 	impl.f32.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
-// GemmAccumulateMin is the smallest C (in elements) GemmAccumulate32
-// accumulates into: below it, in interleaved A/B runs of training steps, it
-// gained nothing (a 30-layer MLP of 256×256 weights ran 1–3% slower).
+// GemmAccumulateMin is the smallest C, in elements, that GemmAccumulate32 accumulates into: below
+// it a separate product (in a buffer that stays in the cache) and an addition are as fast.
 const GemmAccumulateMin = 1 << 17
 
-// GemmAccumulate32 adds op(A)·op(B) into C, as Gemm32 with alpha 1 and
-// beta 1, when that gives exactly the bits of computing the product apart
-// (Gemm32 with alpha 1 and beta 0) and then adding it to C element by
-// element: when the depth k is a single block of the active implementation
-// (see Gemm32), so that each element of C is added once, to its complete
-// sum. It also declines a C of fewer than 2^17 elements, which a separate
-// product (in a buffer hot in the cache) and an addition update as fast.
-// It reports whether it accumulated; otherwise C is untouched. A backward
-// pass uses it to add a large weight gradient straight into the gradient
-// it accumulates in, saving the product's memory and a pass over it. The
-// kernels prefetch C, which is usually not in the cache. It panics as
-// Gemm32 does.
+// GemmAccumulate32 adds op(A)·op(B) into C (Gemm32 with alpha 1 and beta 1) when that gives exactly
+// the bits of computing the product apart and then adding it to C element by element: when the
+// depth k is a single depth block of the active implementation, so that each element of C is added
+// once, to its complete sum, and C has at least GemmAccumulateMin elements. It reports whether it
+// accumulated; otherwise C is untouched. It panics as Gemm32 does.
 func GemmAccumulate32(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) bool {
 	checkGemm("GemmAccumulate32", transA, transB, m, n, k, lda, ldb, ldc, len(a), len(b), len(c))
 	if k == 0 || m*n < GemmAccumulateMin || impl.f32.gemmDepth(m, n, k) < k {
@@ -52,12 +43,10 @@ func Gemm64(transA, transB bool, m, n, k int, alpha float64, a []float64, lda in
 	impl.f64.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
-// The element-wise kernels below take contiguous slices of equal length and
-// panic otherwise. dst may be the same slice as an input (in-place update);
-// any other overlap gives unspecified results.
+// The element-wise kernels below take contiguous slices of equal length and panic otherwise. dst
+// may be the same slice as an input (in-place update); any other overlap gives unspecified results.
 
-// Add32 sets dst[i] = x[i] + y[i]. Long slices are split across the
-// worker pool (see splitVector).
+// Add32 sets dst[i] = x[i] + y[i]. Long slices are split across the worker pool (see splitVector).
 func Add32(dst, x, y []float32) {
 	checkLen3("Add32", len(dst), len(x), len(y))
 	if len(dst) >= vectorSplitMin && splitVector(len(dst), func(lo, hi int) { impl.f32.add(dst[lo:hi], x[lo:hi], y[lo:hi]) }) {
@@ -66,8 +55,8 @@ func Add32(dst, x, y []float32) {
 	impl.f32.add(dst, x, y)
 }
 
-// Clear32 sets every element of dst to zero, splitting long slices across
-// the worker pool (see splitVector).
+// Clear32 sets every element of dst to zero, splitting long slices across the worker pool (see
+// splitVector).
 func Clear32(dst []float32) {
 	if len(dst) >= vectorSplitMin && splitVector(len(dst), func(lo, hi int) { clear(dst[lo:hi]) }) {
 		return
@@ -75,20 +64,17 @@ func Clear32(dst []float32) {
 	clear(dst)
 }
 
-// vectorSplitMin is the shortest slice that element-wise kernels split
-// across the worker pool: below it a core does the work in about the time
-// it takes to hand half of it to another.
+// vectorSplitMin is the shortest slice that element-wise kernels split across the worker pool:
+// below it a core does the work in about the time it takes to hand half of it to another.
 const vectorSplitMin = 1 << 16
 
-// splitVector runs fn on consecutive ranges covering [0, n) on the worker
-// pool, one range per core, and reports whether it did; it does nothing
-// and returns false when n is below vectorSplitMin or there is one core.
-// Callers test n ≥ vectorSplitMin before calling it, so that short slices
-// do not build a closure that escapes to the worker pool (an allocation
-// per call). The ranges are dealt to the same participants from call to
-// call (see parJob.run), so successive element-wise passes over a slice find each
-// part in the cache of the core that touched it last. The kernels it
-// serves are element-wise, so results do not depend on the split.
+// splitVector runs fn on consecutive ranges covering [0, n) on the worker pool, one range per core,
+// and reports whether it did; it does nothing and returns false when n is below vectorSplitMin or
+// there is one core. Callers test n ≥ vectorSplitMin before calling it, so that short slices do not
+// build a closure that escapes to the worker pool (an allocation per call). The ranges are dealt to
+// the same participants from call to call (see parJob.run), so successive element-wise passes over
+// a slice find each part in the cache of the core that touched it last. The kernels it serves are
+// element-wise, so results do not depend on the split.
 func splitVector(n int, fn func(lo, hi int)) bool {
 	if n < vectorSplitMin {
 		return false
@@ -167,8 +153,8 @@ func MulScalar64(dst, x []float64, s float64) {
 	impl.f64.mulScalar(dst, x, s)
 }
 
-// Axpy32 sets dst[i] += alpha*x[i]. The product is rounded to float32
-// before the add (never fused), so results do not depend on GOAMD64.
+// Axpy32 sets dst[i] += alpha*x[i]. The product is rounded to float32 before the add (never fused),
+// so results do not depend on GOAMD64.
 func Axpy32(dst []float32, alpha float32, x []float32) {
 	checkLen2("Axpy32", len(dst), len(x))
 	impl.f32.axpy(dst, alpha, x)
@@ -180,8 +166,8 @@ func Axpy64(dst []float64, alpha float64, x []float64) {
 	impl.f64.axpy(dst, alpha, x)
 }
 
-// ReLU32 sets dst[i] = 0 where x[i] < 0 and dst[i] = x[i] otherwise, so NaN
-// and -0 pass through unchanged, as in PyTorch.
+// ReLU32 sets dst[i] = 0 where x[i] < 0 and dst[i] = x[i] otherwise, so NaN and -0 pass through
+// unchanged, as in PyTorch.
 func ReLU32(dst, x []float32) {
 	checkLen2("ReLU32", len(dst), len(x))
 	impl.f32.relu(dst, x)
@@ -193,8 +179,8 @@ func ReLU64(dst, x []float64) {
 	impl.f64.relu(dst, x)
 }
 
-// AddRowVector32 adds bias to every row of the row-major m×n matrix c:
-// c[i*n+j] += bias[j]. It panics unless len(c) == m*n and len(bias) == n.
+// AddRowVector32 adds bias to every row of the row-major m×n matrix c: c[i*n+j] += bias[j]. It
+// panics unless len(c) == m*n and len(bias) == n.
 func AddRowVector32(c []float32, m, n int, bias []float32) {
 	checkRowVector("AddRowVector32", len(c), m, n, len(bias))
 	impl.f32.addRowVector(c, m, n, bias)
@@ -206,34 +192,32 @@ func AddRowVector64(c []float64, m, n int, bias []float64) {
 	impl.f64.addRowVector(c, m, n, bias)
 }
 
-// Sum32 returns the sum of x, accumulated in float64 in a fixed blocked
-// pairwise order that depends only on len(x). The sum of an empty slice is 0.
-// Callers wanting a float32 result round the returned value once.
+// Sum32 returns the sum of x, accumulated in float64 in a fixed blocked pairwise order that depends
+// only on len(x). The sum of an empty slice is 0. Callers wanting a float32 result round the
+// returned value once.
 func Sum32(x []float32) float64 { return impl.f32.sum(x) }
 
-// Sum64 returns the sum of x in a fixed blocked pairwise order that depends
-// only on len(x). The sum of an empty slice is 0.
+// Sum64 returns the sum of x in a fixed blocked pairwise order that depends only on len(x). The sum
+// of an empty slice is 0.
 func Sum64(x []float64) float64 { return impl.f64.sum(x) }
 
-// Dot32 returns Σ x[i]*y[i]. Each product is exact in float64; the products
-// are summed in float64 in the same fixed order as Sum32. It panics if the
-// lengths differ.
+// Dot32 returns Σ x[i]*y[i]. Each product is exact in float64; the products are summed in float64
+// in the same fixed order as Sum32. It panics if the lengths differ.
 func Dot32(x, y []float32) float64 {
 	checkLen2("Dot32", len(x), len(y))
 	return impl.f32.dot(x, y)
 }
 
-// Dot64 returns Σ x[i]*y[i], each product rounded to float64 (never fused)
-// and summed in the same fixed order as Sum64. It panics if the lengths
-// differ.
+// Dot64 returns Σ x[i]*y[i], each product rounded to float64 (never fused) and summed in the same
+// fixed order as Sum64. It panics if the lengths differ.
 func Dot64(x, y []float64) float64 {
 	checkLen2("Dot64", len(x), len(y))
 	return impl.f64.dot(x, y)
 }
 
-// MaxIndex32 returns the index of the first maximum of x. As in PyTorch's
-// argmax, NaN counts as larger than any number, so the index of the first
-// NaN is returned if there is one. It panics if x is empty.
+// MaxIndex32 returns the index of the first maximum of x. As in PyTorch's argmax, NaN counts as
+// larger than any number, so the index of the first NaN is returned if there is one. It panics if x
+// is empty.
 func MaxIndex32(x []float32) int {
 	checkNonEmpty("MaxIndex32", len(x))
 	return impl.f32.maxIndex(x)

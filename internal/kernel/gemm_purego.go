@@ -559,14 +559,10 @@ func (g *gemmProblem[T]) direct(i0, i1, j0, j1 int) {
 	}
 }
 
-// fusedDirectWork is the m*n*k up to which a GEMM built on a fused
-// micro-kernel computes C with direct instead of packing. An exactly
-// rounded float32 FMA in Go costs about 3.6ns, so this pays only for the
-// tiniest products, where getting a workspace and packing and padding the
-// operands to whole tiles cost more than the products: on a Zen 5 core,
-// 4×1×3 and 1×3×4 (a Linear(3, 1) layer on a batch of 4, forward and
-// weight gradient) took 45–50ns instead of 105–110ns; 4×4×4 took 230ns
-// instead of 135ns.
+// fusedDirectWork is the m*n*k up to which a GEMM built on a fused micro-kernel computes C with
+// direct instead of packing. An exactly rounded float32 FMA in Go is slow, so this pays only for
+// the tiniest products (a Linear(3, 1) layer on a small batch), where getting a workspace and
+// packing and padding the operands to whole tiles cost more than the products.
 const fusedDirectWork = 32
 
 // update folds one depth block's sum s into the old value c of an element.

@@ -1,22 +1,18 @@
 //go:build ignore
 
-// gen_micro generates the register-tiled pure-Go GEMM micro-kernels in
-// micro_purego.go. Run it with `go generate` in this directory.
+// gen_micro generates the register-tiled pure-Go GEMM micro-kernels in micro_purego.go. Run it with
+// `go generate` in this directory.
 //
-// Each kernel computes a full mr×nr tile of dot products over kc packed k
-// steps (kc a positive multiple of microUnroll), accumulating every product
-// into its own scalar accumulator in increasing k order. Products are
-// explicitly rounded (float32(a*b) / float64(a*b)) so the compiler cannot
-// contract them into fused multiply-adds at GOAMD64=v3 and above.
+// Each kernel computes a full mr×nr tile of dot products over kc packed k steps (kc a positive
+// multiple of microUnroll), accumulating every product into its own scalar accumulator in
+// increasing k order. Products are explicitly rounded (float32(a*b) / float64(a*b)) so the compiler
+// cannot contract them into fused multiply-adds at GOAMD64=v3 and above.
 //
-// Why 4×2 and eight steps per trip: the compiler emits scalar SSE code with
-// 15 usable XMM registers and needs a temporary per product, so tiles of
-// more than about ten accumulators spill. Of the shapes measured (2×3 to
-// 4×4, 2×5 and 5×2, unrolled up to four times) 2×4, 4×2 and 5×2 were
-// fastest at about 12.5 GFLOP/s per core on the development machine
-// (Zen 4), against 7 for 4×3 and 4×4; unrolling 4×2 eight times gave 13. The loop is kept to one basic block (no bounds checks,
-// exit test at the bottom): otherwise the SSA scheduler sinks every add to
-// the end of the block and the multiplies' results spill.
+// The 4×2 tile and eight steps per trip suit the scalar SSE code the compiler emits: it has 15
+// usable XMM registers and needs a temporary per product, so tiles of more than about ten
+// accumulators spill. The loop is kept to one basic block (no bounds checks, exit test at the
+// bottom): otherwise the SSA scheduler sinks every add to the end of the block and the multiplies'
+// results spill.
 package main
 
 import (

@@ -7,14 +7,12 @@ import (
 	"time"
 )
 
-// Parallel loops run on a small pool of persistent worker goroutines
-// rather than on goroutines started per call: a GEMM of a training step
-// takes tens of microseconds and calls parallelFor several times, and
-// starting and waking goroutines costs about as much. A worker that runs
-// out of work spins (yielding the processor) for workerSpin before it
-// parks, so that the back-to-back calls of a training step find it awake.
-// Which goroutine runs which task never affects the results: tasks are
-// fixed by the caller, independent of GOMAXPROCS.
+// Parallel loops run on a small pool of persistent worker goroutines rather than on goroutines
+// started per call: a GEMM of a training step takes tens of microseconds and calls parallelFor
+// several times, and starting and waking goroutines costs about as much. A worker that runs out of
+// work spins (yielding the processor) for workerSpin before it parks, so that the back-to-back
+// calls of a training step find it awake. Which goroutine runs which task never affects the
+// results: tasks are fixed by the caller, independent of GOMAXPROCS.
 
 // workerSpin is how long an idle worker polls for new work before parking.
 const workerSpin = 200 * time.Microsecond
@@ -33,16 +31,13 @@ type parJob struct {
 // maxDealt is the most tasks a job deals out to its participants.
 const maxDealt = 64
 
-// run runs tasks of j as participant worker until none is left. Jobs of
-// at most maxDealt tasks are dealt out in contiguous runs: participant p
-// of P first takes tasks [p·n/P, (p+1)·n/P), so that from call to call,
-// and from one operation to the next, the same core tends to work on the
-// same part of the data (and finds it in its cache): the caller takes the
-// first half of a GEMM's panels on two cores as it takes the first half of
-// an optimizer's or an element-wise kernel's slice. (Dealing p, p+P, …
-// instead made training steps 2–11% slower in A/B rounds, with the same
-// GEMM speed in isolation.) It then takes over any task still unclaimed,
-// so that a participant that starts late delays nobody.
+// run runs tasks of j as participant worker until none is left. Jobs of at most maxDealt tasks are
+// dealt out in contiguous runs: participant p of P first takes tasks [p·n/P, (p+1)·n/P), so that
+// from call to call, and from one operation to the next, the same core tends to work on the same
+// part of the data and finds it in its cache (the caller takes the first half of a GEMM's panels on
+// two cores as it takes the first half of an optimizer's or an element-wise kernel's slice). It
+// then takes over any task still unclaimed, so that a participant that starts late delays nobody.
+// Larger jobs hand out tasks in order to whoever asks next.
 func (j *parJob) run(worker int) {
 	if j.tasks > maxDealt {
 		for {
@@ -132,30 +127,25 @@ func ensureWorkers(n int) []*parWorker {
 	return workers.list
 }
 
-// parallelFor runs f(0), …, f(tasks-1), on up to GOMAXPROCS goroutines
-// including the caller. Which goroutine runs which task is unspecified.
-// When another goroutine's parallel loop is running, the caller runs all
-// its tasks itself.
+// parallelFor runs f(0), …, f(tasks-1), on up to GOMAXPROCS goroutines including the caller. Which
+// goroutine runs which task is unspecified. When another goroutine's parallel loop is running, the
+// caller runs all its tasks itself.
 func parallelFor(tasks int, f func(int)) {
 	parallelForW(tasks, func(t, _ int) { f(t) })
 }
 
-// parallelParticipants is how many goroutines a parallelForW call of
-// tasks tasks would run on at most: the caller and up to GOMAXPROCS-1
-// workers.
+// parallelParticipants is how many goroutines a parallelForW call of tasks tasks would run on at
+// most: the caller and up to GOMAXPROCS-1 workers.
 func parallelParticipants(tasks int) int {
 	return max(1, min(tasks, runtime.GOMAXPROCS(0)))
 }
 
-// parallelForW is parallelFor with the participant running each task
-// passed along: f(task, worker) runs with worker 0 on the calling
-// goroutine and worker i ≥ 1 on the i-th pool worker, so that per-worker
-// state (such as the GEMM's packing buffers in wsPool slots) stays with
-// one goroutine, and so mostly with one core's caches, for the whole call
-// and from call to call. No two running tasks have the same worker
-// number. When the loop runs serially on the caller (one participant, or
-// another goroutine's loop is running), worker is -1: the caller owns no
-// slot then.
+// parallelForW is parallelFor with the participant running each task passed along: f(task, worker)
+// runs with worker 0 on the calling goroutine and worker i ≥ 1 on the i-th pool worker, so that
+// per-worker state (such as the GEMM's packing buffers in wsPool slots) stays with one goroutine,
+// and so mostly with one core's caches, for the whole call and from call to call. No two running
+// tasks have the same worker number. When the loop runs serially on the caller (one participant, or
+// another goroutine's loop is running), worker is -1: the caller owns no slot then.
 func parallelForW(tasks int, f func(task, worker int)) {
 	helpers := min(tasks, runtime.GOMAXPROCS(0)) - 1
 	if helpers <= 0 || !workers.submit.TryLock() {
@@ -195,14 +185,12 @@ func parallelForW(tasks int, f func(task, worker int)) {
 	workers.cur.Store(nil)
 }
 
-// poolBusy reports whether a parallel loop is running, in which case a new
-// one (nested in its tasks, or from another goroutine) would run serially
-// on its caller.
+// poolBusy reports whether a parallel loop is running, in which case a new one (nested in its
+// tasks, or from another goroutine) would run serially on its caller.
 func poolBusy() bool { return workers.busy.Load() }
 
-// ParallelFor runs f(0), …, f(tasks-1) on the kernel's worker pool (up to
-// GOMAXPROCS goroutines including the caller), returning when all are
-// done. Which goroutine runs which task is unspecified, so for results
-// that do not depend on GOMAXPROCS the tasks must be fixed by the caller
-// and write disjoint outputs.
+// ParallelFor runs f(0), …, f(tasks-1) on the kernel's worker pool (up to GOMAXPROCS goroutines
+// including the caller), returning when all are done. Which goroutine runs which task is
+// unspecified, so for results that do not depend on GOMAXPROCS the tasks must be fixed by the
+// caller and write disjoint outputs.
 func ParallelFor(tasks int, f func(int)) { parallelFor(tasks, f) }

@@ -417,9 +417,9 @@ func TestVectorGolden(t *testing.T) {
 	}
 }
 
-// TestSplitVectorKernels checks Add32, ReLUForward32, ReLUBackward32 and
-// Clear32 on slices long enough to be split across the worker pool, at several GOMAXPROCS, against plain
-// loops: every element must be written once, with the same value.
+// TestSplitVectorKernels checks Add32, ReLUForward32, ReLUBackward32 and Clear32 on slices long
+// enough to be split across the worker pool, at several GOMAXPROCS, against plain loops: every
+// element must be written once, with the same value.
 func TestSplitVectorKernels(t *testing.T) {
 	forEachImpl(t, func(t *testing.T) {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))

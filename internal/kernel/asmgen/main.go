@@ -1,60 +1,46 @@
-// Command asmgen generates the amd64 assembly kernels of package kernel
-// (gemm_amd64.s and its Go declarations gemm_amd64.go) with avo. It is its
-// own module so that the main module does not depend on avo; run it with
-// `go generate` in internal/kernel, which executes
+// Command asmgen generates the amd64 assembly kernels of package kernel (asm_amd64.s and its Go
+// declarations asm_amd64.go) with avo. It is its own module so that the main module does not
+// depend on avo; run it with `go generate` in internal/kernel, which executes
 //
-//	go run -C asmgen . -out ../gemm_amd64.s -stubs ../gemm_amd64.go -pkg kernel
+//	go run -C asmgen . -out ../asm_amd64.s -stubs ../asm_amd64.go -pkg kernel
 //
 // # Micro-kernels
 //
-// Each GEMM micro-kernel forms an mr×nr tile of C from a packed mr-row
-// panel of A (mr values per depth step) and a packed nr-column panel of B
-// (nr values per depth step), nr being a whole number of vectors. Each
-// element's sum starts from zero and accumulates one fused multiply-add per
-// depth step in increasing k order; then c = alpha*s (beta == 0) or
-// c = alpha*s + beta*c, each multiplication rounded separately. The depth
-// loop is unrolled four times with a one-step remainder loop, so any
-// positive depth is accepted (the driver need not pad k).
+// Each GEMM micro-kernel forms an mr×nr tile of C from a packed mr-row panel of A (mr values per
+// depth step) and a packed nr-column panel of B (nr values per depth step), nr being a whole
+// number of vectors. Each element's sum starts from zero and accumulates one fused multiply-add
+// per depth step in increasing k order; then c = alpha*s (beta == 0) or c = alpha*s + beta*c,
+// each multiplication rounded separately. The depth loop is unrolled four times with a one-step
+// remainder loop, so any positive depth is accepted (the driver need not pad k).
 //
-// The AVX-512 kernels prefetch the packed A panel 1 KiB (16 depth steps)
-// ahead: the panel streams from L2 once per call, and on a Zen 5 machine
-// this gained 2–3% on large products and up to 4% on the MLP's shapes
-// (medians of interleaved rounds), against noise on 128² and 256².
+// The AVX-512 kernels prefetch the packed A panel 1 KiB (16 depth steps) ahead: the panel
+// streams from L2 once per call.
 //
-// gemmMicroAVX512PrefetchC is gemmMicroAVX512 with a software prefetch of
-// C rows in its depth loop, for products whose C is too large to stay in
-// the caches between depth blocks (same arithmetic, same results).
+// gemmMicroAVX512PrefetchC is gemmMicroAVX512 with a software prefetch of C rows in its depth
+// loop, for products whose C is too large to stay in the caches between depth blocks (same
+// arithmetic, same results).
 //
-// Tile shapes: AVX-512 uses 16 rows × 16 columns (one ZMM vector of B per
-// step, each A value an embedded-broadcast memory operand of its FMA, so 16
-// accumulators and one B register); AVX2 uses 6 rows × 16 columns (two YMM
-// vectors of B, a broadcast register, 12 accumulators), the usual shape for
-// 16 vector registers.
+// Tile shapes: AVX-512 uses 16 rows × 16 columns (one ZMM vector of B per step, each A value an
+// embedded-broadcast memory operand of its FMA, so 16 accumulators and one B register); AVX2 uses
+// 6 rows × 16 columns (two YMM vectors of B, a broadcast register, 12 accumulators), the usual
+// shape for 16 vector registers.
 //
-// The AVX-512 pair kernels (gemmMicroAVX512Pair and its PrefetchC variant)
-// form a 16×32 tile from one packed 16-row panel of A and two packed
-// 16-column panels of B, in two halves of 8 rows: per depth step two B
-// vectors, and each A value broadcast once into a register (VBROADCASTSS)
-// for two FMAs, so 16 accumulators. That is half the loads per FMA of the
-// 16×16 kernel and half its traffic of A from L2 per column of C; the
-// driver uses them wherever two full B panels remain. On a Zen 5 machine
-// they run at the FMA peak with their data in L1, against about 90% for
-// the 16×16 kernel, and large products gained 5–20% on one core and on
-// two. Each element gets
-// the same fused multiply-adds in the same order as in the 16×16 kernels,
-// so the results are the same bits. gemmMicroAVX512Pair6 is the 6×32 pair
-// kernel (one pass, 12 accumulators) that products of at most 6 rows use
-// beside the 6×16 AVX2 kernel: 6×1024×256 ran 23% faster and 6×3136×25
-// (the first convolution of LeNet-5) 56% faster on one core.
+// The AVX-512 pair kernels (gemmMicroAVX512Pair and its PrefetchC variant) form a 16×32 tile from
+// one packed 16-row panel of A and two packed 16-column panels of B, in two halves of 8 rows: per
+// depth step two B vectors, and each A value broadcast once into a register (VBROADCASTSS) for
+// two FMAs, so 16 accumulators. That is half the loads per FMA of the 16×16 kernel and half its
+// traffic of A from L2 per column of C; the driver uses them wherever two full B panels remain.
+// gemmMicroAVX512Pair6 is the 6×32 pair kernel (one pass, 12 accumulators) that products of at
+// most 6 rows use beside the 6×16 AVX2 kernel. Each element gets the same fused multiply-adds in
+// the same order as in the 16×16 kernels, so the results are the same bits.
 //
 // # Other kernels
 //
-// packCols16AVX512 and packRows16AVX512 are the AVX-512 packers of 16-lane
-// panels (the first transposes 16×16 blocks in registers);
-// axpyFusedAVX2, sgdMomentumAVX2, reluAVX2, reluBackwardAVX2 and
-// addAVX2/subAVX2/mulAVX2/divAVX2 are element-wise loops over float32
-// slices, rounding exactly as the scalar Go reference (IEEE operations and
-// single-rounding fused multiply-adds).
+// packCols16AVX512 and packRows16AVX512 are the AVX-512 packers of 16-lane panels (the first
+// transposes 16×16 blocks in registers); axpyFusedAVX2, sgdMomentumAVX2, reluAVX2,
+// reluBackwardAVX2 and addAVX2/subAVX2/mulAVX2/divAVX2 are element-wise loops over float32
+// slices, rounding exactly as the scalar Go reference (IEEE operations and single-rounding fused
+// multiply-adds).
 package main
 
 import (
