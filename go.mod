@@ -2,7 +2,7 @@ module github.com/intercept-ml/intercept
 
 go 1.26.0
 
-toolchain go1.26.9
+toolchain go1.26.10
 
 require (
 	github.com/chromedp/chromedp v0.23.0
