@@ -36,6 +36,8 @@ func workloads() []workload {
 		train("lenet5_b64", 64, []int{1, 1, 28, 28}, newLeNet5),
 		train("mlp30_b128", 128, []int{1, 256}, newDeepMLP(30, 256, 10)),
 		linearStep(),
+		recurrentStep("lstm_h128_s50_b32", func() nn.Module { return nn.NewLSTM(64, 128) }),
+		recurrentStep("gru_h128_s50_b32", func() nn.Module { return nn.NewGRU(64, 128) }),
 	)
 	return ws
 }
@@ -140,5 +142,25 @@ func linearStep() workload {
 			loss.Backward()
 			opt.Step()
 		}, 1
+	}}
+}
+
+// recurrentStep measures training steps (zero grad, forward, MSE loss of the
+// outputs against a fixed random target, backward, SGD step) of a
+// one-layer recurrent network with input 64 and hidden 128 on a fixed
+// random batch of 32 sequences of 50 steps (L, N, H_in) = (50, 32, 64).
+func recurrentStep(name string, build func() nn.Module) workload {
+	const seq, batch, in, hidden = 50, 32, 64, 128
+	return workload{name: name, unit: "samples/s", setup: func() (func(), float64) {
+		rng.ManualSeed(0)
+		model := build()
+		opt := optim.NewSGD(nn.Parameters(model), optim.SGDConfig{LR: 0.01})
+		x, y := rng.Randn(seq, batch, in), rng.Randn(seq, batch, hidden)
+		return func() {
+			opt.ZeroGrad()
+			loss := nn.MSELoss(model.Forward(x), y)
+			loss.Backward()
+			opt.Step()
+		}, batch
 	}}
 }

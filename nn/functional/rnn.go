@@ -3,6 +3,9 @@ package functional
 import (
 	"fmt"
 	"math"
+	"runtime"
+
+	"github.com/intercept-ml/intercept/internal/kernel"
 
 	"github.com/intercept-ml/intercept/tensor"
 )
@@ -146,8 +149,59 @@ func (r *rnnRun) timeOf(s int) int {
 	return s
 }
 
-func sigm[T float](v T) T  { return T(1 / (1 + math.Exp(-float64(v)))) }
-func tanhT[T float](v T) T { return T(math.Tanh(float64(v))) }
+// sigmoidSlice replaces every element of d by its logistic sigmoid: in
+// float32 as 0.5 + 0.5·tanh(x/2) with tanh32's approximation, in float64
+// with math.Exp.
+func sigmoidSlice[T float](d []T) {
+	if d32, ok := any(d).([]float32); ok {
+		for i, x := range d32 {
+			d32[i] = 0.5 + 0.5*tanh32(0.5*x)
+		}
+		return
+	}
+	for i, x := range d {
+		d[i] = T(1 / (1 + math.Exp(-float64(x))))
+	}
+}
+
+// tanhSlice replaces every element of d by its tanh: tanh32 in float32,
+// math.Tanh in float64.
+func tanhSlice[T float](d []T) {
+	if d32, ok := any(d).([]float32); ok {
+		for i, x := range d32 {
+			d32[i] = tanh32(x)
+		}
+		return
+	}
+	for i, x := range d {
+		d[i] = T(math.Tanh(float64(x)))
+	}
+}
+
+// tanh32 is tanh in float32 arithmetic by the rational approximation of
+// Eigen's generic_fast_tanh_float: a degree-13 odd numerator over a
+// degree-6 even denominator, x clamped to ±7.9053111 (where tanh rounds to
+// ±1 in float32); absolute error below 4e-7 (3.3e-7 near the clamp), no
+// exponential. The polynomials are evaluated in Estrin's scheme, which
+// keeps the dependency chains short.
+func tanh32(x float32) float32 {
+	x = min(max(x, -7.90531110763549805), 7.90531110763549805)
+	x2 := x * x
+	x4 := x2 * x2
+	x8 := x4 * x4
+	// p = a1 + a3·x² + … + a13·x¹² (then ·x)
+	p01 := 4.89352455891786e-03 + 6.37261928875436e-04*x2
+	p23 := 1.48572235717979e-05 + 5.12229709037114e-08*x2
+	p45 := -8.60467152213735e-11 + 2.00018790482477e-13*x2
+	p6 := float32(-2.76076847742355e-16)
+	p := (p01 + p23*x4) + (p45+p6*x4)*x8
+	q := (4.89352518554385e-03 + 2.26843463243900e-03*x2) + (1.18534705686654e-04+1.19825839466702e-06*x2)*x4
+	y := x * p / q
+	if x > -0.0004 && x < 0.0004 {
+		y = x
+	}
+	return y
+}
 
 // runRNN is RNNLayer for element type T.
 func runRNN[T float](r *rnnRun, x, h0, c0 *tensor.Tensor, w RNNWeights) (out, hn, cn *tensor.Tensor) {
@@ -170,20 +224,33 @@ func runRNN[T float](r *rnnRun, x, h0, c0 *tensor.Tensor, w RNNWeights) (out, hn
 	ad := raw[T](all)
 	outd, hnd, cnd := ad[:nOut], ad[nOut:nOut+nHn], ad[nOut+nHn:]
 
-	// Input projection of every step and gate at once.
+	// Input projection of every step and gate at once. For RNN and LSTM
+	// the bias is b_ih + b_hh, so that a step is xg[t] + h·W_hhᵀ: one GEMM
+	// accumulating into a copy of xg[t]. GRU keeps b_hh apart (b_hn is
+	// inside the reset product).
 	xg := make([]T, L*N*GH)
-	linearForward(xd, wihd, bihd, xg, L*N, in, GH)
+	bx := bihd
+	if r.mode != ModeGRU && bhhd != nil {
+		bx = make([]T, GH)
+		for i := range bx {
+			if bihd != nil {
+				bx[i] = bihd[i]
+			}
+			bx[i] += bhhd[i]
+		}
+	}
+	linearForward(xd, wihd, bx, xg, L*N, in, GH)
 
 	// Saved for the backward pass, indexed by time.
 	hprev := make([]T, L*N*Hr) // the hidden state each step read
 	var acts []T               // gate activations (LSTM: i,f,g,o; GRU: r,z,n)
-	var cs, tcs, cprev []T     // LSTM: c', tanh(c'), c
+	var cs, tcs []T            // LSTM: c', tanh(c')
 	var hfull []T              // projected LSTM: o⊙tanh(c') before W_hr
 	var hgn []T                // GRU: W_hn·h + b_hn
 	switch r.mode {
 	case ModeLSTM:
 		acts = make([]T, L*N*GH)
-		cs, tcs, cprev = make([]T, L*N*H), make([]T, L*N*H), make([]T, L*N*H)
+		cs, tcs = make([]T, L*N*H), make([]T, L*N*H)
 		if whrd != nil {
 			hfull = make([]T, L*N*H)
 		}
@@ -196,69 +263,110 @@ func runRNN[T float](r *rnnRun, x, h0, c0 *tensor.Tensor, w RNNWeights) (out, hn
 	if h0 != nil {
 		copy(hp, raw[T](contig(h0)))
 	}
-	cp := make([]T, N*H)
+	cp := make([]T, N*H) // c0, then a view of cs
 	if lstm && c0 != nil {
 		copy(cp, raw[T](contig(c0)))
 	}
-	hg := make([]T, N*GH)
-	for s := range L {
-		t := r.timeOf(s)
-		copy(hprev[t*N*Hr:(t+1)*N*Hr], hp)
-		linearForward(hp, whhd, bhhd, hg, N, Hr, GH)
-		xgt := xg[t*N*GH : (t+1)*N*GH]
-		ht := outd[t*N*Hr : (t+1)*N*Hr]
+	c0d := cp
+	var hg []T // GRU: h·W_hhᵀ + b_hh
+	if r.mode == ModeGRU {
+		hg = make([]T, N*GH)
+	}
+	// The gate pass of one step over the batch rows [lo, hi), reading the
+	// step's variables below. For RNN and LSTM the pre-activations are
+	// already in ht and at.
+	var (
+		t             int
+		xgt, ht, cpt  []T
+		at, ct, tct   []T
+		dst, hnt, hpt []T
+	)
+	gates := func(lo, hi int) {
 		switch r.mode {
-		case ModeRNNTanh, ModeRNNReLU:
-			relu := r.mode == ModeRNNReLU
-			for i := range ht {
-				v := xgt[i] + hg[i]
-				if relu {
-					ht[i] = max(v, 0)
-				} else {
-					ht[i] = tanhT(v)
-				}
+		case ModeRNNTanh:
+			tanhSlice(ht[lo*H : hi*H])
+		case ModeRNNReLU:
+			for i := lo * H; i < hi*H; i++ {
+				ht[i] = max(ht[i], 0)
 			}
 		case ModeLSTM:
-			at := acts[t*N*GH : (t+1)*N*GH]
-			ct, tct := cs[t*N*H:(t+1)*N*H], tcs[t*N*H:(t+1)*N*H]
-			copy(cprev[t*N*H:(t+1)*N*H], cp)
-			dst := ht
+			for b := lo; b < hi; b++ {
+				ar := at[b*GH : (b+1)*GH]
+				sigmoidSlice(ar[:2*H])
+				tanhSlice(ar[2*H : 3*H])
+				sigmoidSlice(ar[3*H:])
+				cr, ctr, tcr := cpt[b*H:(b+1)*H], ct[b*H:(b+1)*H], tct[b*H:(b+1)*H]
+				ig, fg, gg := ar[:H], ar[H:2*H], ar[2*H:3*H]
+				for j := range ctr {
+					ctr[j] = fg[j]*cr[j] + ig[j]*gg[j]
+				}
+				copy(tcr, ctr)
+				tanhSlice(tcr)
+				og, dr := ar[3*H:], dst[b*H:(b+1)*H]
+				for j := range dr {
+					dr[j] = og[j] * tcr[j]
+				}
+			}
+		case ModeGRU:
+			for b := lo; b < hi; b++ {
+				xr, hr, ar := xgt[b*GH:(b+1)*GH], hg[b*GH:(b+1)*GH], at[b*GH:(b+1)*GH]
+				for j := range 2 * H {
+					ar[j] = xr[j] + hr[j]
+				}
+				sigmoidSlice(ar[:2*H])
+				for j := range H {
+					ar[2*H+j] = xr[2*H+j] + ar[j]*hr[2*H+j]
+				}
+				tanhSlice(ar[2*H:])
+				copy(hnt[b*H:(b+1)*H], hr[2*H:])
+				for j := range H {
+					k := b*H + j
+					zg, ng := ar[H+j], ar[2*H+j]
+					ht[k] = ng + zg*(hpt[k]-ng)
+				}
+			}
+		}
+	}
+	chunks := rowChunks(N, GH)
+	for s := range L {
+		t = r.timeOf(s)
+		copy(hprev[t*N*Hr:(t+1)*N*Hr], hp)
+		xgt = xg[t*N*GH : (t+1)*N*GH]
+		ht = outd[t*N*Hr : (t+1)*N*Hr]
+		hpt = hp
+		if acts != nil {
+			at = acts[t*N*GH : (t+1)*N*GH]
+		}
+		switch r.mode {
+		case ModeGRU:
+			linearForward(hp, whhd, bhhd, hg, N, Hr, GH)
+		case ModeLSTM:
+			copy(at, xgt)
+			gemm(false, true, N, GH, Hr, 1, hp, Hr, whhd, Hr, 1, at, GH)
+		default:
+			copy(ht, xgt)
+			gemm(false, true, N, GH, Hr, 1, hp, Hr, whhd, Hr, 1, ht, GH)
+		}
+		if lstm {
+			ct, tct = cs[t*N*H:(t+1)*N*H], tcs[t*N*H:(t+1)*N*H]
+			cpt = cp
+			dst = ht
 			if hfull != nil {
 				dst = hfull[t*N*H : (t+1)*N*H]
 			}
-			for b := range N {
-				xr, hr, ar := xgt[b*GH:(b+1)*GH], hg[b*GH:(b+1)*GH], at[b*GH:(b+1)*GH]
-				for j := range H {
-					ig := sigm(xr[j] + hr[j])
-					fg := sigm(xr[H+j] + hr[H+j])
-					gg := tanhT(xr[2*H+j] + hr[2*H+j])
-					og := sigm(xr[3*H+j] + hr[3*H+j])
-					ar[j], ar[H+j], ar[2*H+j], ar[3*H+j] = ig, fg, gg, og
-					k := b*H + j
-					c := fg*cp[k] + ig*gg
-					tc := tanhT(c)
-					ct[k], tct[k] = c, tc
-					dst[k] = og * tc
-				}
-			}
-			copy(cp, ct)
+		}
+		if hgn != nil {
+			hnt = hgn[t*N*H : (t+1)*N*H]
+		}
+		if chunks > 1 {
+			kernel.ParallelFor(chunks, func(c int) { gates(c*N/chunks, (c+1)*N/chunks) })
+		} else {
+			gates(0, N)
+		}
+		if lstm {
+			cp = ct
 			if hfull != nil {
 				gemm(false, true, N, Hr, H, 1, dst, H, whrd, H, 0, ht, Hr)
-			}
-		case ModeGRU:
-			at := acts[t*N*GH : (t+1)*N*GH]
-			hn := hgn[t*N*H : (t+1)*N*H]
-			for b := range N {
-				xr, hr, ar := xgt[b*GH:(b+1)*GH], hg[b*GH:(b+1)*GH], at[b*GH:(b+1)*GH]
-				for j := range H {
-					rg := sigm(xr[j] + hr[j])
-					zg := sigm(xr[H+j] + hr[H+j])
-					ng := tanhT(xr[2*H+j] + rg*hr[2*H+j])
-					ar[j], ar[H+j], ar[2*H+j] = rg, zg, ng
-					k := b*H + j
-					hn[k] = hr[2*H+j]
-					ht[k] = ng + zg*(hp[k]-ng)
-				}
 			}
 		}
 		hp = ht
@@ -320,7 +428,11 @@ func runRNN[T float](r *rnnRun, x, h0, c0 *tensor.Tensor, w RNNWeights) (out, hn
 					dhf = dh
 				}
 				at := acts[t*N*GH : (t+1)*N*GH]
-				tct, cpt := tcs[t*N*H:(t+1)*N*H], cprev[t*N*H:(t+1)*N*H]
+				tct, cpt := tcs[t*N*H:(t+1)*N*H], c0d
+				if s > 0 {
+					tp := r.timeOf(s - 1)
+					cpt = cs[tp*N*H : (tp+1)*N*H]
+				}
 				for b := range N {
 					ar, dr := at[b*GH:(b+1)*GH], dgx[b*GH:(b+1)*GH]
 					for j := range H {
@@ -405,6 +517,15 @@ func runRNN[T float](r *rnnRun, x, h0, c0 *tensor.Tensor, w RNNWeights) (out, hn
 		cn = all.Narrow(0, nOut+nHn, nCn).View(N, H)
 	}
 	return out, hn, cn
+}
+
+// rowChunks returns the number of parallel tasks for a gate pass over n
+// rows of width w: one per thread when there is enough work.
+func rowChunks(n, w int) int {
+	if n*w < 4096 {
+		return 1
+	}
+	return min(n, runtime.GOMAXPROCS(0))
 }
 
 // fromSlice returns a new tensor of type dt holding a copy of d.

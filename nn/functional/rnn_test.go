@@ -1,0 +1,154 @@
+package functional
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/intercept-ml/intercept/rng"
+	"github.com/intercept-ml/intercept/tensor"
+)
+
+// TestGradRNNLayer checks RNNLayer's backward pass (BPTT through the fused
+// node) against central differences in float64 for every mode, both
+// directions, with and without biases, initial states and (LSTM) a
+// projection; the loss reads the outputs, hn and cn.
+func TestGradRNNLayer(t *testing.T) {
+	const L, N, in, H = 4, 3, 3, 4
+	for _, mode := range []RNNMode{ModeRNNTanh, ModeRNNReLU, ModeLSTM, ModeGRU} {
+		for _, reverse := range []bool{false, true} {
+			for _, variant := range []string{"bias+state", "nobias", "proj"} {
+				if variant == "proj" && mode != ModeLSTM {
+					continue
+				}
+				name := fmt.Sprintf("%v reverse=%v %s", mode, reverse, variant)
+				G := mode.Gates()
+				hr := H
+				w := RNNWeights{WeightIH: seq(1, G*H, in), WeightHH: seq(2, G*H, H)}
+				if variant != "nobias" {
+					w.BiasIH, w.BiasHH = seq(3, G*H), seq(4, G*H)
+				}
+				if variant == "proj" {
+					hr = 2
+					w.WeightHR = seq(5, hr, H)
+					w.WeightHH = seq(2, G*H, hr)
+				}
+				scale(w.WeightIH, 0.4)
+				scale(w.WeightHH, 0.4)
+				x := seq(6, L, N, in)
+				var h0, c0 *tensor.Tensor
+				inputs := []*tensor.Tensor{x, w.WeightIH, w.WeightHH}
+				if variant != "nobias" {
+					h0 = seq(7, N, hr)
+					inputs = append(inputs, w.BiasIH, w.BiasHH, h0)
+					if mode == ModeLSTM {
+						c0 = seq(8, N, H)
+						inputs = append(inputs, c0)
+					}
+				}
+				if w.WeightHR != nil {
+					inputs = append(inputs, w.WeightHR)
+				}
+				gradCheck(t, name, func() *tensor.Tensor {
+					out, hn, cn := RNNLayer(mode, x, h0, c0, w, reverse)
+					parts := []*tensor.Tensor{out.Reshape(-1), hn.Reshape(-1)}
+					if cn != nil {
+						parts = append(parts, cn.Reshape(-1))
+					}
+					return tensor.Cat(parts, 0)
+				}, inputs...)
+			}
+		}
+	}
+}
+
+// scale multiplies a leaf's values in place.
+func scale(t *tensor.Tensor, s float64) {
+	for i := range t.Data64() {
+		t.Data64()[i] *= s
+	}
+}
+
+// TestGradCells checks the cells against central differences in float64.
+func TestGradCells(t *testing.T) {
+	const N, in, H = 2, 3, 4
+	x, h, c := seq(1, N, in), seq(2, N, H), seq(3, N, H)
+	for _, mode := range []RNNMode{ModeRNNTanh, ModeGRU, ModeLSTM} {
+		G := mode.Gates()
+		wih, whh, bih, bhh := seq(4, G*H, in), seq(5, G*H, H), seq(6, G*H), seq(7, G*H)
+		scale(wih, 0.5)
+		scale(whh, 0.5)
+		f := func() *tensor.Tensor {
+			switch mode {
+			case ModeRNNTanh:
+				return RNNTanhCell(x, h, wih, whh, bih, bhh)
+			case ModeGRU:
+				return GRUCell(x, h, wih, whh, bih, bhh)
+			}
+			h1, c1 := LSTMCell(x, h, c, wih, whh, bih, bhh)
+			return tensor.Cat([]*tensor.Tensor{h1, c1}, 1)
+		}
+		inputs := []*tensor.Tensor{x, h, wih, whh, bih, bhh}
+		if mode == ModeLSTM {
+			inputs = append(inputs, c)
+		}
+		gradCheck(t, mode.String()+" cell", f, inputs...)
+	}
+}
+
+// TestRNNLayerGradFn checks the node's name and that no gradient is
+// recorded without inputs that require grad.
+func TestRNNLayerGradFn(t *testing.T) {
+	w := RNNWeights{WeightIH: seq(1, 12, 3).Detach(), WeightHH: seq(2, 12, 4).Detach()}
+	out, _, _ := RNNLayer(ModeGRU, seq(3, 2, 1, 3).Detach(), nil, nil, w, false)
+	if out.RequiresGrad() {
+		t.Error("output requires grad without any input that does")
+	}
+	w.WeightIH.SetRequiresGrad(true)
+	_, hn, _ := RNNLayer(ModeGRU, seq(3, 2, 1, 3).Detach(), nil, nil, w, false)
+	if !hn.RequiresGrad() {
+		t.Error("hn does not require grad")
+	}
+}
+
+// TestTanh32 checks the float32 activations of the gates against the
+// float64 functions.
+func TestTanh32(t *testing.T) {
+	worstT, worstS := 0.0, 0.0
+	for i := -400000; i <= 400000; i++ {
+		x := float32(i) / 4000 // [-100, 100]
+		worstT = math.Max(worstT, math.Abs(float64(tanh32(x))-math.Tanh(float64(x))))
+		d := []float32{x}
+		sigmoidSlice(d)
+		worstS = math.Max(worstS, math.Abs(float64(d[0])-1/(1+math.Exp(-float64(x)))))
+	}
+	if worstT > 4e-7 || worstS > 4e-7 {
+		t.Errorf("tanh32 absolute error %.3g, sigmoid %.3g", worstT, worstS)
+	}
+	t.Logf("tanh32 absolute error %.3g, sigmoid %.3g", worstT, worstS)
+}
+
+// benchRNNLayer measures one layer's forward and backward pass in float32
+// on the cmd/bench shape: input 64, hidden 128, sequence 50, batch 32.
+func benchRNNLayer(b *testing.B, mode RNNMode) {
+	g := rng.NewGenerator()
+	G := mode.Gates()
+	w := RNNWeights{WeightIH: randParam(g, G*128, 64), WeightHH: randParam(g, G*128, 128),
+		BiasIH: randParam(g, G*128), BiasHH: randParam(g, G*128)}
+	x := tensor.Zeros(50, 32, 64)
+	g.Normal(x, 0, 1)
+	r := tensor.Ones(50, 32, 128)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		out, _, _ := RNNLayer(mode, x, nil, nil, w, false)
+		out.BackwardWith(tensor.BackwardOptions{Grad: r})
+	}
+	b.ReportMetric(float64(testing.AllocsPerRun(1, func() {
+		out, _, _ := RNNLayer(mode, x, nil, nil, w, false)
+		out.BackwardWith(tensor.BackwardOptions{Grad: r})
+	}))/50, "allocs/timestep")
+}
+
+func BenchmarkLSTMLayer(b *testing.B) { benchRNNLayer(b, ModeLSTM) }
+func BenchmarkGRULayer(b *testing.B)  { benchRNNLayer(b, ModeGRU) }
