@@ -362,3 +362,105 @@ func TestGoldenRecurrentLayers(t *testing.T) {
 		t.Errorf("checked %d of %d golden reprs", n, len(build))
 	}
 }
+
+// TestSetForgetGateBias checks what SetForgetGateBias writes in every layer
+// and direction, that it leaves the other gates alone, and that an LSTM
+// without biases refuses it.
+func TestSetForgetGateBias(t *testing.T) {
+	rng.ManualSeed(1)
+	m := NewLSTM(3, 4, NumLayers(2), Bidirectional)
+	before := map[string][]float32{}
+	for _, e := range StateDictOf(m) {
+		before[e.Name] = e.Tensor.Float32s()
+	}
+	m.SetForgetGateBias(1)
+	for _, e := range StateDictOf(m) {
+		got := e.Tensor.Float32s()
+		for i, v := range got {
+			want := before[e.Name][i]
+			if strings.HasPrefix(e.Name, "bias_") && i >= 4 && i < 8 {
+				want = 0
+				if strings.HasPrefix(e.Name, "bias_ih") {
+					want = 1
+				}
+			}
+			if v != want {
+				t.Errorf("%s[%d] = %v, want %v", e.Name, i, v, want)
+			}
+		}
+	}
+	if m.Layers[0].BiasIH.RequiresGrad() != true || m.Layers[0].BiasIH.Grad != nil {
+		t.Error("SetForgetGateBias changed the parameter's autograd state")
+	}
+	c := NewLSTMCell(2, 3)
+	c.SetForgetGateBias(2)
+	if got := c.BiasIH.Float32s()[3:6]; got[0] != 2 || got[1] != 2 || got[2] != 2 {
+		t.Errorf("cell bias_ih[H:2H] = %v", got)
+	}
+	if msg := rnnPanic(func() { NewLSTM(3, 4, NoBias).SetForgetGateBias(1) }); !strings.Contains(msg, "without biases") {
+		t.Errorf("NoBias LSTM: %q", msg)
+	}
+}
+
+// TestRNNStateDictRoundTrip loads one recurrent model's state dict into
+// another of the same shape and checks the outputs agree.
+func TestRNNStateDictRoundTrip(t *testing.T) {
+	rng.ManualSeed(3)
+	a := NewGRU(3, 4, NumLayers(2), Bidirectional, BatchFirst)
+	b := NewGRU(3, 4, NumLayers(2), Bidirectional, BatchFirst)
+	if err := LoadStateDict(b, StateDictOf(a), true); err != nil {
+		t.Fatal(err)
+	}
+	x := rng.Randn(2, 5, 3)
+	ya, yb := a.Forward(x), b.Forward(x)
+	if !reflect.DeepEqual(ya.Float32s(), yb.Float32s()) || !reflect.DeepEqual(ya.Shape(), []int{2, 5, 8}) {
+		t.Errorf("outputs differ after loading, or shape %v", ya.Shape())
+	}
+	if err := LoadStateDict(NewGRU(3, 4), StateDictOf(a), true); err == nil || !strings.Contains(err.Error(), `Unexpected key(s) in state_dict: "weight_ih_l0_reverse"`) {
+		t.Errorf("loading into a smaller GRU: %v", err)
+	}
+}
+
+// TestRNNDropoutGeneratorAndEval checks that the inter-layer dropout draws
+// from the layer's generator in training mode only.
+func TestRNNDropoutGeneratorAndEval(t *testing.T) {
+	g1, g2 := rng.NewGenerator(), rng.NewGenerator()
+	g1.ManualSeed(5)
+	g2.ManualSeed(5)
+	m1 := NewLSTM(3, 4, NumLayers(2), InterLayerDropout(0.5), WithGenerator(g1))
+	m2 := NewLSTM(3, 4, NumLayers(2), InterLayerDropout(0.5), WithGenerator(g2))
+	x := rng.Randn(4, 2, 3)
+	if !reflect.DeepEqual(m1.Forward(x).Float32s(), m2.Forward(x).Float32s()) {
+		t.Error("same generator seed, different outputs")
+	}
+	y1 := m1.Forward(x).Float32s()
+	y2 := m1.Forward(x).Float32s()
+	if reflect.DeepEqual(y1, y2) {
+		t.Error("training mode: two forward passes drew the same dropout mask")
+	}
+	Eval(m1)
+	e1, e2 := m1.Forward(x).Float32s(), m1.Forward(x).Float32s()
+	if !reflect.DeepEqual(e1, e2) {
+		t.Error("eval mode is not deterministic")
+	}
+	Train(m1)
+	if reflect.DeepEqual(m1.Forward(x).Float32s(), e1) {
+		t.Error("Train did not switch dropout back on")
+	}
+}
+
+// TestRNNFloat64Init checks that WithDType(Float64) builds float64
+// parameters for every recurrent layer and cell.
+func TestRNNFloat64Init(t *testing.T) {
+	for _, m := range []any{
+		NewRNN(2, 3, WithDType(tensor.Float64)), NewLSTM(2, 3, ProjSize(1), WithDType(tensor.Float64)),
+		NewGRU(2, 3, WithDType(tensor.Float64)), NewRNNCell(2, 3, WithDType(tensor.Float64)),
+		NewLSTMCell(2, 3, WithDType(tensor.Float64)), NewGRUCell(2, 3, WithDType(tensor.Float64)),
+	} {
+		for _, p := range NamedParameters(m) {
+			if p.Tensor.DType() != tensor.Float64 {
+				t.Errorf("%v: %s is %v", m, p.Name, p.Tensor.DType())
+			}
+		}
+	}
+}
