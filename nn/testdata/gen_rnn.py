@@ -191,5 +191,47 @@ for what, make in [
         ("GRUCell(3,4)", lambda: nn.GRUCell(3, 4))]:
     REPRS[what] = repr(make())
 
+
+
+def write_safetensors(path, tensors):
+    """Writes a float32 state dict in the safetensors format (by hand, as
+    ../../safetensors/testdata/gen_safetensors.py does: data sorted by name,
+    compact JSON header padded with spaces to a multiple of 8 bytes)."""
+    header, data = {}, bytearray()
+    for name, t in sorted(tensors.items()):
+        b = t.detach().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes()
+        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [len(data), len(data) + len(b)]}
+        data += b
+    hb = json.dumps(header, separators=(",", ":")).encode()
+    hb += b" " * ((8 - len(hb) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(hb)) + hb + bytes(data))
+
+
+class Seq2Vec(nn.Module):
+    """An LSTM encoder (2 layers, bidirectional, projection) with a GRU on top and a linear head
+    on the GRU's last hidden state: a model whose state dict has every recurrent key form."""
+
+    def __init__(self):
+        super().__init__()
+        self.enc = nn.LSTM(3, 5, num_layers=2, bidirectional=True, proj_size=2, batch_first=True)
+        self.gru = nn.GRU(4, 3, batch_first=True)
+        self.head = nn.Linear(3, 2)
+
+    def forward(self, x):
+        y, _ = self.enc(x)
+        _, h = self.gru(y)
+        return self.head(h[-1])
+
+
+torch.manual_seed(5)
+model = Seq2Vec().eval()
+write_safetensors("rnn_model.safetensors", model.state_dict())
+sx = torch.randn(2, 6, 3)
+with torch.no_grad():
+    sy = model(sx)
+SAFETENSORS = {"file": "rnn_model.safetensors", "keys": list(model.state_dict().keys()),
+               "x": enc(sx), "y": enc(sy)}
+
 json.dump({"torch_version": torch.__version__, "cases": [run_case(*c) for c in CASES],
-           "errors": ERRORS, "reprs": REPRS}, open("rnn.json", "w"))
+           "errors": ERRORS, "reprs": REPRS, "safetensors": SAFETENSORS}, open("rnn.json", "w"))
