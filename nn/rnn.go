@@ -410,7 +410,8 @@ func (r *LSTM) Forward(x *tensor.Tensor) *tensor.Tensor {
 // Forward) and the final hidden and cell states of every layer and
 // direction, hn (num_layers·D, N, H_r) and cn (num_layers·D, N, H)
 // (without N for unbatched x). h0 and c0 have the shapes of hn and cn;
-// nil means zeros.
+// nil means zeros (each may be nil on its own, where PyTorch takes both or
+// neither).
 func (r *LSTM) ForwardState(x, h0, c0 *tensor.Tensor) (out, hn, cn *tensor.Tensor) {
 	return r.run(F.ModeLSTM, x, h0, c0)
 }

@@ -377,7 +377,8 @@ func runRNN[T float](r *rnnRun, x, h0, c0 *tensor.Tensor, w RNNWeights) (out, hn
 	}
 
 	inputs := []*tensor.Tensor{x, h0, c0, w.WeightIH, w.WeightHH, w.BiasIH, w.BiasHH, w.WeightHR}
-	name := map[RNNMode]string{ModeRNNTanh: "RnnTanhBackward", ModeRNNReLU: "RnnReluBackward", ModeLSTM: "LstmBackward", ModeGRU: "GruBackward"}[r.mode]
+	// no PyTorch counterpart: its CPU LSTM is a composition of operations
+	name := map[RNNMode]string{ModeRNNTanh: "RnnTanhLayerBackward0", ModeRNNReLU: "RnnReluLayerBackward0", ModeLSTM: "LstmLayerBackward0", ModeGRU: "GruLayerBackward0"}[r.mode]
 	tensor.Record(all, name, inputs, func(g *tensor.Tensor) []*tensor.Tensor {
 		gd := raw[T](contig(g))
 		gOut, gHn, gCn := gd[:nOut], gd[nOut:nOut+nHn], gd[nOut+nHn:]
