@@ -133,6 +133,10 @@ func RNNLayer(mode RNNMode, x, h0, c0 *tensor.Tensor, w RNNWeights, reverse bool
 	return runRNN[float64](r, x, h0, c0, w)
 }
 
+// The elementwise arithmetic below rounds every product before adding it
+// (T(a*b) + c), which keeps the compiler from fusing it into a multiply-add
+// (it does under GOAMD64=v3): GOAMD64=v1 and v3 builds give the same bits.
+
 // rnnRun holds the sizes of one RNNLayer call.
 type rnnRun struct {
 	mode            RNNMode
@@ -150,13 +154,11 @@ func (r *rnnRun) timeOf(s int) int {
 }
 
 // sigmoidSlice replaces every element of d by its logistic sigmoid: in
-// float32 as 0.5 + 0.5·tanh(x/2) with tanh32's approximation, in float64
-// with math.Exp.
+// float32 by kernel.Sigmoid32 (0.5 + 0.5·tanh(x/2) with a rational tanh,
+// absolute error below 2e-7, vectorized), in float64 with math.Exp.
 func sigmoidSlice[T float](d []T) {
 	if d32, ok := any(d).([]float32); ok {
-		for i, x := range d32 {
-			d32[i] = 0.5 + 0.5*tanh32(0.5*x)
-		}
+		kernel.Sigmoid32(d32)
 		return
 	}
 	for i, x := range d {
@@ -164,43 +166,16 @@ func sigmoidSlice[T float](d []T) {
 	}
 }
 
-// tanhSlice replaces every element of d by its tanh: tanh32 in float32,
-// math.Tanh in float64.
+// tanhSlice replaces every element of d by its tanh: kernel.Tanh32 in
+// float32 (absolute error below 4e-7, vectorized), math.Tanh in float64.
 func tanhSlice[T float](d []T) {
 	if d32, ok := any(d).([]float32); ok {
-		for i, x := range d32 {
-			d32[i] = tanh32(x)
-		}
+		kernel.Tanh32(d32)
 		return
 	}
 	for i, x := range d {
 		d[i] = T(math.Tanh(float64(x)))
 	}
-}
-
-// tanh32 is tanh in float32 arithmetic by the rational approximation of
-// Eigen's generic_fast_tanh_float: a degree-13 odd numerator over a
-// degree-6 even denominator, x clamped to ±7.9053111 (where tanh rounds to
-// ±1 in float32); absolute error below 4e-7 (3.3e-7 near the clamp), no
-// exponential. The polynomials are evaluated in Estrin's scheme, which
-// keeps the dependency chains short.
-func tanh32(x float32) float32 {
-	x = min(max(x, -7.90531110763549805), 7.90531110763549805)
-	x2 := x * x
-	x4 := x2 * x2
-	x8 := x4 * x4
-	// p = a1 + a3·x² + … + a13·x¹² (then ·x)
-	p01 := 4.89352455891786e-03 + 6.37261928875436e-04*x2
-	p23 := 1.48572235717979e-05 + 5.12229709037114e-08*x2
-	p45 := -8.60467152213735e-11 + 2.00018790482477e-13*x2
-	p6 := float32(-2.76076847742355e-16)
-	p := (p01 + p23*x4) + (p45+p6*x4)*x8
-	q := (4.89352518554385e-03 + 2.26843463243900e-03*x2) + (1.18534705686654e-04+1.19825839466702e-06*x2)*x4
-	y := x * p / q
-	if x > -0.0004 && x < 0.0004 {
-		y = x
-	}
-	return y
 }
 
 // runRNN is RNNLayer for element type T.
@@ -298,7 +273,7 @@ func runRNN[T float](r *rnnRun, x, h0, c0 *tensor.Tensor, w RNNWeights) (out, hn
 				cr, ctr, tcr := cpt[b*H:(b+1)*H], ct[b*H:(b+1)*H], tct[b*H:(b+1)*H]
 				ig, fg, gg := ar[:H], ar[H:2*H], ar[2*H:3*H]
 				for j := range ctr {
-					ctr[j] = fg[j]*cr[j] + ig[j]*gg[j]
+					ctr[j] = T(fg[j]*cr[j]) + T(ig[j]*gg[j])
 				}
 				copy(tcr, ctr)
 				tanhSlice(tcr)
@@ -315,14 +290,14 @@ func runRNN[T float](r *rnnRun, x, h0, c0 *tensor.Tensor, w RNNWeights) (out, hn
 				}
 				sigmoidSlice(ar[:2*H])
 				for j := range H {
-					ar[2*H+j] = xr[2*H+j] + ar[j]*hr[2*H+j]
+					ar[2*H+j] = xr[2*H+j] + T(ar[j]*hr[2*H+j])
 				}
 				tanhSlice(ar[2*H:])
 				copy(hnt[b*H:(b+1)*H], hr[2*H:])
 				for j := range H {
 					k := b*H + j
 					zg, ng := ar[H+j], ar[2*H+j]
-					ht[k] = ng + zg*(hpt[k]-ng)
+					ht[k] = ng + T(zg*(hpt[k]-ng))
 				}
 			}
 		}
@@ -417,7 +392,7 @@ func runRNN[T float](r *rnnRun, x, h0, c0 *tensor.Tensor, w RNNWeights) (out, hn
 							dgx[i] = 0
 						}
 					} else {
-						dgx[i] = dh[i] * (1 - h*h)
+						dgx[i] = dh[i] * (1 - T(h*h))
 					}
 				}
 			case ModeLSTM:
@@ -441,10 +416,10 @@ func runRNN[T float](r *rnnRun, x, h0, c0 *tensor.Tensor, w RNNWeights) (out, hn
 						ig, fg, gg, og := ar[j], ar[H+j], ar[2*H+j], ar[3*H+j]
 						tc := tct[k]
 						dhk := dhf[k]
-						dct := dc[k] + dhk*og*(1-tc*tc)
+						dct := dc[k] + T(dhk*og*(1-T(tc*tc)))
 						dr[j] = dct * gg * ig * (1 - ig)
 						dr[H+j] = dct * cpt[k] * fg * (1 - fg)
-						dr[2*H+j] = dct * ig * (1 - gg*gg)
+						dr[2*H+j] = dct * ig * (1 - T(gg*gg))
 						dr[3*H+j] = dhk * tc * og * (1 - og)
 						dc[k] = dct * fg
 					}
@@ -460,7 +435,7 @@ func runRNN[T float](r *rnnRun, x, h0, c0 *tensor.Tensor, w RNNWeights) (out, hn
 						k := b*H + j
 						rg, zg, ng := ar[j], ar[H+j], ar[2*H+j]
 						d := dh[k]
-						dpn := d * (1 - zg) * (1 - ng*ng)
+						dpn := d * (1 - zg) * (1 - T(ng*ng))
 						dpz := d * (hpt[k] - ng) * zg * (1 - zg)
 						dpr := dpn * hn[k] * rg * (1 - rg)
 						dxr[j], dhr[j] = dpr, dpr

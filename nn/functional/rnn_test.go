@@ -2,7 +2,6 @@ package functional
 
 import (
 	"fmt"
-	"math"
 	"testing"
 
 	"github.com/intercept-ml/intercept/rng"
@@ -109,23 +108,6 @@ func TestRNNLayerGradFn(t *testing.T) {
 	if !hn.RequiresGrad() {
 		t.Error("hn does not require grad")
 	}
-}
-
-// TestTanh32 checks the float32 activations of the gates against the
-// float64 functions.
-func TestTanh32(t *testing.T) {
-	worstT, worstS := 0.0, 0.0
-	for i := -400000; i <= 400000; i++ {
-		x := float32(i) / 4000 // [-100, 100]
-		worstT = math.Max(worstT, math.Abs(float64(tanh32(x))-math.Tanh(float64(x))))
-		d := []float32{x}
-		sigmoidSlice(d)
-		worstS = math.Max(worstS, math.Abs(float64(d[0])-1/(1+math.Exp(-float64(x)))))
-	}
-	if worstT > 4e-7 || worstS > 4e-7 {
-		t.Errorf("tanh32 absolute error %.3g, sigmoid %.3g", worstT, worstS)
-	}
-	t.Logf("tanh32 absolute error %.3g, sigmoid %.3g", worstT, worstS)
 }
 
 // benchRNNLayer measures one layer's forward and backward pass in float32
