@@ -1,9 +1,15 @@
 package functional
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"fmt"
+	"math"
+	"runtime"
 	"testing"
 
+	"github.com/intercept-ml/intercept/internal/kernel"
 	"github.com/intercept-ml/intercept/rng"
 	"github.com/intercept-ml/intercept/tensor"
 )
@@ -134,3 +140,108 @@ func benchRNNLayer(b *testing.B, mode RNNMode) {
 
 func BenchmarkLSTMLayer(b *testing.B) { benchRNNLayer(b, ModeLSTM) }
 func BenchmarkGRULayer(b *testing.B)  { benchRNNLayer(b, ModeGRU) }
+
+// grid returns a leaf of type dt that requires grad, with values in
+// [-1, 1] computed by integer arithmetic only (no math functions, whose
+// bits may depend on GOAMD64).
+func grid(dt tensor.DType, seed int, shape ...int) *tensor.Tensor {
+	v := make([]float64, numel(shape))
+	for i := range v {
+		v[i] = float64((i*7919+seed*104729)%2001-1000) / 1000
+	}
+	t := tensor.FromFloat64(v, shape...)
+	if dt == tensor.Float32 {
+		t = tensor.FromFloat32(t.Float32s(), shape...)
+	}
+	return t.SetRequiresGrad(true)
+}
+
+// rnnChecksum runs every mode of RNNLayer forward and backward in type dt
+// (both directions, a projected LSTM) and hashes the bits of the outputs,
+// final states and gradients.
+func rnnChecksum(dt tensor.DType) string {
+	h := sha256.New()
+	put := func(t *tensor.Tensor) {
+		if t == nil {
+			return
+		}
+		if t.DType() == tensor.Float32 {
+			for _, v := range t.Float32s() {
+				binary.Write(h, binary.LittleEndian, math.Float32bits(v))
+			}
+			return
+		}
+		for _, v := range t.Float64s() {
+			binary.Write(h, binary.LittleEndian, math.Float64bits(v))
+		}
+	}
+	{
+		for _, mode := range []RNNMode{ModeRNNTanh, ModeRNNReLU, ModeLSTM, ModeGRU} {
+			for _, reverse := range []bool{false, true} {
+				G, H, hr := mode.Gates(), 5, 5
+				conv := func(t *tensor.Tensor) *tensor.Tensor { return t }
+				seq := func(seed int, shape ...int) *tensor.Tensor { return grid(dt, seed, shape...) }
+				w := RNNWeights{WeightIH: conv(seq(1, G*H, 3)), BiasIH: conv(seq(3, G*H)), BiasHH: conv(seq(4, G*H))}
+				if mode == ModeLSTM && reverse {
+					hr = 2
+					w.WeightHR = conv(seq(5, hr, H))
+				}
+				w.WeightHH = conv(seq(2, G*H, hr))
+				x, h0 := conv(seq(6, 7, 4, 3)), conv(seq(7, 4, hr))
+				var c0 *tensor.Tensor
+				if mode == ModeLSTM {
+					c0 = conv(seq(8, 4, H))
+				}
+				out, hn, cn := RNNLayer(mode, x, h0, c0, w, reverse)
+				loss := out.Mul(conv(seq(9, out.Shape()...)).Detach()).Sum().Add(hn.Sum())
+				if cn != nil {
+					loss = loss.Add(cn.Sum())
+				}
+				loss.Backward()
+				for _, t := range []*tensor.Tensor{out, hn, cn, x.Grad, h0.Grad, w.WeightIH.Grad, w.WeightHH.Grad, w.BiasIH.Grad, w.BiasHH.Grad} {
+					put(t)
+				}
+				if c0 != nil {
+					put(c0.Grad)
+				}
+				if w.WeightHR != nil {
+					put(w.WeightHR.Grad)
+				}
+			}
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// TestRNNLayerReproducible checks that RNNLayer's results do not depend on
+// GOMAXPROCS, and pins the bits of its float32 results per kernel
+// implementation, which hold under GOAMD64=v1 and v3 alike (the elementwise
+// code never fuses a multiply-add, and the float32 activations are
+// kernel.Tanh32/Sigmoid32; float64 uses math.Exp and math.Tanh, whose bits
+// may depend on GOAMD64).
+func TestRNNLayerReproducible(t *testing.T) {
+	want := map[string]string{
+		"avx512": "ef50c47927dec8de861ef2c3570b2fa4caf0f8e376cd530967a64cb3e3535ea7",
+		"avx2":   "ef50c47927dec8de861ef2c3570b2fa4caf0f8e376cd530967a64cb3e3535ea7",
+		"purego": "ee4961602fdda7c497074f37be0d1aa1c56bd834c159f5b5285ccdf20426eeae",
+	}
+	for _, dt := range []tensor.DType{tensor.Float64, tensor.Float32} {
+		first := rnnChecksum(dt)
+		for _, procs := range []int{1, 2, 8} {
+			old := runtime.GOMAXPROCS(procs)
+			if c := rnnChecksum(dt); c != first {
+				t.Errorf("%v, GOMAXPROCS %d: checksum %s, %s before", dt, procs, c, first)
+			}
+			runtime.GOMAXPROCS(old)
+		}
+	}
+	got := rnnChecksum(tensor.Float32)
+	w, ok := want[kernel.Name()]
+	if !ok {
+		t.Logf("kernel %s: checksum %s (not pinned)", kernel.Name(), got)
+		return
+	}
+	if got != w {
+		t.Errorf("kernel %s: checksum %s, want %s", kernel.Name(), got, w)
+	}
+}
