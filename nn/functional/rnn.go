@@ -495,10 +495,16 @@ func runRNN[T float](r *rnnRun, x, h0, c0 *tensor.Tensor, w RNNWeights) (out, hn
 	return out, hn, cn
 }
 
+// rnnParallelMin is the number of gate values from which a step's gate
+// pass is split over the threads (a variable for the tests).
+var rnnParallelMin = 1 << 16
+
 // rowChunks returns the number of parallel tasks for a gate pass over n
-// rows of width w: one per thread when there is enough work.
+// rows of width w: one per thread when there is enough work to pay for
+// waking the workers at every step (with the vectorized activations, a
+// pass over 2^16 gate values takes about 50µs).
 func rowChunks(n, w int) int {
-	if n*w < 4096 {
+	if n*w < rnnParallelMin {
 		return 1
 	}
 	return min(n, runtime.GOMAXPROCS(0))

@@ -235,6 +235,17 @@ func TestRNNLayerReproducible(t *testing.T) {
 			runtime.GOMAXPROCS(old)
 		}
 	}
+	// the gate pass split over the threads gives the same bits
+	defer func(m int) { rnnParallelMin = m }(rnnParallelMin)
+	rnnParallelMin = 0
+	for _, dt := range []tensor.DType{tensor.Float64, tensor.Float32} {
+		split := rnnChecksum(dt)
+		rnnParallelMin = 1 << 30
+		if serial := rnnChecksum(dt); serial != split {
+			t.Errorf("%v: checksum %s with the gate pass split, %s without", dt, split, serial)
+		}
+		rnnParallelMin = 0
+	}
 	got := rnnChecksum(tensor.Float32)
 	w, ok := want[kernel.Name()]
 	if !ok {
