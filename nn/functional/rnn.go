@@ -216,22 +216,36 @@ func runRNN[T float](r *rnnRun, x, h0, c0 *tensor.Tensor, w RNNWeights) (out, hn
 	}
 	linearForward(xd, wihd, bx, xg, L*N, in, GH)
 
-	// Saved for the backward pass, indexed by time.
-	hprev := make([]T, L*N*Hr) // the hidden state each step read
-	var acts []T               // gate activations (LSTM: i,f,g,o; GRU: r,z,n)
-	var cs, tcs []T            // LSTM: c', tanh(c')
-	var hfull []T              // projected LSTM: o⊙tanh(c') before W_hr
-	var hgn []T                // GRU: W_hn·h + b_hn
+	// Saved for the backward pass, indexed by time, when the result is
+	// recorded; otherwise each buffer holds one step (cs two: the cell
+	// state read and the one written).
+	inputs := []*tensor.Tensor{x, h0, c0, w.WeightIH, w.WeightHH, w.BiasIH, w.BiasHH, w.WeightHR}
+	save := false
+	for _, in := range inputs {
+		save = save || in != nil && in.RequiresGrad()
+	}
+	save = save && tensor.IsGradEnabled()
+	slots, cslots := L, L
+	var hprev []T // the hidden state each step read
+	if save {
+		hprev = make([]T, L*N*Hr)
+	} else {
+		slots, cslots = 1, 2
+	}
+	var acts []T    // gate activations (LSTM: i,f,g,o; GRU: r,z,n)
+	var cs, tcs []T // LSTM: c', tanh(c')
+	var hfull []T   // projected LSTM: o⊙tanh(c') before W_hr
+	var hgn []T     // GRU: W_hn·h + b_hn
 	switch r.mode {
 	case ModeLSTM:
-		acts = make([]T, L*N*GH)
-		cs, tcs = make([]T, L*N*H), make([]T, L*N*H)
+		acts = make([]T, slots*N*GH)
+		cs, tcs = make([]T, cslots*N*H), make([]T, slots*N*H)
 		if whrd != nil {
-			hfull = make([]T, L*N*H)
+			hfull = make([]T, slots*N*H)
 		}
 	case ModeGRU:
-		acts = make([]T, L*N*GH)
-		hgn = make([]T, L*N*H)
+		acts = make([]T, slots*N*GH)
+		hgn = make([]T, slots*N*H)
 	}
 
 	hp := make([]T, N*Hr)
@@ -305,12 +319,17 @@ func runRNN[T float](r *rnnRun, x, h0, c0 *tensor.Tensor, w RNNWeights) (out, hn
 	chunks := rowChunks(N, GH)
 	for s := range L {
 		t = r.timeOf(s)
-		copy(hprev[t*N*Hr:(t+1)*N*Hr], hp)
+		slot, cslot := t, t // in the saved buffers
+		if save {
+			copy(hprev[t*N*Hr:(t+1)*N*Hr], hp)
+		} else {
+			slot, cslot = 0, s%2
+		}
 		xgt = xg[t*N*GH : (t+1)*N*GH]
 		ht = outd[t*N*Hr : (t+1)*N*Hr]
 		hpt = hp
 		if acts != nil {
-			at = acts[t*N*GH : (t+1)*N*GH]
+			at = acts[slot*N*GH : (slot+1)*N*GH]
 		}
 		switch r.mode {
 		case ModeGRU:
@@ -323,15 +342,15 @@ func runRNN[T float](r *rnnRun, x, h0, c0 *tensor.Tensor, w RNNWeights) (out, hn
 			gemm(false, true, N, GH, Hr, 1, hp, Hr, whhd, Hr, 1, ht, GH)
 		}
 		if lstm {
-			ct, tct = cs[t*N*H:(t+1)*N*H], tcs[t*N*H:(t+1)*N*H]
+			ct, tct = cs[cslot*N*H:(cslot+1)*N*H], tcs[slot*N*H:(slot+1)*N*H]
 			cpt = cp
 			dst = ht
 			if hfull != nil {
-				dst = hfull[t*N*H : (t+1)*N*H]
+				dst = hfull[slot*N*H : (slot+1)*N*H]
 			}
 		}
 		if hgn != nil {
-			hnt = hgn[t*N*H : (t+1)*N*H]
+			hnt = hgn[slot*N*H : (slot+1)*N*H]
 		}
 		if chunks > 1 {
 			kernel.ParallelFor(chunks, func(c int) { gates(c*N/chunks, (c+1)*N/chunks) })
@@ -351,7 +370,9 @@ func runRNN[T float](r *rnnRun, x, h0, c0 *tensor.Tensor, w RNNWeights) (out, hn
 		copy(cnd, cp)
 	}
 
-	inputs := []*tensor.Tensor{x, h0, c0, w.WeightIH, w.WeightHH, w.BiasIH, w.BiasHH, w.WeightHR}
+	if !save {
+		return views(all, lstm, L, N, H, Hr)
+	}
 	// no PyTorch counterpart: its CPU LSTM is a composition of operations
 	name := map[RNNMode]string{ModeRNNTanh: "RnnTanhLayerBackward0", ModeRNNReLU: "RnnReluLayerBackward0", ModeLSTM: "LstmLayerBackward0", ModeGRU: "GruLayerBackward0"}[r.mode]
 	tensor.Record(all, name, inputs, func(g *tensor.Tensor) []*tensor.Tensor {
@@ -487,10 +508,18 @@ func runRNN[T float](r *rnnRun, x, h0, c0 *tensor.Tensor, w RNNWeights) (out, hn
 		}
 		return grads
 	})
+	// the views are taken after Record, so that they carry its gradient
+	return views(all, lstm, L, N, H, Hr)
+}
+
+// views returns the outputs (L, N, Hr), hn (N, Hr) and, for an LSTM, cn
+// (N, H) packed in all.
+func views(all *tensor.Tensor, lstm bool, L, N, H, Hr int) (out, hn, cn *tensor.Tensor) {
+	nOut, nHn := L*N*Hr, N*Hr
 	out = all.Narrow(0, 0, nOut).View(L, N, Hr)
 	hn = all.Narrow(0, nOut, nHn).View(N, Hr)
 	if lstm {
-		cn = all.Narrow(0, nOut+nHn, nCn).View(N, H)
+		cn = all.Narrow(0, nOut+nHn, N*H).View(N, H)
 	}
 	return out, hn, cn
 }

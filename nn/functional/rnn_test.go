@@ -256,3 +256,50 @@ func TestRNNLayerReproducible(t *testing.T) {
 		t.Errorf("kernel %s: checksum %s, want %s", kernel.Name(), got, w)
 	}
 }
+
+// TestRNNLayerNoGrad checks that the forward pass without recording (which
+// keeps one step of each buffer instead of the whole sequence) gives the
+// bits of the recorded one.
+func TestRNNLayerNoGrad(t *testing.T) {
+	for _, mode := range []RNNMode{ModeRNNTanh, ModeRNNReLU, ModeLSTM, ModeGRU} {
+		for _, proj := range []bool{false, true} {
+			if proj && mode != ModeLSTM {
+				continue
+			}
+			for _, reverse := range []bool{false, true} {
+				G, H, hr := mode.Gates(), 5, 5
+				w := RNNWeights{WeightIH: grid(tensor.Float32, 1, G*H, 3), BiasIH: grid(tensor.Float32, 3, G*H), BiasHH: grid(tensor.Float32, 4, G*H)}
+				if proj {
+					hr = 2
+					w.WeightHR = grid(tensor.Float32, 5, hr, H)
+				}
+				w.WeightHH = grid(tensor.Float32, 2, G*H, hr)
+				x, h0, c0 := grid(tensor.Float32, 6, 7, 4, 3), grid(tensor.Float32, 7, 4, hr), grid(tensor.Float32, 8, 4, H)
+				o1, h1, c1 := RNNLayer(mode, x, h0, c0, w, reverse)
+				var o2, h2, c2 *tensor.Tensor
+				tensor.NoGrad(func() { o2, h2, c2 = RNNLayer(mode, x, h0, c0, w, reverse) })
+				if !o1.RequiresGrad() || o2.RequiresGrad() {
+					t.Errorf("%v: recorded %v, under NoGrad %v", mode, o1.RequiresGrad(), o2.RequiresGrad())
+				}
+				name := fmt.Sprintf("%v proj=%v reverse=%v", mode, proj, reverse)
+				for i, p := range [][2]*tensor.Tensor{{o1, o2}, {h1, h2}, {c1, c2}} {
+					if (p[0] == nil) != (p[1] == nil) || p[0] != nil && !sameBits(p[0].Float32s(), p[1].Float32s()) {
+						t.Errorf("%s: result %d differs without recording", name, i)
+					}
+				}
+			}
+		}
+	}
+}
+
+func sameBits(a, b []float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			return false
+		}
+	}
+	return true
+}
