@@ -509,7 +509,12 @@ func runRNN[T float](r *rnnRun, x, h0, c0 *tensor.Tensor, w RNNWeights) (out, hn
 			grads[5] = colSums(dt, dGx, L*N, GH)
 		}
 		if need(6) {
-			grads[6] = colSums(dt, dGh, L*N, GH)
+			if r.mode != ModeGRU && grads[5] != nil {
+				// the two biases enter as one sum: the same gradient
+				grads[6] = fromSlice(dt, raw[T](grads[5]), GH)
+			} else {
+				grads[6] = colSums(dt, dGh, L*N, GH)
+			}
 		}
 		if need(7) {
 			grads[7] = fromSlice(dt, dWhr, Hr, H)
