@@ -316,53 +316,6 @@ func TestRNNErrors(t *testing.T) {
 	}
 }
 
-// TestGoldenRecurrentLayers checks the recurrent layers of the shared
-// golden file (default parameters after manual_seed(42), repr, keys).
-func TestGoldenRecurrentLayers(t *testing.T) {
-	gl := goldenLayers(t)
-	cases := map[string]func() any{
-		"RNN(3,4)":                    func() any { return NewRNN(3, 4) },
-		"LSTM(3,2,num_layers=2)":      func() any { return NewLSTM(3, 2, NumLayers(2)) },
-		"GRU(2,3,bidirectional=True)": func() any { return NewGRU(2, 3, Bidirectional) },
-	}
-	for name, build := range cases {
-		g, ok := gl[name]
-		if !ok {
-			t.Errorf("golden layer %q missing", name)
-			continue
-		}
-		checkLayer(t, g, build)
-	}
-	var rs []goldenRepr
-	golden.Section(t, "repr", &rs)
-	build := map[string]func() any{
-		"LSTM(3,4,num_layers=2,batch_first=True)": func() any { return NewLSTM(3, 4, NumLayers(2), BatchFirst) },
-		"GRU(2,3,bidirectional=True,dropout=0.0)": func() any { return NewGRU(2, 3, Bidirectional, InterLayerDropout(0)) },
-		"RNN(3,4,nonlinearity='relu',bias=False)": func() any { return NewRNN(3, 4, RNNReLU, NoBias) },
-	}
-	n := 0
-	for _, r := range rs {
-		mk, ok := build[r.What]
-		if !ok {
-			continue
-		}
-		n++
-		m := mk()
-		if got := Repr(m); got != r.Repr {
-			t.Errorf("%s: repr %q, want %q", r.What, got, r.Repr)
-		}
-		if got := StateDictOf(m).Keys(); !reflect.DeepEqual(got, r.StateDictKeys) {
-			t.Errorf("%s: keys %v, want %v", r.What, got, r.StateDictKeys)
-		}
-		if got := names(NamedParameters(m)); !reflect.DeepEqual(got, r.NamedParameters) {
-			t.Errorf("%s: named parameters %v, want %v", r.What, got, r.NamedParameters)
-		}
-	}
-	if n != len(build) {
-		t.Errorf("checked %d of %d golden reprs", n, len(build))
-	}
-}
-
 // TestSetForgetGateBias checks what SetForgetGateBias writes in every layer
 // and direction, that it leaves the other gates alone, and that an LSTM
 // without biases refuses it.
