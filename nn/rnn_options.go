@@ -61,7 +61,7 @@ type NumLayersOption int
 
 // NumLayers stacks n recurrent layers, each reading the outputs of the one
 // below (PyTorch's num_layers=; default 1). n below 1 panics in the
-// constructor.
+// constructor. NewRNN, NewLSTM and NewGRU take it.
 func NumLayers(n int) NumLayersOption { return NumLayersOption(n) }
 
 func (n NumLayersOption) applyRNN(c *rnnConfig)  { c.numLayers = int(n) }
@@ -75,7 +75,8 @@ type BatchFirstOption bool
 // BatchFirst makes a recurrent layer take and return batched sequences as
 // (N, L, features) instead of (L, N, features) (PyTorch's batch_first=True).
 // The hidden and cell states keep their (layers·directions, N, H) layout,
-// as in PyTorch; unbatched input is (L, features) either way.
+// as in PyTorch; unbatched input is (L, features) either way. NewRNN,
+// NewLSTM and NewGRU take it.
 const BatchFirst BatchFirstOption = true
 
 func (b BatchFirstOption) applyRNN(c *rnnConfig)  { c.batchFirst = bool(b) }
@@ -89,7 +90,8 @@ type BidirectionalOption bool
 // Bidirectional adds a second direction to every layer, reading the
 // sequence backwards (PyTorch's bidirectional=True): the outputs of both
 // are concatenated in the feature dimension (forward first), and the
-// parameters of the reverse direction carry the suffix "_reverse".
+// parameters of the reverse direction carry the suffix "_reverse". NewRNN,
+// NewLSTM and NewGRU take it.
 const Bidirectional BidirectionalOption = true
 
 func (b BidirectionalOption) applyRNN(c *rnnConfig)  { c.bidirectional = bool(b) }
@@ -104,7 +106,8 @@ type InterLayerDropoutOption float64
 // every layer but the last, in training mode (PyTorch's dropout=; default
 // 0). It is not named Dropout, which is the layer. The masks come from the
 // layer's generator (WithGenerator, default rng.Default()), drawn as
-// PyTorch draws them. p outside [0, 1] panics in the constructor.
+// PyTorch draws them. p outside [0, 1] panics in the constructor. NewRNN,
+// NewLSTM and NewGRU take it.
 func InterLayerDropout(p float64) InterLayerDropoutOption { return InterLayerDropoutOption(p) }
 
 func (p InterLayerDropoutOption) applyRNN(c *rnnConfig)  { c.dropout = float64(p) }
@@ -113,7 +116,7 @@ func (p InterLayerDropoutOption) applyGRU(c *rnnConfig)  { c.dropout = float64(p
 
 // Nonlinearity is the activation of an Elman RNN or RNNCell (PyTorch's
 // nonlinearity=): RNNTanh (the default) or RNNReLU. It is an RNNOption and
-// an RNNCellOption.
+// an RNNCellOption: NewRNN and NewRNNCell take it.
 type Nonlinearity int
 
 const (
@@ -141,5 +144,5 @@ func (p projSize) applyLSTM(c *rnnConfig) { c.projSize = int(p) }
 // ProjSize gives an LSTM a projection of size p of its hidden state
 // (PyTorch's proj_size=; default 0, none): h = (o⊙tanh(c))·W_hrᵀ, with
 // W_hr (p, hidden_size) registered as weight_hr_l{k}. p must be in
-// [0, hidden_size) or the constructor panics.
+// [0, hidden_size) or the constructor panics. Only NewLSTM takes it.
 func ProjSize(p int) LSTMOption { return projSize(p) }
