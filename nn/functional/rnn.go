@@ -233,33 +233,33 @@ func runRNN[T float](r *rnnRun, x, h0, c0 *tensor.Tensor, w RNNWeights) (out, hn
 		save = save || in != nil && in.RequiresGrad()
 	}
 	save = save && tensor.IsGradEnabled()
+	// The hidden state a step reads is the output of the step before (or
+	// h0), so it is not saved.
 	slots, cslots := L, L
-	var hprev []T // the hidden state each step read
-	if save {
-		hprev = make([]T, L*N*Hr)
-	} else {
+	if !save {
 		slots, cslots = 1, 2
 	}
-	var acts []T    // gate activations (LSTM: i,f,g,o; GRU: r,z,n)
+	var acts []T    // gate activations (LSTM: i,f,g,o; GRU: r,z,n), in place of xg
 	var cs, tcs []T // LSTM: c', tanh(c')
 	var hfull []T   // projected LSTM: o⊙tanh(c') before W_hr
 	var hgn []T     // GRU: W_hn·h + b_hn
 	switch r.mode {
 	case ModeLSTM:
-		acts = make([]T, slots*N*GH)
+		acts = xg
 		cs, tcs = make([]T, cslots*N*H), make([]T, slots*N*H)
 		if whrd != nil {
 			hfull = make([]T, slots*N*H)
 		}
 	case ModeGRU:
-		acts = make([]T, slots*N*GH)
+		acts = xg
 		hgn = make([]T, slots*N*H)
 	}
 
-	hp := make([]T, N*Hr)
+	hp := make([]T, N*Hr) // h0, then a view of outd
 	if h0 != nil {
 		copy(hp, raw[T](contig(h0)))
 	}
+	h0d := hp
 	cp := make([]T, N*H) // c0, then a view of cs
 	if lstm && c0 != nil {
 		copy(cp, raw[T](contig(c0)))
@@ -328,22 +328,17 @@ func runRNN[T float](r *rnnRun, x, h0, c0 *tensor.Tensor, w RNNWeights) (out, hn
 	for s := range L {
 		t = r.timeOf(s)
 		slot, cslot := t, t // in the saved buffers
-		if save {
-			copy(hprev[t*N*Hr:(t+1)*N*Hr], hp)
-		} else {
+		if !save {
 			slot, cslot = 0, s%2
 		}
 		xgt = xg[t*N*GH : (t+1)*N*GH]
 		ht = outd[t*N*Hr : (t+1)*N*Hr]
 		hpt = hp
-		if acts != nil {
-			at = acts[slot*N*GH : (slot+1)*N*GH]
-		}
+		at = xgt // the activations replace the pre-activations
 		switch r.mode {
 		case ModeGRU:
 			linearForward(hp, whhd, bhhd, hg, N, Hr, GH)
 		case ModeLSTM:
-			copy(at, xgt)
 			gemm(false, true, N, GH, Hr, 1, hp, Hr, whhd, Hr, 1, at, GH)
 		default:
 			copy(ht, xgt)
@@ -404,6 +399,14 @@ func runRNN[T float](r *rnnRun, x, h0, c0 *tensor.Tensor, w RNNWeights) (out, hn
 				dWhr = make([]T, Hr*H)
 			}
 		}
+		// prevH returns the hidden state step s read
+		prevH := func(s int) []T {
+			if s == 0 {
+				return h0d
+			}
+			tp := r.timeOf(s - 1)
+			return outd[tp*N*Hr : (tp+1)*N*Hr]
+		}
 		for s := L - 1; s >= 0; s-- {
 			t := r.timeOf(s)
 			for i, v := range gOut[t*N*Hr : (t+1)*N*Hr] {
@@ -457,7 +460,7 @@ func runRNN[T float](r *rnnRun, x, h0, c0 *tensor.Tensor, w RNNWeights) (out, hn
 				at := acts[t*N*GH : (t+1)*N*GH]
 				dgh := dGh[t*N*GH : (t+1)*N*GH]
 				hn := hgn[t*N*H : (t+1)*N*H]
-				hpt := hprev[t*N*H : (t+1)*N*H]
+				hpt := prevH(s)
 				for b := range N {
 					ar, dxr, dhr := at[b*GH:(b+1)*GH], dgx[b*GH:(b+1)*GH], dgh[b*GH:(b+1)*GH]
 					for j := range H {
@@ -502,7 +505,17 @@ func runRNN[T float](r *rnnRun, x, h0, c0 *tensor.Tensor, w RNNWeights) (out, hn
 		}
 		if need(4) {
 			gw := tensor.Empty(dt, GH, Hr)
-			gemm(true, false, GH, Hr, L*N, 1, dGh, GH, hprev, Hr, 0, raw[T](gw), Hr)
+			// Σ_t dG_h[t]ᵀ·h_prev[t], h_prev being h0 at the first step and
+			// the outputs of the neighbouring time otherwise
+			gd, t0 := raw[T](gw), r.timeOf(0)
+			gemm(true, false, GH, Hr, N, 1, dGh[t0*N*GH:], GH, h0d, Hr, 0, gd, Hr)
+			if L > 1 {
+				if r.reverse { // h_prev[t] = out[t+1], t < L-1
+					gemm(true, false, GH, Hr, (L-1)*N, 1, dGh, GH, outd[N*Hr:], Hr, 1, gd, Hr)
+				} else { // h_prev[t] = out[t-1], t > 0
+					gemm(true, false, GH, Hr, (L-1)*N, 1, dGh[N*GH:], GH, outd, Hr, 1, gd, Hr)
+				}
+			}
 			grads[4] = gw
 		}
 		if need(5) {
