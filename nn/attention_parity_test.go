@@ -117,7 +117,7 @@ func buildAttnModule(t *testing.T, c *attnCase) any {
 	switch c.Kind {
 	case "mha":
 		opts := []MultiheadAttentionOption{Bias(argBool(a, "bias", true)), AddBiasKV(argBool(a, "add_bias_kv", false)),
-			AddZeroAttn(argBool(a, "add_zero_attn", false)), BatchFirst(argBool(a, "batch_first", false)),
+			AddZeroAttn(argBool(a, "add_zero_attn", false)), BatchFirstOption(argBool(a, "batch_first", false)),
 			DropoutProb(argFloat(a, "dropout", 0)), WithDType(argDType(a))}
 		if _, ok := a["kdim"]; ok {
 			opts = append(opts, KDim(argInt(a, "kdim", 0)))
@@ -128,7 +128,7 @@ func buildAttnModule(t *testing.T, c *attnCase) any {
 		return NewMultiheadAttention(argInt(a, "embed_dim", 0), argInt(a, "num_heads", 0), opts...)
 	}
 	opts := []TransformerOption{DimFeedforward(argInt(a, "dim_feedforward", 2048)), DropoutProb(argFloat(a, "dropout", 0.1)),
-		LayerNormEps(argFloat(a, "layer_norm_eps", 1e-5)), BatchFirst(argBool(a, "batch_first", false)),
+		LayerNormEps(argFloat(a, "layer_norm_eps", 1e-5)), BatchFirstOption(argBool(a, "batch_first", false)),
 		NormFirst(argBool(a, "norm_first", false)), Bias(argBool(a, "bias", true)), WithDType(argDType(a))}
 	if a["activation"] == "gelu" {
 		opts = append(opts, ActivationGELU)

@@ -20,13 +20,29 @@
 // PyTorch's keyword arguments are options, checked by the compiler: each
 // layer family has an option interface (LinearOption, ConvOption,
 // ConvTransposeOption, MaxPool2dOption, AvgPool2dOption, DropoutOption,
-// EmbeddingOption, BatchNormOption, LayerNormOption, GELUOption), and an
-// option shared by several families, such as NoBias, WithGenerator or
-// Stride, implements each of them. So
+// EmbeddingOption, BatchNormOption, LayerNormOption, GELUOption, RNNOption,
+// LSTMOption, GRUOption, RNNCellOption, CellOption, MultiheadAttentionOption,
+// TransformerOption), and an option shared by several families, such as
+// NoBias, WithGenerator or Stride, implements each of them. So
 // nn.NewConv2d(3, 16, 3, nn.Stride(2), nn.NoBias) reads like
 // nn.Conv2d(3, 16, 3, stride=2, bias=False), and an option a layer does not
 // take does not compile. Invalid values (a negative stride) panic in the
 // constructor.
+//
+// # Recurrent layers
+//
+// RNN, LSTM and GRU (with NumLayers, NoBias, BatchFirst, InterLayerDropout,
+// Bidirectional and, for LSTM, ProjSize) and the cells RNNCell, LSTMCell and
+// GRUCell follow torch.nn: the same gate order (LSTM i, f, g, o; GRU r, z,
+// n with b_hn inside the reset product), parameter names (weight_ih_l0,
+// bias_hh_l1_reverse, weight_hr_l0), printing and default initialization.
+// Forward returns the outputs; ForwardState takes initial states (nil for
+// zeros) and also returns the final ones, as PyTorch's
+// out, (hn, cn) = lstm(x, (h0, c0)):
+//
+//	lstm := nn.NewLSTM(64, 128, nn.NumLayers(2), nn.BatchFirst)
+//	lstm.SetForgetGateBias(1) // b_if + b_hf = 1 in every layer
+//	out, hn, cn := lstm.ForwardState(x, nil, nil)
 //
 // # Fused layers
 //
@@ -45,9 +61,9 @@
 // MultiheadAttention, TransformerEncoderLayer, TransformerEncoder and
 // TransformerDecoderLayer are PyTorch 1.13's, with their own option families
 // (MultiheadAttentionOption, TransformerOption, TransformerEncoderOption)
-// and PyTorch's sequence-first layout unless BatchFirst(true):
+// and PyTorch's sequence-first layout unless BatchFirst:
 //
-//	mha := nn.NewMultiheadAttention(64, 8, nn.BatchFirst(true), nn.AddBiasKV(true))
+//	mha := nn.NewMultiheadAttention(64, 8, nn.BatchFirst, nn.AddBiasKV(true))
 //	out, weights := mha.Forward(q, k, v, nn.AttnMask(nn.GenerateSquareSubsequentMask(L)), nn.KeyPaddingMask(pad))
 //	layer := nn.NewTransformerEncoderLayer(64, 8, nn.DimFeedforward(256), nn.ActivationGELU, nn.NormFirst(true))
 //

@@ -41,7 +41,7 @@ func ExampleNewMultiheadAttention() {
 func ExampleNewTransformerEncoderLayer() {
 	rng.ManualSeed(0)
 	layer := nn.NewTransformerEncoderLayer(8, 2, nn.DimFeedforward(16), nn.NormFirst(true),
-		nn.BatchFirst(true), nn.NoBias, nn.DropoutProb(0))
+		nn.BatchFirst, nn.NoBias, nn.DropoutProb(0))
 	fmt.Println(nn.StateDictOf(layer).Keys())
 	y := layer.Forward(tensor.Ones(2, 5, 8))
 	fmt.Println(y.Shape())

@@ -502,6 +502,15 @@ func TestGoldenLayersAndReprs(t *testing.T) {
 		"Embedding(10,3)":               func() any { return NewEmbedding(10, 3) },
 		"Embedding(10,3,padding_idx=0)": func() any { return NewEmbedding(10, 3, PaddingIdx(0)) },
 		"Embedding(3,5)":                func() any { return NewEmbedding(3, 5) },
+		"RNN(3,4)":                      func() any { return NewRNN(3, 4) },
+		"LSTM(3,2,num_layers=2)":        func() any { return NewLSTM(3, 2, NumLayers(2)) },
+		"GRU(2,3,bidirectional=True)":   func() any { return NewGRU(2, 3, Bidirectional) },
+	}
+	// every golden layer is checked, here or (Linear) in TestGoldenLinear
+	for name := range gl {
+		if _, ok := cases[name]; !ok && !strings.HasPrefix(name, "Linear(") {
+			t.Errorf("golden layer %q has no Go construction", name)
+		}
 	}
 	for name, build := range cases {
 		g, ok := gl[name]
@@ -537,6 +546,9 @@ func TestGoldenLayersAndReprs(t *testing.T) {
 		"BatchNorm2d(16,affine=False)":             func() any { return NewBatchNorm2d(16, Affine(false)) },
 		"BatchNorm1d(4,track_running_stats=False)": func() any { return NewBatchNorm1d(4, TrackRunningStats(false)) },
 		"LayerNorm((4,5))":                         func() any { return NewLayerNorm([]int{4, 5}) },
+		"LSTM(3,4,num_layers=2,batch_first=True)":  func() any { return NewLSTM(3, 4, NumLayers(2), BatchFirst) },
+		"GRU(2,3,bidirectional=True,dropout=0.0)":  func() any { return NewGRU(2, 3, Bidirectional, DropoutProb(0)) },
+		"RNN(3,4,nonlinearity='relu',bias=False)":  func() any { return NewRNN(3, 4, RNNReLU, NoBias) },
 		"Sequential(Dropout(0.5),LeakyReLU(0.2),MaxPool2d(2),Flatten(),Tanh(),Sigmoid(),Softmax(dim=1),Identity())": func() any {
 			return NewSequential(NewDropout(0.5), NewLeakyReLU(0.2), NewMaxPool2d(2), NewFlatten(), NewTanh(), NewSigmoid(), NewSoftmax(1), NewIdentity())
 		},

@@ -158,7 +158,8 @@ func newLayerNormConfig(opts []LayerNormOption) *layerNormConfig {
 }
 
 // BiasOption switches a layer's bias on or off (PyTorch's bias=...). It is a
-// LinearOption, a ConvOption, a ConvTransposeOption and a LayerNormOption.
+// LinearOption, a ConvOption, a ConvTransposeOption, a LayerNormOption, an
+// RNNOption, an LSTMOption, a GRUOption, an RNNCellOption and a CellOption.
 // A layer built without a bias has a nil Bias field: no parameter, no
 // state-dict key, no work in forward.
 type BiasOption bool
@@ -177,12 +178,16 @@ func (b BiasOption) applyConvTranspose(c *convConfig)  { c.bias = bool(b) }
 func (b BiasOption) applyLayerNorm(c *layerNormConfig) { c.bias = bool(b) }
 
 // GeneratorOption is the value of WithGenerator. It is a LinearOption, a
-// ConvOption, a ConvTransposeOption, a DropoutOption and an EmbeddingOption.
+// ConvOption, a ConvTransposeOption, a DropoutOption, an EmbeddingOption and
+// an option of every recurrent family (RNNOption, LSTMOption, GRUOption,
+// RNNCellOption, CellOption).
 type GeneratorOption struct{ g *rng.Generator }
 
 // WithGenerator makes a layer draw its initial parameters (Dropout: its
 // masks) from g instead of rng.Default(); nil selects the default. Linear,
-// Bilinear, the convolutions, Dropout and Embedding take it.
+// Bilinear, the convolutions, Dropout, Embedding and the recurrent layers
+// and cells take it (RNN, LSTM and GRU also draw their inter-layer dropout
+// masks from g).
 func WithGenerator(g *rng.Generator) GeneratorOption { return GeneratorOption{g} }
 
 func (o GeneratorOption) applyLinear(c *linearConfig)       { c.gen = o.g }
@@ -192,14 +197,14 @@ func (o GeneratorOption) applyDropout(c *dropoutConfig)     { c.gen = o.g }
 func (o GeneratorOption) applyEmbedding(c *embeddingConfig) { c.gen = o.g }
 
 // DTypeOption is the value of WithDType. It is a LinearOption, a
-// ConvOption, a ConvTransposeOption, an EmbeddingOption, a BatchNormOption
-// and a LayerNormOption.
+// ConvOption, a ConvTransposeOption, an EmbeddingOption, a BatchNormOption,
+// a LayerNormOption and an option of every recurrent family.
 type DTypeOption tensor.DType
 
 // WithDType builds the layer's parameters and buffers with element type dt
 // (PyTorch's dtype=; Float32 by default, Float64 for gradient checks).
-// Linear, Bilinear, the convolutions, Embedding, BatchNorm and LayerNorm
-// take it.
+// Linear, Bilinear, the convolutions, Embedding, BatchNorm, LayerNorm and
+// the recurrent layers and cells take it.
 func WithDType(dt tensor.DType) DTypeOption { return DTypeOption(dt) }
 
 func (d DTypeOption) applyLinear(c *linearConfig)       { c.dtype = tensor.DType(d) }

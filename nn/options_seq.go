@@ -87,28 +87,21 @@ func (o GeneratorOption) applyTransformer(c *transformerConfig) { c.gen = o.g }
 func (d DTypeOption) applyMultiheadAttention(c *mhaConfig)      { c.dtype = tensor.DType(d) }
 func (d DTypeOption) applyTransformer(c *transformerConfig)     { c.dtype = tensor.DType(d) }
 
-// BatchFirstOption is the value of BatchFirst. It is a
-// MultiheadAttentionOption and a TransformerOption.
-type BatchFirstOption bool
-
-// BatchFirst makes a layer take and return (batch, seq, feature) tensors
-// instead of (seq, batch, feature) (PyTorch's batch_first=; default false).
-// MultiheadAttention and the transformer layers take it; it is ignored for
-// unbatched input.
-func BatchFirst(on bool) BatchFirstOption { return BatchFirstOption(on) }
-
 func (b BatchFirstOption) applyMultiheadAttention(c *mhaConfig)  { c.batchFirst = bool(b) }
 func (b BatchFirstOption) applyTransformer(c *transformerConfig) { c.batchFirst = bool(b) }
 
 // DropoutProbOption is the value of DropoutProb. It is a
-// MultiheadAttentionOption and a TransformerOption.
+// MultiheadAttentionOption, a TransformerOption, an RNNOption, an LSTMOption
+// and a GRUOption.
 type DropoutProbOption float64
 
 // DropoutProb sets a layer's dropout probability (PyTorch's dropout=; the
 // name Dropout is the layer). MultiheadAttention applies it to the attention
-// weights (default 0); the transformer layers to the attention weights,
-// the feed-forward hidden layer and each residual branch (default 0.1).
-// Values outside [0, 1] panic in the constructor.
+// weights (default 0); the transformer layers to the attention weights, the
+// feed-forward hidden layer and each residual branch (default 0.1); RNN, LSTM
+// and GRU to the outputs of every layer but the last, in training mode
+// (default 0), with masks drawn from the layer's generator as PyTorch draws
+// them. Values outside [0, 1] panic in the constructor.
 func DropoutProb(p float64) DropoutProbOption { return DropoutProbOption(p) }
 
 func (p DropoutProbOption) applyMultiheadAttention(c *mhaConfig)  { c.dropout = float64(p) }

@@ -49,7 +49,7 @@ func NewTransformerEncoderLayer(dModel, nhead int, opts ...TransformerOption) *T
 }
 
 func (c *transformerConfig) attention(dModel, nhead int) *MultiheadAttention {
-	return NewMultiheadAttention(dModel, nhead, DropoutProb(c.dropout), BatchFirst(c.batchFirst),
+	return NewMultiheadAttention(dModel, nhead, DropoutProb(c.dropout), BatchFirstOption(c.batchFirst),
 		Bias(c.bias), WithGenerator(c.gen), WithDType(c.dtype))
 }
 

@@ -125,6 +125,26 @@ def linear_step():
     return "us/step", setup
 
 
+def recurrent_step(build):
+    """A training step of a one-layer recurrent network (input 64, hidden 128) on a fixed random
+    batch of 32 sequences of 50 steps, (L, N, H_in) = (50, 32, 64): MSE of the outputs against a
+    fixed random target, SGD."""
+    def setup():
+        torch.manual_seed(0)
+        model = build()
+        opt = torch.optim.SGD(model.parameters(), lr=0.01)
+        x, y = torch.randn(50, 32, 64), torch.randn(50, 32, 128)
+        lossf = nn.MSELoss()
+
+        def step():
+            opt.zero_grad()
+            loss = lossf(model(x)[0], y)
+            loss.backward()
+            opt.step()
+        return step, 32.0
+    return "samples/s", setup
+
+
 def transformer_enc_step(batch=32, seq=64, d=128):
     def setup():
         torch.manual_seed(0)
@@ -154,6 +174,8 @@ WORKLOADS["mlp_b256"] = train(256, (784,), mlp(784, 256, 256, 10))
 WORKLOADS["lenet5_b64"] = train(64, (1, 28, 28), lenet5)
 WORKLOADS["mlp30_b128"] = train(128, (256,), mlp(*([256] * 30 + [10])))
 WORKLOADS["linear3_b4_step"] = linear_step()
+WORKLOADS["lstm_h128_s50_b32"] = recurrent_step(lambda: nn.LSTM(64, 128))
+WORKLOADS["gru_h128_s50_b32"] = recurrent_step(lambda: nn.GRU(64, 128))
 WORKLOADS["transformer_enc_b32_s64"] = transformer_enc_step()
 
 _state = {}

@@ -36,6 +36,8 @@ func workloads() []workload {
 		train("lenet5_b64", 64, []int{1, 1, 28, 28}, newLeNet5),
 		train("mlp30_b128", 128, []int{1, 256}, newDeepMLP(30, 256, 10)),
 		linearStep(),
+		recurrentStep("lstm_h128_s50_b32", func() nn.Module { return nn.NewLSTM(64, 128) }),
+		recurrentStep("gru_h128_s50_b32", func() nn.Module { return nn.NewGRU(64, 128) }),
 		transformerEncoderStep(),
 	)
 	return ws
@@ -144,6 +146,26 @@ func linearStep() workload {
 	}}
 }
 
+// recurrentStep measures training steps (zero grad, forward, MSE loss of the
+// outputs against a fixed random target, backward, SGD step) of a
+// one-layer recurrent network with input 64 and hidden 128 on a fixed
+// random batch of 32 sequences of 50 steps (L, N, H_in) = (50, 32, 64).
+func recurrentStep(name string, build func() nn.Module) workload {
+	const seq, batch, in, hidden = 50, 32, 64, 128
+	return workload{name: name, unit: "samples/s", setup: func() (func(), float64) {
+		rng.ManualSeed(0)
+		model := build()
+		opt := optim.NewSGD(nn.Parameters(model), optim.LR(0.01))
+		x, y := rng.Randn(seq, batch, in), rng.Randn(seq, batch, hidden)
+		return func() {
+			opt.ZeroGrad()
+			loss := nn.MSELoss(model.Forward(x), y)
+			loss.Backward()
+			opt.Step()
+		}, batch
+	}}
+}
+
 // transformerEncoderStep measures training steps of
 // TransformerEncoderLayer(d_model 128, 4 heads, dim_feedforward 512,
 // dropout 0.1, batch_first) on a (batch 32, sequence 64, 128) batch with MSE
@@ -152,7 +174,7 @@ func transformerEncoderStep() workload {
 	const batch, seq, d = 32, 64, 128
 	return workload{name: "transformer_enc_b32_s64", unit: "samples/s", setup: func() (func(), float64) {
 		rng.ManualSeed(0)
-		layer := nn.NewTransformerEncoderLayer(d, 4, nn.DimFeedforward(512), nn.BatchFirst(true))
+		layer := nn.NewTransformerEncoderLayer(d, 4, nn.DimFeedforward(512), nn.BatchFirst)
 		opt := optim.NewSGD(nn.Parameters(layer), optim.LR(0.01))
 		x, y := rng.Randn(batch, seq, d), rng.Randn(batch, seq, d)
 		return func() {

@@ -104,6 +104,7 @@ func withGemm32(name string, mk *microKernel[float32]) implementation {
 	im.reluBackward32 = reluBackward32Asm
 	im.reluForward32 = reluForward32Asm
 	im.maxPool2x2 = maxPool2x2Asm
+	im.tanh32 = tanh32Asm
 	im.f32.add = binaryAsm(addAVX2)
 	im.f32.sub = binaryAsm(subAVX2)
 	im.f32.mul = binaryAsm(mulAVX2)

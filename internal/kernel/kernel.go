@@ -43,6 +43,8 @@ type implementation struct {
 	maxPool2x2     func(y []float32, code []int32, r0, r1 []float32)
 	copyRows32     func(dst []float32, dstStride int, src []float32, srcStride int, rows, width int)
 	addRows32      func(dst []float32, dstStride int, src []float32, srcStride int, rows, width int)
+	// tanh32 is Tanh32 (sigmoid: Sigmoid32).
+	tanh32 func(d []float32, sigmoid bool)
 }
 
 // impl is the active implementation. It is written only by init.

@@ -22,6 +22,7 @@ func pureGo() implementation {
 		maxPool2x2:     maxPool2x2Go,
 		copyRows32:     copyRows32Go,
 		addRows32:      addRows32Go,
+		tanh32:         tanh32Go,
 		f32: ops[float32]{
 			gemm:         gemmDriver(micro32, &pool32),
 			gemmDepth:    gemmDepth(micro32),

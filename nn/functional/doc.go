@@ -50,7 +50,12 @@
 // Convolutions are computed by im2col (the Unfold operation) and a matrix
 // product with the weight (internal/kernel's GEMM), per group of channels;
 // their gradients use the same GEMM and col2im (the Fold operation).
-// Convolution, pooling, normalization, Linear and Embedding are single
+// A recurrent layer (RNNLayer, used by the cells and by nn's RNN, LSTM and
+// GRU for each layer and direction) computes the input projection of all
+// steps and gates as one matrix product, then per step one product with
+// W_hh and one fused pass over the gates; its backward pass
+// (backpropagation through time) is hand-written too.
+// Convolution, pooling, normalization, Linear, Embedding and RNNLayer are single
 // autograd nodes (tensor.Record) with hand-written backward passes whose
 // names are PyTorch's grad_fn names (ConvolutionBackward0,
 // MaxPool2DWithIndicesBackward0, NativeBatchNormBackward0, ...). Other
