@@ -1,7 +1,7 @@
 package nn_test
 
 // The examples of the document this project comes from ("Bias in neural
-// networks", shared/seed/bias-in-neural-networks.txt), as Go programs. Each
+// networks", a PyTorch tutorial), as Go programs. Each
 // `// Output:` block is what PyTorch 1.13 prints for the same program and
 // seed: testdata/gen_doc_examples.py holds the PyTorch programs, and
 // TestDocExamplesMatchPyTorch checks that these blocks equal its output.

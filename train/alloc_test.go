@@ -25,12 +25,7 @@ func smallStep() func() {
 
 // TestSmallStepAllocations guards the allocation count of a small training
 // step: the lab trains thousands of such networks, and each allocation
-// costs time and garbage collection. It was 69 before tensors were
-// allocated in one block with their shape and storage, small optimizer
-// and element-wise steps stopped building closures for the worker pool,
-// losses and Linear stopped copying shapes and results, the optimizers
-// stopped detaching contiguous parameters and small bias gradients were
-// summed on the stack; it is 21 now.
+// costs time and garbage collection.
 func TestSmallStepAllocations(t *testing.T) {
 	step := smallStep()
 	step()

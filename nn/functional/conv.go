@@ -558,8 +558,7 @@ func sumChannels[T float](gy, gb []T, n, cout, L int) {
 	// Channels are independent sums (each in its fixed order), so they
 	// can be shared out, and summed three at a time: each partial sum is a
 	// chain of dependent additions, and three channels' twelve chains keep
-	// the adder busy where one channel's four leave it waiting (2.3 times
-	// faster on a Zen 5 core).
+	// the adder busy where one channel's four leave it waiting.
 	const group = 3
 	groups := (cout + group - 1) / group
 	parallelChunks(groups, 4*n*cout*L, func(lo, hi int) {

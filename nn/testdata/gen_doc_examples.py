@@ -1,4 +1,4 @@
-"""The document's examples (../../../shared/seed/bias-in-neural-networks.txt), written as the
+"""The examples of the document the product comes from ("Bias in neural networks"), written as the
 PyTorch programs it describes, run with Debian's PyTorch 1.13.1:
 
     /usr/bin/python3 gen_doc_examples.py > doc_examples.json

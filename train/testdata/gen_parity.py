@@ -33,7 +33,7 @@ MOMENTUM = 0.9
 
 
 def digits_path():
-    for p in ("/work/shared/data/digits.csv.gz", os.path.join(HERE, "..", "..", "data", "digits.csv.gz")):
+    for p in (os.path.join(HERE, "..", "..", "data", "digits.csv.gz"),):
         if os.path.exists(p):
             return p
     raise SystemExit("digits.csv.gz not found")
