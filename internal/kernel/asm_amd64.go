@@ -129,3 +129,10 @@ func copyRowsAVX512(rows int, dst *float32, dstStride int, src *float32, srcStri
 //
 //go:noescape
 func addRowsAVX512(rows int, dst *float32, dstStride int, src *float32, srcStride int, full int, mask int)
+
+// tanhAVX2 sets d[i] = tanh32One(d[i]) (sigmoid != 0: 0.5 + 0.5*tanh32One(0.5*d[i])) for i in
+// [0, n), n a multiple of 8, with the constants c (tanhConsts): the portable code's operations
+// in its order, each product rounded (no fused multiply-adds), so the same bits.
+//
+//go:noescape
+func tanhAVX2(n int, d *float32, c *float32, sigmoid int)

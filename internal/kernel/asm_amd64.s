@@ -3361,3 +3361,83 @@ addRowsAVX512_tail:
 	JNZ       addRowsAVX512_row
 	VZEROUPPER
 	RET
+
+// func tanhAVX2(n int, d *float32, c *float32, sigmoid int)
+// Requires: AVX
+TEXT ·tanhAVX2(SB), NOSPLIT, $0-32
+	MOVQ         n+0(FP), AX
+	MOVQ         d+8(FP), CX
+	MOVQ         c+16(FP), DX
+	MOVQ         sigmoid+24(FP), BX
+	VBROADCASTSS (DX), Y8
+	VBROADCASTSS 4(DX), Y9
+	VBROADCASTSS 52(DX), Y10
+	VBROADCASTSS 56(DX), Y11
+	VXORPS       Y12, Y12, Y12
+	VSUBPS       Y10, Y12, Y12
+
+tanh_loop:
+	CMPQ    AX, $0x08
+	JL      tanh_done
+	VMOVUPS (CX), Y0
+	TESTQ   BX, BX
+	JZ      tanh_clamp
+	VMULPS  Y11, Y0, Y0
+
+tanh_clamp:
+	VMAXPS       Y0, Y8, Y0
+	VMINPS       Y0, Y9, Y0
+	VMULPS       Y0, Y0, Y1
+	VMULPS       Y1, Y1, Y2
+	VMULPS       Y2, Y2, Y3
+	VBROADCASTSS 12(DX), Y4
+	VMULPS       Y1, Y4, Y4
+	VBROADCASTSS 8(DX), Y5
+	VADDPS       Y4, Y5, Y4
+	VBROADCASTSS 20(DX), Y5
+	VMULPS       Y1, Y5, Y5
+	VBROADCASTSS 16(DX), Y6
+	VADDPS       Y5, Y6, Y5
+	VBROADCASTSS 28(DX), Y6
+	VMULPS       Y1, Y6, Y6
+	VBROADCASTSS 24(DX), Y7
+	VADDPS       Y6, Y7, Y6
+	VBROADCASTSS 32(DX), Y7
+	VMULPS       Y2, Y7, Y7
+	VADDPS       Y7, Y6, Y6
+	VMULPS       Y3, Y6, Y6
+	VMULPS       Y2, Y5, Y5
+	VADDPS       Y5, Y4, Y4
+	VADDPS       Y6, Y4, Y4
+	VBROADCASTSS 40(DX), Y5
+	VMULPS       Y1, Y5, Y5
+	VBROADCASTSS 36(DX), Y6
+	VADDPS       Y5, Y6, Y5
+	VBROADCASTSS 48(DX), Y6
+	VMULPS       Y1, Y6, Y6
+	VBROADCASTSS 44(DX), Y7
+	VADDPS       Y6, Y7, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y4, Y0, Y4
+	VDIVPS       Y5, Y4, Y4
+
+	// y = x where -small < x < small
+	VCMPPS    $0x01, Y10, Y0, Y6
+	VCMPPS    $0x01, Y0, Y12, Y7
+	VANDPS    Y6, Y7, Y6
+	VBLENDVPS Y6, Y0, Y4, Y4
+	TESTQ     BX, BX
+	JZ        tanh_store
+	VMULPS    Y11, Y4, Y4
+	VADDPS    Y11, Y4, Y4
+
+tanh_store:
+	VMOVUPS Y4, (CX)
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, AX
+	JMP     tanh_loop
+
+tanh_done:
+	VZEROUPPER
+	RET

@@ -326,3 +326,17 @@ func addRows32Asm(dst []float32, dstStride int, src []float32, srcStride int, ro
 		addRowsAVX512(rows, &dst[0], dstStride, &src[0], srcStride, width/16, 1<<(width%16)-1)
 	}
 }
+
+// tanh32Asm is Tanh32 (sigmoid: Sigmoid32) with tanhAVX2 for whole groups of 8 and the portable
+// code for the rest (the same bits).
+func tanh32Asm(d []float32, sigmoid bool) {
+	n := len(d) &^ 7
+	if n > 0 {
+		s := 0
+		if sigmoid {
+			s = 1
+		}
+		tanhAVX2(n, &d[0], &tanhConsts[0], s)
+	}
+	tanh32Go(d[n:], sigmoid)
+}

@@ -38,9 +38,10 @@
 //
 // packCols16AVX512 and packRows16AVX512 are the AVX-512 packers of 16-lane panels (the first
 // transposes 16×16 blocks in registers); axpyFusedAVX2, sgdMomentumAVX2, reluAVX2,
-// reluBackwardAVX2 and addAVX2/subAVX2/mulAVX2/divAVX2 are element-wise loops over float32
-// slices, rounding exactly as the scalar Go reference (IEEE operations and single-rounding fused
-// multiply-adds).
+// reluBackwardAVX2, addAVX2/subAVX2/mulAVX2/divAVX2 and tanhAVX2 (Tanh32 and Sigmoid32) are
+// element-wise loops over float32 slices, rounding exactly as the scalar Go reference (IEEE
+// operations and single-rounding fused multiply-adds; tanhAVX2 has none, as its reference rounds
+// every product before the following addition).
 package main
 
 import (
@@ -121,6 +122,7 @@ func main() {
 	maxPool2x2()
 	stridedRows("copy")
 	stridedRows("add")
+	tanhSigmoid()
 	Generate()
 }
 
@@ -878,6 +880,111 @@ func stridedRows(op string) {
 	ADDQ(ss, src)
 	DECQ(n)
 	JNZ(LabelRef(name + "_row"))
+	VZEROUPPER()
+	RET()
+}
+
+// tanhSigmoid emits Tanh32 (and Sigmoid32) over whole vectors of 8: the
+// rational approximation of tanh32One in package kernel (tanh.go), operation
+// for operation in its order and with every product rounded before it is
+// added (VMULPS then VADDPS, never a fused multiply-add), so each lane gets
+// the portable code's bits. The constants are read from c, laid out as
+// tanhConsts: 0 lo, 1 hi (the clamp), 2..8 a1, a3, ..., a13, 9..12 b0, b2,
+// b4, b6, 13 small, 14 half (indices of float32s).
+func tanhSigmoid() {
+	TEXT("tanhAVX2", NOSPLIT, "func(n int, d, c *float32, sigmoid int)")
+	Pragma("noescape")
+	Doc("tanhAVX2 sets d[i] = tanh32One(d[i]) (sigmoid != 0: 0.5 + 0.5*tanh32One(0.5*d[i])) for i in",
+		"[0, n), n a multiple of 8, with the constants c (tanhConsts): the portable code's operations",
+		"in its order, each product rounded (no fused multiply-adds), so the same bits.")
+	n := Load(Param("n"), GP64())
+	pd := Load(Param("d"), GP64())
+	pc := Load(Param("c"), GP64())
+	sig := Load(Param("sigmoid"), GP64())
+	// c(i) is tanhConsts[i].
+	c := func(i int) Mem { return Mem{Base: pc, Disp: 4 * i} }
+	const (
+		lo, hi                       = 0, 1
+		a1, a3, a5, a7, a9, a11, a13 = 2, 3, 4, 5, 6, 7, 8
+		b0, b2, b4, b6               = 9, 10, 11, 12
+		small, half                  = 13, 14
+	)
+	vlo, vhi, vsmall, vhalf, vnsmall := Y8, Y9, Y10, Y11, Y12
+	VBROADCASTSS(c(lo), vlo)
+	VBROADCASTSS(c(hi), vhi)
+	VBROADCASTSS(c(small), vsmall)
+	VBROADCASTSS(c(half), vhalf)
+	VXORPS(vnsmall, vnsmall, vnsmall)
+	VSUBPS(vsmall, vnsmall, vnsmall) // -small
+
+	Label("tanh_loop")
+	CMPQ(n, U8(8))
+	JL(LabelRef("tanh_done"))
+	x, x2, x4, x8 := Y0, Y1, Y2, Y3
+	VMOVUPS(Mem{Base: pd}, x)
+	TESTQ(sig, sig)
+	JZ(LabelRef("tanh_clamp"))
+	VMULPS(vhalf, x, x) // x *= 0.5
+
+	Label("tanh_clamp")
+	// x = min(max(x, lo), hi), x the second source (the one VMAXPS and
+	// VMINPS return when either is NaN): a NaN stays NaN, as with Go's
+	// min and max.
+	VMAXPS(x, vlo, x)
+	VMINPS(x, vhi, x)
+	VMULPS(x, x, x2)
+	VMULPS(x2, x2, x4)
+	VMULPS(x4, x4, x8)
+
+	// pair sets dst = c(even) + float32(c(odd)*x2), through the scratch t.
+	pair := func(even, odd int, dst, t VecPhysical) {
+		VBROADCASTSS(c(odd), dst)
+		VMULPS(x2, dst, dst)
+		VBROADCASTSS(c(even), t)
+		VADDPS(dst, t, dst)
+	}
+	p01, p23, p45, t := Y4, Y5, Y6, Y7
+	pair(a1, a3, p01, Y5)
+	pair(a5, a7, p23, Y6)
+	pair(a9, a11, p45, t)
+	VBROADCASTSS(c(a13), t)
+	VMULPS(x4, t, t)      // a13*x4
+	VADDPS(t, p45, p45)   // p45 + a13*x4
+	VMULPS(x8, p45, p45)  // hi = (p45 + a13*x4)*x8
+	VMULPS(x4, p23, p23)  // p23*x4
+	VADDPS(p23, p01, p01) // p01 + p23*x4
+	p := p01
+	VADDPS(p45, p01, p) // p = (p01 + p23*x4) + hi
+
+	q01, q23 := Y5, Y6
+	pair(b0, b2, q01, Y6)
+	pair(b4, b6, q23, t)
+	VMULPS(x4, q23, q23)  // q23*x4
+	VADDPS(q23, q01, q01) // q = q01 + q23*x4
+	q := q01
+
+	y := p
+	VMULPS(p, x, y) // x*p
+	VDIVPS(q, y, y) // y = x*p / q
+
+	Comment("y = x where -small < x < small")
+	VCMPPS(U8(1), vsmall, x, Y6)  // x < small
+	VCMPPS(U8(1), x, vnsmall, Y7) // -small < x
+	VANDPS(Y6, Y7, Y6)
+	VBLENDVPS(Y6, x, y, y)
+
+	TESTQ(sig, sig)
+	JZ(LabelRef("tanh_store"))
+	VMULPS(vhalf, y, y) // 0.5*y
+	VADDPS(vhalf, y, y) // 0.5 + 0.5*y
+
+	Label("tanh_store")
+	VMOVUPS(y, Mem{Base: pd})
+	ADDQ(U8(32), pd)
+	SUBQ(U8(8), n)
+	JMP(LabelRef("tanh_loop"))
+
+	Label("tanh_done")
 	VZEROUPPER()
 	RET()
 }
