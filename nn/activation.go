@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/intercept-ml/intercept/internal/pyfmt"
+	F "github.com/intercept-ml/intercept/nn/functional"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -68,32 +69,22 @@ func (*Tanh) ExtraRepr() string { return "" }
 // String prints the module as PyTorch does.
 func (m *Tanh) String() string { return Repr(m) }
 
-// GELU applies the Gaussian error linear unit; Approximate is "none" (exact,
-// the default) or "tanh".
-type GELU struct{ Approximate string }
+// GELU applies the Gaussian error linear unit; Approximate is
+// ApproximateNone (exact, the default) or ApproximateTanh.
+type GELU struct{ Approximate GELUApproximate }
 
-// NewGELU returns an exact GELU module.
-func NewGELU() *GELU { return &GELU{Approximate: "none"} }
+// NewGELU returns a GELU module, exact unless given ApproximateTanh
+// (PyTorch's approximate='tanh'). Options (GELUOption): ApproximateNone,
+// ApproximateTanh.
+func NewGELU(opts ...GELUOption) *GELU {
+	return &GELU{Approximate: F.GELUApproximate(geluConfig(opts))}
+}
 
 // Forward applies the activation.
-func (m *GELU) Forward(x *tensor.Tensor) *tensor.Tensor {
-	switch m.Approximate {
-	case "", "none":
-		return x.GELU(false)
-	case "tanh":
-		return x.GELU(true)
-	}
-	panic(fmt.Sprintf("nn.GELU: approximate must be \"none\" or \"tanh\", got %q", m.Approximate))
-}
+func (m *GELU) Forward(x *tensor.Tensor) *tensor.Tensor { return F.GELU(x, m.Approximate) }
 
 // ExtraRepr returns "approximate='none'".
-func (m *GELU) ExtraRepr() string {
-	a := m.Approximate
-	if a == "" {
-		a = "none"
-	}
-	return "approximate='" + a + "'"
-}
+func (m *GELU) ExtraRepr() string { return "approximate='" + m.Approximate.String() + "'" }
 
 // String prints the module as PyTorch does.
 func (m *GELU) String() string { return Repr(m) }

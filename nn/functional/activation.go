@@ -15,19 +15,6 @@ func Sigmoid(x *tensor.Tensor) *tensor.Tensor { return x.Sigmoid() }
 // Tanh returns tanh(x) elementwise (torch.tanh).
 func Tanh(x *tensor.Tensor) *tensor.Tensor { return x.Tanh() }
 
-// GELU returns x·Φ(x) elementwise (torch.nn.functional.gelu). approximate is
-// "none" (or "", the exact form with erf) or "tanh" (PyTorch's tanh
-// approximation); anything else panics as in PyTorch.
-func GELU(x *tensor.Tensor, approximate string) *tensor.Tensor {
-	switch approximate {
-	case "", "none":
-		return x.GELU(false)
-	case "tanh":
-		return x.GELU(true)
-	}
-	panic("approximate argument must be either none or tanh.")
-}
-
 // SiLU returns x·sigmoid(x) elementwise (torch.nn.functional.silu).
 func SiLU(x *tensor.Tensor) *tensor.Tensor { return x.SiLU() }
 

@@ -189,7 +189,7 @@ func TestErrorMessages(t *testing.T) {
 		{"'weight' must be 2-D", func() { Embedding(i64(0, 1), z(5), NoPadding) }},
 		{"dropout probability has to be between 0 and 1, but got 1.5", func() { Dropout(z(5), 1.5, true, nil) }},
 		{"dropout probability has to be between 0 and 1, but got -0.1", func() { Dropout(z(5), -0.1, true, nil) }},
-		{"approximate argument must be either none or tanh.", func() { GELU(z(5), "foo") }},
+		{"approximate argument must be either none or tanh.", func() { GELU(z(5), GELUApproximate(7)) }},
 	}
 	for _, c := range cases {
 		mustPanic(t, c.msg, c.f)
