@@ -14,7 +14,9 @@ import (
 // low + Random64() mod (high − low) when the range is 2^32 or more, the
 // bits of PyTorch 1.13's random_from_to on the CPU. It panics with
 // PyTorch's message unless low < high. (RandInt draws a single value.)
-func Randint(low, high int64, shape ...int) *tensor.Tensor { return defaultGen.Randint(low, high, shape...) }
+func Randint(low, high int64, shape ...int) *tensor.Tensor {
+	return defaultGen.Randint(low, high, shape...)
+}
 
 // Randint is the package-level Randint drawing from g, like
 // torch.randint(low, high, size, generator=g).
