@@ -145,12 +145,35 @@ func ulps(got *tensor.Tensor, want *golden.Tensor) uint64 {
 	return worst
 }
 
+// scaledErr returns max |got − want| / max(1, max |want|), the measure
+// closeTo bounds.
+func scaledErr(got *tensor.Tensor, want *golden.Tensor) float64 {
+	var w []float64
+	if want.DType == "float64" {
+		w = want.Float64s()
+	} else {
+		for _, v := range want.Float32s() {
+			w = append(w, float64(v))
+		}
+	}
+	g := got.Float64s()
+	scale, worst := 1.0, 0.0
+	for _, v := range w {
+		scale = math.Max(scale, math.Abs(v))
+	}
+	for i := range w {
+		worst = math.Max(worst, math.Abs(g[i]-w[i]))
+	}
+	return worst / scale
+}
+
 // TestNormActMatchPyTorch checks every layer of testdata/norm_act.json as
 // TestLayersMatchPyTorch does: repr, state-dict keys, the initial state
 // dict bit for bit, and per step the output and gradients within 1e-5 of
 // the largest magnitude (float32) or 1e-12 (float64), and the state dict
-// after the step (running statistics). With -v it logs the largest
-// distance in ulps of each output and gradient.
+// after the step (running statistics). With -v it logs, per layer, the
+// largest error of outputs and gradients relative to the largest magnitude
+// and the largest distance in ulps of each output and gradient.
 func TestNormActMatchPyTorch(t *testing.T) {
 	ref := loadNormActRef(t)
 	if len(ref.Layers) == 0 {
@@ -186,6 +209,7 @@ func TestNormActMatchPyTorch(t *testing.T) {
 				exactBits(t, "initial "+e.Name, e.Tensor, want)
 			}
 			worst := map[string]uint64{}
+			worstRel := 0.0
 			for si, s := range c.Steps {
 				what := fmt.Sprintf("step %d (train=%v)", si, s.Train)
 				if s.Train {
@@ -198,6 +222,7 @@ func TestNormActMatchPyTorch(t *testing.T) {
 				out := m.(Module).Forward(x)
 				closeTo(t, what+" output", out, s.Out)
 				worst["out"] = max(worst["out"], ulps(out, s.Out))
+				worstRel = max(worstRel, scaledErr(out, s.Out))
 				out.Mul(toTensor(t, s.Gy)).Sum().Backward()
 				params := map[string]*tensor.Tensor{}
 				for _, p := range NamedParameters(m) {
@@ -228,6 +253,7 @@ func TestNormActMatchPyTorch(t *testing.T) {
 					closeTo(t, what+" grad "+k, got, want)
 					if got != nil {
 						worst["grad "+k] = max(worst["grad "+k], ulps(got, want))
+						worstRel = max(worstRel, scaledErr(got, want))
 					}
 				}
 				after := StateDictOf(m)
@@ -252,7 +278,7 @@ func TestNormActMatchPyTorch(t *testing.T) {
 			for _, k := range ks {
 				parts = append(parts, fmt.Sprintf("%s %d", k, worst[k]))
 			}
-			report = append(report, fmt.Sprintf("%-75s %s", c.Name, strings.Join(parts, ", ")))
+			report = append(report, fmt.Sprintf("%-75s rel %.2g; ulps: %s", c.Name, worstRel, strings.Join(parts, ", ")))
 		})
 	}
 	t.Logf("largest distance from PyTorch in ulps:\n%s", strings.Join(report, "\n"))

@@ -17,8 +17,9 @@ import (
 //
 // and weight and bias (C), each possibly nil, apply per channel.
 // Statistics are accumulated in float64; the output is computed as ATen's
-// kernel does (scale = rstd·weight, shift = bias − scale·mean, y =
-// scale·x + shift). The gradient flows to x, weight and bias (recorded as
+// kernel does (rstd = 1/sqrt(var + eps) in the input's type, then
+// (x − mean)·rstd without weight and bias, or scale = rstd·weight,
+// shift = bias − scale·mean, y = scale·x + shift). The gradient flows to x, weight and bias (recorded as
 // NativeGroupNormBackward0). Misuse panics with PyTorch's messages.
 func GroupNorm(x *tensor.Tensor, numGroups int, weight, bias *tensor.Tensor, eps float64) *tensor.Tensor {
 	xs := x.Shape()
@@ -110,8 +111,15 @@ func groupNormForward[T float](x, y, w, b, mean, rstd []T, n, c, g, s int, eps f
 			vs += e * e
 		}
 		mt := T(mu)
-		rs := T(1 / math.Sqrt(float64(T(vs/float64(m)))+eps))
+		rs := 1 / T(math.Sqrt(float64(T(vs/float64(m))+T(eps)))) // in T, as ATen
 		mean[i], rstd[i] = mt, rs
+		if w == nil && b == nil {
+			yr := y[i*m : (i+1)*m]
+			for k, v := range xr {
+				yr[k] = T(v-mt) * rs
+			}
+			continue
+		}
 		gi := i % g
 		for j := range d {
 			ch := gi*d + j
