@@ -45,10 +45,10 @@
 // # Normalization and activations
 //
 // BatchNorm1d/2d/3d, LayerNorm (with NoBias: PyTorch 2.1's bias=False),
-// GroupNorm and InstanceNorm1d/2d/3d have PyTorch's defaults, buffers,
-// state-dict keys, printing and train/eval behaviour; InstanceNorm, as in
-// PyTorch, has neither affine parameters nor running statistics unless
-// asked (Affine(true), TrackRunningStats(true)):
+// GroupNorm, InstanceNorm1d/2d/3d and LocalResponseNorm have PyTorch's
+// defaults, buffers, state-dict keys, printing and train/eval behaviour;
+// InstanceNorm, as in PyTorch, has neither affine parameters nor running
+// statistics unless asked (Affine(true), TrackRunningStats(true)):
 //
 //	gn := nn.NewGroupNorm(2, 6)                                  // GroupNorm(2, 6, eps=1e-05, affine=True)
 //	in := nn.NewInstanceNorm2d(3, nn.TrackRunningStats(true))    // eval mode uses the running statistics

@@ -66,6 +66,12 @@ var normActBuilders = map[string]func() any{
 		return NewBatchNorm3d(2, MomentumNone, Affine(false))
 	},
 	"BatchNorm3d(2,dtype=torch.float64)": func() any { return NewBatchNorm3d(2, f64) },
+	"LocalResponseNorm(2)":               func() any { return NewLocalResponseNorm(2) },
+	"LocalResponseNorm(3,alpha=0.01,beta=0.5,k=2.0)": func() any {
+		return NewLocalResponseNorm(3, Alpha(0.01), Beta(0.5), K(2))
+	},
+	"LocalResponseNorm(4,alpha=0.1)":          func() any { return NewLocalResponseNorm(4, Alpha(0.1)) },
+	"LocalResponseNorm(5,alpha=0.2,beta=1.0)": func() any { return NewLocalResponseNorm(5, Alpha(0.2), Beta(1)) },
 
 	"ELU()":                         func() any { return NewELU() },
 	"ELU(alpha=0.5)":                func() any { return NewELU(Alpha(0.5)) },
@@ -320,6 +326,7 @@ func TestNormActErrors(t *testing.T) {
 		// PyTorch fails in forward, Go at construction.
 		"instancenorm momentum None": func() { NewInstanceNorm1d(3, MomentumNone, TrackRunningStats(true)) },
 		"batchnorm3d rank":           func() { NewBatchNorm3d(3).Forward(z(2, 3, 4, 5)) },
+		"local_response_norm rank":   func() { F.LocalResponseNorm(z(2, 3), 2) },
 		"prelu channels":             func() { NewPReLU(PReLUParameters(2)).Forward(z(2, 3)) },
 		"prelu weight rank":          func() { F.PReLU(z(2, 3), tensor.Ones(1, 3)) },
 		"celu alpha zero":            func() { F.CELU(z(3), F.Alpha(0)) },

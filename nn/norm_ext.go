@@ -246,3 +246,57 @@ func (m *InstanceNorm2d) String() string { return Repr(m) }
 
 // String prints the layer as PyTorch does.
 func (m *InstanceNorm3d) String() string { return Repr(m) }
+
+// LocalResponseNormOption configures NewLocalResponseNorm: Alpha (default
+// 1e-4), Beta (default 0.75), K (default 1.0).
+type LocalResponseNormOption = F.LocalResponseNormOption
+
+// KOption is LocalResponseNorm's k, made by K.
+type KOption = F.KOption
+
+// K sets the additive constant of LocalResponseNorm's denominator
+// (PyTorch's k, default 1.0).
+func K(k float64) KOption { return F.K(k) }
+
+// LocalResponseNorm normalizes each element by the squares of its
+// neighbours across channels (torch.nn.LocalResponseNorm):
+// y = x / (K + Alpha/Size · Σ x²)^Beta over a window of Size channels. It
+// has no parameters.
+type LocalResponseNorm struct {
+	Size           int
+	Alpha, Beta, K float64
+}
+
+// NewLocalResponseNorm returns LocalResponseNorm(size, alpha=0.0001,
+// beta=0.75, k=1.0). Options (LocalResponseNormOption): Alpha, Beta, K.
+func NewLocalResponseNorm(size int, opts ...LocalResponseNormOption) *LocalResponseNorm {
+	checkPositive("LocalResponseNorm", "size", size)
+	m := &LocalResponseNorm{Size: size, Alpha: 1e-4, Beta: 0.75, K: 1}
+	for _, o := range opts {
+		switch o := o.(type) {
+		case nil:
+		case AlphaOption:
+			m.Alpha = float64(o)
+		case BetaOption:
+			m.Beta = float64(o)
+		case KOption:
+			m.K = float64(o)
+		default:
+			panic(fmt.Sprintf("nn: unknown LocalResponseNorm option %T", o))
+		}
+	}
+	return m
+}
+
+// Forward normalizes x of shape (N, C, *).
+func (m *LocalResponseNorm) Forward(x *tensor.Tensor) *tensor.Tensor {
+	return F.LocalResponseNorm(x, m.Size, F.Alpha(m.Alpha), F.Beta(m.Beta), F.K(m.K))
+}
+
+// ExtraRepr returns "2, alpha=0.0001, beta=0.75, k=1.0".
+func (m *LocalResponseNorm) ExtraRepr() string {
+	return fmt.Sprintf("%d, alpha=%s, beta=%s, k=%s", m.Size, pyfmt.Float(m.Alpha), pyfmt.Float(m.Beta), pyfmt.Float(m.K))
+}
+
+// String prints the layer as PyTorch does.
+func (m *LocalResponseNorm) String() string { return Repr(m) }

@@ -45,16 +45,20 @@ type GELUOption interface{ applyGELU(*actConfig) }
 
 // actConfig holds the keyword arguments of an activation.
 type actConfig struct {
-	alpha, beta, threshold float64
-	minVal, maxVal         float64
-	approximate            GELUApproximate
+	alpha, beta, threshold, k float64
+	minVal, maxVal            float64
+	approximate               GELUApproximate
 }
 
 var defaultActConfig = actConfig{alpha: 1, beta: 1, threshold: 20, minVal: -1, maxVal: 1}
 
 // actConfigure applies opts (nil ones skipped) to the defaults.
 func actConfigure[O any](opts []O, apply func(O, *actConfig)) actConfig {
-	c := defaultActConfig
+	return actConfigureFrom(defaultActConfig, opts, apply)
+}
+
+// actConfigureFrom applies opts (nil ones skipped) to c.
+func actConfigureFrom[O any](c actConfig, opts []O, apply func(O, *actConfig)) actConfig {
 	for _, o := range opts {
 		if any(o) != nil {
 			apply(o, &c)

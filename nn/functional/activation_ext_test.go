@@ -70,3 +70,10 @@ func TestGradInstanceNorm(t *testing.T) {
 	rm, rv := seq(4, 3).Detach(), seq(5, 3).Detach().Abs().AddScalar(0.5)
 	gradCheck(t, "instance_norm eval", func() *tensor.Tensor { return InstanceNorm(x, rm, rv, w, b, false, 0.1, 1e-5) }, x, w, b)
 }
+
+func TestGradLocalResponseNorm(t *testing.T) {
+	x := seq(1, 2, 5, 3)
+	gradCheck(t, "local_response_norm 3-d", func() *tensor.Tensor { return LocalResponseNorm(x, 3, Alpha(0.5), Beta(0.6), K(1.5)) }, x)
+	x4 := seq(2, 1, 3, 2, 3)
+	gradCheck(t, "local_response_norm 4-d even size", func() *tensor.Tensor { return LocalResponseNorm(x4, 4, Alpha(0.3)) }, x4)
+}

@@ -42,7 +42,8 @@
 // per-function family (F.ELU(x, F.Alpha(0.5)), F.Hardtanh(x, F.MinVal(-2)),
 // F.GELU(x, F.ApproximateTanh)). BatchNorm, LayerNorm, GroupNorm and
 // InstanceNorm take their weight, bias and running statistics as tensors
-// (nil for none), as F.batch_norm does.
+// (nil for none), as F.batch_norm does; LocalResponseNorm takes Alpha, Beta
+// and K.
 //
 // # Implementation
 //

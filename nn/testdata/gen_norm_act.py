@@ -104,6 +104,10 @@ case("InstanceNorm3d(2,affine=True,track_running_stats=True)", X(3, 2, 2, 3, 2),
 case("BatchNorm3d(3)", X(2, 3, 2, 3, 2), TTE)
 case("BatchNorm3d(2,momentum=None,affine=False)", X(3, 2, 2, 2, 2), TTE)
 case("BatchNorm3d(2,dtype=torch.float64)", X64(2, 2, 3, 2, 2), TTE)
+case("LocalResponseNorm(2)", X(2, 5, 3))
+case("LocalResponseNorm(3,alpha=0.01,beta=0.5,k=2.0)", X(2, 6, 3, 4))
+case("LocalResponseNorm(4,alpha=0.1)", X(1, 3, 2, 2, 2))
+case("LocalResponseNorm(5,alpha=0.2,beta=1.0)@f64", X64(2, 4, 5))
 
 # ---- activations -------------------------------------------------------------------------
 EDGES = [-25.0, -6.0, -3.0, -1.0, -0.5, 0.0, 0.5, 1.0, 3.0, 6.0, 10.0, 25.0]
@@ -133,6 +137,7 @@ reprs = {}
 for e in ["GroupNorm(2,6)", "GroupNorm(3,6,eps=0.001,affine=False)", "InstanceNorm1d(3)",
           "InstanceNorm2d(3)", "InstanceNorm3d(4,eps=0.01,momentum=0.2,affine=True,track_running_stats=True)",
           "BatchNorm3d(3)", "BatchNorm3d(5,affine=False,track_running_stats=False)",
+          "LocalResponseNorm(2)", "LocalResponseNorm(3,alpha=0.01,beta=0.5,k=2.0)",
           "PReLU()", "PReLU(num_parameters=3)", "ELU()", "ELU(alpha=0.5)", "SELU()", "CELU(alpha=2.0)",
           "Softplus()", "Softplus(beta=2,threshold=10)", "Softplus(beta=0.5,threshold=2.5)", "Mish()",
           "Hardswish()", "Hardsigmoid()", "Hardtanh()", "Hardtanh(-2.0,3.0)", "ReLU6()", "LogSigmoid()",
@@ -163,6 +168,7 @@ err("instancenorm3d rank", lambda: nn.InstanceNorm3d(3)(z(2, 3, 4)))
 err("instancenorm spatial", lambda: nn.InstanceNorm1d(3)(z(2, 3, 1)))
 err("instancenorm affine channels", lambda: nn.InstanceNorm1d(3, affine=True)(z(2, 4, 5)))
 err("instancenorm momentum None", lambda: nn.InstanceNorm1d(3, momentum=None, track_running_stats=True)(z(2, 3, 4)))
+err("local_response_norm rank", lambda: F.local_response_norm(z(2, 3), 2))
 err("batchnorm3d rank", lambda: nn.BatchNorm3d(3)(z(2, 3, 4, 5)))
 err("prelu channels", lambda: nn.PReLU(2)(z(2, 3)))
 err("prelu weight rank", lambda: F.prelu(z(2, 3), torch.ones(1, 3)))
