@@ -22,7 +22,7 @@ type (
 	ELUOption = F.ELUOption
 	// CELUOption configures NewCELU: Alpha.
 	CELUOption = F.CELUOption
-	// SoftplusOption configures NewSoftplus: Beta, Threshold.
+	// SoftplusOption configures NewSoftplus: Beta, SoftplusThreshold.
 	SoftplusOption = F.SoftplusOption
 	// HardtanhOption configures NewHardtanh: MinVal, MaxVal.
 	HardtanhOption = F.HardtanhOption
@@ -34,8 +34,9 @@ type (
 type (
 	// AlphaOption is the alpha of ELU and CELU, made by Alpha.
 	AlphaOption = F.AlphaOption
-	// ThresholdOption is Softplus's threshold, made by Threshold.
-	ThresholdOption = F.ThresholdOption
+	// SoftplusThresholdOption is Softplus's threshold, made by
+	// SoftplusThreshold.
+	SoftplusThresholdOption = F.SoftplusThresholdOption
 	// MinValOption is Hardtanh's min_val, made by MinVal.
 	MinValOption = F.MinValOption
 	// MaxValOption is Hardtanh's max_val, made by MaxVal.
@@ -55,9 +56,10 @@ const (
 // Alpha sets the alpha of ELU and CELU (PyTorch's alpha, default 1.0).
 func Alpha(alpha float64) AlphaOption { return F.Alpha(alpha) }
 
-// Threshold sets the value of beta·x above which Softplus is the identity
-// (PyTorch's threshold, default 20). Beta sets Softplus's beta.
-func Threshold(t float64) ThresholdOption { return F.Threshold(t) }
+// SoftplusThreshold sets the value of beta·x above which Softplus is the
+// identity (PyTorch's threshold, default 20; not named Threshold, the name
+// of torch.nn.Threshold). Beta sets Softplus's beta.
+func SoftplusThreshold(t float64) SoftplusThresholdOption { return F.SoftplusThreshold(t) }
 
 // MinVal sets Hardtanh's lower bound (PyTorch's min_val, default -1.0).
 func MinVal(v float64) MinValOption { return F.MinVal(v) }
@@ -81,7 +83,7 @@ func readActOptions[O any](opts []O) actValues {
 			v.alpha = float64(o)
 		case BetaOption:
 			v.beta = float64(o)
-		case ThresholdOption:
+		case SoftplusThresholdOption:
 			v.threshold = float64(o)
 		case MinValOption:
 			v.minVal = float64(o)
@@ -164,8 +166,8 @@ func (m *SELU) String() string { return Repr(m) }
 type Softplus struct{ Beta, Threshold float64 }
 
 // NewSoftplus returns Softplus(beta=1, threshold=20). Options
-// (SoftplusOption): Beta, Threshold. Integral values print as ints, as
-// PyTorch's int defaults do: Softplus(beta=1, threshold=20).
+// (SoftplusOption): Beta, SoftplusThreshold. Integral values print as
+// ints, as PyTorch's int defaults do: Softplus(beta=1, threshold=20).
 func NewSoftplus(opts ...SoftplusOption) *Softplus {
 	v := readActOptions(opts)
 	return &Softplus{v.beta, v.threshold}
@@ -173,7 +175,7 @@ func NewSoftplus(opts ...SoftplusOption) *Softplus {
 
 // Forward applies the activation.
 func (m *Softplus) Forward(x *tensor.Tensor) *tensor.Tensor {
-	return F.Softplus(x, F.Beta(m.Beta), F.Threshold(m.Threshold))
+	return F.Softplus(x, F.Beta(m.Beta), F.SoftplusThreshold(m.Threshold))
 }
 
 // ExtraRepr returns "beta=1, threshold=20".

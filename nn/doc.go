@@ -58,7 +58,7 @@
 // Hardswish, Hardsigmoid, Hardtanh, Sigmoid, LogSigmoid, Tanh, Tanhshrink,
 // Softsign, Softmax, Softmin and LogSoftmax, each a thin wrapper of the
 // function of package functional of the same name, whose options it takes:
-// nn.NewELU(nn.Alpha(0.5)), nn.NewSoftplus(nn.Beta(2), nn.Threshold(10)),
+// nn.NewELU(nn.Alpha(0.5)), nn.NewSoftplus(nn.Beta(2), nn.SoftplusThreshold(10)),
 // nn.NewGELU(nn.ApproximateTanh).
 //
 // # Attention and transformers

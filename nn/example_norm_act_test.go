@@ -43,7 +43,7 @@ func ExampleNewPReLU() {
 // The activations take their function's options under the same names.
 func ExampleNewSoftplus() {
 	fmt.Println(nn.NewSoftplus())
-	fmt.Println(nn.NewSoftplus(nn.Beta(2), nn.Threshold(10)))
+	fmt.Println(nn.NewSoftplus(nn.Beta(2), nn.SoftplusThreshold(10)))
 	fmt.Println(nn.NewELU(nn.Alpha(0.5)), nn.NewHardtanh(nn.MinVal(-2), nn.MaxVal(3)), nn.NewGELU(nn.ApproximateTanh))
 	// Output:
 	// Softplus(beta=1, threshold=20)

@@ -79,10 +79,10 @@ var normActBuilders = map[string]func() any{
 	"CELU()":                        func() any { return NewCELU() },
 	"CELU(alpha=2.0)":               func() any { return NewCELU(Alpha(2)) },
 	"Softplus()":                    func() any { return NewSoftplus() },
-	"Softplus(beta=2,threshold=10)": func() any { return NewSoftplus(Beta(2), Threshold(10)) },
+	"Softplus(beta=2,threshold=10)": func() any { return NewSoftplus(Beta(2), SoftplusThreshold(10)) },
 	"Softplus(beta=0.5)":            func() any { return NewSoftplus(Beta(0.5)) },
 	"Softplus(beta=0.5,threshold=2.5)": func() any {
-		return NewSoftplus(Beta(0.5), Threshold(2.5))
+		return NewSoftplus(Beta(0.5), SoftplusThreshold(2.5))
 	},
 	"Mish()":                           func() any { return NewMish() },
 	"Hardswish()":                      func() any { return NewHardswish() },

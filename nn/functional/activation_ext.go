@@ -23,7 +23,7 @@ import (
 //
 //	ELU       Alpha (default 1)
 //	CELU      Alpha (default 1)
-//	Softplus  Beta (default 1), Threshold (default 20)
+//	Softplus  Beta (default 1), SoftplusThreshold (default 20)
 //	Hardtanh  MinVal (default -1), MaxVal (default 1)
 //	GELU      ApproximateNone (the default), ApproximateTanh
 
@@ -33,7 +33,8 @@ type ELUOption interface{ applyELU(*actConfig) }
 // CELUOption configures CELU (and nn.CELU): Alpha.
 type CELUOption interface{ applyCELU(*actConfig) }
 
-// SoftplusOption configures Softplus (and nn.Softplus): Beta, Threshold.
+// SoftplusOption configures Softplus (and nn.Softplus): Beta,
+// SoftplusThreshold.
 type SoftplusOption interface{ applySoftplus(*actConfig) }
 
 // HardtanhOption configures Hardtanh (and nn.Hardtanh): MinVal, MaxVal.
@@ -83,15 +84,16 @@ func (o AlphaOption) applyCELU(c *actConfig) { c.alpha = float64(o) }
 // default 1): softplus(x) = log(1 + exp(beta·x)) / beta.
 func (o BetaOption) applySoftplus(c *actConfig) { c.beta = float64(o) }
 
-// ThresholdOption is Softplus's threshold (PyTorch's threshold), made by
-// Threshold.
-type ThresholdOption float64
+// SoftplusThresholdOption is Softplus's threshold (PyTorch's threshold),
+// made by SoftplusThreshold.
+type SoftplusThresholdOption float64
 
-// Threshold sets the value of beta·x above which Softplus returns x itself
-// (PyTorch's threshold, default 20).
-func Threshold(t float64) ThresholdOption { return ThresholdOption(t) }
+// SoftplusThreshold sets the value of beta·x above which Softplus returns x
+// itself (PyTorch's threshold, default 20). It is not named Threshold, the
+// name torch.nn.functional.threshold would take.
+func SoftplusThreshold(t float64) SoftplusThresholdOption { return SoftplusThresholdOption(t) }
 
-func (o ThresholdOption) applySoftplus(c *actConfig) { c.threshold = float64(o) }
+func (o SoftplusThresholdOption) applySoftplus(c *actConfig) { c.threshold = float64(o) }
 
 // MinValOption is Hardtanh's lower bound (PyTorch's min_val), made by
 // MinVal.
@@ -252,7 +254,7 @@ func CELU(x *tensor.Tensor, opts ...CELUOption) *tensor.Tensor {
 
 // Softplus returns log(1 + exp(beta·x)) / beta, and x where beta·x >
 // threshold (torch.nn.functional.softplus). Options: Beta (default 1),
-// Threshold (default 20).
+// SoftplusThreshold (default 20).
 func Softplus(x *tensor.Tensor, opts ...SoftplusOption) *tensor.Tensor {
 	c := actConfigure(opts, SoftplusOption.applySoftplus)
 	fwd := func(beta, th float64) (func(float32) float32, func(float64) float64) {

@@ -20,7 +20,7 @@ func TestGradActivationsExt(t *testing.T) {
 		{"selu", SELU},
 		{"celu", func(x *tensor.Tensor) *tensor.Tensor { return CELU(x, Alpha(1.7)) }},
 		{"softplus", func(x *tensor.Tensor) *tensor.Tensor { return Softplus(x) }},
-		{"softplus beta threshold", func(x *tensor.Tensor) *tensor.Tensor { return Softplus(x, Beta(2), Threshold(3)) }},
+		{"softplus beta threshold", func(x *tensor.Tensor) *tensor.Tensor { return Softplus(x, Beta(2), SoftplusThreshold(3)) }},
 		{"mish", Mish},
 		{"hardswish", Hardswish},
 		{"hardsigmoid", Hardsigmoid},
