@@ -151,6 +151,27 @@ func ulps(got *tensor.Tensor, want *golden.Tensor) uint64 {
 	return worst
 }
 
+// bitDiffs counts the elements of got whose bits differ from want's.
+func bitDiffs(got *tensor.Tensor, want *golden.Tensor) (diff, total int) {
+	switch want.DType {
+	case "float32":
+		g := got.Float32s()
+		for i, b := range want.Bits32() {
+			if math.Float32bits(g[i]) != b {
+				diff++
+			}
+		}
+	case "float64":
+		g := got.Float64s()
+		for i, b := range want.Bits64() {
+			if math.Float64bits(g[i]) != b {
+				diff++
+			}
+		}
+	}
+	return diff, want.Numel()
+}
+
 // scaledErr returns max |got − want| / max(1, max |want|), the measure
 // closeTo bounds.
 func scaledErr(got *tensor.Tensor, want *golden.Tensor) float64 {
@@ -177,9 +198,10 @@ func scaledErr(got *tensor.Tensor, want *golden.Tensor) float64 {
 // TestLayersMatchPyTorch does: repr, state-dict keys, the initial state
 // dict bit for bit, and per step the output and gradients within 1e-5 of
 // the largest magnitude (float32) or 1e-12 (float64), and the state dict
-// after the step (running statistics). With -v it logs, per layer, the
-// largest error of outputs and gradients relative to the largest magnitude
-// and the largest distance in ulps of each output and gradient.
+// after the step (running statistics). With -v it logs, per layer, how many
+// output and gradient values differ from PyTorch's bits, their largest
+// error relative to the largest magnitude and the largest distance in ulps
+// of each output and gradient.
 func TestNormActMatchPyTorch(t *testing.T) {
 	ref := loadNormActRef(t)
 	if len(ref.Layers) == 0 {
@@ -216,6 +238,11 @@ func TestNormActMatchPyTorch(t *testing.T) {
 			}
 			worst := map[string]uint64{}
 			worstRel := 0.0
+			nDiff, nTotal := 0, 0
+			count := func(got *tensor.Tensor, want *golden.Tensor) {
+				d, n := bitDiffs(got, want)
+				nDiff, nTotal = nDiff+d, nTotal+n
+			}
 			for si, s := range c.Steps {
 				what := fmt.Sprintf("step %d (train=%v)", si, s.Train)
 				if s.Train {
@@ -229,6 +256,7 @@ func TestNormActMatchPyTorch(t *testing.T) {
 				closeTo(t, what+" output", out, s.Out)
 				worst["out"] = max(worst["out"], ulps(out, s.Out))
 				worstRel = max(worstRel, scaledErr(out, s.Out))
+				count(out, s.Out)
 				out.Mul(toTensor(t, s.Gy)).Sum().Backward()
 				params := map[string]*tensor.Tensor{}
 				for _, p := range NamedParameters(m) {
@@ -260,6 +288,7 @@ func TestNormActMatchPyTorch(t *testing.T) {
 					if got != nil {
 						worst["grad "+k] = max(worst["grad "+k], ulps(got, want))
 						worstRel = max(worstRel, scaledErr(got, want))
+						count(got, want)
 					}
 				}
 				after := StateDictOf(m)
@@ -284,7 +313,7 @@ func TestNormActMatchPyTorch(t *testing.T) {
 			for _, k := range ks {
 				parts = append(parts, fmt.Sprintf("%s %d", k, worst[k]))
 			}
-			report = append(report, fmt.Sprintf("%-75s rel %.2g; ulps: %s", c.Name, worstRel, strings.Join(parts, ", ")))
+			report = append(report, fmt.Sprintf("%-75s %4d/%-4d values differ, rel %.2g; ulps: %s", c.Name, nDiff, nTotal, worstRel, strings.Join(parts, ", ")))
 		})
 	}
 	t.Logf("largest distance from PyTorch in ulps:\n%s", strings.Join(report, "\n"))
