@@ -20,10 +20,13 @@
 // PyTorch's keyword arguments are options, checked by the compiler: each
 // layer family has an option interface (LinearOption, ConvOption,
 // ConvTransposeOption, MaxPool2dOption, AvgPool2dOption, DropoutOption,
-// EmbeddingOption, BatchNormOption, LayerNormOption, GELUOption, RNNOption,
-// LSTMOption, GRUOption, RNNCellOption, CellOption, MultiheadAttentionOption,
-// TransformerOption), and an option shared by several families, such as
-// NoBias, WithGenerator or Stride, implements each of them. So
+// EmbeddingOption, BatchNormOption, LayerNormOption, GroupNormOption,
+// InstanceNormOption, PReLUOption, RNNOption, LSTMOption, GRUOption,
+// RNNCellOption, CellOption, MultiheadAttentionOption, TransformerOption, and
+// functional's ELUOption, CELUOption, SoftplusOption, HardtanhOption and
+// GELUOption for the activations), and an option shared by several families,
+// such as NoBias, WithGenerator, Stride, Eps or Affine, implements each of
+// them. So
 // nn.NewConv2d(3, 16, 3, nn.Stride(2), nn.NoBias) reads like
 // nn.Conv2d(3, 16, 3, stride=2, bias=False), and an option a layer does not
 // take does not compile. Invalid values (a negative stride) panic in the
@@ -55,6 +58,25 @@
 //
 //	h := functional.LinearReLU(x, m.FC1.Weight, m.FC1.Bias) // m.FC1.Forward(x).ReLU(), fused
 //	h = functional.Conv2dReLU(img, m.Conv.Weight, m.Conv.Bias, functional.Padding(1))
+//
+// # Normalization and activations
+//
+// BatchNorm1d/2d/3d, LayerNorm (with NoBias: PyTorch 2.1's bias=False),
+// GroupNorm, InstanceNorm1d/2d/3d and LocalResponseNorm have PyTorch's
+// defaults, buffers, state-dict keys, printing and train/eval behaviour;
+// InstanceNorm, as in PyTorch, has neither affine parameters nor running
+// statistics unless asked (Affine(true), TrackRunningStats(true)):
+//
+//	gn := nn.NewGroupNorm(2, 6)                                  // GroupNorm(2, 6, eps=1e-05, affine=True)
+//	in := nn.NewInstanceNorm2d(3, nn.TrackRunningStats(true))    // eval mode uses the running statistics
+//
+// The activations are torch.nn's: ReLU, ReLU6, LeakyReLU, PReLU (a learned
+// slope, parameter "weight"), ELU, SELU, CELU, GELU, SiLU, Mish, Softplus,
+// Hardswish, Hardsigmoid, Hardtanh, Sigmoid, LogSigmoid, Tanh, Tanhshrink,
+// Softsign, Softmax, Softmin and LogSoftmax, each a thin wrapper of the
+// function of package functional of the same name, whose options it takes:
+// nn.NewELU(nn.Alpha(0.5)), nn.NewSoftplus(nn.Beta(2), nn.SoftplusThreshold(10)),
+// nn.NewGELU(nn.ApproximateTanh).
 //
 // # Attention and transformers
 //

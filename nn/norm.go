@@ -9,7 +9,7 @@ import (
 	"github.com/intercept-ml/intercept/tensor"
 )
 
-// batchNorm is the shared part of BatchNorm1d and BatchNorm2d.
+// batchNorm is the shared part of BatchNorm1d, BatchNorm2d and BatchNorm3d.
 type batchNorm struct {
 	name              string
 	dims              []int // accepted input ranks
@@ -86,7 +86,7 @@ func (b *batchNorm) forward(x *tensor.Tensor) *tensor.Tensor {
 		ok = ok || x.Dim() == d
 	}
 	if !ok {
-		want := "4D"
+		want := fmt.Sprintf("%dD", b.dims[0])
 		if len(b.dims) == 2 {
 			want = "2D or 3D"
 		}

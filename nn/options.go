@@ -38,8 +38,9 @@ type DropoutOption interface{ applyDropout(*dropoutConfig) }
 // WithDType.
 type EmbeddingOption interface{ applyEmbedding(*embeddingConfig) }
 
-// BatchNormOption configures NewBatchNorm1d and NewBatchNorm2d: Eps,
-// Momentum, MomentumNone, Affine, TrackRunningStats, WithDType.
+// BatchNormOption configures NewBatchNorm1d, NewBatchNorm2d and
+// NewBatchNorm3d: Eps, Momentum, MomentumNone, Affine, TrackRunningStats,
+// WithDType.
 type BatchNormOption interface{ applyBatchNorm(*batchNormConfig) }
 
 // LayerNormOption configures NewLayerNorm: Eps, ElementwiseAffine,
@@ -198,13 +199,14 @@ func (o GeneratorOption) applyEmbedding(c *embeddingConfig) { c.gen = o.g }
 
 // DTypeOption is the value of WithDType. It is a LinearOption, a
 // ConvOption, a ConvTransposeOption, an EmbeddingOption, a BatchNormOption,
-// a LayerNormOption and an option of every recurrent family.
+// a LayerNormOption, a GroupNormOption, an InstanceNormOption, a PReLUOption
+// and an option of every recurrent family.
 type DTypeOption tensor.DType
 
 // WithDType builds the layer's parameters and buffers with element type dt
 // (PyTorch's dtype=; Float32 by default, Float64 for gradient checks).
-// Linear, Bilinear, the convolutions, Embedding, BatchNorm, LayerNorm and
-// the recurrent layers and cells take it.
+// Linear, Bilinear, the convolutions, Embedding, BatchNorm, LayerNorm,
+// GroupNorm, InstanceNorm, PReLU and the recurrent layers and cells take it.
 func WithDType(dt tensor.DType) DTypeOption { return DTypeOption(dt) }
 
 func (d DTypeOption) applyLinear(c *linearConfig)       { c.dtype = tensor.DType(d) }
@@ -333,26 +335,28 @@ func (p paddingIdx) applyEmbedding(c *embeddingConfig) { i := int(p); c.paddingI
 // [-num_embeddings, num_embeddings) panics in the constructor.
 func PaddingIdx(i int) EmbeddingOption { return paddingIdx(i) }
 
-// EpsOption is the value of Eps. It is a BatchNormOption and a
-// LayerNormOption.
+// EpsOption is the value of Eps. It is a BatchNormOption, a
+// LayerNormOption, a GroupNormOption and an InstanceNormOption.
 type EpsOption float64
 
 // Eps sets the value added to the variance for numerical stability
-// (PyTorch's eps=; default 1e-5). BatchNorm and LayerNorm take it.
+// (PyTorch's eps=; default 1e-5). BatchNorm, LayerNorm, GroupNorm and
+// InstanceNorm take it.
 func Eps(eps float64) EpsOption { return EpsOption(eps) }
 
 func (e EpsOption) applyBatchNorm(c *batchNormConfig) { c.eps = float64(e) }
 func (e EpsOption) applyLayerNorm(c *layerNormConfig) { c.eps = float64(e) }
 
 // MomentumOption is the value of Momentum and of MomentumNone. It is a
-// BatchNormOption.
+// BatchNormOption and an InstanceNormOption (MomentumNone panics there:
+// PyTorch's instance_norm takes a float).
 type MomentumOption struct {
 	m    float64
 	none bool
 }
 
-// Momentum sets the momentum of BatchNorm's running statistics (PyTorch's
-// momentum=; default 0.1).
+// Momentum sets the momentum of the running statistics of BatchNorm and
+// InstanceNorm (PyTorch's momentum=; default 0.1).
 func Momentum(m float64) MomentumOption { return MomentumOption{m: m} }
 
 // MomentumNone makes BatchNorm keep a cumulative moving average of the
@@ -367,22 +371,28 @@ func (o MomentumOption) applyBatchNorm(c *batchNormConfig) {
 	c.momentum, c.cumulative = o.m, false
 }
 
-type affine bool
+// AffineOption is the value of Affine. It is a BatchNormOption, a
+// GroupNormOption and an InstanceNormOption.
+type AffineOption bool
 
-func (a affine) applyBatchNorm(c *batchNormConfig) { c.affine = bool(a) }
+func (a AffineOption) applyBatchNorm(c *batchNormConfig) { c.affine = bool(a) }
 
-// Affine turns BatchNorm's learnable weight and bias on or off (PyTorch's
-// affine=; default on).
-func Affine(on bool) BatchNormOption { return affine(on) }
+// Affine turns a normalization layer's learnable per-channel weight and bias
+// on or off (PyTorch's affine=; default on for BatchNorm and GroupNorm, off
+// for InstanceNorm).
+func Affine(on bool) AffineOption { return AffineOption(on) }
 
-type trackRunningStats bool
+// TrackRunningStatsOption is the value of TrackRunningStats. It is a
+// BatchNormOption and an InstanceNormOption.
+type TrackRunningStatsOption bool
 
-func (t trackRunningStats) applyBatchNorm(c *batchNormConfig) { c.tracking = bool(t) }
+func (t TrackRunningStatsOption) applyBatchNorm(c *batchNormConfig) { c.tracking = bool(t) }
 
-// TrackRunningStats turns BatchNorm's running statistics on or off
-// (PyTorch's track_running_stats=; default on). Without them BatchNorm uses
-// batch statistics in eval mode too.
-func TrackRunningStats(on bool) BatchNormOption { return trackRunningStats(on) }
+// TrackRunningStats turns a layer's running statistics on or off
+// (PyTorch's track_running_stats=; default on for BatchNorm, off for
+// InstanceNorm). Without them BatchNorm uses batch statistics in eval mode
+// too; with them InstanceNorm uses the running statistics in eval mode.
+func TrackRunningStats(on bool) TrackRunningStatsOption { return TrackRunningStatsOption(on) }
 
 type elementwiseAffine bool
 

@@ -1,8 +1,9 @@
 // Package optim holds the optimizers, learning-rate schedulers and gradient
 // clipping of torch.optim and torch.nn.utils, with PyTorch 1.13's arithmetic
 // bit for bit: SGD, Adam, AdamW and RMSprop; StepLR, MultiStepLR,
-// ExponentialLR, CosineAnnealingLR, LinearLR and OneCycleLR; ClipGradNorm
-// and ClipGradValue.
+// ExponentialLR, CosineAnnealingLR, LinearLR, OneCycleLR, LambdaLR and
+// ReduceLROnPlateau (whose Step takes the metric); ClipGradNorm and
+// ClipGradValue.
 //
 // A training loop reads like PyTorch's:
 //

@@ -69,7 +69,9 @@ func (o MomentumOption) applySGD(c *config)     { c.Momentum = float64(o) }
 func (o MomentumOption) applyRMSprop(c *config) { c.Momentum = float64(o) }
 
 // EpsOption sets the term added to the denominator for numerical stability
-// (PyTorch's eps, default 1e-8). It is an AdamOption and an RMSpropOption.
+// (PyTorch's eps, default 1e-8). It is an AdamOption and an RMSpropOption,
+// and ReduceLROnPlateau's smallest applied change of a learning rate (a
+// ReduceLROnPlateauOption, same default).
 type EpsOption float64
 
 // Eps sets the denominator's stability term (PyTorch's eps).

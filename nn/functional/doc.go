@@ -45,6 +45,18 @@
 // CrossEntropy with class indices is NLLLoss(input.LogSoftmax(1), ...) bit
 // for bit, forward and backward, as in PyTorch.
 //
+// # Activations and normalization
+//
+// ReLU, LeakyReLU, PReLU, ELU, SELU, CELU, GELU, SiLU, Mish, Softplus,
+// Hardswish, Hardsigmoid, Hardtanh, ReLU6, Sigmoid, LogSigmoid, Tanh,
+// Tanhshrink, Softsign, Softmax, Softmin and LogSoftmax are
+// torch.nn.functional's; keyword arguments with defaults are options of a
+// per-function family (F.ELU(x, F.Alpha(0.5)), F.Hardtanh(x, F.MinVal(-2)),
+// F.GELU(x, F.ApproximateTanh)). BatchNorm, LayerNorm, GroupNorm and
+// InstanceNorm take their weight, bias and running statistics as tensors
+// (nil for none), as F.batch_norm does; LocalResponseNorm takes Alpha, Beta
+// and K.
+//
 // # Implementation
 //
 // Convolutions are computed by im2col (the Unfold operation) and a matrix

@@ -23,7 +23,8 @@ import (
 //	Dropout                                 Training, WithGenerator
 //	Embedding                               PaddingIdx
 //	BatchNorm                               Training, Momentum, Eps
-//	LayerNorm                               Eps
+//	LayerNorm, GroupNorm                    Eps
+//	InstanceNorm                            UseInputStats, Momentum, Eps
 //
 // A later option for the same keyword replaces an earlier one (Padding,
 // PaddingSame and PaddingValid are one keyword, padding=). Option values are
@@ -71,6 +72,12 @@ type BatchNormOption interface{ batchNormOption() }
 // LayerNormOption configures LayerNorm: Eps.
 type LayerNormOption interface{ layerNormOption() }
 
+// GroupNormOption configures GroupNorm: Eps.
+type GroupNormOption interface{ groupNormOption() }
+
+// InstanceNormOption configures InstanceNorm: UseInputStats, Momentum, Eps.
+type InstanceNormOption interface{ instanceNormOption() }
+
 // callConfig holds the keyword arguments of a call; each function starts
 // from its PyTorch defaults and reads those it takes. Size arguments are
 // nil when not given (the function's default).
@@ -83,7 +90,7 @@ type callConfig struct {
 	hasDivisor                               bool
 	approximate                              Approximation
 	negativeSlope                            float64
-	training                                 bool
+	training, useInputStats                  bool
 	gen                                      *rng.Generator
 	paddingIdx                               int
 	hasPaddingIdx                            bool
@@ -126,6 +133,8 @@ func (c *callConfig) set(o any) {
 		c.negativeSlope = float64(o)
 	case TrainingOption:
 		c.training = bool(o)
+	case UseInputStatsOption:
+		c.useInputStats = bool(o)
 	case PaddingIdxOption:
 		c.paddingIdx, c.hasPaddingIdx = int(o), true
 	case MomentumOption:
@@ -319,22 +328,36 @@ func PaddingIdx(i int) PaddingIdxOption { return PaddingIdxOption(i) }
 
 func (PaddingIdxOption) embeddingOption() {}
 
-// MomentumOption is the value of Momentum, a BatchNormOption.
+// MomentumOption is the value of Momentum. It is a BatchNormOption and an
+// InstanceNormOption.
 type MomentumOption float64
 
-// Momentum sets the factor of BatchNorm's running-statistics update
-// (PyTorch's momentum=; default 0.1).
+// Momentum sets the factor of the running-statistics update of BatchNorm
+// and InstanceNorm (PyTorch's momentum=; default 0.1).
 func Momentum(m float64) MomentumOption { return MomentumOption(m) }
 
-func (MomentumOption) batchNormOption() {}
+func (MomentumOption) batchNormOption()    {}
+func (MomentumOption) instanceNormOption() {}
 
-// EpsOption is the value of Eps. It is a BatchNormOption and a
-// LayerNormOption.
+// UseInputStatsOption is the value of UseInputStats, an InstanceNormOption.
+type UseInputStatsOption bool
+
+// UseInputStats makes InstanceNorm normalize with the statistics of the
+// input (PyTorch's use_input_stats=; default True) or, with false, with the
+// running statistics it is given.
+func UseInputStats(on bool) UseInputStatsOption { return UseInputStatsOption(on) }
+
+func (UseInputStatsOption) instanceNormOption() {}
+
+// EpsOption is the value of Eps. It is a BatchNormOption, a
+// LayerNormOption, a GroupNormOption and an InstanceNormOption.
 type EpsOption float64
 
 // Eps sets the value added to the variance for numerical stability
 // (PyTorch's eps=; default 1e-5).
 func Eps(eps float64) EpsOption { return EpsOption(eps) }
 
-func (EpsOption) batchNormOption() {}
-func (EpsOption) layerNormOption() {}
+func (EpsOption) batchNormOption()    {}
+func (EpsOption) layerNormOption()    {}
+func (EpsOption) groupNormOption()    {}
+func (EpsOption) instanceNormOption() {}
