@@ -85,6 +85,7 @@ type runFlags struct {
 	quiet   bool
 	workers int
 	shard   string
+	emit    emitFlags // --emit: print cluster jobs instead of running (emit.go)
 }
 
 func (f *runFlags) register(cmd *cobra.Command, withSet bool) {
@@ -100,6 +101,7 @@ func (f *runFlags) register(cmd *cobra.Command, withSet bool) {
 	if withSet {
 		fl.StringSliceVar(&f.set, "set", nil, "parameter overrides: key=value pairs separated by commas; a list value runs on after commas (--set offsets=0,1,2,steps=100)")
 	}
+	f.emit.register(cmd)
 }
 
 func newRootCmd(a *app) *cobra.Command {
@@ -123,6 +125,9 @@ func newRootCmd(a *app) *cobra.Command {
 			"and writes report.html, results.json, metrics.csv and plots/ into ./runs/<timestamp>/ (or --out).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if labFlags.emit.kind != "" {
+				return a.emitJobs([]string{"lab"}, a.registry.All(), labFlags)
+			}
 			return a.run(cmd.Context(), a.registry.All(), labFlags)
 		},
 	}
@@ -144,6 +149,9 @@ func newRootCmd(a *app) *cobra.Command {
 			e := a.registry.Get(args[0])
 			if e == nil {
 				return usageError{fmt.Errorf("unknown experiment %q (known: %s)", args[0], strings.Join(a.registry.Names(), ", "))}
+			}
+			if runF.emit.kind != "" {
+				return a.emitJobs([]string{"run", args[0]}, []*lab.Experiment{e}, runF)
 			}
 			return a.run(cmd.Context(), []*lab.Experiment{e}, runF)
 		},
