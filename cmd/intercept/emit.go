@@ -10,6 +10,7 @@ import (
 
 	"github.com/intercept-ml/intercept/internal/cluster"
 	"github.com/intercept-ml/intercept/lab"
+	"github.com/intercept-ml/intercept/tboard"
 )
 
 // emitFlags are the flags of --emit: write the jobs of a sharded sweep
@@ -95,4 +96,13 @@ func (a *app) emitJobs(base []string, exps []*lab.Experiment, f runFlags) error 
 	}
 	_, err = fmt.Fprint(a.stdout, out)
 	return err
+}
+
+// newTrialLog opens a trial's TensorBoard event file (--tensorboard).
+func newTrialLog(dir string) (lab.TrialLog, error) {
+	w, err := tboard.NewWriter(dir)
+	if err != nil {
+		return nil, err
+	}
+	return w, nil
 }
