@@ -187,6 +187,10 @@ type Trial struct {
 	// draw of the trial must come from it (never from rng.Default()), so
 	// parallel trials cannot disturb each other.
 	Gen *rng.Generator
+	// Log, if not nil, takes the trial's training curves and parameter
+	// histograms (Runner.NewLog); give it to a train.Trainer's Log. It must
+	// not change what the trial computes.
+	Log Logger
 }
 
 // TrialResult is what a trial measured.

@@ -52,6 +52,11 @@ type Runner struct {
 	// LoadOnly makes Run load the finished trials in Dir without running
 	// any (used to merge shards).
 	LoadOnly bool
+	// NewLog, if set, opens a log for every trial that runs, in the
+	// directory LogDir gives (under Dir); the trial's Run gets it as
+	// Trial.Log, and its measured series and scalars are added when it
+	// finishes (`intercept lab --tensorboard` opens tboard.Writers).
+	NewLog func(dir string) (TrialLog, error)
 }
 
 type job struct {
@@ -60,6 +65,8 @@ type job struct {
 	seed    uint64
 	dir     string
 	out     *TrialRecord
+	newLog  func(string) (TrialLog, error)
+	logDir  string
 }
 
 // TrialDir returns the directory of a trial, relative to the run
@@ -113,6 +120,9 @@ func (r *Runner) Run(ctx context.Context, plans []Plan) ([]*ExperimentResult, er
 			er.Variants = append(er.Variants, vr)
 			for k, s := range p.Seeds {
 				j := &job{plan: p, variant: v, seed: s, dir: filepath.Join(r.Dir, TrialDir(p.Exp.Name, p.Config, v.Key, s)), out: &vr.Trials[k]}
+				if r.NewLog != nil {
+					j.newLog, j.logDir = r.NewLog, filepath.Join(r.Dir, LogDir(p.Exp.Name, p.Config, v.Key, s))
+				}
 				j.out.Seed = s
 				mine := r.Shards <= 1 || index%r.Shards == r.Shard
 				index++
@@ -213,7 +223,23 @@ func runTrial(ctx context.Context, j *job) (res *TrialResult, err error) {
 	}()
 	g := rng.NewGenerator()
 	g.ManualSeed(j.seed)
-	res, err = j.plan.Exp.Run(ctx, Trial{Experiment: j.plan.Exp.Name, Variant: j.variant, Seed: j.seed, Config: j.plan.Config, Gen: g})
+	t := Trial{Experiment: j.plan.Exp.Name, Variant: j.variant, Seed: j.seed, Config: j.plan.Config, Gen: g}
+	if j.newLog != nil {
+		l, err := j.newLog(j.logDir)
+		if err != nil {
+			return nil, fmt.Errorf("opening the trial's log: %w", err)
+		}
+		t.Log = l
+		defer func() {
+			if err == nil && res != nil {
+				err = logResult(l, j, res)
+			}
+			if cerr := l.Close(); err == nil && cerr != nil {
+				err = fmt.Errorf("closing the trial's log: %w", cerr)
+			}
+		}()
+	}
+	res, err = j.plan.Exp.Run(ctx, t)
 	if err == nil && res == nil {
 		err = errors.New("trial returned no result")
 	}

@@ -50,6 +50,16 @@ type Trainer struct {
 	// of steps completed so far (1 after the first) and the step's loss;
 	// returning an error stops Run, which returns it.
 	OnStep func(step int, loss float64) error
+	// Log, if set, receives every LogEvery steps (every step if LogEvery is
+	// 0 or less) the loss ("loss"), each parameter group's learning rate
+	// ("lr", "lr/group1", ...), and the distribution of every parameter
+	// ("param/fc1.weight", "param/fc1.bias", ...) and of its gradient
+	// ("grad/fc1.weight", ...) after the step, under the step's number. A
+	// run that starts at step 0 also logs the initial parameters at step 0.
+	// An error of Log stops Run, which returns it. Use a tboard.Writer to
+	// see them in TensorBoard.
+	Log      Logger
+	LogEvery int
 
 	step, epoch, batch int
 	next               func() (*tensor.Tensor, *tensor.Tensor, bool)
@@ -161,6 +171,11 @@ func (t *Trainer) Run(steps int) error {
 		return errors.New("train: the loader yields no batches")
 	}
 	nn.Train(t.Model)
+	if t.Log != nil && t.step == 0 && t.step < steps {
+		if err := t.logStep(0, 0); err != nil {
+			return err
+		}
+	}
 	for t.step < steps {
 		if t.next == nil {
 			if err := t.startEpoch(); err != nil {
@@ -175,7 +190,10 @@ func (t *Trainer) Run(steps int) error {
 		loss, err := Step(t.step, t.Model, t.Optimizer, lossFn, x, y)
 		if err == nil {
 			t.step++
-			if t.OnStep != nil {
+			if t.Log != nil && t.step%max(t.LogEvery, 1) == 0 {
+				err = t.logStep(t.step, loss)
+			}
+			if err == nil && t.OnStep != nil {
 				err = t.OnStep(t.step, loss)
 			}
 		}

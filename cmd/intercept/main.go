@@ -4,7 +4,8 @@
 //
 // Usage:
 //
-//	intercept lab [--quick] [--seeds N] [--out DIR] [--resume DIR]
+//	intercept lab [--quick] [--seeds N] [--out DIR] [--resume DIR] [--tensorboard]
+//	intercept lab --emit slurm|k8s [--shards N] ...   (print the jobs of a sharded sweep)
 //	intercept list
 //	intercept run NAME [--seeds N] [--set key=value,...] [--data SOURCE] [--out DIR]
 //	intercept report DIR
@@ -85,6 +86,8 @@ type runFlags struct {
 	quiet   bool
 	workers int
 	shard   string
+	emit    emitFlags // --emit: print cluster jobs instead of running (emit.go)
+	tboard  bool
 }
 
 func (f *runFlags) register(cmd *cobra.Command, withSet bool) {
@@ -100,6 +103,8 @@ func (f *runFlags) register(cmd *cobra.Command, withSet bool) {
 	if withSet {
 		fl.StringSliceVar(&f.set, "set", nil, "parameter overrides: key=value pairs separated by commas; a list value runs on after commas (--set offsets=0,1,2,steps=100)")
 	}
+	fl.BoolVar(&f.tboard, "tensorboard", false, "also write TensorBoard event files, one per trial, under DIR/tensorboard (loss, learning rate, per-layer weight/bias/gradient histograms): tensorboard --logdir DIR/tensorboard")
+	f.emit.register(cmd)
 }
 
 func newRootCmd(a *app) *cobra.Command {
@@ -123,6 +128,9 @@ func newRootCmd(a *app) *cobra.Command {
 			"and writes report.html, results.json, metrics.csv and plots/ into ./runs/<timestamp>/ (or --out).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if labFlags.emit.kind != "" {
+				return a.emitJobs([]string{"lab"}, a.registry.All(), labFlags)
+			}
 			return a.run(cmd.Context(), a.registry.All(), labFlags)
 		},
 	}
@@ -144,6 +152,9 @@ func newRootCmd(a *app) *cobra.Command {
 			e := a.registry.Get(args[0])
 			if e == nil {
 				return usageError{fmt.Errorf("unknown experiment %q (known: %s)", args[0], strings.Join(a.registry.Names(), ", "))}
+			}
+			if runF.emit.kind != "" {
+				return a.emitJobs([]string{"run", args[0]}, []*lab.Experiment{e}, runF)
 			}
 			return a.run(cmd.Context(), []*lab.Experiment{e}, runF)
 		},
@@ -317,6 +328,9 @@ func (a *app) run(ctx context.Context, exps []*lab.Experiment, f runFlags) error
 	}
 	start := a.now()
 	runner := &lab.Runner{Dir: dir, Workers: f.workers, Progress: progress, Shard: shard, Shards: shards}
+	if f.tboard {
+		runner.NewLog = newTrialLog
+	}
 	results, runErr := runner.Run(ctx, plans)
 	interrupted := runErr != nil && ctx.Err() != nil
 	if runErr != nil && !interrupted {
@@ -334,6 +348,9 @@ func (a *app) run(ctx context.Context, exps []*lab.Experiment, f runFlags) error
 		a.printVerdicts(results)
 	}
 	fmt.Fprintln(a.stdout, "report:", filepath.Join(dir, "report.html"))
+	if f.tboard && !f.quiet {
+		fmt.Fprintln(a.stdout, "tensorboard --logdir", filepath.Join(dir, "tensorboard"))
+	}
 	if interrupted {
 		return &exitError{130, fmt.Errorf("interrupted; the finished trials are in %s (continue with --resume %s)", dir, dir)}
 	}

@@ -81,7 +81,7 @@ func runActivationShift(ctx context.Context, t lab.Trial) (*lab.TrialResult, err
 	y := act1(v.Act, x.MulScalar(w).AddScalar(b))
 	set := data.NewTensorDataset(x, y)
 	n := &neuron{FC: nn.NewLinear(1, 1, nn.Bias(v.Bias), nn.WithGenerator(t.Gen)), act: v.Act}
-	tr, err := fit(ctx, n, set, mse, trainConfig{steps: c.Int("steps"), lr: c.Float("lr"), opt: "adam", every: 5}, t.Gen)
+	tr, err := fit(ctx, n, set, mse, trainConfig{steps: c.Int("steps"), lr: c.Float("lr"), opt: "adam", every: 5, log: t.Log}, t.Gen)
 	if err != nil {
 		return nil, err
 	}

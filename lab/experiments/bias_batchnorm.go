@@ -127,13 +127,13 @@ func runBiasBN(ctx context.Context, t lab.Trial) (*lab.TrialResult, error) {
 			}
 		}
 	}
-	cfg := trainConfig{steps: c.Int("steps"), lr: c.Float("lr"), opt: "sgd", batch: 64, every: 1}
+	cfg := trainConfig{steps: c.Int("steps"), lr: c.Float("lr"), opt: "sgd", batch: 64, every: 1, log: prefixed(t.Log, "with_bias/")}
 	cfg.onStep = onStep
 	tw, err := fit(ctx, with, trainSet, train.CrossEntropy, cfg, g1)
 	if err != nil {
 		return nil, err
 	}
-	cfg.onStep = nil
+	cfg.onStep, cfg.log = nil, prefixed(t.Log, "without_bias/")
 	to, err := fit(ctx, without, trainSet, train.CrossEntropy, cfg, g2)
 	if err != nil {
 		return nil, err

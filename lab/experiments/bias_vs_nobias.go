@@ -65,7 +65,7 @@ func runBiasVsNoBias(ctx context.Context, t lab.Trial) (*lab.TrialResult, error)
 	trainSet, testSet := data.NewTensorDataset(x, y), data.NewTensorDataset(regressionData(dg, 512, v.Offset))
 	h := c.Int("hidden")
 	model := mlp(t.Gen, []int{4, h, h, 1}, "relu", v.Bias)
-	tr, err := fit(ctx, model, trainSet, mse, trainConfig{steps: c.Int("steps"), lr: c.Float("lr"), opt: "adam", every: 4}, t.Gen)
+	tr, err := fit(ctx, model, trainSet, mse, trainConfig{steps: c.Int("steps"), lr: c.Float("lr"), opt: "adam", every: 4, log: t.Log}, t.Gen)
 	if err != nil {
 		return nil, err
 	}

@@ -265,6 +265,10 @@ type trainConfig struct {
 	// divergence. The check runs after the step's update (in the Trainer's
 	// OnStep), which is harmless: a diverged model is not evaluated.
 	maxLoss float64
+	// log, if set, receives the Trainer's loss, learning rate and
+	// parameter and gradient histograms about 10 times per run (the
+	// trial's Log, from `intercept lab --tensorboard`).
+	log lab.Logger
 }
 
 // trainResult is the loss curve of a training run.
@@ -313,6 +317,9 @@ func newTrainer(model nn.Module, ds data.Dataset, loss train.LossFunc, c trainCo
 		Loader:    data.NewLoader(ds, size, opts...),
 		Loss:      loss,
 		OnStep:    t.onStep,
+	}
+	if c.log != nil {
+		t.tr.Log, t.tr.LogEvery = c.log, max(c.steps/10, 1)
 	}
 	return t
 }
@@ -473,4 +480,26 @@ func biasGroup(v *lab.VariantResult) string {
 		}
 	}
 	return "group:" + strings.Join(parts, ",")
+}
+
+// prefixed returns l with every tag prefixed (nil for a nil l), for a trial
+// that trains two models.
+func prefixed(l lab.Logger, prefix string) lab.Logger {
+	if l == nil {
+		return nil
+	}
+	return prefixLogger{l, prefix}
+}
+
+type prefixLogger struct {
+	l      lab.Logger
+	prefix string
+}
+
+func (p prefixLogger) Scalar(tag string, step int64, v float64) error {
+	return p.l.Scalar(p.prefix+tag, step, v)
+}
+
+func (p prefixLogger) HistogramValues(tag string, step int64, v []float64) error {
+	return p.l.HistogramValues(p.prefix+tag, step, v)
 }

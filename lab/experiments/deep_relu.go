@@ -114,7 +114,7 @@ func runDeepReLU(ctx context.Context, t lab.Trial) (*lab.TrialResult, error) {
 	res.Scalars["act_std_last"] = act[len(act)-2] // the last hidden layer
 	res.Scalars["act_ratio"] = act[len(act)-2] / act[0]
 	res.Scalars["initial_loss"] = evalLoss(model, trainSet, train.CrossEntropy)
-	tr, err := fit(ctx, model, trainSet, train.CrossEntropy, trainConfig{steps: c.Int("steps"), lr: c.Float("lr"), opt: "sgd", batch: 64, every: 2, maxLoss: 1e6}, t.Gen)
+	tr, err := fit(ctx, model, trainSet, train.CrossEntropy, trainConfig{steps: c.Int("steps"), lr: c.Float("lr"), opt: "sgd", batch: 64, every: 2, maxLoss: 1e6, log: t.Log}, t.Gen)
 	if err != nil {
 		return nil, err
 	}

@@ -81,7 +81,7 @@ func runDigits(ctx context.Context, t lab.Trial) (*lab.TrialResult, error) {
 	stepsPerEpoch := (trainSet.Len() + batch - 1) / batch
 	epochs := c.Int("epochs")
 	tr := newTrainer(model, trainSet, train.CrossEntropy,
-		trainConfig{steps: epochs * stepsPerEpoch, lr: c.Float("lr"), opt: "adam", batch: batch, partial: true, every: 5}, t.Gen)
+		trainConfig{steps: epochs * stepsPerEpoch, lr: c.Float("lr"), opt: "adam", batch: batch, partial: true, every: 5, log: t.Log}, t.Gen)
 	defer tr.close()
 	res := lab.NewResult()
 	var accs []float64

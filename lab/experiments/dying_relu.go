@@ -125,7 +125,7 @@ func runDyingReLU(ctx context.Context, t lab.Trial) (*lab.TrialResult, error) {
 			deadCurve = append(deadCurve, deadShare(model, xtr))
 		}
 	}
-	tr, err := fit(ctx, model, trainSet, train.CrossEntropy, trainConfig{steps: c.Int("steps"), lr: c.Float("lr"), opt: "sgd", batch: 64, every: 2, onStep: onStep, maxLoss: 1e6}, t.Gen)
+	tr, err := fit(ctx, model, trainSet, train.CrossEntropy, trainConfig{steps: c.Int("steps"), lr: c.Float("lr"), opt: "sgd", batch: 64, every: 2, onStep: onStep, maxLoss: 1e6, log: t.Log}, t.Gen)
 	if err != nil {
 		return nil, err
 	}

@@ -50,7 +50,7 @@ func runInitComparison(ctx context.Context, t lab.Trial) (*lab.TrialResult, erro
 	res := lab.NewResult()
 	res.Scalars["initial_loss"] = evalLoss(model, trainSet, train.CrossEntropy)
 	tr, err := fit(ctx, model, trainSet, train.CrossEntropy,
-		trainConfig{steps: c.Int("steps"), lr: c.Float("lr"), opt: "sgd", batch: 64, every: 2, maxLoss: 1e6}, t.Gen)
+		trainConfig{steps: c.Int("steps"), lr: c.Float("lr"), opt: "sgd", batch: 64, every: 2, maxLoss: 1e6, log: t.Log}, t.Gen)
 	if err != nil {
 		return nil, err
 	}

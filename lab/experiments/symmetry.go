@@ -91,7 +91,7 @@ func runSymmetry(ctx context.Context, t lab.Trial) (*lab.TrialResult, error) {
 			dist = append(dist, unitDistance(ls[0], ls[1]))
 		}
 	}
-	tr, err := fit(ctx, model, set, mse, trainConfig{steps: c.Int("steps"), lr: c.Float("lr"), opt: "sgd", every: 5, onStep: onStep}, t.Gen)
+	tr, err := fit(ctx, model, set, mse, trainConfig{steps: c.Int("steps"), lr: c.Float("lr"), opt: "sgd", every: 5, onStep: onStep, log: t.Log}, t.Gen)
 	if err != nil {
 		return nil, err
 	}
