@@ -165,7 +165,10 @@ type Tensor struct {
 	// other flags: a tensorBlock then fills a 256-byte size class instead
 	// of spilling into the 288-byte one.)
 	scratch bool
-	fn      *node
+	// hooked marks a tensor that has (or had) gradient hooks; see
+	// RegisterHook. It too fits in the flags' padding.
+	hooked bool
+	fn     *node
 
 	// Grad holds the gradient accumulated by Backward for a leaf tensor that
 	// requires grad (and for a non-leaf after RetainGrad). It is nil until
@@ -372,8 +375,11 @@ func (t *Tensor) SetRequiresGrad(on bool) *Tensor {
 // RetainGrad makes Backward store the gradient of a non-leaf tensor in its
 // Grad field. It has no effect on leaves.
 func (t *Tensor) RetainGrad() *Tensor {
-	if t.fn != nil {
+	if t.fn != nil && !t.retainGrad {
 		t.retainGrad = true
+		if t.hooked {
+			retainAmongHooks(t)
+		}
 	}
 	return t
 }
