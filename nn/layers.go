@@ -39,6 +39,13 @@ func NewMaxPool2d(k int) *MaxPool2d {
 
 // Forward pools x of shape (N, C, H, W) or (C, H, W).
 func (m *MaxPool2d) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(m, x, m.forward)
+	}
+	return m.forward(x)
+}
+
+func (m *MaxPool2d) forward(x *tensor.Tensor) *tensor.Tensor {
 	return F.MaxPool2d(x, m.KernelSize, m.Stride, m.Padding, m.Dilation, m.CeilMode)
 }
 
@@ -76,6 +83,13 @@ func NewAvgPool2d(k int) *AvgPool2d {
 
 // Forward pools x of shape (N, C, H, W) or (C, H, W).
 func (m *AvgPool2d) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(m, x, m.forward)
+	}
+	return m.forward(x)
+}
+
+func (m *AvgPool2d) forward(x *tensor.Tensor) *tensor.Tensor {
 	return F.AvgPool2d(x, m.KernelSize, m.Stride, m.Padding, m.CeilMode, m.CountIncludePad)
 }
 
@@ -108,6 +122,13 @@ func NewAdaptiveAvgPool2d(size ...int) *AdaptiveAvgPool2d {
 
 // Forward pools x of shape (N, C, H, W) or (C, H, W).
 func (m *AdaptiveAvgPool2d) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(m, x, m.forward)
+	}
+	return m.forward(x)
+}
+
+func (m *AdaptiveAvgPool2d) forward(x *tensor.Tensor) *tensor.Tensor {
 	out := m.OutputSize
 	if len(out) == 1 {
 		out = []int{out[0], out[0]}
@@ -146,6 +167,13 @@ func (d *Dropout) SetTraining(on bool) { d.training = on }
 
 // Forward applies dropout.
 func (d *Dropout) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(d, x, d.forward)
+	}
+	return d.forward(x)
+}
+
+func (d *Dropout) forward(x *tensor.Tensor) *tensor.Tensor {
 	g := d.gen
 	if g == nil {
 		g = rng.Default()
@@ -204,6 +232,13 @@ func (e *Embedding) resetParameters(g *rng.Generator) {
 
 // Forward looks up the rows of the int64 tensor idx.
 func (e *Embedding) Forward(idx *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(e, idx, e.forward)
+	}
+	return e.forward(idx)
+}
+
+func (e *Embedding) forward(idx *tensor.Tensor) *tensor.Tensor {
 	return F.Embedding(idx, e.Weight, e.PaddingIdx)
 }
 
