@@ -113,7 +113,44 @@ type Option interface{ apply(*config) }
 type config struct {
 	window  int
 	samples int
+	figures Figure
 }
+
+// Figure selects a family of figures to record (see Only).
+type Figure uint8
+
+// The families of figures. Each costs a pass over the tensors it reads
+// (the activations' moments one per layer and forward, say), so a caller
+// that needs a few can skip the others.
+const (
+	// Activations: the moments of each layer's output (LayerStats.Act,
+	// and ActSample with Samples).
+	Activations Figure = 1 << iota
+	// Gradients: the moments of the gradient w.r.t. each layer's output
+	// (LayerStats.Grad, GradSample).
+	Gradients
+	// Parameters: each parameter's value and gradient moments and update
+	// ratio (LayerStats.Params); it keeps a copy of the parameters.
+	Parameters
+	// DeadUnits: the dead units of ReLU layers.
+	DeadUnits
+	// Saturation: the saturated share of Tanh and Sigmoid outputs.
+	Saturation
+
+	allFigures = Activations | Gradients | Parameters | DeadUnits | Saturation
+)
+
+// Only records the given families of figures and no others (all by
+// default).
+func Only(figures ...Figure) Option {
+	var f Figure
+	for _, x := range figures {
+		f |= x
+	}
+	return optionFunc(func(c *config) { c.figures = f })
+}
+
+func (c *config) has(f Figure) bool { return c.figures&f != 0 }
 
 type optionFunc func(*config)
 
@@ -166,7 +203,7 @@ type Recorder struct {
 // removes them. The figures of a step are gathered from the forwards and
 // backwards run until Step is called.
 func Attach(model any, opts ...Option) *Recorder {
-	r := &Recorder{cfg: config{window: 1}}
+	r := &Recorder{cfg: config{window: 1, figures: allFigures}}
 	for _, o := range opts {
 		o.apply(&r.cfg)
 	}
@@ -181,26 +218,38 @@ func Attach(model any, opts ...Option) *Recorder {
 			continue
 		}
 		seen[nm.Module] = true
-		l := &layer{name: nm.Name, typ: v.Elem().Type().Name(), module: nm.Module, params: nn.NamedParameters(nm.Module)}
+		l := &layer{name: nm.Name, typ: v.Elem().Type().Name(), module: nm.Module}
+		if r.cfg.has(Parameters) {
+			l.params = nn.NamedParameters(nm.Module)
+		}
 		switch nm.Module.(type) {
 		case *nn.ReLU:
-			l.kind = kindReLU
+			if r.cfg.has(DeadUnits) {
+				l.kind = kindReLU
+			}
 		case *nn.Tanh:
-			l.kind = kindTanh
+			if r.cfg.has(Saturation) {
+				l.kind = kindTanh
+			}
 		case *nn.Sigmoid:
-			l.kind = kindSigmoid
+			if r.cfg.has(Saturation) {
+				l.kind = kindSigmoid
+			}
 		}
 		l.snapshot()
 		r.layers = append(r.layers, l)
-		r.handles = append(r.handles,
-			nn.RegisterForwardHook(nm.Module, func(_ any, _, out []*tensor.Tensor) []*tensor.Tensor {
+		if r.cfg.has(Activations) || l.kind != 0 {
+			r.handles = append(r.handles, nn.RegisterForwardHook(nm.Module, func(_ any, _, out []*tensor.Tensor) []*tensor.Tensor {
 				r.forward(l, out)
 				return nil
-			}),
-			nn.RegisterFullBackwardHook(nm.Module, func(_ any, _, gradOut []*tensor.Tensor) []*tensor.Tensor {
+			}))
+		}
+		if r.cfg.has(Gradients) {
+			r.handles = append(r.handles, nn.RegisterFullBackwardHook(nm.Module, func(_ any, _, gradOut []*tensor.Tensor) []*tensor.Tensor {
 				r.backward(l, gradOut)
 				return nil
 			}))
+		}
 	}
 	return r
 }
@@ -261,10 +310,13 @@ func (r *Recorder) forward(l *layer, out []*tensor.Tensor) {
 		return
 	}
 	y := out[0]
-	st := moments(y)
+	var st Moments
 	var smp []float64
-	if r.cfg.samples > 0 {
-		smp = sample(y, r.cfg.samples)
+	if r.cfg.has(Activations) {
+		st = moments(y)
+		if r.cfg.samples > 0 {
+			smp = sample(y, r.cfg.samples)
+		}
 	}
 	var alive []bool
 	var saturated float64
