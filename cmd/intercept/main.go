@@ -176,6 +176,7 @@ func newRootCmd(a *app) *cobra.Command {
 	})
 
 	var inspectJSON bool
+	var inspectRunOpts *inspectRun
 	inspectCmd := &cobra.Command{
 		Use:   "inspect FILE.safetensors",
 		Short: "Per-tensor statistics of a model file, read against initialization theory",
@@ -189,6 +190,9 @@ func newRootCmd(a *app) *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if inspectRunOpts.enabled {
+				return inspectRunOpts.run(a.stdout, args[0])
+			}
 			stats, err := inspectFile(args[0])
 			if err != nil {
 				return err
@@ -197,6 +201,7 @@ func newRootCmd(a *app) *cobra.Command {
 		},
 	}
 	inspectCmd.Flags().BoolVar(&inspectJSON, "json", false, "print JSON instead of a table")
+	inspectRunOpts = addInspectRunFlags(inspectCmd)
 	root.AddCommand(inspectCmd)
 
 	var mergeOut string
