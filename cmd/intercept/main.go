@@ -11,6 +11,7 @@
 //	intercept lab --shard i/n --out DIR   (one shard of a sweep)
 //	intercept merge [--out DIR] SHARD_DIR...
 //	intercept inspect FILE.safetensors [--json]
+//	intercept inspect FILE.safetensors --run --arch SPEC   (per-layer statistics of a forward/backward)
 //	intercept version
 //
 // Run "intercept help COMMAND" for the flags of each command. Exit status:
