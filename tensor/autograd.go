@@ -162,7 +162,7 @@ func (t *Tensor) BackwardWith(opt BackwardOptions) {
 		g = g.Detach().To(t.dtype)
 	}
 	if t.fn == nil { // a leaf
-		if t.hooked {
+		if t.hooks != nil {
 			g, _ = runGradHooks(t, g)
 		}
 		accumulateLeaf(t, g, false)
@@ -314,6 +314,7 @@ func runBackward(root *node, g *Tensor, retain bool) {
 		i int
 	}
 	var frames [32]frame
+	hookedLeaf := false // some leaf reached has gradient hooks
 	stack := append(frames[:0], frame{root, 0})
 	for len(stack) > 0 {
 		top := &stack[len(stack)-1]
@@ -325,6 +326,9 @@ func runBackward(root *node, g *Tensor, retain bool) {
 		if top.i < len(top.n.inputs) {
 			in := top.n.inputs[top.i]
 			top.i++
+			if in != nil && in.hooks != nil && in.fn == nil {
+				hookedLeaf = true
+			}
 			if in != nil && in.fn != nil && in.requiresGrad && in.fn.mark != run {
 				in.fn.mark = run
 				stack = append(stack, frame{in.fn, 0})
@@ -348,7 +352,7 @@ func runBackward(root *node, g *Tensor, retain bool) {
 	// Leaves with gradient hooks get the sum of their contributions, then
 	// their hooks, once every node feeding them has run (see leafHooks).
 	var hooked *leafHooks
-	if gradHookCount.Load() > 0 {
+	if hookedLeaf {
 		hooked = newLeafHooks(order)
 	}
 	for i := len(order) - 1; i >= 0; i-- {
@@ -358,7 +362,7 @@ func runBackward(root *node, g *Tensor, retain bool) {
 		if gn == nil {
 			continue
 		}
-		if n.out != nil && n.out.hooked {
+		if n.out != nil && n.out.hooks != nil {
 			var retain bool
 			if gn, retain = runGradHooks(n.out, gn); retain {
 				accumulateLeaf(n.out, gn, false)
@@ -392,7 +396,7 @@ func runBackward(root *node, g *Tensor, retain bool) {
 			}
 		}
 		for j, in := range n.inputs {
-			if hooked != nil && in != nil && in.hooked && in.fn == nil && in.requiresGrad {
+			if hooked != nil && in != nil && in.hooks != nil && in.fn == nil && in.requiresGrad {
 				var gi *Tensor
 				if j < len(ins) {
 					gi = ins[j]

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"sync"
-	"sync/atomic"
 
 	"github.com/intercept-ml/intercept/internal/pyfmt"
 )
@@ -42,13 +41,17 @@ type gradHookEntry struct {
 	hook GradHook
 }
 
+// gradHooks are a tensor's hooks, in registration order. They live in the
+// tensor, so that they go with it: a hook registered on an intermediate
+// result at every step and never removed holds nothing alive.
+type gradHooks struct {
+	list []gradHookEntry
+}
+
 var (
+	// gradHooksMu guards every tensor's hooks field and list.
 	gradHooksMu sync.Mutex
-	gradHooks   = map[*Tensor][]gradHookEntry{}
 	gradHookIDs uint64
-	// gradHookCount is the number of tensors with hooks: Backward looks for
-	// hooks only while it is positive (one atomic load per Backward).
-	gradHookCount atomic.Int64
 )
 
 // RegisterHook registers a hook on the gradient of t, as PyTorch's
@@ -64,7 +67,8 @@ var (
 //
 // hook may keep grad: Backward does not reuse the memory of a gradient it
 // has shown a hook. It panics, as PyTorch, on a tensor that does not
-// require grad.
+// require grad. Backward checks for hooks with a field load per edge of
+// the graph, so tensors without hooks cost nothing.
 func (t *Tensor) RegisterHook(hook GradHook) *HookHandle {
 	if !t.requiresGrad {
 		panic("cannot register a hook on a tensor that doesn't require gradient")
@@ -74,33 +78,24 @@ func (t *Tensor) RegisterHook(hook GradHook) *HookHandle {
 	}
 	gradHooksMu.Lock()
 	defer gradHooksMu.Unlock()
-	list := gradHooks[t]
-	if len(list) == 0 {
-		gradHookCount.Add(1)
-		if t.retainGrad {
-			list = append(list, gradHookEntry{}) // RetainGrad came first
-		}
+	if t.hooks == nil {
+		t.hooks = &gradHooks{}
+	}
+	h := t.hooks
+	list := slices.Clone(h.list)
+	if len(list) == 0 && t.retainGrad {
+		list = append(list, gradHookEntry{}) // RetainGrad came first
 	}
 	gradHookIDs++
 	id := gradHookIDs
-	gradHooks[t] = append(list, gradHookEntry{id: id, hook: hook})
-	t.hooked = true
+	h.list = append(list, gradHookEntry{id: id, hook: hook})
 	return NewHookHandle(func() {
 		gradHooksMu.Lock()
 		defer gradHooksMu.Unlock()
-		list := gradHooks[t]
-		i := slices.IndexFunc(list, func(e gradHookEntry) bool { return e.id == id })
-		if i < 0 {
-			return
+		i := slices.IndexFunc(h.list, func(e gradHookEntry) bool { return e.id == id })
+		if i >= 0 {
+			h.list = slices.Delete(slices.Clone(h.list), i, i+1)
 		}
-		list = slices.Delete(slices.Clone(list), i, i+1)
-		if !slices.ContainsFunc(list, func(e gradHookEntry) bool { return e.hook != nil }) {
-			delete(gradHooks, t)
-			gradHookCount.Add(-1)
-			t.hooked = false
-			return
-		}
-		gradHooks[t] = list
 	})
 }
 
@@ -108,21 +103,21 @@ func (t *Tensor) RegisterHook(hook GradHook) *HookHandle {
 func retainAmongHooks(t *Tensor) {
 	gradHooksMu.Lock()
 	defer gradHooksMu.Unlock()
-	list := gradHooks[t]
-	if len(list) == 0 || slices.ContainsFunc(list, func(e gradHookEntry) bool { return e.hook == nil }) {
+	h := t.hooks
+	if h == nil || slices.ContainsFunc(h.list, func(e gradHookEntry) bool { return e.hook == nil }) {
 		return
 	}
-	gradHooks[t] = append(slices.Clone(list), gradHookEntry{})
+	h.list = append(slices.Clone(h.list), gradHookEntry{})
 }
 
 // hooksOf returns t's hooks (nil if none).
 func hooksOf(t *Tensor) []gradHookEntry {
-	if !t.hooked {
-		return nil
-	}
 	gradHooksMu.Lock()
 	defer gradHooksMu.Unlock()
-	return gradHooks[t]
+	if t.hooks == nil {
+		return nil
+	}
+	return t.hooks.list
 }
 
 // runGradHooks passes g through t's hooks and returns the gradient to use.
@@ -175,7 +170,7 @@ func newLeafHooks(order []*node) *leafHooks {
 	h := &leafHooks{pending: map[*Tensor]int{}, sum: map[*Tensor]*Tensor{}}
 	for _, n := range order {
 		for _, in := range n.inputs {
-			if in != nil && in.hooked && in.fn == nil && in.requiresGrad {
+			if in != nil && in.hooks != nil && in.fn == nil && in.requiresGrad {
 				h.pending[in]++
 			}
 		}

@@ -165,10 +165,11 @@ type Tensor struct {
 	// other flags: a tensorBlock then fills a 256-byte size class instead
 	// of spilling into the 288-byte one.)
 	scratch bool
-	// hooked marks a tensor that has (or had) gradient hooks; see
-	// RegisterHook. It too fits in the flags' padding.
-	hooked bool
-	fn     *node
+	fn      *node
+	// hooks are the gradient hooks of the tensor (see RegisterHook), nil
+	// until one is registered. (The pointer keeps each block in its size
+	// class: 128, 160 and 192 bytes.)
+	hooks *gradHooks
 
 	// Grad holds the gradient accumulated by Backward for a leaf tensor that
 	// requires grad (and for a non-leaf after RetainGrad). It is nil until
@@ -377,7 +378,7 @@ func (t *Tensor) SetRequiresGrad(on bool) *Tensor {
 func (t *Tensor) RetainGrad() *Tensor {
 	if t.fn != nil && !t.retainGrad {
 		t.retainGrad = true
-		if t.hooked {
+		if t.hooks != nil {
 			retainAmongHooks(t)
 		}
 	}
