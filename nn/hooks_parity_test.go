@@ -40,6 +40,11 @@ type hooksRef struct {
 		SrcGrad  *golden.Tensor `json:"src_grad"`
 		Events   []hookEvent
 	}
+	CNN struct {
+		X, Out *golden.Tensor
+		XGrad  *golden.Tensor `json:"x_grad"`
+		Events []hookEvent
+	} `json:"cnn"`
 	Tensor map[string]struct {
 		YGrad []float32   `json:"y_grad"`
 		XGrad []float32   `json:"x_grad"`
@@ -282,6 +287,25 @@ func TestTransformerHooksMatchPyTorch(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestConvHooksMatchPyTorch hooks every module of a Sequential of
+// convolutions, batch norm, pooling and activations (Conv2d+ReLU, which
+// Sequential would fuse, included) on an input that requires grad.
+func TestConvHooksMatchPyTorch(t *testing.T) {
+	ref := loadHooksRef(t)
+	rng.ManualSeed(0)
+	model := NewSequential(NewConv2d(1, 3, 3, Padding(1)), NewBatchNorm2d(3), NewReLU(), NewMaxPool2d(2),
+		NewConv2d(3, 2, 3), NewReLU(), NewAvgPool2d(2), NewFlatten(), NewLinear(2, 4), NewGELU(),
+		NewLinear(4, 3), NewLeakyReLU(0.1), NewSiLU(), NewLogSoftmax(1))
+	ev, remove := recordHooks(model)
+	defer remove()
+	x := toTensor(t, ref.CNN.X).SetRequiresGrad(true)
+	out := model.Forward(x)
+	out.Mul(out).Sum().Backward()
+	closeTo(t, "output", out, ref.CNN.Out)
+	closeTo(t, "input grad", x.Grad, ref.CNN.XGrad)
+	compareEvents(t, *ev, ref.CNN.Events, true)
 }
 
 // TestTensorHooksMatchPyTorch checks Tensor.RegisterHook against

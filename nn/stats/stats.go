@@ -15,8 +15,14 @@
 //		... zero the gradients, forward, backward, optimizer step ...
 //		s := rec.Step() // this step's figures; rec.Steps() keeps them all
 //	}
-//	rec.WriteTable(os.Stdout, rec.Steps()[0])
+//	stats.WriteTable(os.Stdout, rec.Steps()[0])
 //	rec.WriteJSONL(file)
+//
+// Only the leaf modules (those without sub-modules) are recorded, under
+// their names in the model. Attach with Only to record some families of
+// figures (each costs a pass over the tensors it reads), DeadWindow to
+// count dead units over several batches, Samples to keep values for
+// histograms.
 //
 // The figures are those PyTorch gives for the same model with hooks (see
 // nn/testdata/gen_hooks.py): means and population standard deviations

@@ -17,6 +17,9 @@ Sections
             enabled (PyTorch's regular path), hooks of the three kinds on every module: which
             fire, in what order, with what shapes (MultiheadAttention sees (q, k, v) and
             returns (out, None)); the output and the gradient of src.
+  cnn       a Sequential of Conv2d, BatchNorm2d (training), ReLU, MaxPool2d, Conv2d, ReLU,
+            AvgPool2d, Flatten, Linear, GELU, Linear, LeakyReLU, SiLU, LogSoftmax, all hooked, on an
+            input that requires grad: every call with shapes and values, and the input's gradient.
   tensor    Tensor.register_hook: hooks on a non-leaf before/after retain_grad, on a leaf used
             twice (one call with the sum), a hook that replaces the gradient.
   recorder  an MLP 20-32-32-32-10 (ReLU, Tanh, Sigmoid hidden activations) trained 3 SGD steps
@@ -128,6 +131,30 @@ def encoder():
     return {"src": enc(src), "out": enc(out), "src_grad": enc(src.grad), "events": ev}
 
 
+def cnn():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 3, 3, padding=1), nn.BatchNorm2d(3), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Conv2d(3, 2, 3), nn.ReLU(), nn.AvgPool2d(2), nn.Flatten(), nn.Linear(2, 4), nn.GELU(),
+                          nn.Linear(4, 3), nn.LeakyReLU(0.1), nn.SiLU(), nn.LogSoftmax(dim=1))
+    x = torch.randn(2, 1, 8, 8, generator=torch.Generator().manual_seed(5)).requires_grad_()
+    ev = []
+    for name, m in model.named_modules():
+        def pre(m, inp, name=name):
+            ev.append({"kind": "pre", "module": name, "inputs": shapes(inp)})
+        def fwd(m, inp, out, name=name):
+            ev.append({"kind": "forward", "module": name, "inputs": shapes(inp), "outputs": shapes(out),
+                       "values": [enc(t) for t in tup(out)]})
+        def bwd(m, gin, gout, name=name):
+            ev.append({"kind": "backward", "module": name, "inputs": shapes(gin), "outputs": shapes(gout),
+                       "grad_inputs": [enc(t) for t in gin], "grad_outputs": [enc(t) for t in gout]})
+        m.register_forward_pre_hook(pre)
+        m.register_forward_hook(fwd)
+        m.register_full_backward_hook(bwd)
+    out = model(x)
+    (out * out).sum().backward()
+    return {"x": enc(x), "out": enc(out), "x_grad": enc(x.grad), "events": ev}
+
+
 def tensor_hooks():
     res = {}
     x = torch.tensor([1., 2., 3.], requires_grad=True)
@@ -210,7 +237,7 @@ def recorder():
     return {"x": [enc(x) for x in xs], "y": [y.tolist() for y in ys], "steps": steps}
 
 
-out = {"torch_version": torch.__version__, "events": events(), "modify": modify(), "encoder": encoder(),
+out = {"torch_version": torch.__version__, "events": events(), "modify": modify(), "encoder": encoder(), "cnn": cnn(),
        "tensor": tensor_hooks(), "recorder": recorder()}
 with open("hooks.json", "w") as f:
     json.dump(out, f, indent=1)
