@@ -177,3 +177,30 @@ func TestRecorderOutputs(t *testing.T) {
 		t.Error("steps recorded after Close")
 	}
 }
+
+// TestDeadWindow: a unit is dead when it was positive in none of the last
+// DeadWindow batches; Only(DeadUnits) records nothing else.
+func TestDeadWindow(t *testing.T) {
+	model := nn.NewSequential(nn.NewIdentity(), nn.NewReLU())
+	rec := stats.Attach(model, stats.DeadWindow(2), stats.Only(stats.DeadUnits))
+	defer rec.Close()
+	batch := func(v ...float32) *tensor.Tensor { return tensor.FromFloat32(v, 2, 3) }
+	for i, c := range []struct {
+		x    *tensor.Tensor
+		dead int
+	}{
+		{batch(1, -1, 0, -2, 0, 0), 2},    // unit 0 alive
+		{batch(-1, 0, 0, -1, 3, 0), 1},    // unit 1 alive; unit 0 within the window
+		{batch(-1, -1, -1, -1, -1, 0), 2}, // unit 1 still within the window
+	} {
+		model.Forward(c.x)
+		s := rec.Step()
+		relu := s.Layer("1")
+		if relu == nil || relu.Units != 3 || relu.DeadUnits != c.dead {
+			t.Fatalf("batch %d: %+v, want %d dead of 3", i, relu, c.dead)
+		}
+		if relu.Act.N != 0 || relu.Params != nil || s.Layer("0").Act.N != 0 {
+			t.Errorf("batch %d: figures recorded beyond Only(DeadUnits): %+v", i, s.Layers)
+		}
+	}
+}
