@@ -38,10 +38,11 @@ type BackwardHook func(m any, gradInputs, gradOutputs []*tensor.Tensor) []*tenso
 
 // moduleHooks are the hooks of one module, in registration order.
 type moduleHooks struct {
-	mu  sync.Mutex
-	pre []hookEntry[ForwardPreHook]
-	fwd []hookEntry[ForwardHook]
-	bwd []hookEntry[BackwardHook]
+	mu   sync.Mutex
+	dead bool // removed from the registry
+	pre  []hookEntry[ForwardPreHook]
+	fwd  []hookEntry[ForwardHook]
+	bwd  []hookEntry[BackwardHook]
 }
 
 type hookEntry[F any] struct {
@@ -94,18 +95,30 @@ func checkHookTarget(m any, fn string) {
 }
 
 // register adds a hook with add and returns its handle, whose Remove
-// deletes it with del.
+// deletes it with del. A module's entry leaves the registry with its last
+// hook, so that the registry keeps no module alive.
 func register(m any, add func(h *moduleHooks, id uint64), del func(h *moduleHooks, id uint64)) *HookHandle {
-	v, _ := hookRegistry.LoadOrStore(m, &moduleHooks{})
-	h := v.(*moduleHooks)
 	id := hookIDs.Add(1)
-	h.mu.Lock()
+	var h *moduleHooks
+	for {
+		v, _ := hookRegistry.LoadOrStore(m, &moduleHooks{})
+		h = v.(*moduleHooks)
+		h.mu.Lock()
+		if !h.dead {
+			break
+		}
+		h.mu.Unlock() // removed meanwhile: store a new entry
+	}
 	add(h, id)
 	h.mu.Unlock()
 	hookCount.Add(1)
 	return tensor.NewHookHandle(func() {
 		h.mu.Lock()
 		del(h, id)
+		if len(h.pre)+len(h.fwd)+len(h.bwd) == 0 {
+			h.dead = true
+			hookRegistry.CompareAndDelete(m, h)
+		}
 		h.mu.Unlock()
 		hookCount.Add(-1)
 	})

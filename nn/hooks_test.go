@@ -117,6 +117,17 @@ func TestHookHandleRemoveTwice(t *testing.T) {
 	if hookCount.Load() != before || HasHooks(l) {
 		t.Errorf("after Remove: count %d (was %d), HasHooks %v", hookCount.Load(), before, HasHooks(l))
 	}
+	if _, ok := hookRegistry.Load(l); ok {
+		t.Error("the registry keeps the module after its last hook was removed")
+	}
+	// Registering again after the last Remove works.
+	n := 0
+	h = RegisterForwardHook(l, func(any, []*tensor.Tensor, []*tensor.Tensor) []*tensor.Tensor { n++; return nil })
+	l.Forward(tensor.Ones(1, 2))
+	h.Remove()
+	if n != 1 {
+		t.Errorf("hook registered after a Remove fired %d times", n)
+	}
 }
 
 // TestStatelessModulesHaveTheirOwnHooks: stateless layers are not
@@ -136,5 +147,32 @@ func TestStatelessModulesHaveTheirOwnHooks(t *testing.T) {
 		if fmt.Sprintf("%p", m) == fmt.Sprintf("%p", a) {
 			t.Errorf("%T shares its address with another module", m)
 		}
+	}
+}
+
+// TestModuleHooksConcurrent registers and removes hooks on one module from
+// several goroutines while others run it (for the race detector).
+func TestModuleHooksConcurrent(t *testing.T) {
+	l := NewLinear(3, 2)
+	x := tensor.Ones(4, 3)
+	done := make(chan bool)
+	for i := 0; i < 4; i++ {
+		go func() {
+			for j := 0; j < 100; j++ {
+				if i%2 == 0 {
+					h := RegisterForwardHook(l, func(any, []*tensor.Tensor, []*tensor.Tensor) []*tensor.Tensor { return nil })
+					h.Remove()
+				} else {
+					l.Forward(x)
+				}
+			}
+			done <- true
+		}()
+	}
+	for i := 0; i < 4; i++ {
+		<-done
+	}
+	if HasHooks(l) {
+		t.Error("hooks left")
 	}
 }
