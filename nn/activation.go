@@ -9,13 +9,22 @@ import (
 )
 
 // ReLU applies max(x, 0) elementwise.
-type ReLU struct{}
+type ReLU struct {
+	_ byte // not zero-size: each module has its own address (see Hooks)
+}
 
 // NewReLU returns a ReLU module.
 func NewReLU() *ReLU { return &ReLU{} }
 
 // Forward applies the activation.
-func (*ReLU) Forward(x *tensor.Tensor) *tensor.Tensor { return x.ReLU() }
+func (m *ReLU) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(m, x, m.forward)
+	}
+	return m.forward(x)
+}
+
+func (*ReLU) forward(x *tensor.Tensor) *tensor.Tensor { return x.ReLU() }
 
 // ExtraRepr is empty: PyTorch prints ReLU().
 func (*ReLU) ExtraRepr() string { return "" }
@@ -31,7 +40,14 @@ type LeakyReLU struct{ NegativeSlope float64 }
 func NewLeakyReLU(negativeSlope float64) *LeakyReLU { return &LeakyReLU{negativeSlope} }
 
 // Forward applies the activation.
-func (m *LeakyReLU) Forward(x *tensor.Tensor) *tensor.Tensor { return x.LeakyReLU(m.NegativeSlope) }
+func (m *LeakyReLU) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(m, x, m.forward)
+	}
+	return m.forward(x)
+}
+
+func (m *LeakyReLU) forward(x *tensor.Tensor) *tensor.Tensor { return x.LeakyReLU(m.NegativeSlope) }
 
 // ExtraRepr returns "negative_slope=0.01".
 func (m *LeakyReLU) ExtraRepr() string { return "negative_slope=" + pyfmt.Float(m.NegativeSlope) }
@@ -40,13 +56,22 @@ func (m *LeakyReLU) ExtraRepr() string { return "negative_slope=" + pyfmt.Float(
 func (m *LeakyReLU) String() string { return Repr(m) }
 
 // Sigmoid applies 1/(1+e^-x) elementwise.
-type Sigmoid struct{}
+type Sigmoid struct {
+	_ byte // not zero-size: each module has its own address (see Hooks)
+}
 
 // NewSigmoid returns a Sigmoid module.
 func NewSigmoid() *Sigmoid { return &Sigmoid{} }
 
 // Forward applies the activation.
-func (*Sigmoid) Forward(x *tensor.Tensor) *tensor.Tensor { return x.Sigmoid() }
+func (m *Sigmoid) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(m, x, m.forward)
+	}
+	return m.forward(x)
+}
+
+func (*Sigmoid) forward(x *tensor.Tensor) *tensor.Tensor { return x.Sigmoid() }
 
 // ExtraRepr is empty.
 func (*Sigmoid) ExtraRepr() string { return "" }
@@ -55,13 +80,22 @@ func (*Sigmoid) ExtraRepr() string { return "" }
 func (m *Sigmoid) String() string { return Repr(m) }
 
 // Tanh applies the hyperbolic tangent elementwise.
-type Tanh struct{}
+type Tanh struct {
+	_ byte // not zero-size: each module has its own address (see Hooks)
+}
 
 // NewTanh returns a Tanh module.
 func NewTanh() *Tanh { return &Tanh{} }
 
 // Forward applies the activation.
-func (*Tanh) Forward(x *tensor.Tensor) *tensor.Tensor { return x.Tanh() }
+func (m *Tanh) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(m, x, m.forward)
+	}
+	return m.forward(x)
+}
+
+func (*Tanh) forward(x *tensor.Tensor) *tensor.Tensor { return x.Tanh() }
 
 // ExtraRepr is empty.
 func (*Tanh) ExtraRepr() string { return "" }
@@ -104,7 +138,14 @@ func NewGELU(opts ...GELUOption) *GELU {
 
 // Forward applies the activation (functional.GELU); an Approximate other
 // than the constants panics with PyTorch's message.
-func (m *GELU) Forward(x *tensor.Tensor) *tensor.Tensor { return F.GELU(x, m.Approximate) }
+func (m *GELU) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(m, x, m.forward)
+	}
+	return m.forward(x)
+}
+
+func (m *GELU) forward(x *tensor.Tensor) *tensor.Tensor { return F.GELU(x, m.Approximate) }
 
 // ExtraRepr returns "approximate='none'".
 func (m *GELU) ExtraRepr() string {
@@ -119,13 +160,22 @@ func (m *GELU) ExtraRepr() string {
 func (m *GELU) String() string { return Repr(m) }
 
 // SiLU applies x·sigmoid(x) elementwise.
-type SiLU struct{}
+type SiLU struct {
+	_ byte // not zero-size: each module has its own address (see Hooks)
+}
 
 // NewSiLU returns a SiLU module.
 func NewSiLU() *SiLU { return &SiLU{} }
 
 // Forward applies the activation.
-func (*SiLU) Forward(x *tensor.Tensor) *tensor.Tensor { return x.SiLU() }
+func (m *SiLU) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(m, x, m.forward)
+	}
+	return m.forward(x)
+}
+
+func (*SiLU) forward(x *tensor.Tensor) *tensor.Tensor { return x.SiLU() }
 
 // ExtraRepr is empty.
 func (*SiLU) ExtraRepr() string { return "" }
@@ -140,7 +190,14 @@ type Softmax struct{ Dim int }
 func NewSoftmax(dim int) *Softmax { return &Softmax{dim} }
 
 // Forward applies the softmax.
-func (m *Softmax) Forward(x *tensor.Tensor) *tensor.Tensor { return x.Softmax(m.Dim) }
+func (m *Softmax) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(m, x, m.forward)
+	}
+	return m.forward(x)
+}
+
+func (m *Softmax) forward(x *tensor.Tensor) *tensor.Tensor { return x.Softmax(m.Dim) }
 
 // ExtraRepr returns "dim=1".
 func (m *Softmax) ExtraRepr() string { return fmt.Sprintf("dim=%d", m.Dim) }
@@ -155,7 +212,14 @@ type LogSoftmax struct{ Dim int }
 func NewLogSoftmax(dim int) *LogSoftmax { return &LogSoftmax{dim} }
 
 // Forward applies the log-softmax.
-func (m *LogSoftmax) Forward(x *tensor.Tensor) *tensor.Tensor { return x.LogSoftmax(m.Dim) }
+func (m *LogSoftmax) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(m, x, m.forward)
+	}
+	return m.forward(x)
+}
+
+func (m *LogSoftmax) forward(x *tensor.Tensor) *tensor.Tensor { return x.LogSoftmax(m.Dim) }
 
 // ExtraRepr returns "dim=1".
 func (m *LogSoftmax) ExtraRepr() string { return fmt.Sprintf("dim=%d", m.Dim) }
@@ -164,13 +228,22 @@ func (m *LogSoftmax) ExtraRepr() string { return fmt.Sprintf("dim=%d", m.Dim) }
 func (m *LogSoftmax) String() string { return Repr(m) }
 
 // Identity returns its input.
-type Identity struct{}
+type Identity struct {
+	_ byte // not zero-size: each module has its own address (see Hooks)
+}
 
 // NewIdentity returns an Identity module.
 func NewIdentity() *Identity { return &Identity{} }
 
 // Forward returns x.
-func (*Identity) Forward(x *tensor.Tensor) *tensor.Tensor { return x }
+func (m *Identity) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(m, x, m.forward)
+	}
+	return m.forward(x)
+}
+
+func (*Identity) forward(x *tensor.Tensor) *tensor.Tensor { return x }
 
 // ExtraRepr is empty.
 func (*Identity) ExtraRepr() string { return "" }
@@ -185,7 +258,14 @@ type Flatten struct{ StartDim, EndDim int }
 func NewFlatten() *Flatten { return &Flatten{1, -1} }
 
 // Forward flattens x.
-func (m *Flatten) Forward(x *tensor.Tensor) *tensor.Tensor { return x.Flatten(m.StartDim, m.EndDim) }
+func (m *Flatten) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(m, x, m.forward)
+	}
+	return m.forward(x)
+}
+
+func (m *Flatten) forward(x *tensor.Tensor) *tensor.Tensor { return x.Flatten(m.StartDim, m.EndDim) }
 
 // ExtraRepr returns "start_dim=1, end_dim=-1".
 func (m *Flatten) ExtraRepr() string {

@@ -100,7 +100,16 @@ type ELU struct{ Alpha float64 }
 func NewELU(opts ...ELUOption) *ELU { return &ELU{readActOptions(opts).alpha} }
 
 // Forward applies the activation.
-func (m *ELU) Forward(x *tensor.Tensor) *tensor.Tensor { return F.ELU(x, F.Alpha(m.Alpha)) }
+func (m *ELU) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(m, x, m.forward)
+	}
+	return m.forward(x)
+}
+
+func (m *ELU) forward(x *tensor.Tensor) *tensor.Tensor {
+	return F.ELU(x, F.Alpha(m.Alpha))
+}
 
 // ExtraRepr returns "alpha=1.0".
 func (m *ELU) ExtraRepr() string { return "alpha=" + pyfmt.Float(m.Alpha) }
@@ -115,7 +124,16 @@ type CELU struct{ Alpha float64 }
 func NewCELU(opts ...CELUOption) *CELU { return &CELU{readActOptions(opts).alpha} }
 
 // Forward applies the activation.
-func (m *CELU) Forward(x *tensor.Tensor) *tensor.Tensor { return F.CELU(x, F.Alpha(m.Alpha)) }
+func (m *CELU) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(m, x, m.forward)
+	}
+	return m.forward(x)
+}
+
+func (m *CELU) forward(x *tensor.Tensor) *tensor.Tensor {
+	return F.CELU(x, F.Alpha(m.Alpha))
+}
 
 // ExtraRepr returns "alpha=1.0".
 func (m *CELU) ExtraRepr() string { return "alpha=" + pyfmt.Float(m.Alpha) }
@@ -127,13 +145,24 @@ func (m *CELU) String() string { return Repr(m) }
 // (functional.SELUAlpha, functional.SELUScale). Pair it with LeCun normal
 // initialization (nninit.KaimingNormal with nninit.Linear gain) for
 // self-normalization; nninit.CalculateGain(nninit.SELU) is 3/4.
-type SELU struct{}
+type SELU struct {
+	_ byte // not zero-size: each module has its own address (see Hooks)
+}
 
 // NewSELU returns a SELU module.
 func NewSELU() *SELU { return &SELU{} }
 
 // Forward applies the activation.
-func (*SELU) Forward(x *tensor.Tensor) *tensor.Tensor { return F.SELU(x) }
+func (m *SELU) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(m, x, m.forward)
+	}
+	return m.forward(x)
+}
+
+func (m *SELU) forward(x *tensor.Tensor) *tensor.Tensor {
+	return F.SELU(x)
+}
 
 // ExtraRepr is empty.
 func (*SELU) ExtraRepr() string { return "" }
@@ -155,6 +184,13 @@ func NewSoftplus(opts ...SoftplusOption) *Softplus {
 
 // Forward applies the activation.
 func (m *Softplus) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(m, x, m.forward)
+	}
+	return m.forward(x)
+}
+
+func (m *Softplus) forward(x *tensor.Tensor) *tensor.Tensor {
 	return F.Softplus(x, F.Beta(m.Beta), F.SoftplusThreshold(m.Threshold))
 }
 
@@ -182,6 +218,13 @@ func NewHardtanh(opts ...HardtanhOption) *Hardtanh {
 
 // Forward applies the activation.
 func (m *Hardtanh) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(m, x, m.forward)
+	}
+	return m.forward(x)
+}
+
+func (m *Hardtanh) forward(x *tensor.Tensor) *tensor.Tensor {
 	return F.Hardtanh(x, F.MinVal(m.MinVal), F.MaxVal(m.MaxVal))
 }
 
@@ -248,7 +291,16 @@ func NewPReLU(opts ...PReLUOption) *PReLU {
 }
 
 // Forward applies the activation.
-func (m *PReLU) Forward(x *tensor.Tensor) *tensor.Tensor { return F.PReLU(x, m.Weight) }
+func (m *PReLU) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(m, x, m.forward)
+	}
+	return m.forward(x)
+}
+
+func (m *PReLU) forward(x *tensor.Tensor) *tensor.Tensor {
+	return F.PReLU(x, m.Weight)
+}
 
 // ExtraRepr returns "num_parameters=1".
 func (m *PReLU) ExtraRepr() string { return fmt.Sprintf("num_parameters=%d", m.NumParameters) }
@@ -263,7 +315,16 @@ type Softmin struct{ Dim int }
 func NewSoftmin(dim int) *Softmin { return &Softmin{dim} }
 
 // Forward applies the softmin.
-func (m *Softmin) Forward(x *tensor.Tensor) *tensor.Tensor { return F.Softmin(x, m.Dim) }
+func (m *Softmin) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(m, x, m.forward)
+	}
+	return m.forward(x)
+}
+
+func (m *Softmin) forward(x *tensor.Tensor) *tensor.Tensor {
+	return F.Softmin(x, m.Dim)
+}
 
 // ExtraRepr returns "dim=1".
 func (m *Softmin) ExtraRepr() string { return fmt.Sprintf("dim=%d", m.Dim) }
@@ -272,13 +333,24 @@ func (m *Softmin) ExtraRepr() string { return fmt.Sprintf("dim=%d", m.Dim) }
 func (m *Softmin) String() string { return Repr(m) }
 
 // Mish applies x·tanh(softplus(x)).
-type Mish struct{}
+type Mish struct {
+	_ byte // not zero-size: each module has its own address (see Hooks)
+}
 
 // NewMish returns a Mish module.
 func NewMish() *Mish { return &Mish{} }
 
 // Forward applies the activation.
-func (*Mish) Forward(x *tensor.Tensor) *tensor.Tensor { return F.Mish(x) }
+func (m *Mish) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(m, x, m.forward)
+	}
+	return m.forward(x)
+}
+
+func (m *Mish) forward(x *tensor.Tensor) *tensor.Tensor {
+	return F.Mish(x)
+}
 
 // ExtraRepr is empty.
 func (*Mish) ExtraRepr() string { return "" }
@@ -287,13 +359,24 @@ func (*Mish) ExtraRepr() string { return "" }
 func (m *Mish) String() string { return Repr(m) }
 
 // Hardswish applies x·relu6(x + 3)/6.
-type Hardswish struct{}
+type Hardswish struct {
+	_ byte // not zero-size: each module has its own address (see Hooks)
+}
 
 // NewHardswish returns a Hardswish module.
 func NewHardswish() *Hardswish { return &Hardswish{} }
 
 // Forward applies the activation.
-func (*Hardswish) Forward(x *tensor.Tensor) *tensor.Tensor { return F.Hardswish(x) }
+func (m *Hardswish) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(m, x, m.forward)
+	}
+	return m.forward(x)
+}
+
+func (m *Hardswish) forward(x *tensor.Tensor) *tensor.Tensor {
+	return F.Hardswish(x)
+}
 
 // ExtraRepr is empty.
 func (*Hardswish) ExtraRepr() string { return "" }
@@ -302,13 +385,24 @@ func (*Hardswish) ExtraRepr() string { return "" }
 func (m *Hardswish) String() string { return Repr(m) }
 
 // Hardsigmoid applies relu6(x + 3)/6.
-type Hardsigmoid struct{}
+type Hardsigmoid struct {
+	_ byte // not zero-size: each module has its own address (see Hooks)
+}
 
 // NewHardsigmoid returns a Hardsigmoid module.
 func NewHardsigmoid() *Hardsigmoid { return &Hardsigmoid{} }
 
 // Forward applies the activation.
-func (*Hardsigmoid) Forward(x *tensor.Tensor) *tensor.Tensor { return F.Hardsigmoid(x) }
+func (m *Hardsigmoid) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(m, x, m.forward)
+	}
+	return m.forward(x)
+}
+
+func (m *Hardsigmoid) forward(x *tensor.Tensor) *tensor.Tensor {
+	return F.Hardsigmoid(x)
+}
 
 // ExtraRepr is empty.
 func (*Hardsigmoid) ExtraRepr() string { return "" }
@@ -317,13 +411,24 @@ func (*Hardsigmoid) ExtraRepr() string { return "" }
 func (m *Hardsigmoid) String() string { return Repr(m) }
 
 // ReLU6 applies min(max(x, 0), 6).
-type ReLU6 struct{}
+type ReLU6 struct {
+	_ byte // not zero-size: each module has its own address (see Hooks)
+}
 
 // NewReLU6 returns a ReLU6 module.
 func NewReLU6() *ReLU6 { return &ReLU6{} }
 
 // Forward applies the activation.
-func (*ReLU6) Forward(x *tensor.Tensor) *tensor.Tensor { return F.ReLU6(x) }
+func (m *ReLU6) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(m, x, m.forward)
+	}
+	return m.forward(x)
+}
+
+func (m *ReLU6) forward(x *tensor.Tensor) *tensor.Tensor {
+	return F.ReLU6(x)
+}
 
 // ExtraRepr is empty.
 func (*ReLU6) ExtraRepr() string { return "" }
@@ -332,13 +437,24 @@ func (*ReLU6) ExtraRepr() string { return "" }
 func (m *ReLU6) String() string { return Repr(m) }
 
 // LogSigmoid applies log(sigmoid(x)).
-type LogSigmoid struct{}
+type LogSigmoid struct {
+	_ byte // not zero-size: each module has its own address (see Hooks)
+}
 
 // NewLogSigmoid returns a LogSigmoid module.
 func NewLogSigmoid() *LogSigmoid { return &LogSigmoid{} }
 
 // Forward applies the activation.
-func (*LogSigmoid) Forward(x *tensor.Tensor) *tensor.Tensor { return F.LogSigmoid(x) }
+func (m *LogSigmoid) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(m, x, m.forward)
+	}
+	return m.forward(x)
+}
+
+func (m *LogSigmoid) forward(x *tensor.Tensor) *tensor.Tensor {
+	return F.LogSigmoid(x)
+}
 
 // ExtraRepr is empty.
 func (*LogSigmoid) ExtraRepr() string { return "" }
@@ -347,13 +463,24 @@ func (*LogSigmoid) ExtraRepr() string { return "" }
 func (m *LogSigmoid) String() string { return Repr(m) }
 
 // Softsign applies x/(1 + |x|).
-type Softsign struct{}
+type Softsign struct {
+	_ byte // not zero-size: each module has its own address (see Hooks)
+}
 
 // NewSoftsign returns a Softsign module.
 func NewSoftsign() *Softsign { return &Softsign{} }
 
 // Forward applies the activation.
-func (*Softsign) Forward(x *tensor.Tensor) *tensor.Tensor { return F.Softsign(x) }
+func (m *Softsign) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(m, x, m.forward)
+	}
+	return m.forward(x)
+}
+
+func (m *Softsign) forward(x *tensor.Tensor) *tensor.Tensor {
+	return F.Softsign(x)
+}
 
 // ExtraRepr is empty.
 func (*Softsign) ExtraRepr() string { return "" }
@@ -362,13 +489,24 @@ func (*Softsign) ExtraRepr() string { return "" }
 func (m *Softsign) String() string { return Repr(m) }
 
 // Tanhshrink applies x − tanh(x).
-type Tanhshrink struct{}
+type Tanhshrink struct {
+	_ byte // not zero-size: each module has its own address (see Hooks)
+}
 
 // NewTanhshrink returns a Tanhshrink module.
 func NewTanhshrink() *Tanhshrink { return &Tanhshrink{} }
 
 // Forward applies the activation.
-func (*Tanhshrink) Forward(x *tensor.Tensor) *tensor.Tensor { return F.Tanhshrink(x) }
+func (m *Tanhshrink) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(m, x, m.forward)
+	}
+	return m.forward(x)
+}
+
+func (m *Tanhshrink) forward(x *tensor.Tensor) *tensor.Tensor {
+	return F.Tanhshrink(x)
+}
 
 // ExtraRepr is empty.
 func (*Tanhshrink) ExtraRepr() string { return "" }

@@ -157,6 +157,17 @@ func (m *MultiheadAttention) String() string { return Repr(m) }
 // from the regular path in the last bits. This Forward is always the regular
 // path.
 func (m *MultiheadAttention) Forward(query, key, value *tensor.Tensor, opts ...AttentionCallOption) (out, weights *tensor.Tensor) {
+	if HooksActive() {
+		r := CallHookedN(m, []*tensor.Tensor{query, key, value}, func(in []*tensor.Tensor) []*tensor.Tensor {
+			o, w := m.forward(in[0], in[1], in[2], opts...)
+			return []*tensor.Tensor{o, w}
+		})
+		return r[0], r[1]
+	}
+	return m.forward(query, key, value, opts...)
+}
+
+func (m *MultiheadAttention) forward(query, key, value *tensor.Tensor, opts ...AttentionCallOption) (out, weights *tensor.Tensor) {
 	c := attentionCall{needWeights: true, average: true}
 	for _, o := range opts {
 		o.applyAttentionCall(&c)

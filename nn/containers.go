@@ -77,6 +77,16 @@ func (*ReLU) fusesIntoPrevious() {}
 // layer (under tensor.NoGrad, say), Forward reuses it as soon as the next
 // module has run.
 func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(s, x, s.forward)
+	}
+	return s.forward(x)
+}
+
+func (s *Sequential) forward(x *tensor.Tensor) *tensor.Tensor {
+	// With hooks, a module that has some runs on its own: it is not fused
+	// with its neighbour, and its input's memory is not reused after it.
+	hooks := HooksActive()
 	// read is a fused layer's output that only the next layer reads and
 	// that no node recorded (under NoGrad, say): its memory is reused as
 	// soon as that layer has run, unless that layer recorded a node,
@@ -87,7 +97,7 @@ func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
 		f, fused := s.layers[i].(ReLUFuser)
 		if fused {
 			_, relu := nextModule(s.layers, i+1).(reluActivation)
-			fused = relu
+			fused = relu && !(hooks && (HasHooks(s.layers[i]) || HasHooks(s.layers[i+1])))
 		}
 		if fused {
 			y = f.ForwardReLU(x)
@@ -101,7 +111,7 @@ func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
 			read = nil
 		}
 		if fused {
-			if r, ok := nextModule(s.layers, i+2).(InputReader); ok && r.ReadsInputOnly() {
+			if r, ok := nextModule(s.layers, i+2).(InputReader); ok && r.ReadsInputOnly() && !(hooks && HasHooks(r)) {
 				if y.IsLeaf() {
 					read = y
 				} else {

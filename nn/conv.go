@@ -225,11 +225,25 @@ func NewConvTranspose2dKernel(in, out int, kernel [2]int, opts ...ConvTransposeO
 
 // Forward convolves x.
 func (c *Conv1d) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(c, x, c.forward)
+	}
+	return c.forward(x)
+}
+
+func (c *Conv1d) forward(x *tensor.Tensor) *tensor.Tensor {
 	return F.Conv1d(x, c.Weight, c.Bias, F.Stride(c.Stride...), c.padding(), F.Dilation(c.Dilation...), F.Groups(c.Groups))
 }
 
 // Forward convolves x.
 func (c *Conv2d) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(c, x, c.forward)
+	}
+	return c.forward(x)
+}
+
+func (c *Conv2d) forward(x *tensor.Tensor) *tensor.Tensor {
 	return F.Conv2d(x, c.Weight, c.Bias, F.Stride(c.Stride...), c.padding(), F.Dilation(c.Dilation...), F.Groups(c.Groups))
 }
 
@@ -245,11 +259,25 @@ func (c *Conv2d) ReadsInputOnly() bool { return true }
 
 // Forward convolves x.
 func (c *Conv3d) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(c, x, c.forward)
+	}
+	return c.forward(x)
+}
+
+func (c *Conv3d) forward(x *tensor.Tensor) *tensor.Tensor {
 	return F.Conv3d(x, c.Weight, c.Bias, F.Stride(c.Stride...), c.padding(), F.Dilation(c.Dilation...), F.Groups(c.Groups))
 }
 
 // Forward applies the transposed convolution to x.
 func (c *ConvTranspose2d) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(c, x, c.forward)
+	}
+	return c.forward(x)
+}
+
+func (c *ConvTranspose2d) forward(x *tensor.Tensor) *tensor.Tensor {
 	return F.ConvTranspose2d(x, c.Weight, c.Bias, F.Stride(c.Stride...), F.Padding(c.Padding...),
 		F.OutputPadding(c.OutputPadding...), F.Dilation(c.Dilation...), F.Groups(c.Groups))
 }

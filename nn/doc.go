@@ -78,6 +78,46 @@
 // nn.NewELU(nn.Alpha(0.5)), nn.NewSoftplus(nn.Beta(2), nn.SoftplusThreshold(10)),
 // nn.NewGELU(nn.ApproximateTanh).
 //
+// # Hooks
+//
+// RegisterForwardPreHook, RegisterForwardHook and RegisterFullBackwardHook
+// are PyTorch's register_forward_pre_hook, register_forward_hook and
+// register_full_backward_hook: a hook sees the module and its inputs, its
+// outputs, or the gradients w.r.t. them (slices, one entry per tensor,
+// nil for none), may return replacements (nil keeps them), and Remove on
+// the returned handle removes it. Hooks fire for every layer of this
+// package wherever it sits (a Sequential, a ModuleList, a ModuleDict, a
+// field of a model of one's own), in PyTorch's order; MultiheadAttention's
+// see (query, key, value) and return (output, weights). tensor's
+// Tensor.RegisterHook hooks the gradient of any tensor.
+//
+// A module's Forward fires its hooks through a two-line prologue: while no
+// hook is registered anywhere, HooksActive is one atomic load and the cost
+// is nil (the hooks are kept in a registry keyed by the module's pointer,
+// not in the layer). A model of one's own gets hooks the same way, and so
+// must every new layer of this package:
+//
+//	func (m *MyNet) Forward(x *tensor.Tensor) *tensor.Tensor {
+//		if nn.HooksActive() {
+//			return nn.CallHooked(m, x, m.forward)
+//		}
+//		return m.forward(x)
+//	}
+//
+//	func (m *MyNet) forward(x *tensor.Tensor) *tensor.Tensor { ... the computation ... }
+//
+// (CallHookedN for several inputs or outputs.) A module type must not be
+// zero-size, or all its values share one address and one set of hooks:
+// a stateless layer holds a blank byte (type ReLU struct{ _ byte }).
+// Sequential does not fuse a Linear or Conv2d with the following ReLU
+// when either has hooks, so that each sees its own input and output.
+//
+// Full backward hooks follow torch.utils.hooks.BackwardHook: the inputs
+// and outputs of each forward pass through an identity operation
+// (BackwardHookFunctionBackward); the hooks run when the gradients w.r.t.
+// the inputs are known, or, when no input requires grad (the first layer),
+// when those w.r.t. the outputs are. Gradients shown to a hook may be kept.
+//
 // # Attention and transformers
 //
 // MultiheadAttention, TransformerEncoderLayer, TransformerEncoder and

@@ -51,6 +51,13 @@ func sizeOr(v []int, def int) []int {
 
 // Forward pools x of shape (N, C, H, W) or (C, H, W).
 func (m *MaxPool2d) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(m, x, m.forward)
+	}
+	return m.forward(x)
+}
+
+func (m *MaxPool2d) forward(x *tensor.Tensor) *tensor.Tensor {
 	return F.MaxPool2d(x, m.KernelSize, F.Stride(m.Stride...), F.Padding(m.Padding...), F.Dilation(m.Dilation...),
 		F.CeilModeOption(m.CeilMode))
 }
@@ -94,6 +101,13 @@ func NewAvgPool2d(k int, opts ...AvgPool2dOption) *AvgPool2d {
 
 // Forward pools x of shape (N, C, H, W) or (C, H, W).
 func (m *AvgPool2d) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(m, x, m.forward)
+	}
+	return m.forward(x)
+}
+
+func (m *AvgPool2d) forward(x *tensor.Tensor) *tensor.Tensor {
 	return F.AvgPool2d(x, m.KernelSize, F.Stride(m.Stride...), F.Padding(m.Padding...), F.CeilModeOption(m.CeilMode),
 		F.CountIncludePad(m.CountIncludePad))
 }
@@ -127,6 +141,13 @@ func NewAdaptiveAvgPool2d(size ...int) *AdaptiveAvgPool2d {
 
 // Forward pools x of shape (N, C, H, W) or (C, H, W).
 func (m *AdaptiveAvgPool2d) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(m, x, m.forward)
+	}
+	return m.forward(x)
+}
+
+func (m *AdaptiveAvgPool2d) forward(x *tensor.Tensor) *tensor.Tensor {
 	out := m.OutputSize
 	if len(out) == 1 {
 		out = []int{out[0], out[0]}
@@ -165,6 +186,13 @@ func (d *Dropout) SetTraining(on bool) { d.training = on }
 
 // Forward applies dropout.
 func (d *Dropout) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(d, x, d.forward)
+	}
+	return d.forward(x)
+}
+
+func (d *Dropout) forward(x *tensor.Tensor) *tensor.Tensor {
 	return F.Dropout(x, d.P, F.TrainingOption(d.training), F.WithGenerator(d.gen))
 }
 
@@ -219,6 +247,13 @@ func (e *Embedding) resetParameters(g *rng.Generator) {
 
 // Forward looks up the rows of the int64 tensor idx.
 func (e *Embedding) Forward(idx *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(e, idx, e.forward)
+	}
+	return e.forward(idx)
+}
+
+func (e *Embedding) forward(idx *tensor.Tensor) *tensor.Tensor {
 	if e.PaddingIdx >= 0 {
 		return F.Embedding(idx, e.Weight, F.PaddingIdx(e.PaddingIdx))
 	}

@@ -66,6 +66,13 @@ func NewLinear(in, out int, opts ...LinearOption) *Linear {
 
 // Forward computes x·Wᵀ + b for x of shape (..., in_features).
 func (l *Linear) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(l, x, l.forward)
+	}
+	return l.forward(x)
+}
+
+func (l *Linear) forward(x *tensor.Tensor) *tensor.Tensor {
 	l.checkInput(x)
 	// One GEMM node with the bias folded in (C starts as the bias, as in
 	// PyTorch's addmm), instead of a matmul and a broadcast add.

@@ -69,6 +69,7 @@ type entry struct {
 var tensorPtrType = reflect.TypeOf((*tensor.Tensor)(nil))
 var moduleType = reflect.TypeOf((*Module)(nil)).Elem()
 var extraReprType = reflect.TypeOf((*ExtraRepr)(nil)).Elem()
+var containerType = reflect.TypeOf((*interface{ children() []entry })(nil)).Elem()
 
 // snakeName converts a Go field name to PyTorch's attribute style.
 func snakeName(s string) string {
@@ -97,7 +98,7 @@ func isModuleType(t reflect.Type, seen map[reflect.Type]bool) bool {
 	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct || t == tensorPtrType {
 		return false
 	}
-	if t.Implements(moduleType) || t.Implements(extraReprType) {
+	if t.Implements(moduleType) || t.Implements(extraReprType) || t.Implements(containerType) {
 		return true
 	}
 	if seen[t] {

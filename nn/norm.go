@@ -129,11 +129,21 @@ func NewBatchNorm2d(n int, opts ...BatchNormOption) *BatchNorm2d {
 
 // Forward normalizes x; in training mode it also updates the running
 // statistics.
-func (b *BatchNorm1d) Forward(x *tensor.Tensor) *tensor.Tensor { return b.forward(x) }
+func (b *BatchNorm1d) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(b, x, b.forward)
+	}
+	return b.forward(x)
+}
 
 // Forward normalizes x; in training mode it also updates the running
 // statistics.
-func (b *BatchNorm2d) Forward(x *tensor.Tensor) *tensor.Tensor { return b.forward(x) }
+func (b *BatchNorm2d) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(b, x, b.forward)
+	}
+	return b.forward(x)
+}
 
 // String prints the layer as PyTorch does.
 func (b *BatchNorm1d) String() string { return Repr(b) }
@@ -186,6 +196,13 @@ func (l *LayerNorm) resetParameters() {
 
 // Forward normalizes x.
 func (l *LayerNorm) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(l, x, l.forward)
+	}
+	return l.forward(x)
+}
+
+func (l *LayerNorm) forward(x *tensor.Tensor) *tensor.Tensor {
 	return F.LayerNorm(x, l.NormalizedShape, l.Weight, l.Bias, F.Eps(l.Eps))
 }
 

@@ -50,7 +50,12 @@ func NewBatchNorm3d(n int, opts ...BatchNormOption) *BatchNorm3d {
 
 // Forward normalizes x; in training mode it also updates the running
 // statistics.
-func (b *BatchNorm3d) Forward(x *tensor.Tensor) *tensor.Tensor { return b.forward(x) }
+func (b *BatchNorm3d) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(b, x, b.forward)
+	}
+	return b.forward(x)
+}
 
 // String prints the layer as PyTorch does.
 func (b *BatchNorm3d) String() string { return Repr(b) }
@@ -99,6 +104,13 @@ func (g *GroupNorm) resetParameters() {
 
 // Forward normalizes x of shape (N, C, *).
 func (g *GroupNorm) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(g, x, g.forward)
+	}
+	return g.forward(x)
+}
+
+func (g *GroupNorm) forward(x *tensor.Tensor) *tensor.Tensor {
 	return F.GroupNorm(x, g.NumGroups, g.Weight, g.Bias, F.Eps(g.Eps))
 }
 
@@ -228,15 +240,30 @@ func NewInstanceNorm3d(n int, opts ...InstanceNormOption) *InstanceNorm3d {
 
 // Forward normalizes x; in training mode with running statistics it also
 // updates them.
-func (m *InstanceNorm1d) Forward(x *tensor.Tensor) *tensor.Tensor { return m.forward(x) }
+func (m *InstanceNorm1d) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(m, x, m.forward)
+	}
+	return m.forward(x)
+}
 
 // Forward normalizes x; in training mode with running statistics it also
 // updates them.
-func (m *InstanceNorm2d) Forward(x *tensor.Tensor) *tensor.Tensor { return m.forward(x) }
+func (m *InstanceNorm2d) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(m, x, m.forward)
+	}
+	return m.forward(x)
+}
 
 // Forward normalizes x; in training mode with running statistics it also
 // updates them.
-func (m *InstanceNorm3d) Forward(x *tensor.Tensor) *tensor.Tensor { return m.forward(x) }
+func (m *InstanceNorm3d) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(m, x, m.forward)
+	}
+	return m.forward(x)
+}
 
 // String prints the layer as PyTorch does.
 func (m *InstanceNorm1d) String() string { return Repr(m) }
@@ -290,6 +317,13 @@ func NewLocalResponseNorm(size int, opts ...LocalResponseNormOption) *LocalRespo
 
 // Forward normalizes x of shape (N, C, *).
 func (m *LocalResponseNorm) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(m, x, m.forward)
+	}
+	return m.forward(x)
+}
+
+func (m *LocalResponseNorm) forward(x *tensor.Tensor) *tensor.Tensor {
 	return F.LocalResponseNorm(x, m.Size, F.Alpha(m.Alpha), F.Beta(m.Beta), F.K(m.K))
 }
 

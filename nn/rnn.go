@@ -348,6 +348,13 @@ func NewRNN(in, hidden int, opts ...RNNOption) *RNN {
 // from zero hidden states: (L, N, D·H) for x (L, N, input_size),
 // (N, L, D·H) with BatchFirst, (L, D·H) for unbatched x (L, input_size).
 func (r *RNN) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(r, x, r.forward)
+	}
+	return r.forward(x)
+}
+
+func (r *RNN) forward(x *tensor.Tensor) *tensor.Tensor {
 	out, _ := r.ForwardState(x, nil)
 	return out
 }
@@ -402,6 +409,13 @@ func NewLSTM(in, hidden int, opts ...LSTMOption) *LSTM {
 // with BatchFirst, (L, D·H_r) for unbatched x (L, input_size); H_r is
 // ProjSize or HiddenSize.
 func (r *LSTM) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(r, x, r.forward)
+	}
+	return r.forward(x)
+}
+
+func (r *LSTM) forward(x *tensor.Tensor) *tensor.Tensor {
 	out, _, _ := r.ForwardState(x, nil, nil)
 	return out
 }
@@ -475,6 +489,13 @@ func NewGRU(in, hidden int, opts ...GRUOption) *GRU {
 
 // Forward returns the outputs of the last layer, as RNN.Forward.
 func (r *GRU) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(r, x, r.forward)
+	}
+	return r.forward(x)
+}
+
+func (r *GRU) forward(x *tensor.Tensor) *tensor.Tensor {
 	out, _ := r.ForwardState(x, nil)
 	return out
 }
@@ -588,7 +609,16 @@ func NewRNNCell(in, hidden int, opts ...RNNCellOption) *RNNCell {
 
 // Forward returns the next hidden state from a zero state: (N, H) for x
 // (N, input_size), (H) for x (input_size).
-func (m *RNNCell) Forward(x *tensor.Tensor) *tensor.Tensor { return m.ForwardState(x, nil) }
+func (m *RNNCell) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(m, x, m.forward)
+	}
+	return m.forward(x)
+}
+
+func (m *RNNCell) forward(x *tensor.Tensor) *tensor.Tensor {
+	return m.ForwardState(x, nil)
+}
 
 // ForwardState returns the next hidden state from h ((N, H), or (H) for
 // unbatched x; nil means zeros), PyTorch's cell(x, h).
@@ -630,6 +660,13 @@ func NewLSTMCell(in, hidden int, opts ...CellOption) *LSTMCell {
 // Forward returns the next hidden state from zero states (see
 // ForwardState for the cell state).
 func (m *LSTMCell) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(m, x, m.forward)
+	}
+	return m.forward(x)
+}
+
+func (m *LSTMCell) forward(x *tensor.Tensor) *tensor.Tensor {
 	h, _ := m.ForwardState(x, nil, nil)
 	return h
 }
@@ -667,7 +704,16 @@ func NewGRUCell(in, hidden int, opts ...CellOption) *GRUCell {
 }
 
 // Forward returns the next hidden state from a zero state.
-func (m *GRUCell) Forward(x *tensor.Tensor) *tensor.Tensor { return m.ForwardState(x, nil) }
+func (m *GRUCell) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(m, x, m.forward)
+	}
+	return m.forward(x)
+}
+
+func (m *GRUCell) forward(x *tensor.Tensor) *tensor.Tensor {
+	return m.ForwardState(x, nil)
+}
 
 // ForwardState returns the next hidden state from h (nil: zeros), PyTorch's
 // cell(x, h).

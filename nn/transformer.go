@@ -91,6 +91,13 @@ func (l *TransformerEncoderLayer) Forward(src *tensor.Tensor) *tensor.Tensor {
 // from the regular path in the last bits. This is always the regular path,
 // the one PyTorch takes in training.
 func (l *TransformerEncoderLayer) ForwardMasked(src, srcMask, srcKeyPaddingMask *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(l, src, func(src *tensor.Tensor) *tensor.Tensor { return l.forward(src, srcMask, srcKeyPaddingMask) })
+	}
+	return l.forward(src, srcMask, srcKeyPaddingMask)
+}
+
+func (l *TransformerEncoderLayer) forward(src, srcMask, srcKeyPaddingMask *tensor.Tensor) *tensor.Tensor {
 	if srcKeyPaddingMask != nil && !srcKeyPaddingMask.DType().IsFloat() && srcKeyPaddingMask.DType() != tensor.Bool {
 		panic("only bool and floating types of key_padding_mask are supported")
 	}
@@ -161,6 +168,13 @@ func (e *TransformerEncoder) Forward(src *tensor.Tensor) *tensor.Tensor {
 // ForwardMasked runs every layer with the attention mask and key padding
 // mask (PyTorch's mask and src_key_padding_mask; nil for none), then Norm.
 func (e *TransformerEncoder) ForwardMasked(src, mask, srcKeyPaddingMask *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(e, src, func(src *tensor.Tensor) *tensor.Tensor { return e.forward(src, mask, srcKeyPaddingMask) })
+	}
+	return e.forward(src, mask, srcKeyPaddingMask)
+}
+
+func (e *TransformerEncoder) forward(src, mask, srcKeyPaddingMask *tensor.Tensor) *tensor.Tensor {
 	x := src
 	for _, l := range e.Layers {
 		x = l.ForwardMasked(x, mask, srcKeyPaddingMask)
@@ -224,6 +238,15 @@ type DecoderMasks struct {
 // tgt is (T, N, E), (N, T, E) with BatchFirst, or unbatched (T, E); memory
 // likewise with its own length.
 func (l *TransformerDecoderLayer) Forward(tgt, memory *tensor.Tensor, m DecoderMasks) *tensor.Tensor {
+	if HooksActive() {
+		return CallHookedN(l, []*tensor.Tensor{tgt, memory}, func(in []*tensor.Tensor) []*tensor.Tensor {
+			return []*tensor.Tensor{l.forward(in[0], in[1], m)}
+		})[0]
+	}
+	return l.forward(tgt, memory, m)
+}
+
+func (l *TransformerDecoderLayer) forward(tgt, memory *tensor.Tensor, m DecoderMasks) *tensor.Tensor {
 	x := tgt
 	if l.NormFirst {
 		x = x.Add(l.Dropout1.Forward(selfAttend(l.SelfAttn, l.Norm1.Forward(x), m.TgtMask, m.TgtKeyPaddingMask)))

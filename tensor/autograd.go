@@ -162,6 +162,9 @@ func (t *Tensor) BackwardWith(opt BackwardOptions) {
 		g = g.Detach().To(t.dtype)
 	}
 	if t.fn == nil { // a leaf
+		if t.hooks != nil {
+			g, _ = runGradHooks(t, g)
+		}
 		accumulateLeaf(t, g, false)
 		return
 	}
@@ -311,6 +314,7 @@ func runBackward(root *node, g *Tensor, retain bool) {
 		i int
 	}
 	var frames [32]frame
+	hookedLeaf := false // some leaf reached has gradient hooks
 	stack := append(frames[:0], frame{root, 0})
 	for len(stack) > 0 {
 		top := &stack[len(stack)-1]
@@ -322,6 +326,9 @@ func runBackward(root *node, g *Tensor, retain bool) {
 		if top.i < len(top.n.inputs) {
 			in := top.n.inputs[top.i]
 			top.i++
+			if in != nil && in.hooks != nil && in.fn == nil {
+				hookedLeaf = true
+			}
 			if in != nil && in.fn != nil && in.requiresGrad && in.fn.mark != run {
 				in.fn.mark = run
 				stack = append(stack, frame{in.fn, 0})
@@ -342,6 +349,12 @@ func runBackward(root *node, g *Tensor, retain bool) {
 	}
 	grads = grads[:len(order)]
 	grads[root.pos] = g
+	// Leaves with gradient hooks get the sum of their contributions, then
+	// their hooks, once every node feeding them has run (see leafHooks).
+	var hooked *leafHooks
+	if hookedLeaf {
+		hooked = newLeafHooks(order)
+	}
 	for i := len(order) - 1; i >= 0; i-- {
 		n := order[i]
 		gn := grads[i]
@@ -349,7 +362,12 @@ func runBackward(root *node, g *Tensor, retain bool) {
 		if gn == nil {
 			continue
 		}
-		if n.out != nil && n.out.retainGrad {
+		if n.out != nil && n.out.hooks != nil {
+			var retain bool
+			if gn, retain = runGradHooks(n.out, gn); retain {
+				accumulateLeaf(n.out, gn, false)
+			}
+		} else if n.out != nil && n.out.retainGrad {
 			accumulateLeaf(n.out, gn, false)
 		}
 		ins := n.backward(gn)
@@ -378,6 +396,14 @@ func runBackward(root *node, g *Tensor, retain bool) {
 			}
 		}
 		for j, in := range n.inputs {
+			if hooked != nil && in != nil && in.hooks != nil && in.fn == nil && in.requiresGrad {
+				var gi *Tensor
+				if j < len(ins) {
+					gi = ins[j]
+				}
+				hooked.add(in, gi)
+				continue
+			}
 			if in == nil || !in.requiresGrad || j >= len(ins) || ins[j] == nil {
 				continue
 			}
@@ -399,6 +425,9 @@ func runBackward(root *node, g *Tensor, retain bool) {
 				grads[in.fn.pos] = gi
 			}
 		}
+		if hooked != nil {
+			hooked.flushReady()
+		}
 		if !retain {
 			n.released = true
 			n.backward = nil
@@ -408,6 +437,9 @@ func runBackward(root *node, g *Tensor, retain bool) {
 				recycleStorage(r)
 			}
 		}
+	}
+	if hooked != nil {
+		hooked.flushAll()
 	}
 }
 

@@ -13,6 +13,7 @@ func init() {
 	tensorhook.LeafGrad = leafGrad
 	tensorhook.RecordReLU = recordReLU
 	tensorhook.ScalarTypeName = typeName
+	tensorhook.KeepGrad = keepGrad
 }
 
 // hookShape returns the shape s carries.

@@ -166,6 +166,10 @@ type Tensor struct {
 	// of spilling into the 288-byte one.)
 	scratch bool
 	fn      *node
+	// hooks are the gradient hooks of the tensor (see RegisterHook), nil
+	// until one is registered. (The pointer keeps each block in its size
+	// class: 128, 160 and 192 bytes.)
+	hooks *gradHooks
 
 	// Grad holds the gradient accumulated by Backward for a leaf tensor that
 	// requires grad (and for a non-leaf after RetainGrad). It is nil until
@@ -372,8 +376,11 @@ func (t *Tensor) SetRequiresGrad(on bool) *Tensor {
 // RetainGrad makes Backward store the gradient of a non-leaf tensor in its
 // Grad field. It has no effect on leaves.
 func (t *Tensor) RetainGrad() *Tensor {
-	if t.fn != nil {
+	if t.fn != nil && !t.retainGrad {
 		t.retainGrad = true
+		if t.hooks != nil {
+			retainAmongHooks(t)
+		}
 	}
 	return t
 }

@@ -12,6 +12,7 @@
 //	intercept lab --shard i/n --out DIR   (one shard of a sweep)
 //	intercept merge [--out DIR] SHARD_DIR...
 //	intercept inspect FILE.safetensors [--json]
+//	intercept inspect FILE.safetensors --run --arch SPEC   (per-layer statistics of a forward/backward)
 //	intercept version
 //
 // Run "intercept help COMMAND" for the flags of each command. Exit status:
@@ -187,6 +188,7 @@ func newRootCmd(a *app) *cobra.Command {
 	})
 
 	var inspectJSON bool
+	var inspectRunOpts *inspectRun
 	inspectCmd := &cobra.Command{
 		Use:   "inspect FILE.safetensors",
 		Short: "Per-tensor statistics of a model file, read against initialization theory",
@@ -200,6 +202,9 @@ func newRootCmd(a *app) *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if inspectRunOpts.enabled {
+				return inspectRunOpts.run(a.stdout, args[0])
+			}
 			stats, err := inspectFile(args[0])
 			if err != nil {
 				return err
@@ -208,6 +213,7 @@ func newRootCmd(a *app) *cobra.Command {
 		},
 	}
 	inspectCmd.Flags().BoolVar(&inspectJSON, "json", false, "print JSON instead of a table")
+	inspectRunOpts = addInspectRunFlags(inspectCmd)
 	root.AddCommand(inspectCmd)
 
 	var mergeOut string

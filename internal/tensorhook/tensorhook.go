@@ -29,4 +29,5 @@ var (
 	LeafGrad             any
 	RecordReLU           any
 	ScalarTypeName       any
+	KeepGrad             any
 )

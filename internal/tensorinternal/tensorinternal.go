@@ -26,6 +26,7 @@ var (
 	leafGrad             = tensorhook.LeafGrad.(func(*tensor.Tensor) *tensor.Tensor)
 	recordReLU           = tensorhook.RecordReLU.(func(*tensor.Tensor, string, []*tensor.Tensor, func(*tensor.Tensor) []*tensor.Tensor) *tensor.Tensor)
 	scalarTypeName       = tensorhook.ScalarTypeName.(func(tensor.DType) string)
+	keepGrad             = tensorhook.KeepGrad.(func(*tensor.Tensor))
 )
 
 // EmptyGrad returns a new contiguous float tensor whose elements are
@@ -100,6 +101,12 @@ func RecordReLU(out *tensor.Tensor, name string, inputs []*tensor.Tensor, backwa
 // it ("Float", "Double", "Long", "Bool"), for messages such as "expected
 // scalar type Float but found Double".
 func ScalarTypeName(dt tensor.DType) string { return scalarTypeName(dt) }
+
+// KeepGrad marks the gradient g, received by a backward function, as
+// referenced elsewhere: Backward will not reuse its memory (see EmptyGrad).
+// Module hooks call it on the gradients they show user code, which may keep
+// them.
+func KeepGrad(g *tensor.Tensor) { keepGrad(g) }
 
 // pack copies shape into a tensorhook.Shape.
 func pack(shape []int) tensorhook.Shape {

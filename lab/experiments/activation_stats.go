@@ -6,7 +6,7 @@ import (
 	"math"
 
 	"github.com/intercept-ml/intercept/lab"
-	"github.com/intercept-ml/intercept/nn"
+	"github.com/intercept-ml/intercept/nn/stats"
 	"github.com/intercept-ml/intercept/rng"
 	"github.com/intercept-ml/intercept/tensor"
 	"github.com/intercept-ml/intercept/train"
@@ -54,19 +54,6 @@ func (c actInit) Settings() []lab.Setting {
 	return []lab.Setting{lab.Set("act", string(c.Act)), lab.Set("init", string(c.Init))}
 }
 
-// sampleValues returns up to n values of t spread evenly over its elements.
-func sampleValues(t *tensor.Tensor, n int) []float64 {
-	v := t.Float64s()
-	if len(v) <= n {
-		return v
-	}
-	out := make([]float64, n)
-	for i := range out {
-		out[i] = v[i*len(v)/n]
-	}
-	return out
-}
-
 func runActivationStats(ctx context.Context, t lab.Trial) (*lab.TrialResult, error) {
 	c := t.Config
 	w, L := c.Int("width"), c.Int("layers")
@@ -90,23 +77,25 @@ func runActivationStats(ctx context.Context, t lab.Trial) (*lab.TrialResult, err
 	}
 	y := tensor.FromInt64(labels)
 	res := lab.NewResult()
-	h := x
-	var acts []*tensor.Tensor
-	for _, m := range model.Layers() {
-		h = m.Forward(h)
-		if _, ok := m.(*nn.Linear); !ok {
-			h.RetainGrad()
-			acts = append(acts, h)
-		}
-	}
-	train.CrossEntropy(h, y).Backward()
+	// The recorder hooks every layer: the std of each activation layer's
+	// output and of the gradient w.r.t. it, and 2000 values of each for
+	// the histograms.
+	rec := stats.Attach(model, stats.Only(stats.Activations, stats.Gradients), stats.Samples(2000))
+	train.CrossEntropy(model.Forward(x), y).Backward()
+	st := rec.Step()
+	rec.Close()
 	var actStd, gradStd []float64
-	for i, a := range acts {
-		res.Series[fmt.Sprintf("act_L%d", i+1)] = sampleValues(a, 2000)
-		actStd = append(actStd, stdOf(a))
-		if a.Grad != nil {
-			res.Series[fmt.Sprintf("grad_L%d", i+1)] = sampleValues(a.Grad, 2000)
-			gradStd = append(gradStd, stdOf(a.Grad))
+	n := 0
+	for _, l := range st.Layers {
+		if l.Type == "Linear" {
+			continue
+		}
+		n++
+		res.Series[fmt.Sprintf("act_L%d", n)] = l.ActSample
+		actStd = append(actStd, l.Act.Std)
+		if l.Grad.N > 0 {
+			res.Series[fmt.Sprintf("grad_L%d", n)] = l.GradSample
+			gradStd = append(gradStd, l.Grad.Std)
 		}
 	}
 	res.Series["act_std"] = actStd

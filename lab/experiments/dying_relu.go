@@ -8,6 +8,7 @@ import (
 
 	"github.com/intercept-ml/intercept/lab"
 	"github.com/intercept-ml/intercept/nn"
+	"github.com/intercept-ml/intercept/nn/stats"
 	"github.com/intercept-ml/intercept/tensor"
 	"github.com/intercept-ml/intercept/train"
 )
@@ -51,50 +52,18 @@ func (c dyingCond) Settings() []lab.Setting {
 }
 
 // deadShare returns the share of hidden ReLU units that output 0 for every
-// example of x.
+// example of x (NaN is not positive), as a stats.Recorder counts them over
+// one forward of x.
 func deadShare(model *nn.Sequential, x *tensor.Tensor) float64 {
+	rec := stats.Attach(model, stats.Only(stats.DeadUnits))
+	defer rec.Close()
+	tensor.NoGrad(func() { model.Forward(x) })
 	dead, total := 0, 0
-	tensor.NoGrad(func() {
-		h := x
-		for _, m := range model.Layers() {
-			h = m.Forward(h)
-			if _, ok := m.(*nn.ReLU); ok {
-				d, n := deadColumns(h)
-				dead += d
-				total += n
-			}
-		}
-	})
+	for _, l := range rec.Step().Layers {
+		dead += l.DeadUnits
+		total += l.Units
+	}
 	return float64(dead) / float64(total)
-}
-
-// deadColumns returns how many columns of the 2-D activation h hold no
-// positive value (NaN is not positive), and the number of columns.
-func deadColumns(h *tensor.Tensor) (dead, cols int) {
-	rows := h.Size(0)
-	cols = h.Size(1)
-	if h.DType() == tensor.Float64 {
-		return deadIn(h.Float64sShared(), rows, cols), cols
-	}
-	return deadIn(h.To(tensor.Float32).Float32sShared(), rows, cols), cols
-}
-
-func deadIn[T float32 | float64](v []T, rows, cols int) int {
-	alive := make([]bool, cols)
-	for r := range rows {
-		for j, x := range v[r*cols : (r+1)*cols] {
-			if x > 0 {
-				alive[j] = true
-			}
-		}
-	}
-	dead := 0
-	for _, a := range alive {
-		if !a {
-			dead++
-		}
-	}
-	return dead
 }
 
 func runDyingReLU(ctx context.Context, t lab.Trial) (*lab.TrialResult, error) {
