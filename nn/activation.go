@@ -127,13 +127,7 @@ const (
 // NewGELU returns a GELU module, exact unless given ApproximateTanh
 // (PyTorch's approximate=).
 func NewGELU(opts ...GELUOption) *GELU {
-	m := &GELU{Approximate: ApproximateNone}
-	for _, o := range opts {
-		if a, ok := o.(Approximation); ok {
-			m.Approximate = a
-		}
-	}
-	return m
+	return &GELU{Approximate: optionValue(opts, ApproximateNone)}
 }
 
 // Forward applies the activation (functional.GELU); an Approximate other

@@ -55,32 +55,17 @@ func MinVal(v float64) MinValOption { return F.MinVal(v) }
 // MaxVal sets Hardtanh's upper bound (PyTorch's max_val, default 1.0).
 func MaxVal(v float64) MaxValOption { return F.MaxVal(v) }
 
-// actValues reads the values of activation options (each family's options
-// are among these types).
-type actValues struct {
-	alpha, beta, threshold, minVal, maxVal float64
-}
-
-func readActOptions[O any](opts []O) actValues {
-	v := actValues{alpha: 1, beta: 1, threshold: 20, minVal: -1, maxVal: 1}
+// optionValue returns the value of the last option of type T in opts, or
+// def when there is none. It is how a layer whose options are its
+// function's (functional's families, aliased here) reads the values it keeps
+// in its fields; Forward passes them back to the function as options.
+func optionValue[T, O any](opts []O, def T) T {
 	for _, o := range opts {
-		switch o := any(o).(type) {
-		case nil:
-		case AlphaOption:
-			v.alpha = float64(o)
-		case BetaOption:
-			v.beta = float64(o)
-		case SoftplusThresholdOption:
-			v.threshold = float64(o)
-		case MinValOption:
-			v.minVal = float64(o)
-		case MaxValOption:
-			v.maxVal = float64(o)
-		default:
-			panic(fmt.Sprintf("nn: unknown activation option %T", o))
+		if v, ok := any(o).(T); ok {
+			def = v
 		}
 	}
-	return v
+	return def
 }
 
 // pyNumber prints v as Python prints a number the user gave: an integral
@@ -97,7 +82,7 @@ func pyNumber(v float64) string {
 type ELU struct{ Alpha float64 }
 
 // NewELU returns ELU(alpha=1.0). Options (ELUOption): Alpha.
-func NewELU(opts ...ELUOption) *ELU { return &ELU{readActOptions(opts).alpha} }
+func NewELU(opts ...ELUOption) *ELU { return &ELU{float64(optionValue(opts, Alpha(1)))} }
 
 // Forward applies the activation.
 func (m *ELU) Forward(x *tensor.Tensor) *tensor.Tensor {
@@ -121,7 +106,7 @@ func (m *ELU) String() string { return Repr(m) }
 type CELU struct{ Alpha float64 }
 
 // NewCELU returns CELU(alpha=1.0). Options (CELUOption): Alpha.
-func NewCELU(opts ...CELUOption) *CELU { return &CELU{readActOptions(opts).alpha} }
+func NewCELU(opts ...CELUOption) *CELU { return &CELU{float64(optionValue(opts, Alpha(1)))} }
 
 // Forward applies the activation.
 func (m *CELU) Forward(x *tensor.Tensor) *tensor.Tensor {
@@ -178,8 +163,10 @@ type Softplus struct{ Beta, Threshold float64 }
 // (SoftplusOption): Beta, SoftplusThreshold. Integral values print as
 // ints, as PyTorch's int defaults do: Softplus(beta=1, threshold=20).
 func NewSoftplus(opts ...SoftplusOption) *Softplus {
-	v := readActOptions(opts)
-	return &Softplus{v.beta, v.threshold}
+	return &Softplus{
+		Beta:      float64(optionValue(opts, Beta(1))),
+		Threshold: float64(optionValue(opts, SoftplusThreshold(20))),
+	}
 }
 
 // Forward applies the activation.
@@ -209,11 +196,11 @@ type Hardtanh struct{ MinVal, MaxVal float64 }
 // (HardtanhOption): MinVal, MaxVal; MaxVal must exceed MinVal (PyTorch
 // asserts it).
 func NewHardtanh(opts ...HardtanhOption) *Hardtanh {
-	v := readActOptions(opts)
-	if !(v.maxVal > v.minVal) {
-		panic(fmt.Sprintf("nn.Hardtanh: max_val (%v) must be greater than min_val (%v)", v.maxVal, v.minVal))
+	lo, hi := float64(optionValue(opts, MinVal(-1))), float64(optionValue(opts, MaxVal(1)))
+	if !(hi > lo) {
+		panic(fmt.Sprintf("nn.Hardtanh: max_val (%v) must be greater than min_val (%v)", hi, lo))
 	}
-	return &Hardtanh{v.minVal, v.maxVal}
+	return &Hardtanh{lo, hi}
 }
 
 // Forward applies the activation.

@@ -298,21 +298,12 @@ type LocalResponseNorm struct {
 // beta=0.75, k=1.0). Options (LocalResponseNormOption): Alpha, Beta, K.
 func NewLocalResponseNorm(size int, opts ...LocalResponseNormOption) *LocalResponseNorm {
 	checkPositive("LocalResponseNorm", "size", size)
-	m := &LocalResponseNorm{Size: size, Alpha: 1e-4, Beta: 0.75, K: 1}
-	for _, o := range opts {
-		switch o := o.(type) {
-		case nil:
-		case AlphaOption:
-			m.Alpha = float64(o)
-		case BetaOption:
-			m.Beta = float64(o)
-		case KOption:
-			m.K = float64(o)
-		default:
-			panic(fmt.Sprintf("nn: unknown LocalResponseNorm option %T", o))
-		}
+	return &LocalResponseNorm{
+		Size:  size,
+		Alpha: float64(optionValue(opts, Alpha(1e-4))),
+		Beta:  float64(optionValue(opts, Beta(0.75))),
+		K:     float64(optionValue(opts, K(1))),
 	}
-	return m
 }
 
 // Forward normalizes x of shape (N, C, *).

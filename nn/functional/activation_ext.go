@@ -19,93 +19,12 @@ import (
 // tanhshrink and softmin are compositions of tensor operations, as in
 // PyTorch's Python code, and record as those operations do.
 //
-// Keyword arguments with defaults are options of a per-function family:
+// Keyword arguments with defaults are options (options.go):
 //
 //	ELU       Alpha (default 1)
 //	CELU      Alpha (default 1)
 //	Softplus  Beta (default 1), SoftplusThreshold (default 20)
 //	Hardtanh  MinVal (default -1), MaxVal (default 1)
-
-// ELUOption configures ELU (and nn.ELU): Alpha.
-type ELUOption interface{ applyELU(*actConfig) }
-
-// CELUOption configures CELU (and nn.CELU): Alpha.
-type CELUOption interface{ applyCELU(*actConfig) }
-
-// SoftplusOption configures Softplus (and nn.Softplus): Beta,
-// SoftplusThreshold.
-type SoftplusOption interface{ applySoftplus(*actConfig) }
-
-// HardtanhOption configures Hardtanh (and nn.Hardtanh): MinVal, MaxVal.
-type HardtanhOption interface{ applyHardtanh(*actConfig) }
-
-// actConfig holds the keyword arguments of an activation.
-type actConfig struct {
-	alpha, beta, threshold, k float64
-	minVal, maxVal            float64
-}
-
-var defaultActConfig = actConfig{alpha: 1, beta: 1, threshold: 20, minVal: -1, maxVal: 1}
-
-// actConfigure applies opts (nil ones skipped) to the defaults.
-func actConfigure[O any](opts []O, apply func(O, *actConfig)) actConfig {
-	return actConfigureFrom(defaultActConfig, opts, apply)
-}
-
-// actConfigureFrom applies opts (nil ones skipped) to c.
-func actConfigureFrom[O any](c actConfig, opts []O, apply func(O, *actConfig)) actConfig {
-	for _, o := range opts {
-		if any(o) != nil {
-			apply(o, &c)
-		}
-	}
-	return c
-}
-
-// AlphaOption is the alpha of ELU and CELU (PyTorch's alpha keyword), made
-// by Alpha. It is an ELUOption and a CELUOption.
-type AlphaOption float64
-
-// Alpha sets the alpha of ELU (the value the negative side saturates to,
-// −alpha) and of CELU (PyTorch's alpha, default 1.0). CELU panics for
-// alpha 0, as PyTorch does.
-func Alpha(alpha float64) AlphaOption { return AlphaOption(alpha) }
-
-func (o AlphaOption) applyELU(c *actConfig)  { c.alpha = float64(o) }
-func (o AlphaOption) applyCELU(c *actConfig) { c.alpha = float64(o) }
-
-// applySoftplus makes Beta an option of Softplus too (PyTorch's beta,
-// default 1): softplus(x) = log(1 + exp(beta·x)) / beta.
-func (o BetaOption) applySoftplus(c *actConfig) { c.beta = float64(o) }
-
-// SoftplusThresholdOption is Softplus's threshold (PyTorch's threshold),
-// made by SoftplusThreshold.
-type SoftplusThresholdOption float64
-
-// SoftplusThreshold sets the value of beta·x above which Softplus returns x
-// itself (PyTorch's threshold, default 20). It is not named Threshold, the
-// name torch.nn.functional.threshold would take.
-func SoftplusThreshold(t float64) SoftplusThresholdOption { return SoftplusThresholdOption(t) }
-
-func (o SoftplusThresholdOption) applySoftplus(c *actConfig) { c.threshold = float64(o) }
-
-// MinValOption is Hardtanh's lower bound (PyTorch's min_val), made by
-// MinVal.
-type MinValOption float64
-
-// MinVal sets the lower bound of Hardtanh (PyTorch's min_val, default -1).
-func MinVal(v float64) MinValOption { return MinValOption(v) }
-
-func (o MinValOption) applyHardtanh(c *actConfig) { c.minVal = float64(o) }
-
-// MaxValOption is Hardtanh's upper bound (PyTorch's max_val), made by
-// MaxVal.
-type MaxValOption float64
-
-// MaxVal sets the upper bound of Hardtanh (PyTorch's max_val, default 1).
-func MaxVal(v float64) MaxValOption { return MaxValOption(v) }
-
-func (o MaxValOption) applyHardtanh(c *actConfig) { c.maxVal = float64(o) }
 
 // actPointwise applies f elementwise to the float tensor x into a new tensor
 // recorded as name, whose backward pass computes gx[i] = d(g[i], x[i],
@@ -179,7 +98,8 @@ func elu(fn, name string, x *tensor.Tensor, alpha, scale, inputScale float64) *t
 // ELU returns x for x > 0 and alpha·(exp(x) − 1) otherwise
 // (torch.nn.functional.elu). Options: Alpha (default 1.0).
 func ELU(x *tensor.Tensor, opts ...ELUOption) *tensor.Tensor {
-	c := actConfigure(opts, ELUOption.applyELU)
+	c := callConfig{alpha: 1}
+	applyOptions(&c, opts)
 	return elu("elu", "EluBackward0", x, c.alpha, 1, 1)
 }
 
@@ -200,7 +120,8 @@ func SELU(x *tensor.Tensor) *tensor.Tensor {
 // (torch.nn.functional.celu). Options: Alpha (default 1.0; 0 panics with
 // PyTorch's message).
 func CELU(x *tensor.Tensor, opts ...CELUOption) *tensor.Tensor {
-	c := actConfigure(opts, CELUOption.applyCELU)
+	c := callConfig{alpha: 1}
+	applyOptions(&c, opts)
 	if c.alpha == 0 {
 		panic("ZeroDivisionError: alpha cannot be 0 for CELU")
 	}
@@ -211,7 +132,8 @@ func CELU(x *tensor.Tensor, opts ...CELUOption) *tensor.Tensor {
 // threshold (torch.nn.functional.softplus). Options: Beta (default 1),
 // SoftplusThreshold (default 20).
 func Softplus(x *tensor.Tensor, opts ...SoftplusOption) *tensor.Tensor {
-	c := actConfigure(opts, SoftplusOption.applySoftplus)
+	c := callConfig{beta: 1, threshold: 20}
+	applyOptions(&c, opts)
 	fwd := func(beta, th float64) (func(float32) float32, func(float64) float64) {
 		b32, t32 := float32(beta), float32(th)
 		return func(a float32) float32 {
@@ -226,8 +148,9 @@ func Softplus(x *tensor.Tensor, opts ...SoftplusOption) *tensor.Tensor {
 				return log1pT(expT(a*beta)) / beta
 			}
 	}
-	f32, f64 := fwd(c.beta, c.threshold)
-	b32, t32 := float32(c.beta), float32(c.threshold)
+	beta, th := c.beta, c.threshold
+	f32, f64 := fwd(beta, th)
+	b32, t32 := float32(beta), float32(th)
 	return actPointwise("softplus", "SoftplusBackward0", x, f32, f64,
 		func(g, x, _ float32) float32 {
 			z := expT(x * b32)
@@ -236,8 +159,8 @@ func Softplus(x *tensor.Tensor, opts ...SoftplusOption) *tensor.Tensor {
 			}
 			return g * z / (z + 1)
 		}, func(g, x, _ float64) float64 {
-			z := expT(x * c.beta)
-			if x*c.beta > c.threshold {
+			z := expT(x * beta)
+			if x*beta > th {
 				return g
 			}
 			return g * z / (z + 1)
@@ -326,7 +249,8 @@ func hardtanh(fn string, x *tensor.Tensor, lo, hi float64) *tensor.Tensor {
 // the gradient flows strictly inside the interval. Options: MinVal
 // (default -1), MaxVal (default 1).
 func Hardtanh(x *tensor.Tensor, opts ...HardtanhOption) *tensor.Tensor {
-	c := actConfigure(opts, HardtanhOption.applyHardtanh)
+	c := callConfig{minVal: -1, maxVal: 1}
+	applyOptions(&c, opts)
 	return hardtanh("hardtanh", x, c.minVal, c.maxVal)
 }
 

@@ -17,7 +17,7 @@ import "github.com/intercept-ml/intercept/tensor"
 // the input's shape). For logits, BinaryCrossEntropyWithLogits is more
 // stable.
 func BinaryCrossEntropy(input, target *tensor.Tensor, opts ...BinaryCrossEntropyOption) *tensor.Tensor {
-	c := configure(opts, BinaryCrossEntropyOption.applyBinaryCrossEntropy)
+	c := lossOptions(opts)
 	target = sameSizeTarget("binary_cross_entropy", input, target)
 	return pointwise(pointLoss{fn: "binary_cross_entropy", kind: kindBCE, gradFn: "BinaryCrossEntropyBackward0", weight: c.weight},
 		input, target, c.reduction)
@@ -34,7 +34,7 @@ func BinaryCrossEntropy(input, target *tensor.Tensor, opts ...BinaryCrossEntropy
 // shape), PosWeight (the weight of positive examples, broadcast along the
 // last dimension, e.g. one per class).
 func BinaryCrossEntropyWithLogits(input, target *tensor.Tensor, opts ...BinaryCrossEntropyWithLogitsOption) *tensor.Tensor {
-	c := configure(opts, BinaryCrossEntropyWithLogitsOption.applyBinaryCrossEntropyWithLogits)
+	c := lossOptions(opts)
 	target = sameSizeTarget("binary_cross_entropy_with_logits", input, target)
 	return pointwise(pointLoss{fn: "binary_cross_entropy_with_logits", kind: kindBCELogits,
 		gradFn: "BinaryCrossEntropyWithLogitsBackward0", weight: c.weight, posW: c.posWeight}, input, target, c.reduction)

@@ -25,7 +25,7 @@ import (
 // -100) and LabelSmoothing(eps), which replaces the target by
 // (1 − eps)·target + eps/C, as in PyTorch 1.13.
 func CrossEntropy(input, target *tensor.Tensor, opts ...CrossEntropyOption) *tensor.Tensor {
-	c := configure(opts, CrossEntropyOption.applyCrossEntropy)
+	c := lossOptions(opts)
 	requireFloatLoss("cross_entropy", "input", input)
 	if target == nil {
 		panic("cross_entropy: target is nil")
@@ -97,7 +97,7 @@ func broadcastClassShape(dim, classDim, nc int) []int {
 	return s
 }
 
-func crossEntropyProbs(input, target *tensor.Tensor, c lossConfig, classDim, nc int) *tensor.Tensor {
+func crossEntropyProbs(input, target *tensor.Tensor, c callConfig, classDim, nc int) *tensor.Tensor {
 	if c.ignoreIndex != -100 {
 		panic("ignore_index is not supported for floating point target")
 	}

@@ -18,7 +18,7 @@ import (
 // there are none, as in PyTorch). Options: a Reduction, Weight (shape (C)),
 // IgnoreIndex (default -100).
 func NLLLoss(input, target *tensor.Tensor, opts ...NLLLossOption) *tensor.Tensor {
-	c := configure(opts, NLLLossOption.applyNLLLoss)
+	c := lossOptions(opts)
 	return nllLoss(input, target, c)
 }
 
@@ -74,7 +74,7 @@ func classWeight(input, w *tensor.Tensor, c int) *tensor.Tensor {
 	return w.Detach().To(input.DType()).Contiguous()
 }
 
-func nllLoss(input, target *tensor.Tensor, c lossConfig) *tensor.Tensor {
+func nllLoss(input, target *tensor.Tensor, c callConfig) *tensor.Tensor {
 	n, nc, s := nllGeometry(input, target)
 	w := classWeight(input, c.weight, nc)
 	if input.DType() == tensor.Float32 {
@@ -83,7 +83,7 @@ func nllLoss(input, target *tensor.Tensor, c lossConfig) *tensor.Tensor {
 	return nllT[float64](input, target, w, n, nc, s, c)
 }
 
-func nllT[T float](input, target, weight *tensor.Tensor, n, nc, s int, c lossConfig) *tensor.Tensor {
+func nllT[T float](input, target, weight *tensor.Tensor, n, nc, s int, c callConfig) *tensor.Tensor {
 	x := elems[T](input)
 	tg := target.Int64s()
 	var w []T
@@ -143,16 +143,19 @@ func nllT[T float](input, target, weight *tensor.Tensor, n, nc, s int, c lossCon
 		rv[0] = r
 	}
 	shape := input.Shape()
+	// The backward pass keeps the two values it needs, not c (too large to
+	// be captured by value, it would move to the heap).
+	ignoreIndex, reduction := c.ignoreIndex, c.reduction
 	tensor.Record(out, name, []*tensor.Tensor{input}, func(g *tensor.Tensor) []*tensor.Tensor {
 		gv := elems[T](g)
 		gxT, gx := newFloat[T](shape, true)
 		clear(gx) // only the targets' elements are set below
 		for j, t := range tg {
-			if t == c.ignoreIndex {
+			if t == ignoreIndex {
 				continue
 			}
 			var gj T
-			switch c.reduction {
+			switch reduction {
 			case None:
 				gj = -gv[j]
 			case Mean:

@@ -3,14 +3,13 @@ package functional
 import (
 	"fmt"
 
-	"github.com/intercept-ml/intercept/internal/pyfmt"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
 // The options of the losses. Each loss takes its own family of options (an
-// interface with an unexported method, such as CrossEntropyOption), so that
-// an option a loss does not take is a compile error. An option taken by
-// several losses is a named type implementing each of their families. The
+// interface with an unexported marker method, such as CrossEntropyOption),
+// so that an option a loss does not take is a compile error. An option taken
+// by several losses is a named type implementing each of their families. The
 // losses and the options (PyTorch keywords) they take:
 //
 //	MSELoss, L1Loss                Reduction
@@ -21,70 +20,72 @@ import (
 //	NLLLoss                        Reduction, Weight, IgnoreIndex
 //	CrossEntropy                   Reduction, Weight, IgnoreIndex, LabelSmoothing
 //
+// As for the other functions (options.go), a loss reads its options with
+// lossOptions: PyTorch's defaults, then the options in order, applied by
+// the one type switch callConfig.set, except the pointer-holding Weight and
+// PosWeight, which lossOptions reads itself. A call with options then
+// allocates no more than one without (TestOptionsAllocateNothing).
+//
 // Option values are checked when the loss is called, with PyTorch's
 // message (LabelSmoothing(1.5) panics "label_smoothing must be between 0.0
 // and 1.0. Got: 1.5").
 
 // MSELossOption configures MSELoss (and nn.MSELoss): a Reduction.
-type MSELossOption interface{ applyMSELoss(*lossConfig) }
+type MSELossOption interface{ mseLossOption() }
 
 // L1LossOption configures L1Loss (and nn.L1Loss): a Reduction.
-type L1LossOption interface{ applyL1Loss(*lossConfig) }
+type L1LossOption interface{ l1LossOption() }
 
 // SmoothL1LossOption configures SmoothL1Loss (and nn.SmoothL1Loss): a
 // Reduction or Beta.
-type SmoothL1LossOption interface{ applySmoothL1Loss(*lossConfig) }
+type SmoothL1LossOption interface{ smoothL1LossOption() }
 
 // HuberLossOption configures HuberLoss (and nn.HuberLoss): a Reduction or
 // Delta.
-type HuberLossOption interface{ applyHuberLoss(*lossConfig) }
+type HuberLossOption interface{ huberLossOption() }
 
 // BinaryCrossEntropyOption configures BinaryCrossEntropy (and nn.BCELoss):
 // a Reduction or Weight.
-type BinaryCrossEntropyOption interface{ applyBinaryCrossEntropy(*lossConfig) }
+type BinaryCrossEntropyOption interface{ binaryCrossEntropyOption() }
 
 // BinaryCrossEntropyWithLogitsOption configures
 // BinaryCrossEntropyWithLogits (and nn.BCEWithLogitsLoss): a Reduction,
 // Weight or PosWeight.
 type BinaryCrossEntropyWithLogitsOption interface {
-	applyBinaryCrossEntropyWithLogits(*lossConfig)
+	binaryCrossEntropyWithLogitsOption()
 }
 
 // NLLLossOption configures NLLLoss (and nn.NLLLoss): a Reduction, Weight or
 // IgnoreIndex.
-type NLLLossOption interface{ applyNLLLoss(*lossConfig) }
+type NLLLossOption interface{ nllLossOption() }
 
 // CrossEntropyOption configures CrossEntropy (and nn.CrossEntropyLoss): a
 // Reduction, Weight, IgnoreIndex or LabelSmoothing.
-type CrossEntropyOption interface{ applyCrossEntropy(*lossConfig) }
+type CrossEntropyOption interface{ crossEntropyOption() }
 
-// lossConfig holds the options of a loss; each loss reads those it takes.
-type lossConfig struct {
-	reduction      Reduction
-	weight         *tensor.Tensor
-	posWeight      *tensor.Tensor
-	ignoreIndex    int64
-	labelSmoothing float64
-	beta, delta    float64
-}
-
-// defaultLossConfig is the configuration of a loss given no options:
-// PyTorch's defaults.
-var defaultLossConfig = lossConfig{reduction: Mean, ignoreIndex: -100, beta: 1, delta: 1}
-
-// configure applies opts (nil ones are skipped) to the default
-// configuration.
-func configure[O any](opts []O, apply func(O, *lossConfig)) lossConfig {
-	if len(opts) == 0 {
-		// Not through c, which escapes (by apply): a call without options
-		// then allocates nothing.
-		return defaultLossConfig
-	}
-	c := defaultLossConfig
+// lossOptions returns the configuration of a loss given opts (nil ones are
+// skipped): PyTorch's defaults, then the options in order. It reads Weight and
+// PosWeight itself, into a configuration it returns by value, so that
+// their pointers never pass through callConfig.set (see there); the other
+// options go to set. Beta is a loss option of SmoothL1Loss only, whose beta
+// must not be negative: checked here, in order with the other options,
+// since Softplus and LocalResponseNorm take any beta.
+func lossOptions[O any](opts []O) callConfig {
+	c := callConfig{reduction: Mean, ignoreIndex: -100, beta: 1, delta: 1}
 	for _, o := range opts {
-		if any(o) != nil {
-			apply(o, &c)
+		switch o := any(o).(type) {
+		case WeightOption:
+			c.weight = o.w
+			continue
+		case PosWeightOption:
+			c.posWeight = o.w
+			continue
+		case BetaOption:
+			if !(o >= 0) {
+				panic("smooth_l1_loss does not support negative values for beta.")
+			}
 		}
+		c.set(any(o))
 	}
 	return c
 }
@@ -117,21 +118,14 @@ func (r Reduction) String() string {
 	return fmt.Sprintf("Reduction(%d)", int(r))
 }
 
-func (r Reduction) apply(c *lossConfig) {
-	if r < Mean || r > None {
-		panic(fmt.Sprintf("%v is not a valid value for reduction", r))
-	}
-	c.reduction = r
-}
-
-func (r Reduction) applyMSELoss(c *lossConfig)                      { r.apply(c) }
-func (r Reduction) applyL1Loss(c *lossConfig)                       { r.apply(c) }
-func (r Reduction) applySmoothL1Loss(c *lossConfig)                 { r.apply(c) }
-func (r Reduction) applyHuberLoss(c *lossConfig)                    { r.apply(c) }
-func (r Reduction) applyBinaryCrossEntropy(c *lossConfig)           { r.apply(c) }
-func (r Reduction) applyBinaryCrossEntropyWithLogits(c *lossConfig) { r.apply(c) }
-func (r Reduction) applyNLLLoss(c *lossConfig)                      { r.apply(c) }
-func (r Reduction) applyCrossEntropy(c *lossConfig)                 { r.apply(c) }
+func (Reduction) mseLossOption()                      {}
+func (Reduction) l1LossOption()                       {}
+func (Reduction) smoothL1LossOption()                 {}
+func (Reduction) huberLossOption()                    {}
+func (Reduction) binaryCrossEntropyOption()           {}
+func (Reduction) binaryCrossEntropyWithLogitsOption() {}
+func (Reduction) nllLossOption()                      {}
+func (Reduction) crossEntropyOption()                 {}
 
 // WeightOption is a rescaling weight (PyTorch's weight keyword), made by
 // Weight. It is an option of NLLLoss, CrossEntropy, BinaryCrossEntropy and
@@ -144,10 +138,10 @@ type WeightOption struct{ w *tensor.Tensor }
 // Weights are constants: no gradient flows to them. A nil w means none.
 func Weight(w *tensor.Tensor) WeightOption { return WeightOption{w} }
 
-func (o WeightOption) applyBinaryCrossEntropy(c *lossConfig)           { c.weight = o.w }
-func (o WeightOption) applyBinaryCrossEntropyWithLogits(c *lossConfig) { c.weight = o.w }
-func (o WeightOption) applyNLLLoss(c *lossConfig)                      { c.weight = o.w }
-func (o WeightOption) applyCrossEntropy(c *lossConfig)                 { c.weight = o.w }
+func (WeightOption) binaryCrossEntropyOption()           {}
+func (WeightOption) binaryCrossEntropyWithLogitsOption() {}
+func (WeightOption) nllLossOption()                      {}
+func (WeightOption) crossEntropyOption()                 {}
 
 // PosWeightOption is the weight of positive examples of
 // BinaryCrossEntropyWithLogits (PyTorch's pos_weight), made by PosWeight.
@@ -159,7 +153,7 @@ type PosWeightOption struct{ w *tensor.Tensor }
 // constant: no gradient flows to it. A nil w means none.
 func PosWeight(w *tensor.Tensor) PosWeightOption { return PosWeightOption{w} }
 
-func (o PosWeightOption) applyBinaryCrossEntropyWithLogits(c *lossConfig) { c.posWeight = o.w }
+func (PosWeightOption) binaryCrossEntropyWithLogitsOption() {}
 
 // IgnoreIndexOption is the class index left out of NLLLoss and CrossEntropy
 // (PyTorch's ignore_index), made by IgnoreIndex.
@@ -170,8 +164,8 @@ type IgnoreIndexOption int
 // ignore_index, default -100.
 func IgnoreIndex(i int) IgnoreIndexOption { return IgnoreIndexOption(i) }
 
-func (o IgnoreIndexOption) applyNLLLoss(c *lossConfig)      { c.ignoreIndex = int64(o) }
-func (o IgnoreIndexOption) applyCrossEntropy(c *lossConfig) { c.ignoreIndex = int64(o) }
+func (IgnoreIndexOption) nllLossOption()      {}
+func (IgnoreIndexOption) crossEntropyOption() {}
 
 // LabelSmoothingOption is CrossEntropy's label smoothing (PyTorch's
 // label_smoothing), made by LabelSmoothing.
@@ -182,28 +176,20 @@ type LabelSmoothingOption float64
 // label_smoothing, default 0). Other values panic when the loss is called.
 func LabelSmoothing(eps float64) LabelSmoothingOption { return LabelSmoothingOption(eps) }
 
-func (o LabelSmoothingOption) applyCrossEntropy(c *lossConfig) {
-	eps := float64(o)
-	if !(eps >= 0 && eps <= 1) {
-		panic("label_smoothing must be between 0.0 and 1.0. Got: " + pyfmt.Float(eps))
-	}
-	c.labelSmoothing = eps
-}
+func (LabelSmoothingOption) crossEntropyOption() {}
 
 // BetaOption is SmoothL1Loss's threshold (PyTorch's beta), made by Beta.
+// It is a SmoothL1LossOption, and also a SoftplusOption and a
+// LocalResponseNormOption (options.go).
 type BetaOption float64
 
 // Beta sets the threshold of SmoothL1Loss at which it changes from
-// quadratic to linear (PyTorch's beta, default 1; 0 gives the L1 loss).
-// Negative values panic when the loss is called.
+// quadratic to linear (PyTorch's beta, default 1; 0 gives the L1 loss);
+// negative values panic when the loss is called. It is also the beta of
+// Softplus (default 1) and of LocalResponseNorm (default 0.75).
 func Beta(beta float64) BetaOption { return BetaOption(beta) }
 
-func (o BetaOption) applySmoothL1Loss(c *lossConfig) {
-	if !(o >= 0) {
-		panic("smooth_l1_loss does not support negative values for beta.")
-	}
-	c.beta = float64(o)
-}
+func (BetaOption) smoothL1LossOption() {}
 
 // DeltaOption is HuberLoss's threshold (PyTorch's delta), made by Delta.
 type DeltaOption float64
@@ -213,9 +199,4 @@ type DeltaOption float64
 // panic when the loss is called.
 func Delta(delta float64) DeltaOption { return DeltaOption(delta) }
 
-func (o DeltaOption) applyHuberLoss(c *lossConfig) {
-	if !(o > 0) {
-		panic("huber_loss does not support non-positive values for delta.")
-	}
-	c.delta = float64(o)
-}
+func (DeltaOption) huberLossOption() {}

@@ -10,7 +10,7 @@ import "github.com/intercept-ml/intercept/tensor"
 // same shape: mean((input − target)²) (torch.nn.functional.mse_loss;
 // grad_fn MseLossBackward0). Options: a Reduction.
 func MSELoss(input, target *tensor.Tensor, opts ...MSELossOption) *tensor.Tensor {
-	c := configure(opts, MSELossOption.applyMSELoss)
+	c := lossOptions(opts)
 	target = sameSizeTarget("mse_loss", input, target)
 	return pointwise(pointLoss{fn: "mse_loss", kind: kindMSE, gradFn: "MseLossBackward0"}, input, target, c.reduction)
 }
@@ -21,7 +21,7 @@ func MSELoss(input, target *tensor.Tensor, opts ...MSELossOption) *tensor.Tensor
 // SumBackward0 or AbsBackward0 (None), and so it is here; the gradient is
 // sign(input − target)·g (0 where they are equal). Options: a Reduction.
 func L1Loss(input, target *tensor.Tensor, opts ...L1LossOption) *tensor.Tensor {
-	c := configure(opts, L1LossOption.applyL1Loss)
+	c := lossOptions(opts)
 	target = sameSizeTarget("l1_loss", input, target)
 	d := input.Sub(target).Abs()
 	switch c.reduction {
@@ -39,7 +39,7 @@ func L1Loss(input, target *tensor.Tensor, opts ...L1LossOption) *tensor.Tensor {
 // elsewhere; beta 0 gives the L1 loss. Options: a Reduction, Beta (default
 // 1).
 func SmoothL1Loss(input, target *tensor.Tensor, opts ...SmoothL1LossOption) *tensor.Tensor {
-	c := configure(opts, SmoothL1LossOption.applySmoothL1Loss)
+	c := lossOptions(opts)
 	target = sameSizeTarget("smooth_l1_loss", input, target)
 	return pointwise(pointLoss{fn: "smooth_l1_loss", kind: kindSmoothL1, gradFn: "SmoothL1LossBackward0", param: c.beta},
 		input, target, c.reduction)
@@ -50,7 +50,7 @@ func SmoothL1Loss(input, target *tensor.Tensor, opts ...SmoothL1LossOption) *ten
 // z < delta and delta·(z − 0.5·delta) elsewhere — SmoothL1Loss times delta.
 // Options: a Reduction, Delta (default 1).
 func HuberLoss(input, target *tensor.Tensor, opts ...HuberLossOption) *tensor.Tensor {
-	c := configure(opts, HuberLossOption.applyHuberLoss)
+	c := lossOptions(opts)
 	target = sameSizeTarget("huber_loss", input, target)
 	return pointwise(pointLoss{fn: "huber_loss", kind: kindHuber, gradFn: "HuberLossBackward0", param: c.delta},
 		input, target, c.reduction)

@@ -6,28 +6,6 @@ import (
 	"github.com/intercept-ml/intercept/tensor"
 )
 
-// LocalResponseNormOption configures LocalResponseNorm (and
-// nn.LocalResponseNorm): Alpha (default 1e-4), Beta (default 0.75), K
-// (default 1.0).
-type LocalResponseNormOption interface{ applyLocalResponseNorm(*actConfig) }
-
-func (o AlphaOption) applyLocalResponseNorm(c *actConfig) { c.alpha = float64(o) }
-func (o BetaOption) applyLocalResponseNorm(c *actConfig)  { c.beta = float64(o) }
-
-// KOption is LocalResponseNorm's additive constant (PyTorch's k), made by
-// K.
-type KOption float64
-
-// K sets the additive constant of LocalResponseNorm's denominator
-// (PyTorch's k, default 1.0).
-func K(k float64) KOption { return KOption(k) }
-
-func (o KOption) applyLocalResponseNorm(c *actConfig) { c.k = float64(o) }
-
-// lrnDefaults are LocalResponseNorm's defaults: alpha 1e-4, beta 0.75,
-// k 1.
-var lrnDefaults = actConfig{alpha: 1e-4, beta: 0.75, k: 1}
-
 // LocalResponseNorm normalizes x (N, C, *) across channels
 // (torch.nn.functional.local_response_norm):
 //
@@ -40,7 +18,8 @@ var lrnDefaults = actConfig{alpha: 1e-4, beta: 0.75, k: 1}
 // Alpha (default 1e-4), Beta (default 0.75), K (default 1.0). An input
 // with fewer than 3 dimensions panics with PyTorch's message.
 func LocalResponseNorm(x *tensor.Tensor, size int, opts ...LocalResponseNormOption) *tensor.Tensor {
-	c := actConfigureFrom(lrnDefaults, opts, LocalResponseNormOption.applyLocalResponseNorm)
+	c := callConfig{alpha: 1e-4, beta: 0.75, k: 1}
+	applyOptions(&c, opts)
 	if x.Dim() < 3 {
 		panic(fmt.Sprintf("Expected 3D or higher dimensionality                          input (got %d dimensions)", x.Dim()))
 	}

@@ -1,12 +1,16 @@
 package functional
 
 import (
+	"fmt"
+
+	"github.com/intercept-ml/intercept/internal/pyfmt"
 	"github.com/intercept-ml/intercept/rng"
+	"github.com/intercept-ml/intercept/tensor"
 )
 
-// The keyword arguments of the functions other than the losses (see
-// loss_options.go for those). PyTorch's required arguments are positional
-// (input, weight, bias — nil for none —, kernel_size, p, normalized_shape);
+// The keyword arguments of the functions (those of the losses are listed in
+// loss_options.go). PyTorch's required arguments are positional (input,
+// weight, bias — nil for none —, kernel_size, p, normalized_shape, size);
 // its keyword arguments with defaults are options, each function taking its
 // own family (an interface with an unexported method, such as ConvOption),
 // so that an option a function does not take is a compile error. An option
@@ -20,11 +24,16 @@ import (
 //	Unfold, Fold                            Dilation, Padding, Stride
 //	GELU                                    ApproximateNone, ApproximateTanh
 //	LeakyReLU                               NegativeSlope
+//	ELU, CELU                               Alpha
+//	Softplus                                Beta, SoftplusThreshold
+//	Hardtanh                                MinVal, MaxVal
 //	Dropout                                 Training, WithGenerator
 //	Embedding                               PaddingIdx
 //	BatchNorm                               Training, Momentum, Eps
 //	LayerNorm, GroupNorm                    Eps
 //	InstanceNorm                            UseInputStats, Momentum, Eps
+//	LocalResponseNorm                       Alpha, Beta, K
+//	the losses (see loss_options.go)        Reduction, Weight, PosWeight, IgnoreIndex, LabelSmoothing, Beta, Delta
 //
 // A later option for the same keyword replaces an earlier one (Padding,
 // PaddingSame and PaddingValid are one keyword, padding=). Option values are
@@ -33,7 +42,10 @@ import (
 // The families' methods are markers: a call applies its options with one
 // type switch (callConfig.set), so that options passed to a function stay on
 // the caller's stack. A method taking the configuration would make it and
-// every option escape to the heap, an allocation per option per call.
+// every option escape to the heap, an allocation per option per call. The
+// options holding a pointer (WithGenerator, Weight, PosWeight) are not in
+// that switch but read by the function that takes them (Dropout,
+// lossOptions), for the reason given at set.
 
 // ConvOption configures Conv1d, Conv2d, Conv3d and Conv2dReLU: Stride,
 // Padding, PaddingSame, PaddingValid, Dilation, Groups.
@@ -78,9 +90,29 @@ type GroupNormOption interface{ groupNormOption() }
 // InstanceNormOption configures InstanceNorm: UseInputStats, Momentum, Eps.
 type InstanceNormOption interface{ instanceNormOption() }
 
-// callConfig holds the keyword arguments of a call; each function starts
-// from its PyTorch defaults and reads those it takes. Size arguments are
-// nil when not given (the function's default).
+// ELUOption configures ELU (and nn.ELU): Alpha.
+type ELUOption interface{ eluOption() }
+
+// CELUOption configures CELU (and nn.CELU): Alpha.
+type CELUOption interface{ celuOption() }
+
+// SoftplusOption configures Softplus (and nn.Softplus): Beta,
+// SoftplusThreshold.
+type SoftplusOption interface{ softplusOption() }
+
+// HardtanhOption configures Hardtanh (and nn.Hardtanh): MinVal, MaxVal.
+type HardtanhOption interface{ hardtanhOption() }
+
+// LocalResponseNormOption configures LocalResponseNorm (and
+// nn.LocalResponseNorm): Alpha (default 1e-4), Beta (default 0.75), K
+// (default 1.0).
+type LocalResponseNormOption interface{ localResponseNormOption() }
+
+// callConfig holds the keyword arguments of a call, losses included; each
+// function starts from its PyTorch defaults and reads those it takes. Size
+// arguments are nil when not given (the function's default). One keyword
+// taken by several functions is one field (beta: Softplus's,
+// LocalResponseNorm's and SmoothL1Loss's).
 type callConfig struct {
 	stride, padding, dilation, outputPadding []int
 	paddingMode                              PaddingMode // "" when padding is numbers
@@ -95,6 +127,16 @@ type callConfig struct {
 	paddingIdx                               int
 	hasPaddingIdx                            bool
 	momentum, eps                            float64
+	alpha, beta, threshold, k                float64
+	minVal, maxVal                           float64
+
+	// The losses' keywords (loss_options.go); weight and posWeight are set
+	// by lossOptions, not by set.
+	reduction         Reduction
+	weight, posWeight *tensor.Tensor
+	ignoreIndex       int64
+	labelSmoothing    float64
+	delta             float64
 }
 
 // applyOptions applies opts (nil ones are skipped) to c.
@@ -104,9 +146,14 @@ func applyOptions[O any](c *callConfig, opts []O) {
 	}
 }
 
-// set applies one option. It takes no option holding a pointer
-// (GeneratorOption): storing one in c would make o, and so every option
-// passed to any function, escape to the heap.
+// set applies one option, checking the values that are invalid for every
+// function taking the option (an unknown Reduction, LabelSmoothing outside
+// [0, 1], a Delta that is not positive) with PyTorch's message; a value
+// invalid for one function only (CELU's alpha 0, SmoothL1Loss's negative
+// beta) is that function's to check. It takes no option holding a pointer
+// (GeneratorOption, WeightOption, PosWeightOption): such an option is the
+// interface's data word itself, so storing it in c would make o, and so
+// every option passed to any function, escape to the heap.
 func (c *callConfig) set(o any) {
 	switch o := o.(type) {
 	case StrideOption:
@@ -141,6 +188,35 @@ func (c *callConfig) set(o any) {
 		c.momentum = float64(o)
 	case EpsOption:
 		c.eps = float64(o)
+	case AlphaOption:
+		c.alpha = float64(o)
+	case BetaOption:
+		c.beta = float64(o)
+	case SoftplusThresholdOption:
+		c.threshold = float64(o)
+	case KOption:
+		c.k = float64(o)
+	case MinValOption:
+		c.minVal = float64(o)
+	case MaxValOption:
+		c.maxVal = float64(o)
+	case Reduction:
+		if o < Mean || o > None {
+			panic(fmt.Sprintf("%v is not a valid value for reduction", o))
+		}
+		c.reduction = o
+	case IgnoreIndexOption:
+		c.ignoreIndex = int64(o)
+	case LabelSmoothingOption:
+		if eps := float64(o); !(eps >= 0 && eps <= 1) {
+			panic("label_smoothing must be between 0.0 and 1.0. Got: " + pyfmt.Float(eps))
+		}
+		c.labelSmoothing = float64(o)
+	case DeltaOption:
+		if !(o > 0) {
+			panic("huber_loss does not support non-positive values for delta.")
+		}
+		c.delta = float64(o)
 	}
 }
 
@@ -361,3 +437,62 @@ func (EpsOption) batchNormOption()    {}
 func (EpsOption) layerNormOption()    {}
 func (EpsOption) groupNormOption()    {}
 func (EpsOption) instanceNormOption() {}
+
+// AlphaOption is PyTorch's alpha keyword, made by Alpha. It is an
+// ELUOption, a CELUOption and a LocalResponseNormOption.
+type AlphaOption float64
+
+// Alpha sets the alpha of ELU (the value the negative side saturates to,
+// −alpha) and of CELU (PyTorch's alpha, default 1.0; CELU panics for alpha
+// 0, as PyTorch does), and LocalResponseNorm's multiplicative factor
+// (default 1e-4).
+func Alpha(alpha float64) AlphaOption { return AlphaOption(alpha) }
+
+func (AlphaOption) eluOption()               {}
+func (AlphaOption) celuOption()              {}
+func (AlphaOption) localResponseNormOption() {}
+
+// The families of Beta other than SmoothL1Loss's (loss_options.go):
+// Softplus's beta (default 1), softplus(x) = log(1 + exp(beta·x)) / beta,
+// and LocalResponseNorm's exponent (default 0.75).
+func (BetaOption) softplusOption()          {}
+func (BetaOption) localResponseNormOption() {}
+
+// SoftplusThresholdOption is Softplus's threshold (PyTorch's threshold),
+// made by SoftplusThreshold.
+type SoftplusThresholdOption float64
+
+// SoftplusThreshold sets the value of beta·x above which Softplus returns x
+// itself (PyTorch's threshold, default 20). It is not named Threshold, the
+// name torch.nn.functional.threshold would take.
+func SoftplusThreshold(t float64) SoftplusThresholdOption { return SoftplusThresholdOption(t) }
+
+func (SoftplusThresholdOption) softplusOption() {}
+
+// MinValOption is Hardtanh's lower bound (PyTorch's min_val), made by
+// MinVal.
+type MinValOption float64
+
+// MinVal sets the lower bound of Hardtanh (PyTorch's min_val, default -1).
+func MinVal(v float64) MinValOption { return MinValOption(v) }
+
+func (MinValOption) hardtanhOption() {}
+
+// MaxValOption is Hardtanh's upper bound (PyTorch's max_val), made by
+// MaxVal.
+type MaxValOption float64
+
+// MaxVal sets the upper bound of Hardtanh (PyTorch's max_val, default 1).
+func MaxVal(v float64) MaxValOption { return MaxValOption(v) }
+
+func (MaxValOption) hardtanhOption() {}
+
+// KOption is LocalResponseNorm's additive constant (PyTorch's k), made by
+// K.
+type KOption float64
+
+// K sets the additive constant of LocalResponseNorm's denominator
+// (PyTorch's k, default 1.0).
+func K(k float64) KOption { return KOption(k) }
+
+func (KOption) localResponseNormOption() {}
