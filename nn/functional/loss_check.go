@@ -2,7 +2,6 @@ package functional
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/intercept-ml/intercept/internal/pyfmt"
 	"github.com/intercept-ml/intercept/internal/tensorinternal"
@@ -30,7 +29,7 @@ func requireFloatLoss(fn, what string, t *tensor.Tensor) {
 func sameSizeTarget(fn string, input, target *tensor.Tensor) *tensor.Tensor {
 	requireFloatLoss(fn, "input", input)
 	requireFloatLoss(fn, "target", target)
-	if !slices.Equal(input.Shape(), target.Shape()) {
+	if !input.SameShape(target) {
 		switch fn {
 		case "binary_cross_entropy_with_logits":
 			panic(fmt.Sprintf("Target size (%s) must be the same as input size (%s)",

@@ -67,13 +67,12 @@ func pointwiseT[T float](pl pointLoss, input, target *tensor.Tensor, red Reducti
 		pw = elems[T](pl.posW)
 	}
 	n := len(x)
-	shape := input.Shape()
 	// Each term is rounded to T; the reductions sum them in float64 in
 	// index order.
 	var out *tensor.Tensor
 	var terms []T
 	if red == None {
-		out, terms = newFloat[T](shape, false)
+		out, terms = newFloat[T](input.Shape(), false)
 	}
 	s := 0.0
 	for i := range x {
@@ -98,6 +97,7 @@ func pointwiseT[T float](pl pointLoss, input, target *tensor.Tensor, red Reducti
 	}
 	tensor.Record(out, pl.gradFn, []*tensor.Tensor{input, target}, func(g *tensor.Tensor) []*tensor.Tensor {
 		gv := elems[T](g)
+		shape := input.Shape()
 		gxT, gx := newFloat[T](shape, true)
 		var gyT *tensor.Tensor
 		var gy []T
