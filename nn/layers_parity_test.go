@@ -292,10 +292,18 @@ func zeroGrads(m any) {
 // after the step (running statistics, num_batches_tracked).
 func TestLayersMatchPyTorch(t *testing.T) {
 	ref := loadLayersRef(t)
+	checkLayerCases(t, ref.Layers, layerBuilders, []string{"Dropout", "Embedding", "MaxPool2d", "Flatten"},
+		"testdata/layers.json")
+}
+
+// checkLayerCases runs the reference cases against builders (see
+// TestLayersMatchPyTorch); the outputs of the cases whose name starts with
+// one of exact are compared bit for bit.
+func checkLayerCases(t *testing.T, layers []layerCase, builders map[string]func() any, exact []string, file string) {
 	seen := map[string]bool{}
-	for _, c := range ref.Layers {
+	for _, c := range layers {
 		c := c
-		build, ok := layerBuilders[c.Name]
+		build, ok := builders[c.Name]
 		if !ok {
 			t.Errorf("no Go construction for %s", c.Name)
 			continue
@@ -322,7 +330,7 @@ func TestLayersMatchPyTorch(t *testing.T) {
 			// outputs that involve no arithmetic but Dropout's scaling are
 			// compared bit for bit
 			exactOut := false
-			for _, p := range []string{"Dropout", "Embedding", "MaxPool2d", "Flatten"} {
+			for _, p := range exact {
 				exactOut = exactOut || strings.HasPrefix(c.Name, p)
 			}
 			for si, s := range c.Steps {
@@ -395,10 +403,10 @@ func TestLayersMatchPyTorch(t *testing.T) {
 			}
 		})
 	}
-	if len(seen) != len(layerBuilders) {
-		for k := range layerBuilders {
+	if len(seen) != len(builders) {
+		for k := range builders {
 			if !seen[k] {
-				t.Errorf("Go case %s has no PyTorch reference (regenerate testdata/layers.json)", k)
+				t.Errorf("Go case %s has no PyTorch reference (regenerate %s)", k, file)
 			}
 		}
 	}

@@ -23,11 +23,13 @@ type ConvOption interface{ applyConv(*convConfig) }
 // NoBias / Bias, WithGenerator, WithDType.
 type ConvTransposeOption interface{ applyConvTranspose(*convConfig) }
 
-// MaxPool2dOption configures NewMaxPool2d: Stride, Padding, Dilation,
-// CeilMode.
+// MaxPool2dOption configures NewMaxPool1d, NewMaxPool2d and NewMaxPool3d
+// (one family for every max pooling layer, whose keywords are the same):
+// Stride, Padding, Dilation, CeilMode.
 type MaxPool2dOption interface{ applyMaxPool2d(*poolConfig) }
 
-// AvgPool2dOption configures NewAvgPool2d: Stride, Padding, CeilMode,
+// AvgPool2dOption configures NewAvgPool1d, NewAvgPool2d and NewAvgPool3d
+// (one family for every average pooling layer): Stride, Padding, CeilMode,
 // CountIncludePad / NoCountIncludePad.
 type AvgPool2dOption interface{ applyAvgPool2d(*poolConfig) }
 

@@ -19,8 +19,8 @@ import (
 //
 //	Conv1d, Conv2d, Conv3d, Conv2dReLU      Stride, Padding, PaddingSame, PaddingValid, Dilation, Groups
 //	ConvTranspose1d, 2d, 3d                 Stride, Padding, OutputPadding, Dilation, Groups
-//	MaxPool2d, MaxPool2dWithIndices         Stride, Padding, Dilation, CeilMode
-//	AvgPool2d                               Stride, Padding, CeilMode, CountIncludePad, DivisorOverride
+//	MaxPool1d, MaxPool2d(WithIndices), 3d   Stride, Padding, Dilation, CeilMode
+//	AvgPool1d, AvgPool2d, AvgPool3d         Stride, Padding, CeilMode, CountIncludePad, DivisorOverride (not 1d)
 //	Unfold, Fold                            Dilation, Padding, Stride
 //	GELU                                    ApproximateNone, ApproximateTanh
 //	LeakyReLU                               NegativeSlope
@@ -55,12 +55,15 @@ type ConvOption interface{ convOption() }
 // ConvTranspose3d: Stride, Padding, OutputPadding, Dilation, Groups.
 type ConvTransposeOption interface{ convTransposeOption() }
 
-// MaxPool2dOption configures MaxPool2d and MaxPool2dWithIndices: Stride,
-// Padding, Dilation, CeilMode.
+// MaxPool2dOption configures MaxPool1d, MaxPool2d, MaxPool2dWithIndices and
+// MaxPool3d (one family for every max pooling, whose keywords are the
+// same): Stride, Padding, Dilation, CeilMode.
 type MaxPool2dOption interface{ maxPool2dOption() }
 
-// AvgPool2dOption configures AvgPool2d: Stride, Padding, CeilMode,
-// CountIncludePad / NoCountIncludePad, DivisorOverride.
+// AvgPool2dOption configures AvgPool1d, AvgPool2d and AvgPool3d: Stride,
+// Padding, CeilMode, CountIncludePad / NoCountIncludePad, DivisorOverride
+// (which AvgPool1d rejects with PyTorch's message, as avg_pool1d has no such
+// keyword).
 type AvgPool2dOption interface{ avgPool2dOption() }
 
 // FoldOption configures Unfold and Fold: Dilation, Padding, Stride.

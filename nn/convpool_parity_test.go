@@ -1,0 +1,162 @@
+package nn
+
+import (
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/intercept-ml/intercept/tensor"
+)
+
+// Reference data written by testdata/gen_convpool.py with PyTorch 1.13.1.
+
+func loadConvPoolRef(t testing.TB) *layersRef {
+	t.Helper()
+	b, err := os.ReadFile("testdata/convpool.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r layersRef
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	return &r
+}
+
+// convPoolBuilders maps the Python expressions of gen_convpool.py to the
+// equal Go constructions; a "|f64" case (float64 inputs) uses the same
+// construction as its float32 case unless listed itself.
+var convPoolBuilders = map[string]func() any{
+	"MaxPool1d(2)": func() any { return NewMaxPool1d(2) },
+	"MaxPool1d(3,stride=2,padding=1,dilation=2,ceil_mode=True)": func() any {
+		return NewMaxPool1d(3, Stride(2), Padding(1), Dilation(2), CeilMode)
+	},
+	"MaxPool1d(3,stride=1)": func() any { return NewMaxPool1d(3, Stride(1)) },
+	"MaxPool3d(2)":          func() any { return NewMaxPool3d(2) },
+	"MaxPool3d((2,3,2),stride=(1,2,2),padding=(1,1,0),dilation=(2,1,1),ceil_mode=True)": func() any {
+		m := NewMaxPool3d(2, Stride(1, 2, 2), Padding(1, 1, 0), Dilation(2, 1, 1), CeilMode)
+		m.KernelSize = []int{2, 3, 2}
+		return m
+	},
+	"MaxPool3d(3,stride=2,padding=1)": func() any { return NewMaxPool3d(3, Stride(2), Padding(1)) },
+	"AvgPool1d(2)":                    func() any { return NewAvgPool1d(2) },
+	"AvgPool1d(3,stride=2,padding=1,ceil_mode=True,count_include_pad=False)": func() any {
+		return NewAvgPool1d(3, Stride(2), Padding(1), CeilMode, NoCountIncludePad)
+	},
+	"AvgPool1d(4,stride=3,padding=2)": func() any { return NewAvgPool1d(4, Stride(3), Padding(2)) },
+	"AvgPool3d(2)":                    func() any { return NewAvgPool3d(2) },
+	"AvgPool3d((2,3,3),stride=(1,2,2),padding=(1,1,1),ceil_mode=True,count_include_pad=False)": func() any {
+		m := NewAvgPool3d(2, Stride(1, 2, 2), Padding(1, 1, 1), CeilMode, NoCountIncludePad)
+		m.KernelSize = []int{2, 3, 3}
+		return m
+	},
+	"AvgPool3d(3,stride=2,padding=1)": func() any { return NewAvgPool3d(3, Stride(2), Padding(1)) },
+	"AdaptiveAvgPool1d(3)":            func() any { return NewAdaptiveAvgPool1d(3) },
+	"AdaptiveAvgPool1d(4)":            func() any { return NewAdaptiveAvgPool1d(4) },
+	"AdaptiveMaxPool1d(3)":            func() any { return NewAdaptiveMaxPool1d(3) },
+	"AdaptiveMaxPool1d(5)":            func() any { return NewAdaptiveMaxPool1d(5) },
+	"AdaptiveMaxPool2d((3,4))":        func() any { return NewAdaptiveMaxPool2d(3, 4) },
+	"AdaptiveMaxPool2d(2)":            func() any { return NewAdaptiveMaxPool2d(2) },
+	"AdaptiveMaxPool2d((5,1))":        func() any { return NewAdaptiveMaxPool2d(5, 1) },
+	"Unflatten(1,(2,5))":              func() any { return NewUnflatten(1, 2, 5) },
+	"Unflatten(-1,(2,-1,3))":          func() any { return NewUnflatten(-1, 2, -1, 3) },
+}
+
+// convPoolReprs maps the "repr" entries of testdata/convpool.json to Go
+// constructions.
+var convPoolReprs = map[string]func() any{
+	"MaxPool1d(2)": func() any { return NewMaxPool1d(2) },
+	"MaxPool1d(3,stride=1,padding=1,dilation=2,ceil_mode=True)": func() any {
+		return NewMaxPool1d(3, Stride(1), Padding(1), Dilation(2), CeilMode)
+	},
+	"MaxPool3d(2)": func() any { return NewMaxPool3d(2) },
+	"MaxPool3d((2,3,2),stride=(1,2,2),padding=1,ceil_mode=True)": func() any {
+		m := NewMaxPool3d(2, Stride(1, 2, 2), Padding(1), CeilMode)
+		m.KernelSize = []int{2, 3, 2}
+		return m
+	},
+	"AvgPool1d(3)": func() any { return NewAvgPool1d(3) },
+	"AvgPool1d(3,stride=2,padding=1,ceil_mode=True,count_include_pad=False)": func() any {
+		return NewAvgPool1d(3, Stride(2), Padding(1), CeilMode, CountIncludePad(false))
+	},
+	"AvgPool3d(2)": func() any { return NewAvgPool3d(2) },
+	"AvgPool3d((1,2,3),stride=1,padding=(0,1,1))": func() any {
+		m := NewAvgPool3d(1, Stride(1), Padding(0, 1, 1))
+		m.KernelSize = []int{1, 2, 3}
+		return m
+	},
+	"AdaptiveAvgPool1d(5)":     func() any { return NewAdaptiveAvgPool1d(5) },
+	"AdaptiveMaxPool1d(5)":     func() any { return NewAdaptiveMaxPool1d(5) },
+	"AdaptiveMaxPool2d((5,7))": func() any { return NewAdaptiveMaxPool2d(5, 7) },
+	"AdaptiveMaxPool2d(1)":     func() any { return NewAdaptiveMaxPool2d(1) },
+	"Unflatten(1,(2,5))":       func() any { return NewUnflatten(1, 2, 5) },
+	"Unflatten(-1,(2,-1))":     func() any { return NewUnflatten(-1, 2, -1) },
+}
+
+// TestConvPoolMatchPyTorch checks the convolution and pooling variants
+// against testdata/convpool.json as TestLayersMatchPyTorch checks
+// layers.json: repr, initial state dict bit for bit, outputs and the
+// gradients of inputs and parameters within 1e-5 (float32) and 1e-12
+// (float64) of the largest magnitude; max pooling and Unflatten bit for bit.
+func TestConvPoolMatchPyTorch(t *testing.T) {
+	ref := loadConvPoolRef(t)
+	builders := map[string]func() any{}
+	for k, b := range convPoolBuilders {
+		builders[k] = b
+	}
+	for _, c := range ref.Layers {
+		if base, ok := strings.CutSuffix(c.Name, "|f64"); ok {
+			if _, own := builders[c.Name]; !own {
+				if b, ok := convPoolBuilders[base]; ok {
+					builders[c.Name] = b
+				}
+			}
+		}
+	}
+	checkLayerCases(t, ref.Layers, builders, []string{"MaxPool", "AdaptiveMaxPool", "Unflatten"}, "testdata/convpool.json")
+}
+
+func TestConvPoolReprs(t *testing.T) {
+	ref := loadConvPoolRef(t)
+	for e, want := range ref.Repr {
+		b, ok := convPoolReprs[e]
+		if !ok {
+			t.Errorf("no Go construction for repr %s", e)
+			continue
+		}
+		if got := Repr(b()); got != want {
+			t.Errorf("%s:\n got %q\nwant %q", e, got, want)
+		}
+	}
+	if len(ref.Repr) != len(convPoolReprs) {
+		t.Errorf("%d PyTorch reprs, %d Go constructions", len(ref.Repr), len(convPoolReprs))
+	}
+}
+
+func TestConvPoolErrors(t *testing.T) {
+	ref := loadConvPoolRef(t)
+	z := tensor.Zeros
+	cases := map[string]func(){
+		"unflatten sizes":          func() { NewUnflatten(1, 2, 4).Forward(z(3, 10)) },
+		"maxpool1d rank":           func() { NewMaxPool1d(2).Forward(z(2, 3, 4, 5)) },
+		"avgpool1d rank":           func() { NewAvgPool1d(2).Forward(z(2, 3, 4, 5)) },
+		"adaptive_avg_pool1d rank": func() { NewAdaptiveAvgPool1d(2).Forward(z(2, 3, 4, 5)) },
+		"maxpool3d rank":           func() { NewMaxPool3d(2).Forward(z(2, 3, 4)) },
+		"adaptive_max_pool2d rank": func() { NewAdaptiveMaxPool2d(2).Forward(z(3, 4)) },
+	}
+	for name, py := range ref.Errors {
+		f, ok := cases[name]
+		if !ok {
+			t.Errorf("no Go case for PyTorch error %q", name)
+			continue
+		}
+		want := py[strings.Index(py, ": ")+2:]
+		if got := panicMessage(f); got != want {
+			t.Errorf("%s:\n got %q\nwant %q", name, got, want)
+		}
+	}
+	if len(ref.Errors) != len(cases) {
+		t.Errorf("%d PyTorch errors, %d Go cases", len(ref.Errors), len(cases))
+	}
+}
