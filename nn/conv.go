@@ -177,9 +177,17 @@ type Conv2d struct{ convBase }
 // Conv3d is a 3-D convolution over (N, C, D, H, W) or (C, D, H, W) inputs.
 type Conv3d struct{ convBase }
 
+// ConvTranspose1d is a 1-D transposed convolution (the gradient of Conv1d
+// with respect to its input), over (N, C, L) or (C, L) inputs.
+type ConvTranspose1d struct{ convBase }
+
 // ConvTranspose2d is a 2-D transposed convolution (the gradient of Conv2d
 // with respect to its input), over (N, C, H, W) or (C, H, W) inputs.
 type ConvTranspose2d struct{ convBase }
+
+// ConvTranspose3d is a 3-D transposed convolution (the gradient of Conv3d
+// with respect to its input), over (N, C, D, H, W) or (C, D, H, W) inputs.
+type ConvTranspose3d struct{ convBase }
 
 // NewConv1d returns a Conv1d initialized as PyTorch does (bit for bit after
 // the same seed). kernel has one value. Options (ConvOption): Stride,
@@ -221,6 +229,24 @@ func NewConvTranspose2d(in, out, kernel int, opts ...ConvTransposeOption) *ConvT
 // NewConvTranspose2dKernel is NewConvTranspose2d with a (kH, kW) kernel.
 func NewConvTranspose2dKernel(in, out int, kernel [2]int, opts ...ConvTransposeOption) *ConvTranspose2d {
 	return &ConvTranspose2d{newConv("ConvTranspose2d", 2, true, in, out, kernel[:], newConvTransposeConfig(opts))}
+}
+
+// NewConvTranspose1d returns a ConvTranspose1d, initialized as PyTorch does
+// (_ConvNd.reset_parameters on the (in, out/groups, k) weight). Options as
+// NewConvTranspose2d.
+func NewConvTranspose1d(in, out, kernel int, opts ...ConvTransposeOption) *ConvTranspose1d {
+	return &ConvTranspose1d{newConv("ConvTranspose1d", 1, true, in, out, []int{kernel}, newConvTransposeConfig(opts))}
+}
+
+// NewConvTranspose3d returns a ConvTranspose3d with a cubic kernel,
+// initialized as PyTorch does. Options as NewConvTranspose2d.
+func NewConvTranspose3d(in, out, kernel int, opts ...ConvTransposeOption) *ConvTranspose3d {
+	return &ConvTranspose3d{newConv("ConvTranspose3d", 3, true, in, out, []int{kernel}, newConvTransposeConfig(opts))}
+}
+
+// NewConvTranspose3dKernel is NewConvTranspose3d with a (kD, kH, kW) kernel.
+func NewConvTranspose3dKernel(in, out int, kernel [3]int, opts ...ConvTransposeOption) *ConvTranspose3d {
+	return &ConvTranspose3d{newConv("ConvTranspose3d", 3, true, in, out, kernel[:], newConvTransposeConfig(opts))}
 }
 
 // Forward convolves x.
@@ -281,6 +307,38 @@ func (c *ConvTranspose2d) forward(x *tensor.Tensor) *tensor.Tensor {
 	return F.ConvTranspose2d(x, c.Weight, c.Bias, F.Stride(c.Stride...), F.Padding(c.Padding...),
 		F.OutputPadding(c.OutputPadding...), F.Dilation(c.Dilation...), F.Groups(c.Groups))
 }
+
+// Forward applies the transposed convolution to x.
+func (c *ConvTranspose1d) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(c, x, c.forward)
+	}
+	return c.forward(x)
+}
+
+func (c *ConvTranspose1d) forward(x *tensor.Tensor) *tensor.Tensor {
+	return F.ConvTranspose1d(x, c.Weight, c.Bias, F.Stride(c.Stride...), F.Padding(c.Padding...),
+		F.OutputPadding(c.OutputPadding...), F.Dilation(c.Dilation...), F.Groups(c.Groups))
+}
+
+// Forward applies the transposed convolution to x.
+func (c *ConvTranspose3d) Forward(x *tensor.Tensor) *tensor.Tensor {
+	if HooksActive() {
+		return CallHooked(c, x, c.forward)
+	}
+	return c.forward(x)
+}
+
+func (c *ConvTranspose3d) forward(x *tensor.Tensor) *tensor.Tensor {
+	return F.ConvTranspose3d(x, c.Weight, c.Bias, F.Stride(c.Stride...), F.Padding(c.Padding...),
+		F.OutputPadding(c.OutputPadding...), F.Dilation(c.Dilation...), F.Groups(c.Groups))
+}
+
+// String prints the layer as PyTorch does.
+func (c *ConvTranspose1d) String() string { return Repr(c) }
+
+// String prints the layer as PyTorch does.
+func (c *ConvTranspose3d) String() string { return Repr(c) }
 
 // String prints the layer as PyTorch does.
 func (c *Conv1d) String() string { return Repr(c) }

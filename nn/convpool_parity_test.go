@@ -61,6 +61,31 @@ var convPoolBuilders = map[string]func() any{
 	"AdaptiveMaxPool2d((5,1))":        func() any { return NewAdaptiveMaxPool2d(5, 1) },
 	"Unflatten(1,(2,5))":              func() any { return NewUnflatten(1, 2, 5) },
 	"Unflatten(-1,(2,-1,3))":          func() any { return NewUnflatten(-1, 2, -1, 3) },
+
+	"ConvTranspose1d(3,4,3)":     func() any { return NewConvTranspose1d(3, 4, 3) },
+	"ConvTranspose1d(3,4,3)|f64": func() any { return NewConvTranspose1d(3, 4, 3, f64) },
+	"ConvTranspose1d(4,6,3,stride=2,padding=1,output_padding=1,dilation=2,groups=2)": func() any {
+		return NewConvTranspose1d(4, 6, 3, Stride(2), Padding(1), OutputPadding(1), Dilation(2), Groups(2))
+	},
+	"ConvTranspose1d(4,6,3,stride=2,padding=1,output_padding=1,dilation=2,groups=2)|f64": func() any {
+		return NewConvTranspose1d(4, 6, 3, Stride(2), Padding(1), OutputPadding(1), Dilation(2), Groups(2), f64)
+	},
+	"ConvTranspose1d(2,3,4,stride=3,bias=False)":     func() any { return NewConvTranspose1d(2, 3, 4, Stride(3), NoBias) },
+	"ConvTranspose1d(2,3,4,stride=3,bias=False)|f64": func() any { return NewConvTranspose1d(2, 3, 4, Stride(3), NoBias, f64) },
+	"ConvTranspose3d(2,3,2)":                         func() any { return NewConvTranspose3d(2, 3, 2) },
+	"ConvTranspose3d(2,3,2)|f64":                     func() any { return NewConvTranspose3d(2, 3, 2, f64) },
+	"ConvTranspose3d(4,2,3,stride=2,padding=1,output_padding=1,groups=2)": func() any {
+		return NewConvTranspose3d(4, 2, 3, Stride(2), Padding(1), OutputPadding(1), Groups(2))
+	},
+	"ConvTranspose3d(4,2,3,stride=2,padding=1,output_padding=1,groups=2)|f64": func() any {
+		return NewConvTranspose3d(4, 2, 3, Stride(2), Padding(1), OutputPadding(1), Groups(2), f64)
+	},
+	"ConvTranspose3d(2,2,(1,2,3),stride=(1,2,1),dilation=(1,1,2),bias=False)": func() any {
+		return NewConvTranspose3dKernel(2, 2, [3]int{1, 2, 3}, Stride(1, 2, 1), Dilation(1, 1, 2), NoBias)
+	},
+	"ConvTranspose3d(2,2,(1,2,3),stride=(1,2,1),dilation=(1,1,2),bias=False)|f64": func() any {
+		return NewConvTranspose3dKernel(2, 2, [3]int{1, 2, 3}, Stride(1, 2, 1), Dilation(1, 1, 2), NoBias, f64)
+	},
 }
 
 // convPoolReprs maps the "repr" entries of testdata/convpool.json to Go
@@ -92,6 +117,14 @@ var convPoolReprs = map[string]func() any{
 	"AdaptiveMaxPool2d(1)":     func() any { return NewAdaptiveMaxPool2d(1) },
 	"Unflatten(1,(2,5))":       func() any { return NewUnflatten(1, 2, 5) },
 	"Unflatten(-1,(2,-1))":     func() any { return NewUnflatten(-1, 2, -1) },
+	"ConvTranspose1d(3,4,3)":   func() any { return NewConvTranspose1d(3, 4, 3) },
+	"ConvTranspose1d(4,6,3,stride=2,padding=1,output_padding=1,dilation=2,groups=2,bias=False)": func() any {
+		return NewConvTranspose1d(4, 6, 3, Stride(2), Padding(1), OutputPadding(1), Dilation(2), Groups(2), NoBias)
+	},
+	"ConvTranspose3d(2,3,2)": func() any { return NewConvTranspose3d(2, 3, 2) },
+	"ConvTranspose3d(4,2,(1,2,3),stride=(1,2,1),padding=(0,1,1),output_padding=(0,1,0))": func() any {
+		return NewConvTranspose3dKernel(4, 2, [3]int{1, 2, 3}, Stride(1, 2, 1), Padding(0, 1, 1), OutputPadding(0, 1, 0))
+	},
 }
 
 // TestConvPoolMatchPyTorch checks the convolution and pooling variants

@@ -18,9 +18,10 @@ type LinearOption interface{ applyLinear(*linearConfig) }
 // Groups, NoBias / Bias, WithGenerator, WithDType.
 type ConvOption interface{ applyConv(*convConfig) }
 
-// ConvTransposeOption configures NewConvTranspose2d and
-// NewConvTranspose2dKernel: Stride, Padding, OutputPadding, Dilation, Groups,
-// NoBias / Bias, WithGenerator, WithDType.
+// ConvTransposeOption configures NewConvTranspose1d, NewConvTranspose2d,
+// NewConvTranspose2dKernel, NewConvTranspose3d and NewConvTranspose3dKernel:
+// Stride, Padding, OutputPadding, Dilation, Groups, NoBias / Bias,
+// WithGenerator, WithDType.
 type ConvTransposeOption interface{ applyConvTranspose(*convConfig) }
 
 // MaxPool2dOption configures NewMaxPool1d, NewMaxPool2d and NewMaxPool3d

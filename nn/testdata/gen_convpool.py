@@ -124,6 +124,22 @@ both("AdaptiveMaxPool2d((5,1))", (1, 2, 5, 3))
 both("Unflatten(1,(2,5))", (3, 10))
 both("Unflatten(-1,(2,-1,3))", (2, 3, 12))
 
+# ---- transposed convolutions -------------------------------------------------------------
+D64 = ",dtype=torch.float64)"
+
+
+def conv(expr, shape):
+    case(expr, X(*shape))
+    case(expr + "|f64", X64(*shape), expr=expr[:-1] + D64, dtype=f64)
+
+
+conv("ConvTranspose1d(3,4,3)", (2, 3, 5))
+conv("ConvTranspose1d(4,6,3,stride=2,padding=1,output_padding=1,dilation=2,groups=2)", (2, 4, 6))
+conv("ConvTranspose1d(2,3,4,stride=3,bias=False)", (2, 7))
+conv("ConvTranspose3d(2,3,2)", (2, 2, 3, 2, 3))
+conv("ConvTranspose3d(4,2,3,stride=2,padding=1,output_padding=1,groups=2)", (1, 4, 2, 3, 2))
+conv("ConvTranspose3d(2,2,(1,2,3),stride=(1,2,1),dilation=(1,1,2),bias=False)", (2, 2, 3, 3))
+
 # ---- reprs only --------------------------------------------------------------------------
 reprs = {}
 for e in [
@@ -132,6 +148,8 @@ for e in [
     "AvgPool1d(3,stride=2,padding=1,ceil_mode=True,count_include_pad=False)", "AvgPool3d(2)",
     "AvgPool3d((1,2,3),stride=1,padding=(0,1,1))", "AdaptiveAvgPool1d(5)", "AdaptiveMaxPool1d(5)",
     "AdaptiveMaxPool2d((5,7))", "AdaptiveMaxPool2d(1)", "Unflatten(1,(2,5))", "Unflatten(-1,(2,-1))",
+    "ConvTranspose1d(3,4,3)", "ConvTranspose1d(4,6,3,stride=2,padding=1,output_padding=1,dilation=2,groups=2,bias=False)",
+    "ConvTranspose3d(2,3,2)", "ConvTranspose3d(4,2,(1,2,3),stride=(1,2,1),padding=(0,1,1),output_padding=(0,1,0))",
 ]:
     reprs[e] = repr(eval(e, NS))
 
