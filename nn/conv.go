@@ -51,6 +51,10 @@ type convBase struct {
 	Dilation      []int
 	OutputPadding []int // transposed convolutions only
 	Groups        int
+	// PadMode is padding_mode: PaddingModeZeros (or "") pads with zeros
+	// inside the convolution; the other modes pad the input with
+	// functional.Pad and convolve without padding, as PyTorch does.
+	PadMode PaddingModeOption
 
 	// Weight has shape (out, in/groups, k...) for a convolution and
 	// (in, out/groups, k...) for a transposed one.
@@ -70,8 +74,13 @@ func newConv(name string, nd int, transposed bool, in, out int, kernel []int, c 
 	if out%c.groups != 0 {
 		panic(fmt.Sprintf("nn.%s: out_channels must be divisible by groups (out_channels=%d, groups=%d)", name, out, c.groups))
 	}
+	switch c.padMode {
+	case "", PaddingModeZeros, PaddingModeReflect, PaddingModeReplicate, PaddingModeCircular:
+	default:
+		panic(fmt.Sprintf("padding_mode must be one of ['zeros', 'reflect', 'replicate', 'circular'], but got padding_mode='%s'", c.padMode))
+	}
 	b := convBase{
-		name: name, transposed: transposed, InChannels: in, OutChannels: out, Groups: c.groups,
+		name: name, transposed: transposed, InChannels: in, OutChannels: out, Groups: c.groups, PadMode: c.padMode,
 		KernelSize: expand(name, "kernel_size", kernel, nd, 0, 1),
 		Stride:     expand(name, "stride", c.stride, nd, 1, 1),
 		Dilation:   expand(name, "dilation", c.dilation, nd, 1, 1),
@@ -154,14 +163,45 @@ func (c *convBase) ExtraRepr() string {
 	if c.Bias == nil {
 		b.WriteString(", bias=False")
 	}
+	if c.PadMode != "" && c.PadMode != PaddingModeZeros {
+		b.WriteString(", padding_mode=" + string(c.PadMode))
+	}
 	return b.String()
 }
 
 func (c *convBase) moduleName() string { return c.name }
 
+// padInput pads x with functional.Pad for a padding_mode other than
+// zeros: PyTorch's _reversed_padding_repeated_twice, (before, after) per
+// spatial dimension, last dimension first; with PaddingSame the total
+// dilation·(k−1) is split with the smaller half before. With zeros it
+// returns x.
+func (c *convBase) padInput(x *tensor.Tensor) *tensor.Tensor {
+	if c.PadMode == "" || c.PadMode == PaddingModeZeros {
+		return x
+	}
+	nd := len(c.KernelSize)
+	pad := make([]int, 2*nd)
+	for i := range nd {
+		j := nd - 1 - i
+		switch c.PaddingMode {
+		case PaddingSame:
+			total := c.Dilation[i] * (c.KernelSize[i] - 1)
+			pad[2*j], pad[2*j+1] = total/2, total-total/2
+		case PaddingValid:
+		default:
+			pad[2*j], pad[2*j+1] = c.Padding[i], c.Padding[i]
+		}
+	}
+	return F.Pad(x, pad, F.PadMode(c.PadMode))
+}
+
 // padding returns the layer's padding as an option of functional's
-// convolutions.
+// convolutions: none when padInput has padded the input.
 func (c *convBase) padding() F.ConvOption {
+	if c.PadMode != "" && c.PadMode != PaddingModeZeros {
+		return F.Padding(0)
+	}
 	if c.PaddingMode != "" {
 		return F.PaddingMode(c.PaddingMode)
 	}
@@ -258,7 +298,7 @@ func (c *Conv1d) Forward(x *tensor.Tensor) *tensor.Tensor {
 }
 
 func (c *Conv1d) forward(x *tensor.Tensor) *tensor.Tensor {
-	return F.Conv1d(x, c.Weight, c.Bias, F.Stride(c.Stride...), c.padding(), F.Dilation(c.Dilation...), F.Groups(c.Groups))
+	return F.Conv1d(c.padInput(x), c.Weight, c.Bias, F.Stride(c.Stride...), c.padding(), F.Dilation(c.Dilation...), F.Groups(c.Groups))
 }
 
 // Forward convolves x.
@@ -270,13 +310,13 @@ func (c *Conv2d) Forward(x *tensor.Tensor) *tensor.Tensor {
 }
 
 func (c *Conv2d) forward(x *tensor.Tensor) *tensor.Tensor {
-	return F.Conv2d(x, c.Weight, c.Bias, F.Stride(c.Stride...), c.padding(), F.Dilation(c.Dilation...), F.Groups(c.Groups))
+	return F.Conv2d(c.padInput(x), c.Weight, c.Bias, F.Stride(c.Stride...), c.padding(), F.Dilation(c.Dilation...), F.Groups(c.Groups))
 }
 
 // ForwardReLU computes ReLU(Forward(x)) as one operation
 // (functional.Conv2dReLU); it makes Conv2d a ReLUFuser.
 func (c *Conv2d) ForwardReLU(x *tensor.Tensor) *tensor.Tensor {
-	return F.Conv2dReLU(x, c.Weight, c.Bias, F.Stride(c.Stride...), c.padding(), F.Dilation(c.Dilation...), F.Groups(c.Groups))
+	return F.Conv2dReLU(c.padInput(x), c.Weight, c.Bias, F.Stride(c.Stride...), c.padding(), F.Dilation(c.Dilation...), F.Groups(c.Groups))
 }
 
 // ReadsInputOnly reports true: Forward keeps no view of its input, which
@@ -292,7 +332,7 @@ func (c *Conv3d) Forward(x *tensor.Tensor) *tensor.Tensor {
 }
 
 func (c *Conv3d) forward(x *tensor.Tensor) *tensor.Tensor {
-	return F.Conv3d(x, c.Weight, c.Bias, F.Stride(c.Stride...), c.padding(), F.Dilation(c.Dilation...), F.Groups(c.Groups))
+	return F.Conv3d(c.padInput(x), c.Weight, c.Bias, F.Stride(c.Stride...), c.padding(), F.Dilation(c.Dilation...), F.Groups(c.Groups))
 }
 
 // Forward applies the transposed convolution to x.

@@ -2,10 +2,13 @@ package nn
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
 
+	"github.com/intercept-ml/intercept/internal/golden"
+	F "github.com/intercept-ml/intercept/nn/functional"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -88,6 +91,37 @@ var convPoolBuilders = map[string]func() any{
 	},
 }
 
+func init() {
+	modes := map[string]PaddingModeOption{"reflect": PaddingModeReflect, "replicate": PaddingModeReplicate,
+		"circular": PaddingModeCircular, "zeros": PaddingModeZeros}
+	for name, mode := range modes {
+		for expr, build := range map[string]func(dt ConvOption) any{
+			"Conv1d(2,3,3,padding=2,padding_mode='%s')": func(dt ConvOption) any {
+				return NewConv1d(2, 3, 3, Padding(2), mode, dt)
+			},
+			"Conv2d(2,4,3,stride=2,padding=(1,2),padding_mode='%s')": func(dt ConvOption) any {
+				return NewConv2d(2, 4, 3, Stride(2), Padding(1, 2), mode, dt)
+			},
+			"Conv3d(2,2,3,padding=1,bias=False,padding_mode='%s')": func(dt ConvOption) any {
+				return NewConv3d(2, 2, 3, Padding(1), NoBias, mode, dt)
+			},
+			"Conv2d(2,2,4,padding='same',dilation=(1,2),padding_mode='%s')": func(dt ConvOption) any {
+				return NewConv2d(2, 2, 4, PaddingSame, Dilation(1, 2), mode, dt)
+			},
+		} {
+			e := fmt.Sprintf(expr, name)
+			convPoolBuilders[e] = func() any { return build(WithDType(tensor.Float32)) }
+			convPoolBuilders[e+"|f64"] = func() any { return build(f64) }
+		}
+	}
+	convPoolBuilders["Conv1d(4,2,3,padding=1,groups=2,padding_mode='circular')"] = func() any {
+		return NewConv1d(4, 2, 3, Padding(1), Groups(2), PaddingModeCircular)
+	}
+	convPoolBuilders["Conv1d(4,2,3,padding=1,groups=2,padding_mode='circular')|f64"] = func() any {
+		return NewConv1d(4, 2, 3, Padding(1), Groups(2), PaddingModeCircular, f64)
+	}
+}
+
 // convPoolReprs maps the "repr" entries of testdata/convpool.json to Go
 // constructions.
 var convPoolReprs = map[string]func() any{
@@ -122,6 +156,16 @@ var convPoolReprs = map[string]func() any{
 		return NewConvTranspose1d(4, 6, 3, Stride(2), Padding(1), OutputPadding(1), Dilation(2), Groups(2), NoBias)
 	},
 	"ConvTranspose3d(2,3,2)": func() any { return NewConvTranspose3d(2, 3, 2) },
+	"Conv2d(3,4,3,padding=1,padding_mode='reflect')": func() any {
+		return NewConv2d(3, 4, 3, Padding(1), PaddingModeReflect)
+	},
+	"Conv1d(2,4,3,padding=1,bias=False,padding_mode='circular')": func() any {
+		return NewConv1d(2, 4, 3, Padding(1), NoBias, PaddingModeCircular)
+	},
+	"Conv3d(2,4,3,padding=1,padding_mode='zeros')": func() any { return NewConv3d(2, 4, 3, Padding(1), PaddingModeZeros) },
+	"Conv2d(2,4,3,padding='same',padding_mode='replicate')": func() any {
+		return NewConv2d(2, 4, 3, PaddingSame, PaddingModeReplicate)
+	},
 	"ConvTranspose3d(4,2,(1,2,3),stride=(1,2,1),padding=(0,1,1),output_padding=(0,1,0))": func() any {
 		return NewConvTranspose3dKernel(4, 2, [3]int{1, 2, 3}, Stride(1, 2, 1), Padding(0, 1, 1), OutputPadding(0, 1, 0))
 	},
@@ -177,6 +221,11 @@ func TestConvPoolErrors(t *testing.T) {
 		"adaptive_avg_pool1d rank": func() { NewAdaptiveAvgPool1d(2).Forward(z(2, 3, 4, 5)) },
 		"maxpool3d rank":           func() { NewMaxPool3d(2).Forward(z(2, 3, 4)) },
 		"adaptive_max_pool2d rank": func() { NewAdaptiveMaxPool2d(2).Forward(z(3, 4)) },
+		"pad reflect too large":    func() { F.Pad(z(1, 2, 3), []int{3, 3}, F.PadReflect) },
+		"pad non-constant 5-d with 2": func() {
+			F.Pad(z(1, 2, 3, 4, 5), []int{1, 1}, F.PadReflect)
+		},
+		"pad odd": func() { F.Pad(z(1, 2, 3), []int{1}) },
 	}
 	for name, py := range ref.Errors {
 		f, ok := cases[name]
@@ -191,5 +240,37 @@ func TestConvPoolErrors(t *testing.T) {
 	}
 	if len(ref.Errors) != len(cases) {
 		t.Errorf("%d PyTorch errors, %d Go cases", len(ref.Errors), len(cases))
+	}
+}
+
+type padCase struct {
+	Mode           string
+	Pad            []int
+	Value          float64
+	X, Out, Gy, Gx *golden.Tensor
+}
+
+// TestPadMatchesPyTorch checks functional.Pad in every mode, float32 and
+// float64, against testdata/convpool.json "pad": output bit for bit (Pad
+// copies) and the input gradient within 1e-5 / 1e-12.
+func TestPadMatchesPyTorch(t *testing.T) {
+	b, err := os.ReadFile("testdata/convpool.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ref struct{ Pad []padCase }
+	if err := json.Unmarshal(b, &ref); err != nil {
+		t.Fatal(err)
+	}
+	if len(ref.Pad) == 0 {
+		t.Fatal("no pad cases")
+	}
+	for _, c := range ref.Pad {
+		what := fmt.Sprintf("pad %s %v %s", c.Mode, c.Pad, c.X.DType)
+		x := toTensor(t, c.X).SetRequiresGrad(true)
+		out := F.Pad(x, c.Pad, F.PadMode(c.Mode), F.PadValue(c.Value))
+		exactBits(t, what+" output", out, c.Out)
+		out.Mul(toTensor(t, c.Gy)).Sum().Backward()
+		closeTo(t, what+" grad", x.Grad, c.Gx)
 	}
 }

@@ -15,7 +15,8 @@ type LinearOption interface{ applyLinear(*linearConfig) }
 
 // ConvOption configures NewConv1d, NewConv2d, NewConv2dKernel, NewConv3d and
 // NewConv3dKernel: Stride, Padding, PaddingSame, PaddingValid, Dilation,
-// Groups, NoBias / Bias, WithGenerator, WithDType.
+// Groups, NoBias / Bias, PaddingModeZeros / PaddingModeReflect /
+// PaddingModeReplicate / PaddingModeCircular, WithGenerator, WithDType.
 type ConvOption interface{ applyConv(*convConfig) }
 
 // ConvTransposeOption configures NewConvTranspose1d, NewConvTranspose2d,
@@ -63,6 +64,7 @@ type (
 		params
 		stride, padding, dilation, outPadding []int
 		paddingMode                           PaddingMode
+		padMode                               PaddingModeOption
 		groups                                int
 	}
 	poolConfig struct {
@@ -266,6 +268,29 @@ const (
 )
 
 func (m PaddingMode) applyConv(c *convConfig) { c.padding, c.paddingMode = nil, m }
+
+// PaddingModeOption is a convolution's padding_mode=, a ConvOption: how the
+// input is padded. It is a type of its own, not a PaddingMode, because it
+// is a second keyword that combines with padding= (PaddingSame, or numbers):
+// Conv2d(..., padding=1, padding_mode='reflect') is
+// NewConv2d(..., Padding(1), PaddingModeReflect). Transposed convolutions
+// take zeros only, as in PyTorch, so it is no ConvTransposeOption.
+type PaddingModeOption string
+
+const (
+	// PaddingModeZeros pads with zeros (padding_mode='zeros', the default).
+	PaddingModeZeros PaddingModeOption = "zeros"
+	// PaddingModeReflect mirrors the input at its edges
+	// (padding_mode='reflect'); each padding must be smaller than the input.
+	PaddingModeReflect PaddingModeOption = "reflect"
+	// PaddingModeReplicate repeats the edge values
+	// (padding_mode='replicate').
+	PaddingModeReplicate PaddingModeOption = "replicate"
+	// PaddingModeCircular wraps around (padding_mode='circular').
+	PaddingModeCircular PaddingModeOption = "circular"
+)
+
+func (m PaddingModeOption) applyConv(c *convConfig) { c.padMode = m }
 
 // DilationOption is the value of Dilation. It is a ConvOption, a
 // ConvTransposeOption and a MaxPool2dOption.

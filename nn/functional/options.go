@@ -22,6 +22,7 @@ import (
 //	MaxPool1d, MaxPool2d(WithIndices), 3d   Stride, Padding, Dilation, CeilMode
 //	AvgPool1d, AvgPool2d, AvgPool3d         Stride, Padding, CeilMode, CountIncludePad, DivisorOverride (not 1d)
 //	Unfold, Fold                            Dilation, Padding, Stride
+//	Pad                                     PadConstant, PadReflect, PadReplicate, PadCircular, PadValue
 //	GELU                                    ApproximateNone, ApproximateTanh
 //	LeakyReLU                               NegativeSlope
 //	ELU, CELU                               Alpha
@@ -65,6 +66,10 @@ type MaxPool2dOption interface{ maxPool2dOption() }
 // (which AvgPool1d rejects with PyTorch's message, as avg_pool1d has no such
 // keyword).
 type AvgPool2dOption interface{ avgPool2dOption() }
+
+// PadOption configures Pad: PadConstant, PadReflect, PadReplicate,
+// PadCircular (mode=), PadValue (value=).
+type PadOption interface{ padOption() }
 
 // FoldOption configures Unfold and Fold: Dilation, Padding, Stride.
 type FoldOption interface{ foldOption() }
@@ -132,6 +137,8 @@ type callConfig struct {
 	momentum, eps                            float64
 	alpha, beta, threshold, k                float64
 	minVal, maxVal                           float64
+	padMode                                  PadMode // "" is PadConstant
+	padValue                                 float64
 
 	// The losses' keywords (loss_options.go); weight and posWeight are set
 	// by lossOptions, not by set.
@@ -173,6 +180,10 @@ func (c *callConfig) set(o any) {
 		c.outputPadding = o.p
 	case CeilModeOption:
 		c.ceilMode = bool(o)
+	case PadMode:
+		c.padMode = o
+	case PadValueOption:
+		c.padValue = float64(o)
 	case CountIncludePadOption:
 		c.countIncludePad = bool(o)
 	case DivisorOverrideOption:

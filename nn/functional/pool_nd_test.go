@@ -48,3 +48,27 @@ func TestAvgPool3dDivisor(t *testing.T) {
 }
 
 func float32to64(v float64) float64 { return float64(float32(v)) }
+
+// TestGradPad checks Pad's gradient in every mode against central
+// differences.
+func TestGradPad(t *testing.T) {
+	x := seq(4, 2, 3, 4, 5, 3)
+	for _, c := range []struct {
+		pad  []int
+		mode PadMode
+	}{
+		{[]int{1, 2}, PadConstant}, {[]int{-1, 2, 0, 1}, PadConstant},
+		{[]int{2, 1}, PadReflect}, {[]int{2, 1, 3, 1}, PadReflect}, {[]int{1, 2, 0, 3, 1, 1}, PadReflect},
+		{[]int{3, 4}, PadReplicate}, {[]int{1, 0, 2, 2}, PadReplicate}, {[]int{1, 2, 4, 3, 2, 1}, PadReplicate},
+		{[]int{3, 2}, PadCircular}, {[]int{1, 3, 2, 4}, PadCircular}, {[]int{2, 1, 1, 2, 3, 0}, PadCircular},
+	} {
+		in := x
+		switch len(c.pad) {
+		case 2:
+			in = seq(5, 3, 4, 5)
+		case 4:
+			in = seq(6, 2, 3, 5, 5)
+		}
+		gradCheck(t, fmt.Sprint("pad ", c.mode, c.pad), func() *tensor.Tensor { return Pad(in, c.pad, c.mode, PadValue(0)) }, in)
+	}
+}

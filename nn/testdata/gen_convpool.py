@@ -140,6 +140,35 @@ conv("ConvTranspose3d(2,3,2)", (2, 2, 3, 2, 3))
 conv("ConvTranspose3d(4,2,3,stride=2,padding=1,output_padding=1,groups=2)", (1, 4, 2, 3, 2))
 conv("ConvTranspose3d(2,2,(1,2,3),stride=(1,2,1),dilation=(1,1,2),bias=False)", (2, 2, 3, 3))
 
+# ---- padding_mode -------------------------------------------------------------------------
+for mode in ("reflect", "replicate", "circular", "zeros"):
+    conv("Conv1d(2,3,3,padding=2,padding_mode='%s')" % mode, (2, 2, 7))
+    conv("Conv2d(2,4,3,stride=2,padding=(1,2),padding_mode='%s')" % mode, (2, 2, 6, 7))
+    conv("Conv3d(2,2,3,padding=1,bias=False,padding_mode='%s')" % mode, (1, 2, 4, 3, 5))
+    conv("Conv2d(2,2,4,padding='same',dilation=(1,2),padding_mode='%s')" % mode, (1, 2, 6, 9))
+conv("Conv1d(4,2,3,padding=1,groups=2,padding_mode='circular')", (2, 4, 5))
+
+# ---- F.pad --------------------------------------------------------------------------------
+pads = []
+for mode, shape, pad, value in [
+    ("constant", (2, 3, 4), (1, 2), 0.0), ("constant", (2, 3, 4, 5), (-1, 2, 0, 1), 1.5),
+    ("constant", (3, 4), (1, 1, 2, 0), 0.0),
+    ("reflect", (2, 3, 5), (2, 4), None), ("reflect", (3, 4, 5), (1, 3, 2, 1), None),
+    ("reflect", (1, 2, 3, 4, 5), (1, 2, 0, 3, 2, 1), None),
+    ("replicate", (2, 3, 5), (3, 4), None), ("replicate", (2, 3, 4, 5), (1, 0, 2, 2), None),
+    ("replicate", (2, 3, 4, 3), (2, 1, 1, 2, 3, 0), None),
+    ("circular", (2, 3, 5), (3, 2), None), ("circular", (2, 3, 4, 5), (1, 3, 2, 4), None),
+    ("circular", (1, 2, 3, 4, 5), (2, 1, 1, 2, 3, 0), None),
+]:
+    for dt in (f32, f64):
+        x = randn(*shape, dtype=dt).requires_grad_()
+        kw = {} if value is None else {"value": value}
+        y = F.pad(x, pad, mode=mode, **kw)
+        gy = randn(*y.shape, dtype=dt)
+        y.backward(gy)
+        pads.append({"mode": mode, "pad": list(pad), "value": value or 0.0, "x": enc(x), "out": enc(y),
+                     "gy": enc(gy), "gx": enc(x.grad)})
+
 # ---- reprs only --------------------------------------------------------------------------
 reprs = {}
 for e in [
@@ -149,6 +178,8 @@ for e in [
     "AvgPool3d((1,2,3),stride=1,padding=(0,1,1))", "AdaptiveAvgPool1d(5)", "AdaptiveMaxPool1d(5)",
     "AdaptiveMaxPool2d((5,7))", "AdaptiveMaxPool2d(1)", "Unflatten(1,(2,5))", "Unflatten(-1,(2,-1))",
     "ConvTranspose1d(3,4,3)", "ConvTranspose1d(4,6,3,stride=2,padding=1,output_padding=1,dilation=2,groups=2,bias=False)",
+    "Conv2d(3,4,3,padding=1,padding_mode='reflect')", "Conv1d(2,4,3,padding=1,bias=False,padding_mode='circular')",
+    "Conv3d(2,4,3,padding=1,padding_mode='zeros')", "Conv2d(2,4,3,padding='same',padding_mode='replicate')",
     "ConvTranspose3d(2,3,2)", "ConvTranspose3d(4,2,(1,2,3),stride=(1,2,1),padding=(0,1,1),output_padding=(0,1,0))",
 ]:
     reprs[e] = repr(eval(e, NS))
@@ -173,7 +204,10 @@ err("adaptive_avg_pool1d rank", lambda: nn.AdaptiveAvgPool1d(2)(torch.zeros(2, 3
 err("maxpool3d rank", lambda: nn.MaxPool3d(2)(torch.zeros(2, 3, 4)))
 err("adaptive_max_pool2d rank", lambda: nn.AdaptiveMaxPool2d(2)(torch.zeros(3, 4)))
 
-out = {"torch_version": torch.__version__, "layers": layers, "repr": reprs, "errors": errors}
+err("pad reflect too large", lambda: F.pad(torch.zeros(1, 2, 3), (3, 3), mode="reflect"))
+err("pad non-constant 5-d with 2", lambda: F.pad(torch.zeros(1, 2, 3, 4, 5), (1, 1), mode="reflect"))
+err("pad odd", lambda: F.pad(torch.zeros(1, 2, 3), (1,)))
+out = {"torch_version": torch.__version__, "pad": pads, "layers": layers, "repr": reprs, "errors": errors}
 with open("convpool.json", "w") as f:
     json.dump(out, f, separators=(",", ":"))
     f.write("\n")
