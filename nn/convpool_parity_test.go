@@ -65,6 +65,29 @@ var convPoolBuilders = map[string]func() any{
 	"Unflatten(1,(2,5))":              func() any { return NewUnflatten(1, 2, 5) },
 	"Unflatten(-1,(2,-1,3))":          func() any { return NewUnflatten(-1, 2, -1, 3) },
 
+	"Upsample(scale_factor=2)":         func() any { return NewUpsample(ScaleFactor(2)) },
+	"Upsample(scale_factor=3)":         func() any { return NewUpsample(ScaleFactor(3)) },
+	"Upsample(scale_factor=(1.5,2.5))": func() any { return NewUpsample(ScaleFactor(1.5, 2.5)) },
+	"Upsample(size=(7,3))":             func() any { return NewUpsample(Size(7, 3)) },
+	"Upsample(size=5)":                 func() any { return NewUpsample(Size(5)) },
+	"Upsample(scale_factor=0.5)":       func() any { return NewUpsample(ScaleFactor(0.5)) },
+	"Upsample(scale_factor=2,mode='bilinear')": func() any {
+		return NewUpsample(ScaleFactor(2), ModeBilinear)
+	},
+	"Upsample(scale_factor=2,mode='bilinear',align_corners=True)": func() any {
+		return NewUpsample(ScaleFactor(2), ModeBilinear, AlignCorners(true))
+	},
+	"Upsample(size=(7,3),mode='bilinear')": func() any { return NewUpsample(Size(7, 3), ModeBilinear) },
+	"Upsample(size=(7,9),mode='bilinear',align_corners=True)": func() any {
+		return NewUpsample(Size(7, 9), ModeBilinear, AlignCorners(true))
+	},
+	"Upsample(scale_factor=(1.7,0.6),mode='bilinear')": func() any {
+		return NewUpsample(ScaleFactor(1.7, 0.6), ModeBilinear)
+	},
+	"Upsample(size=(1,6),mode='bilinear',align_corners=True)": func() any {
+		return NewUpsample(Size(1, 6), ModeBilinear, AlignCorners(true))
+	},
+
 	"ConvTranspose1d(3,4,3)":     func() any { return NewConvTranspose1d(3, 4, 3) },
 	"ConvTranspose1d(3,4,3)|f64": func() any { return NewConvTranspose1d(3, 4, 3, f64) },
 	"ConvTranspose1d(4,6,3,stride=2,padding=1,output_padding=1,dilation=2,groups=2)": func() any {
@@ -155,7 +178,13 @@ var convPoolReprs = map[string]func() any{
 	"ConvTranspose1d(4,6,3,stride=2,padding=1,output_padding=1,dilation=2,groups=2,bias=False)": func() any {
 		return NewConvTranspose1d(4, 6, 3, Stride(2), Padding(1), OutputPadding(1), Dilation(2), Groups(2), NoBias)
 	},
-	"ConvTranspose3d(2,3,2)": func() any { return NewConvTranspose3d(2, 3, 2) },
+	"ConvTranspose3d(2,3,2)":               func() any { return NewConvTranspose3d(2, 3, 2) },
+	"Upsample(scale_factor=2)":             func() any { return NewUpsample(ScaleFactor(2)) },
+	"Upsample(size=(4,6),mode='bilinear')": func() any { return NewUpsample(Size(4, 6), ModeBilinear) },
+	"Upsample(size=5)":                     func() any { return NewUpsample(Size(5)) },
+	"Upsample(scale_factor=(2,3),mode='bilinear',align_corners=True)": func() any {
+		return NewUpsample(ScaleFactor(2, 3), ModeBilinear, AlignCorners(true))
+	},
 	"Conv2d(3,4,3,padding=1,padding_mode='reflect')": func() any {
 		return NewConv2d(3, 4, 3, Padding(1), PaddingModeReflect)
 	},

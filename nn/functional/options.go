@@ -23,6 +23,7 @@ import (
 //	AvgPool1d, AvgPool2d, AvgPool3d         Stride, Padding, CeilMode, CountIncludePad, DivisorOverride (not 1d)
 //	Unfold, Fold                            Dilation, Padding, Stride
 //	Pad                                     PadConstant, PadReflect, PadReplicate, PadCircular, PadValue
+//	Interpolate                             Size, ScaleFactor, ModeNearest, ModeBilinear, AlignCorners
 //	GELU                                    ApproximateNone, ApproximateTanh
 //	LeakyReLU                               NegativeSlope
 //	ELU, CELU                               Alpha
@@ -70,6 +71,10 @@ type AvgPool2dOption interface{ avgPool2dOption() }
 // PadOption configures Pad: PadConstant, PadReflect, PadReplicate,
 // PadCircular (mode=), PadValue (value=).
 type PadOption interface{ padOption() }
+
+// InterpolateOption configures Interpolate: Size, ScaleFactor,
+// ModeNearest / ModeBilinear (mode=), AlignCorners.
+type InterpolateOption interface{ interpolateOption() }
 
 // FoldOption configures Unfold and Fold: Dilation, Padding, Stride.
 type FoldOption interface{ foldOption() }
@@ -138,6 +143,10 @@ type callConfig struct {
 	alpha, beta, threshold, k                float64
 	minVal, maxVal                           float64
 	padMode                                  PadMode // "" is PadConstant
+	size                                     []int
+	scaleFactor                              []float64
+	interpMode                               InterpolateMode // "" is ModeNearest
+	alignCorners, hasAlignCorners            bool
 	padValue                                 float64
 
 	// The losses' keywords (loss_options.go); weight and posWeight are set
@@ -182,6 +191,14 @@ func (c *callConfig) set(o any) {
 		c.ceilMode = bool(o)
 	case PadMode:
 		c.padMode = o
+	case SizeOption:
+		c.size = o.s
+	case ScaleFactorOption:
+		c.scaleFactor = o.s
+	case InterpolateMode:
+		c.interpMode = o
+	case AlignCornersOption:
+		c.alignCorners, c.hasAlignCorners = bool(o), true
 	case PadValueOption:
 		c.padValue = float64(o)
 	case CountIncludePadOption:

@@ -72,3 +72,29 @@ func TestGradPad(t *testing.T) {
 		gradCheck(t, fmt.Sprint("pad ", c.mode, c.pad), func() *tensor.Tensor { return Pad(in, c.pad, c.mode, PadValue(0)) }, in)
 	}
 }
+
+// TestGradInterpolate checks Interpolate's gradient (nearest and bilinear,
+// with and without align_corners) against central differences.
+func TestGradInterpolate(t *testing.T) {
+	x := seq(7, 2, 2, 4, 5)
+	x1 := seq(8, 2, 3, 5)
+	x3 := seq(9, 1, 2, 3, 2, 4)
+	for _, c := range []struct {
+		name string
+		in   *tensor.Tensor
+		opts []InterpolateOption
+	}{
+		{"nearest x2", x, []InterpolateOption{ScaleFactor(2)}},
+		{"nearest 1d x3", x1, []InterpolateOption{ScaleFactor(3)}},
+		{"nearest size", x, []InterpolateOption{Size(7, 3)}},
+		{"nearest 3d", x3, []InterpolateOption{Size(5)}},
+		{"nearest down", x, []InterpolateOption{ScaleFactor(0.5)}},
+		{"bilinear x2", x, []InterpolateOption{ScaleFactor(2), ModeBilinear}},
+		{"bilinear align", x, []InterpolateOption{ScaleFactor(2), ModeBilinear, AlignCorners(true)}},
+		{"bilinear size", x, []InterpolateOption{Size(7, 3), ModeBilinear}},
+		{"bilinear size align", x, []InterpolateOption{Size(7, 9), ModeBilinear, AlignCorners(true)}},
+		{"bilinear mixed", x, []InterpolateOption{ScaleFactor(1.7, 0.6), ModeBilinear}},
+	} {
+		gradCheck(t, "interpolate "+c.name, func() *tensor.Tensor { return Interpolate(c.in, c.opts...) }, c.in)
+	}
+}

@@ -148,6 +148,20 @@ for mode in ("reflect", "replicate", "circular", "zeros"):
     conv("Conv2d(2,2,4,padding='same',dilation=(1,2),padding_mode='%s')" % mode, (1, 2, 6, 9))
 conv("Conv1d(4,2,3,padding=1,groups=2,padding_mode='circular')", (2, 4, 5))
 
+# ---- Upsample -----------------------------------------------------------------------------
+both("Upsample(scale_factor=2)", (2, 3, 4, 5))
+both("Upsample(scale_factor=3)", (2, 3, 5))
+both("Upsample(scale_factor=(1.5,2.5))", (1, 2, 5, 4))
+both("Upsample(size=(7,3))", (2, 2, 4, 5))
+both("Upsample(size=5)", (1, 2, 3, 2, 4))
+both("Upsample(scale_factor=0.5)", (1, 2, 7, 6))
+both("Upsample(scale_factor=2,mode='bilinear')", (2, 3, 4, 5))
+both("Upsample(scale_factor=2,mode='bilinear',align_corners=True)", (2, 3, 4, 5))
+both("Upsample(size=(7,3),mode='bilinear')", (1, 2, 4, 5))
+both("Upsample(size=(7,9),mode='bilinear',align_corners=True)", (1, 2, 4, 5))
+both("Upsample(scale_factor=(1.7,0.6),mode='bilinear')", (2, 2, 5, 6))
+both("Upsample(size=(1,6),mode='bilinear',align_corners=True)", (1, 2, 3, 4))
+
 # ---- F.pad --------------------------------------------------------------------------------
 pads = []
 for mode, shape, pad, value in [
@@ -178,6 +192,8 @@ for e in [
     "AvgPool3d((1,2,3),stride=1,padding=(0,1,1))", "AdaptiveAvgPool1d(5)", "AdaptiveMaxPool1d(5)",
     "AdaptiveMaxPool2d((5,7))", "AdaptiveMaxPool2d(1)", "Unflatten(1,(2,5))", "Unflatten(-1,(2,-1))",
     "ConvTranspose1d(3,4,3)", "ConvTranspose1d(4,6,3,stride=2,padding=1,output_padding=1,dilation=2,groups=2,bias=False)",
+    "Upsample(scale_factor=2)", "Upsample(size=(4,6),mode='bilinear')", "Upsample(size=5)",
+    "Upsample(scale_factor=(2,3),mode='bilinear',align_corners=True)",
     "Conv2d(3,4,3,padding=1,padding_mode='reflect')", "Conv1d(2,4,3,padding=1,bias=False,padding_mode='circular')",
     "Conv3d(2,4,3,padding=1,padding_mode='zeros')", "Conv2d(2,4,3,padding='same',padding_mode='replicate')",
     "ConvTranspose3d(2,3,2)", "ConvTranspose3d(4,2,(1,2,3),stride=(1,2,1),padding=(0,1,1),output_padding=(0,1,0))",
