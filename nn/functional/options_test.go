@@ -30,6 +30,7 @@ func TestOptionsAllocateNothing(t *testing.T) {
 		1, 1, 20,
 		-1, 1,
 		1e-4, 0.75, 1}
+	pad := []int{1, 1}
 	tensor.NoGrad(func() {
 		for _, c := range []struct {
 			name       string
@@ -62,6 +63,10 @@ func TestOptionsAllocateNothing(t *testing.T) {
 				Softplus(x, Beta(layer.softplusBeta), SoftplusThreshold(layer.threshold))
 			}},
 			{"Hardtanh", func() { Hardtanh(x) }, func() { Hardtanh(x, MinVal(layer.minVal), MaxVal(layer.maxVal)) }},
+			{"Pad", func() { Pad(x, pad) }, func() { Pad(x, pad, PadConstant, PadValue(layer.eps)) }},
+			{"Interpolate", func() { Interpolate(x, Size(layer.kernel...), ModeBilinear) }, func() {
+				Interpolate(x, Size(layer.kernel...), ModeBilinear, AlignCorners(layer.ceil))
+			}},
 			{"LocalResponseNorm", func() { LocalResponseNorm(x, 2) }, func() {
 				LocalResponseNorm(x, 2, Alpha(layer.lrnAlpha), Beta(layer.lrnBeta), K(layer.k))
 			}},

@@ -28,14 +28,6 @@ func sizeArg(fn, name string, v []int, n int, def []int) []int {
 	panic(fmt.Sprintf("%s: %s must either be a single int, or a tuple of %d ints", fn, name, n))
 }
 
-func repeat(v, n int) []int {
-	out := make([]int, n)
-	for i := range out {
-		out[i] = v
-	}
-	return out
-}
-
 // MaxPool1d takes the maximum over sliding windows of x of shape (N, C, L)
 // or (C, L), like torch.nn.functional.max_pool1d: kernel holds one value;
 // the options (MaxPool2dOption) are Stride (default the kernel size),
