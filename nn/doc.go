@@ -19,7 +19,7 @@
 //
 // PyTorch's keyword arguments are options, checked by the compiler: each
 // layer family has an option interface (LinearOption, ConvOption,
-// ConvTransposeOption, MaxPool2dOption, AvgPool2dOption, DropoutOption,
+// ConvTransposeOption, MaxPool2dOption, AvgPool2dOption, UpsampleOption, DropoutOption,
 // EmbeddingOption, BatchNormOption, LayerNormOption, GroupNormOption,
 // InstanceNormOption, PReLUOption, RNNOption, LSTMOption, GRUOption,
 // RNNCellOption, CellOption, MultiheadAttentionOption, TransformerOption, and

@@ -118,6 +118,34 @@ func ExampleNewEmbedding() {
 // TestLayerExamplesMatchPyTorch checks that the `// Output:` block of each
 // example above equals what the PyTorch program of
 // testdata/gen_layer_examples.py printed (testdata/layer_examples.json).
+// Upsample by a factor with nearest neighbours, or to a size with bilinear
+// interpolation; and a convolution that pads by reflection
+// (padding_mode='reflect').
+func ExampleNewUpsample() {
+	x := tensor.FromFloat32([]float32{1, 2, 3, 4}, 1, 1, 2, 2)
+	up := nn.NewUpsample(nn.ScaleFactor(2))
+	fmt.Println(up)
+	fmt.Println(up.Forward(x))
+	bi := nn.NewUpsample(nn.Size(3, 3), nn.ModeBilinear, nn.AlignCorners(true))
+	fmt.Println(bi)
+	fmt.Println(bi.Forward(x))
+	conv := nn.NewConv1d(1, 2, 3, nn.Padding(2), nn.PaddingModeReflect, nn.NoBias)
+	fmt.Println(conv)
+	fmt.Println(conv.Forward(tensor.Ones(1, 1, 5)).Shape())
+	// Output:
+	// Upsample(scale_factor=2.0, mode=nearest)
+	// tensor([[[[1., 1., 2., 2.],
+	//           [1., 1., 2., 2.],
+	//           [3., 3., 4., 4.],
+	//           [3., 3., 4., 4.]]]])
+	// Upsample(size=(3, 3), mode=bilinear)
+	// tensor([[[[1.0000, 1.5000, 2.0000],
+	//           [2.0000, 2.5000, 3.0000],
+	//           [3.0000, 3.5000, 4.0000]]]])
+	// Conv1d(1, 2, kernel_size=(3,), stride=(1,), padding=(2,), bias=False, padding_mode=reflect)
+	// [1 2 7]
+}
+
 func TestLayerExamplesMatchPyTorch(t *testing.T) {
 	raw, err := os.ReadFile("testdata/layer_examples.json")
 	if err != nil {
@@ -133,8 +161,8 @@ func TestLayerExamplesMatchPyTorch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ref.Examples) != 4 {
-		t.Errorf("%d PyTorch examples, want 4", len(ref.Examples))
+	if len(ref.Examples) != 5 {
+		t.Errorf("%d PyTorch examples, want 5", len(ref.Examples))
 	}
 	for name, want := range ref.Examples {
 		re := regexp.MustCompile(`(?s)func ` + name + `\(\) \{.*?// Output:\n(.*?)\n\}`)

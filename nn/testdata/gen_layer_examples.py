@@ -63,9 +63,23 @@ def embedding():
     print(emb.weight.grad)
 
 
+def upsample():
+    x = torch.tensor([1, 2, 3, 4], dtype=torch.float32).reshape(1, 1, 2, 2)
+    up = nn.Upsample(scale_factor=2)
+    print(up)
+    print(up(x))
+    bi = nn.Upsample(size=(3, 3), mode='bilinear', align_corners=True)
+    print(bi)
+    print(bi(x))
+    conv = nn.Conv1d(1, 2, 3, padding=2, padding_mode='reflect', bias=False)
+    print(conv)
+    print(go_list(conv(torch.ones(1, 1, 5)).shape))
+
+
 examples = {}
 for name, fn in [("ExampleNewConv2d", conv2d), ("ExampleNewBatchNorm1d", batchnorm1d),
-                 ("ExampleNewLayerNorm", layernorm), ("ExampleNewEmbedding", embedding)]:
+                 ("ExampleNewLayerNorm", layernorm), ("ExampleNewEmbedding", embedding),
+                 ("ExampleNewUpsample", upsample)]:
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
         fn()
