@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -403,7 +404,7 @@ func TestCheckpointLayout(t *testing.T) {
 		t.Errorf("rng stored as %s, want U8", info.DType)
 	}
 	meta := f.Metadata()
-	if meta["checkpoint"] != `{"version":1,"step":1,"epoch":2,"batch":3}` || meta["extra.k"] != "v" ||
+	if !regexp.MustCompile(`^\{"version":2,"step":1,"epoch":2,"batch":3,"data_sha256":"[0-9a-f]{64}","header_sha256":"[0-9a-f]{64}"\}$`).MatchString(meta["checkpoint"]) || meta["extra.k"] != "v" ||
 		meta["optim.optimizer"] == "" || meta["scheduler"] == "" {
 		t.Errorf("metadata %v", meta)
 	}
