@@ -70,5 +70,3 @@ func FuzzCheckpointFile(f *testing.F) {
 		_ = newStrictFixture(2).c.Load(p)
 	})
 }
-
-
