@@ -181,9 +181,11 @@ func newRootCmd(a *app) *cobra.Command {
 	inspectCmd := &cobra.Command{
 		Use:   "inspect FILE.safetensors",
 		Short: "Per-tensor statistics of a model file, read against initialization theory",
-		Long: "Prints each tensor's shape, mean, std, range and share of zeros, and compares every weight's std with what\n" +
-			"PyTorch's default, Xavier and He initialization would give it (from its fans), and every bias with PyTorch's\n" +
-			"default range. Works on files saved by intercept or by PyTorch (safetensors).",
+		Long: "Prints each tensor's dtype (as the file stores it), shape, mean, std, range and share of zeros, and compares\n" +
+			"every weight's std with what PyTorch's inits would give it, within the 99.9% sampling interval of its element\n" +
+			"count: the default, Xavier, He (fan_in and fan_out), N(0, 1) (Embedding), U(±1/√hidden) (RNN/LSTM/GRU)\n" +
+			"and every bias with PyTorch's default range. With --json, NaN and ±Inf statistics are the strings \"NaN\",\n" +
+			"\"+Inf\" and \"-Inf\". Works on files saved by intercept or by PyTorch (safetensors).",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usageError{errors.New("inspect takes one .safetensors file")}
