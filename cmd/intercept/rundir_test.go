@@ -178,12 +178,19 @@ func writeIDX(t *testing.T, dir string, n int, label byte) {
 // --data is validated before any trial: an empty set, or a label outside
 // the classes, is a usage error naming the problem, never a panic.
 func TestDataValidated(t *testing.T) {
-	empty, bad := t.TempDir(), t.TempDir()
+	empty, bad, short := t.TempDir(), t.TempDir(), t.TempDir()
 	writeIDX(t, empty, 0, 0)
 	writeIDX(t, bad, 20, 200)
+	writeIDX(t, short, 20, 1)
+	var lab bytes.Buffer
+	lab.Write([]byte{0, 0, 8, 1})
+	binary.Write(&lab, binary.BigEndian, int32(19))
+	lab.Write(make([]byte, 19))
+	os.WriteFile(filepath.Join(short, "train-labels-idx1-ubyte"), lab.Bytes(), 0o644)
 	for _, tc := range []struct{ dir, want string }{
 		{empty, "holds no images"},
 		{bad, "training label 19 is 200, outside the 10 classes 0..9"},
+		{short, "has 20 images but"},
 	} {
 		for _, exp := range []string{"digits", "deep-relu", "dying-relu"} {
 			_, stderr, code := runApp(t, context.Background(), "run", exp, "--quick", "--seeds", "1", "--data", "idx:"+tc.dir, "--out", filepath.Join(t.TempDir(), "r"))
