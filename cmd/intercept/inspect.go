@@ -73,8 +73,11 @@ type tensorStats struct {
 	CILow  stat `json:"ci_low,omitempty"`
 	CIHigh stat `json:"ci_high,omitempty"`
 
-	n int // finite elements
+	n     int  // finite elements
+	stats bool // the statistics were computed (a float tensor)
 }
+
+func (s tensorStats) hasStats() bool { return s.stats }
 
 // An init is one way PyTorch initializes a tensor: the std it gives and
 // the bound of its values when it draws from a uniform distribution.
@@ -158,6 +161,7 @@ func inspectFile(path string) ([]tensorStats, error) {
 }
 
 func describe(s *tensorStats, v []float64) {
+	s.stats = true
 	n := 0
 	mn, mx := math.Inf(1), math.Inf(-1)
 	var sum float64
@@ -217,6 +221,8 @@ func readTensor(s *tensorStats, fans, hidden map[string]int) string {
 	switch {
 	case s.NonFin > 0:
 		return fmt.Sprintf("%d NaN/Inf values: a diverged run?", s.NonFin)
+	case s.n == 0:
+		return "empty"
 	case math.IsInf(std, 0) || math.IsNaN(std):
 		return "values too large for their spread to be measured"
 	case std == 0 && len(s.Shape) > 0 && product(s.Shape) > 1:
@@ -304,14 +310,29 @@ func product(shape []int) int {
 // printStats writes the statistics as a table or as JSON.
 func printStats(w io.Writer, stats []tensorStats, asJSON bool) error {
 	if asJSON {
+		// A tensor without statistics (not a float tensor, or a raw type)
+		// has no mean, std, min, max or zeros in the JSON, rather than zeros.
+		type noStats struct {
+			Name    string `json:"name"`
+			DType   string `json:"dtype"`
+			Shape   []int  `json:"shape"`
+			Reading string `json:"reading"`
+		}
+		out := make([]any, len(stats))
+		for i, s := range stats {
+			out[i] = s
+			if !s.hasStats() {
+				out[i] = noStats{s.Name, s.DType, s.Shape, s.Reading}
+			}
+		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", " ")
-		return enc.Encode(stats)
+		return enc.Encode(out)
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TENSOR\tDTYPE\tSHAPE\tMEAN\tSTD\tMIN\tMAX\tZEROS\tREADING")
 	for _, s := range stats {
-		if s.n == 0 && s.NonFin == 0 && (s.Reading == "not a float tensor" || strings.HasPrefix(s.Reading, "no statistics")) {
+		if !s.hasStats() {
 			fmt.Fprintf(tw, "%s\t%s\t%v\t\t\t\t\t\t%s\n", s.Name, s.DType, s.Shape, s.Reading)
 			continue
 		}

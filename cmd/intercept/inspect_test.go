@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"math"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -169,6 +170,9 @@ func TestInspectJSONNonFiniteAndFileDType(t *testing.T) {
 		}
 	}
 	table, _, _ := runApp(t, context.Background(), "inspect", "../../safetensors/testdata/dtypes.safetensors")
+	if !regexp.MustCompile(`(?m)^empty .*empty$`).MatchString(table) {
+		t.Errorf("an empty tensor is not read as empty:\n%s", table)
+	}
 	if !strings.Contains(table, "I32") || strings.Contains(table, "torch.int64") {
 		t.Errorf("the table does not print the file's dtype:\n%s", table)
 	}
