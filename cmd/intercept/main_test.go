@@ -238,6 +238,12 @@ func TestShardsMergeToTheSingleMachineRun(t *testing.T) {
 		t.Errorf("a shard's results should say which shard it is and be incomplete: %q %v", part.Run.Shard, part.Experiments[0].Complete)
 	}
 
+	// status shows each shard's share of the trials.
+	if out, stderr, code := runApp(t, context.Background(), append([]string{"status"}, shards...)...); code != 0 ||
+		!strings.Contains(out, shards[1]+": shard 1/3, 4/4 trials done, 0 failed, 0 diverged, finished") {
+		t.Errorf("status: exit %d, %q %q", code, out, stderr)
+	}
+
 	merged := filepath.Join(tmp, "merged")
 	out, stderr, code := runApp(t, context.Background(), append([]string{"merge", "--out", merged}, shards...)...)
 	if code != 0 {
