@@ -72,6 +72,9 @@ func mnistPart(dir, part string) (*TensorDataset, error) {
 	if labels.Type != idx.Uint8 || len(labels.Dims) != 1 {
 		return nil, fmt.Errorf("data: MNISTLike: %s holds %v data of %d dimensions, want uint8 labels (N)", lp, labels.Type, len(labels.Dims))
 	}
+	if images.Dims[0] == 0 || images.Dims[1] == 0 || images.Dims[2] == 0 {
+		return nil, fmt.Errorf("data: MNISTLike: %s holds no images (dimensions %v)", ip, images.Dims)
+	}
 	if images.Dims[0] != labels.Dims[0] {
 		return nil, fmt.Errorf("data: MNISTLike: %s has %d images but %s has %d labels", ip, images.Dims[0], lp, labels.Dims[0])
 	}

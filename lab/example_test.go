@@ -38,7 +38,7 @@ func Example() {
 		Title: "Fitting y = 2x + 3 with and without a bias",
 		Claim: "A neuron without bias cannot fit a target with an offset.",
 		Params: []lab.Param{
-			{Name: "steps", Default: "200", Kind: lab.Int, Help: "SGD steps"},
+			{Name: "steps", Default: "200", Kind: lab.Int, Min: 1, Max: 100000, Help: "SGD steps"},
 		},
 		Variants: func(lab.Config) ([]lab.Variant, error) {
 			return []lab.Variant{lab.NewVariant(withBias(true)), lab.NewVariant(withBias(false))}, nil

@@ -21,6 +21,7 @@ package lab
 import (
 	"context"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -35,7 +36,34 @@ type Param struct {
 	Quick   string // the value used by `intercept lab --quick` ("" = Default)
 	Help    string // one line for `intercept list`
 	Kind    Kind   // how the value is parsed
+	// Min and Max bound an Int, Float or Floats parameter (every number of
+	// a Floats list): a value outside [Min, Max], NaN or infinite is
+	// refused before any trial runs. Every numeric parameter declares its
+	// range (Max > Min); String and Strings parameters are checked by the
+	// experiment's Variants.
+	Min, Max float64
 }
+
+// Range spells the parameter's valid range, e.g. "an integer in [1, 4096]".
+func (p Param) Range() string {
+	switch p.Kind {
+	case Int, Float, Floats:
+		if !(p.Max > p.Min) {
+			return "a finite number"
+		}
+	}
+	switch p.Kind {
+	case Int:
+		return fmt.Sprintf("an integer in [%s, %s]", fmtBound(p.Min), fmtBound(p.Max))
+	case Float:
+		return fmt.Sprintf("a finite number in [%s, %s]", fmtBound(p.Min), fmtBound(p.Max))
+	case Floats:
+		return fmt.Sprintf("a comma-separated list of finite numbers in [%s, %s]", fmtBound(p.Min), fmtBound(p.Max))
+	}
+	return "a non-empty value"
+}
+
+func fmtBound(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 
 // Kind is the type of a parameter's value.
 type Kind int
@@ -224,6 +252,10 @@ type Experiment struct {
 	Run func(ctx context.Context, t Trial) (*TrialResult, error)
 	// Analyze turns the aggregated results into the report's content.
 	Analyze func(r *ExperimentResult) Analysis
+	// Memory, if set, estimates the bytes one trial needs under cfg
+	// (parameters, gradients, optimizer state, activations and data), so
+	// that NewPlans can refuse a run that cannot fit before it starts.
+	Memory func(cfg Config) int64
 }
 
 // Resolve builds a Config from the defaults (or quick values) and the
@@ -266,18 +298,29 @@ func (e *Experiment) paramNames() string {
 }
 
 func checkValue(p Param, v string) error {
+	inRange := func(x float64) bool {
+		return !math.IsNaN(x) && !math.IsInf(x, 0) && (p.Max <= p.Min || x >= p.Min && x <= p.Max)
+	}
 	switch p.Kind {
 	case Int:
-		if _, err := strconv.Atoi(v); err != nil {
-			return fmt.Errorf("%s must be an integer", p.Name)
+		x, err := strconv.Atoi(v)
+		if err != nil || !inRange(float64(x)) {
+			return fmt.Errorf("%s must be %s", p.Name, p.Range())
 		}
 	case Float:
-		if _, err := strconv.ParseFloat(v, 64); err != nil {
-			return fmt.Errorf("%s must be a number", p.Name)
+		x, err := strconv.ParseFloat(v, 64)
+		if err != nil || !inRange(x) {
+			return fmt.Errorf("%s must be %s", p.Name, p.Range())
 		}
 	case Floats:
-		if _, err := parseFloats(v); err != nil {
-			return fmt.Errorf("%s must be a comma-separated list of numbers: %v", p.Name, err)
+		xs, err := parseFloats(v)
+		if err != nil {
+			return fmt.Errorf("%s must be %s: %v", p.Name, p.Range(), err)
+		}
+		for _, x := range xs {
+			if !inRange(x) {
+				return fmt.Errorf("%s must be %s: %s is not", p.Name, p.Range(), fmtBound(x))
+			}
 		}
 	case String, Strings:
 		if strings.TrimSpace(v) == "" {
@@ -292,10 +335,16 @@ type Registry struct {
 	list []*Experiment
 }
 
-// Register adds an experiment; it panics on a duplicate name.
+// Register adds an experiment; it panics on a duplicate name and on an
+// Int, Float or Floats parameter without a declared range (Max > Min).
 func (r *Registry) Register(e *Experiment) {
 	if r.Get(e.Name) != nil {
 		panic("lab: duplicate experiment " + e.Name)
+	}
+	for _, p := range e.Params {
+		if (p.Kind == Int || p.Kind == Float || p.Kind == Floats) && !(p.Max > p.Min) {
+			panic(fmt.Sprintf("lab: parameter %s of experiment %s declares no range (set Min and Max)", p.Name, e.Name))
+		}
 	}
 	r.list = append(r.list, e)
 }

@@ -55,7 +55,7 @@ func fakeExperiment(calls *atomic.Int64) *Experiment {
 		Name:   "fake",
 		Title:  "Fake",
 		Claim:  "a claim",
-		Params: []Param{{Name: "scale", Default: "2", Quick: "1", Kind: Float}, {Name: "list", Default: "1,2", Kind: Floats}},
+		Params: []Param{{Name: "scale", Default: "2", Quick: "1", Kind: Float, Min: 0, Max: 100}, {Name: "list", Default: "1,2", Kind: Floats, Min: -10, Max: 10}},
 		Variants: func(c Config) ([]Variant, error) {
 			return []Variant{{Key: "a", Label: "A", Cond: fakeCond("a")}, {Key: "nan", Label: "NaN", Cond: fakeCond("nan")}}, nil
 		},

@@ -29,18 +29,35 @@ func MergeTrials(dst string, srcs []string) (int, error) {
 			if err != nil {
 				return err
 			}
-			if d.IsDir() || d.Name() != "summary.json" {
+			if d.IsDir() || (d.Name() != "summary.json" && d.Name() != "error.txt") {
 				return nil
 			}
 			dir := filepath.Dir(path)
-			if _, err := loadTrial(dir); err != nil {
-				return nil // unfinished or foreign: not merged
-			}
 			rel, err := filepath.Rel(src, dir)
 			if err != nil {
 				return err
 			}
 			out := filepath.Join(dst, rel)
+			if d.Name() == "error.txt" {
+				// A failed trial: recorded as failed unless a shard finished it.
+				if _, err := loadTrial(dir); err == nil {
+					return nil
+				}
+				if _, err := os.Stat(filepath.Join(out, "error.txt")); err == nil {
+					return nil
+				}
+				b, err := os.ReadFile(path)
+				if err != nil {
+					return err
+				}
+				if err := os.MkdirAll(out, 0o755); err != nil {
+					return err
+				}
+				return WriteFileAtomic(filepath.Join(out, "error.txt"), b)
+			}
+			if _, err := loadTrial(dir); err != nil {
+				return nil // unfinished or foreign: not merged
+			}
 			n, err := copyTrial(dir, out)
 			copied += n
 			return err

@@ -139,19 +139,40 @@ func TestMergeRejectsOtherSweeps(t *testing.T) {
 		t.Fatal(err)
 	}
 	dst := filepath.Join(t.TempDir(), "merged")
-	var pe *PlanError
-	if _, _, _, err := Merge(reg, dst, []string{a, b}); !errors.As(err, &pe) || !strings.Contains(err.Error(), "only shards of one sweep") {
+	var me *MergeError
+	if _, err := Merge(reg, dst, []string{a, b}, false); !errors.As(err, &me) || !strings.Contains(err.Error(), "only shards of one sweep") {
 		t.Errorf("merging two sweeps: err = %v", err)
 	}
 	if _, err := os.Stat(dst); err == nil {
 		t.Error("a refused merge created the run directory")
 	}
-	if _, _, _, err := Merge(reg, dst, []string{a, t.TempDir()}); !errors.As(err, &pe) || !strings.Contains(err.Error(), "not a run directory") {
+	if _, err := Merge(reg, dst, []string{a, t.TempDir()}, false); !errors.As(err, &me) || !strings.Contains(err.Error(), "not a run directory") {
 		t.Errorf("merging a non-run: err = %v", err)
 	}
-	// The failed trial (variant a, seed 3) is stored nowhere, so it is missing.
-	results, _, n, err := Merge(reg, dst, []string{a, a})
-	if err != nil || n != 9 || Missing(results) != 1 {
-		t.Errorf("merging a run with itself: %d trials, %d missing, err %v; want 9 and 1", n, Missing(results), err)
+	// The failed trial (variant a, seed 3) is merged as failed, not missing;
+	// the directory given twice is merged once and reported.
+	info, err := Merge(reg, dst, []string{a, a}, false)
+	if err != nil || info.Copied != 9 || Missing(info.Results) != 0 || len(info.Duplicates) != 1 || len(info.Sources) != 1 {
+		t.Fatalf("merging a run with itself: %+v, err %v; want 9 trials, none missing, one duplicate", info, err)
+	}
+	if v := info.Results[0].Variant("a"); v.Failed != 1 {
+		t.Errorf("the failed trial was not merged as failed: %+v", v.Trials)
+	}
+}
+
+// A run whose trials cannot fit in memory is refused before it starts.
+func TestNewPlansRefusesWhatCannotFit(t *testing.T) {
+	e := fakeExperiment(new(atomic.Int64))
+	e.Memory = func(c Config) int64 { return int64(c.Float("scale")) << 30 }
+	var pe *PlanError
+	_, err := NewPlans([]*Experiment{e}, PlanOptions{Overrides: map[string]string{"scale": "3"}, Seeds: []uint64{0, 1}, Workers: 2, MemoryLimit: 4 << 30})
+	if !errors.As(err, &pe) || !strings.Contains(err.Error(), "fake needs about 3.0 GiB per trial (6.0 GiB for 2 trials at once) but only 4.0 GiB") {
+		t.Errorf("err = %v", err)
+	}
+	if _, err := NewPlans([]*Experiment{e}, PlanOptions{Overrides: map[string]string{"scale": "3"}, Seeds: []uint64{0, 1}, Workers: 1, MemoryLimit: 4 << 30}); err != nil {
+		t.Errorf("one worker fits: %v", err)
+	}
+	if AvailableMemory() < 0 {
+		t.Error("AvailableMemory < 0")
 	}
 }

@@ -34,8 +34,16 @@ type RunInfo struct {
 	Merged []string `json:"merged,omitempty"`
 }
 
+// ResultsFormat is the format version of results.json this package
+// writes and reads.
+const ResultsFormat = 1
+
 // Results is the content of results.json.
 type Results struct {
+	// Format is the file's format version (ResultsFormat). Files written
+	// before versioning have none and are read as version 1; any other
+	// version is refused.
+	Format      int                 `json:"format"`
 	Run         RunInfo             `json:"run"`         // how the run was made
 	Experiments []*ExperimentResult `json:"experiments"` // in the order of the report
 }
@@ -46,9 +54,27 @@ func ReadResults(path string) (*Results, error) {
 	if err != nil {
 		return nil, err
 	}
+	return decodeResults(path, b)
+}
+
+func decodeResults(path string, b []byte) (*Results, error) {
 	var r Results
-	if err := json.Unmarshal(b, &r); err != nil {
+	if err := decodeStrict(b, &r); err != nil {
 		return nil, fmt.Errorf("%s: not a results file: %w", path, err)
+	}
+	if r.Format != 0 && r.Format != ResultsFormat {
+		return nil, fmt.Errorf("%s: results format version %d, this intercept reads version %d (use the intercept that wrote it)", path, r.Format, ResultsFormat)
+	}
+	r.Format = ResultsFormat
+	for _, e := range r.Experiments {
+		if e == nil {
+			return nil, fmt.Errorf("%s: null experiment", path)
+		}
+		for _, v := range e.Variants {
+			if v == nil {
+				return nil, fmt.Errorf("%s: %s: null variant", path, e.Name)
+			}
+		}
 	}
 	if len(r.Experiments) == 0 {
 		return nil, fmt.Errorf("%s: no experiments in the results", path)
@@ -124,14 +150,21 @@ func guardVerdict(r *ExperimentResult, a *Analysis) {
 
 // WriteReport writes report.html, results.json, metrics.csv and the plots
 // (plots/*.png and *.svg) into dir. Every file is written atomically.
-func WriteReport(dir string, res *Results) error {
+func WriteReport(dir string, res *Results) error { return writeReport(dir, res, true) }
+
+// writeReport is WriteReport; with withResults false it leaves
+// results.json alone (a re-rendering never rewrites the file it read).
+func writeReport(dir string, res *Results, withResults bool) error {
 	if err := os.MkdirAll(filepath.Join(dir, "plots"), 0o755); err != nil {
 		return err
 	}
+	res.Format = ResultsFormat
 	// The numbers first: whatever happens to the plots, results.json and
 	// metrics.csv are on disk.
-	if err := writeResultsJSON(dir, res); err != nil {
-		return err
+	if withResults {
+		if err := writeResultsJSON(dir, res); err != nil {
+			return err
+		}
 	}
 	if err := writeMetricsCSV(dir, res); err != nil {
 		return err
@@ -190,8 +223,10 @@ func WriteReport(dir string, res *Results) error {
 		svgs[p] = inlineSVG(j.svg)
 	}
 	// Again, now with the plots' file names.
-	if err := writeResultsJSON(dir, res); err != nil {
-		return err
+	if withResults {
+		if err := writeResultsJSON(dir, res); err != nil {
+			return err
+		}
 	}
 	var html bytes.Buffer
 	if err := reportTemplate.Execute(&html, reportData{res, svgs}); err != nil {

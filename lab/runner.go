@@ -131,6 +131,13 @@ func (r *Runner) Run(ctx context.Context, plans []Plan) ([]*ExperimentResult, er
 					done++
 					continue
 				}
+				if r.LoadOnly {
+					// A merge keeps the failures the shards recorded.
+					if b, err := os.ReadFile(filepath.Join(j.dir, "error.txt")); err == nil {
+						j.out.Error = strings.TrimSpace(string(b))
+						continue
+					}
+				}
 				if mine && !r.LoadOnly {
 					jobs = append(jobs, j)
 				}
@@ -162,6 +169,8 @@ func (r *Runner) Run(ctx context.Context, plans []Plan) ([]*ExperimentResult, er
 				}
 				if err == nil {
 					err = writeTrial(j.dir, res)
+				} else {
+					writeTrialError(j.dir, err)
 				}
 				if err != nil {
 					j.out.Error = err.Error()
@@ -315,7 +324,20 @@ func writeTrial(dir string, res *TrialResult) error {
 	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(filepath.Join(dir, "summary.json"), b)
+	if err := WriteFileAtomic(filepath.Join(dir, "summary.json"), b); err != nil {
+		return err
+	}
+	os.Remove(filepath.Join(dir, "error.txt")) // an earlier attempt's
+	return nil
+}
+
+// writeTrialError records why a trial failed (error.txt) for `intercept
+// status`; a failed trial is not finished, so a resumed run tries it again.
+// The record is best effort: the error is in results.json either way.
+func writeTrialError(dir string, err error) {
+	if os.MkdirAll(dir, 0o755) == nil {
+		WriteFileAtomic(filepath.Join(dir, "error.txt"), []byte(err.Error()+"\n"))
+	}
 }
 
 // loadTrial reads a finished trial; any error means "not finished".
@@ -325,8 +347,13 @@ func loadTrial(dir string) (*TrialResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	return decodeTrial(path, b)
+}
+
+// decodeTrial decodes a summary.json strictly.
+func decodeTrial(path string, b []byte) (*TrialResult, error) {
 	var tf trialFile
-	if err := json.Unmarshal(b, &tf); err != nil {
+	if err := decodeStrict(b, &tf); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if tf.Version != 1 || tf.Result == nil || tf.Result.Scalars == nil {

@@ -68,6 +68,9 @@ type LoadError struct {
 	Missing    []string
 	Unexpected []string
 	Mismatched []ShapeMismatch
+	// Duplicate lists the keys the state dict holds more than once (an
+	// error even when not strict; PyTorch's dicts cannot hold them).
+	Duplicate []string
 }
 
 func quoteJoin(keys []string) string {
@@ -90,6 +93,9 @@ func (e *LoadError) Error() string {
 	if len(e.Unexpected) > 0 {
 		fmt.Fprintf(&b, "\n\tUnexpected key(s) in state_dict: %s.", quoteJoin(e.Unexpected))
 	}
+	if len(e.Duplicate) > 0 {
+		fmt.Fprintf(&b, "\n\tDuplicate key(s) in state_dict: %s.", quoteJoin(e.Duplicate))
+	}
 	for _, m := range e.Mismatched {
 		fmt.Fprintf(&b, "\n\tsize mismatch for %s: copying a param with shape %s from checkpoint, the shape in current model is %s.",
 			m.Key, pyfmt.TorchSize(m.Checkpoint...), pyfmt.TorchSize(m.Model...))
@@ -100,8 +106,9 @@ func (e *LoadError) Error() string {
 // LoadStateDict copies the tensors of sd into the matching parameters and
 // buffers of m (converting the element type when needed). With strict, keys
 // missing from sd or unknown to m are an error, as in PyTorch; a shape
-// mismatch is always an error. On error nothing is copied, so the model is
-// never left half-loaded.
+// mismatch is always an error, and so is a key given twice (which of the
+// two would win is anybody's guess; StateDict.Get returns the first). On
+// error nothing is copied, so the model is never left half-loaded.
 func LoadStateDict(m any, sd StateDict, strict bool) error {
 	own := StateDictOf(m)
 	have := map[string]*tensor.Tensor{}
@@ -109,10 +116,13 @@ func LoadStateDict(m any, sd StateDict, strict bool) error {
 		have[e.Name] = e.Tensor
 	}
 	given := map[string]*tensor.Tensor{}
+	le := &LoadError{Model: typeName(valueOf(m))}
 	for _, e := range sd {
+		if _, dup := given[e.Name]; dup {
+			le.Duplicate = append(le.Duplicate, e.Name)
+		}
 		given[e.Name] = e.Tensor
 	}
-	le := &LoadError{Model: typeName(valueOf(m))}
 	for _, e := range own {
 		src, ok := given[e.Name]
 		if !ok {
@@ -132,7 +142,7 @@ func LoadStateDict(m any, sd StateDict, strict bool) error {
 			le.Unexpected = append(le.Unexpected, e.Name)
 		}
 	}
-	if len(le.Mismatched) > 0 || strict && (len(le.Missing) > 0 || len(le.Unexpected) > 0) {
+	if len(le.Mismatched) > 0 || len(le.Duplicate) > 0 || strict && (len(le.Missing) > 0 || len(le.Unexpected) > 0) {
 		return le
 	}
 	tensor.NoGrad(func() {

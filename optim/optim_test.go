@@ -243,7 +243,7 @@ func TestLoadStateDictErrors(t *testing.T) {
 		t.Error("StateDictFromFlat without metadata: no error")
 	}
 	if _, err := optim.StateDictFromFlat([]nn.Named{{Name: "x.state.a.exp_avg", Tensor: tensor.Zeros(1)}},
-		map[string]string{"x.optimizer": `{"optimizer":"Adam"}`}, "x."); err == nil || !strings.Contains(err.Error(), "x.state.<index>.<buffer>") {
+		map[string]string{"x.optimizer": `{"optimizer":"Adam","param_groups":[],"steps":{}}`}, "x."); err == nil || !strings.Contains(err.Error(), "x.state.<index>.<buffer>") {
 		t.Errorf("bad tensor name: %v", err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/intercept-ml/intercept/internal/strictjson"
 	"github.com/intercept-ml/intercept/nn"
 	"github.com/intercept-ml/intercept/tensor"
 )
@@ -273,7 +274,7 @@ func StateDictFromFlat(tensors []nn.Named, metadata map[string]string, prefix st
 		return nil, fmt.Errorf("optim: no metadata entry %q", prefix+MetadataKey)
 	}
 	var m flatMeta
-	if err := json.Unmarshal([]byte(js), &m); err != nil {
+	if err := strictjson.Unmarshal([]byte(js), &m); err != nil {
 		return nil, fmt.Errorf("optim: metadata entry %q: %v", prefix+MetadataKey, err)
 	}
 	sd := &StateDict{Optimizer: m.Optimizer, State: map[int]*ParamState{}, Groups: m.ParamGroups}

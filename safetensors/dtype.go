@@ -9,16 +9,24 @@ import (
 // DType is the element type of a tensor as the safetensors header names it
 // ("F32", "BF16", ...).
 //
-// The supported types and the tensors they read into:
+// Every type of the format is read; most convert to a tensor:
 //
 //	F64   float64 → tensor.Float64 (exact)
 //	F32   float32 → tensor.Float32 (exact)
 //	F16   IEEE half → tensor.Float32 (exact: every half is a float32)
 //	BF16  bfloat16 → tensor.Float32 (exact)
+//	F8_E5M2, F8_E4M3, F8_E8M0, F8_E4M3FNUZ, F8_E5M2FNUZ
+//	      8-bit floats → tensor.Float32 (exact; NaN where the format has one)
 //	I64   int64 → tensor.Int64 (exact)
-//	I32   int32 → tensor.Int64 (exact, widened)
-//	U8    uint8 → tensor.Int64 (exact, widened)
+//	I32, I16, I8, U32, U16, U8
+//	      integers → tensor.Int64 (exact, widened)
+//	U64   uint64 → tensor.Int64 (exact; a value above math.MaxInt64 is an error)
 //	BOOL  one byte per element → tensor.Bool (any non-zero byte is true)
+//
+// The packed sub-byte floats (F6_E2M3, F6_E3M2, F4) and C64 (complex64)
+// have no tensor type here: File.Raw reads their bytes, File.Tensor refuses
+// them (ErrUnsupported), and a file holding them still opens, so the
+// tensors a caller can use load (nn.LoadSafetensors reads only the model's).
 //
 // NaNs follow PyTorch 1.13 on x86-64 bit for bit: an F16 NaN reads as a
 // quiet float32 NaN with its payload, and a float32 NaN is stored as
@@ -28,11 +36,11 @@ import (
 // and written back without StoreAs is stored as F32. Writing to a narrower
 // type (StoreAs) rounds floats to nearest even exactly as PyTorch's
 // .half(), .bfloat16() and .float() do (lossy) and refuses integers that do
-// not fit (never lossy). The other types of the format (I8, I16, U16, U32,
-// U64, the 8-bit and smaller floats, C64) are reported as unsupported.
+// not fit (never lossy). The 8-bit and smaller floats and C64 are not
+// written.
 type DType string
 
-// The element types this package reads and writes.
+// The element types of the format.
 const (
 	F64  DType = "F64"
 	F32  DType = "F32"
@@ -42,50 +50,147 @@ const (
 	I32  DType = "I32"
 	U8   DType = "U8"
 	BOOL DType = "BOOL"
+
+	I8         DType = "I8"
+	I16        DType = "I16"
+	U16        DType = "U16"
+	U32        DType = "U32"
+	U64        DType = "U64"
+	F8E5M2     DType = "F8_E5M2"
+	F8E4M3     DType = "F8_E4M3"
+	F8E8M0     DType = "F8_E8M0"
+	F8E4M3FNUZ DType = "F8_E4M3FNUZ"
+	F8E5M2FNUZ DType = "F8_E5M2FNUZ"
+	F6E2M3     DType = "F6_E2M3"
+	F6E3M2     DType = "F6_E3M2"
+	F4         DType = "F4"
+	C64        DType = "C64"
 )
 
-// otherDTypes are valid in the format but not supported here; they get a
-// clearer message than a misspelled type.
-var otherDTypes = map[string]bool{
-	"I8": true, "I16": true, "U16": true, "U32": true, "U64": true,
-	"F8_E5M2": true, "F8_E4M3": true, "F8_E8M0": true, "F6_E2M3": true,
-	"F6_E3M2": true, "F4": true, "C64": true,
+// referenceOrder lists the types in the order of the reference
+// implementation's Dtype enum (increasing alignment); its writer lays the
+// data out by this order, descending, then by name.
+var referenceOrder = []DType{BOOL, F4, F6E2M3, F6E3M2, U8, I8, F8E5M2, F8E4M3, F8E8M0, F8E4M3FNUZ, F8E5M2FNUZ,
+	I16, U16, F16, BF16, I32, U32, F32, C64, F64, I64, U64}
+
+// rank is d's position in referenceOrder, -1 for an unknown type.
+func (d DType) rank() int {
+	for i, x := range referenceOrder {
+		if x == d {
+			return i
+		}
+	}
+	return -1
 }
 
-// Size returns the number of bytes of one element, or 0 for a type this
-// package does not support.
-func (d DType) Size() int {
+// BitSize returns the number of bits of one element, or 0 for a name that
+// is not a type of the format.
+func (d DType) BitSize() int {
 	switch d {
-	case F64, I64:
-		return 8
-	case F32, I32:
+	case F4:
 		return 4
-	case F16, BF16:
-		return 2
-	case U8, BOOL:
-		return 1
+	case F6E2M3, F6E3M2:
+		return 6
+	case BOOL, U8, I8, F8E5M2, F8E4M3, F8E8M0, F8E4M3FNUZ, F8E5M2FNUZ:
+		return 8
+	case I16, U16, F16, BF16:
+		return 16
+	case I32, U32, F32:
+		return 32
+	case I64, U64, F64, C64:
+		return 64
 	}
 	return 0
 }
 
-// TensorDType returns the element type of the tensors read from d.
+// Size returns the number of bytes of one element, or 0 for a sub-byte
+// type (F4, F6_*) or a name that is not a type of the format.
+func (d DType) Size() int {
+	if b := d.BitSize(); b%8 == 0 {
+		return b / 8
+	}
+	return 0
+}
+
+// Convertible reports whether File.Tensor reads d into a tensor (every
+// type but F6_E2M3, F6_E3M2, F4 and C64, which File.Raw reads).
+func (d DType) Convertible() bool {
+	return d.BitSize() != 0 && d != F6E2M3 && d != F6E3M2 && d != F4 && d != C64
+}
+
+// TensorDType returns the element type of the tensors read from d
+// (tensor.Float32 for the types only File.Raw reads).
 func (d DType) TensorDType() tensor.DType {
 	switch d {
 	case F64:
 		return tensor.Float64
-	case F32, F16, BF16:
-		return tensor.Float32
-	case I64, I32, U8:
+	case I64, I32, I16, I8, U64, U32, U16, U8:
 		return tensor.Int64
+	case BOOL:
+		return tensor.Bool
 	}
-	return tensor.Bool
+	return tensor.Float32
 }
 
-// isFloat reports whether d is a floating-point type.
+// isFloat reports whether d is a floating-point type Write can store.
 func (d DType) isFloat() bool { return d == F64 || d == F32 || d == F16 || d == BF16 }
 
-// isInt reports whether d is an integer type.
-func (d DType) isInt() bool { return d == I64 || d == I32 || d == U8 }
+// isInt reports whether d is an integer type Write can store.
+func (d DType) isInt() bool {
+	switch d {
+	case I64, I32, I16, I8, U64, U32, U16, U8:
+		return true
+	}
+	return false
+}
+
+// writable reports whether Write can store d.
+func (d DType) writable() bool { return d.isFloat() || d.isInt() || d == BOOL }
+
+// f8ToFloat32 converts one 8-bit float of type dt exactly.
+func f8ToFloat32(dt DType, b byte) float32 {
+	sign := float32(1)
+	if b&0x80 != 0 {
+		sign = -1
+	}
+	switch dt {
+	case F8E5M2: // the upper byte of an IEEE half
+		return halfToFloat32(uint16(b) << 8)
+	case F8E8M0: // an exponent only: 2^(b-127), 0xff is NaN
+		if b == 0xff {
+			return float32(math.NaN())
+		}
+		return float32(math.Ldexp(1, int(b)-127))
+	case F8E4M3: // bias 7, no infinity, S.1111.111 is NaN
+		e, m := int(b>>3&0xf), float64(b&7)
+		if e == 15 && m == 7 {
+			return float32(math.NaN())
+		}
+		if e == 0 {
+			return sign * float32(math.Ldexp(m, -9))
+		}
+		return sign * float32(math.Ldexp(1+m/8, e-7))
+	case F8E4M3FNUZ: // bias 8, no infinity, no negative zero: 0x80 is NaN
+		if b == 0x80 {
+			return float32(math.NaN())
+		}
+		e, m := int(b>>3&0xf), float64(b&7)
+		if e == 0 {
+			return sign * float32(math.Ldexp(m, -10))
+		}
+		return sign * float32(math.Ldexp(1+m/8, e-8))
+	case F8E5M2FNUZ: // bias 16, no infinity, no negative zero: 0x80 is NaN
+		if b == 0x80 {
+			return float32(math.NaN())
+		}
+		e, m := int(b>>2&0x1f), float64(b&3)
+		if e == 0 {
+			return sign * float32(math.Ldexp(m, -17))
+		}
+		return sign * float32(math.Ldexp(1+m/4, e-16))
+	}
+	panic("safetensors: not an 8-bit float: " + string(dt))
+}
 
 // natural returns the type a tensor of element type t is stored as by
 // default.

@@ -36,10 +36,10 @@ func ExampleSave() {
 	}
 	fmt.Println(f.Metadata())
 	// Output:
-	// 0.weight F32 [4 3] 0 48
-	// 0.bias F32 [4] 48 64
-	// 2.weight F32 [1 4] 64 80
-	// 2.bias F32 [1] 80 84
+	// 0.bias F32 [4] 0 16
+	// 0.weight F32 [4 3] 16 64
+	// 2.bias F32 [1] 64 68
+	// 2.weight F32 [1 4] 68 84
 	// map[format:pt]
 }
 

@@ -193,6 +193,9 @@ func (f *File) parseHeader(h []byte, dataSize int64) error {
 	if !utf8.Valid(h) {
 		return bad("", "header is not valid UTF-8")
 	}
+	if err := checkJSONText(h); err != nil {
+		return bad("", "%v", err)
+	}
 	dec := json.NewDecoder(bytes.NewReader(h))
 	dec.UseNumber()
 	tok, err := token(dec)
@@ -249,7 +252,7 @@ func (f *File) parseHeader(h []byte, dataSize int64) error {
 		}
 		need, ok := byteSize(in.Shape, in.DType)
 		if !ok {
-			return bad(name, "shape %v of %s overflows", in.Shape, in.DType)
+			return bad(name, "shape %v of %s overflows or does not fill whole bytes", in.Shape, in.DType)
 		}
 		if need != in.End-in.Begin {
 			return bad(name, "shape %v of %s needs %d bytes but data_offsets [%d, %d] hold %d", in.Shape, in.DType, need, in.Begin, in.End, in.End-in.Begin)
@@ -297,9 +300,10 @@ func cmpInt64(a, b int64) int {
 
 // byteSize returns the number of bytes of a tensor of the given shape and
 // type, and false when the non-zero dimensions (times the element size)
-// overflow int64.
+// overflow int64 or, for a sub-byte type, do not fill whole bytes (as the
+// reference requires).
 func byteSize(shape []int, dt DType) (int64, bool) {
-	p, zero := int64(dt.Size()), false
+	p, zero := int64(dt.BitSize()), false
 	for _, d := range shape {
 		if d == 0 {
 			zero = true
@@ -313,7 +317,10 @@ func byteSize(shape []int, dt DType) (int64, bool) {
 	if zero {
 		return 0, true
 	}
-	return p, true
+	if p%8 != 0 {
+		return 0, false
+	}
+	return p / 8, true
 }
 
 // parseMetadata decodes the "__metadata__" value: an object of strings, or
@@ -385,10 +392,7 @@ func parseEntry(dec *json.Decoder) (Info, error) {
 				return in, errors.New("dtype is not a string")
 			}
 			in.DType = DType(s)
-			if in.DType.Size() == 0 {
-				if otherDTypes[s] {
-					return in, fmt.Errorf("dtype %q is not supported (supported: F64, F32, F16, BF16, I64, I32, U8, BOOL)", s)
-				}
+			if in.DType.BitSize() == 0 {
 				return in, fmt.Errorf("unknown dtype %q", s)
 			}
 		case "shape":
@@ -522,19 +526,48 @@ func (f *File) Metadata() map[string]string {
 	return m
 }
 
+// ErrUnsupported is returned by File.Tensor for a tensor of a type that
+// has no tensor type here (F6_E2M3, F6_E3M2, F4, C64; File.Raw reads it),
+// and for a U64 value above math.MaxInt64.
+var ErrUnsupported = errors.New("tensor type not supported")
+
+func (f *File) errorf(err error, format string, a ...any) error {
+	if f.path != "" {
+		return fmt.Errorf("safetensors: %s: %w: %s", f.path, err, fmt.Sprintf(format, a...))
+	}
+	return fmt.Errorf("safetensors: %w: %s", err, fmt.Sprintf(format, a...))
+}
+
+// Raw reads the bytes of the named tensor as the file stores them (little
+// endian, row-major; packed for the sub-byte types), whatever its type.
+func (f *File) Raw(name string) ([]byte, error) {
+	i, ok := f.index[name]
+	if !ok {
+		return nil, f.errorf(ErrNotFound, "%q", name)
+	}
+	in := f.infos[i]
+	b := make([]byte, in.End-in.Begin)
+	if err := readFull(f.r, b, f.dataStart+in.Begin); err != nil {
+		return nil, ioError(f.path, fmt.Errorf("reading tensor %q: %w", name, err))
+	}
+	return b, nil
+}
+
 // Tensor reads the named tensor: only its byte range is read, a chunk at a
 // time, straight into a new tensor of the element type given by
-// DType.TensorDType (F16 and BF16 become float32, I32 and U8 int64). The
-// tensor does not require grad.
+// DType.TensorDType (F16, BF16 and the 8-bit floats become float32, the
+// narrower integers int64). The tensor does not require grad. A tensor of
+// a type that is not Convertible is an ErrUnsupported error naming it (read
+// it with Raw); the file's other tensors still read.
 func (f *File) Tensor(name string) (*tensor.Tensor, error) {
 	i, ok := f.index[name]
 	if !ok {
-		if f.path != "" {
-			return nil, fmt.Errorf("safetensors: %s: %w: %q", f.path, ErrNotFound, name)
-		}
-		return nil, fmt.Errorf("safetensors: %w: %q", ErrNotFound, name)
+		return nil, f.errorf(ErrNotFound, "%q", name)
 	}
 	in := f.infos[i]
+	if !in.DType.Convertible() {
+		return nil, f.errorf(ErrUnsupported, "tensor %q has type %s, which has no tensor type here (File.Raw reads its bytes)", name, in.DType)
+	}
 	t := tensor.Empty(in.DType.TensorDType(), in.Shape...)
 	size := int64(in.DType.Size())
 	nbytes := in.End - in.Begin
@@ -545,6 +578,13 @@ func (f *File) Tensor(name string) (*tensor.Tensor, error) {
 		b := buf[:min(nbytes-done, int64(len(buf)))]
 		if err := readFull(f.r, b, f.dataStart+in.Begin+done); err != nil {
 			return nil, ioError(f.path, fmt.Errorf("reading tensor %q: %w", name, err))
+		}
+		if in.DType == U64 {
+			for j := 0; j+8 <= len(b); j += 8 {
+				if v := binary.LittleEndian.Uint64(b[j:]); v > math.MaxInt64 {
+					return nil, f.errorf(ErrUnsupported, "tensor %q: U64 element %d = %d does not fit int64", name, (done+int64(j))/8, v)
+				}
+			}
 		}
 		decode(t, in.DType, int(done/size), b)
 		done += int64(len(b))
@@ -592,6 +632,36 @@ func decode(t *tensor.Tensor, dt DType, at int, b []byte) {
 		for i, v := range b {
 			dst[i] = int64(v)
 		}
+	case I8:
+		dst := t.DataInt64()[at:]
+		for i, v := range b {
+			dst[i] = int64(int8(v))
+		}
+	case I16:
+		dst := t.DataInt64()[at:]
+		for i := range len(b) / 2 {
+			dst[i] = int64(int16(le.Uint16(b[2*i:])))
+		}
+	case U16:
+		dst := t.DataInt64()[at:]
+		for i := range len(b) / 2 {
+			dst[i] = int64(le.Uint16(b[2*i:]))
+		}
+	case U32:
+		dst := t.DataInt64()[at:]
+		for i := range len(b) / 4 {
+			dst[i] = int64(le.Uint32(b[4*i:]))
+		}
+	case U64:
+		dst := t.DataInt64()[at:]
+		for i := range len(b) / 8 {
+			dst[i] = int64(le.Uint64(b[8*i:])) // checked to fit by Tensor
+		}
+	case F8E5M2, F8E4M3, F8E8M0, F8E4M3FNUZ, F8E5M2FNUZ:
+		dst := t.Data32()[at:]
+		for i, v := range b {
+			dst[i] = f8ToFloat32(dt, v)
+		}
 	case BOOL:
 		dst := t.DataBool()[at:]
 		for i, v := range b {
@@ -612,4 +682,72 @@ func (f *File) Tensors() ([]tensor.Named, error) {
 		out = append(out, tensor.Named{Name: name, Tensor: t})
 	}
 	return out, nil
+}
+
+// MaxDepth is the deepest nesting of arrays and objects a header may have,
+// the recursion limit of serde_json, the reference's parser.
+const MaxDepth = 128
+
+// checkJSONText applies the reference parser's rules that encoding/json
+// does not: nesting deeper than MaxDepth, and a \u escape of a lone UTF-16
+// surrogate (which serde_json refuses and encoding/json would turn into
+// U+FFFD, so two different names could read as one), are errors. Other
+// syntax errors are left to the decoder.
+func checkJSONText(h []byte) error {
+	depth, inString := 0, false
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if inString {
+			switch c {
+			case '"':
+				inString = false
+			case '\\':
+				if i+1 < len(h) && h[i+1] == 'u' {
+					r, ok := hex4(h, i+2)
+					if !ok {
+						i++
+						continue
+					}
+					switch {
+					case r >= 0xd800 && r < 0xdc00: // high: a low one must follow
+						lo, ok := -1, false
+						if i+7 < len(h) && h[i+6] == '\\' && h[i+7] == 'u' {
+							lo, ok = hex4(h, i+8)
+						}
+						if !ok || lo < 0xdc00 || lo >= 0xe000 {
+							return fmt.Errorf("lone surrogate \\u%04x in a string", r)
+						}
+						i += 11
+					case r >= 0xdc00 && r < 0xe000:
+						return fmt.Errorf("lone surrogate \\u%04x in a string", r)
+					default:
+						i += 5
+					}
+					continue
+				}
+				i++
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case '[', '{':
+			if depth++; depth > MaxDepth {
+				return fmt.Errorf("nesting deeper than %d levels", MaxDepth)
+			}
+		case ']', '}':
+			depth--
+		}
+	}
+	return nil
+}
+
+// hex4 decodes the four hex digits at h[i:].
+func hex4(h []byte, i int) (int, bool) {
+	if i+4 > len(h) {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(string(h[i:i+4]), 16, 16)
+	return int(v), err == nil
 }

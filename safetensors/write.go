@@ -11,6 +11,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/intercept-ml/intercept/internal/atomicfile"
@@ -42,20 +43,21 @@ func StoreAs(dt DType, names ...string) Option {
 
 // Write writes tensors and metadata to w in the safetensors format.
 //
-// Layout, chosen to be deterministic (the same input gives the same bytes)
-// and readable by every implementation:
-//   - the header lists "__metadata__" first (its keys sorted; omitted when
-//     metadata is empty), then the tensors in the given order, so a file
-//     read back lists its tensors in that order;
-//   - the data is laid out in the given order too, except that it is
-//     grouped by element size, 8-byte types first, then 4, 2 and 1 (a
-//     stable sort). With the header padded with spaces to a multiple of 8
-//     bytes, as the format recommends, every tensor then starts at an
-//     offset that is a multiple of its element size, which zero-copy
-//     readers need (PyTorch refuses to view misaligned bytes as a wider
-//     type). The reference implementation aligns the same way but orders
-//     by name within a size class, losing the state-dict order.
+// The layout is the reference implementation's (huggingface/safetensors'
+// serialize), so the same tensors give the same bytes as PyTorch's
+// safetensors.torch.save_file whatever the input order:
+//   - the tensors are sorted by type in the reference's order of
+//     decreasing alignment (U64, I64, F64, C64, F32, U32, I32, BF16, F16,
+//     U16, I16, the 8-bit floats, I8, U8, ..., BOOL), then by name; the
+//     data is laid out and the header lists them in that order. With the
+//     header padded with spaces to a multiple of 8 bytes, every tensor
+//     starts at an offset that is a multiple of its element size, which
+//     zero-copy readers need;
+//   - "__metadata__" comes first, its keys sorted, when metadata is not
+//     nil: an empty map is written as {} (as the reference writes an empty
+//     dict), a nil one not at all.
 //
+// A header longer than MaxHeaderSize, which no reader accepts, is refused.
 // Tensors may be views of any layout; each is written in row-major order.
 // Names must be unique, valid UTF-8 and not "__metadata__". Everything is
 // checked before the first byte is written, so only an error of w can leave
@@ -112,8 +114,8 @@ func write(w io.Writer, tensors []tensor.Named, metadata map[string]string, opts
 		items[i], byName[nt.Name] = it, it
 	}
 	for _, o := range opts {
-		if o.dt.Size() == 0 {
-			return fmt.Errorf("StoreAs: unsupported dtype %q", o.dt)
+		if !o.dt.writable() {
+			return fmt.Errorf("StoreAs: dtype %q cannot be written", o.dt)
 		}
 		if len(o.names) == 0 {
 			for _, it := range items {
@@ -140,9 +142,14 @@ func write(w io.Writer, tensors []tensor.Named, metadata map[string]string, opts
 		}
 	}
 
-	// Data order: stable by descending element size (see Write).
-	data := slices.Clone(items)
-	slices.SortStableFunc(data, func(a, b *item) int { return b.dt.Size() - a.dt.Size() })
+	// The reference's order: by type, decreasing alignment, then by name.
+	data := items
+	slices.SortFunc(data, func(a, b *item) int {
+		if a.dt != b.dt {
+			return b.dt.rank() - a.dt.rank()
+		}
+		return strings.Compare(a.name, b.name)
+	})
 	var off int64
 	for _, it := range data {
 		it.t = it.t.Detach().Contiguous()
@@ -154,7 +161,10 @@ func write(w io.Writer, tensors []tensor.Named, metadata map[string]string, opts
 		}
 	}
 
-	header := encodeHeader(items, metadata)
+	header := encodeHeader(data, metadata)
+	if len(header) > MaxHeaderSize {
+		return fmt.Errorf("the header would be %d bytes, over the format's limit of %d that every reader enforces (fewer tensors or less metadata per file)", len(header), MaxHeaderSize)
+	}
 	bw := bufio.NewWriterSize(w, 256<<10)
 	var n [8]byte
 	binary.LittleEndian.PutUint64(n[:], uint64(len(header)))
@@ -172,6 +182,16 @@ func checkRange(it *item) error {
 	switch it.dt {
 	case I32:
 		lo, hi = math.MinInt32, math.MaxInt32
+	case I16:
+		lo, hi = math.MinInt16, math.MaxInt16
+	case I8:
+		lo, hi = math.MinInt8, math.MaxInt8
+	case U32:
+		lo, hi = 0, math.MaxUint32
+	case U16:
+		lo, hi = 0, math.MaxUint16
+	case U64:
+		lo, hi = 0, math.MaxInt64
 	case U8:
 		lo, hi = 0, math.MaxUint8
 	default:
@@ -190,7 +210,7 @@ func checkRange(it *item) error {
 func encodeHeader(items []*item, metadata map[string]string) []byte {
 	var b bytes.Buffer
 	b.WriteByte('{')
-	if len(metadata) > 0 {
+	if metadata != nil {
 		keys := make([]string, 0, len(metadata))
 		for k := range metadata {
 			keys = append(keys, k)
@@ -208,7 +228,7 @@ func encodeHeader(items []*item, metadata map[string]string) []byte {
 		b.WriteByte('}')
 	}
 	for i, it := range items {
-		if i > 0 || len(metadata) > 0 {
+		if i > 0 || metadata != nil {
 			b.WriteByte(',')
 		}
 		writeJSONString(&b, it.name)
@@ -297,9 +317,21 @@ func encodeData(bw *bufio.Writer, it *item) {
 			for i, v := range src.DataInt64()[at : at+k] {
 				le.PutUint32(buf[4*i:], uint32(int32(v)))
 			}
-		case U8:
+		case U8, I8:
 			for i, v := range src.DataInt64()[at : at+k] {
 				buf[i] = uint8(v)
+			}
+		case I16, U16:
+			for i, v := range src.DataInt64()[at : at+k] {
+				le.PutUint16(buf[2*i:], uint16(v))
+			}
+		case U32:
+			for i, v := range src.DataInt64()[at : at+k] {
+				le.PutUint32(buf[4*i:], uint32(v))
+			}
+		case U64:
+			for i, v := range src.DataInt64()[at : at+k] {
+				le.PutUint64(buf[8*i:], uint64(v))
 			}
 		case BOOL:
 			for i, v := range src.DataBool()[at : at+k] {

@@ -1,11 +1,21 @@
 package train
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"math"
+	"os"
 	"slices"
 	"strings"
+
+	"github.com/intercept-ml/intercept/internal/atomicfile"
+	"github.com/intercept-ml/intercept/internal/strictjson"
 
 	"github.com/intercept-ml/intercept/nn"
 	"github.com/intercept-ml/intercept/optim"
@@ -17,7 +27,11 @@ import (
 // Names of the parts of a checkpoint file.
 const (
 	// MetadataKey is the metadata entry that marks a checkpoint file and
-	// holds its counters as JSON: {"version":1,"step":…,"epoch":…,"batch":…}.
+	// holds its format version, counters and two SHA-256 checksums as JSON:
+	// {"version":2,"step":…,"epoch":…,"batch":…,"data_sha256":"…","header_sha256":"…"},
+	// data_sha256 of the file's data section (every tensor byte),
+	// header_sha256 of the rest (counters, tensor table, other metadata).
+	// Version 1 files (no checksum) are still read.
 	MetadataKey = "checkpoint"
 	// ModelPrefix prefixes the model's state-dict keys.
 	ModelPrefix = "model."
@@ -36,7 +50,9 @@ const (
 	ExtraPrefix = "extra."
 )
 
-const checkpointVersion = 1
+// checkpointVersion is the format version Save writes: 2 added
+// data_sha256, the checksum of the data section (all tensor bytes).
+const checkpointVersion = 2
 
 const epochStartPrefix = "epoch_start."
 
@@ -78,10 +94,33 @@ type Checkpoint struct {
 }
 
 type header struct {
-	Version int `json:"version"`
-	Step    int `json:"step"`
-	Epoch   int `json:"epoch"`
-	Batch   int `json:"batch"`
+	Version    int    `json:"version"`
+	Step       int    `json:"step"`
+	Epoch      int    `json:"epoch"`
+	Batch      int    `json:"batch"`
+	DataSHA256 string `json:"data_sha256,omitempty"` // required from version 2
+	// HeaderSHA256 (version 2) covers the rest of the file: these
+	// counters, the tensor table (names, dtypes, shapes, offsets) and every
+	// other metadata entry (headerDigest).
+	HeaderSHA256 string `json:"header_sha256,omitempty"`
+}
+
+// headerDigest is the hex SHA-256 of what HeaderSHA256 covers in the file
+// f with checkpoint entry h.
+func headerDigest(f *safetensors.File, h header) string {
+	d := sha256.New()
+	fmt.Fprintf(d, "checkpoint %d %d %d %d %q\n", h.Version, h.Step, h.Epoch, h.Batch, h.DataSHA256)
+	for _, name := range f.Names() {
+		info, _ := f.Info(name)
+		fmt.Fprintf(d, "tensor %q %s %v %d %d\n", name, info.DType, info.Shape, info.Begin, info.End)
+	}
+	meta := f.Metadata()
+	for _, k := range sortedKeys(meta) {
+		if k != MetadataKey {
+			fmt.Fprintf(d, "meta %q %q\n", k, meta[k])
+		}
+	}
+	return hex.EncodeToString(d.Sum(nil))
 }
 
 // Save writes the checkpoint to path atomically: a temporary file in the same
@@ -95,12 +134,6 @@ func (c *Checkpoint) Save(path string) error {
 	var tensors []nn.Named
 	meta := map[string]string{}
 	var u8 []string // tensors stored as U8
-
-	h, err := json.Marshal(header{Version: checkpointVersion, Step: c.Step, Epoch: c.Epoch, Batch: c.Batch})
-	if err != nil {
-		return fail("%v", err)
-	}
-	meta[MetadataKey] = string(h)
 
 	if c.Model != nil {
 		for _, nt := range nn.StateDictOf(c.Model) {
@@ -169,10 +202,80 @@ func (c *Checkpoint) Save(path string) error {
 	if len(u8) > 0 {
 		opts = append(opts, safetensors.StoreAs(safetensors.U8, u8...))
 	}
-	if err := safetensors.Save(path, tensors, meta, opts...); err != nil {
+	// The data section and the tensor table do not depend on the metadata:
+	// encode once to checksum them, then again with the checksums in the
+	// header.
+	h := header{Version: checkpointVersion, Step: c.Step, Epoch: c.Epoch, Batch: c.Batch}
+	var buf bytes.Buffer
+	for pass := 0; pass < 2; pass++ {
+		hj, err := json.Marshal(h)
+		if err != nil {
+			return fail("%v", err)
+		}
+		meta[MetadataKey] = string(hj)
+		buf.Reset()
+		if err := safetensors.Write(&buf, tensors, meta, opts...); err != nil {
+			return wrap("save", path, err)
+		}
+		sum, err := dataSHA256(buf.Bytes())
+		if err != nil {
+			return fail("%v", err)
+		}
+		if pass == 1 && sum != h.DataSHA256 {
+			return fail("the data section changed between two encodings")
+		}
+		h.DataSHA256 = sum
+		if pass == 0 {
+			f, err := safetensors.Read(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+			if err != nil {
+				return fail("%v", err)
+			}
+			h.HeaderSHA256 = headerDigest(f, h)
+		}
+	}
+	if err := atomicfile.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		return wrap("save", path, err)
 	}
 	return nil
+}
+
+// dataSHA256 returns the hex SHA-256 of the data section of a safetensors
+// file held in b (everything after the 8-byte length and the header).
+func dataSHA256(b []byte) (string, error) {
+	if len(b) < 8 {
+		return "", errors.New("truncated safetensors file")
+	}
+	n := binary.LittleEndian.Uint64(b)
+	if n > uint64(len(b)-8) {
+		return "", errors.New("truncated safetensors header")
+	}
+	sum := sha256.Sum256(b[8+n:])
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// fileDataSHA256 is dataSHA256 of the file at path, streamed.
+func fileDataSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	var lb [8]byte
+	if _, err := io.ReadFull(f, lb[:]); err != nil {
+		return "", err
+	}
+	n := binary.LittleEndian.Uint64(lb[:])
+	if n > math.MaxInt64-8 {
+		return "", errors.New("header length out of range")
+	}
+	if _, err := f.Seek(int64(8+n), io.SeekStart); err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // Load reads the checkpoint at path into c. It restores every part for which
@@ -202,15 +305,21 @@ func (c *Checkpoint) Load(path string) error {
 	if !ok {
 		return fail("not a checkpoint: no %q metadata entry", MetadataKey)
 	}
-	var h header
-	if err := json.Unmarshal([]byte(hs), &h); err != nil {
-		return fail("bad %q metadata: %v", MetadataKey, err)
+	h, err := parseHeader(hs)
+	if err != nil {
+		return fail("%v", err)
 	}
-	if h.Version != checkpointVersion {
-		return fail("unsupported checkpoint version %d", h.Version)
-	}
-	if h.Step < 0 || h.Epoch < 0 || h.Batch < 0 {
-		return fail("negative counter in %s", hs)
+	if h.Version >= 2 {
+		sum, err := fileDataSHA256(path)
+		if err != nil {
+			return wrap("load", path, err)
+		}
+		if sum != h.DataSHA256 {
+			return fail("the data section does not match its checksum (sha256 %s, recorded %s): the file is corrupt", sum, h.DataSHA256)
+		}
+		if d := headerDigest(f, h); d != h.HeaderSHA256 {
+			return fail("the header does not match its checksum (sha256 %s, recorded %s): the file is corrupt", d, h.HeaderSHA256)
+		}
 	}
 	all, err := f.Tensors()
 	if err != nil {
@@ -251,7 +360,7 @@ func (c *Checkpoint) Load(path string) error {
 		if !ok {
 			return fail("no scheduler state (metadata %q)", SchedulerKey)
 		}
-		if err := json.Unmarshal([]byte(s), &schedSD); err != nil {
+		if err := strictjson.Unmarshal([]byte(s), &schedSD); err != nil {
 			return fail("bad scheduler state: %v", err)
 		}
 	}
@@ -337,6 +446,34 @@ func (c *Checkpoint) Load(path string) error {
 		}
 	}
 	return nil
+}
+
+// parseHeader decodes the checkpoint entry strictly: unknown or missing
+// fields, an unknown version, a negative counter or a malformed checksum
+// are errors.
+func parseHeader(hs string) (header, error) {
+	var h header
+	if err := strictjson.Unmarshal([]byte(hs), &h); err != nil {
+		return h, fmt.Errorf("bad %q metadata: %v", MetadataKey, err)
+	}
+	switch h.Version {
+	case 1:
+		if h.DataSHA256 != "" || h.HeaderSHA256 != "" {
+			return h, fmt.Errorf("bad %q metadata: a version 1 checkpoint has no checksums", MetadataKey)
+		}
+	case checkpointVersion:
+		for _, c := range []struct{ name, v string }{{"data_sha256", h.DataSHA256}, {"header_sha256", h.HeaderSHA256}} {
+			if b, err := hex.DecodeString(c.v); err != nil || len(b) != sha256.Size || strings.ToLower(c.v) != c.v {
+				return h, fmt.Errorf("bad %q metadata: %s %q is not a lower-case hex SHA-256", MetadataKey, c.name, c.v)
+			}
+		}
+	default:
+		return h, fmt.Errorf("unsupported checkpoint version %d (this intercept reads versions 1 and %d)", h.Version, checkpointVersion)
+	}
+	if h.Step < 0 || h.Epoch < 0 || h.Batch < 0 {
+		return h, fmt.Errorf("negative counter in %s", hs)
+	}
+	return h, nil
 }
 
 // stateBytes converts a generator state read from a U8 tensor (an int64

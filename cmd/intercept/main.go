@@ -10,7 +10,8 @@
 //	intercept run NAME [--seeds N] [--set key=value,...] [--data SOURCE] [--out DIR]
 //	intercept report DIR
 //	intercept lab --shard i/n --out DIR   (one shard of a sweep)
-//	intercept merge [--out DIR] SHARD_DIR...
+//	intercept merge [--out DIR] [--allow-incomplete] SHARD_DIR...
+//	intercept status DIR...               (trials done per shard, failed, diverged)
 //	intercept inspect FILE.safetensors [--json]
 //	intercept inspect FILE.safetensors --run --arch SPEC   (per-layer statistics of a forward/backward)
 //	intercept version
@@ -25,6 +26,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -192,9 +194,11 @@ func newRootCmd(a *app) *cobra.Command {
 	inspectCmd := &cobra.Command{
 		Use:   "inspect FILE.safetensors",
 		Short: "Per-tensor statistics of a model file, read against initialization theory",
-		Long: "Prints each tensor's shape, mean, std, range and share of zeros, and compares every weight's std with what\n" +
-			"PyTorch's default, Xavier and He initialization would give it (from its fans), and every bias with PyTorch's\n" +
-			"default range. Works on files saved by intercept or by PyTorch (safetensors).",
+		Long: "Prints each tensor's dtype (as the file stores it), shape, mean, std, range and share of zeros, and compares\n" +
+			"every weight's std with what PyTorch's inits would give it, within the 99.9% sampling interval of its element\n" +
+			"count: the default, Xavier, He (fan_in and fan_out), N(0, 1) (Embedding), U(±1/√hidden) (RNN/LSTM/GRU)\n" +
+			"and every bias with PyTorch's default range. With --json, NaN and ±Inf statistics are the strings \"NaN\",\n" +
+			"\"+Inf\" and \"-Inf\". Works on files saved by intercept or by PyTorch (safetensors).",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usageError{errors.New("inspect takes one .safetensors file")}
@@ -217,6 +221,7 @@ func newRootCmd(a *app) *cobra.Command {
 	root.AddCommand(inspectCmd)
 
 	var mergeOut string
+	var allowIncomplete bool
 	mergeCmd := &cobra.Command{
 		Use:   "merge SHARD_DIR...",
 		Short: "Merge the run directories of a sharded sweep into one report",
@@ -229,11 +234,23 @@ func newRootCmd(a *app) *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.merge(mergeOut, args)
+			return a.merge(mergeOut, args, allowIncomplete)
 		},
 	}
 	mergeCmd.Flags().StringVar(&mergeOut, "out", "", "run directory for the merged report (default ./runs/<timestamp>-merged)")
+	mergeCmd.Flags().BoolVar(&allowIncomplete, "allow-incomplete", false, "write the report of an incomplete set of shards on purpose (it says incomplete)")
 	root.AddCommand(mergeCmd)
+	root.AddCommand(&cobra.Command{
+		Use:   "status DIR...",
+		Short: "Print each run directory's trials done (of its shard), failed and diverged",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageError{errors.New("status takes run directories")}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error { return a.status(args) },
+	})
 
 	root.AddCommand(&cobra.Command{
 		Use:   "version",
@@ -302,10 +319,11 @@ func (a *app) run(ctx context.Context, exps []*lab.Experiment, f runFlags) error
 	for i := range seeds {
 		seeds[i] = uint64(i)
 	}
-	plans, err := lab.NewPlans(exps, lab.PlanOptions{Quick: f.quick, Overrides: overrides, Data: data, Seeds: seeds})
+	plans, err := lab.NewPlans(exps, lab.PlanOptions{Quick: f.quick, Overrides: overrides, Data: data, Seeds: seeds, Workers: f.workers})
 	if err != nil {
 		return usageError{err}
 	}
+	manifest := lab.NewManifest(plans, buildVersion(), kernel.Name(), shardInfo, f.quick)
 	dir := f.out
 	switch {
 	case f.resume != "":
@@ -315,15 +333,20 @@ func (a *app) run(ctx context.Context, exps []*lab.Experiment, f runFlags) error
 		if st, err := os.Stat(f.resume); err != nil || !st.IsDir() {
 			return usageError{fmt.Errorf("--resume %s: not a run directory", f.resume)}
 		}
+		if _, err := lab.ReadManifest(f.resume); errors.Is(err, lab.ErrNoRun) {
+			return usageError{fmt.Errorf("--resume %s: not a run directory (no run.json or results.json); to start a new run there, use --out", f.resume)}
+		}
 		dir = f.resume
 	case dir == "" && shards > 1:
 		dir = filepath.Join("runs", fmt.Sprintf("%s-shard-%d-of-%d", a.now().Format("20060102-150405"), shard, shards))
 	case dir == "":
 		dir = filepath.Join("runs", a.now().Format("20060102-150405"))
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("creating the run directory: %w", err)
+	unlock, err := openRunDir(dir, manifest, f.resume != "")
+	if err != nil {
+		return err
 	}
+	defer unlock()
 	var progress lab.Progress
 	switch {
 	case f.quiet:
@@ -359,6 +382,67 @@ func (a *app) run(ctx context.Context, exps []*lab.Experiment, f runFlags) error
 	}
 	if interrupted {
 		return &exitError{130, fmt.Errorf("interrupted; the finished trials are in %s (continue with --resume %s)", dir, dir)}
+	}
+	return allFailed(results)
+}
+
+// openRunDir prepares the run directory of a run described by m: it
+// refuses a directory that holds another run (exit 2, saying what differs),
+// takes the directory's lock, removes the temporary files a crash left and
+// records m in run.json. It returns the function that releases the lock.
+func openRunDir(dir string, m lab.Manifest, resume bool) (func(), error) {
+	have, err := lab.ReadManifest(dir)
+	switch {
+	case err == nil:
+		if d := have.Diff(m); len(d) > 0 {
+			return nil, usageError{fmt.Errorf("%s holds another run than the one asked: %s. A resume continues exactly the run its directory holds (the same command, experiments, --set, --data, --seeds, --quick and --shard, by the same intercept); to start a new run, give another --out", dir, strings.Join(d, "; "))}
+		}
+	case errors.Is(err, lab.ErrNoRun) || errors.Is(err, fs.ErrNotExist):
+		if resume {
+			if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+				return nil, usageError{fmt.Errorf("--resume %s: not a run directory", dir)}
+			}
+		}
+	default:
+		return nil, usageError{fmt.Errorf("%s: cannot tell which run it holds: %w", dir, err)}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("creating the run directory: %w", err)
+	}
+	lock, err := lab.LockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := lab.CleanTemp(dir); err != nil {
+		lock.Unlock()
+		return nil, fmt.Errorf("removing temporary files: %w", err)
+	}
+	if err := lab.WriteManifest(dir, m); err != nil {
+		lock.Unlock()
+		return nil, err
+	}
+	return func() { lock.Unlock() }, nil
+}
+
+// allFailed is an error (exit 1) when every trial of an experiment failed.
+func allFailed(results []*lab.ExperimentResult) error {
+	var names []string
+	for _, r := range results {
+		n, failed := 0, 0
+		for _, v := range r.Variants {
+			for _, t := range v.Trials {
+				n++
+				if t.Result == nil {
+					failed++
+				}
+			}
+		}
+		if n > 0 && failed == n {
+			names = append(names, r.Name)
+		}
+	}
+	if len(names) > 0 {
+		return fmt.Errorf("every trial of %s failed (the errors are in results.json and report.html)", strings.Join(names, ", "))
 	}
 	return nil
 }
@@ -397,31 +481,74 @@ func parseShard(s string, getenv func(string) string) (shard, shards int, err er
 }
 
 // merge combines the run directories of a sharded sweep.
-func (a *app) merge(out string, srcs []string) error {
+func (a *app) merge(out string, srcs []string, allowIncomplete bool) error {
 	start := a.now()
 	dir := out
 	if dir == "" {
 		dir = filepath.Join("runs", a.now().Format("20060102-150405")+"-merged")
 	}
-	results, run, n, err := lab.Merge(a.registry, dir, srcs)
-	var pe *lab.PlanError
-	if errors.As(err, &pe) {
-		return usageError{err}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("creating the run directory: %w", err)
+	}
+	lock, err := lab.LockDir(dir)
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
+	info, err := lab.Merge(a.registry, dir, srcs, allowIncomplete)
+	for _, d := range info.Duplicates {
+		fmt.Fprintln(a.stderr, "intercept: merged once:", d)
 	}
 	if err != nil {
 		return err
 	}
+	run := info.Run
 	run.Command = "intercept " + strings.Join(a.args, " ")
-	run.Shard, run.Merged, run.Interrupted = "", srcs, false
+	run.Shard, run.Merged, run.Interrupted = "", info.Sources, false
 	run.Started, run.Elapsed = start, a.now().Sub(start).Seconds()
-	if err := lab.Report(a.registry, dir, &lab.Results{Run: run, Experiments: results}); err != nil {
+	if err := lab.Report(a.registry, dir, &lab.Results{Run: run, Experiments: info.Results}); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "merged %d trials from %d run directories\n", n, len(srcs))
-	a.printVerdicts(results)
+	fmt.Fprintf(a.stdout, "merged %d trials from %d run directories\n", info.Copied, len(info.Sources))
+	if info.Incomplete != "" {
+		fmt.Fprintln(a.stdout, "INCOMPLETE (--allow-incomplete):", info.Incomplete)
+	}
+	a.printVerdicts(info.Results)
 	fmt.Fprintln(a.stdout, "report:", filepath.Join(dir, "report.html"))
-	if missing := lab.Missing(results); missing > 0 {
-		return fmt.Errorf("%d trials are in no shard (a shard is missing or unfinished; rerun it with the same --shard and --resume)", missing)
+	return nil
+}
+
+// status prints, per run directory, the trials done of its shard and the
+// failed and diverged ones.
+func (a *app) status(dirs []string) error {
+	bad := 0
+	for _, d := range dirs {
+		st, err := lab.DirStatus(a.registry, d)
+		if err != nil {
+			fmt.Fprintln(a.stderr, "intercept:", err)
+			bad++
+			continue
+		}
+		shard, state := "whole run", "stopped"
+		if st.Shard != "" {
+			shard = "shard " + st.Shard
+		}
+		if st.Running {
+			state = "running (" + st.Lock + ")"
+		} else if st.Done == st.Total {
+			state = "finished"
+		}
+		fmt.Fprintf(a.stdout, "%s: %s, %d/%d trials done, %d failed, %d diverged, %s\n", d, shard, st.Done, st.Total, len(st.Failed), len(st.Diverged), state)
+		for _, t := range st.Failed {
+			msg, _, _ := strings.Cut(t.Error, "\n")
+			fmt.Fprintf(a.stdout, "  failed    %s %s seed %d: %s\n", t.Experiment, t.Variant, t.Seed, msg)
+		}
+		for _, t := range st.Diverged {
+			fmt.Fprintf(a.stdout, "  diverged  %s %s seed %d at step %d\n", t.Experiment, t.Variant, t.Seed, t.DivergedStep)
+		}
+	}
+	if bad > 0 {
+		return &exitError{1, fmt.Errorf("%d of %d directories could not be read", bad, len(dirs))}
 	}
 	return nil
 }
@@ -433,6 +560,9 @@ func (a *app) printVerdicts(results []*lab.ExperimentResult) {
 		v := "-"
 		if r.Analysis != nil {
 			v = r.Analysis.Verdict.Status
+		}
+		if !r.Complete {
+			v += " (incomplete: not every trial finished)"
 		}
 		fmt.Fprintf(tw, "%s\t%s\n", r.Name, v)
 	}
@@ -448,7 +578,7 @@ func (a *app) list() {
 			if p.Quick != "" {
 				q = " (quick: " + p.Quick + ")"
 			}
-			fmt.Fprintf(tw, "    %s\t%s\t= %s%s\t%s\n", p.Name, p.Kind, p.Default, q, p.Help)
+			fmt.Fprintf(tw, "    %s\t%s\t= %s%s\t%s (%s)\n", p.Name, p.Kind, p.Default, q, p.Help, p.Range())
 		}
 		tw.Flush()
 		fmt.Fprintln(a.stdout)
@@ -460,7 +590,7 @@ func (a *app) report(dir string) error {
 	if err != nil {
 		return err
 	}
-	if err := lab.Report(a.registry, dir, res); err != nil {
+	if err := lab.Rerender(a.registry, dir, res); err != nil {
 		return err
 	}
 	fmt.Fprintln(a.stdout, "report:", filepath.Join(dir, "report.html"))

@@ -238,6 +238,12 @@ func TestShardsMergeToTheSingleMachineRun(t *testing.T) {
 		t.Errorf("a shard's results should say which shard it is and be incomplete: %q %v", part.Run.Shard, part.Experiments[0].Complete)
 	}
 
+	// status shows each shard's share of the trials.
+	if out, stderr, code := runApp(t, context.Background(), append([]string{"status"}, shards...)...); code != 0 ||
+		!strings.Contains(out, shards[1]+": shard 1/3, 4/4 trials done, 0 failed, 0 diverged, finished") {
+		t.Errorf("status: exit %d, %q %q", code, out, stderr)
+	}
+
 	merged := filepath.Join(tmp, "merged")
 	out, stderr, code := runApp(t, context.Background(), append([]string{"merge", "--out", merged}, shards...)...)
 	if code != 0 {
@@ -269,12 +275,36 @@ func TestShardsMergeToTheSingleMachineRun(t *testing.T) {
 		t.Errorf("verdicts differ: %+v vs %+v", want.Experiments[0].Analysis.Verdict, got.Experiments[0].Analysis.Verdict)
 	}
 
-	_, stderr, code = runApp(t, context.Background(), "merge", "--out", filepath.Join(tmp, "partial"), shards[0], shards[2])
-	if code != 1 || !strings.Contains(stderr, "4 trials are in no shard") {
+	// A shard missing: exit 1 naming the directories, before any verdict
+	// and without a report; --allow-incomplete writes it on purpose and
+	// the terminal says incomplete.
+	out, stderr, code = runApp(t, context.Background(), "merge", "--out", filepath.Join(tmp, "partial"), shards[0], shards[2])
+	if code != 1 || !strings.Contains(stderr, "4 of 12 trials are in no shard") || !strings.Contains(stderr, "shard 1/3") || !strings.Contains(stderr, shards[2]) {
 		t.Errorf("merge with a shard missing: exit %d, %q", code, stderr)
 	}
+	if strings.Contains(out, "VERDICT") {
+		t.Errorf("merge with a shard missing printed verdicts: %q", out)
+	}
+	if _, err := os.Stat(filepath.Join(tmp, "partial", "report.html")); err == nil {
+		t.Error("merge with a shard missing wrote a report without --allow-incomplete")
+	}
+	out, stderr, code = runApp(t, context.Background(), "merge", "--allow-incomplete", "--out", filepath.Join(tmp, "partial"), shards[0], shards[2])
+	if code != 0 || !strings.Contains(out, "INCOMPLETE") || !strings.Contains(out, "(incomplete: not every trial finished)") {
+		t.Errorf("merge --allow-incomplete: exit %d, %q %q", code, out, stderr)
+	}
 	if _, err := os.Stat(filepath.Join(tmp, "partial", "report.html")); err != nil {
-		t.Errorf("merge with a shard missing wrote no report: %v", err)
+		t.Errorf("merge --allow-incomplete wrote no report: %v", err)
+	}
+
+	// A shard given twice (as itself, or as a copy of the same shard) is
+	// reported and counted once.
+	dup := filepath.Join(tmp, "shard1-copy")
+	if err := os.CopyFS(dup, os.DirFS(shards[1])); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, code = runApp(t, context.Background(), "merge", "--out", filepath.Join(tmp, "twice"), shards[0], shards[1], shards[2], shards[0], dup)
+	if code != 0 || !strings.Contains(out, "merged 12 trials from 3 run directories") || strings.Count(stderr, "merged once") != 2 {
+		t.Errorf("merge with duplicates: exit %d, %q %q", code, out, stderr)
 	}
 
 	other := filepath.Join(tmp, "other")
@@ -282,8 +312,32 @@ func TestShardsMergeToTheSingleMachineRun(t *testing.T) {
 		t.Fatal(stderr)
 	}
 	_, stderr, code = runApp(t, context.Background(), "merge", "--out", filepath.Join(tmp, "bad"), shards[0], other)
-	if code != 2 || !strings.Contains(stderr, "only shards of one sweep can be merged") {
+	if code != 1 || !strings.Contains(stderr, "only shards of one sweep can be merged") || !strings.Contains(stderr, other) {
 		t.Errorf("merging different sweeps: exit %d, %q", code, stderr)
+	}
+
+	// Shards of another kernel (or version) do not merge silently.
+	editResults(t, shards[2], func(r *lab.Results) { r.Run.Kernel = "other-kernel" })
+	out, stderr, code = runApp(t, context.Background(), append([]string{"merge", "--out", filepath.Join(tmp, "kernels")}, shards...)...)
+	if code != 1 || !strings.Contains(stderr, "kernel") || !strings.Contains(stderr, shards[2]) || strings.Contains(out, "VERDICT") {
+		t.Errorf("merging shards of two kernels: exit %d, %q %q", code, out, stderr)
+	}
+}
+
+// editResults rewrites dir/results.json through f.
+func editResults(t *testing.T, dir string, f func(*lab.Results)) {
+	t.Helper()
+	r, err := lab.ReadResults(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f(r)
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "results.json"), b, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 

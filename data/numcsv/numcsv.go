@@ -136,7 +136,13 @@ func (p *parser) read(r io.Reader) (*Table, error) {
 	} else {
 		r = br
 	}
-	cr := csv.NewReader(r)
+	// A UTF-8 byte-order mark (as Excel and Windows tools write) is not
+	// part of the first field.
+	bomr := bufio.NewReader(r)
+	if m, _ := bomr.Peek(3); len(m) == 3 && m[0] == 0xef && m[1] == 0xbb && m[2] == 0xbf {
+		bomr.Discard(3)
+	}
+	cr := csv.NewReader(bomr)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	if p.opt.Comma != 0 {

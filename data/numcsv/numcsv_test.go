@@ -111,3 +111,25 @@ func TestErrors(t *testing.T) {
 		})
 	}
 }
+
+// A UTF-8 byte-order mark is skipped: the first header name and the first
+// number read as if it were not there, gzipped or not.
+func TestByteOrderMark(t *testing.T) {
+	bom := "\xef\xbb\xbf"
+	tab, err := Read(strings.NewReader(bom+weather), "bom.csv", Options{Header: true, LabelName: "rain", LabelType: tensor.Int64})
+	if err != nil || tab.Header[0] != "humidity" || tab.X.At(0, 0) != float64(float32(0.81)) {
+		t.Fatalf("with a header: %v %q", err, tab)
+	}
+	tab, err = Read(strings.NewReader(bom+"1.5,2\n3,4\n"), "bom.csv", Options{})
+	if err != nil || tab.X.At(0, 0) != 1.5 {
+		t.Fatalf("without a header: %v", err)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(bom + "1.5,2\n"))
+	zw.Close()
+	tab, err = Read(&gz, "bom.csv.gz", Options{})
+	if err != nil || tab.X.At(0, 0) != 1.5 {
+		t.Fatalf("gzipped: %v", err)
+	}
+}

@@ -22,10 +22,10 @@ func ActivationShift() *lab.Experiment {
 		Claim:  "Bias allows the activation function to shift left or right; without it, every neuron is forced to pass through the origin.",
 		Source: "the document, “Why is bias important? 1: It helps to shift the activation function”",
 		Params: []lab.Param{
-			{Name: "steps", Default: "600", Quick: "200", Kind: lab.Int, Help: "training steps (full batch, Adam)"},
-			{Name: "lr", Default: "0.05", Kind: lab.Float, Help: "learning rate"},
-			{Name: "target_w", Default: "2", Kind: lab.Float, Help: "slope w* of the target f(w*·x + b*)"},
-			{Name: "target_b", Default: "1.5", Kind: lab.Float, Help: "offset b* of the target (non-zero, so the target is not f(0) at x = 0)"},
+			{Name: "steps", Default: "600", Quick: "200", Kind: lab.Int, Min: 1, Max: 1e6, Help: "training steps (full batch, Adam)"},
+			{Name: "lr", Default: "0.05", Kind: lab.Float, Min: 1e-8, Max: 100, Help: "learning rate"},
+			{Name: "target_w", Default: "2", Kind: lab.Float, Min: -100, Max: 100, Help: "slope w* of the target f(w*·x + b*)"},
+			{Name: "target_b", Default: "1.5", Kind: lab.Float, Min: -100, Max: 100, Help: "offset b* of the target (non-zero, so the target is not f(0) at x = 0)"},
 			{Name: "activations", Default: "sigmoid,relu", Kind: lab.Strings, Help: "activations to test"},
 		},
 		Variants: func(c lab.Config) ([]lab.Variant, error) {
@@ -38,6 +38,7 @@ func ActivationShift() *lab.Experiment {
 			}
 			return variants(grid(acts, bothBias, func(a activation, bias bool) actBias { return actBias{Act: a, Bias: bias} })), nil
 		},
+		Memory:  func(c lab.Config) int64 { return mlpBytes(1, 1, 1, 1, 256, 256) },
 		Run:     runActivationShift,
 		Analyze: analyzeActivationShift,
 	}

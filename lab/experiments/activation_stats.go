@@ -21,9 +21,9 @@ func ActivationStats() *lab.Experiment {
 		Claim:  "With the standard initialization U[−1/√n, 1/√n] the variance of activations and back-propagated gradients changes from layer to layer; the normalized (Xavier) initialization keeps it roughly constant.",
 		Source: "Glorot & Bengio 2010, “Understanding the difficulty of training deep feedforward neural networks”, §4.2; PyTorch's default Linear init is that standard initialization",
 		Params: []lab.Param{
-			{Name: "layers", Default: "5", Kind: lab.Int, Help: "hidden layers"},
-			{Name: "width", Default: "256", Kind: lab.Int, Help: "hidden width"},
-			{Name: "batch", Default: "256", Kind: lab.Int, Help: "inputs per measurement (N(0, 1))"},
+			{Name: "layers", Default: "5", Kind: lab.Int, Min: 1, Max: 100, Help: "hidden layers"},
+			{Name: "width", Default: "256", Kind: lab.Int, Min: 1, Max: 4096, Help: "hidden width"},
+			{Name: "batch", Default: "256", Kind: lab.Int, Min: 1, Max: 65536, Help: "inputs per measurement (N(0, 1))"},
 			{Name: "activations", Default: "tanh,sigmoid,relu", Kind: lab.Strings, Help: "activations"},
 			{Name: "inits", Default: "default,xavier", Kind: lab.Strings, Help: "weight inits (default = PyTorch's = Glorot's standard init)"},
 		},
@@ -37,6 +37,9 @@ func ActivationStats() *lab.Experiment {
 				return nil, fmt.Errorf("inits: %w", err)
 			}
 			return variants(grid(acts, inits, func(a activation, w weightInit) actInit { return actInit{a, w} })), nil
+		},
+		Memory: func(c lab.Config) int64 {
+			return mlpBytes(c.Int("width"), c.Int("width"), c.Int("layers"), 1, c.Int("batch"), c.Int("batch"))
 		},
 		Run:     runActivationStats,
 		Analyze: analyzeActivationStats,

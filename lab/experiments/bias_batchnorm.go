@@ -20,8 +20,8 @@ func BiasBeforeBatchNorm() *lab.Experiment {
 		Claim:  "If you are using batchnorm, the use of bias is necessary.",
 		Source: "the document, Method 5 (“Should you use bias in CNNs?”); Method 2 says the opposite: BatchNorm “handles bias internally”",
 		Params: []lab.Param{
-			{Name: "steps", Default: "200", Quick: "60", Kind: lab.Int, Help: "SGD steps (batch 64)"},
-			{Name: "lr", Default: "0.05", Kind: lab.Float, Help: "learning rate"},
+			{Name: "steps", Default: "200", Quick: "60", Kind: lab.Int, Min: 1, Max: 1e6, Help: "SGD steps (batch 64)"},
+			{Name: "lr", Default: "0.05", Kind: lab.Float, Min: 1e-8, Max: 100, Help: "learning rate"},
 			{Name: "layers", Default: "linear,conv", Kind: lab.Strings, Help: "the layer before BatchNorm: linear and/or conv"},
 		},
 		Variants: func(c lab.Config) ([]lab.Variant, error) {
@@ -34,6 +34,7 @@ func BiasBeforeBatchNorm() *lab.Experiment {
 			}
 			return variants(conds), nil
 		},
+		Memory:  func(c lab.Config) int64 { return mlpBytes(8*64, 64, 2, 10, 64*8*4, 2000) },
 		Run:     runBiasBN,
 		Analyze: analyzeBiasBN,
 	}

@@ -20,16 +20,19 @@ func BiasVsNoBias() *lab.Experiment {
 		Claim:  "A model with bias reaches a lower loss than one without; without bias the model struggles with data that is not zero-centered.",
 		Source: "the document, “What happens if we remove bias?” and Method 7",
 		Params: []lab.Param{
-			{Name: "offsets", Default: "0,1,2,4,8", Kind: lab.Floats, Help: "target offsets c in y = g(x) + c"},
-			{Name: "hidden", Default: "32", Kind: lab.Int, Help: "width of the two hidden layers"},
-			{Name: "samples", Default: "256", Kind: lab.Int, Help: "training examples (4 features, N(0,1))"},
-			{Name: "steps", Default: "400", Quick: "150", Kind: lab.Int, Help: "training steps (full batch, Adam)"},
-			{Name: "lr", Default: "0.01", Kind: lab.Float, Help: "learning rate"},
+			{Name: "offsets", Default: "0,1,2,4,8", Kind: lab.Floats, Min: -1e4, Max: 1e4, Help: "target offsets c in y = g(x) + c"},
+			{Name: "hidden", Default: "32", Kind: lab.Int, Min: 1, Max: 4096, Help: "width of the two hidden layers"},
+			{Name: "samples", Default: "256", Kind: lab.Int, Min: 1, Max: 1e6, Help: "training examples (4 features, N(0,1))"},
+			{Name: "steps", Default: "400", Quick: "150", Kind: lab.Int, Min: 1, Max: 1e6, Help: "training steps (full batch, Adam)"},
+			{Name: "lr", Default: "0.01", Kind: lab.Float, Min: 1e-8, Max: 100, Help: "learning rate"},
 		},
 		Variants: func(c lab.Config) ([]lab.Variant, error) {
 			return variants(grid(c.Floats("offsets"), bothBias, func(off float64, bias bool) offsetBias {
 				return offsetBias{Offset: off, Bias: bias}
 			})), nil
+		},
+		Memory: func(c lab.Config) int64 {
+			return mlpBytes(4, c.Int("hidden"), 2, 1, c.Int("samples"), c.Int("samples")+512)
 		},
 		Run:     runBiasVsNoBias,
 		Analyze: analyzeBiasVsNoBias,

@@ -503,3 +503,23 @@ func (p prefixLogger) Scalar(tag string, step int64, v float64) error {
 func (p prefixLogger) HistogramValues(tag string, step int64, v []float64) error {
 	return p.l.HistogramValues(p.prefix+tag, step, v)
 }
+
+// mlpBytes estimates the memory of training a float32 MLP with Adam:
+// the weights of layers hidden layers of width hidden between in inputs and
+// out outputs, their gradients and two optimizer moments, plus the
+// activations and their gradients for one batch, and n float32 examples of
+// in features.
+func mlpBytes(in, hidden, layers, out, batch, n int) int64 {
+	params := int64(in)*int64(hidden) + int64(layers-1)*int64(hidden)*int64(hidden) + int64(hidden)*int64(out) + int64(layers)*int64(hidden) + int64(out)
+	acts := int64(batch) * int64(hidden) * int64(layers) * 4
+	return 4 * (4*params + acts + int64(n)*int64(in+1) + (1 << 18))
+}
+
+// classInputs is the largest input width of a --data source's examples
+// (784 for the MNIST-like IDX sets, 64 for the embedded digits).
+func classInputs(source string) int {
+	if source == "" || source == "digits" {
+		return 64
+	}
+	return 784
+}

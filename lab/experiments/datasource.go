@@ -57,8 +57,20 @@ func readDataSource(source string, limit int) *classSet {
 			return &classSet{err: fmt.Errorf("--data %q: %w", source, err)}
 		}
 	}
+	if train.Len() == 0 {
+		return &classSet{err: fmt.Errorf("--data %q: the training set is empty", source)}
+	}
+	if test.Len() == 0 {
+		return &classSet{err: fmt.Errorf("--data %q: the test set is empty", source)}
+	}
 	xtr, ytr := data.Tensors(train)
 	xte, yte := data.Tensors(test)
+	if err := checkClassSet(source, "training", xtr, ytr); err != nil {
+		return &classSet{err: err}
+	}
+	if err := checkClassSet(source, "test", xte, yte); err != nil {
+		return &classSet{err: err}
+	}
 	xtr, ytr = firstRows(flatten(xtr), ytr, limit)
 	xte, yte = firstRows(flatten(xte), yte, limit)
 	return &classSet{train: data.NewTensorDataset(xtr, ytr), test: data.NewTensorDataset(xte, yte)}
@@ -77,4 +89,29 @@ func firstRows(x, y *tensor.Tensor, limit int) (*tensor.Tensor, *tensor.Tensor) 
 		return x, y
 	}
 	return x.Narrow(0, 0, limit), y.Narrow(0, 0, limit)
+}
+
+// numClasses is the number of classes of every classification source (the
+// digits 0-9, or the ten Fashion-MNIST classes).
+const numClasses = 10
+
+// checkClassSet refuses a set the classification experiments cannot train
+// on: no example, examples without features, as many labels as examples,
+// or a label outside 0..numClasses-1.
+func checkClassSet(source, part string, x, y *tensor.Tensor) error {
+	if x.Dim() < 1 || x.Size(0) == 0 {
+		return fmt.Errorf("--data %q: the %s set is empty", source, part)
+	}
+	if x.Numel()/x.Size(0) == 0 {
+		return fmt.Errorf("--data %q: the %s examples have no features (shape %v)", source, part, x.Shape())
+	}
+	if y.Dim() != 1 || y.Size(0) != x.Size(0) {
+		return fmt.Errorf("--data %q: the %s set has %d examples but %d labels", source, part, x.Size(0), y.Numel())
+	}
+	for i, l := range y.Int64s() {
+		if l < 0 || l >= numClasses {
+			return fmt.Errorf("--data %q: %s label %d is %d, outside the %d classes 0..%d", source, part, i, l, numClasses, numClasses-1)
+		}
+	}
+	return nil
 }

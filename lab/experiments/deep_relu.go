@@ -21,13 +21,16 @@ func DeepReLU() *lab.Experiment {
 		Claim:  "He initialization keeps the signal alive in deep ReLU networks, where Xavier initialization makes it shrink layer by layer and a 30-layer network stalls.",
 		Source: "He et al. 2015, “Delving deep into rectifiers”, §2.2 and Fig. 3; the document: He init “leads to better convergence when compared to Xavier in deep networks”",
 		Params: []lab.Param{
-			{Name: "depth", Default: "30", Kind: lab.Int, Help: "number of Linear layers"},
-			{Name: "width", Default: "64", Kind: lab.Int, Help: "hidden width"},
-			{Name: "steps", Default: "200", Quick: "40", Kind: lab.Int, Help: "SGD steps (batch 64)"},
-			{Name: "lr", Default: "0.01", Kind: lab.Float, Help: "learning rate (SGD, momentum 0)"},
+			{Name: "depth", Default: "30", Kind: lab.Int, Min: 2, Max: 1000, Help: "number of Linear layers"},
+			{Name: "width", Default: "64", Kind: lab.Int, Min: 1, Max: 4096, Help: "hidden width"},
+			{Name: "steps", Default: "200", Quick: "40", Kind: lab.Int, Min: 1, Max: 1e6, Help: "SGD steps (batch 64)"},
+			{Name: "lr", Default: "0.01", Kind: lab.Float, Min: 1e-8, Max: 100, Help: "learning rate (SGD, momentum 0)"},
 			{Name: "inits", Default: "kaiming,xavier,normal", Kind: lab.Strings, Help: "weight inits (biases start at zero)"},
 		},
 		Variants: func(c lab.Config) ([]lab.Variant, error) {
+			if _, _, err := loadClassification(c.Data, 0); err != nil {
+				return nil, err
+			}
 			if c.Int("depth") < 2 {
 				return nil, fmt.Errorf("depth must be at least 2")
 			}
@@ -36,6 +39,9 @@ func DeepReLU() *lab.Experiment {
 				return nil, fmt.Errorf("inits: %w", err)
 			}
 			return variants(each(inits, func(w weightInit) deepCond { return deepCond{w} })), nil
+		},
+		Memory: func(c lab.Config) int64 {
+			return mlpBytes(classInputs(c.Data), c.Int("width"), c.Int("depth")-1, 10, 64, 70000)
 		},
 		Run:     runDeepReLU,
 		Analyze: analyzeDeepReLU,

@@ -20,11 +20,11 @@ func Digits() *lab.Experiment {
 		Claim:  "Bias helps the network capture patterns more effectively when recognizing handwritten digits.",
 		Source: "the document, “Why is bias important? 2: It allows the model to learn patterns better”",
 		Params: []lab.Param{
-			{Name: "hidden", Default: "64", Kind: lab.Int, Help: "width of the two hidden layers"},
-			{Name: "epochs", Default: "15", Quick: "4", Kind: lab.Int, Help: "passes over the training set"},
-			{Name: "batch", Default: "64", Kind: lab.Int, Help: "minibatch size"},
-			{Name: "lr", Default: "0.002", Kind: lab.Float, Help: "learning rate (Adam)"},
-			{Name: "limit", Default: "10000", Quick: "3000", Kind: lab.Int, Help: "at most this many training examples from --data (IDX sets have 60000)"},
+			{Name: "hidden", Default: "64", Kind: lab.Int, Min: 1, Max: 4096, Help: "width of the two hidden layers"},
+			{Name: "epochs", Default: "15", Quick: "4", Kind: lab.Int, Min: 1, Max: 10000, Help: "passes over the training set"},
+			{Name: "batch", Default: "64", Kind: lab.Int, Min: 1, Max: 65536, Help: "minibatch size"},
+			{Name: "lr", Default: "0.002", Kind: lab.Float, Min: 1e-8, Max: 100, Help: "learning rate (Adam)"},
+			{Name: "limit", Default: "10000", Quick: "3000", Kind: lab.Int, Min: 1, Max: 1e7, Help: "at most this many training examples from --data (IDX sets have 60000)"},
 			{Name: "inputs", Default: "raw,centered", Kind: lab.Strings, Help: "raw pixels in [0, 1], and/or centered: minus the training set's mean image (so no input is a constant offset the weights could use as a bias)"},
 		},
 		Variants: func(c lab.Config) ([]lab.Variant, error) {
@@ -39,6 +39,9 @@ func Digits() *lab.Experiment {
 				centered = append(centered, in == "centered")
 			}
 			return variants(grid(centered, bothBias, func(cen, bias bool) digitsCond { return digitsCond{Centered: cen, Bias: bias} })), nil
+		},
+		Memory: func(c lab.Config) int64 {
+			return mlpBytes(classInputs(c.Data), c.Int("hidden"), 2, 10, c.Int("batch"), 2*min(c.Int("limit"), 70000))
 		},
 		Run:     runDigits,
 		Analyze: analyzeDigits,

@@ -22,19 +22,23 @@ func DyingReLU() *lab.Experiment {
 		Claim:  "He initialization prevents neurons from becoming inactive in ReLU networks; a small positive bias keeps ReLU units alive, a negative one kills them.",
 		Source: "the document, He initialization: “It prevents neurons from becoming inactive in ReLU networks”; the common advice to start ReLU biases at 0.01 (e.g. cs231n)",
 		Params: []lab.Param{
-			{Name: "bias_inits", Default: "0,0.01,0.1,-0.5", Kind: lab.Floats, Help: "constant bias inits of the hidden layers"},
+			{Name: "bias_inits", Default: "0,0.01,0.1,-0.5", Kind: lab.Floats, Min: -100, Max: 100, Help: "constant bias inits of the hidden layers"},
 			{Name: "weight_inits", Default: "kaiming,xavier", Kind: lab.Strings, Help: "weight inits"},
-			{Name: "hidden", Default: "128", Kind: lab.Int, Help: "width of the three hidden layers"},
-			{Name: "steps", Default: "300", Quick: "40", Kind: lab.Int, Help: "SGD steps (batch 64)"},
-			{Name: "lr", Default: "0.2", Kind: lab.Float, Help: "learning rate (a large one, where units die)"},
+			{Name: "hidden", Default: "128", Kind: lab.Int, Min: 1, Max: 4096, Help: "width of the three hidden layers"},
+			{Name: "steps", Default: "300", Quick: "40", Kind: lab.Int, Min: 1, Max: 1e6, Help: "SGD steps (batch 64)"},
+			{Name: "lr", Default: "0.2", Kind: lab.Float, Min: 1e-8, Max: 100, Help: "learning rate (a large one, where units die)"},
 		},
 		Variants: func(c lab.Config) ([]lab.Variant, error) {
+			if _, _, err := loadClassification(c.Data, 0); err != nil {
+				return nil, err
+			}
 			ws, err := parseWeightInits(c.Strings("weight_inits"))
 			if err != nil {
 				return nil, fmt.Errorf("weight_inits: %w", err)
 			}
 			return variants(grid(ws, c.Floats("bias_inits"), func(w weightInit, b float64) dyingCond { return dyingCond{w, b} })), nil
 		},
+		Memory:  func(c lab.Config) int64 { return mlpBytes(classInputs(c.Data), c.Int("hidden"), 3, 10, 64, 70000) },
 		Run:     runDyingReLU,
 		Analyze: analyzeDyingReLU,
 	}

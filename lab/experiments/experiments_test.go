@@ -153,3 +153,27 @@ func TestFashionMNISTSource(t *testing.T) {
 		t.Fatalf("fashion-mnist: %v %v %v", xtr.Shape(), ytr.Shape(), xte.Shape())
 	}
 }
+
+// Every experiment estimates its memory: modest at the defaults, and
+// growing with its sizes.
+func TestMemoryEstimates(t *testing.T) {
+	for _, e := range Registry().All() {
+		if e.Memory == nil {
+			t.Errorf("%s has no memory estimate", e.Name)
+			continue
+		}
+		cfg, err := e.Resolve(false, nil, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := e.Memory(cfg); m <= 0 || m > 1<<30 {
+			t.Errorf("%s: %d bytes at the defaults", e.Name, m)
+		}
+	}
+	d := Digits()
+	small, _ := d.Resolve(false, nil, "")
+	big, _ := d.Resolve(false, map[string]string{"hidden": "4096"}, "idx:x")
+	if d.Memory(big) < 50*d.Memory(small) {
+		t.Errorf("digits: hidden=4096 on IDX needs %d bytes, the default %d", d.Memory(big), d.Memory(small))
+	}
+}

@@ -21,14 +21,15 @@ func InitComparison() *lab.Experiment {
 		Params: []lab.Param{
 			{Name: "weight_inits", Default: "zeros,normal,xavier,kaiming,default", Kind: lab.Strings, Help: "weight inits"},
 			{Name: "bias_inits", Default: "zeros,normal,0.1", Kind: lab.Strings, Help: "bias inits: zeros, normal (N(0, 0.1)) or a constant"},
-			{Name: "hidden", Default: "128", Kind: lab.Int, Help: "width of the two hidden layers"},
-			{Name: "steps", Default: "300", Quick: "40", Kind: lab.Int, Help: "SGD steps (batch 64)"},
-			{Name: "lr", Default: "0.05", Kind: lab.Float, Help: "learning rate (plain SGD)"},
-			{Name: "target_loss", Default: "0.5", Kind: lab.Float, Help: "loss threshold for 'steps to target'"},
+			{Name: "hidden", Default: "128", Kind: lab.Int, Min: 1, Max: 4096, Help: "width of the two hidden layers"},
+			{Name: "steps", Default: "300", Quick: "40", Kind: lab.Int, Min: 1, Max: 1e6, Help: "SGD steps (batch 64)"},
+			{Name: "lr", Default: "0.05", Kind: lab.Float, Min: 1e-8, Max: 100, Help: "learning rate (plain SGD)"},
+			{Name: "target_loss", Default: "0.5", Kind: lab.Float, Min: 0, Max: 1e6, Help: "loss threshold for 'steps to target'"},
 		},
 		Variants: func(c lab.Config) ([]lab.Variant, error) {
 			return initVariants(c)
 		},
+		Memory:  func(c lab.Config) int64 { return mlpBytes(784, c.Int("hidden"), 2, 10, 64, 70000) },
 		Run:     runInitComparison,
 		Analyze: analyzeInitComparison,
 	}

@@ -20,15 +20,16 @@ func ZeroInitSymmetry() *lab.Experiment {
 		Claim:  "If all weights are zero, all neurons learn the same thing; the bias term does not affect the process of differentiating neurons.",
 		Source: "the document, “How different weight initializations impact bias”, zero initialization",
 		Params: []lab.Param{
-			{Name: "hidden", Default: "16", Kind: lab.Int, Help: "hidden units"},
-			{Name: "steps", Default: "300", Quick: "100", Kind: lab.Int, Help: "training steps (full batch, SGD)"},
-			{Name: "lr", Default: "0.1", Kind: lab.Float, Help: "learning rate"},
+			{Name: "hidden", Default: "16", Kind: lab.Int, Min: 1, Max: 4096, Help: "hidden units"},
+			{Name: "steps", Default: "300", Quick: "100", Kind: lab.Int, Min: 1, Max: 1e6, Help: "training steps (full batch, SGD)"},
+			{Name: "lr", Default: "0.1", Kind: lab.Float, Min: 1e-8, Max: 100, Help: "learning rate"},
 			{Name: "weight_inits", Default: "zeros,constant,default", Kind: lab.Strings, Help: "weight inits: zeros, constant (0.1 everywhere), default (PyTorch's random init)"},
 			{Name: "bias_inits", Default: "zeros,0.5,normal", Kind: lab.Strings, Help: "bias inits: zeros, a constant, or normal (N(0, 0.1))"},
 		},
 		Variants: func(c lab.Config) ([]lab.Variant, error) {
 			return initVariants(c)
 		},
+		Memory:  func(c lab.Config) int64 { return mlpBytes(4, c.Int("hidden"), 1, 1, 256, 256) },
 		Run:     runSymmetry,
 		Analyze: analyzeSymmetry,
 	}

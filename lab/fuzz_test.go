@@ -1,0 +1,114 @@
+package lab
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+)
+
+// fuzzSeeds returns a results.json, a summary.json and a run.json of a
+// small finished run of the fake experiment.
+func fuzzSeeds(f *testing.F) (results, summary, manifest []byte) {
+	dir := f.TempDir()
+	reg := &Registry{}
+	e := fakeExperiment(new(atomic.Int64))
+	reg.Register(e)
+	cfg, _ := e.Resolve(false, nil, "")
+	plans := []Plan{{Exp: e, Config: cfg, Seeds: []uint64{0, 1}}}
+	res, _ := (&Runner{Dir: dir}).Run(context.Background(), plans)
+	if err := Report(reg, dir, &Results{Run: RunInfo{Shard: "0/1", Kernel: "k"}, Experiments: res}); err != nil {
+		f.Fatal(err)
+	}
+	results, _ = os.ReadFile(filepath.Join(dir, "results.json"))
+	summary, _ = os.ReadFile(filepath.Join(dir, TrialDir("fake", cfg, "a", 0), "summary.json"))
+	manifest, _ = json.Marshal(NewManifest(plans, "v1", "k", "1/2", false))
+	return
+}
+
+// FuzzResults feeds arbitrary results.json files to what `intercept
+// report` and `merge` do with them: decode strictly, rebuild the plans and
+// typed conditions, analyze. Nothing may panic (Analyze turns an
+// experiment's panic into a verdict).
+func FuzzResults(f *testing.F) {
+	results, _, _ := fuzzSeeds(f)
+	f.Add(results)
+	f.Add([]byte(`{"format":1,"run":{},"experiments":[null]}`))
+	f.Add([]byte(`{"format":2,"run":{},"experiments":[]}`))
+	f.Add([]byte(`{"run":{},"experiments":[{"name":"fake","config":["scale=NaN"],"seeds":[0],"variants":[{"Key":"a","trials":[{"seed":0}]}]}]}`))
+	reg := &Registry{}
+	reg.Register(fakeExperiment(new(atomic.Int64)))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		res, err := decodeResults("results.json", b)
+		if err != nil {
+			return
+		}
+		if _, err := Plans(reg, res); err == nil {
+			_ = Missing(res.Experiments)
+		}
+		for _, r := range res.Experiments {
+			if e := reg.Get(r.Name); e != nil {
+				if cfg, err := resolveRecorded(e, r); err == nil {
+					r.Resolved = cfg
+				}
+			}
+		}
+		Analyze(reg, res.Experiments)
+		if _, err := json.Marshal(res); err != nil {
+			t.Fatalf("a results file that decodes does not encode: %v", err)
+		}
+		_ = manifestOf(res).Diff(manifestOf(res))
+	})
+}
+
+// FuzzTrialSummary feeds arbitrary summary.json files to the trial loader
+// of --resume and merge.
+func FuzzTrialSummary(f *testing.F) {
+	_, summary, _ := fuzzSeeds(f)
+	f.Add(summary)
+	f.Add([]byte(`{"version":1,"result":{"scalars":{"v":"NaN"},"series":{"c":["+Inf",1]}}}`))
+	f.Add([]byte(`{"version":1,"result":null}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := decodeTrial("summary.json", b)
+		if err != nil {
+			return
+		}
+		if r.Scalars == nil {
+			t.Fatal("a loaded trial without scalars")
+		}
+		out, err := json.Marshal(trialFile{Version: 1, Result: r})
+		if err != nil {
+			t.Fatalf("re-encoding: %v", err)
+		}
+		if _, err := decodeTrial("again", out); err != nil {
+			t.Fatalf("a re-encoded trial does not load: %v", err)
+		}
+	})
+}
+
+// FuzzManifest feeds arbitrary run.json files to the resume check and to
+// `intercept status`.
+func FuzzManifest(f *testing.F) {
+	_, _, manifest := fuzzSeeds(f)
+	f.Add(manifest)
+	f.Add([]byte(`{"format":1,"version":"","kernel":"","quick":false,"shard":"9/2","seeds":[],"experiments":[{"name":"fake","config":["x"],"data":""}]}`))
+	reg := &Registry{}
+	reg.Register(fakeExperiment(new(atomic.Int64)))
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := decodeManifest("run.json", b)
+		if err != nil {
+			return
+		}
+		_ = m.Diff(*m)
+		_, _, _ = ParseShardSpec(m.Shard)
+		if len(m.Seeds) > 64 {
+			return // Trials walks every seed; keep each input fast
+		}
+		if plans, err := m.Plans(reg); err == nil {
+			_, _ = Trials(dir, plans)
+		}
+	})
+}
