@@ -12,7 +12,7 @@ import (
 // persistent buffers under PyTorch's key names, in state-dict order) to
 // path with safetensors.Save. A file saved so loads in PyTorch into the
 // equal torch.nn model with load_state_dict (safetensors.torch.save_model).
-func SaveSafetensors(path string, model any, metadata map[string]string, opts ...safetensors.Option) error {
+func SaveSafetensors(path string, model any, metadata map[string]string, opts ...safetensors.WriteOption) error {
 	return safetensors.Save(path, StateDictOf(model), metadata, opts...)
 }
 

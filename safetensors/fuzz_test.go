@@ -38,7 +38,7 @@ func FuzzRead(f *testing.F) {
 			return
 		}
 		var named []tensor.Named
-		var opts []Option
+		var opts []WriteOption
 		byName := map[string]*tensor.Tensor{}
 		for _, name := range file.Names() {
 			info, _ := file.Info(name)

@@ -30,7 +30,7 @@ func raw(header string, data []byte) []byte {
 }
 
 // writeBytes returns what Write produces, failing the test on error.
-func writeBytes(t testing.TB, tensors []tensor.Named, meta map[string]string, opts ...Option) []byte {
+func writeBytes(t testing.TB, tensors []tensor.Named, meta map[string]string, opts ...WriteOption) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	if err := Write(&b, tensors, meta, opts...); err != nil {

@@ -35,7 +35,7 @@ func TestSameBytesAsTheReferenceWriter(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var opts []Option
+		var opts []WriteOption
 		for _, nt := range ts {
 			info, _ := f.Info(nt.Name)
 			opts = append(opts, StoreAs(info.DType, nt.Name))

@@ -171,7 +171,7 @@ func TestWriteErrors(t *testing.T) {
 		name    string
 		tensors []tensor.Named
 		meta    map[string]string
-		opts    []Option
+		opts    []WriteOption
 		want    string
 	}{
 		{"duplicate", []tensor.Named{{Name: "a", Tensor: one}, {Name: "a", Tensor: one}}, nil, nil, `duplicate tensor name "a"`},
@@ -179,11 +179,11 @@ func TestWriteErrors(t *testing.T) {
 		{"reserved name", []tensor.Named{{Name: "__metadata__", Tensor: one}}, nil, nil, `"__metadata__" cannot name a tensor`},
 		{"bad UTF-8 name", []tensor.Named{{Name: "a\xff", Tensor: one}}, nil, nil, "not valid UTF-8"},
 		{"bad UTF-8 metadata", nil, map[string]string{"k": "\xff"}, nil, "not valid UTF-8"},
-		{"unknown StoreAs name", []tensor.Named{{Name: "a", Tensor: one}}, nil, []Option{StoreAs(F16, "b")}, `names tensor "b", which is not written`},
-		{"float as int", []tensor.Named{{Name: "a", Tensor: one}}, nil, []Option{StoreAs(I32, "a")}, "cannot be stored as I32"},
-		{"unsupported StoreAs", []tensor.Named{{Name: "a", Tensor: one}}, nil, []Option{StoreAs(F8E4M3)}, `dtype "F8_E4M3" cannot be written`},
-		{"I32 overflow", []tensor.Named{{Name: "a", Tensor: tensor.FromInt64([]int64{1, 1 << 31}, 2)}}, nil, []Option{StoreAs(I32)}, `element 1 = 2147483648 does not fit I32`},
-		{"U8 negative", []tensor.Named{{Name: "a", Tensor: tensor.FromInt64([]int64{-1}, 1)}}, nil, []Option{StoreAs(U8)}, `element 0 = -1 does not fit U8`},
+		{"unknown StoreAs name", []tensor.Named{{Name: "a", Tensor: one}}, nil, []WriteOption{StoreAs(F16, "b")}, `names tensor "b", which is not written`},
+		{"float as int", []tensor.Named{{Name: "a", Tensor: one}}, nil, []WriteOption{StoreAs(I32, "a")}, "cannot be stored as I32"},
+		{"unsupported StoreAs", []tensor.Named{{Name: "a", Tensor: one}}, nil, []WriteOption{StoreAs(F8E4M3)}, `dtype "F8_E4M3" cannot be written`},
+		{"I32 overflow", []tensor.Named{{Name: "a", Tensor: tensor.FromInt64([]int64{1, 1 << 31}, 2)}}, nil, []WriteOption{StoreAs(I32)}, `element 1 = 2147483648 does not fit I32`},
+		{"U8 negative", []tensor.Named{{Name: "a", Tensor: tensor.FromInt64([]int64{-1}, 1)}}, nil, []WriteOption{StoreAs(U8)}, `element 0 = -1 does not fit U8`},
 	}
 	for _, c := range cases {
 		var b bytes.Buffer

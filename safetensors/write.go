@@ -18,11 +18,19 @@ import (
 	"github.com/intercept-ml/intercept/tensor"
 )
 
-// Option configures Write and Save.
-type Option struct {
+// WriteOption configures Write and Save (and nn.SaveSafetensors): StoreAs.
+type WriteOption interface{ applyWrite(*writeConfig) }
+
+// writeConfig holds the options of one Write, in the order given.
+type writeConfig struct{ storeAs []StoreAsOption }
+
+// StoreAsOption is the value of StoreAs, a WriteOption.
+type StoreAsOption struct {
 	dt    DType
 	names []string
 }
+
+func (o StoreAsOption) applyWrite(c *writeConfig) { c.storeAs = append(c.storeAs, o) }
 
 // StoreAs stores tensors with element type dt instead of the type that
 // matches their own (F32 for float32, F64 for float64, I64 for int64, BOOL
@@ -37,8 +45,8 @@ type Option struct {
 // float32 first, as PyTorch's conversion does); values beyond the range of
 // F16 become infinities. Integers that do not fit I32 or U8 make Write
 // fail before anything is written.
-func StoreAs(dt DType, names ...string) Option {
-	return Option{dt: dt, names: names}
+func StoreAs(dt DType, names ...string) StoreAsOption {
+	return StoreAsOption{dt: dt, names: names}
 }
 
 // Write writes tensors and metadata to w in the safetensors format.
@@ -62,7 +70,7 @@ func StoreAs(dt DType, names ...string) Option {
 // Names must be unique, valid UTF-8 and not "__metadata__". Everything is
 // checked before the first byte is written, so only an error of w can leave
 // partial output.
-func Write(w io.Writer, tensors []tensor.Named, metadata map[string]string, opts ...Option) error {
+func Write(w io.Writer, tensors []tensor.Named, metadata map[string]string, opts ...WriteOption) error {
 	if err := write(w, tensors, metadata, opts); err != nil {
 		return fmt.Errorf("safetensors: %w", err)
 	}
@@ -74,14 +82,14 @@ func Write(w io.Writer, tensors []tensor.Named, metadata map[string]string, opts
 // disk, renames it over path and syncs the directory, so path holds either
 // its old content or the complete new file, never a partial one. A new file gets permissions
 // 0644; an existing file keeps its permissions.
-func Save(path string, tensors []tensor.Named, metadata map[string]string, opts ...Option) error {
+func Save(path string, tensors []tensor.Named, metadata map[string]string, opts ...WriteOption) error {
 	if err := save(path, tensors, metadata, opts); err != nil {
 		return fmt.Errorf("safetensors: %s: %w", path, err)
 	}
 	return nil
 }
 
-func save(path string, tensors []tensor.Named, metadata map[string]string, opts []Option) error {
+func save(path string, tensors []tensor.Named, metadata map[string]string, opts []WriteOption) error {
 	return atomicfile.Write(path, 0o644, func(w io.Writer) error {
 		return write(w, tensors, metadata, opts)
 	})
@@ -95,7 +103,7 @@ type item struct {
 	begin, end int64
 }
 
-func write(w io.Writer, tensors []tensor.Named, metadata map[string]string, opts []Option) error {
+func write(w io.Writer, tensors []tensor.Named, metadata map[string]string, opts []WriteOption) error {
 	items := make([]*item, len(tensors))
 	byName := make(map[string]*item, len(tensors))
 	for i, nt := range tensors {
@@ -113,7 +121,11 @@ func write(w io.Writer, tensors []tensor.Named, metadata map[string]string, opts
 		it := &item{name: nt.Name, t: nt.Tensor, dt: natural(nt.Tensor.DType())}
 		items[i], byName[nt.Name] = it, it
 	}
+	var c writeConfig
 	for _, o := range opts {
+		o.applyWrite(&c)
+	}
+	for _, o := range c.storeAs {
 		if !o.dt.writable() {
 			return fmt.Errorf("StoreAs: dtype %q cannot be written", o.dt)
 		}

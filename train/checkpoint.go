@@ -198,7 +198,7 @@ func (c *Checkpoint) Save(path string) error {
 	for k, v := range c.Extra {
 		meta[ExtraPrefix+k] = v
 	}
-	var opts []safetensors.Option
+	var opts []safetensors.WriteOption
 	if len(u8) > 0 {
 		opts = append(opts, safetensors.StoreAs(safetensors.U8, u8...))
 	}
