@@ -47,5 +47,7 @@ with torch.no_grad():
 diff = (y - probe["y"]).abs().max().item()
 print(f"PyTorch {torch.__version__}: max |torch - go| over {tuple(y.shape)} logits = {diff:.3g}")
 print("predictions equal:", torch.equal(y.argmax(1), probe["y"].argmax(1)))
-assert torch.allclose(y, probe["y"], rtol=1e-5, atol=1e-6), "outputs differ"
+# Within float32 rounding: the products sum in another order in PyTorch's BLAS
+# than in Go's kernels (with or without FMA), a few ulps of the partial sums.
+assert torch.allclose(y, probe["y"], rtol=1e-5, atol=1e-5), "outputs differ"
 print("OK")
