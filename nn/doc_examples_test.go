@@ -13,16 +13,7 @@ import (
 // (testdata/doc_examples.json, from testdata/gen_doc_examples.py), so the
 // expected outputs cannot drift from PyTorch's by hand edits.
 func TestDocExamplesMatchPyTorch(t *testing.T) {
-	raw, err := os.ReadFile("testdata/doc_examples.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ref struct {
-		Examples map[string]string `json:"examples"`
-	}
-	if err := json.Unmarshal(raw, &ref); err != nil {
-		t.Fatal(err)
-	}
+	examples := pytorchExamples(t, "testdata/doc_examples.json")
 	src, err := os.ReadFile("example_doc_test.go")
 	if err != nil {
 		t.Fatal(err)
@@ -41,25 +32,47 @@ func TestDocExamplesMatchPyTorch(t *testing.T) {
 		"init4_kaiming":                "init4Kaiming",
 		"init5_loss_comparison":        "init5LossComparison",
 	}
-	if len(ref.Examples) != len(goName) {
-		t.Fatalf("PyTorch produced %d examples, %d are mapped", len(ref.Examples), len(goName))
+	if len(examples) != len(goName) {
+		t.Fatalf("PyTorch produced %d examples, %d are mapped", len(examples), len(goName))
 	}
-	for py, want := range ref.Examples {
-		name := goName[py]
-		re := regexp.MustCompile(`(?s)func Example_` + name + `\(\) \{.*?// Output:\n(.*?)\n\}`)
-		m := re.FindSubmatch(src)
-		if m == nil {
-			t.Errorf("no Example_%s with an Output block", name)
-			continue
-		}
-		var lines []string
-		for _, l := range strings.Split(string(m[1]), "\n") {
-			l = strings.TrimPrefix(strings.TrimLeft(l, "\t"), "//")
-			lines = append(lines, strings.TrimPrefix(l, " ")) // go/doc drops one space after //
-		}
-		got := strings.Join(lines, "\n")
-		if got != strings.TrimRight(want, "\n") {
-			t.Errorf("Example_%s's Output block differs from PyTorch's output:\n got %q\nwant %q", name, got, want)
-		}
+	for py, want := range examples {
+		checkOutputBlock(t, src, "Example_"+goName[py], want)
+	}
+}
+
+// pytorchExamples reads the "examples" map (example name → what PyTorch
+// printed) of a JSON file written by one of the testdata/gen_*.py scripts.
+func pytorchExamples(t *testing.T, path string) map[string]string {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ref struct {
+		Examples map[string]string `json:"examples"`
+	}
+	if err := json.Unmarshal(raw, &ref); err != nil {
+		t.Fatal(err)
+	}
+	return ref.Examples
+}
+
+// checkOutputBlock checks that the `// Output:` block of func fn in the Go
+// source src equals want, PyTorch's printout of the same program.
+func checkOutputBlock(t *testing.T, src []byte, fn, want string) {
+	t.Helper()
+	re := regexp.MustCompile(`(?s)func ` + fn + `\(\) \{.*?// Output:\n(.*?)\n\}`)
+	m := re.FindSubmatch(src)
+	if m == nil {
+		t.Errorf("no %s with an Output block", fn)
+		return
+	}
+	var lines []string
+	for _, l := range strings.Split(string(m[1]), "\n") {
+		l = strings.TrimPrefix(strings.TrimLeft(l, "\t"), "//")
+		lines = append(lines, strings.TrimPrefix(l, " ")) // go/doc drops one space after //
+	}
+	if got := strings.Join(lines, "\n"); got != strings.TrimRight(want, "\n") {
+		t.Errorf("%s's Output block differs from PyTorch's output:\n got %q\nwant %q", fn, got, want)
 	}
 }

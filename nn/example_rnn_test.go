@@ -1,11 +1,8 @@
 package nn_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
-	"regexp"
-	"strings"
 	"testing"
 
 	"github.com/intercept-ml/intercept/nn"
@@ -57,37 +54,15 @@ func ExampleLSTM_SetForgetGateBias() {
 // ExampleLSTM_SetForgetGateBias is what testdata/gen_rnn_example.py printed
 // (testdata/rnn_example.json).
 func TestRNNExampleMatchesPyTorch(t *testing.T) {
-	raw, err := os.ReadFile("testdata/rnn_example.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ref struct {
-		Examples map[string]string `json:"examples"`
-	}
-	if err := json.Unmarshal(raw, &ref); err != nil {
-		t.Fatal(err)
-	}
+	examples := pytorchExamples(t, "testdata/rnn_example.json")
 	src, err := os.ReadFile("example_rnn_test.go")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ref.Examples) != 1 {
-		t.Errorf("%d PyTorch examples, want 1", len(ref.Examples))
+	if len(examples) != 1 {
+		t.Errorf("%d PyTorch examples, want 1", len(examples))
 	}
-	for name, want := range ref.Examples {
-		re := regexp.MustCompile(`(?s)func ` + name + `\(\) \{.*?// Output:\n(.*?)\n\}`)
-		m := re.FindSubmatch(src)
-		if m == nil {
-			t.Errorf("no %s with an Output block", name)
-			continue
-		}
-		var lines []string
-		for _, l := range strings.Split(string(m[1]), "\n") {
-			l = strings.TrimPrefix(strings.TrimLeft(l, "\t"), "//")
-			lines = append(lines, strings.TrimPrefix(l, " "))
-		}
-		if got := strings.Join(lines, "\n"); got != strings.TrimRight(want, "\n") {
-			t.Errorf("%s's Output block differs from PyTorch's output:\n got %q\nwant %q", name, got, want)
-		}
+	for name, want := range examples {
+		checkOutputBlock(t, src, name, want)
 	}
 }
