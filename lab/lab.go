@@ -239,10 +239,15 @@ func NewResult() *TrialResult {
 
 // Experiment is one study of the lab.
 type Experiment struct {
-	Name   string  // command-line name, e.g. "bias-vs-nobias"
-	Title  string  // the report's heading
-	Claim  string  // the claim under test, quoted or paraphrased from its source
-	Source string  // where the claim comes from
+	Name   string // command-line name, e.g. "bias-vs-nobias"
+	Title  string // the report's heading
+	Claim  string // the claim under test, quoted or paraphrased from its source
+	Source string // where the claim comes from
+	// Group is the report section the experiment belongs to: Claims (the
+	// document's claims) or Literature (published results on bias and
+	// initialization). `intercept list` shows it and `intercept run GROUP`
+	// runs a whole group.
+	Group  Group
 	Params []Param // every parameter, with defaults
 	// Variants lists the conditions to compare under cfg, each with its
 	// Cond set (build them with NewVariant).
@@ -256,6 +261,29 @@ type Experiment struct {
 	// (parameters, gradients, optimizer state, activations and data), so
 	// that NewPlans can refuse a run that cannot fit before it starts.
 	Memory func(cfg Config) int64
+}
+
+// Group names a section of the lab's report.
+type Group string
+
+// The lab's groups, in the order of the report.
+const (
+	// Claims holds the experiments that test the document's own claims.
+	Claims Group = "claims"
+	// Literature holds the experiments that measure published results on
+	// bias and initialization.
+	Literature Group = "literature"
+)
+
+// Title is the group's heading in the report and in `intercept list`.
+func (g Group) Title() string {
+	switch g {
+	case Claims:
+		return "The document's claims"
+	case Literature:
+		return "The literature"
+	}
+	return string(g)
 }
 
 // Resolve builds a Config from the defaults (or quick values) and the
