@@ -9,7 +9,10 @@ losses and optimizer, on Debian's PyTorch 1.13 (CPU). Run it directly:
 
 or let `go run ./cmd/bench -compare` drive it in --serve mode, where it reads
 lines "NAME SECONDS" on stdin and answers each with one JSON line
-{"name":..., "value":...}, after a greeting line {"info": ...}.
+{"name":..., "value":...}, after a greeting line {"info": ...}; a line
+"check NAME" is answered with {"name":..., "check": loss}, the loss after
+three steps of a fresh build (the sum of the squared result for products),
+which cmd/bench compares with its own to 5 significant digits.
 """
 import argparse
 import json
@@ -43,29 +46,53 @@ import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 
 
-def matmul(m, k, n):
+class Stepper:
+    """A workload's state: step() runs one step and keeps what check() reads."""
+
+    def __init__(self, step, last):
+        self.step, self.last = step, last
+
+
+def checked(unit, work, build):
+    """A workload whose setup builds a Stepper; "check NAME" runs three steps of a
+    fresh build and answers the loss of the third (the sum of the squared result for
+    products), the number cmd/bench compares with its own."""
     def setup():
+        s = build()
+        return s.step, work
+
+    def check():
+        s = build()
+        for _ in range(3):
+            s.step()
+        return float(s.last())
+    return unit, setup, check
+
+
+def matmul(m, k, n):
+    # The inputs do not require gradients, so no graph is recorded: no torch.no_grad()
+    # (it only added about 1 µs per call).
+    def build():
         torch.manual_seed(0)
         a, b = torch.randn(m, k), torch.randn(k, n)
+        st = {}
 
         def step():
-            with torch.no_grad():
-                torch.mm(a, b)
-        return step, 2.0 * m * k * n
-    return "GFLOP/s", setup
+            st["c"] = torch.mm(a, b)
+        return Stepper(step, lambda: (st["c"] * st["c"]).sum())
+    return checked("GFLOP/s", 2.0 * m * k * n, build)
 
 
 def matmul_out(m, k, n):
-    def setup():
+    def build():
         torch.manual_seed(0)
         a, b = torch.randn(m, k), torch.randn(k, n)
         c = torch.empty(m, n)
 
         def step():
-            with torch.no_grad():
-                torch.mm(a, b, out=c)
-        return step, 2.0 * m * k * n
-    return "GFLOP/s", setup
+            torch.mm(a, b, out=c)
+        return Stepper(step, lambda: (c * c).sum())
+    return checked("GFLOP/s", 2.0 * m * k * n, build)
 
 
 def mlp(*widths):
@@ -90,76 +117,143 @@ def lenet5():
     )
 
 
-def train(batch, shape, build):
-    def setup():
+def train(batch, shape, build, dtype=torch.float32, opt=lambda ps: torch.optim.SGD(ps, lr=0.01)):
+    def mk():
         torch.manual_seed(0)
         model = build()
-        opt = torch.optim.SGD(model.parameters(), lr=0.01)
-        x = torch.randn(batch, *shape)
+        o = opt(model.parameters())
+        x = torch.randn(batch, *shape, dtype=dtype)
         y = torch.arange(batch) % 10
         lossf = nn.CrossEntropyLoss()
+        st = {}
 
         def step():
-            opt.zero_grad()
+            o.zero_grad()
             loss = lossf(model(x), y)
             loss.backward()
-            opt.step()
-        return step, float(batch)
-    return "samples/s", setup
+            o.step()
+            st["loss"] = loss
+        return Stepper(step, lambda: st["loss"].item())
+    return checked("samples/s", float(batch), mk)
+
+
+def mlp64(*widths):
+    def build():
+        layers = []
+        for i in range(len(widths) - 1):
+            if i > 0:
+                layers.append(nn.ReLU())
+            layers.append(nn.Linear(widths[i], widths[i + 1], dtype=torch.float64))
+        return nn.Sequential(*layers)
+    return build
+
+
+def infer(batch):
+    """The forward pass of the MLP 784-256-256-10 under torch.no_grad() on a fixed random batch."""
+    def mk():
+        torch.manual_seed(0)
+        model = mlp(784, 256, 256, 10)()
+        x = torch.randn(batch, 784)
+        st = {}
+
+        def step():
+            with torch.no_grad():
+                st["out"] = model(x)
+        return Stepper(step, lambda: (st["out"] * st["out"]).sum())
+    if batch == 1:
+        return checked("us/step", 1.0, mk)
+    return checked("samples/s", float(batch), mk)
+
+
+def conv_step():
+    """Forward and backward of Conv2d(64, 64, 3, padding=1) on a (32, 64, 32, 32) input that
+    requires its gradient, MSE against a fixed random target; gradients zeroed, no step."""
+    def mk():
+        torch.manual_seed(0)
+        conv = nn.Conv2d(64, 64, 3, padding=1)
+        x, y = torch.randn(32, 64, 32, 32), torch.randn(32, 64, 32, 32)
+        x.requires_grad_(True)
+        grads = torch.optim.SGD(list(conv.parameters()) + [x], lr=0.01)
+        lossf = nn.MSELoss()
+        st = {}
+
+        def step():
+            grads.zero_grad()
+            loss = lossf(conv(x), y)
+            loss.backward()
+            st["loss"] = loss
+        return Stepper(step, lambda: st["loss"].item())
+    return checked("samples/s", 32.0, mk)
+
+
+def cifar_net():
+    return nn.Sequential(
+        nn.Conv2d(3, 32, 3, padding=1), nn.ReLU(),
+        nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(64 * 8 * 8, 10),
+    )
 
 
 def linear_step():
-    def setup():
+    def mk():
         torch.manual_seed(0)
         layer = nn.Linear(3, 1)
         opt = torch.optim.SGD(layer.parameters(), lr=0.01)
         x, y = torch.randn(4, 3), torch.randn(4, 1)
         lossf = nn.MSELoss()
+        st = {}
 
         def step():
             opt.zero_grad()
             loss = lossf(layer(x), y)
             loss.backward()
             opt.step()
-        return step, 1.0
-    return "us/step", setup
+            st["loss"] = loss
+        return Stepper(step, lambda: st["loss"].item())
+    return checked("us/step", 1.0, mk)
 
 
 def recurrent_step(build):
     """A training step of a one-layer recurrent network (input 64, hidden 128) on a fixed random
     batch of 32 sequences of 50 steps, (L, N, H_in) = (50, 32, 64): MSE of the outputs against a
     fixed random target, SGD."""
-    def setup():
+    def mk():
         torch.manual_seed(0)
         model = build()
         opt = torch.optim.SGD(model.parameters(), lr=0.01)
         x, y = torch.randn(50, 32, 64), torch.randn(50, 32, 128)
         lossf = nn.MSELoss()
+        st = {}
 
         def step():
             opt.zero_grad()
             loss = lossf(model(x)[0], y)
             loss.backward()
             opt.step()
-        return step, 32.0
-    return "samples/s", setup
+            st["loss"] = loss
+        return Stepper(step, lambda: st["loss"].item())
+    return checked("samples/s", 32.0, mk)
 
 
 def transformer_enc_step(batch=32, seq=64, d=128):
-    def setup():
+    def mk():
         torch.manual_seed(0)
         layer = nn.TransformerEncoderLayer(d, 4, dim_feedforward=512, batch_first=True)
         opt = torch.optim.SGD(layer.parameters(), lr=0.01)
         x, y = torch.randn(batch, seq, d), torch.randn(batch, seq, d)
         lossf = nn.MSELoss()
+        st = {}
 
         def step():
             opt.zero_grad()
             loss = lossf(layer(x), y)
             loss.backward()
             opt.step()
-        return step, float(batch)
-    return "samples/s", setup
+            st["loss"] = loss
+        return Stepper(step, lambda: st["loss"].item())
+    return checked("samples/s", float(batch), mk)
 
 
 WORKLOADS = {}
@@ -173,6 +267,15 @@ WORKLOADS["mlp_b64"] = train(64, (784,), mlp(784, 256, 256, 10))
 WORKLOADS["mlp_b256"] = train(256, (784,), mlp(784, 256, 256, 10))
 WORKLOADS["lenet5_b64"] = train(64, (1, 28, 28), lenet5)
 WORKLOADS["mlp30_b128"] = train(128, (256,), mlp(*([256] * 30 + [10])))
+WORKLOADS["mlp_b1"] = train(1, (784,), mlp(784, 256, 256, 10))
+WORKLOADS["mlp_b8"] = train(8, (784,), mlp(784, 256, 256, 10))
+WORKLOADS["mlp_b2048"] = train(2048, (784,), mlp(784, 256, 256, 10))
+WORKLOADS["mlp_f64_b64"] = train(64, (784,), mlp64(784, 256, 256, 10), dtype=torch.float64)
+WORKLOADS["infer_b1"] = infer(1)
+WORKLOADS["infer_b256"] = infer(256)
+WORKLOADS["conv3x3_64_b32"] = conv_step()
+WORKLOADS["cifar_cnn_b64"] = train(64, (3, 32, 32), cifar_net,
+                                   opt=lambda ps: torch.optim.SGD(ps, lr=0.01, momentum=0.9))
 WORKLOADS["linear3_b4_step"] = linear_step()
 WORKLOADS["lstm_h128_s50_b32"] = recurrent_step(lambda: nn.LSTM(64, 128))
 WORKLOADS["gru_h128_s50_b32"] = recurrent_step(lambda: nn.GRU(64, 128))
@@ -182,7 +285,7 @@ _state = {}
 
 
 def measure(name, min_time):
-    unit, setup = WORKLOADS[name]
+    unit, setup, _ = WORKLOADS[name]
     if name not in _state:
         step, work = setup()
         t0 = time.perf_counter()
@@ -226,6 +329,12 @@ def serve():
         parts = line.split()
         if not parts:
             continue
+        if parts[0] == "check" and len(parts) == 2:
+            try:
+                print(json.dumps({"name": parts[1], "check": WORKLOADS[parts[1]][2]()}), flush=True)
+            except Exception as e:  # report, keep serving
+                print(json.dumps({"name": parts[1], "error": repr(e)}), flush=True)
+            continue
         name, secs = parts[0], float(parts[1]) if len(parts) > 1 else 0.3
         try:
             print(json.dumps({"name": name, "value": measure(name, secs)}), flush=True)
@@ -255,8 +364,10 @@ def main():
         vals = [measure(name, args.time) for _ in range(args.reps)]
         med = statistics.median(vals)
         spread = (max(vals) - min(vals)) / med if med else 0
-        results.append({"name": name, "unit": WORKLOADS[name][0], "values": vals, "median": med, "spread": spread})
-        print("%-20s %-10s %10.4g %6.0f%%" % (name, WORKLOADS[name][0], med, 100 * spread), flush=True)
+        chk = WORKLOADS[name][2]()
+        results.append({"name": name, "unit": WORKLOADS[name][0], "values": vals, "median": med, "spread": spread,
+                        "check": chk})
+        print("%-20s %-10s %10.4g %6.0f%%  loss %.6g" % (name, WORKLOADS[name][0], med, 100 * spread, chk), flush=True)
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"info": info(), "results": results}, f, indent=2)

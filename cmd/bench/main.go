@@ -27,6 +27,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"runtime"
@@ -64,6 +65,12 @@ type result struct {
 	// Ratio is Go's speed over PyTorch's (for µs/step, PyTorch's time over
 	// Go's), from the medians, against PyTorch's fastest thread count.
 	Ratio float64 `json:"ratio,omitempty"`
+	// Check is the loss after three steps of a fresh build (for products,
+	// the sum of the squared elements of the result), on each side;
+	// CheckOK says whether they agree to 5 significant digits.
+	Check      float64   `json:"check,omitempty"`
+	TorchCheck []float64 `json:"torch_check,omitempty"`
+	CheckOK    *bool     `json:"check_ok,omitempty"`
 }
 
 // torchRun is PyTorch's side of one workload at one thread count.
@@ -233,15 +240,22 @@ func selectWorkloads(all []workload, sel string) []workload {
 func run(w workload, reps int, minTime time.Duration, pys []*torchProc) result {
 	step, work := w.setup()
 	r := result{Name: w.name, Unit: w.unit}
-	// Warm up: buffers, pools, caches, the CPU's clock.
-	warm := time.Now()
-	for time.Since(warm) < minTime/3 {
-		step()
+	if w.goOnly {
+		pys = nil
+	}
+	minSteps := w.minSteps
+	if minSteps == 0 {
+		minSteps = 3
+		// Warm up: buffers, pools, caches, the CPU's clock.
+		warm := time.Now()
+		for time.Since(warm) < minTime/3 {
+			step()
+		}
 	}
 	var allocs, bytes, steps float64
 	r.TorchRuns = make([]torchRun, len(pys))
 	for range reps {
-		v, n, a, b := measure(step, work, w.unit, minTime)
+		v, n, a, b := measure(step, work, w.unit, minTime, minSteps)
 		r.Values = append(r.Values, v)
 		steps += n
 		allocs += a
@@ -257,9 +271,24 @@ func run(w workload, reps int, minTime time.Duration, pys []*torchProc) result {
 	}
 	r.AllocsStep, r.BytesStep = allocs/steps, bytes/steps
 	r.Median, r.Spread = stats(r.Values)
+	if w.check != nil {
+		r.Check = w.check()
+	}
 	if len(pys) == 0 {
 		r.TorchRuns = nil
 		return r
+	}
+	if w.check != nil {
+		ok := true
+		for _, py := range pys {
+			c, err := py.check(w.name)
+			if err != nil {
+				fatal(err)
+			}
+			r.TorchCheck = append(r.TorchCheck, c)
+			ok = ok && sameTo5Digits(r.Check, c)
+		}
+		r.CheckOK = &ok
 	}
 	best := -1
 	for i := range r.TorchRuns {
@@ -271,7 +300,7 @@ func run(w workload, reps int, minTime time.Duration, pys []*torchProc) result {
 	}
 	b := r.TorchRuns[best]
 	r.Torch, r.TorchMedian, r.TorchSpread, r.TorchThreads = b.Values, b.Median, b.Spread, b.Threads
-	if w.unit == "us/step" {
+	if isTime(w.unit) {
 		r.Ratio = r.TorchMedian / r.Median
 	} else {
 		r.Ratio = r.Median / r.TorchMedian
@@ -282,10 +311,25 @@ func run(w workload, reps int, minTime time.Duration, pys []*torchProc) result {
 // faster reports whether a is a better figure than b in unit (lower for
 // times, higher for rates).
 func faster(unit string, a, b float64) bool {
-	if unit == "us/step" {
+	if isTime(unit) {
 		return a < b
 	}
 	return a > b
+}
+
+// isTime reports whether unit is a time (lower is better).
+func isTime(unit string) bool { return unit == "us/step" || unit == "s/run" }
+
+// sameTo5Digits reports whether a and b agree to 5 significant digits:
+// printed with %.5g they are the same number, or they differ by less than
+// half a unit in the fifth digit of the larger (a boundary case of
+// rounding).
+func sameTo5Digits(a, b float64) bool {
+	if fmt.Sprintf("%.5g", a) == fmt.Sprintf("%.5g", b) {
+		return true
+	}
+	m := max(math.Abs(a), math.Abs(b))
+	return math.Abs(a-b) <= 0.5e-4*m
 }
 
 // threadCounts parses -torch-threads: a comma-separated list of positive
@@ -305,10 +349,10 @@ func threadCounts(s string, def int) ([]int, error) {
 	return out, nil
 }
 
-// measure runs step until minTime has passed (at least three times) and
+// measure runs step until minTime has passed (at least minSteps times) and
 // returns the rate in w's unit, the number of steps and the heap
 // allocations (count and bytes) they made.
-func measure(step func(), work float64, unit string, minTime time.Duration) (v, steps, allocs, bytes float64) {
+func measure(step func(), work float64, unit string, minTime time.Duration, minSteps int) (v, steps, allocs, bytes float64) {
 	var m0, m1 runtime.MemStats
 	runtime.ReadMemStats(&m0)
 	n := 0
@@ -317,7 +361,7 @@ func measure(step func(), work float64, unit string, minTime time.Duration) (v, 
 	for {
 		step()
 		n++
-		if el = time.Since(start); el >= minTime && n >= 3 {
+		if el = time.Since(start); el >= minTime && n >= minSteps {
 			break
 		}
 	}
@@ -329,6 +373,8 @@ func measure(step func(), work float64, unit string, minTime time.Duration) (v, 
 		v = work * float64(n) / el.Seconds()
 	case "us/step":
 		v = float64(el.Microseconds()) / float64(n)
+	case "s/run":
+		v = el.Seconds() / float64(n)
 	}
 	return v, float64(n), float64(m1.Mallocs - m0.Mallocs), float64(m1.TotalAlloc - m0.TotalAlloc)
 }
@@ -365,10 +411,29 @@ func row(r result, cmp bool) string {
 		peak = fmt.Sprintf("%.0f%%", 100*r.PeakShare)
 	}
 	s := fmt.Sprintf("%-20s %-10s %10s %6.0f%% %8s %11.0f", r.Name, r.Unit, num(r.Median), 100*r.Spread, peak, r.AllocsStep)
-	if cmp {
+	if cmp && r.TorchRuns == nil {
+		s += fmt.Sprintf(" %10s %7s %3s %7s", "—", "", "", "")
+	} else if cmp {
 		s += fmt.Sprintf(" %10s %6.0f%% %3d %6.2f×", num(r.TorchMedian), 100*r.TorchSpread, r.TorchThreads, r.Ratio)
 	}
+	if r.CheckOK != nil {
+		verdict := "same"
+		if !*r.CheckOK {
+			verdict = "DIFFERENT"
+		}
+		s += fmt.Sprintf("  loss %.6g vs %s: %s", r.Check, checks(r.TorchCheck), verdict)
+	} else if r.Check != 0 {
+		s += fmt.Sprintf("  loss %.6g", r.Check)
+	}
 	return s
+}
+
+func checks(cs []float64) string {
+	var parts []string
+	for _, c := range cs {
+		parts = append(parts, fmt.Sprintf("%.6g", c))
+	}
+	return strings.Join(parts, "/")
 }
 
 func num(v float64) string {
@@ -490,6 +555,28 @@ func (p *torchProc) run(name string, minTime time.Duration) (float64, error) {
 	// Wait for OpenBLAS's threads to stop spinning (see waitIdle).
 	waitIdle(p.cmd.Process.Pid, 20*time.Millisecond, time.Second)
 	return r.Value, nil
+}
+
+// check asks bench.py for the workload's check value (see workload.check).
+func (p *torchProc) check(name string) (float64, error) {
+	if _, err := fmt.Fprintf(p.in, "check %s\n", name); err != nil {
+		return 0, err
+	}
+	if !p.out.Scan() {
+		return 0, fmt.Errorf("pytorch benchmark exited")
+	}
+	var r struct {
+		Check *float64
+		Error string
+	}
+	if err := json.Unmarshal(p.out.Bytes(), &r); err != nil {
+		return 0, fmt.Errorf("bad answer %q: %v", p.out.Text(), err)
+	}
+	if r.Error != "" || r.Check == nil {
+		return 0, fmt.Errorf("pytorch check %s: %s", name, r.Error)
+	}
+	waitIdle(p.cmd.Process.Pid, 20*time.Millisecond, time.Second)
+	return *r.Check, nil
 }
 
 func (p *torchProc) close() {

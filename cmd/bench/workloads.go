@@ -2,6 +2,9 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 
 	"github.com/intercept-ml/intercept/nn"
 	"github.com/intercept-ml/intercept/optim"
@@ -11,11 +14,41 @@ import (
 
 // workload is one benchmark: setup builds its state and returns a step
 // function; each step does work units of work (flops for GFLOP/s,
-// samples for samples/s, one step for µs).
+// samples for samples/s, one step for µs/step, one run for s/run).
 type workload struct {
 	name  string
-	unit  string // "GFLOP/s", "samples/s" or "us/step"
+	unit  string // "GFLOP/s", "samples/s", "us/step" or "s/run"
 	setup func() (step func(), work float64)
+	// check, if set, builds the workload afresh, runs three steps and
+	// returns the loss of the third (for products, the sum of the squared
+	// elements of the result): bench.py computes the same number from the
+	// same seed, which shows that both sides did the same work.
+	check func() float64
+	// goOnly workloads have no PyTorch twin (the whole lab).
+	goOnly bool
+	// minSteps is the fewest steps of a repetition (default 3); a workload
+	// whose one step takes seconds sets 1 and skips the warm-up.
+	minSteps int
+}
+
+// stepper is what a checked workload's setup builds: a step function and
+// the loss tensor its last call computed.
+type stepper struct {
+	step func()
+	last func() *tensor.Tensor
+}
+
+// checked makes a workload whose check runs three steps of a fresh build.
+func checked(name, unit string, work float64, build func() stepper) workload {
+	return workload{name: name, unit: unit,
+		setup: func() (func(), float64) { return build().step, work },
+		check: func() float64 {
+			s := build()
+			for range 3 {
+				s.step()
+			}
+			return s.last().Item()
+		}}
 }
 
 // workloads lists the suite in its fixed order. bench/pytorch/bench.py
@@ -35,37 +68,47 @@ func workloads() []workload {
 		train("mlp_b256", 256, []int{1, 784}, newMLP(784, 256, 256, 10)),
 		train("lenet5_b64", 64, []int{1, 1, 28, 28}, newLeNet5),
 		train("mlp30_b128", 128, []int{1, 256}, newDeepMLP(30, 256, 10)),
+		train("mlp_b1", 1, []int{1, 784}, newMLP(784, 256, 256, 10)),
+		train("mlp_b8", 8, []int{1, 784}, newMLP(784, 256, 256, 10)),
+		train("mlp_b2048", 2048, []int{1, 784}, newMLP(784, 256, 256, 10)),
+		trainWith("mlp_f64_b64", tensor.Float64, 64, []int{1, 784}, newMLP64(784, 256, 256, 10), sgd001),
+		infer("infer_b1", 1),
+		infer("infer_b256", 256),
+		convStep("conv3x3_64_b32"),
+		trainWith("cifar_cnn_b64", tensor.Float32, 64, []int{1, 3, 32, 32}, newCIFARNet, func(ps []*tensor.Tensor) optim.Optimizer {
+			return optim.NewSGD(ps, optim.LR(0.01), optim.Momentum(0.9))
+		}),
 		linearStep(),
 		recurrentStep("lstm_h128_s50_b32", func() nn.Module { return nn.NewLSTM(64, 128) }),
 		recurrentStep("gru_h128_s50_b32", func() nn.Module { return nn.NewGRU(64, 128) }),
 		transformerEncoderStep(),
+		labRun(),
 	)
 	return ws
 }
 
 // matmul multiplies an m×k by a k×n float32 matrix (torch.mm).
+// Neither input requires a gradient, so no graph is recorded (as in
+// bench.py, which does not wrap torch.mm in torch.no_grad()).
 func matmul(name string, m, k, n int) workload {
-	return workload{name: name, unit: "GFLOP/s", setup: func() (func(), float64) {
+	return checked(name, "GFLOP/s", 2*float64(m)*float64(k)*float64(n), func() stepper {
 		rng.ManualSeed(0)
 		a, b := rng.Randn(m, k), rng.Randn(k, n)
-		return func() {
-			tensor.NoGrad(func() { tensor.Matmul(a, b) })
-		}, 2 * float64(m) * float64(k) * float64(n)
-	}}
+		var c *tensor.Tensor
+		return stepper{func() { c = tensor.Matmul(a, b) }, func() *tensor.Tensor { return c.Mul(c).Sum() }}
+	})
 }
 
 // matmulOut is matmul writing into one preallocated result
 // (torch.mm(a, b, out=c)): the GEMM alone, without allocating, zeroing and
 // collecting a result per product.
 func matmulOut(name string, m, k, n int) workload {
-	return workload{name: name, unit: "GFLOP/s", setup: func() (func(), float64) {
+	return checked(name, "GFLOP/s", 2*float64(m)*float64(k)*float64(n), func() stepper {
 		rng.ManualSeed(0)
 		a, b := rng.Randn(m, k), rng.Randn(k, n)
 		c := tensor.Empty(tensor.Float32, m, n)
-		return func() {
-			tensor.MatmulInto(c, a, b)
-		}, 2 * float64(m) * float64(k) * float64(n)
-	}}
+		return stepper{func() { tensor.MatmulInto(c, a, b) }, func() *tensor.Tensor { return c.Mul(c).Sum() }}
+	})
 }
 
 // newMLP returns a constructor of Linear-ReLU-…-Linear with the given widths.
@@ -81,6 +124,22 @@ func newMLP(widths ...int) func() nn.Module {
 		return nn.NewSequential(layers...)
 	}
 }
+
+// newMLP64 is newMLP with float64 parameters (nn.Linear(..., dtype=torch.float64)).
+func newMLP64(widths ...int) func() nn.Module {
+	return func() nn.Module {
+		var layers []nn.Module
+		for i := 0; i+1 < len(widths); i++ {
+			if i > 0 {
+				layers = append(layers, nn.NewReLU())
+			}
+			layers = append(layers, nn.NewLinear(widths[i], widths[i+1], nn.WithDType(tensor.Float64)))
+		}
+		return nn.NewSequential(layers...)
+	}
+}
+
+func sgd001(ps []*tensor.Tensor) optim.Optimizer { return optim.NewSGD(ps, optim.LR(0.01)) }
 
 // newDeepMLP returns a constructor of a ReLU MLP of depth Linear layers:
 // depth-1 of width×width and a final width×classes.
@@ -109,41 +168,130 @@ func newLeNet5() nn.Module {
 // backward, SGD step) on a fixed random batch; shape is the input shape
 // with the batch dimension given as 1.
 func train(name string, batch int, shape []int, build func() nn.Module) workload {
-	return workload{name: name, unit: "samples/s", setup: func() (func(), float64) {
+	return trainWith(name, tensor.Float32, batch, shape, build, func(ps []*tensor.Tensor) optim.Optimizer {
+		return optim.NewSGD(ps, optim.LR(0.01))
+	})
+}
+
+// trainWith is train with a given input dtype and optimizer.
+func trainWith(name string, dt tensor.DType, batch int, shape []int, build func() nn.Module, newOpt func([]*tensor.Tensor) optim.Optimizer) workload {
+	return checked(name, "samples/s", float64(batch), func() stepper {
 		rng.ManualSeed(0)
 		model := build()
-		opt := optim.NewSGD(nn.Parameters(model), optim.LR(0.01))
+		opt := newOpt(nn.Parameters(model))
 		in := append([]int{batch}, shape[1:]...)
-		x := rng.Randn(in...)
+		x := rng.RandnOf(dt, in...)
 		labels := make([]int64, batch)
 		for i := range labels {
 			labels[i] = int64(i % 10)
 		}
 		y := tensor.FromInt64(labels, batch)
-		return func() {
+		var loss *tensor.Tensor
+		return stepper{func() {
 			opt.ZeroGrad()
-			loss := nn.CrossEntropyLoss(model.Forward(x), y)
+			loss = nn.CrossEntropyLoss(model.Forward(x), y)
 			loss.Backward()
 			opt.Step()
-		}, float64(batch)
+		}, func() *tensor.Tensor { return loss }}
+	})
+}
+
+// infer measures the forward pass of the MLP 784-256-256-10 under NoGrad
+// on a fixed random batch (torch.no_grad() in bench.py): latency in µs at
+// batch 1, samples/s otherwise. Its check is the sum of the squared
+// logits of one pass.
+func infer(name string, batch int) workload {
+	unit, work := "samples/s", float64(batch)
+	if batch == 1 {
+		unit, work = "us/step", 1
+	}
+	return checked(name, unit, work, func() stepper {
+		rng.ManualSeed(0)
+		model := newMLP(784, 256, 256, 10)()
+		x := rng.Randn(batch, 784)
+		var out *tensor.Tensor
+		return stepper{func() {
+			tensor.NoGrad(func() { out = model.Forward(x) })
+		}, func() *tensor.Tensor { return out.Mul(out).Sum() }}
+	})
+}
+
+// convStep measures the forward and backward pass of Conv2d(64, 64, 3,
+// padding 1) on a (32, 64, 32, 32) input that requires its gradient (as
+// an inner layer of a network), with MSE against a fixed random target;
+// no optimizer step, gradients zeroed each step.
+func convStep(name string) workload {
+	const batch = 32
+	return checked(name, "samples/s", batch, func() stepper {
+		rng.ManualSeed(0)
+		conv := nn.NewConv2d(64, 64, 3, nn.Padding(1))
+		x, y := rng.Randn(batch, 64, 32, 32), rng.Randn(batch, 64, 32, 32)
+		x.SetRequiresGrad(true)
+		grads := optim.NewSGD(append(nn.Parameters(conv), x), optim.LR(0.01)) // only to zero the gradients
+		var loss *tensor.Tensor
+		return stepper{func() {
+			grads.ZeroGrad()
+			loss = nn.MSELoss(conv.Forward(x), y)
+			loss.Backward()
+		}, func() *tensor.Tensor { return loss }}
+	})
+}
+
+// newCIFARNet builds a small CIFAR-shaped CNN for 3×32×32 inputs: conv
+// 3→32, ReLU, conv 32→32, ReLU, max-pool 2, conv 32→64, ReLU, max-pool 2,
+// flatten, linear 4096→10 (3×3 convolutions with padding 1).
+func newCIFARNet() nn.Module {
+	return nn.NewSequential(
+		nn.NewConv2d(3, 32, 3, nn.Padding(1)), nn.NewReLU(),
+		nn.NewConv2d(32, 32, 3, nn.Padding(1)), nn.NewReLU(), nn.NewMaxPool2d(2),
+		nn.NewConv2d(32, 64, 3, nn.Padding(1)), nn.NewReLU(), nn.NewMaxPool2d(2),
+		nn.NewFlatten(),
+		nn.NewLinear(64*8*8, 10),
+	)
+}
+
+// labRun measures the whole `intercept lab` on its defaults, end to end
+// (training, analysis, report), as a user runs it: the command is built
+// once and run with --quiet into a fresh directory each time. It has no
+// PyTorch twin.
+func labRun() workload {
+	return workload{name: "lab", unit: "s/run", goOnly: true, minSteps: 1, setup: func() (func(), float64) {
+		dir, err := os.MkdirTemp("", "intercept-bench-lab-")
+		if err != nil {
+			fatal(err)
+		}
+		bin := filepath.Join(dir, "intercept")
+		if out, err := exec.Command("go", "build", "-o", bin, "./cmd/intercept").CombinedOutput(); err != nil {
+			fatal(fmt.Errorf("building ./cmd/intercept for the lab workload (run the bench from the repository root): %v\n%s", err, out))
+		}
+		n := 0
+		return func() {
+			n++
+			out := filepath.Join(dir, fmt.Sprintf("run-%d", n))
+			if b, err := exec.Command(bin, "lab", "--quiet", "--out", out).CombinedOutput(); err != nil {
+				fatal(fmt.Errorf("intercept lab: %v\n%s", err, b))
+			}
+			os.RemoveAll(out)
+		}, 1
 	}}
 }
 
 // linearStep measures the latency of one training step of Linear(3, 1) on a
 // batch of 4 with MSE loss and SGD.
 func linearStep() workload {
-	return workload{name: "linear3_b4_step", unit: "us/step", setup: func() (func(), float64) {
+	return checked("linear3_b4_step", "us/step", 1, func() stepper {
 		rng.ManualSeed(0)
 		layer := nn.NewLinear(3, 1)
 		opt := optim.NewSGD(nn.Parameters(layer), optim.LR(0.01))
 		x, y := rng.Randn(4, 3), rng.Randn(4, 1)
-		return func() {
+		var loss *tensor.Tensor
+		return stepper{func() {
 			opt.ZeroGrad()
-			loss := nn.MSELoss(layer.Forward(x), y)
+			loss = nn.MSELoss(layer.Forward(x), y)
 			loss.Backward()
 			opt.Step()
-		}, 1
-	}}
+		}, func() *tensor.Tensor { return loss }}
+	})
 }
 
 // recurrentStep measures training steps (zero grad, forward, MSE loss of the
@@ -152,18 +300,19 @@ func linearStep() workload {
 // random batch of 32 sequences of 50 steps (L, N, H_in) = (50, 32, 64).
 func recurrentStep(name string, build func() nn.Module) workload {
 	const seq, batch, in, hidden = 50, 32, 64, 128
-	return workload{name: name, unit: "samples/s", setup: func() (func(), float64) {
+	return checked(name, "samples/s", batch, func() stepper {
 		rng.ManualSeed(0)
 		model := build()
 		opt := optim.NewSGD(nn.Parameters(model), optim.LR(0.01))
 		x, y := rng.Randn(seq, batch, in), rng.Randn(seq, batch, hidden)
-		return func() {
+		var loss *tensor.Tensor
+		return stepper{func() {
 			opt.ZeroGrad()
-			loss := nn.MSELoss(model.Forward(x), y)
+			loss = nn.MSELoss(model.Forward(x), y)
 			loss.Backward()
 			opt.Step()
-		}, batch
-	}}
+		}, func() *tensor.Tensor { return loss }}
+	})
 }
 
 // transformerEncoderStep measures training steps of
@@ -172,16 +321,17 @@ func recurrentStep(name string, build func() nn.Module) workload {
 // loss against a fixed random target and SGD.
 func transformerEncoderStep() workload {
 	const batch, seq, d = 32, 64, 128
-	return workload{name: "transformer_enc_b32_s64", unit: "samples/s", setup: func() (func(), float64) {
+	return checked("transformer_enc_b32_s64", "samples/s", batch, func() stepper {
 		rng.ManualSeed(0)
 		layer := nn.NewTransformerEncoderLayer(d, 4, nn.DimFeedforward(512), nn.BatchFirst)
 		opt := optim.NewSGD(nn.Parameters(layer), optim.LR(0.01))
 		x, y := rng.Randn(batch, seq, d), rng.Randn(batch, seq, d)
-		return func() {
+		var loss *tensor.Tensor
+		return stepper{func() {
 			opt.ZeroGrad()
-			loss := nn.MSELoss(layer.Forward(x), y)
+			loss = nn.MSELoss(layer.Forward(x), y)
 			loss.Backward()
 			opt.Step()
-		}, batch
-	}}
+		}, func() *tensor.Tensor { return loss }}
+	})
 }
