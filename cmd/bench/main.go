@@ -1,8 +1,11 @@
 // Command bench runs intercept's performance suite: float32 matrix
-// products (GFLOP/s), training steps of an MLP, LeNet-5 and a 30-layer MLP
-// (samples/s), and the latency of a tiny Linear(3, 1) training step (µs),
-// each repeated and reported as median and spread, with the machine's
-// measured FMA peak and the share of it the matrix products reach.
+// products (GFLOP/s); training steps of MLPs (float32 at several batch
+// sizes, float64), LeNet-5, a CIFAR-shaped CNN, a 30-layer MLP, LSTM, GRU
+// and a Transformer encoder layer (samples/s); inference of an MLP at batch 1
+// (µs) and 256; forward and backward of a 3×3 convolution; the latency of a
+// tiny Linear(3, 1) training step (µs); and the whole `intercept lab`
+// (s/run). Each is repeated and reported as median and spread, with the
+// machine's measured FMA peak and the share of it the matrix products reach.
 //
 // With -compare it runs bench/pytorch/bench.py (Debian's PyTorch 1.13)
 // on the same workloads, interleaving the two repetition by repetition so
