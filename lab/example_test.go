@@ -31,7 +31,7 @@ func mse(out, target *tensor.Tensor) *tensor.Tensor { return nn.MSELoss(out, tar
 // packages, and an analysis. The pipeline plans it (NewPlans), runs every
 // variant with every seed (Runner.Run, in parallel, with a per-trial
 // generator), then analyzes the results and writes report.html,
-// results.json, metrics.csv and plots (Report).
+// results.json, metrics.parquet and plots (Report).
 func Example() {
 	exp := &lab.Experiment{
 		Name:  "offset",

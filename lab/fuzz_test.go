@@ -3,6 +3,7 @@ package lab
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -109,6 +110,32 @@ func FuzzManifest(f *testing.F) {
 		}
 		if plans, err := m.Plans(reg); err == nil {
 			_, _ = Trials(dir, plans)
+		}
+	})
+}
+
+// FuzzSeries feeds arbitrary series.parquet files to the trial loader of
+// --resume, merge and report: an error or a series map, never a crash.
+func FuzzSeries(f *testing.F) {
+	good, err := encodeSeries(map[string][]float64{"loss": {2.3, 1.1, math.NaN()}, "acc": {0.1, math.Inf(1)}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add(good[:len(good)/2])
+	f.Add([]byte("PAR1PAR1"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		series, err := decodeSeries("series.parquet", b)
+		if err != nil {
+			return
+		}
+		out, err := encodeSeries(series)
+		if err != nil {
+			t.Fatalf("re-encoding: %v", err)
+		}
+		back, err := decodeSeries("again", out)
+		if err != nil || len(back) != len(series) {
+			t.Fatalf("a re-encoded series file does not load: %v", err)
 		}
 	})
 }

@@ -184,7 +184,7 @@ func Set(name, value string) Setting { return Setting{Name: name, Value: value} 
 // a small struct of the values that set it apart (bias on or off, a target
 // offset, an initialization). Settings spells it as name=value pairs in the
 // order of the variant's key; they name the trial directories and are what
-// results.json and metrics.csv record, so they must be stable.
+// results.json and metrics.parquet record, so they must be stable.
 type Condition interface {
 	Settings() []Setting
 }

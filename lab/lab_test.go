@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -197,7 +198,7 @@ func TestReportFiles(t *testing.T) {
 	if n := strings.Count(string(html), "<svg"); n != 3 {
 		t.Errorf("report has %d inline SVGs, want 3", n)
 	}
-	for _, f := range []string{"plots/fake-curve.png", "plots/fake-hist.svg", "plots/fake-bar.png", "metrics.csv", "results.json"} {
+	for _, f := range []string{"plots/fake-curve.png", "plots/fake-hist.svg", "plots/fake-bar.png", "metrics.parquet", "results.json"} {
 		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
 			t.Errorf("%s missing or empty", f)
 		}
@@ -216,6 +217,93 @@ func TestReportFiles(t *testing.T) {
 	}
 	if _, err := ReadResults(filepath.Join(dir, "report.html")); err == nil {
 		t.Error("ReadResults accepted an HTML file")
+	}
+}
+
+// results.json (format 2) holds no series; Load gives them back from the
+// trials, bit for bit, and metrics.parquet holds every series point and
+// scalar of every finished trial once.
+func TestResultsWithoutSeriesLoadBack(t *testing.T) {
+	dir := t.TempDir()
+	res := runFake(t, dir, 2, new(atomic.Int64))
+	reg := &Registry{}
+	reg.Register(fakeExperiment(new(atomic.Int64)))
+	Analyze(reg, res)
+	if err := WriteReport(dir, &Results{Run: RunInfo{Command: "intercept test", Seeds: []uint64{0, 1, 2, 3, 4}}, Experiments: res}); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := os.ReadFile(filepath.Join(dir, "results.json"))
+	if strings.Contains(string(raw), `"series"`) {
+		t.Error("results.json holds raw series")
+	}
+	if strings.Contains(string(raw), "\n ") {
+		t.Error("results.json is indented")
+	}
+	back, err := Load(reg, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	points, scalars := 0, 0
+	for i, r := range res {
+		for k, v := range r.Variants {
+			bv := back.Experiments[i].Variants[k]
+			for n, tr := range v.Trials {
+				if tr.Result == nil {
+					continue
+				}
+				got := bv.Trials[n].Result
+				scalars += len(tr.Result.Scalars)
+				for name, s := range tr.Result.Series {
+					points += len(s)
+					g := got.Series[name]
+					if len(g) != len(s) {
+						t.Fatalf("%s seed %d %s: %d points back, want %d", v.Key, tr.Seed, name, len(g), len(s))
+					}
+					for j := range s {
+						if math.Float64bits(g[j]) != math.Float64bits(s[j]) {
+							t.Fatalf("%s seed %d %s[%d] = %v back, want %v", v.Key, tr.Seed, name, j, g[j], s[j])
+						}
+					}
+				}
+			}
+		}
+	}
+	rows, err := ReadMetrics(filepath.Join(dir, MetricsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gotPoints, gotScalars int
+	for _, r := range rows {
+		switch r.Kind {
+		case "series":
+			gotPoints++
+		case "scalar":
+			gotScalars++
+		}
+	}
+	if points == 0 || gotPoints != points || gotScalars != scalars {
+		t.Errorf("metrics.parquet: %d series points and %d scalars, want %d and %d", gotPoints, gotScalars, points, scalars)
+	}
+	// A summary that disagrees with results.json is an error naming it.
+	var td string
+	filepath.WalkDir(filepath.Join(dir, "trials"), func(p string, d fs.DirEntry, err error) error {
+		if td == "" && d.Name() == "summary.json" {
+			td = p
+		}
+		return nil
+	})
+	b, _ := os.ReadFile(td)
+	var tf trialFile
+	if err := json.Unmarshal(b, &tf); err != nil {
+		t.Fatal(err)
+	}
+	for k := range tf.Result.Scalars {
+		tf.Result.Scalars[k] += 1
+	}
+	b, _ = json.Marshal(tf)
+	os.WriteFile(td, b, 0o644)
+	if _, err := Load(reg, dir); err == nil || !strings.Contains(err.Error(), td) {
+		t.Errorf("Load with a tampered summary: %v", err)
 	}
 }
 

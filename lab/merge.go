@@ -13,7 +13,7 @@ import (
 // MergeTrials copies the finished trials of the run directories srcs (the
 // shards of one sweep) into the run directory dst, so that a Runner with
 // LoadOnly set can aggregate them as if one machine had run them all. A
-// trial's metrics.jsonl is copied before its summary.json, which marks it
+// trial's series.parquet is copied before its summary.json, which marks it
 // finished, and every file is written atomically. A trial present in two
 // sources must be identical in both (trials are deterministic); otherwise
 // MergeTrials returns an error naming both files. It returns the number of
@@ -77,7 +77,9 @@ func copyTrial(src, dst string) (int, error) {
 		return 0, err
 	}
 	if have, err := os.ReadFile(filepath.Join(dst, "summary.json")); err == nil {
-		if !bytes.Equal(have, summary) {
+		hs, _ := os.ReadFile(filepath.Join(dst, seriesFile))
+		ss, _ := os.ReadFile(filepath.Join(src, seriesFile))
+		if !bytes.Equal(have, summary) || !bytes.Equal(hs, ss) {
 			return 0, fmt.Errorf("%s and %s hold different results for the same trial (were the shards run with different versions or kernels?)",
 				filepath.Join(src, "summary.json"), filepath.Join(dst, "summary.json"))
 		}
@@ -86,8 +88,8 @@ func copyTrial(src, dst string) (int, error) {
 	if err := os.MkdirAll(dst, 0o755); err != nil {
 		return 0, err
 	}
-	if metrics, err := os.ReadFile(filepath.Join(src, "metrics.jsonl")); err == nil {
-		if err := WriteFileAtomic(filepath.Join(dst, "metrics.jsonl"), metrics); err != nil {
+	if series, err := os.ReadFile(filepath.Join(src, seriesFile)); err == nil {
+		if err := WriteFileAtomic(filepath.Join(dst, seriesFile), series); err != nil {
 			return 0, err
 		}
 	}

@@ -2,7 +2,9 @@ package lab
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -131,14 +133,21 @@ func AvailableMemory() int64 {
 }
 
 // Load is the load step of a finished run: it reads dir/results.json and
-// gives back what the file does not store, each result's Resolved config and
-// each variant's typed Cond, rebuilt from the experiment's definition in
-// reg. Experiments unknown to reg, and variants their experiment no longer
-// defines, are left as read (Analyze says so in their verdict).
+// gives back what the file does not store: each trial's series (from its
+// summary.json under dir/trials, for results.json format 2), each result's
+// Resolved config and each variant's typed Cond, rebuilt from the
+// experiment's definition in reg. Experiments unknown to reg, and variants
+// their experiment no longer defines, are left as read (Analyze says so in
+// their verdict).
 func Load(reg *Registry, dir string) (*Results, error) {
 	res, err := ReadResults(filepath.Join(dir, "results.json"))
 	if err != nil {
 		return nil, err
+	}
+	if res.Format >= 2 {
+		if err := loadSeries(dir, res); err != nil {
+			return nil, err
+		}
 	}
 	for _, r := range res.Experiments {
 		e := reg.Get(r.Name)
@@ -163,6 +172,43 @@ func Load(reg *Registry, dir string) (*Results, error) {
 		}
 	}
 	return res, nil
+}
+
+// loadSeries fills each finished trial's series from its summary.json.
+// A trial whose directory is gone keeps its scalars (the report's tables
+// hold) and has no series; a summary that disagrees with results.json's
+// scalars is an error naming both files.
+func loadSeries(dir string, res *Results) error {
+	for _, r := range res.Experiments {
+		cfg := Config{values: map[string]string{}, Data: r.Data}
+		for _, kv := range r.Config {
+			k, v, _ := strings.Cut(kv, "=")
+			cfg.values[k] = v
+		}
+		for _, v := range r.Variants {
+			for i := range v.Trials {
+				t := &v.Trials[i]
+				if t.Result == nil {
+					continue
+				}
+				td := filepath.Join(dir, TrialDir(r.Name, cfg, v.Key, t.Seed))
+				tr, err := loadTrial(td)
+				if errors.Is(err, fs.ErrNotExist) {
+					continue
+				}
+				if err != nil {
+					return err
+				}
+				for name, x := range t.Result.Scalars {
+					if y, ok := tr.Scalars[name]; !ok || math.Float64bits(x) != math.Float64bits(y) {
+						return fmt.Errorf("%s: scalar %s is %v there and %v in %s", filepath.Join(td, "summary.json"), name, y, x, filepath.Join(dir, "results.json"))
+					}
+				}
+				t.Result.Series = tr.Series
+			}
+		}
+	}
+	return nil
 }
 
 // MergeInfo is what Merge found and did.
@@ -333,7 +379,7 @@ func samePlans(a, b []Plan) bool {
 
 // Report is the analyze and write steps: it analyzes res's experiments with
 // their definitions in reg (Analyze) and writes report.html, results.json,
-// metrics.csv and the plots into dir (WriteReport).
+// metrics.parquet and the plots into dir (WriteReport).
 func Report(reg *Registry, dir string, res *Results) error {
 	Analyze(reg, res.Experiments)
 	if err := WriteReport(dir, res); err != nil {
@@ -343,7 +389,7 @@ func Report(reg *Registry, dir string, res *Results) error {
 }
 
 // Rerender is Report for a finished run read with Load: it analyzes res
-// and writes report.html, metrics.csv and the plots into dir, but never
+// and writes report.html, metrics.parquet and the plots into dir, but never
 // rewrites dir/results.json, the file it was read from.
 func Rerender(reg *Registry, dir string, res *Results) error {
 	Analyze(reg, res.Experiments)

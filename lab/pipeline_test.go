@@ -176,3 +176,49 @@ func TestNewPlansRefusesWhatCannotFit(t *testing.T) {
 		t.Error("AvailableMemory < 0")
 	}
 }
+
+// A run directory written before results.json format 2 (series inside
+// results.json, metrics.jsonl per trial; testdata/run-format1, written by
+// intercept at commit 95e8f30) still loads, series included, and re-renders
+// with the new files.
+func TestLoadFormat1RunDirectory(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("testdata/run-format1")); err != nil {
+		t.Fatal(err)
+	}
+	reg := &Registry{} // the experiment is unknown here: loaded as read
+	res, err := Load(reg, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Format != 1 {
+		t.Errorf("format = %d, want 1", res.Format)
+	}
+	points := 0
+	for _, r := range res.Experiments {
+		for _, v := range r.Variants {
+			for _, s := range v.Series("loss") {
+				points += len(s)
+			}
+		}
+	}
+	if points == 0 {
+		t.Fatal("no series points loaded from a format-1 results.json")
+	}
+	if err := Rerender(reg, dir, res); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := ReadMetrics(filepath.Join(dir, MetricsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	series := 0
+	for _, r := range rows {
+		if r.Kind == "series" && r.Metric == "loss" {
+			series++
+		}
+	}
+	if series != points {
+		t.Errorf("metrics.parquet has %d loss points, results.json %d", series, points)
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"image/color"
+	"image/png"
+	"io"
 	"math"
 
 	"gonum.org/v1/plot"
@@ -11,12 +13,33 @@ import (
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 )
 
 const (
 	plotWidth  = 16 * vg.Centimeter
 	plotHeight = 10 * vg.Centimeter
 )
+
+// fastPNG is a raster canvas whose WriteTo encodes PNG at BestSpeed.
+type fastPNG struct{ *vgimg.Canvas }
+
+func (c fastPNG) WriteTo(w io.Writer) (int64, error) {
+	cw := &countWriter{w: w}
+	err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(cw, c.Image())
+	return cw.n, err
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(b []byte) (int, error) {
+	n, err := c.w.Write(b)
+	c.n += int64(n)
+	return n, err
+}
 
 // render draws p and returns its SVG and PNG encodings. A panic inside the
 // plotting library (it panics on some degenerate axes) becomes an error.
@@ -42,9 +65,17 @@ func render(p *Plot) (svg, png []byte, err error) {
 		w += legendWidth(legend)
 	}
 	for _, format := range []string{"svg", "png"} {
-		c, err := draw.NewFormattedCanvas(w, plotHeight, format)
-		if err != nil {
-			return nil, nil, fmt.Errorf("plot %s: %w", p.Name, err)
+		var c vg.CanvasWriterTo
+		if format == "png" {
+			// encoded below at png.BestSpeed: the default level spends most
+			// of the report's time compressing pixels, for a file 10–20%
+			// smaller
+			c = fastPNG{vgimg.New(w, plotHeight)}
+		} else {
+			var err error
+			if c, err = draw.NewFormattedCanvas(w, plotHeight, format); err != nil {
+				return nil, nil, fmt.Errorf("plot %s: %w", p.Name, err)
+			}
 		}
 		dc := draw.New(c)
 		if legend != nil {

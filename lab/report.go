@@ -2,7 +2,6 @@ package lab
 
 import (
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -35,14 +34,17 @@ type RunInfo struct {
 }
 
 // ResultsFormat is the format version of results.json this package
-// writes and reads.
-const ResultsFormat = 1
+// writes. Version 2 holds aggregates and each trial's scalars, not the
+// trials' series (those are in each trial's summary.json and in
+// metrics.parquet); version 1 (and files without a version) held the
+// series too, and is still read.
+const ResultsFormat = 2
 
 // Results is the content of results.json.
 type Results struct {
 	// Format is the file's format version (ResultsFormat). Files written
-	// before versioning have none and are read as version 1; any other
-	// version is refused.
+	// before versioning have none and are read as version 1; versions 1
+	// and 2 are read, any other is refused.
 	Format      int                 `json:"format"`
 	Run         RunInfo             `json:"run"`         // how the run was made
 	Experiments []*ExperimentResult `json:"experiments"` // in the order of the report
@@ -62,10 +64,13 @@ func decodeResults(path string, b []byte) (*Results, error) {
 	if err := decodeStrict(b, &r); err != nil {
 		return nil, fmt.Errorf("%s: not a results file: %w", path, err)
 	}
-	if r.Format != 0 && r.Format != ResultsFormat {
-		return nil, fmt.Errorf("%s: results format version %d, this intercept reads version %d (use the intercept that wrote it)", path, r.Format, ResultsFormat)
+	switch r.Format {
+	case 0:
+		r.Format = 1
+	case 1, 2:
+	default:
+		return nil, fmt.Errorf("%s: results format version %d, this intercept reads versions 1 and 2 (use the intercept that wrote it)", path, r.Format)
 	}
-	r.Format = ResultsFormat
 	for _, e := range r.Experiments {
 		if e == nil {
 			return nil, fmt.Errorf("%s: null experiment", path)
@@ -148,8 +153,8 @@ func guardVerdict(r *ExperimentResult, a *Analysis) {
 	a.Verdict = Verdict{Status: Inconclusive, Text: text}
 }
 
-// WriteReport writes report.html, results.json, metrics.csv and the plots
-// (plots/*.png and *.svg) into dir. Every file is written atomically.
+// WriteReport writes report.html, results.json, metrics.parquet and the
+// plots (plots/*.png and *.svg) into dir. Every file is written atomically.
 func WriteReport(dir string, res *Results) error { return writeReport(dir, res, true) }
 
 // writeReport is WriteReport; with withResults false it leaves
@@ -158,15 +163,14 @@ func writeReport(dir string, res *Results, withResults bool) error {
 	if err := os.MkdirAll(filepath.Join(dir, "plots"), 0o755); err != nil {
 		return err
 	}
-	res.Format = ResultsFormat
 	// The numbers first: whatever happens to the plots, results.json and
-	// metrics.csv are on disk.
+	// metrics.parquet are on disk.
 	if withResults {
 		if err := writeResultsJSON(dir, res); err != nil {
 			return err
 		}
 	}
-	if err := writeMetricsCSV(dir, res); err != nil {
+	if err := writeMetrics(dir, res); err != nil {
 		return err
 	}
 	// Render the plots in parallel (each is independent), then write them.
@@ -235,12 +239,35 @@ func writeReport(dir string, res *Results, withResults bool) error {
 	return WriteFileAtomic(filepath.Join(dir, "report.html"), html.Bytes())
 }
 
+// writeResultsJSON writes results.json in format ResultsFormat: compact
+// JSON, each trial with its scalars but not its series.
 func writeResultsJSON(dir string, res *Results) error {
-	b, err := json.MarshalIndent(res, "", " ")
+	out := *res
+	out.Format = ResultsFormat
+	out.Experiments = make([]*ExperimentResult, len(res.Experiments))
+	for i, r := range res.Experiments {
+		rc := *r
+		rc.Variants = make([]*VariantResult, len(r.Variants))
+		for k, v := range r.Variants {
+			vc := *v
+			vc.Trials = make([]TrialRecord, len(v.Trials))
+			for n, t := range v.Trials {
+				if t.Result != nil {
+					tr := *t.Result
+					tr.Series = nil
+					t.Result = &tr
+				}
+				vc.Trials[n] = t
+			}
+			rc.Variants[k] = &vc
+		}
+		out.Experiments[i] = &rc
+	}
+	b, err := json.Marshal(&out)
 	if err != nil {
 		return fmt.Errorf("encoding results.json: %w", err)
 	}
-	return WriteFileAtomic(filepath.Join(dir, "results.json"), b)
+	return WriteFileAtomic(filepath.Join(dir, "results.json"), append(b, '\n'))
 }
 
 // inlineSVG strips the XML prolog so the SVG can sit inside HTML.
@@ -250,32 +277,6 @@ func inlineSVG(svg []byte) template.HTML {
 		s = s[i:]
 	}
 	return template.HTML(s)
-}
-
-// writeMetricsCSV merges every trial's series into one long-format CSV.
-func writeMetricsCSV(dir string, res *Results) error {
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	w.Write([]string{"experiment", "variant", "seed", "series", "step", "value"})
-	for _, r := range res.Experiments {
-		for _, v := range r.Variants {
-			for _, t := range v.Trials {
-				if t.Result == nil {
-					continue
-				}
-				for _, name := range sortedKeys(t.Result.Series) {
-					for step, x := range t.Result.Series[name] {
-						w.Write([]string{r.Name, v.Key, strconv.FormatUint(t.Seed, 10), name, strconv.Itoa(step), strconv.FormatFloat(x, 'g', -1, 64)})
-					}
-				}
-			}
-		}
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		return err
-	}
-	return WriteFileAtomic(filepath.Join(dir, "metrics.csv"), buf.Bytes())
 }
 
 type reportData struct {
@@ -427,10 +428,12 @@ Each experiment states a claim, mostly from the document <em>Bias in neural netw
 {{end}}
 {{end}}
 <h2>Files</h2>
-<p><code>results.json</code> holds every measurement, summary and verdict; <code>metrics.csv</code> every recorded
-series point (long format); <code>trials/</code> one directory per trial with <code>summary.json</code> and
-<code>metrics.jsonl</code>; <code>plots/</code> every figure as PNG and SVG.
-<code>intercept report DIR</code> re-renders this page from <code>results.json</code>.</p>
+<p><code>results.json</code> holds every summary, each trial's scalars and the verdicts; <code>metrics.parquet</code>
+every recorded number once (series points and scalars, long format: experiment, variant, seed, kind, metric, step,
+value; <code>pandas.read_parquet</code>, polars or DuckDB read it directly); <code>trials/</code> one directory per trial
+with its <code>summary.json</code> (what <code>--resume</code> and <code>merge</code> read); <code>plots/</code> every
+figure as PNG and SVG. <code>intercept report DIR</code> re-renders this page from <code>results.json</code> and the
+trials.</p>
 </body>
 </html>
 `))

@@ -256,9 +256,12 @@ func runTrial(ctx context.Context, j *job) (res *TrialResult, err error) {
 }
 
 // trialFile is the on-disk form of a finished trial (summary.json).
+// Version 1 holds the series inline; version 2 (written now) holds their
+// names and lengths, the points being in the trial's series.parquet.
 type trialFile struct {
-	Version int          `json:"version"`
-	Result  *TrialResult `json:"result"`
+	Version      int            `json:"version"`
+	Result       *TrialResult   `json:"result"`
+	SeriesLength map[string]int `json:"series_length,omitempty"`
 }
 
 // jsonFloat stores NaN and ±Inf, which JSON cannot hold, as strings.
@@ -274,7 +277,7 @@ func (f jsonFloat) MarshalJSON() ([]byte, error) {
 	case math.IsInf(v, -1):
 		return []byte(`"-Inf"`), nil
 	}
-	return json.Marshal(v)
+	return appendJSONFloat(nil, v), nil
 }
 
 func (f *jsonFloat) UnmarshalJSON(b []byte) error {
@@ -297,30 +300,33 @@ func (f *jsonFloat) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// writeTrial stores a trial: metrics.jsonl with every series point, then
-// summary.json, each written atomically; summary.json last, so a trial
-// directory with a summary is complete.
+// writeTrial stores a finished trial: its series in series.parquet (if it
+// has any), then summary.json (scalars, the series' names and lengths,
+// compact JSON), each written atomically; summary.json last, so a trial
+// directory with a summary is complete. They are what --resume, merge and
+// report read back; the run's metrics.parquet is written from them with the
+// report.
 func writeTrial(dir string, res *TrialResult) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	var lines strings.Builder
-	names := sortedKeys(res.Series)
-	for _, name := range names {
-		for step, v := range res.Series[name] {
-			b, _ := json.Marshal(struct {
-				Series string    `json:"series"`
-				Step   int       `json:"step"`
-				Value  jsonFloat `json:"value"`
-			}{name, step, jsonFloat(v)})
-			lines.Write(b)
-			lines.WriteByte('\n')
+	tf := trialFile{Version: 2, Result: res, SeriesLength: map[string]int{}}
+	if len(res.Series) > 0 {
+		b, err := encodeSeries(res.Series)
+		if err != nil {
+			return fmt.Errorf("encoding %s: %w", filepath.Join(dir, seriesFile), err)
+		}
+		if err := WriteFileAtomic(filepath.Join(dir, seriesFile), b); err != nil {
+			return err
+		}
+		for name, s := range res.Series {
+			tf.SeriesLength[name] = len(s)
 		}
 	}
-	if err := WriteFileAtomic(filepath.Join(dir, "metrics.jsonl"), []byte(lines.String())); err != nil {
-		return err
-	}
-	b, err := json.MarshalIndent(trialFile{Version: 1, Result: res}, "", " ")
+	lean := *res
+	lean.Series = nil
+	tf.Result = &lean
+	b, err := json.Marshal(tf)
 	if err != nil {
 		return err
 	}
@@ -347,19 +353,75 @@ func loadTrial(dir string) (*TrialResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	return decodeTrial(path, b)
+	tf, err := decodeTrialFile(path, b)
+	if err != nil {
+		return nil, err
+	}
+	if tf.Version == 1 {
+		return tf.Result, nil
+	}
+	res := tf.Result
+	res.Series = map[string][]float64{}
+	if len(tf.SeriesLength) == 0 {
+		return res, nil
+	}
+	sp := filepath.Join(dir, seriesFile)
+	sb, err := os.ReadFile(sp)
+	if err != nil {
+		return nil, err
+	}
+	series, err := decodeSeries(sp, sb)
+	if err != nil {
+		return nil, err
+	}
+	for name, n := range tf.SeriesLength {
+		if len(series[name]) != n {
+			return nil, fmt.Errorf("%s: series %s has %d points, %s says %d", sp, name, len(series[name]), path, n)
+		}
+	}
+	if len(series) != len(tf.SeriesLength) {
+		return nil, fmt.Errorf("%s: %d series, %s lists %d", sp, len(series), path, len(tf.SeriesLength))
+	}
+	res.Series = series
+	return res, nil
 }
 
-// decodeTrial decodes a summary.json strictly.
+// decodeTrial decodes a summary.json strictly (the scalars of a version-2
+// file; a version-1 file's series too).
 func decodeTrial(path string, b []byte) (*TrialResult, error) {
+	tf, err := decodeTrialFile(path, b)
+	if err != nil {
+		return nil, err
+	}
+	return tf.Result, nil
+}
+
+func decodeTrialFile(path string, b []byte) (*trialFile, error) {
 	var tf trialFile
 	if err := decodeStrict(b, &tf); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if tf.Version != 1 || tf.Result == nil || tf.Result.Scalars == nil {
+	if tf.Result == nil || tf.Result.Scalars == nil {
 		return nil, fmt.Errorf("%s: not a finished trial", path)
 	}
-	return tf.Result, nil
+	switch tf.Version {
+	case 1:
+		if tf.SeriesLength != nil {
+			return nil, fmt.Errorf("%s: version 1 with series_length", path)
+		}
+	case 2:
+		if len(tf.Result.Series) != 0 {
+			return nil, fmt.Errorf("%s: version 2 with inline series", path)
+		}
+		for name, n := range tf.SeriesLength {
+			if n < 0 {
+				return nil, fmt.Errorf("%s: series %s has a negative length", path, name)
+			}
+		}
+	default:
+		return nil, fmt.Errorf("%s: trial format version %d, this intercept reads versions 1 and 2", path, tf.Version)
+	}
+	return &tf, nil
 }
 
 // WriteFileAtomic writes data to path through a temporary file in the same

@@ -128,7 +128,7 @@ func newRootCmd(a *app) *cobra.Command {
 		Use:   "lab",
 		Short: "Run every experiment on the embedded defaults and write a report",
 		Long: "Runs every experiment of the lab with its default parameters on the embedded data, several seeds each,\n" +
-			"and writes report.html, results.json, metrics.csv and plots/ into ./runs/<timestamp>/ (or --out).",
+			"and writes report.html, results.json, metrics.parquet and plots/ into ./runs/<timestamp>/ (or --out).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if labFlags.emit.kind != "" {

@@ -88,7 +88,7 @@ func TestRunDirectoryTempFilesAndLock(t *testing.T) {
 		}
 		return nil
 	})
-	stray := filepath.Join(trial, ".metrics.jsonl.tmp-123456")
+	stray := filepath.Join(trial, ".summary.json.tmp-123456")
 	if err := os.WriteFile(stray, []byte("torn"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -237,8 +237,8 @@ func TestReportNeverRewritesResults(t *testing.T) {
 	}
 	path := filepath.Join(dir, "results.json")
 	b, _ := os.ReadFile(path)
-	if !bytes.Contains(b, []byte(`"format": 1`)) {
-		t.Errorf("results.json has no format version")
+	if !bytes.HasPrefix(b, []byte(`{"format":2,`)) {
+		t.Errorf("results.json does not start with its format version 2: %.40q", b)
 	}
 	st, _ := os.Stat(path)
 	time.Sleep(10 * time.Millisecond)
@@ -251,10 +251,10 @@ func TestReportNeverRewritesResults(t *testing.T) {
 		t.Error("report rewrote results.json")
 	}
 	for _, tc := range []struct{ edit, want string }{
-		{`"format": 2`, "format version 2"},
-		{`"format": 1, "extra": true`, `unknown field "extra"`},
+		{`"format":3`, "format version 3"},
+		{`"format":2,"extra":true`, `unknown field "extra"`},
 	} {
-		os.WriteFile(path, bytes.Replace(b, []byte(`"format": 1`), []byte(tc.edit), 1), 0o644)
+		os.WriteFile(path, bytes.Replace(b, []byte(`"format":2`), []byte(tc.edit), 1), 0o644)
 		if _, stderr, code := runApp(t, context.Background(), "report", dir); code != 1 || !strings.Contains(stderr, tc.want) {
 			t.Errorf("report of %s: exit %d, %q", tc.edit, code, stderr)
 		}

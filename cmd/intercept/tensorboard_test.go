@@ -27,10 +27,10 @@ func TestTensorBoard(t *testing.T) {
 	if !strings.Contains(out, "tensorboard --logdir "+filepath.Join(logged, "tensorboard")) {
 		t.Errorf("the output does not say how to open TensorBoard:\n%s", out)
 	}
-	a, _ := os.ReadFile(filepath.Join(plain, "metrics.csv"))
-	b, _ := os.ReadFile(filepath.Join(logged, "metrics.csv"))
+	a, _ := os.ReadFile(filepath.Join(plain, "metrics.parquet"))
+	b, _ := os.ReadFile(filepath.Join(logged, "metrics.parquet"))
 	if len(a) == 0 || !bytes.Equal(a, b) {
-		t.Errorf("metrics.csv differs with --tensorboard (%d and %d bytes)", len(a), len(b))
+		t.Errorf("metrics.parquet differs with --tensorboard (%d and %d bytes)", len(a), len(b))
 	}
 	files, _ := filepath.Glob(filepath.Join(logged, "tensorboard", "activation-shift", "*", "*", "seed-*", "events.out.tfevents.*"))
 	if len(files) != 8 { // 4 variants × 2 seeds

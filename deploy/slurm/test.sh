@@ -9,7 +9,7 @@
 # ports and munge socket, so nothing of the machine's is touched), then
 #   1. submits a 4-task job array of `intercept lab --quick --shard env/4`
 #      with `sbatch --wait`, merges the shards with `intercept merge`, and
-#      compares with a one-machine `intercept lab --quick`: metrics.csv
+#      compares with a one-machine `intercept lab --quick`: metrics.parquet
 #      identical byte for byte, every trial file identical, verdicts equal;
 #   2. submits the script that `intercept lab --emit slurm` writes (the array
 #      plus the merge as a dependent job) and compares its merged report too.
@@ -153,14 +153,14 @@ log "array $(cat "$tmp/jobid") done in $(( $(date +%s) - start ))s"
 verdicts() { sed -n '/^EXPERIMENT/,/^report:/p' "$1" | grep -v '^report:'; }
 compare() { # compare DIR STDOUT: the run in DIR against the one-machine run
 	local dir=$1 out=$2
-	cmp "$tmp/single/metrics.csv" "$dir/metrics.csv" || { echo "FAIL: $dir/metrics.csv differs from the one-machine run"; diff "$tmp/single/metrics.csv" "$dir/metrics.csv" | head; exit 1; }
+	cmp "$tmp/single/metrics.parquet" "$dir/metrics.parquet" || { echo "FAIL: $dir/metrics.parquet differs from the one-machine run"; exit 1; }
 	diff -r -q "$tmp/single/trials" "$dir/trials" || { echo "FAIL: the trials in $dir differ from the one-machine run's"; exit 1; }
 	ntrials=$(find "$dir/trials" -name summary.json | wc -l)
 	verdicts "$tmp/single.stdout" >"$tmp/v.single"
 	verdicts "$out" >"$tmp/v.other"
 	[ -s "$tmp/v.single" ] || { echo "FAIL: no verdicts in the one-machine run's output"; exit 1; }
 	diff -u "$tmp/v.single" "$tmp/v.other" || { echo "FAIL: the verdicts differ"; exit 1; }
-	log "$dir: metrics.csv ($(wc -l <"$dir/metrics.csv") lines) byte-identical, $ntrials trials' files identical, $(( $(wc -l <"$tmp/v.single") - 1 )) verdicts equal"
+	log "$dir: metrics.parquet ($(wc -c <"$dir/metrics.parquet") bytes) byte-identical, $ntrials trials' files identical, $(( $(wc -l <"$tmp/v.single") - 1 )) verdicts equal"
 }
 compare "$tmp/merged" "$tmp/merged.stdout"
 cat "$tmp/v.single"
