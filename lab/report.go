@@ -431,7 +431,8 @@ Each experiment states a claim, mostly from the document <em>Bias in neural netw
 <p><code>results.json</code> holds every summary, each trial's scalars and the verdicts; <code>metrics.parquet</code>
 every recorded number once (series points and scalars, long format: experiment, variant, seed, kind, metric, step,
 value; <code>pandas.read_parquet</code>, polars or DuckDB read it directly); <code>trials/</code> one directory per trial
-with its <code>summary.json</code> (what <code>--resume</code> and <code>merge</code> read); <code>plots/</code> every
+with its <code>summary.json</code> and <code>series.parquet</code> (what <code>--resume</code>, <code>merge</code> and
+<code>report</code> read back); <code>plots/</code> every
 figure as PNG and SVG. <code>intercept report DIR</code> re-renders this page from <code>results.json</code> and the
 trials.</p>
 </body>
