@@ -1,12 +1,14 @@
 package experiments
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
 
 	"github.com/intercept-ml/intercept/lab"
+	"github.com/intercept-ml/intercept/rng"
 )
 
 // synth builds the result of e at its default settings (with over) from
@@ -107,5 +109,56 @@ func TestBiasVsNoBiasDecidesEachOffset(t *testing.T) {
 				t.Errorf("table %q still shows a Welch p the verdict ignores", tb.Title)
 			}
 		}
+	}
+}
+
+// digits: not finding a gap is not a "not supported". From 5 seeds the
+// verdict is inconclusive; from 10 it says "not supported" only when the CI
+// of the paired gain lies inside the margin, and it does not call a gain it
+// measured (+0.2 points, CI excluding 0) "no measurable accuracy".
+func TestDigitsNotSupportedOnlyFromTheCI(t *testing.T) {
+	e := Digits()
+	acc := func(gain, sd float64) func(c lab.Condition, s int) (map[string]float64, bool) {
+		return func(c lab.Condition, s int) (map[string]float64, bool) {
+			v := c.(digitsCond)
+			a := 0.95 + noise(s, 11, 0.01)
+			if v.Bias {
+				a += gain + noise(s, 12, sd)
+			}
+			return map[string]float64{"test_accuracy": a, "test_loss": 0.2, "train_loss": 0.1}, false
+		}
+	}
+	r := synth(t, e, nil, 5, acc(0, 0.002))
+	if v := r.Analysis.Verdict; v.Status != lab.Inconclusive {
+		t.Errorf("5 seeds, no gap: verdict %s (%s), want inconclusive", v.Status, v.Text)
+	}
+	r = synth(t, e, nil, 10, acc(0.002, 0.001))
+	v := r.Analysis.Verdict
+	if v.Status != lab.NotSupported || strings.Contains(v.Text, "no measurable") || !strings.Contains(v.Text, "+0.2") {
+		t.Errorf("10 seeds, +0.2 points: verdict %s (%s), want not supported with the measured gain, not \"no measurable\"", v.Status, v.Text)
+	}
+}
+
+// zero-init-symmetry measures the units' weights, not their biases: with
+// zero weights and a random bias, the units are not "apart" before any
+// training.
+func TestSymmetryDistanceIsOnWeights(t *testing.T) {
+	e := ZeroInitSymmetry()
+	cfg, err := e.Resolve(true, map[string]string{"steps": "5", "weight_inits": "zeros", "bias_inits": "normal"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs, err := e.Variants(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := rng.NewGenerator()
+	g.ManualSeed(3)
+	res, err := e.Run(context.Background(), lab.Trial{Experiment: e.Name, Variant: vs[0], Seed: 3, Config: cfg, Gen: g})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := res.Scalars["initial_distance"]; d != 0 {
+		t.Errorf("zero weights with a normal bias: distance %v at init, want 0 (the weights are all equal)", d)
 	}
 }
