@@ -48,6 +48,16 @@ func noise(seed int, salt uint64, sd float64) float64 {
 	return sd * rand.New(rand.NewPCG(uint64(seed), salt)).NormFloat64()
 }
 
+// centred is noise(seed, salt, sd) minus its mean over seeds 0..n-1, so
+// that the mean over the seeds is exactly the value it is added to.
+func centred(seed, n int, salt uint64, sd float64) float64 {
+	m := 0.0
+	for s := range n {
+		m += noise(s, salt, sd)
+	}
+	return noise(seed, salt, sd) - m/float64(n)
+}
+
 // activation-shift: a ReLU neuron with bias that ends dead on most seeds is
 // optimization luck; what the neuron can represent (the target at x = 0,
 // reached on every seed that trained) still decides the claim.
@@ -160,5 +170,23 @@ func TestSymmetryDistanceIsOnWeights(t *testing.T) {
 	}
 	if d := res.Scalars["initial_distance"]; d != 0 {
 		t.Errorf("zero weights with a normal bias: distance %v at init, want 0 (the weights are all equal)", d)
+	}
+}
+
+// init-comparison: a difference of means past a point threshold is not a
+// verdict. N(0, 1) weights 3 points behind Xavier and He on average, with a
+// seed-to-seed spread of 10 points over 5 seeds, are not shown worse.
+func TestInitComparisonNoPointThresholds(t *testing.T) {
+	e := InitComparison()
+	r := synth(t, e, nil, 5, func(c lab.Condition, s int) (map[string]float64, bool) {
+		v := c.(initCond)
+		acc := map[weightInit]float64{"zeros": 0.2, "normal": 0.82, "xavier": 0.85, "kaiming": 0.85, "default": 0.84}[v.Weight]
+		if v.Weight == "normal" {
+			acc += centred(s, 5, 21, 0.10)
+		}
+		return map[string]float64{"test_accuracy": acc, "accuracy_or_chance": acc, "final_loss": 0.5, "initial_loss": 2.3, "steps_to_target": 50}, false
+	})
+	if v := r.Analysis.Verdict; v.Status == lab.Supported {
+		t.Errorf("verdict supported from a 3-point gap in means with a 10-point spread over 5 seeds: %s", v.Text)
 	}
 }
