@@ -190,3 +190,68 @@ func TestInitComparisonNoPointThresholds(t *testing.T) {
 		t.Errorf("verdict supported from a 3-point gap in means with a 10-point spread over 5 seeds: %s", v.Text)
 	}
 }
+
+// deep-relu: N(0, 1) weights make the activations huge but finite in
+// float32 (PyTorch: about 3.5e22 at layer 30); their std is measured, not
+// +Inf from a float32 sum of squares.
+func TestDeepReLUNormalSignalStaysFinite(t *testing.T) {
+	e := DeepReLU()
+	cfg, err := e.Resolve(true, map[string]string{"steps": "1", "inits": "normal"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs, err := e.Variants(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := rng.NewGenerator()
+	g.ManualSeed(0)
+	res, err := e.Run(context.Background(), lab.Trial{Experiment: e.Name, Variant: vs[0], Seed: 0, Config: cfg, Gen: g})
+	if err != nil {
+		t.Fatal(err)
+	}
+	act := res.Series["act_std"]
+	for i, s := range act {
+		if math.IsInf(s, 0) || math.IsNaN(s) {
+			t.Fatalf("std of layer %d's output is %v; the activations are finite float32", i+1, s)
+		}
+	}
+	if last := act[len(act)-2]; last < 1e15 {
+		t.Errorf("std at layer %d is %v: N(0, 1) weights should make it huge", len(act)-1, last)
+	}
+}
+
+// deep-relu: He runs that diverge are outcomes that decide the verdict,
+// not seeds dropped from a mean; the text names the layers it compares.
+func TestDeepReLUCountsDivergedRuns(t *testing.T) {
+	e := DeepReLU()
+	r := synth(t, e, map[string]string{"inits": "kaiming,xavier"}, 10, func(c lab.Condition, s int) (map[string]float64, bool) {
+		v := c.(deepCond)
+		sc := map[string]float64{"act_std_first": 1, "initial_loss": 2.3}
+		if v.Init == "kaiming" {
+			sc["act_std_last"], sc["act_ratio"] = 1, math.Exp(noise(s, 31, 0.1))
+			if s < 4 { // diverged
+				sc["final_loss"], sc["test_accuracy"], sc["accuracy_or_chance"] = math.Inf(1), math.NaN(), 0.1
+				return sc, true
+			}
+			sc["final_loss"], sc["test_accuracy"] = 0.3, 0.9+noise(s, 32, 0.01)
+		} else {
+			sc["act_std_last"], sc["act_ratio"] = 1e-4, 1e-4*math.Exp(noise(s, 33, 0.1))
+			sc["final_loss"], sc["test_accuracy"] = 1.2, 0.5+noise(s, 34, 0.01)
+		}
+		sc["accuracy_or_chance"] = sc["test_accuracy"]
+		return sc, false
+	})
+	v := r.Analysis.Verdict
+	if v.Status == lab.Supported {
+		t.Errorf("supported although 4 of 10 He runs diverged: %s", v.Text)
+	}
+	for _, want := range []string{"4 of 10 He runs", "layer 29"} {
+		if !strings.Contains(v.Text, want) {
+			t.Errorf("the verdict does not say %q: %s", want, v.Text)
+		}
+	}
+	if strings.Contains(v.Text, "after 30 layers") || strings.Contains(v.Text, "overflow") {
+		t.Errorf("the verdict keeps the old wording: %s", v.Text)
+	}
+}
