@@ -255,3 +255,29 @@ func TestDeepReLUCountsDivergedRuns(t *testing.T) {
 		t.Errorf("the verdict keeps the old wording: %s", v.Text)
 	}
 }
+
+// activation-stats tests the claim itself: Xavier beating the standard
+// init is not enough, the spread must stay roughly constant; and every
+// activation is judged, not tanh alone.
+func TestActivationStatsTestsRoughlyConstant(t *testing.T) {
+	e := ActivationStats()
+	r := synth(t, e, nil, 10, func(c lab.Condition, s int) (map[string]float64, bool) {
+		v := c.(actInit)
+		ratio := 0.05 // the standard init shrinks the spread 20×
+		if v.Init == "xavier" {
+			ratio = 0.3 // better, but not roughly constant
+		}
+		ar, gr := ratio*math.Exp(noise(s, 41, 0.05)), ratio*math.Exp(noise(s, 42, 0.05))
+		return map[string]float64{"act_std_ratio": ar, "grad_std_ratio": gr,
+			"spread_change": math.Abs(math.Log(ar)) + math.Abs(math.Log(gr))}, false
+	})
+	v := r.Analysis.Verdict
+	if v.Status == lab.Supported {
+		t.Errorf("supported although Xavier shrinks the spread ×0.3: %s", v.Text)
+	}
+	for _, act := range []string{"tanh", "sigmoid", "relu"} {
+		if !strings.Contains(v.Text, act+":") {
+			t.Errorf("the verdict does not judge %s: %s", act, v.Text)
+		}
+	}
+}
