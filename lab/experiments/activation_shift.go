@@ -21,6 +21,7 @@ func ActivationShift() *lab.Experiment {
 		Title:  "1. The bias shifts the activation",
 		Claim:  "Bias allows the activation function to shift left or right; without it, every neuron is forced to pass through the origin.",
 		Source: "the document, “Why is bias important? 1: It helps to shift the activation function”",
+		Group:  lab.Claims,
 		Params: []lab.Param{
 			{Name: "steps", Default: "600", Quick: "200", Kind: lab.Int, Min: 1, Max: 1e6, Help: "training steps (full batch, Adam)"},
 			{Name: "lr", Default: "0.05", Kind: lab.Float, Min: 1e-8, Max: 100, Help: "learning rate"},

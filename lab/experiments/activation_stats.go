@@ -21,6 +21,7 @@ func ActivationStats() *lab.Experiment {
 		Title:  "7. Activations and gradients per layer at initialization",
 		Claim:  "With the standard initialization U[−1/√n, 1/√n] the variance of activations and back-propagated gradients changes from layer to layer; the normalized (Xavier) initialization keeps it roughly constant.",
 		Source: "Glorot & Bengio 2010, “Understanding the difficulty of training deep feedforward neural networks”, §4.2; PyTorch's default Linear init is that standard initialization",
+		Group:  lab.Claims,
 		Params: []lab.Param{
 			{Name: "layers", Default: "5", Kind: lab.Int, Min: 1, Max: 100, Help: "hidden layers"},
 			{Name: "width", Default: "256", Kind: lab.Int, Min: 1, Max: 4096, Help: "hidden width"},

@@ -20,6 +20,7 @@ func BiasVsNoBias() *lab.Experiment {
 		Title:  "2. With and without bias, on data that is not zero-centered",
 		Claim:  "A model with bias reaches a lower loss than one without; without bias the model struggles with data that is not zero-centered.",
 		Source: "the document, “What happens if we remove bias?” and Method 7",
+		Group:  lab.Claims,
 		Params: []lab.Param{
 			{Name: "offsets", Default: "0,1,2,4,8", Kind: lab.Floats, Min: -1e4, Max: 1e4, Help: "target offsets c in y = g(x) + c"},
 			{Name: "hidden", Default: "32", Kind: lab.Int, Min: 1, Max: 4096, Help: "width of the two hidden layers"},

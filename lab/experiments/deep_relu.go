@@ -20,6 +20,7 @@ func DeepReLU() *lab.Experiment {
 		Title:  "6. A 30-layer ReLU network: He vs Xavier vs normal",
 		Claim:  "He initialization keeps the signal alive in deep ReLU networks, where Xavier initialization makes it shrink layer by layer and a 30-layer network stalls.",
 		Source: "He et al. 2015, “Delving deep into rectifiers”, §2.2 and Fig. 3; the document: He init “leads to better convergence when compared to Xavier in deep networks”",
+		Group:  lab.Claims,
 		Params: []lab.Param{
 			{Name: "depth", Default: "30", Kind: lab.Int, Min: 2, Max: 1000, Help: "number of Linear layers"},
 			{Name: "width", Default: "64", Kind: lab.Int, Min: 1, Max: 4096, Help: "hidden width"},

@@ -19,6 +19,7 @@ func Digits() *lab.Experiment {
 		Title:  "3. Handwritten digits, with and without bias",
 		Claim:  "Bias helps the network capture patterns more effectively when recognizing handwritten digits.",
 		Source: "the document, “Why is bias important? 2: It allows the model to learn patterns better”",
+		Group:  lab.Claims,
 		Params: []lab.Param{
 			{Name: "hidden", Default: "64", Kind: lab.Int, Min: 1, Max: 4096, Help: "width of the two hidden layers"},
 			{Name: "epochs", Default: "15", Quick: "4", Kind: lab.Int, Min: 1, Max: 10000, Help: "passes over the training set"},

@@ -19,6 +19,7 @@ func InitComparison() *lab.Experiment {
 		Title:  "5. Weight and bias initializations compared",
 		Claim:  "Zero initialization fails completely (high loss); random normal may work but can be unstable; Xavier and He initialization balance bias and weights, which leads to better performance.",
 		Source: "the document, “Now let’s compare how bias interacts with various weight initialization methods during training”",
+		Group:  lab.Claims,
 		Params: []lab.Param{
 			{Name: "weight_inits", Default: "zeros,normal,xavier,kaiming,default", Kind: lab.Strings, Help: "weight inits"},
 			{Name: "bias_inits", Default: "zeros,normal,0.1", Kind: lab.Strings, Help: "bias inits: zeros, normal (N(0, 0.1)) or a constant"},

@@ -20,6 +20,7 @@ func ZeroInitSymmetry() *lab.Experiment {
 		Title:  "4. Zero initialization and symmetry",
 		Claim:  "If all weights are zero, all neurons learn the same thing; the bias term does not affect the process of differentiating neurons.",
 		Source: "the document, “How different weight initializations impact bias”, zero initialization",
+		Group:  lab.Claims,
 		Params: []lab.Param{
 			{Name: "hidden", Default: "16", Kind: lab.Int, Min: 1, Max: 4096, Help: "hidden units"},
 			{Name: "steps", Default: "300", Quick: "100", Kind: lab.Int, Min: 1, Max: 1e6, Help: "training steps (full batch, SGD)"},

@@ -281,3 +281,31 @@ func TestActivationStatsTestsRoughlyConstant(t *testing.T) {
 		}
 	}
 }
+
+// dying-relu compares He and Xavier at every bias init and every learning
+// rate: at bias −0.5 He leaves far fewer units dead than Xavier although at
+// bias 0 they agree, and the verdict says so.
+func TestDyingReLUComparesInitsAtEveryBiasAndRate(t *testing.T) {
+	e := DyingReLU()
+	r := synth(t, e, nil, 10, func(c lab.Condition, s int) (map[string]float64, bool) {
+		v := c.(dyingCond)
+		dead := 0.05
+		if v.Bias < 0 {
+			dead = 0.30
+			if v.Weight == "xavier" {
+				dead = 0.78
+			}
+		}
+		dead += noise(s, 51, 0.005)
+		return map[string]float64{"dead_at_init": dead, "dead_after": dead, "test_accuracy": 0.9}, false
+	})
+	v := r.Analysis.Verdict
+	for _, want := range []string{"lr 0.05, bias -0.5", "lr 0.2, bias -0.5", "lr 1, bias -0.5", "supported at lr"} {
+		if !strings.Contains(v.Text, want) {
+			t.Errorf("the verdict does not say %q: %s", want, v.Text)
+		}
+	}
+	if v.Status != lab.Depends {
+		t.Errorf("verdict %s, want depends (He helps at bias -0.5 only): %s", v.Status, v.Text)
+	}
+}
