@@ -163,7 +163,7 @@ func analyzeActivationShift(r *lab.ExperimentResult) lab.Analysis {
 		isPinned := pinned.N > 0 && pinned.NonFinite == 0 && math.Abs(pinned.Max-f0) < 1e-6 && math.Abs(pinned.Min-f0) < 1e-6
 		margin := marginShare * math.Abs(target-f0)
 		d := decide(string(c.Act), v, on, "error_at_0_trained", nil, margin, lab.Less)
-		d.NonFinite = "ended as a dead ReLU"
+		d.NonFinite = "dead ReLU seeds"
 		dead := 0
 		for _, x := range scalarValues(on, "dead", nil) {
 			if x == 1 {
@@ -201,7 +201,7 @@ const marginShare = 0.5
 // pinnedText says whether the output at x = 0 stayed at f(0) on every seed.
 func pinnedText(pinned bool, s lab.Summary) string {
 	if pinned {
-		return fmt.Sprintf("every seed (%d of %d)", s.N, len(s.Values))
+		return fmt.Sprintf("every seed (%d)", s.N)
 	}
 	return fmt.Sprintf("not every seed (it ranged over [%s, %s])", lab.Fmt(s.Min), lab.Fmt(s.Max))
 }

@@ -151,7 +151,7 @@ func analyzeDyingReLU(r *lab.ExperimentResult) lab.Analysis {
 	}
 	for _, v := range r.Variants {
 		c := v.Cond.(dyingCond)
-		at := fmt.Sprintf("lr %s, bias %s", trimFloat(c.LR), trimFloat(c.Bias))
+		at := fmt.Sprintf("(lr %s, bias %s)", trimFloat(c.LR), trimFloat(c.Bias))
 		if c.Weight == "kaiming" {
 			if x := r.VariantOf(dyingCond{"xavier", c.Bias, c.LR}); x != nil {
 				he = append(he, decide(at, x, v, "dead_after", nil, margin, lab.Less).points())
@@ -164,7 +164,7 @@ func analyzeDyingReLU(r *lab.ExperimentResult) lab.Analysis {
 		if zero == nil {
 			continue
 		}
-		at = fmt.Sprintf("lr %s, %s, bias %s", trimFloat(c.LR), c.Weight, trimFloat(c.Bias))
+		at = fmt.Sprintf("(lr %s, %s, bias %s)", trimFloat(c.LR), c.Weight, trimFloat(c.Bias))
 		if c.Bias < 0 {
 			neg = append(neg, decide(at, zero, v, "dead_after", nil, margin, lab.Greater).points())
 		} else {

@@ -124,10 +124,10 @@ func analyzeInitComparison(r *lab.ExperimentResult) lab.Analysis {
 				continue
 			}
 			if z := r.VariantOf(initCond{"zeros", bi[0]}); z != nil {
-				zero = append(zero, decide(fmt.Sprintf("%s − zeros, bias %s", w, b), z, good, "accuracy_or_chance", nil, zeroFailMargin, lab.Greater).points())
+				zero = append(zero, decide(fmt.Sprintf("(%s − zeros, bias %s)", w, b), z, good, "accuracy_or_chance", nil, zeroFailMargin, lab.Greater).points())
 			}
 			if n := r.VariantOf(initCond{"normal", bi[0]}); n != nil {
-				normal = append(normal, decide(fmt.Sprintf("%s − normal, bias %s", w, b), n, good, "accuracy_or_chance", nil, betterMargin, lab.Greater).points())
+				normal = append(normal, decide(fmt.Sprintf("(%s − normal, bias %s)", w, b), n, good, "accuracy_or_chance", nil, betterMargin, lab.Greater).points())
 			}
 		}
 	}
