@@ -127,7 +127,7 @@ func analyzeBiasVsNoBias(r *lab.ExperimentResult) lab.Analysis {
 	status, held := combine(statusesOf(ds))
 	var txt []string
 	for _, d := range ds {
-		txt = append(txt, d.What+": the loss without bias is "+d.diff()+" that with bias → "+d.Status)
+		txt = append(txt, d.What+": loss without bias / with bias "+d.diff()+" → "+d.Status)
 	}
 	text := fmt.Sprintf("the claim needs the loss without bias to be more than %s× the loss with bias; %s", trimFloat(r.Resolved.Float("margin_ratio")), strings.Join(txt, "; "))
 	switch {
