@@ -176,7 +176,10 @@ func analyzeActivationShift(r *lab.ExperimentResult) lab.Analysis {
 			part += fmt.Sprintf("; %d of %d seeds ended as a dead ReLU (zero output on every input, so no gradient): an optimization outcome, not a limit of what the neuron with bias can represent", dead, len(scalarValues(on, "dead", nil)))
 		}
 		if !isPinned {
-			d.Status = lab.NotSupported
+			d.Status = lab.Inconclusive
+			if pinned.N >= lab.MinSeedsForNo {
+				d.Status = lab.NotSupported
+			}
 		}
 		ds = append(ds, d)
 		parts = append(parts, part)
