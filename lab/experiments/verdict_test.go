@@ -309,3 +309,39 @@ func TestDyingReLUComparesInitsAtEveryBiasAndRate(t *testing.T) {
 		t.Errorf("verdict %s, want depends (He helps at bias -0.5 only): %s", v.Status, v.Text)
 	}
 }
+
+// within is the equivalence half of the paired rule for one condition, and
+// never says "not supported" from fewer than lab.MinSeedsForNo values.
+func TestWithinAndCombine(t *testing.T) {
+	vals := func(n int, mean float64) []float64 {
+		out := make([]float64, n)
+		for i := range out {
+			out[i] = mean + centred(i, n, 61, 0.01)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		n    int
+		mean float64
+		want string
+	}{
+		{10, 0, lab.Supported}, {10, 5, lab.NotSupported}, {5, 5, lab.Inconclusive}, {10, 1, lab.Inconclusive}, {1, 0, lab.Inconclusive},
+	} {
+		if got := within(lab.Summarize(vals(c.n, c.mean)), 1); got != c.want {
+			t.Errorf("within(n=%d, mean %v, margin 1) = %s, want %s", c.n, c.mean, got, c.want)
+		}
+	}
+	S, N, I := lab.Supported, lab.NotSupported, lab.Inconclusive
+	for _, c := range []struct {
+		in   []string
+		want string
+		held bool
+	}{
+		{[]string{S, S}, S, true}, {[]string{N, N}, N, false}, {[]string{S, N, I}, lab.Depends, true},
+		{[]string{S, I}, I, true}, {[]string{N, I}, I, false}, {nil, I, false},
+	} {
+		if got, held := combine(c.in); got != c.want || held != c.held {
+			t.Errorf("combine(%v) = %s, %v; want %s, %v", c.in, got, held, c.want, c.held)
+		}
+	}
+}
