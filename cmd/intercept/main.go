@@ -154,6 +154,9 @@ func newRootCmd(a *app) *cobra.Command {
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			exps := a.select1(args[0])
+			if exps == nil && (args[0] == string(lab.Claims) || args[0] == string(lab.Literature)) {
+				return usageError{fmt.Errorf("group %s has no experiments in this intercept", args[0])}
+			}
 			if exps == nil {
 				return usageError{fmt.Errorf("unknown experiment %q (known: %s; groups: %s)", args[0], strings.Join(a.registry.Names(), ", "), strings.Join(groupNames(), ", "))}
 			}
