@@ -65,4 +65,7 @@ for dtype in ["float32", "float64"]:
                             "first": repr(float(y.reshape(-1)[0])),
                         })
 
-print(json.dumps({"torch": torch.__version__, "cases": cases}, indent=0))
+# One case per line.
+print('{"torch": %s, "cases": [' % json.dumps(torch.__version__))
+print(",\n".join(json.dumps(c) for c in cases))
+print("]}")
