@@ -559,7 +559,7 @@ func (a *app) status(dirs []string) error {
 
 func (a *app) printVerdicts(results []*lab.ExperimentResult) {
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "EXPERIMENT\tVERDICT")
+	fmt.Fprintln(tw, "GROUP\tEXPERIMENT\tVERDICT\tTRIALS")
 	for _, r := range results {
 		v := "-"
 		if r.Analysis != nil {
@@ -568,7 +568,15 @@ func (a *app) printVerdicts(results []*lab.ExperimentResult) {
 		if !r.Complete {
 			v += " (incomplete: not every trial finished)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\n", r.Name, v)
+		n, d, f := r.Outcomes()
+		runs := fmt.Sprintf("%d", n)
+		if d > 0 {
+			runs += fmt.Sprintf(", %d diverged", d)
+		}
+		if f > 0 {
+			runs += fmt.Sprintf(", %d failed", f)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Section(), r.Name, v, runs)
 	}
 	tw.Flush()
 }
