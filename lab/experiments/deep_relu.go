@@ -215,7 +215,9 @@ func analyzeDeepReLU(r *lab.ExperimentResult) lab.Analysis {
 	a.Verdict = lab.Verdict{Status: status, Text: txt + "."}
 	a.Notes = append(a.Notes, "For ReLU layers Var[out] = fan_in · Var[w] · E[in²] and E[in²] is half the pre-activation variance, so keeping the signal needs Var[w] = 2/fan_in (He). "+
 		fmt.Sprintf("Xavier's 2/(fan_in + fan_out) = 1/width halves the variance at every hidden layer: from layer 1 to layer %d the std shrinks by about 2^-%s. ", depth-1, trimFloat(float64(depth-2)/2))+
-		"The inputs are the raw pixels in [0, 1], not standardized (their mean is not 0), so layer 1's std depends on the data; the ratio is measured from layer 1 on.")
+		"The inputs are the raw pixels in [0, 1], not standardized (their mean is not 0), so layer 1's std depends on the data; the ratio is measured from layer 1 on. "+
+		"On one seed Xavier's and He's uniform weights come from the same draws, scaled by √(6/(fan_in + fan_out)) and √(6/fan_in), and the biases are 0: "+
+		"a ReLU network is positively homogeneous, so the He ÷ Xavier ratio of the two std ratios is the same on every seed (√2 per hidden layer here) and its CI has no width.")
 	return a
 }
 
