@@ -347,3 +347,51 @@ func TestReportSurvivesDegeneratePlots(t *testing.T) {
 		t.Errorf("report.html is not readable by others: %v", st.Mode())
 	}
 }
+
+// The report has an at-a-glance list with a coloured verdict per
+// experiment, then one section per group (the document's claims first), each
+// with its verdict table; an experiment without a group is a claim.
+func TestReportGroups(t *testing.T) {
+	dir := t.TempDir()
+	mk := func(name string, g Group, status string) *ExperimentResult {
+		return &ExperimentResult{Name: name, Title: "T " + name, Group: g, Complete: true,
+			Variants: []*VariantResult{{Variant: Variant{Key: "k", Label: "k"}, Trials: []TrialRecord{{Seed: 0, Result: &TrialResult{Diverged: true}}}, Diverged: 1}},
+			Analysis: &Analysis{Verdict: Verdict{Status: status, Text: "because " + name}}}
+	}
+	res := []*ExperimentResult{mk("lit-one", Literature, Supported), mk("old", "", NotSupported), mk("claim-two", Claims, Depends)}
+	if err := WriteReport(dir, &Results{Run: RunInfo{Command: "intercept test"}, Experiments: res}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(b)
+	order := []string{`id="glance"`, `class="badge supported"`, `href="#lit-one"`, `id="group-claims"`, `id="verdict-table-claims"`,
+		`id="old"`, `id="claim-two"`, `id="group-literature"`, `id="verdict-table-literature"`, `id="lit-one"`}
+	last := -1
+	for _, s := range order {
+		i := strings.Index(html[last+1:], s)
+		if i < 0 {
+			t.Fatalf("report.html lacks %s after position %d", s, last)
+		}
+		last += 1 + i
+	}
+	if !strings.Contains(html, "1 trials, 1 diverged") {
+		t.Error("the verdict tables do not count the diverged trials")
+	}
+	if got := res[1].Section(); got != Claims {
+		t.Errorf("an experiment without a group is in section %q, want claims", got)
+	}
+}
+
+// FmtSummaryAs counts the non-finite values under the name given.
+func TestFmtSummaryAsCountsOutcomes(t *testing.T) {
+	s := Summarize([]float64{10, 12, math.NaN(), 11})
+	if got := FmtSummaryAs(s, "never reached"); !strings.HasSuffix(got, "(1 of 4 never reached)") {
+		t.Errorf("FmtSummaryAs = %q", got)
+	}
+	if got := FmtSummaryAs(Summarize([]float64{math.Inf(1)}), "diverged"); got != "diverged (1/1)" {
+		t.Errorf("all non-finite: %q", got)
+	}
+}

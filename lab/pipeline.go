@@ -154,6 +154,9 @@ func Load(reg *Registry, dir string) (*Results, error) {
 		if e == nil {
 			continue
 		}
+		if r.Group == "" {
+			r.Group = e.Group
+		}
 		cfg, err := resolveRecorded(e, r)
 		if err != nil {
 			continue

@@ -299,11 +299,17 @@ func Fmt(x float64) string {
 	return strconv.FormatFloat(x, 'g', 4, 64)
 }
 
-// FmtSummary formats "mean ± std [ci low, ci high]".
-func FmtSummary(s Summary) string {
+// FmtSummary formats "mean ± std [ci low, ci high]", followed by the
+// number of seeds whose value was not finite, as diverged.
+func FmtSummary(s Summary) string { return FmtSummaryAs(s, "diverged") }
+
+// FmtSummaryAs is FmtSummary naming what a non-finite value means for this
+// quantity ("diverged", "never reached"): the statistics are over the
+// finite values, and the others are counted, "(2 of 10 never reached)".
+func FmtSummaryAs(s Summary, nonFinite string) string {
 	if s.N == 0 {
 		if s.NonFinite > 0 {
-			return fmt.Sprintf("diverged (%d/%d)", s.NonFinite, len(s.Values))
+			return fmt.Sprintf("%s (%d/%d)", nonFinite, s.NonFinite, len(s.Values))
 		}
 		return "n/a"
 	}
@@ -312,10 +318,50 @@ func FmtSummary(s Summary) string {
 		out += " ± " + Fmt(s.Std) + " [" + Fmt(s.CILow) + ", " + Fmt(s.CIHigh) + "]"
 	}
 	if s.NonFinite > 0 {
-		out += fmt.Sprintf(" (%d diverged)", s.NonFinite)
+		out += fmt.Sprintf(" (%d of %d %s)", s.NonFinite, len(s.Values), nonFinite)
 	}
 	return out
 }
+
+// reportGroups returns the report's sections in order (Claims, Literature,
+// then any other group), each with its experiments in registration order.
+func reportGroups(exps []*ExperimentResult) []reportGroup {
+	var out []reportGroup
+	index := map[Group]int{}
+	for _, g := range []Group{Claims, Literature} {
+		index[g] = len(out)
+		out = append(out, reportGroup{Group: g})
+	}
+	for _, e := range exps {
+		g := e.Section()
+		i, ok := index[g]
+		if !ok {
+			i = len(out)
+			index[g] = i
+			out = append(out, reportGroup{Group: g})
+		}
+		out[i].Experiments = append(out[i].Experiments, e)
+	}
+	var kept []reportGroup
+	for _, g := range out {
+		if len(g.Experiments) > 0 {
+			kept = append(kept, g)
+		}
+	}
+	return kept
+}
+
+// reportGroup is one section of the report.
+type reportGroup struct {
+	Group       Group
+	Experiments []*ExperimentResult
+}
+
+// ID is the section's HTML anchor, "group-claims".
+func (g reportGroup) ID() string { return "group-" + safeName(string(g.Group)) }
+
+// Title is the section's heading.
+func (g reportGroup) Title() string { return g.Group.Title() }
 
 var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"fmtTime": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
@@ -349,7 +395,19 @@ var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap
 		return out
 	},
 	"statusClass": func(s string) string { return strings.ReplaceAll(s, " ", "-") },
-	"join":        strings.Join,
+	"groups":      reportGroups,
+	"outcomes": func(r *ExperimentResult) string {
+		n, d, f := r.Outcomes()
+		s := fmt.Sprintf("%d trials", n)
+		if d > 0 {
+			s += fmt.Sprintf(", %d diverged", d)
+		}
+		if f > 0 {
+			s += fmt.Sprintf(", %d failed", f)
+		}
+		return s
+	},
+	"join": strings.Join,
 }).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -359,7 +417,15 @@ var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap
 <style>
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; line-height: 1.45; }
 h1 { margin-bottom: 0.2em; }
-h2 { border-top: 1px solid #ccc; padding-top: 1em; margin-top: 2em; }
+h2 { border-top: 3px solid #888; padding-top: 1em; margin-top: 2.5em; }
+h3 { border-top: 1px solid #ccc; padding-top: 1em; margin-top: 2em; font-size: 1.3em; }
+ul.glance { list-style: none; padding-left: 0; }
+ul.glance li { margin: 0.25em 0; }
+.badge { display: inline-block; min-width: 8.5em; text-align: center; padding: 0.1em 0.5em; border-radius: 4px; font-weight: bold; font-size: 0.8em; text-transform: uppercase; color: #fff; }
+.badge.supported { background: #2e8b2e; }
+.badge.not-supported { background: #c0392b; }
+.badge.depends { background: #b8860b; }
+.badge.inconclusive { background: #777; }
 table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.92em; }
 th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
 th { background: #f3f3f3; }
@@ -381,7 +447,11 @@ code { background: #f5f5f5; padding: 0 0.2em; }
 <body>
 <h1>intercept lab report</h1>
 <p>What the bias term of a neuron and the initialization of a network really do, measured over several seeds.
-Each experiment states a claim, mostly from the document <em>Bias in neural networks</em>, and ends with a verdict.</p>
+Each experiment states a claim, from the document <em>Bias in neural networks</em> or from the literature, and ends with a
+verdict decided on the 95% confidence interval of the paired, same-seed difference against a margin the experiment states:
+<em>supported</em> when the interval clears the margin, <em>not supported</em> when it lies within the margin or on the other
+side (never from fewer than 10 seeds), <em>inconclusive</em> otherwise; <em>depends</em> when the answer differs across a
+swept setting. Diverged runs and targets never reached are counted and shown, not dropped.</p>
 {{if .Run.Interrupted}}<p class="warn">This run was interrupted: the report shows the trials that finished.</p>{{end}}
 {{if .Run.Quick}}<p class="warn">Quick mode: shorter training than the defaults, for a fast look. Verdicts can differ from a full run.</p>{{end}}
 {{if .Run.Shard}}<p class="warn">This is shard {{.Run.Shard}} of a sweep: it holds only its share of the trials. Merge the shards with <code>intercept merge</code> for the full report.</p>{{end}}
@@ -394,16 +464,20 @@ Each experiment states a claim, mostly from the document <em>Bias in neural netw
 {{with .Run.Merged}}<tr><td>merged from</td><td>{{range .}}<code>{{.}}</code> {{end}}</td></tr>{{end}}
 </table>
 
-<h2 id="verdicts">Verdicts</h2>
-<table id="verdict-table">
-<tr><th>experiment</th><th>claim</th><th>verdict</th><th>measurement</th></tr>
+<h2 id="at-a-glance">At a glance</h2>
+<ul id="glance" class="glance">
+{{range .Experiments}}<li><span class="badge {{with .Analysis}}{{statusClass .Verdict.Status}}{{else}}inconclusive{{end}}">{{with .Analysis}}{{.Verdict.Status}}{{else}}no verdict{{end}}</span> <a href="#{{.Name}}">{{.Title}}</a> <small>({{.Section.Title}}; {{outcomes .}})</small></li>
+{{end}}</ul>
+{{range groups .Experiments}}
+<h2 id="{{.ID}}" class="group">{{.Title}}</h2>
+<table id="verdict-table-{{.Group}}" class="verdict-table">
+<tr><th>experiment</th><th>claim</th><th>verdict</th><th>measurement</th><th>runs</th></tr>
 {{range .Experiments}}<tr><td><a href="#{{.Name}}">{{.Title}}</a></td><td class="claim">{{.Claim}}</td>
-<td>{{with .Analysis}}<span class="status">{{.Verdict.Status}}</span>{{end}}</td>
-<td>{{with .Analysis}}{{.Verdict.Text}}{{end}}</td></tr>
+<td>{{with .Analysis}}<span class="status badge {{statusClass .Verdict.Status}}">{{.Verdict.Status}}</span>{{end}}</td>
+<td>{{with .Analysis}}{{.Verdict.Text}}{{end}}</td><td>{{outcomes .}}</td></tr>
 {{end}}</table>
-
 {{range .Experiments}}{{$exp := .}}
-<h2 id="{{.Name}}">{{.Title}} <small>(<code>{{.Name}}</code>)</small></h2>
+<h3 id="{{.Name}}" class="experiment">{{.Title}} <small>(<code>{{.Name}}</code>)</small></h3>
 <p><span class="claim">Claim: “{{.Claim}}”</span>{{if .Source}} — {{.Source}}{{end}}</p>
 {{with .Analysis}}<div class="verdict {{statusClass .Verdict.Status}}"><span class="status">{{.Verdict.Status}}</span>: {{.Verdict.Text}}</div>{{end}}
 {{if not .Complete}}<p class="warn">Incomplete: not every trial finished.</p>{{end}}
@@ -424,6 +498,7 @@ Each experiment states a claim, mostly from the document <em>Bias in neural netw
 <figcaption>{{.Title}} — <a href="{{.PNG}}">PNG</a>, <a href="{{.SVG}}">SVG</a></figcaption>{{end}}</figure>
 {{end}}
 {{range .Notes}}<p>{{.}}</p>
+{{end}}
 {{end}}
 {{end}}
 {{end}}

@@ -35,10 +35,13 @@ func (v *VariantResult) Series(name string) [][]float64 {
 
 // ExperimentResult is everything one experiment measured, aggregated.
 type ExperimentResult struct {
-	Name     string           `json:"name"`
-	Title    string           `json:"title"`
-	Claim    string           `json:"claim"`
-	Source   string           `json:"source"`
+	Name   string `json:"name"`
+	Title  string `json:"title"`
+	Claim  string `json:"claim"`
+	Source string `json:"source"`
+	// Group is the report section of the experiment (Experiment.Group);
+	// results written before groups existed have none (see Section).
+	Group    Group            `json:"group,omitempty"`
 	Config   []string         `json:"config"`         // the resolved parameters as name=value
 	Data     string           `json:"data,omitempty"` // the --data source, "" for the embedded default
 	Seeds    []uint64         `json:"seeds"`
@@ -67,8 +70,30 @@ func (r *ExperimentResult) VariantOf(c Condition) *VariantResult {
 	return r.Variant(NewVariant(c).Key)
 }
 
-// aggregate fills the scalar summaries and counts of every variant.
-func (r *ExperimentResult) aggregate() {
+// Section is the report section the result belongs to: its Group, or
+// Claims when it has none.
+func (r *ExperimentResult) Section() Group {
+	if r.Group == "" {
+		return Claims
+	}
+	return r.Group
+}
+
+// Outcomes counts the trials of every variant: finished, diverged (among
+// the finished) and failed.
+func (r *ExperimentResult) Outcomes() (trials, diverged, failed int) {
+	for _, v := range r.Variants {
+		trials += len(v.Trials)
+		diverged += v.Diverged
+		failed += v.Failed
+	}
+	return trials, diverged, failed
+}
+
+// Aggregate fills the scalar summaries and the diverged and failed counts
+// of every variant from its trials (the runner does it; a test that builds
+// trials by hand calls it before Analyze).
+func (r *ExperimentResult) Aggregate() {
 	for _, v := range r.Variants {
 		sort.Slice(v.Trials, func(i, j int) bool { return v.Trials[i].Seed < v.Trials[j].Seed })
 		vals := map[string][]float64{}

@@ -105,7 +105,7 @@ func (r *Runner) Run(ctx context.Context, plans []Plan) ([]*ExperimentResult, er
 		if err != nil {
 			return nil, fmt.Errorf("experiment %s: %w", p.Exp.Name, err)
 		}
-		er := &ExperimentResult{Name: p.Exp.Name, Title: p.Exp.Title, Claim: p.Exp.Claim, Source: p.Exp.Source,
+		er := &ExperimentResult{Name: p.Exp.Name, Title: p.Exp.Title, Claim: p.Exp.Claim, Source: p.Exp.Source, Group: p.Exp.Group,
 			Config: p.Config.Values(), Data: p.Config.Data, Seeds: p.Seeds, Resolved: p.Config}
 		seen := map[string]bool{}
 		for _, v := range variants {
@@ -206,7 +206,7 @@ feed:
 			}
 			v.Trials = finished(v.Trials)
 		}
-		er.aggregate()
+		er.Aggregate()
 	}
 	return results, stopErr
 }

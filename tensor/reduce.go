@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"fmt"
+	"math"
 	"sort"
 )
 
@@ -177,31 +178,94 @@ func (t *Tensor) mean(dims []int, keep bool) *Tensor {
 func (t *Tensor) Var(dims ...int) *Tensor { return t.VarCorrection(1, false, dims...) }
 
 // Std returns the unbiased standard deviation over the given dimensions.
-func (t *Tensor) Std(dims ...int) *Tensor { return t.VarCorrection(1, false, dims...).Sqrt() }
+func (t *Tensor) Std(dims ...int) *Tensor { return t.StdCorrection(1, false, dims...) }
 
 // VarCorrection returns the variance over dims with divisor N-correction
 // (0 for the biased variance, 1 for the unbiased one), keeping the reduced
 // dimensions when keepdim is set.
+//
+// It accumulates as PyTorch 1.13 does on the CPU, in float64 whatever the
+// tensor's type, and rounds once at the end: a float32 variance is +Inf only
+// when the variance itself passes float32's range, not when the sum of
+// squares does. A reduction to one value takes two passes (the mean, rounded
+// to the tensor's type, then the squared deviations from it, as
+// std_var_all_cpu); one to several values runs Welford's update per output
+// (as std_var_kernel_impl).
 func (t *Tensor) VarCorrection(correction int, keepdim bool, dims ...int) *Tensor {
-	requireFloat("var", t)
+	return t.varStd("var", correction, keepdim, dims, false)
+}
+
+// StdCorrection is the square root of VarCorrection, taken in float64
+// before rounding (so a float32 standard deviation is finite whenever it
+// fits, even when the variance would not).
+func (t *Tensor) StdCorrection(correction int, keepdim bool, dims ...int) *Tensor {
+	return t.varStd("std", correction, keepdim, dims, true)
+}
+
+// varStd computes var (or std when root is set) over dims, and records
+// PyTorch's VarBackward0 / StdBackward0:
+// grad·2(x − mean)/(N − correction), divided by 2·std for the std.
+func (t *Tensor) varStd(op string, correction int, keepdim bool, dims []int, root bool) *Tensor {
+	requireFloat(op, t)
 	rd := t.reduceDims(dims)
 	n := 1
 	for _, d := range rd {
 		n *= t.shape[d]
 	}
-	dev := t.Sub(t.MeanKeep(rd...))
-	ss := dev.Mul(dev)
-	if keepdim {
-		ss = ss.SumKeep(rd...)
-	} else {
-		ss = ss.Sum(rd...)
+	data, outer, r := t.rows(rd)
+	div := float64(max(0, n-correction))
+	vals := make([]float64, outer)
+	for i := range vals {
+		row := data[i*r : i*r+r]
+		var m2 float64
+		if outer == 1 {
+			// std_var_all_cpu: the mean as self.mean() gives it (in the
+			// tensor's type), then the squared deviations in float64.
+			s := 0.0
+			for _, v := range row {
+				s += v
+			}
+			mean := s / float64(len(row))
+			if t.dtype == Float32 {
+				mean = float64(float32(mean))
+			}
+			for _, v := range row {
+				d := v - mean
+				m2 += d * d
+			}
+		} else {
+			// WelfordOps<scalar_t, double, int64_t, double>.
+			mean := 0.0
+			for k, v := range row {
+				delta := v - mean
+				mean += delta / float64(k+1)
+				m2 += delta * (v - mean)
+			}
+		}
+		v := m2 / div
+		if r == 0 {
+			v = math.NaN()
+		}
+		if root {
+			v = math.Sqrt(v)
+		}
+		vals[i] = v
 	}
-	return ss.DivScalar(float64(n - correction))
-}
-
-// StdCorrection is the square root of VarCorrection.
-func (t *Tensor) StdCorrection(correction int, keepdim bool, dims ...int) *Tensor {
-	return t.VarCorrection(correction, keepdim, dims...).Sqrt()
+	out := fromFloat64s(t.dtype, vals, t.reducedShape(rd, keepdim))
+	name := "VarBackward0"
+	if root {
+		name = "StdBackward0"
+	}
+	in := t.shape
+	record(out, name, []*Tensor{t}, func(g *Tensor) []*Tensor {
+		g = g.Reshape(t.reducedShape(rd, true)...)
+		if root {
+			g = g.Div(out.Detach().Reshape(t.reducedShape(rd, true)...).MulScalar(2))
+		}
+		dev := t.Sub(t.MeanKeep(rd...))
+		return []*Tensor{g.Expand(in...).Mul(dev).MulScalar(2 / div)}
+	})
+	return out
 }
 
 // argExtremum returns per-row index and value of the max (or min), NaN

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,12 +32,22 @@ type pageCheck struct {
 	BrokenImages []string `json:"brokenImages"`
 	Verdicts     int      `json:"verdicts"`
 	Missing      []string `json:"missing"`
+	// The report's structure: the at-a-glance list (one line per
+	// experiment, a coloured verdict badge each), the group sections and
+	// their verdict tables, and the experiments outside any section.
+	Glance         int      `json:"glance"`
+	GlanceColoured int      `json:"glanceColoured"`
+	GlanceTargets  []string `json:"glanceTargets"`
+	Groups         []string `json:"groups"`
+	VerdictTables  int      `json:"verdictTables"`
+	TableRows      int      `json:"tableRows"`
+	Ungrouped      []string `json:"ungrouped"`
 }
 
 // checkReportInBrowser opens report.html in headless Chromium, offline, and
 // checks that every plot rendered with a non-empty box and no image is
 // broken. It skips when Chromium is not installed.
-func checkReportInBrowser(t *testing.T, report string, wantPlots int, experiments []string) {
+func checkReportInBrowser(t *testing.T, report string, wantPlots int, experiments []string, wantGroups int) {
 	t.Helper()
 	bin := chromiumPath()
 	if bin == "" {
@@ -87,6 +98,22 @@ func checkReportInBrowser(t *testing.T, report string, wantPlots int, experiment
 				brokenImages: imgs.filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src),
 				verdicts: document.querySelectorAll(".verdict").length,
 				missing: names.filter(n => !document.getElementById(n)),
+				glance: document.querySelectorAll("#glance li").length,
+				glanceColoured: [...document.querySelectorAll("#glance li .badge")].filter(b => {
+					const c = getComputedStyle(b).backgroundColor;
+					return c && c !== "rgba(0, 0, 0, 0)" && c !== "transparent";
+				}).length,
+				glanceTargets: [...document.querySelectorAll("#glance li a")].map(a => a.getAttribute("href").slice(1)),
+				groups: [...document.querySelectorAll("h2.group")].map(h => h.id + ": " + h.textContent),
+				verdictTables: document.querySelectorAll("table.verdict-table").length,
+				tableRows: [...document.querySelectorAll("table.verdict-table")].reduce((n, t) => n + t.querySelectorAll("tr").length - 1, 0),
+				ungrouped: names.filter(n => {
+					const h = document.getElementById(n);
+					if (!h) return false;
+					let p = h.previousElementSibling;
+					while (p && !(p.tagName === "H2" && p.classList.contains("group"))) p = p.previousElementSibling;
+					return !p;
+				}),
 			};
 		})(`+string(names)+`)`))
 	if err != nil {
@@ -107,6 +134,24 @@ func checkReportInBrowser(t *testing.T, report string, wantPlots int, experiment
 	}
 	if got.Verdicts < len(experiments) {
 		t.Errorf("%d verdicts shown for %d experiments", got.Verdicts, len(experiments))
+	}
+	if got.Glance != len(experiments) || got.GlanceColoured != len(experiments) {
+		t.Errorf("at a glance: %d lines, %d with a coloured verdict, for %d experiments", got.Glance, got.GlanceColoured, len(experiments))
+	}
+	if strings.Join(got.GlanceTargets, ",") != strings.Join(experiments, ",") {
+		t.Errorf("at a glance links %v, want %v", got.GlanceTargets, experiments)
+	}
+	if len(got.Groups) != wantGroups || got.VerdictTables != wantGroups {
+		t.Errorf("%d group sections (%v) and %d verdict tables, want %d", len(got.Groups), got.Groups, got.VerdictTables, wantGroups)
+	}
+	if len(got.Groups) > 0 && !strings.Contains(got.Groups[0], "The document's claims") {
+		t.Errorf("the first section is %q, want the document's claims", got.Groups[0])
+	}
+	if got.TableRows != len(experiments) {
+		t.Errorf("the verdict tables have %d rows for %d experiments", got.TableRows, len(experiments))
+	}
+	if len(got.Ungrouped) > 0 {
+		t.Errorf("experiments outside any group section: %v", got.Ungrouped)
 	}
 	if got.Title == "" {
 		t.Error("the report has no title")

@@ -10,13 +10,18 @@ func TestEmit(t *testing.T) {
 	ctx := context.Background()
 	out, errOut, code := runApp(t, ctx, "lab", "--quick", "--emit", "slurm", "--shards", "3", "--mem", "1G", "--out", "/shared/sweep")
 	if code != 0 || !strings.Contains(out, "#SBATCH --array=0-2\n") || !strings.Contains(out, "#SBATCH --mem=1024M\n") ||
-		!strings.Contains(out, `exec "$intercept" lab --quick --seeds 5 --quiet --shard env/3`) {
+		!strings.Contains(out, `exec "$intercept" lab --quick --seeds 10 --quiet --shard env/3`) {
 		t.Fatalf("lab --emit slurm: exit %d, %s\n%s", code, errOut, out)
 	}
 	out, errOut, code = runApp(t, ctx, "run", "digits", "--set", "epochs=1,hidden=8", "--emit", "k8s", "--image", "img:1", "--pvc", "runs")
-	if code != 0 || !strings.Contains(out, `args: ["run", "digits", "--seeds", "5", "--set", "epochs=1,hidden=8", "--quiet", "--shard", "env/4"`) ||
+	if code != 0 || !strings.Contains(out, `args: ["run", "digits", "--seeds", "10", "--set", "epochs=1,hidden=8", "--quiet", "--shard", "env/4"`) ||
 		!strings.Contains(out, "completionMode: Indexed") {
 		t.Fatalf("run --emit k8s: exit %d, %s\n%s", code, errOut, out)
+	}
+	// A group name runs (here: emits) every experiment of the group.
+	out, errOut, code = runApp(t, ctx, "run", "claims", "--emit", "slurm", "--shards", "2")
+	if code != 0 || !strings.Contains(out, `run claims --seeds 10 --quiet --shard env/2`) {
+		t.Fatalf("run claims --emit slurm: exit %d, %s\n%s", code, errOut, out)
 	}
 	for _, args := range [][]string{
 		{"lab", "--emit", "pbs"},

@@ -7,7 +7,7 @@
 //	intercept lab [--quick] [--seeds N] [--out DIR] [--resume DIR] [--tensorboard]
 //	intercept lab --emit slurm|k8s [--shards N] ...   (print the jobs of a sharded sweep)
 //	intercept list
-//	intercept run NAME [--seeds N] [--set key=value,...] [--data SOURCE] [--out DIR]
+//	intercept run NAME|GROUP [--seeds N] [--set key=value,...] [--data SOURCE] [--out DIR]
 //	intercept report DIR
 //	intercept lab --shard i/n --out DIR   (one shard of a sweep)
 //	intercept merge [--out DIR] [--allow-incomplete] SHARD_DIR...
@@ -95,7 +95,7 @@ type runFlags struct {
 
 func (f *runFlags) register(cmd *cobra.Command, withSet bool) {
 	fl := cmd.Flags()
-	fl.IntVar(&f.seeds, "seeds", 5, "number of seeds per variant (seeds 0..N-1)")
+	fl.IntVar(&f.seeds, "seeds", lab.MinSeedsForNo, "number of seeds per variant (seeds 0..N-1); fewer than 10 never gives a \"not supported\" verdict")
 	fl.StringVar(&f.data, "data", "", "data source for the classification experiments: digits (the embedded default) or idx:DIR (MNIST/Fashion-MNIST IDX files)")
 	fl.StringVar(&f.out, "out", "", "run directory (default ./runs/<timestamp>)")
 	fl.StringVar(&f.resume, "resume", "", "resume the run in DIR: trials already finished there are not rerun")
@@ -142,24 +142,28 @@ func newRootCmd(a *app) *cobra.Command {
 
 	var runF runFlags
 	runCmd := &cobra.Command{
-		Use:   "run NAME",
-		Short: "Run one experiment, with parameter overrides",
-		Long:  "Runs one experiment (see `intercept list`) and writes its report. Override parameters with --set key=value.",
+		Use:   "run NAME|GROUP",
+		Short: "Run one experiment, or a group of them, with parameter overrides",
+		Long: "Runs one experiment (see `intercept list`), or every experiment of a group (claims: the document's claims,\n" +
+			"literature: the literature's results), and writes its report. Override parameters with --set key=value.",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return usageError{fmt.Errorf("run takes one experiment name (one of: %s)", strings.Join(a.registry.Names(), ", "))}
+				return usageError{fmt.Errorf("run takes one experiment name or group (one of: %s; groups: %s)", strings.Join(a.registry.Names(), ", "), strings.Join(groupNames(), ", "))}
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			e := a.registry.Get(args[0])
-			if e == nil {
-				return usageError{fmt.Errorf("unknown experiment %q (known: %s)", args[0], strings.Join(a.registry.Names(), ", "))}
+			exps := a.select1(args[0])
+			if exps == nil && (args[0] == string(lab.Claims) || args[0] == string(lab.Literature)) {
+				return usageError{fmt.Errorf("group %s has no experiments in this intercept", args[0])}
+			}
+			if exps == nil {
+				return usageError{fmt.Errorf("unknown experiment %q (known: %s; groups: %s)", args[0], strings.Join(a.registry.Names(), ", "), strings.Join(groupNames(), ", "))}
 			}
 			if runF.emit.kind != "" {
-				return a.emitJobs([]string{"run", args[0]}, []*lab.Experiment{e}, runF)
+				return a.emitJobs([]string{"run", args[0]}, exps, runF)
 			}
-			return a.run(cmd.Context(), []*lab.Experiment{e}, runF)
+			return a.run(cmd.Context(), exps, runF)
 		},
 	}
 	runF.register(runCmd, true)
@@ -555,7 +559,7 @@ func (a *app) status(dirs []string) error {
 
 func (a *app) printVerdicts(results []*lab.ExperimentResult) {
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "EXPERIMENT\tVERDICT")
+	fmt.Fprintln(tw, "GROUP\tEXPERIMENT\tVERDICT\tTRIALS")
 	for _, r := range results {
 		v := "-"
 		if r.Analysis != nil {
@@ -564,24 +568,70 @@ func (a *app) printVerdicts(results []*lab.ExperimentResult) {
 		if !r.Complete {
 			v += " (incomplete: not every trial finished)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\n", r.Name, v)
+		n, d, f := r.Outcomes()
+		runs := fmt.Sprintf("%d", n)
+		if d > 0 {
+			runs += fmt.Sprintf(", %d diverged", d)
+		}
+		if f > 0 {
+			runs += fmt.Sprintf(", %d failed", f)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Section(), r.Name, v, runs)
 	}
 	tw.Flush()
 }
 
-func (a *app) list() {
+// groupNames are the names `intercept run` takes for a whole group.
+func groupNames() []string { return []string{string(lab.Claims), string(lab.Literature)} }
+
+// experimentGroup is e's group, Claims when it declares none.
+func experimentGroup(e *lab.Experiment) lab.Group {
+	if e.Group == "" {
+		return lab.Claims
+	}
+	return e.Group
+}
+
+// select1 returns the experiment named name, or every experiment of the
+// group named name, or nil.
+func (a *app) select1(name string) []*lab.Experiment {
+	if e := a.registry.Get(name); e != nil {
+		return []*lab.Experiment{e}
+	}
+	var out []*lab.Experiment
 	for _, e := range a.registry.All() {
-		fmt.Fprintf(a.stdout, "%s — %s\n  claim: %s\n  source: %s\n", e.Name, e.Title, e.Claim, e.Source)
-		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-		for _, p := range e.Params {
-			q := ""
-			if p.Quick != "" {
-				q = " (quick: " + p.Quick + ")"
-			}
-			fmt.Fprintf(tw, "    %s\t%s\t= %s%s\t%s (%s)\n", p.Name, p.Kind, p.Default, q, p.Help, p.Range())
+		if string(experimentGroup(e)) == name {
+			out = append(out, e)
 		}
-		tw.Flush()
-		fmt.Fprintln(a.stdout)
+	}
+	return out
+}
+
+func (a *app) list() {
+	for _, g := range []lab.Group{lab.Claims, lab.Literature} {
+		var exps []*lab.Experiment
+		for _, e := range a.registry.All() {
+			if experimentGroup(e) == g {
+				exps = append(exps, e)
+			}
+		}
+		fmt.Fprintf(a.stdout, "== %s (intercept run %s) ==\n\n", g.Title(), g)
+		if len(exps) == 0 {
+			fmt.Fprintf(a.stdout, "(none yet)\n\n")
+		}
+		for _, e := range exps {
+			fmt.Fprintf(a.stdout, "%s — %s\n  claim: %s\n  source: %s\n", e.Name, e.Title, e.Claim, e.Source)
+			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			for _, p := range e.Params {
+				q := ""
+				if p.Quick != "" {
+					q = " (quick: " + p.Quick + ")"
+				}
+				fmt.Fprintf(tw, "    %s\t%s\t= %s%s\t%s (%s)\n", p.Name, p.Kind, p.Default, q, p.Help, p.Range())
+			}
+			tw.Flush()
+			fmt.Fprintln(a.stdout)
+		}
 	}
 }
 

@@ -37,6 +37,18 @@ func TestListNamesEveryExperimentWithItsParameters(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("list: exit %d", code)
 	}
+	// Both groups, the document's claims first, each under its heading.
+	ci, li := strings.Index(out, "== "+lab.Claims.Title()), strings.Index(out, "== "+lab.Literature.Title())
+	if ci < 0 || li < 0 || li < ci {
+		t.Errorf("list does not show the two groups in order (claims at %d, literature at %d)", ci, li)
+	}
+	for _, e := range experiments.Registry().All() {
+		i := strings.Index(out, e.Name+" — ")
+		inLit := li >= 0 && i > li
+		if (e.Group == lab.Literature) != inLit {
+			t.Errorf("list shows %s (group %q) under the wrong heading", e.Name, e.Group)
+		}
+	}
 	for _, e := range experiments.Registry().All() {
 		if !strings.Contains(out, e.Name+" — ") || !strings.Contains(out, e.Claim) {
 			t.Errorf("list does not show %s and its claim", e.Name)
@@ -71,6 +83,7 @@ func TestUsageErrorsExitTwoWithAClearMessage(t *testing.T) {
 		{[]string{"lab", "--no-such-flag"}, "unknown flag"},
 		{[]string{"run"}, "run takes one experiment name"},
 		{[]string{"run", "no-such-experiment"}, `unknown experiment "no-such-experiment"`},
+		{[]string{"run", "no-such-experiment"}, "groups: claims, literature"},
 		{[]string{"run", "digits", "--set", "epochs=many"}, "epochs"},
 		{[]string{"run", "digits", "--set", "no_such_param=1"}, "no_such_param"},
 		{[]string{"run", "digits", "--set", "=1"}, "empty key"},
@@ -192,10 +205,16 @@ func TestLabQuickEndToEnd(t *testing.T) {
 			t.Errorf("%s: no analysis", e.Name)
 			continue
 		}
+		// Two seeds decide little under the paired rule, and never a "not
+		// supported" (lab.MinSeedsForNo): every verdict is one of the four,
+		// with its numbers.
 		switch e.Analysis.Verdict.Status {
-		case lab.Supported, lab.NotSupported, lab.Depends:
+		case lab.Supported, lab.Depends, lab.Inconclusive:
 		default:
-			t.Errorf("%s: verdict %q (%s)", e.Name, e.Analysis.Verdict.Status, e.Analysis.Verdict.Text)
+			t.Errorf("%s: verdict %q from 2 seeds (%s)", e.Name, e.Analysis.Verdict.Status, e.Analysis.Verdict.Text)
+		}
+		if e.Analysis.Verdict.Text == "" {
+			t.Errorf("%s: a verdict without its numbers", e.Name)
 		}
 		if len(e.Analysis.Plots) == 0 {
 			t.Errorf("%s: no plots", e.Name)
@@ -207,7 +226,11 @@ func TestLabQuickEndToEnd(t *testing.T) {
 		}
 		plots += len(e.Analysis.Plots)
 	}
-	checkReportInBrowser(t, filepath.Join(dir, "report.html"), plots, names)
+	groups := map[lab.Group]bool{}
+	for _, e := range res.Experiments {
+		groups[e.Section()] = true
+	}
+	checkReportInBrowser(t, filepath.Join(dir, "report.html"), plots, names, len(groups))
 }
 
 // A sweep split into shards and merged gives the report one machine gives:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/intercept-ml/intercept/lab"
 	"github.com/intercept-ml/intercept/nn/stats"
@@ -20,6 +21,7 @@ func ActivationStats() *lab.Experiment {
 		Title:  "7. Activations and gradients per layer at initialization",
 		Claim:  "With the standard initialization U[−1/√n, 1/√n] the variance of activations and back-propagated gradients changes from layer to layer; the normalized (Xavier) initialization keeps it roughly constant.",
 		Source: "Glorot & Bengio 2010, “Understanding the difficulty of training deep feedforward neural networks”, §4.2; PyTorch's default Linear init is that standard initialization",
+		Group:  lab.Claims,
 		Params: []lab.Param{
 			{Name: "layers", Default: "5", Kind: lab.Int, Min: 1, Max: 100, Help: "hidden layers"},
 			{Name: "width", Default: "256", Kind: lab.Int, Min: 1, Max: 4096, Help: "hidden width"},
@@ -105,6 +107,9 @@ func runActivationStats(ctx context.Context, t lab.Trial) (*lab.TrialResult, err
 	res.Series["grad_std"] = gradStd
 	res.Scalars["act_std_ratio"] = actStd[len(actStd)-1] / actStd[0]
 	res.Scalars["grad_std_ratio"] = gradStd[0] / gradStd[len(gradStd)-1]
+	// How far the spread is from constant over the layers: |log| of both
+	// ratios (0 = constant).
+	res.Scalars["spread_change"] = math.Abs(math.Log(res.Scalars["act_std_ratio"])) + math.Abs(math.Log(res.Scalars["grad_std_ratio"]))
 	return res, ctx.Err()
 }
 
@@ -151,23 +156,107 @@ func analyzeActivationStats(r *lab.ExperimentResult) lab.Analysis {
 	a.Tables = append(a.Tables, scalarTable(r, "How much the spread changes across the layers (1 = constant)",
 		[]string{"act_std_ratio", "grad_std_ratio"}, []string{"activation std, last / first layer", "gradient std, first / last layer"}))
 
-	// Glorot & Bengio's claim, tested on tanh: which init keeps both ratios
-	// closer to 1?
-	dist := func(v *lab.VariantResult) float64 {
-		return math.Abs(math.Log(v.Scalar("act_std_ratio").Mean)) + math.Abs(math.Log(v.Scalar("grad_std_ratio").Mean))
+	// Glorot & Bengio's claim, for every activation, in two parts decided
+	// on CIs over the seeds:
+	//   - the standard init changes the spread: the CI of the log of the
+	//     activation (or of the gradient) std ratio, last layer / first,
+	//     lies outside ±log spreadFactor;
+	//   - Xavier keeps it roughly constant: both CIs lie inside
+	//     ±log spreadFactor.
+	// The paired, same-seed difference of their distance from constant
+	// (spread_change, Xavier − standard) is shown beside them.
+	m := math.Log(spreadFactor)
+	band := func(v *lab.VariantResult, metric string) (string, lab.Summary) {
+		s := lab.Summarize(scalarValues(v, metric, math.Log))
+		return within(s, m), s
 	}
-	std, nor := r.VariantOf(actInit{"tanh", "default"}), r.VariantOf(actInit{"tanh", "xavier"})
-	if std == nil || nor == nil {
-		a.Verdict = lab.Verdict{Status: lab.Inconclusive, Text: "the tanh network under both inits is needed."}
+	var ds []decision
+	var statuses, parts []string
+	var acts, decided []activation
+	for _, v := range r.Variants {
+		c := v.Cond.(actInit)
+		if c.Init == "default" {
+			acts = append(acts, c.Act)
+		}
+	}
+	tbl := lab.Table{Title: fmt.Sprintf("Is the spread roughly constant (within ×%s from first to last layer)? 95%% CI of the ratio over seeds", trimFloat(spreadFactor)),
+		Columns: []string{"activation", "init", "activation std, last / first", "within?", "gradient std, first / last", "within?"}}
+	ratioCI := func(s lab.Summary) string {
+		if s.N == 0 {
+			return "n/a"
+		}
+		return fmt.Sprintf("×%s [×%s, ×%s]", lab.Fmt(math.Exp(s.Mean)), lab.Fmt(math.Exp(s.CILow)), lab.Fmt(math.Exp(s.CIHigh)))
+	}
+	for _, act := range acts {
+		std, nor := r.VariantOf(actInit{act, "default"}), r.VariantOf(actInit{act, "xavier"})
+		if std == nil || nor == nil {
+			continue
+		}
+		sa, ssa := band(std, "act_std_ratio")
+		sg, ssg := band(std, "grad_std_ratio")
+		na, sna := band(nor, "act_std_ratio")
+		ng, sng := band(nor, "grad_std_ratio")
+		tbl.Rows = append(tbl.Rows, []string{string(act), "standard", ratioCI(ssa), sa, ratioCI(ssg), sg},
+			[]string{string(act), "xavier", ratioCI(sna), na, ratioCI(sng), ng})
+		// The standard init changes the spread when either ratio is shown
+		// outside the band; it keeps it when both are shown inside.
+		changes := lab.Inconclusive
+		switch {
+		case sa == lab.NotSupported || sg == lab.NotSupported:
+			changes = lab.Supported
+		case sa == lab.Supported && sg == lab.Supported:
+			changes = lab.NotSupported
+		}
+		keeps := lab.Inconclusive
+		switch {
+		case na == lab.Supported && ng == lab.Supported:
+			keeps = lab.Supported
+		case na == lab.NotSupported || ng == lab.NotSupported:
+			keeps = lab.NotSupported
+		}
+		st := lab.Inconclusive
+		switch {
+		case changes == lab.Supported && keeps == lab.Supported:
+			st = lab.Supported
+		case changes == lab.NotSupported || keeps == lab.NotSupported:
+			st = lab.NotSupported
+		}
+		statuses = append(statuses, st)
+		decided = append(decided, act)
+		d := decide(string(act)+": xavier − standard", std, nor, "spread_change", nil, m, lab.Less)
+		ds = append(ds, d)
+		parts = append(parts, fmt.Sprintf("%s: the standard init takes the activation std ×%s and the gradient std ×%s from one end to the other (changes: %s); Xavier ×%s and ×%s (roughly constant: %s) → %s",
+			act, lab.Fmt(math.Exp(ssa.Mean)), lab.Fmt(math.Exp(ssg.Mean)), changes, lab.Fmt(math.Exp(sna.Mean)), lab.Fmt(math.Exp(sng.Mean)), keeps, st))
+	}
+	a.Tables = append(a.Tables, tbl, decisionTable("Distance from a constant spread (|log act ratio| + |log grad ratio|), Xavier − standard, paired by seed", "change", ds))
+	if len(statuses) == 0 {
+		a.Verdict = lab.Verdict{Status: lab.Inconclusive, Text: "each activation is needed under both inits."}
 		return a
 	}
-	ds, dn := dist(std), dist(nor)
-	txt := fmt.Sprintf("tanh network: with the standard init the activation std goes ×%s from first to last layer and the gradient std ×%s from last to first; with Xavier ×%s and ×%s",
-		lab.Fmt(std.Scalar("act_std_ratio").Mean), lab.Fmt(std.Scalar("grad_std_ratio").Mean), lab.Fmt(nor.Scalar("act_std_ratio").Mean), lab.Fmt(nor.Scalar("grad_std_ratio").Mean))
-	if dn < ds {
-		a.Verdict = lab.Verdict{Status: lab.Supported, Text: txt + ": Xavier keeps the spread closer to constant."}
-	} else {
-		a.Verdict = lab.Verdict{Status: lab.NotSupported, Text: txt + ": Xavier does not keep it more constant here."}
+	status, held := combine(statuses)
+	text := fmt.Sprintf("\"roughly constant\" = within ×%s from the first to the last of %d layers, decided on the 95%% CI over seeds; %s", trimFloat(spreadFactor), r.Resolved.Int("layers"), strings.Join(parts, "; "))
+	if status == lab.Depends || (status == lab.Inconclusive && held) {
+		status = lab.Depends
+		text += ". It depends on the activation: the claim holds for " + strings.Join(holdsFor(decided, statuses, lab.Supported), ", ")
+		if no := holdsFor(decided, statuses, lab.NotSupported); len(no) > 0 {
+			text += ", not for " + strings.Join(no, ", ")
+		}
 	}
+	a.Verdict = lab.Verdict{Status: status, Text: text + "."}
 	return a
+}
+
+// spreadFactor is activation-stats' margin: a spread is "roughly constant"
+// when the std of the last layer is within this factor of the first's.
+const spreadFactor = 2
+
+// holdsFor returns the activations whose status is s.
+func holdsFor(acts []activation, statuses []string, s string) []string {
+	var out []string
+	for i, a := range acts {
+		if statuses[i] == s {
+			out = append(out, string(a))
+		}
+	}
+	return out
 }

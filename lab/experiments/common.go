@@ -172,6 +172,17 @@ func parseBiasInits(names []string) ([]biasInit, error) {
 	return out, nil
 }
 
+// random reports whether the initialization draws each bias at random
+// (normal, or PyTorch's default uniform), so that units start with
+// different biases.
+func (bi biasInit) random() bool {
+	switch bi.name {
+	case "normal", "default", "pytorch":
+		return true
+	}
+	return false
+}
+
 // constantBias is the bias initialization to the constant v.
 func constantBias(v float64) biasInit {
 	return biasInit{name: trimFloat(v), constant: true, value: v}

@@ -20,6 +20,7 @@ func DeepReLU() *lab.Experiment {
 		Title:  "6. A 30-layer ReLU network: He vs Xavier vs normal",
 		Claim:  "He initialization keeps the signal alive in deep ReLU networks, where Xavier initialization makes it shrink layer by layer and a 30-layer network stalls.",
 		Source: "He et al. 2015, “Delving deep into rectifiers”, §2.2 and Fig. 3; the document: He init “leads to better convergence when compared to Xavier in deep networks”",
+		Group:  lab.Claims,
 		Params: []lab.Param{
 			{Name: "depth", Default: "30", Kind: lab.Int, Min: 2, Max: 1000, Help: "number of Linear layers"},
 			{Name: "width", Default: "64", Kind: lab.Int, Min: 1, Max: 4096, Help: "hidden width"},
@@ -116,8 +117,11 @@ func runDeepReLU(ctx context.Context, t lab.Trial) (*lab.TrialResult, error) {
 	act, grad := layerStats(model, sample, ytr.Narrow(0, 0, sample.Size(0)))
 	res.Series["act_std"] = act
 	res.Series["grad_std"] = grad
+	// Layer 1 is the first Linear's output (on raw pixels in [0, 1], not
+	// standardized); layer depth−1 is the last hidden layer's, the last
+	// one before the output layer.
 	res.Scalars["act_std_first"] = act[0]
-	res.Scalars["act_std_last"] = act[len(act)-2] // the last hidden layer
+	res.Scalars["act_std_last"] = act[len(act)-2]
 	res.Scalars["act_ratio"] = act[len(act)-2] / act[0]
 	res.Scalars["initial_loss"] = evalLoss(model, trainSet, train.CrossEntropy)
 	tr, err := fit(ctx, model, trainSet, train.CrossEntropy, trainConfig{steps: c.Int("steps"), lr: c.Float("lr"), opt: "sgd", batch: 64, every: 2, maxLoss: 1e6, log: t.Log}, t.Gen)
@@ -128,9 +132,13 @@ func runDeepReLU(ctx context.Context, t lab.Trial) (*lab.TrialResult, error) {
 	if tr.diverged {
 		res.Scalars["final_loss"] = math.Inf(1)
 		res.Scalars["test_accuracy"] = math.NaN()
+		// A diverged run did not learn: for the paired comparison it
+		// counts at chance level, not as a missing seed.
+		res.Scalars["accuracy_or_chance"] = 1 / float64(classes(trainSet))
 	} else {
 		res.Scalars["final_loss"] = evalLoss(model, trainSet, train.CrossEntropy)
 		res.Scalars["test_accuracy"] = accuracy(model, testSet)
+		res.Scalars["accuracy_or_chance"] = res.Scalars["test_accuracy"]
 	}
 	return res, nil
 }
@@ -161,33 +169,65 @@ func analyzeDeepReLU(r *lab.ExperimentResult) lab.Analysis {
 		a.Verdict = lab.Verdict{Status: lab.Inconclusive, Text: "the He and Xavier variants are both needed."}
 		return a
 	}
-	hr, xr := he.Scalar("act_ratio").Mean, xa.Scalar("act_ratio").Mean
-	hl, xl := he.Scalar("final_loss").Mean, xa.Scalar("final_loss").Mean
-	ha, xacc := he.Scalar("test_accuracy").Mean, xa.Scalar("test_accuracy").Mean
-	keeps := hr > 0.1 && hr < 10
-	shrinks := xr < 0.01
-	txt := fmt.Sprintf("after %d layers the signal's std is %s× its first-layer value under He and %s× under Xavier; after training, He reaches loss %s (accuracy %.1f%%) and Xavier %s (%.1f%%)",
-		len(longest(he.Series("act_std"))), lab.Fmt(hr), lab.Fmt(xr), lab.Fmt(hl), 100*ha, lab.Fmt(xl), 100*xacc)
+	depth := r.Resolved.Int("depth")
+	// The claim's two parts, each decided on a CI:
+	//   signal: He keeps the std of layer depth−1 within ×10 of layer 1's
+	//     (the CI of the log ratio inside ±log 10), and it is at least 10×
+	//     Xavier's (paired by seed);
+	//   training: He's test accuracy beats Xavier's by at least
+	//     deepAccMargin (paired by seed; a diverged run counts at chance
+	//     level, and the diverged runs are counted in the text).
+	keeps := within(lab.Summarize(scalarValues(he, "act_ratio", math.Log)), math.Log(deepSignalFactor))
+	sig := decide(fmt.Sprintf("std ratio layer %d / layer 1, He ÷ Xavier", depth-1), xa, he, "act_ratio", math.Log, math.Log(deepSignalFactor), lab.Greater).ratio()
+	trn := decide("test accuracy, He − Xavier", xa, he, "accuracy_or_chance", nil, deepAccMargin, lab.Greater).points()
+	a.Tables = append(a.Tables, decisionTable("He against Xavier, paired by seed", "difference", []decision{sig, trn}))
+	signal := sig.Status
+	if keeps != lab.Supported && signal == lab.Supported {
+		signal = keeps
+	}
+	hr, xr := he.Scalar("act_ratio"), xa.Scalar("act_ratio")
+	txt := fmt.Sprintf("at initialization the std of layer %d's output is %s× that of layer 1 under He [95%% CI %s, %s] (the claim needs within ×%s of 1: %s) and %s× under Xavier; He ÷ Xavier %s (claim needs %s) → %s",
+		depth-1, lab.Fmt(hr.Mean), lab.Fmt(hr.CILow), lab.Fmt(hr.CIHigh), trimFloat(deepSignalFactor), keeps, lab.Fmt(xr.Mean), sig.diff(), sig.margin(), sig.Status)
+	txt += fmt.Sprintf("; after training, test accuracy %.1f%% under He and %.1f%% under Xavier (%d of %d He runs and %d of %d Xavier runs diverged, counted at chance level), He − Xavier %s (claim needs %s) → %s",
+		100*he.Scalar("test_accuracy").Mean, 100*xa.Scalar("test_accuracy").Mean, he.Diverged, len(he.Trials), xa.Diverged, len(xa.Trials), trn.diff(), trn.margin(), trn.Status)
 	if nv := r.VariantOf(deepCond{"normal"}); nv != nil {
 		growth, overflow := signalGrowth(nv.Series("act_std"))
 		txt += fmt.Sprintf("; N(0, 1) weights multiply the std by about %s per layer", lab.Fmt(growth))
 		if overflow > 0 {
-			txt += fmt.Sprintf(" until it overflows float32 at layer %d", overflow)
+			txt += fmt.Sprintf(" (it is no longer finite from layer %d on)", overflow)
+		} else if last := nv.Scalar("act_std_last"); last.N > 0 {
+			txt += fmt.Sprintf(" (%s at layer %d, still finite in float32)", lab.Fmt(last.Mean), depth-1)
 		}
 		txt += fmt.Sprintf(", and %d of %d runs diverged", nv.Diverged, len(nv.Trials))
 	}
+	var status string
 	switch {
-	case keeps && shrinks && hl < xl:
-		a.Verdict = lab.Verdict{Status: lab.Supported, Text: txt + "."}
-	case keeps && shrinks:
-		a.Verdict = lab.Verdict{Status: lab.Depends, Text: txt + ": the signal behaves as He et al. predict, but with this optimizer Xavier still trains as well."}
+	case signal == lab.Supported && trn.Status == lab.Supported:
+		status = lab.Supported
+	case signal == lab.Supported && trn.Status == lab.NotSupported:
+		status = lab.Depends
+		txt += ": the signal behaves as He et al. predict, but with this optimizer Xavier trains as well"
+	case signal == lab.NotSupported || trn.Status == lab.NotSupported:
+		status = lab.NotSupported
 	default:
-		a.Verdict = lab.Verdict{Status: lab.NotSupported, Text: txt + "."}
+		status = lab.Inconclusive
 	}
+	a.Verdict = lab.Verdict{Status: status, Text: txt + "."}
 	a.Notes = append(a.Notes, "For ReLU layers Var[out] = fan_in · Var[w] · E[in²] and E[in²] is half the pre-activation variance, so keeping the signal needs Var[w] = 2/fan_in (He). "+
-		"Xavier's 2/(fan_in + fan_out) = 1/width halves the variance at every layer: over 29 hidden layers the std shrinks by about 2^-14.5.")
+		fmt.Sprintf("Xavier's 2/(fan_in + fan_out) = 1/width halves the variance at every hidden layer: from layer 1 to layer %d the std shrinks by about 2^-%s. ", depth-1, trimFloat(float64(depth-2)/2))+
+		"The inputs are the raw pixels in [0, 1], not standardized (their mean is not 0), so layer 1's std depends on the data; the ratio is measured from layer 1 on. "+
+		"On one seed Xavier's and He's uniform weights come from the same draws, scaled by √(6/(fan_in + fan_out)) and √(6/fan_in), and the biases are 0: "+
+		"a ReLU network is positively homogeneous, so the He ÷ Xavier ratio of the two std ratios is the same on every seed (√2 per hidden layer here) and its CI has no width.")
 	return a
 }
+
+// deep-relu's margins: He keeps the signal within a factor deepSignalFactor
+// of layer 1 and above Xavier's by at least that factor; "Xavier stalls"
+// means He's test accuracy is at least deepAccMargin above it.
+const (
+	deepSignalFactor = 10
+	deepAccMargin    = 0.05
+)
 
 // signalGrowth returns the geometric mean of the layer-to-layer ratio of a
 // per-layer std series over its finite part (median over seeds), and the

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/intercept-ml/intercept/lab"
+	"github.com/intercept-ml/intercept/tensor"
 	"github.com/intercept-ml/intercept/train"
 )
 
@@ -18,6 +19,7 @@ func InitComparison() *lab.Experiment {
 		Title:  "5. Weight and bias initializations compared",
 		Claim:  "Zero initialization fails completely (high loss); random normal may work but can be unstable; Xavier and He initialization balance bias and weights, which leads to better performance.",
 		Source: "the document, “Now let’s compare how bias interacts with various weight initialization methods during training”",
+		Group:  lab.Claims,
 		Params: []lab.Param{
 			{Name: "weight_inits", Default: "zeros,normal,xavier,kaiming,default", Kind: lab.Strings, Help: "weight inits"},
 			{Name: "bias_inits", Default: "zeros,normal,0.1", Kind: lab.Strings, Help: "bias inits: zeros, normal (N(0, 0.1)) or a constant"},
@@ -70,81 +72,99 @@ func runInitComparison(ctx context.Context, t lab.Trial) (*lab.TrialResult, erro
 			break
 		}
 	}
-	res.Scalars["steps_to_target"] = reach
+	res.Scalars["steps_to_target"] = reach // NaN: never reached (counted in the table)
 	if tr.diverged {
 		res.Scalars["final_loss"] = math.Inf(1)
 		res.Scalars["test_accuracy"] = math.NaN()
+		// A diverged run is a network that did not learn: for the paired
+		// comparisons it counts at chance level, not as a missing seed.
+		res.Scalars["accuracy_or_chance"] = 1 / float64(classes(trainSet))
 	} else {
 		res.Scalars["final_loss"] = evalLoss(model, trainSet, train.CrossEntropy)
 		res.Scalars["test_accuracy"] = accuracy(model, testSet)
+		res.Scalars["accuracy_or_chance"] = res.Scalars["test_accuracy"]
 	}
 	return res, nil
 }
 
+// init-comparison's margins, in test accuracy: "fails completely" means at
+// least zeroFailMargin below Xavier and He; "better performance" than
+// N(0, 1) means at least betterMargin above it.
+const (
+	zeroFailMargin = 0.20
+	betterMargin   = 0.02
+)
+
 func analyzeInitComparison(r *lab.ExperimentResult) lab.Analysis {
 	a := lab.Analysis{}
-	a.Tables = append(a.Tables, scalarTable(r, "Per initialization (mean ± std [95% CI] over seeds; steps to target is n/a when never reached)",
-		[]string{"initial_loss", "final_loss", "test_accuracy", "steps_to_target"},
-		[]string{"initial loss", "final train loss", "test accuracy", "steps to target loss"}))
+	t := lab.Table{Title: "Per initialization (mean ± std [95% CI] over seeds; diverged runs and targets never reached are counted)",
+		Columns: []string{"variant", "initial loss", "final train loss", "test accuracy", "steps to target loss", "diverged"}}
+	for _, v := range r.Variants {
+		t.Rows = append(t.Rows, []string{v.Label, lab.FmtSummary(v.Scalar("initial_loss")), lab.FmtSummary(v.Scalar("final_loss")),
+			lab.FmtSummary(v.Scalar("test_accuracy")), lab.FmtSummaryAs(v.Scalar("steps_to_target"), "never reached"),
+			fmt.Sprintf("%d of %d", v.Diverged, len(v.Trials))})
+	}
+	a.Tables = append(a.Tables, t)
 	for _, b := range biasInits(r) {
 		a.Plots = append(a.Plots, curvePlot(r, "loss-bias-"+safe(b), "Training loss by weight init, bias init "+b, "cross-entropy loss", "loss", true,
 			func(v *lab.VariantResult) bool { return v.Cond.(initCond).Bias.String() == b }))
 	}
 	a.Plots = append(a.Plots, barPlot(r, "accuracy", "Test accuracy after training", "test accuracy", "test_accuracy"))
 
-	// Compare weight inits, averaged over the bias inits.
-	type agg struct {
-		acc, loss float64
-		n         int
-		diverged  int
-	}
-	by := map[weightInit]*agg{}
-	for _, v := range r.Variants {
-		w := v.Cond.(initCond).Weight
-		if by[w] == nil {
-			by[w] = &agg{}
+	// The claim's three parts, each decided by the paired rule at every
+	// bias init, for Xavier and for He: zero weights fail (Xavier/He at
+	// least zeroFailMargin better), N(0, 1) weights do worse (Xavier/He at
+	// least betterMargin better). A diverged run counts at chance level.
+	var zero, normal []decision
+	for _, b := range biasInits(r) {
+		bi, _ := parseBiasInits([]string{b})
+		for _, w := range []weightInit{"xavier", "kaiming"} {
+			good := r.VariantOf(initCond{w, bi[0]})
+			if good == nil {
+				continue
+			}
+			if z := r.VariantOf(initCond{"zeros", bi[0]}); z != nil {
+				zero = append(zero, decide(fmt.Sprintf("(%s − zeros, bias %s)", w, b), z, good, "accuracy_or_chance", nil, zeroFailMargin, lab.Greater).points())
+			}
+			if n := r.VariantOf(initCond{"normal", bi[0]}); n != nil {
+				normal = append(normal, decide(fmt.Sprintf("(%s − normal, bias %s)", w, b), n, good, "accuracy_or_chance", nil, betterMargin, lab.Greater).points())
+			}
 		}
-		s := v.Scalar("test_accuracy")
-		if s.N > 0 {
-			by[w].acc += s.Mean
-			by[w].loss += v.Scalar("final_loss").Mean
-			by[w].n++
-		}
-		by[w].diverged += v.Diverged
 	}
-	mean := func(w weightInit) (float64, float64) {
-		g := by[w]
-		if g == nil || g.n == 0 {
-			return math.NaN(), math.NaN()
-		}
-		return g.acc / float64(g.n), g.loss / float64(g.n)
-	}
-	zAcc, zLoss := mean("zeros")
-	nAcc, _ := mean("normal")
-	xAcc, _ := mean("xavier")
-	kAcc, _ := mean("kaiming")
+	a.Tables = append(a.Tables, decisionTable("Test accuracy of Xavier and He minus zero and N(0, 1) weights, paired by seed (a diverged run counts at chance level)",
+		"accuracy difference", append(append([]decision(nil), zero...), normal...)))
+	all := append(append([]decision(nil), zero...), normal...)
+	status, held := combine(statusesOf(all))
 	var parts []string
-	verdict := lab.Depends
-	if !math.IsNaN(zAcc) {
-		parts = append(parts, fmt.Sprintf("zero weights end at %.1f%% test accuracy (loss %s)", 100*zAcc, lab.Fmt(zLoss)))
+	zs, _ := combine(statusesOf(zero))
+	ns, _ := combine(statusesOf(normal))
+	if len(zero) > 0 {
+		parts = append(parts, fmt.Sprintf("zero weights fail (Xavier and He at least %s points better): %s (%s)", trimFloat(100*zeroFailMargin), zs, summarizeDecisions(zero)))
 	}
-	if g := by["normal"]; g != nil {
-		parts = append(parts, fmt.Sprintf("N(0, 1) weights reach %.1f%% with %d diverged runs", 100*nAcc, g.diverged))
+	if len(normal) > 0 {
+		div, n := 0, 0
+		for _, v := range r.Variants {
+			if v.Cond.(initCond).Weight == "normal" {
+				div += v.Diverged
+				n += len(v.Trials)
+			}
+		}
+		parts = append(parts, fmt.Sprintf("Xavier and He beat N(0, 1) weights by at least %s points: %s (%s); %d of %d N(0, 1) runs diverged", trimFloat(100*betterMargin), ns, summarizeDecisions(normal), div, n))
 	}
-	if !math.IsNaN(xAcc) && !math.IsNaN(kAcc) {
-		parts = append(parts, fmt.Sprintf("Xavier %.1f%%, He %.1f%%", 100*xAcc, 100*kAcc))
+	for _, w := range []weightInit{"zeros", "normal", "xavier", "kaiming", "default"} {
+		if m, ok := meanOver(r, w, "test_accuracy"); ok {
+			parts = append(parts, fmt.Sprintf("%s weights reach %.1f%% on average over the bias inits", w, 100*m))
+		}
 	}
-	best := math.Max(xAcc, kAcc)
-	zeroFails := !math.IsNaN(zAcc) && zAcc < best-0.2
-	normalWorse := !math.IsNaN(nAcc) && nAcc < best-0.02
-	switch {
-	case zeroFails && normalWorse:
-		verdict = lab.Supported
-	case !zeroFails && !normalWorse:
-		verdict = lab.NotSupported
+	text := strings.Join(parts, "; ") + "."
+	if m, ok := meanOver(r, "zeros", "test_accuracy"); ok && m > 0.15 {
+		text += " Zero init does not fail completely: every hidden unit stays identical, so the network trains as if it had one unit per layer."
 	}
-	if dAcc, _ := mean("default"); !math.IsNaN(dAcc) {
-		parts = append(parts, fmt.Sprintf("PyTorch's default %.1f%%", 100*dAcc))
+	if status == lab.Inconclusive && held {
+		status = lab.Depends
+	}
+	if len(all) == 0 {
+		status, text = lab.Inconclusive, "the zero or normal and the Xavier or He variants are needed."
 	}
 	// How much does the bias init matter, given the weight init?
 	spread, spreadW := 0.0, weightInit("")
@@ -164,16 +184,33 @@ func analyzeInitComparison(r *lab.ExperimentResult) lab.Analysis {
 			spread, spreadW = hi-lo, w
 		}
 	}
-	text := strings.Join(parts, "; ") + "."
 	if spreadW != "" {
-		text += fmt.Sprintf(" For a given (non-zero) weight init, the bias init (%s) moves the test accuracy by at most %.1f points (%s weights): the weight init decides, and Xavier and He set only the weights — they do not \"balance\" bias and weights.",
+		text += fmt.Sprintf(" For a given (non-zero) weight init, the bias init (%s) moves the mean test accuracy by at most %.1f points (%s weights): the weight init decides, and Xavier and He set only the weights — they do not \"balance\" bias and weights.",
 			strings.Join(biasInits(r), ", "), 100*spread, spreadW)
 	}
-	if zeroFails && !math.IsNaN(zAcc) && zAcc > 0.15 {
-		text += " Zero init does not fail completely: every hidden unit stays identical, so the network trains as if it had one unit per layer."
-	}
-	a.Verdict = lab.Verdict{Status: verdict, Text: text}
+	a.Verdict = lab.Verdict{Status: status, Text: text}
 	return a
+}
+
+// meanOver is the mean over the bias inits of the per-variant means of
+// metric under weight init w.
+func meanOver(r *lab.ExperimentResult, w weightInit, metric string) (float64, bool) {
+	s, n := 0.0, 0
+	for _, v := range r.Variants {
+		if v.Cond.(initCond).Weight == w && v.Scalar(metric).N > 0 {
+			s += v.Scalar(metric).Mean
+			n++
+		}
+	}
+	if n == 0 {
+		return math.NaN(), false
+	}
+	return s / float64(n), true
+}
+
+// classes is the number of classes of a classification set (labels 0..k-1).
+func classes(ds interface{ Y() *tensor.Tensor }) int {
+	return int(ds.Y().Max().Item()) + 1
 }
 
 func biasInits(r *lab.ExperimentResult) []string {
