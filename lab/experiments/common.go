@@ -35,6 +35,10 @@ func Registry() *lab.Registry {
 		ActivationStats(),
 		DyingReLU(),
 		BiasBeforeBatchNorm(),
+		// the document's claims tested in issue 18 (helper h18b)
+		BiasDepth(),
+		BiasTrainingTime(),
+		BiasOverfit(),
 	} {
 		r.Register(e)
 	}
