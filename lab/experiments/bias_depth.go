@@ -137,7 +137,7 @@ func runMLPClaim(ctx context.Context, t lab.Trial) (*lab.TrialResult, error) {
 		if len(window) > 10 {
 			window = window[1:]
 		}
-		if reached < 0 && len(window) == 10 && mean(window) <= target {
+		if reached < 0 && len(window) == 10 && windowMean(window) <= target {
 			reached = step + 1
 		}
 	}
@@ -168,7 +168,7 @@ func runMLPClaim(ctx context.Context, t lab.Trial) (*lab.TrialResult, error) {
 	return res, nil
 }
 
-func mean(xs []float64) float64 {
+func windowMean(xs []float64) float64 {
 	s := 0.0
 	for _, x := range xs {
 		s += x

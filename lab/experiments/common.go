@@ -36,9 +36,11 @@ func Registry() *lab.Registry {
 		DyingReLU(),
 		BiasBeforeBatchNorm(),
 		// the document's claims tested in issue 18 (helper h18b)
+		ConvBias(),
 		BiasDepth(),
 		BiasTrainingTime(),
 		BiasOverfit(),
+		BiasGradInit(),
 	} {
 		r.Register(e)
 	}
