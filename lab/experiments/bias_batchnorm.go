@@ -27,9 +27,9 @@ func BiasBeforeBatchNorm() *lab.Experiment {
 		Source: "the document, Method 2 (“When to remove bias?”) and Method 5 (“Should you use bias in CNNs?”)",
 		Group:  lab.Claims,
 		Params: []lab.Param{
-			{Name: "steps", Default: "150", Quick: "30", Kind: lab.Int, Min: 1, Max: 1e6, Help: "SGD steps (batch 32) of both networks"},
+			{Name: "steps", Default: "150", Quick: "20", Kind: lab.Int, Min: 1, Max: 1e6, Help: "SGD steps (batch 32) of both networks"},
 			{Name: "lr", Default: "0.05", Kind: lab.Float, Min: 1e-8, Max: 100, Help: "learning rate"},
-			{Name: "layers", Default: "linear,conv", Kind: lab.Strings, Help: "the layer before the normalization: linear (64 units) and/or conv (8 channels, 3×3)"},
+			{Name: "layers", Default: "linear,conv", Quick: "linear", Kind: lab.Strings, Help: "the layer before the normalization: linear (64 units) and/or conv (8 channels, 3×3)"},
 			{Name: "norms", Default: "batchnorm,layernorm,groupnorm", Kind: lab.Strings, Help: "the normalization: batchnorm, layernorm (over all features of an example), groupnorm (8 groups for linear, 2 for conv)"},
 			{Name: "shifts", Default: "per-feature,constant", Kind: lab.Strings, Help: "the bias given to the layer: per-feature (N(0, 1) per unit or channel) and/or constant (one N(0, 1) value for all)"},
 			{Name: "limit", Default: "10000", Kind: lab.Int, Min: 64, Max: 1e7, Help: "at most this many training examples from --data"},

@@ -22,7 +22,7 @@ func BiasDepth() *lab.Experiment {
 		Claim:  "“Bias helps to improve learning, especially in deep networks.”",
 		Source: "the document, Method 7, “Final thoughts”",
 		Group:  lab.Claims,
-		Params: append(mlpClaimParams("1,2,4,8,16", "all", "250", "60"),
+		Params: append(mlpClaimParams("1,2,4,8,16", "1,4", "all", "250", "60"),
 			lab.Param{Name: "margin", Default: "1", Kind: lab.Float, Min: 0, Max: 100, Help: "accuracy points by which the bias must help (and help more at the deepest than at the shallowest depth) to count"}),
 		Variants: mlpClaimVariants,
 		Memory:   mlpClaimMemory,
@@ -33,9 +33,9 @@ func BiasDepth() *lab.Experiment {
 
 // mlpClaimParams are the parameters shared by bias-depth,
 // bias-training-time and bias-overfit, with their defaults.
-func mlpClaimParams(depths, sizes, steps, quickSteps string) []lab.Param {
+func mlpClaimParams(depths, quickDepths, sizes, steps, quickSteps string) []lab.Param {
 	return []lab.Param{
-		{Name: "depths", Default: depths, Kind: lab.Floats, Min: 1, Max: 64, Help: "numbers of hidden layers"},
+		{Name: "depths", Default: depths, Quick: quickDepths, Kind: lab.Floats, Min: 1, Max: 64, Help: "numbers of hidden layers"},
 		{Name: "sizes", Default: sizes, Kind: lab.Strings, Help: "training-set sizes (the first N examples), or all"},
 		{Name: "width", Default: "32", Kind: lab.Int, Min: 1, Max: 4096, Help: "width of every hidden layer"},
 		{Name: "steps", Default: steps, Quick: quickSteps, Kind: lab.Int, Min: 10, Max: 1e6, Help: "Adam steps (batch 64)"},

@@ -19,7 +19,7 @@ func BiasOverfit() *lab.Experiment {
 			"and “The learning of the network might be affected as it may result in learning a less optimal solution.”",
 		Source: "the document, FAQ 4 (“What happens if bias is not used in a neural network?”) and “What happens if we remove bias?”",
 		Group:  lab.Claims,
-		Params: append(mlpClaimParams("2", "100,300,all", "400", "60"),
+		Params: append(mlpClaimParams("2", "", "100,300,all", "400", "60"),
 			lab.Param{Name: "margin", Default: "1", Kind: lab.Float, Min: 0, Max: 100, Help: "accuracy points that count as a larger gap or a worse solution"}),
 		Variants: mlpClaimVariants,
 		Memory:   mlpClaimMemory,

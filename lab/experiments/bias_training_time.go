@@ -18,7 +18,7 @@ func BiasTrainingTime() *lab.Experiment {
 		Claim:  "If we remove bias: “The model training time could be longer than usual.”",
 		Source: "the document, “What happens if we remove bias?”",
 		Group:  lab.Claims,
-		Params: append(mlpClaimParams("2", "all", "500", "80"),
+		Params: append(mlpClaimParams("2", "", "all", "500", "80"),
 			lab.Param{Name: "margin", Default: "0.1", Kind: lab.Float, Min: 0, Max: 10, Help: "relative slowdown that counts as longer (0.1: 10% more steps)"}),
 		Variants: mlpClaimVariants,
 		Memory:   mlpClaimMemory,
