@@ -216,8 +216,10 @@ func analyzeBiasGradInit(r *lab.ExperimentResult) lab.Analysis {
 	switch {
 	case decided && len(largeIneffective) > 0:
 		a.Verdict = lab.Verdict{Status: lab.Supported, Text: txt}
-	case decided || len(largeIneffective) > 0:
-		a.Verdict = lab.Verdict{Status: lab.Depends, Text: txt + " Only part of the claim holds."}
+	case decided:
+		a.Verdict = lab.Verdict{Status: lab.Depends, Text: txt + fmt.Sprintf(" So the gradient does explode (or vanish) with the σ, but the bias does not become ineffective: under the largest σ, %s, its share of the update stays within ×%s of %s's.", trimFloat(largest), lab.Fmt(factor), refName)}
+	case len(largeIneffective) > 0:
+		a.Verdict = lab.Verdict{Status: lab.Depends, Text: txt + fmt.Sprintf(" So large weights make the bias ineffective, but its gradient neither explodes nor vanishes beyond ×%s.", lab.Fmt(factor))}
 	case len(largeSts) > 0 && largeSts[0] == lab.NotSupported:
 		a.Verdict = lab.Verdict{Status: lab.NotSupported, Text: txt}
 	default:

@@ -3,6 +3,7 @@ package experiments
 import (
 	"context"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/intercept-ml/intercept/lab"
@@ -160,5 +161,19 @@ func TestPairSeedsAndTwoSided(t *testing.T) {
 	delete(b, 3)
 	if p := pairSeeds("x", "a", "b", a, b, nil); p.Missing != 1 || p.Diff.N != 9 {
 		t.Errorf("a missing seed: %+v", p)
+	}
+}
+
+// bias-before-batchnorm reads --data (it used to train on the embedded
+// digits whatever --data said): a missing source is an error naming it.
+func TestBiasBeforeNormHonoursData(t *testing.T) {
+	e := BiasBeforeBatchNorm()
+	source := "idx:" + t.TempDir() + "/none"
+	cfg, err := e.Resolve(true, nil, source)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Variants(cfg); err == nil || !strings.Contains(err.Error(), source) {
+		t.Errorf("--data %s: error %v, want one naming the source", source, err)
 	}
 }
