@@ -327,7 +327,7 @@ func analyzeBiasNorm(r *lab.ExperimentResult) lab.Analysis {
 		accTxt := map[string]string{sameWithin: "equally good", bigger: "better without bias", smaller: "better with bias", unresolved: "inconclusive"}[acc]
 		verdicts.Rows = append(verdicts.Rows, []string{v.Label, pInit.String(), initTxt, pAcc.String(), accTxt})
 		what := fmt.Sprintf("%s before %s with a %s bias", c.Layer, c.Norm, c.Shift)
-		line := fmt.Sprintf("%s (logits differ by %s at init; accuracy without − with %s points, %s)", what, pInit.String(), pAcc.String(), accTxt)
+		line := fmt.Sprintf("%s (max |logit difference| at init %s; test accuracy without − with bias, in points, %s: %s)", what, pInit.String(), pAcc.String(), accTxt)
 		switch init {
 		case lab.NotSupported:
 			removed = append(removed, line)
@@ -364,7 +364,8 @@ func analyzeBiasNorm(r *lab.ExperimentResult) lab.Analysis {
 	}
 	a.Notes = append(a.Notes, "BatchNorm subtracts each feature's mean over the batch, which removes any bias added before it, per-feature or constant, and the bias receives no gradient; its own β plays the bias's role. "+
 		"LayerNorm subtracts the mean over the features of each example, and GroupNorm over each group of channels: a constant bias is removed, but one that differs between features changes the normalized values. "+
-		"And since the gradient reaching a bias before LayerNorm is orthogonal to the constant direction, a bias that starts constant learns per-feature values during training: before LayerNorm or GroupNorm a trainable bias is a real parameter.")
+		"And since the gradient reaching a bias before LayerNorm is orthogonal to the constant direction, a bias that starts constant learns per-feature values during training: before LayerNorm or GroupNorm a trainable bias is a real parameter. "+
+		"The per-feature bias is drawn from N(0, 1), far larger than PyTorch's default bias initialization, so that a removal is unmistakable; where it is not removed, that large random offset is what costs the accuracy.")
 	join := func(xs []string) string { return strings.Join(xs, "; ") }
 	switch {
 	case len(removed) == 0 && len(kept) == 0:

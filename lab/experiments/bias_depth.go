@@ -213,7 +213,7 @@ func analyzeBiasDepth(r *lab.ExperimentResult) lab.Analysis {
 		[]string{"test_acc", "train_loss", "test_loss"}, []string{"test accuracy", "training loss", "test loss"}))
 	a.Plots = append(a.Plots, curvePlot(r, "loss", "Training loss, with (solid) and without (dashed) bias", "loss", "loss", true, nil))
 	tbl := lab.Table{Title: fmt.Sprintf("Test accuracy with − without bias, paired by seed, in points (margin %s)", lab.Fmt(margin)),
-		Columns: []string{"hidden layers", "training examples", "with − without (points)", "verdict at this depth", "diverged with / without"}}
+		Columns: []string{"hidden layers", "training examples", "with − without (points)", "verdict at this depth", "diverged with / without", "below 20% test accuracy with / without"}}
 	var parts []string
 	var statuses []string
 	var deepest lab.Paired
@@ -226,8 +226,14 @@ func analyzeBiasDepth(r *lab.ExperimentResult) lab.Analysis {
 			p := pairSeeds("test accuracy", "bias off", "bias on", pOff, pOn, nil)
 			st := p.Decide(margin, lab.Greater)
 			div := fmt.Sprintf("%d / %d", countIf(pOn, nonFinite), countIf(pOff, nonFinite))
-			tbl.Rows = append(tbl.Rows, []string{strconv.Itoa(d), sizeName(s), p.String(), st, div})
-			parts = append(parts, fmt.Sprintf("%d hidden layers %s", d, p.String()))
+			stuck := func(x float64) bool { return x < 20 }
+			nOn, nOff := countIf(pOn, stuck), countIf(pOff, stuck)
+			tbl.Rows = append(tbl.Rows, []string{strconv.Itoa(d), sizeName(s), p.String(), st, div, fmt.Sprintf("%d / %d", nOn, nOff)})
+			part := fmt.Sprintf("%d hidden layers %s (%s", d, p.String(), st)
+			if nOn+nOff > 0 {
+				part += fmt.Sprintf("; %d runs with bias and %d without stayed below 20%% test accuracy", nOn, nOff)
+			}
+			parts = append(parts, part+")")
 			statuses = append(statuses, st)
 			g := map[uint64]float64{}
 			for seed, x := range pOn {
@@ -269,8 +275,10 @@ func analyzeBiasDepth(r *lab.ExperimentResult) lab.Analysis {
 		a.Verdict = lab.Verdict{Status: lab.Depends, Text: body + ": the bias helps at some depths, but not more in the deep networks."}
 	case didStatus == lab.NotSupported:
 		a.Verdict = lab.Verdict{Status: lab.NotSupported, Text: body + ": the bias does not help more in deep networks."}
-	case nSup > 0 || nNo > 0:
+	case nSup > 0 && nNo > 0:
 		a.Verdict = lab.Verdict{Status: lab.Depends, Text: body + "."}
+	case nNo > 0:
+		a.Verdict = lab.Verdict{Status: lab.Inconclusive, Text: body + ": the bias does not help at the depths where the comparison is decided, and the deep networks are undecided."}
 	default:
 		a.Verdict = lab.Verdict{Status: lab.Inconclusive, Text: body + "."}
 	}
