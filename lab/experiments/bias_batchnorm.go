@@ -375,6 +375,10 @@ func analyzeBiasNorm(r *lab.ExperimentResult) lab.Analysis {
 		a.Verdict = lab.Verdict{Status: lab.Supported, Text: "every normalization removes the bias before it: " + join(removed) + ". Method 5's “the use of bias is necessary” is not supported."}
 	case len(removed) == 0 && len(open) == 0:
 		a.Verdict = lab.Verdict{Status: lab.NotSupported, Text: "no normalization removes the bias before it: " + join(kept) + "."}
+	case len(removed) == 0:
+		a.Verdict = lab.Verdict{Status: lab.Inconclusive, Text: "not removed: " + join(kept) + ". Undecided: " + join(open) + "."}
+	case len(kept) == 0:
+		a.Verdict = lab.Verdict{Status: lab.Inconclusive, Text: "removed (same outputs from the same weights): " + join(removed) + ". Undecided: " + join(open) + "."}
 	default:
 		txt := "depends on the normalization and on the bias. Removed (same outputs from the same weights): " + join(removed) + ". Not removed: " + join(kept)
 		if len(open) > 0 {

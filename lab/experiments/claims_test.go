@@ -45,6 +45,8 @@ func runClaimQuick(t *testing.T, name string, over map[string]string) *lab.Exper
 	}
 	if er.Analysis == nil || er.Analysis.Verdict.Text == "" || er.Analysis.Verdict.Status == "" {
 		t.Errorf("%s: no verdict: %+v", name, er.Analysis)
+	} else if len(er.Analysis.Plots) == 0 {
+		t.Errorf("%s: no plots", name)
 	}
 	return er
 }
