@@ -179,3 +179,17 @@ func TestBiasBeforeNormHonoursData(t *testing.T) {
 		t.Errorf("--data %s: error %v, want one naming the source", source, err)
 	}
 }
+
+// The claim experiments' numbers do not depend on GOMAXPROCS or on how
+// many trials run at once.
+func TestClaimNumbersIdenticalAtAnyGOMAXPROCS(t *testing.T) {
+	names := []string{"conv-bias", "bias-depth", "bias-grad-init"}
+	over := map[string]map[string]string{
+		"conv-bias":      {"sets": "digits", "steps": "5"},
+		"bias-depth":     {"steps": "20", "depths": "2"},
+		"bias-grad-init": {"depth": "2"},
+	}
+	if runQuick(t, 1, 1, names, over) != runQuick(t, 8, 3, names, over) {
+		t.Fatal("results at GOMAXPROCS=1 (1 worker) and GOMAXPROCS=8 (3 workers) differ")
+	}
+}
