@@ -35,6 +35,12 @@ func Registry() *lab.Registry {
 		ActivationStats(),
 		DyingReLU(),
 		BiasBeforeBatchNorm(),
+		// the document's claims tested in issue 18 (helper h18b)
+		ConvBias(),
+		BiasDepth(),
+		BiasTrainingTime(),
+		BiasOverfit(),
+		BiasGradInit(),
 	} {
 		r.Register(e)
 	}
