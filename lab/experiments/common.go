@@ -35,6 +35,11 @@ func Registry() *lab.Registry {
 		ActivationStats(),
 		DyingReLU(),
 		BiasBeforeBatchNorm(),
+		// the literature (h18c)
+		LSTMForgetBias(),
+		TransformerNoBias(),
+		BiasWeightDecay(),
+		BitFit(),
 	} {
 		r.Register(e)
 	}
