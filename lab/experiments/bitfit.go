@@ -55,7 +55,9 @@ type bitfitNet struct {
 	Head *nn.Linear
 }
 
-func (m *bitfitNet) Forward(x *tensor.Tensor) *tensor.Tensor { return m.Head.Forward(m.Body.Forward(x)) }
+func (m *bitfitNet) Forward(x *tensor.Tensor) *tensor.Tensor {
+	return m.Head.Forward(m.Body.Forward(x))
+}
 
 // classRange returns the examples of ds with labels in [lo, lo+n), relabelled
 // to [0, n).
