@@ -81,3 +81,52 @@ func TestLiteratureQuickShape(t *testing.T) {
 		})
 	}
 }
+
+// overallStatus: the decisive settings' shared status, Depends when they
+// disagree, Inconclusive when none is decisive.
+func TestOverallStatus(t *testing.T) {
+	c := func(ss ...string) []pairedCase {
+		var out []pairedCase
+		for _, s := range ss {
+			out = append(out, pairedCase{status: s})
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		cases []pairedCase
+		want  string
+	}{
+		{nil, lab.Inconclusive},
+		{c(lab.Inconclusive, lab.Inconclusive), lab.Inconclusive},
+		{c(lab.Supported, lab.Supported), lab.Supported},
+		{c(lab.NotSupported, lab.Inconclusive), lab.NotSupported},
+		{c(lab.Supported, lab.Inconclusive, lab.NotSupported), lab.Depends},
+		{c(lab.Inconclusive, lab.NotSupported, lab.Supported), lab.Depends},
+	} {
+		if got := overallStatus(tc.cases); got != tc.want {
+			t.Errorf("%v: %s, want %s", tc.cases, got, tc.want)
+		}
+	}
+}
+
+// midpoint pairs seeds: its value is the mean of both variants' values for
+// every seed both finished, and a seed missing on one side is left out.
+func TestMidpoint(t *testing.T) {
+	v := func(key string, xs map[uint64]float64) *lab.VariantResult {
+		r := &lab.VariantResult{Variant: lab.Variant{Key: key}}
+		for s, x := range xs {
+			res := lab.NewResult()
+			res.Scalars["acc"] = x
+			r.Trials = append(r.Trials, lab.TrialRecord{Seed: s, Result: res})
+		}
+		return r
+	}
+	m := midpoint(v("a", map[uint64]float64{0: 0.5, 1: 0.6, 2: 0.7}), v("b", map[uint64]float64{0: 0.9, 1: 1.0}), "acc")
+	got := map[uint64]float64{}
+	for _, tr := range m.Trials {
+		got[tr.Seed] = tr.Result.Scalars["acc"]
+	}
+	if len(got) != 2 || math.Abs(got[0]-0.7) > 1e-12 || math.Abs(got[1]-0.8) > 1e-12 {
+		t.Errorf("midpoint %v, want {0: 0.7, 1: 0.8}", got)
+	}
+}
