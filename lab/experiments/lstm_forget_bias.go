@@ -21,8 +21,8 @@ func LSTMForgetBias() *lab.Experiment {
 		Name:  "lstm-forget-bias",
 		Title: "The LSTM forget-gate bias set to 1",
 		Claim: "Initializing the forget-gate bias of an LSTM to 1 (instead of near 0) lets it learn dependencies over long time lags " +
-			"that it struggles to learn otherwise: Gers et al. found that forget gates must start open (activations near 1) for the cell " +
-			"to keep information at first; Jozefowicz et al. found that a forget-gate bias of 1 improves the LSTM on almost every task they tried " +
+			"that it struggles to learn otherwise: Gers et al. start the forget gates open (a positive bias, activations near 1), so that the cell " +
+			"keeps its contents until it has learned when to reset them; Jozefowicz et al. found that a forget-gate bias of 1 improves the LSTM on almost every task they tried " +
 			"and closes its gap to the GRU.",
 		Source: "Gers, Schmidhuber & Cummins 2000, “Learning to forget: continual prediction with LSTM”; " +
 			"Jozefowicz, Zaremba & Sutskever 2015, “An empirical exploration of recurrent network architectures”",
