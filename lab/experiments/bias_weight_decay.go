@@ -85,7 +85,7 @@ func runBiasWeightDecay(ctx context.Context, t lab.Trial) (*lab.TrialResult, err
 		sgd.AddParamGroup(biases, optim.WeightDecay(0))
 		opt = sgd
 	}
-	tr, err := fitWith(ctx, model, trainSet, train.CrossEntropy, trainConfig{steps: c.Int("steps"), lr: lr, opt: "sgd", batch: 64, every: 2, maxLoss: 1e6, log: t.Log}, opt, t.Gen)
+	tr, err := fitOptimizer(ctx, model, trainSet, train.CrossEntropy, trainConfig{steps: c.Int("steps"), lr: lr, opt: "sgd", batch: 64, every: 2, maxLoss: 1e6, log: t.Log}, opt, t.Gen)
 	if err != nil {
 		return nil, err
 	}

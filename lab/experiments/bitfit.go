@@ -116,7 +116,7 @@ func runBitFit(ctx context.Context, t lab.Trial) (*lab.TrialResult, error) {
 		n += p.Numel()
 	}
 	res.Scalars["trainable"] = float64(n)
-	tr, err := fitWith(ctx, model, dstTrain, train.CrossEntropy, trainConfig{steps: c.Int("steps"), lr: lr, opt: "adam", batch: 64, every: 2, maxLoss: 1e6, log: prefixed(t.Log, "finetune/")},
+	tr, err := fitOptimizer(ctx, model, dstTrain, train.CrossEntropy, trainConfig{steps: c.Int("steps"), lr: lr, opt: "adam", batch: 64, every: 2, maxLoss: 1e6, log: prefixed(t.Log, "finetune/")},
 		optim.NewAdam(trainable, optim.LR(lr)), t.Gen)
 	if err != nil {
 		return nil, err

@@ -13,9 +13,9 @@ import (
 	"github.com/intercept-ml/intercept/train"
 )
 
-// fitWith is fit with the optimizer opt (parameter groups, frozen
+// fitOptimizer is fit with the optimizer opt (parameter groups, frozen
 // parameters left out) in place of the one c.opt and c.lr would build.
-func fitWith(ctx context.Context, model nn.Module, ds data.Dataset, loss train.LossFunc, c trainConfig, opt optim.Optimizer, g *rng.Generator) (trainResult, error) {
+func fitOptimizer(ctx context.Context, model nn.Module, ds data.Dataset, loss train.LossFunc, c trainConfig, opt optim.Optimizer, g *rng.Generator) (trainResult, error) {
 	t := newTrainer(model, ds, loss, c, g)
 	t.tr.Optimizer = opt
 	defer t.close()
