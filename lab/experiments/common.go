@@ -35,7 +35,7 @@ func Registry() *lab.Registry {
 		ActivationStats(),
 		DyingReLU(),
 		BiasBeforeBatchNorm(),
-		// the literature (h18c)
+		// the literature: LSTM forget bias, Transformers without biases, weight decay on biases, BitFit
 		LSTMForgetBias(),
 		TransformerNoBias(),
 		BiasWeightDecay(),

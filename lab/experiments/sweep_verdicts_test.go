@@ -8,7 +8,7 @@ import (
 	"github.com/intercept-ml/intercept/lab"
 )
 
-// The literature experiments of h18c, on their --quick settings with two
+// lstm-forget-bias, transformer-nobias, bias-weight-decay and bitfit, on their --quick settings with two
 // seeds: every variant present with both trials finished, the scalars each
 // one measures present and finite (NaN only in a diverged trial), and an
 // analysis with a verdict and the paired table.
@@ -128,5 +128,20 @@ func TestMidpoint(t *testing.T) {
 	}
 	if len(got) != 2 || math.Abs(got[0]-0.7) > 1e-12 || math.Abs(got[1]-0.8) > 1e-12 {
 		t.Errorf("midpoint %v, want {0: 0.7, 1: 0.8}", got)
+	}
+}
+
+// lstm-forget-bias, transformer-nobias, bias-weight-decay and bitfit give bit-identical trials at
+// GOMAXPROCS=1 with one worker and GOMAXPROCS=4 with three.
+func TestLiteratureIdenticalAtAnyGOMAXPROCS(t *testing.T) {
+	names := []string{"lstm-forget-bias", "transformer-nobias", "bias-weight-decay", "bitfit"}
+	over := map[string]map[string]string{
+		"lstm-forget-bias":   {"steps": "5", "samples": "64"},
+		"transformer-nobias": {"steps": "4", "samples": "32"},
+		"bias-weight-decay":  {"steps": "5"},
+		"bitfit":             {"pretrain_steps": "5", "steps": "5"},
+	}
+	if runQuick(t, 1, 1, names, over) != runQuick(t, 4, 3, names, over) {
+		t.Fatal("results at GOMAXPROCS=1 (1 worker) and GOMAXPROCS=4 (3 workers) differ")
 	}
 }
