@@ -35,12 +35,16 @@ func Registry() *lab.Registry {
 		ActivationStats(),
 		DyingReLU(),
 		BiasBeforeBatchNorm(),
-		// the document's claims tested in issue 18 (helper h18b)
 		ConvBias(),
 		BiasDepth(),
 		BiasTrainingTime(),
 		BiasOverfit(),
 		BiasGradInit(),
+		// the literature
+		LSTMForgetBias(),
+		TransformerNoBias(),
+		BiasWeightDecay(),
+		BitFit(),
 	} {
 		r.Register(e)
 	}
