@@ -35,6 +35,11 @@ func Registry() *lab.Registry {
 		ActivationStats(),
 		DyingReLU(),
 		BiasBeforeBatchNorm(),
+		// the literature: output prior, zero-init residuals, SELU, LSUV
+		PriorBiasInit(),
+		ZeroInitResidual(),
+		SelfNormalizing(),
+		LSUVInit(),
 	} {
 		r.Register(e)
 	}
