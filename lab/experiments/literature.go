@@ -2,7 +2,6 @@ package experiments
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"strings"
 
@@ -78,10 +77,10 @@ func notWorse(p lab.Paired, margin float64, worse lab.Direction) string {
 	return lab.Inconclusive
 }
 
-// combine joins the statuses of the parts of a claim: all supported is
+// joinStatuses joins the statuses of the parts of a claim: all supported is
 // supported, all not supported is not supported, a mix of the two depends
 // on the setting, and anything else (an undecided part) is inconclusive.
-func combine(statuses ...string) string {
+func joinStatuses(statuses ...string) string {
 	if len(statuses) == 0 {
 		return lab.Inconclusive
 	}
@@ -198,6 +197,3 @@ func perLayerPlot(r *lab.ExperimentResult, name, title, ylabel, series string, l
 	}
 	return p
 }
-
-// fmtPct spells a fraction as a percentage with one decimal.
-func fmtPct(x float64) string { return fmt.Sprintf("%.1f%%", 100*x) }

@@ -200,7 +200,7 @@ func TestFixupInit(t *testing.T) {
 	}
 }
 
-func TestNotWorseAndCombine(t *testing.T) {
+func TestNotWorseAndJoinStatuses(t *testing.T) {
 	mk := func(diffs ...float64) lab.Paired {
 		a := &lab.VariantResult{Variant: lab.Variant{Key: "a"}}
 		b := &lab.VariantResult{Variant: lab.Variant{Key: "b"}}
@@ -236,8 +236,8 @@ func TestNotWorseAndCombine(t *testing.T) {
 		in   []string
 		want string
 	}{{[]string{S, S}, S}, {[]string{N, N}, N}, {[]string{S, N, I}, lab.Depends}, {[]string{S, I}, I}, {nil, I}} {
-		if got := combine(tc.in...); got != tc.want {
-			t.Errorf("combine(%v) = %s, want %s", tc.in, got, tc.want)
+		if got := joinStatuses(tc.in...); got != tc.want {
+			t.Errorf("joinStatuses(%v) = %s, want %s", tc.in, got, tc.want)
 		}
 	}
 }

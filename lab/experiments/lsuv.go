@@ -224,7 +224,7 @@ func analyzeLSUV(r *lab.ExperimentResult) lab.Analysis {
 		a.Verdict = lab.Verdict{Status: lab.Inconclusive, Text: "LSUV and at least one other init are needed."}
 		return a
 	}
-	status := combine(statuses...)
+	status := joinStatuses(statuses...)
 	txt := fmt.Sprintf("%s: LSUV (%d of %d runs diverged) — ", statusWord(status), ls.Diverged, len(ls.Trials))
 	for i, p := range parts {
 		if i > 0 {

@@ -205,7 +205,7 @@ func analyzePriorBias(r *lab.ExperimentResult) lab.Analysis {
 		lab.Fmt(priorLossMargin), lab.Fmt(100*priorAccMargin)), rows))
 	a.Plots = append(a.Plots, curvePlot(r, "loss", "Minibatch training loss (the early phase is the hockey stick)", "cross-entropy loss", "loss", true, nil))
 	a.Plots = append(a.Plots, barPlot(r, "balanced-accuracy", "Balanced accuracy after training", "balanced accuracy", "balanced_accuracy"))
-	status := combine(hockey...)
+	status := joinStatuses(hockey...)
 	if len(hockey) == 0 {
 		a.Verdict = lab.Verdict{Status: lab.Inconclusive, Text: "no imbalanced ratio (above 1:1) with both bias inits to compare."}
 	} else {

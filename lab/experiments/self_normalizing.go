@@ -185,7 +185,7 @@ func analyzeSelfNormalizing(r *lab.ExperimentResult) lab.Analysis {
 	}
 	a.Tables = append(a.Tables, pairTable(fmt.Sprintf("Paired differences over the same seeds (distance: lower by more than %s; accuracy: not worse by more than %s points)",
 		lab.Fmt(snnDistMargin), lab.Fmt(100*snnAccMargin)), rows))
-	status := combine(statuses...)
+	status := joinStatuses(statuses...)
 	a.Verdict = lab.Verdict{Status: status, Text: fmt.Sprintf("%s: %s. After training, SELU's test accuracy differs by %s and %s.",
 		statusWord(status), txt, trainTxt[0], trainTxt[1])}
 	a.Notes = append(a.Notes,

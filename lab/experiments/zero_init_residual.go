@@ -271,7 +271,7 @@ func analyzeZeroInitResidual(r *lab.ExperimentResult) lab.Analysis {
 		{"Fixup vs BatchNorm", "test accuracy: Fixup − BN default (not worse?)", pFixBN, resAccMargin, sFixBN},
 		{"control", "test accuracy: no norm, He − BN default (not worse?)", pNoBN, resAccMargin, sNoBN},
 	}))
-	status := combine(sZero, sFixDiv, sFixBN)
+	status := joinStatuses(sZero, sFixDiv, sFixBN)
 	txt := fmt.Sprintf("%s. Zero-γ against γ = 1 with BatchNorm: early loss %s (%s: lower by more than %s nats?), test accuracy %s. "+
 		"Without normalization, %d of %d runs of the He-initialized network diverged and %d of %d Fixup runs; the paired "+
 		"difference of the divergence indicator Fixup − He is %s (%s: fewer by more than %s?); the early loss of the runs that did "+
