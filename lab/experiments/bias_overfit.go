@@ -57,9 +57,9 @@ func analyzeOverfit(r *lab.ExperimentResult) lab.Analysis {
 	a.Tables = append(a.Tables, tbl)
 	a.Plots = append(a.Plots, barPlot(r, "gap", "Training − test accuracy per variant", "train − test accuracy", "gap"),
 		curvePlot(r, "loss", "Training loss, with (solid) and without (dashed) bias", "loss", "loss", true, nil))
-	gv := combine(gapSts, "the train − test accuracy gap, without − with bias, in points: "+strings.Join(gapParts, "; "),
+	gv := combineVerdict(gapSts, "the train − test accuracy gap, without − with bias, in points: "+strings.Join(gapParts, "; "),
 		"the network without bias overfits more", "the network without bias does not overfit more")
-	av := combine(accSts, "test accuracy without − with bias: "+strings.Join(accParts, "; "),
+	av := combineVerdict(accSts, "test accuracy without − with bias: "+strings.Join(accParts, "; "),
 		"without bias the solution is worse", "without bias the solution is not measurably worse")
 	status := gv.Status
 	if av.Status != gv.Status {

@@ -57,30 +57,20 @@ func analyzeTrainingTime(r *lab.ExperimentResult) lab.Analysis {
 	}
 	a.Tables = append(a.Tables, tbl)
 	body := fmt.Sprintf("steps to a training loss of %s (margin: %s%% more steps): %s", lab.Fmt(target), lab.Fmt(100*margin), strings.Join(parts, "; "))
-	a.Verdict = combine(sts, body, "removing the bias makes training longer", "removing the bias does not make training measurably longer")
+	a.Verdict = combineVerdict(sts, body, "removing the bias makes training longer", "removing the bias does not make training measurably longer")
 	a.Notes = append(a.Notes, "Both networks are trained with Adam on the same batches from the same weights' distribution; the paired rule compares the log of the step counts, so the margin is a ratio. Runs that never reach the target keep the step budget as their count: they are shown, not dropped, and can only shrink a measured slowdown.")
 	return a
 }
 
-// combine turns per-setting statuses into one verdict: all supported,
-// all not supported, mixed (depends) or none decided (inconclusive).
-func combine(sts []string, body, yes, no string) lab.Verdict {
-	nSup, nNo := 0, 0
-	for _, st := range sts {
-		switch st {
-		case lab.Supported:
-			nSup++
-		case lab.NotSupported:
-			nNo++
-		}
+// combineVerdict turns per-setting statuses into one verdict with the
+// lab's one rule (joinStatuses), followed by yes or no when all agree.
+func combineVerdict(sts []string, body, yes, no string) lab.Verdict {
+	switch st := joinStatuses(sts...); st {
+	case lab.Supported:
+		return lab.Verdict{Status: st, Text: body + ": " + yes + "."}
+	case lab.NotSupported:
+		return lab.Verdict{Status: st, Text: body + ": " + no + "."}
+	default:
+		return lab.Verdict{Status: st, Text: body + "."}
 	}
-	switch {
-	case len(sts) > 0 && nSup == len(sts):
-		return lab.Verdict{Status: lab.Supported, Text: body + ": " + yes + "."}
-	case len(sts) > 0 && nNo == len(sts):
-		return lab.Verdict{Status: lab.NotSupported, Text: body + ": " + no + "."}
-	case nSup > 0 && nNo > 0:
-		return lab.Verdict{Status: lab.Depends, Text: body + "."}
-	}
-	return lab.Verdict{Status: lab.Inconclusive, Text: body + "."}
 }

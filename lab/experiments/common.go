@@ -45,6 +45,10 @@ func Registry() *lab.Registry {
 		TransformerNoBias(),
 		BiasWeightDecay(),
 		BitFit(),
+		PriorBiasInit(),
+		ZeroInitResidual(),
+		SelfNormalizing(),
+		LSUVInit(),
 	} {
 		r.Register(e)
 	}

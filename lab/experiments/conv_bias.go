@@ -299,9 +299,9 @@ func analyzeConvBias(r *lab.ExperimentResult) lab.Analysis {
 	}
 	a.Tables = append(a.Tables, tbl)
 	a.Plots = append(a.Plots, barPlot(r, "test-accuracy", "Test accuracy per data set, size and bias", "test accuracy", "test_acc"))
-	mv := combine(minimalSts, "test accuracy with − without the convolutions' biases, in points: "+strings.Join(minimalParts, "; "),
+	mv := combineVerdict(minimalSts, "test accuracy with − without the convolutions' biases, in points: "+strings.Join(minimalParts, "; "),
 		"the biases change the accuracy by less than the margin everywhere", "the biases change the accuracy by more than the margin everywhere")
-	sv := combine(smallSts, "on small training sets (≤ "+strconv.Itoa(small)+" examples): "+strings.Join(smallParts, "; "),
+	sv := combineVerdict(smallSts, "on small training sets (≤ "+strconv.Itoa(small)+" examples): "+strings.Join(smallParts, "; "),
 		"the biases help", "the biases do not help by the margin")
 	status := mv.Status
 	if sv.Status != mv.Status {

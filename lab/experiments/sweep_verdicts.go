@@ -59,26 +59,16 @@ func pairedTable(r *lab.ExperimentResult, title string, cases []pairedCase) lab.
 	return t
 }
 
-// overallStatus combines the decisions of the cases: the one status the
-// decisive cases (supported or not supported) share, lab.Depends when they
-// disagree, lab.Inconclusive when no case is decisive. An inconclusive case
-// beside decisive ones does not change the status; the verdict's text lists
-// every case.
+// overallStatus combines the decisions of the cases with the lab's one
+// rule (joinStatuses): all supported, all not supported, a mix of the two
+// depends, anything else (an undecided case among them) inconclusive; the
+// verdict's text lists every case.
 func overallStatus(cases []pairedCase) string {
-	s := ""
-	for _, c := range cases {
-		switch {
-		case c.status != lab.Supported && c.status != lab.NotSupported:
-		case s == "":
-			s = c.status
-		case s != c.status:
-			return lab.Depends
-		}
+	sts := make([]string, len(cases))
+	for i, c := range cases {
+		sts[i] = c.status
 	}
-	if s == "" {
-		return lab.Inconclusive
-	}
-	return s
+	return joinStatuses(sts...)
 }
 
 // casesText spells the cases as "lr 0.01: supported, +0.19 [+0.02, +0.36], 10 pairs".

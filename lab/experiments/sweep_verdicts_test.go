@@ -99,7 +99,7 @@ func TestOverallStatus(t *testing.T) {
 		{nil, lab.Inconclusive},
 		{c(lab.Inconclusive, lab.Inconclusive), lab.Inconclusive},
 		{c(lab.Supported, lab.Supported), lab.Supported},
-		{c(lab.NotSupported, lab.Inconclusive), lab.NotSupported},
+		{c(lab.NotSupported, lab.Inconclusive), lab.Inconclusive}, // an undecided setting keeps the whole open
 		{c(lab.Supported, lab.Inconclusive, lab.NotSupported), lab.Depends},
 		{c(lab.Inconclusive, lab.NotSupported, lab.Supported), lab.Depends},
 	} {

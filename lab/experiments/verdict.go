@@ -118,22 +118,14 @@ func decisionTable(title, diffHeader string, ds []decision) lab.Table {
 // refuted in others, Inconclusive otherwise. held reports whether the claim
 // held in at least one setting.
 func combine(statuses []string) (status string, held bool) {
-	if len(statuses) == 0 {
-		return lab.Inconclusive, false
-	}
-	n := map[string]int{}
+	n := 0
 	for _, s := range statuses {
-		n[s]++
+		if s == lab.Supported {
+			n++
+		}
 	}
-	switch {
-	case n[lab.Supported] == len(statuses):
-		return lab.Supported, true
-	case n[lab.NotSupported] == len(statuses):
-		return lab.NotSupported, false
-	case n[lab.Supported] > 0 && n[lab.NotSupported] > 0:
-		return lab.Depends, true
-	}
-	return lab.Inconclusive, n[lab.Supported] > 0
+	status = joinStatuses(statuses...)
+	return status, status == lab.Supported || status == lab.Depends || (status == lab.Inconclusive && n > 0)
 }
 
 // statusesOf returns the statuses of ds.
