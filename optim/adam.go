@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/intercept-ml/intercept/internal/kernel"
 	"github.com/intercept-ml/intercept/internal/pyfmt"
 	"github.com/intercept-ml/intercept/tensor"
 )
@@ -121,28 +122,32 @@ func data64(t *tensor.Tensor, on bool) []float64 {
 	return t.Data64()
 }
 
-func adamScalarsOf[T float](h Hyper, step, bc2Sqrt float64, decoupled bool) adamScalars[T] {
-	return adamScalars[T]{
-		wd: T(h.WeightDecay), beta1: T(h.Beta1), oneMinusBeta1: T(1 - h.Beta1),
-		beta2: T(h.Beta2), oneMinusBeta2: T(1 - h.Beta2),
-		negStep: T(-step), bc2Sqrt: T(bc2Sqrt), eps: T(h.Eps),
-		useWD: !decoupled && h.WeightDecay != 0, amsgrad: h.AMSGrad, maximize: h.Maximize,
-		decoupled: decoupled, decay: T(1 - float64(h.LR*h.WeightDecay)),
+func adamScalarsOf[T float](h Hyper, step, bc2Sqrt float64, decoupled bool) kernel.AdamScalars[T] {
+	return kernel.AdamScalars[T]{
+		WeightDecay: T(h.WeightDecay), Beta1: T(h.Beta1), OneMinusBeta1: T(1 - h.Beta1),
+		Beta2: T(h.Beta2), OneMinusBeta2: T(1 - h.Beta2),
+		NegStepSize: T(-step), BiasCorrection2Sqrt: T(bc2Sqrt), Eps: T(h.Eps),
+		L2: !decoupled && h.WeightDecay != 0, AMSGrad: h.AMSGrad, Maximize: h.Maximize,
+		Decoupled: decoupled, Decay: T(1 - float64(h.LR*h.WeightDecay)),
 	}
 }
 
-func adamStep[T float](p, grad, m, v, vmax []T, s adamScalars[T]) {
+// adamStep runs the Adam kernel for T on p, split across cores when p is long.
+func adamStep[T float](p, grad, m, v, vmax []T, s kernel.AdamScalars[T]) {
 	if !splits(len(p)) {
-		if s.decoupled {
-			scale(p, s.decay)
-		}
-		adamKernel(p, grad, m, v, vmax, s)
+		adamKernel(p, grad, m, v, vmax, &s)
 		return
 	}
 	parallel(len(p), func(lo, hi int) {
-		if s.decoupled {
-			scale(p[lo:hi], s.decay) // AdamW: param.mul_(1 − lr·λ)
-		}
-		adamKernel(p[lo:hi], grad[lo:hi], m[lo:hi], v[lo:hi], sub(vmax, lo, hi), s)
+		adamKernel(p[lo:hi], grad[lo:hi], m[lo:hi], v[lo:hi], sub(vmax, lo, hi), &s)
 	})
+}
+
+func adamKernel[T float](p, grad, m, v, vmax []T, s *kernel.AdamScalars[T]) {
+	switch p := any(p).(type) {
+	case []float32:
+		kernel.Adam32(p, any(grad).([]float32), any(m).([]float32), any(v).([]float32), any(vmax).([]float32), any(s).(*kernel.AdamScalars[float32]))
+	case []float64:
+		kernel.Adam64(p, any(grad).([]float64), any(m).([]float64), any(v).([]float64), any(vmax).([]float64), any(s).(*kernel.AdamScalars[float64]))
+	}
 }

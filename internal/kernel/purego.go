@@ -23,6 +23,12 @@ func pureGo() implementation {
 		copyRows32:     copyRows32Go,
 		addRows32:      addRows32Go,
 		tanh32:         tanh32Go,
+		adam32:         adamGo[float32],
+		adam64:         adamGo[float64],
+		rmsprop32:      rmspropGo[float32],
+		rmsprop64:      rmspropGo[float64],
+		sgd32:          sgdGo[float32],
+		sgd64:          sgdGo[float64],
 		f32: ops[float32]{
 			gemm:         gemmDriver(micro32, &pool32),
 			gemmDepth:    gemmDepth(micro32),

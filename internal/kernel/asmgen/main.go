@@ -41,7 +41,8 @@
 // reluBackwardAVX2, addAVX2/subAVX2/mulAVX2/divAVX2 and tanhAVX2 (Tanh32 and Sigmoid32) are
 // element-wise loops over float32 slices, rounding exactly as the scalar Go reference (IEEE
 // operations and single-rounding fused multiply-adds; tanhAVX2 has none, as its reference rounds
-// every product before the following addition).
+// every product before the following addition). The optimizer kernels (adam, rmsprop, sgd; float32
+// and float64; AVX-512 and AVX2) are described in optim.go.
 package main
 
 import (
@@ -123,6 +124,7 @@ func main() {
 	stridedRows("copy")
 	stridedRows("add")
 	tanhSigmoid()
+	optimizers()
 	Generate()
 }
 
