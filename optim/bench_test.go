@@ -120,3 +120,21 @@ func BenchmarkAdamMLP784Step(b *testing.B) {
 		opt.Step()
 	}
 }
+
+// BenchmarkAdamTinyStep is one Adam step over eight parameters of 16
+// values: the per-parameter cost of a step.
+func BenchmarkAdamTinyStep(b *testing.B) {
+	g := rng.NewGenerator()
+	g.ManualSeed(0)
+	var ps []*tensor.Tensor
+	for range 8 {
+		p := tensor.NewParameter(g.Randn(16))
+		p.Grad = g.Randn(16)
+		ps = append(ps, p)
+	}
+	opt := optim.NewAdam(ps)
+	b.ResetTimer()
+	for range b.N {
+		opt.Step()
+	}
+}

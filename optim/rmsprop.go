@@ -103,19 +103,19 @@ func rmspropScalarsOf[T float](h Hyper) kernel.RMSpropScalars[T] {
 // rmspropStep runs the RMSprop kernel for T on p, split across cores when p is long.
 func rmspropStep[T float](p, grad, sq, gavg, buf []T, s kernel.RMSpropScalars[T]) {
 	if !splits(len(p)) {
-		rmspropKernel(p, grad, sq, gavg, buf, &s)
+		rmspropKernel(p, grad, sq, gavg, buf, s)
 		return
 	}
 	parallel(len(p), func(lo, hi int) {
-		rmspropKernel(p[lo:hi], grad[lo:hi], sq[lo:hi], sub(gavg, lo, hi), sub(buf, lo, hi), &s)
+		rmspropKernel(p[lo:hi], grad[lo:hi], sq[lo:hi], sub(gavg, lo, hi), sub(buf, lo, hi), s)
 	})
 }
 
-func rmspropKernel[T float](p, grad, sq, gavg, buf []T, s *kernel.RMSpropScalars[T]) {
+func rmspropKernel[T float](p, grad, sq, gavg, buf []T, s kernel.RMSpropScalars[T]) {
 	switch p := any(p).(type) {
 	case []float32:
-		kernel.RMSprop32(p, any(grad).([]float32), any(sq).([]float32), any(gavg).([]float32), any(buf).([]float32), any(s).(*kernel.RMSpropScalars[float32]))
+		kernel.RMSprop32(p, any(grad).([]float32), any(sq).([]float32), any(gavg).([]float32), any(buf).([]float32), any(s).(kernel.RMSpropScalars[float32]))
 	case []float64:
-		kernel.RMSprop64(p, any(grad).([]float64), any(sq).([]float64), any(gavg).([]float64), any(buf).([]float64), any(s).(*kernel.RMSpropScalars[float64]))
+		kernel.RMSprop64(p, any(grad).([]float64), any(sq).([]float64), any(gavg).([]float64), any(buf).([]float64), any(s).(kernel.RMSpropScalars[float64]))
 	}
 }

@@ -121,17 +121,17 @@ func sgdScalarsOf[T float](h Hyper, first bool) kernel.SGDScalars[T] {
 // sgdStep runs the SGD kernel for T on p, split across cores when p is long.
 func sgdStep[T float](p, grad, buf []T, s kernel.SGDScalars[T]) {
 	if !splits(len(p)) {
-		sgdKernel(p, grad, buf, &s)
+		sgdKernel(p, grad, buf, s)
 		return
 	}
-	parallel(len(p), func(lo, hi int) { sgdKernel(p[lo:hi], grad[lo:hi], sub(buf, lo, hi), &s) })
+	parallel(len(p), func(lo, hi int) { sgdKernel(p[lo:hi], grad[lo:hi], sub(buf, lo, hi), s) })
 }
 
-func sgdKernel[T float](p, grad, buf []T, s *kernel.SGDScalars[T]) {
+func sgdKernel[T float](p, grad, buf []T, s kernel.SGDScalars[T]) {
 	switch p := any(p).(type) {
 	case []float32:
-		kernel.SGD32(p, any(grad).([]float32), any(buf).([]float32), any(s).(*kernel.SGDScalars[float32]))
+		kernel.SGD32(p, any(grad).([]float32), any(buf).([]float32), any(s).(kernel.SGDScalars[float32]))
 	case []float64:
-		kernel.SGD64(p, any(grad).([]float64), any(buf).([]float64), any(s).(*kernel.SGDScalars[float64]))
+		kernel.SGD64(p, any(grad).([]float64), any(buf).([]float64), any(s).(kernel.SGDScalars[float64]))
 	}
 }

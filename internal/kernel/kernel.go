@@ -46,12 +46,12 @@ type implementation struct {
 	// tanh32 is Tanh32 (sigmoid: Sigmoid32).
 	tanh32 func(d []float32, sigmoid bool)
 	// Optimizer steps (see Adam32, RMSprop32, SGD32 and their float64 forms).
-	adam32    func(p, g, m, v, vmax []float32, s *AdamScalars[float32])
-	adam64    func(p, g, m, v, vmax []float64, s *AdamScalars[float64])
-	rmsprop32 func(p, g, sq, gavg, buf []float32, s *RMSpropScalars[float32])
-	rmsprop64 func(p, g, sq, gavg, buf []float64, s *RMSpropScalars[float64])
-	sgd32     func(p, g, buf []float32, s *SGDScalars[float32])
-	sgd64     func(p, g, buf []float64, s *SGDScalars[float64])
+	adam32    func(p, g, m, v, vmax []float32, s AdamScalars[float32])
+	adam64    func(p, g, m, v, vmax []float64, s AdamScalars[float64])
+	rmsprop32 func(p, g, sq, gavg, buf []float32, s RMSpropScalars[float32])
+	rmsprop64 func(p, g, sq, gavg, buf []float64, s RMSpropScalars[float64])
+	sgd32     func(p, g, buf []float32, s SGDScalars[float32])
+	sgd64     func(p, g, buf []float64, s SGDScalars[float64])
 }
 
 // impl is the active implementation. It is written only by init.

@@ -64,13 +64,13 @@ type SGDScalars[T float] struct {
 //	vmax ← maximum(vmax, v);  p ← p + (−step·m) / (√v̂ / √bc2 + ε)   (v̂ = vmax or v)
 //
 // It panics unless the slices have the same length.
-func Adam32(p, g, m, v, vmax []float32, s *AdamScalars[float32]) {
+func Adam32(p, g, m, v, vmax []float32, s AdamScalars[float32]) {
 	checkOptim("Adam32", len(p), len(g), len(m), len(v), len(vmax), s.AMSGrad)
 	impl.adam32(p, g, m, v, vmax, s)
 }
 
 // Adam64 is Adam32 for float64.
-func Adam64(p, g, m, v, vmax []float64, s *AdamScalars[float64]) {
+func Adam64(p, g, m, v, vmax []float64, s AdamScalars[float64]) {
 	checkOptim("Adam64", len(p), len(g), len(m), len(v), len(vmax), s.AMSGrad)
 	impl.adam64(p, g, m, v, vmax, s)
 }
@@ -78,14 +78,14 @@ func Adam64(p, g, m, v, vmax []float64, s *AdamScalars[float64]) {
 // RMSprop32 performs one step of torch.optim.RMSprop on the float32 parameter p with gradient g,
 // square average sq, and (with s.Centered, else nil) gradient average gavg and (with
 // s.UseMomentum, else nil) momentum buffer buf. It panics unless the slices have the same length.
-func RMSprop32(p, g, sq, gavg, buf []float32, s *RMSpropScalars[float32]) {
+func RMSprop32(p, g, sq, gavg, buf []float32, s RMSpropScalars[float32]) {
 	checkOptim("RMSprop32", len(p), len(g), len(sq), len(p), len(gavg), s.Centered)
 	checkOptim("RMSprop32", len(p), len(p), len(p), len(p), len(buf), s.UseMomentum)
 	impl.rmsprop32(p, g, sq, gavg, buf, s)
 }
 
 // RMSprop64 is RMSprop32 for float64.
-func RMSprop64(p, g, sq, gavg, buf []float64, s *RMSpropScalars[float64]) {
+func RMSprop64(p, g, sq, gavg, buf []float64, s RMSpropScalars[float64]) {
 	checkOptim("RMSprop64", len(p), len(g), len(sq), len(p), len(gavg), s.Centered)
 	checkOptim("RMSprop64", len(p), len(p), len(p), len(p), len(buf), s.UseMomentum)
 	impl.rmsprop64(p, g, sq, gavg, buf, s)
@@ -94,13 +94,13 @@ func RMSprop64(p, g, sq, gavg, buf []float64, s *RMSpropScalars[float64]) {
 // SGD32 performs one step of torch.optim.SGD on the float32 parameter p with gradient g and
 // (with s.UseMomentum, else nil) momentum buffer buf. It panics unless the slices have the same
 // length.
-func SGD32(p, g, buf []float32, s *SGDScalars[float32]) {
+func SGD32(p, g, buf []float32, s SGDScalars[float32]) {
 	checkOptim("SGD32", len(p), len(g), len(p), len(p), len(buf), s.UseMomentum)
 	impl.sgd32(p, g, buf, s)
 }
 
 // SGD64 is SGD32 for float64.
-func SGD64(p, g, buf []float64, s *SGDScalars[float64]) {
+func SGD64(p, g, buf []float64, s SGDScalars[float64]) {
 	checkOptim("SGD64", len(p), len(g), len(p), len(p), len(buf), s.UseMomentum)
 	impl.sgd64(p, g, buf, s)
 }
@@ -178,7 +178,7 @@ func negZero[T float](neg bool) T {
 
 // adamGo is _single_tensor_adam (with the decoupled decay of _single_tensor_adamw) for one
 // parameter.
-func adamGo[T float](p, grad, m, v, vmax []T, s *AdamScalars[T]) {
+func adamGo[T float](p, grad, m, v, vmax []T, s AdamScalars[T]) {
 	grad, m, v = grad[:len(p)], m[:len(p)], v[:len(p)]
 	for i := range p {
 		g := grad[i]
@@ -205,7 +205,7 @@ func adamGo[T float](p, grad, m, v, vmax []T, s *AdamScalars[T]) {
 }
 
 // rmspropGo is _single_tensor_rmsprop for one parameter.
-func rmspropGo[T float](p, grad, sq, gavg, buf []T, s *RMSpropScalars[T]) {
+func rmspropGo[T float](p, grad, sq, gavg, buf []T, s RMSpropScalars[T]) {
 	grad, sq = grad[:len(p)], sq[:len(p)]
 	for i := range p {
 		g := grad[i]
@@ -235,7 +235,7 @@ func rmspropGo[T float](p, grad, sq, gavg, buf []T, s *RMSpropScalars[T]) {
 
 // sgdGo is _single_tensor_sgd for one parameter. On the first step with momentum the buffer
 // receives a copy of the gradient.
-func sgdGo[T float](p, grad, buf []T, s *SGDScalars[T]) {
+func sgdGo[T float](p, grad, buf []T, s SGDScalars[T]) {
 	grad = grad[:len(p)]
 	for i := range p {
 		g := grad[i]
@@ -270,7 +270,7 @@ func sgdGo[T float](p, grad, buf []T, s *SGDScalars[T]) {
 const optConsts = 11
 
 // adamConsts returns the constants and flags of the Adam kernels.
-func adamConsts[T float](s *AdamScalars[T]) ([optConsts]T, int) {
+func adamConsts[T float](s AdamScalars[T]) ([optConsts]T, int) {
 	c := [optConsts]T{negZero[T](s.Maximize), s.WeightDecay, s.Beta1, s.OneMinusBeta1, s.Beta2, s.OneMinusBeta2,
 		s.NegStepSize, s.BiasCorrection2Sqrt, s.Eps, s.Decay, canonicalNaN[T]()}
 	f := 0
@@ -287,7 +287,7 @@ func adamConsts[T float](s *AdamScalars[T]) ([optConsts]T, int) {
 }
 
 // rmspropConsts returns the constants and flags of the RMSprop kernels.
-func rmspropConsts[T float](s *RMSpropScalars[T]) ([optConsts]T, int) {
+func rmspropConsts[T float](s RMSpropScalars[T]) ([optConsts]T, int) {
 	c := [optConsts]T{negZero[T](s.Maximize), s.WeightDecay, s.Alpha, s.OneMinusAlpha, s.Eps, s.Momentum, s.NegLR}
 	f := 0
 	if s.L2 {
@@ -303,7 +303,7 @@ func rmspropConsts[T float](s *RMSpropScalars[T]) ([optConsts]T, int) {
 }
 
 // sgdConsts returns the constants and flags of the SGD kernels.
-func sgdConsts[T float](s *SGDScalars[T]) ([optConsts]T, int) {
+func sgdConsts[T float](s SGDScalars[T]) ([optConsts]T, int) {
 	c := [optConsts]T{negZero[T](s.Maximize), s.WeightDecay, s.Momentum, s.OneMinusDampening, s.NegLR}
 	f := 0
 	if s.L2 {

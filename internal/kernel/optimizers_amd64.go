@@ -41,7 +41,7 @@ func orFirst[T float](x []T, def *T) *T {
 
 // setOptimizersAsm installs the AVX-512 (zmm) or AVX2 optimizer kernels in im.
 func setOptimizersAsm(im *implementation, zmm bool) {
-	im.adam32 = func(p, g, m, v, vmax []float32, s *AdamScalars[float32]) {
+	im.adam32 = func(p, g, m, v, vmax []float32, s AdamScalars[float32]) {
 		n := len(p)
 		if n == 0 {
 			return
@@ -54,7 +54,7 @@ func setOptimizersAsm(im *implementation, zmm bool) {
 			adam32AVX2(n, &p[0], &g[0], &m[0], &v[0], orFirst(vmax, &p[0]), &k[0], f, &tailMask32[8-n%8])
 		}
 	}
-	im.adam64 = func(p, g, m, v, vmax []float64, s *AdamScalars[float64]) {
+	im.adam64 = func(p, g, m, v, vmax []float64, s AdamScalars[float64]) {
 		n := len(p)
 		if n == 0 {
 			return
@@ -67,7 +67,7 @@ func setOptimizersAsm(im *implementation, zmm bool) {
 			adam64AVX2(n, &p[0], &g[0], &m[0], &v[0], orFirst(vmax, &p[0]), &k[0], f, &tailMask64[4-n%4])
 		}
 	}
-	im.rmsprop32 = func(p, g, sq, gavg, buf []float32, s *RMSpropScalars[float32]) {
+	im.rmsprop32 = func(p, g, sq, gavg, buf []float32, s RMSpropScalars[float32]) {
 		n := len(p)
 		if n == 0 {
 			return
@@ -80,7 +80,7 @@ func setOptimizersAsm(im *implementation, zmm bool) {
 			rmsprop32AVX2(n, &p[0], &g[0], &sq[0], orFirst(gavg, &p[0]), orFirst(buf, &p[0]), &k[0], f, &tailMask32[8-n%8])
 		}
 	}
-	im.rmsprop64 = func(p, g, sq, gavg, buf []float64, s *RMSpropScalars[float64]) {
+	im.rmsprop64 = func(p, g, sq, gavg, buf []float64, s RMSpropScalars[float64]) {
 		n := len(p)
 		if n == 0 {
 			return
@@ -93,7 +93,7 @@ func setOptimizersAsm(im *implementation, zmm bool) {
 			rmsprop64AVX2(n, &p[0], &g[0], &sq[0], orFirst(gavg, &p[0]), orFirst(buf, &p[0]), &k[0], f, &tailMask64[4-n%4])
 		}
 	}
-	im.sgd32 = func(p, g, buf []float32, s *SGDScalars[float32]) {
+	im.sgd32 = func(p, g, buf []float32, s SGDScalars[float32]) {
 		n := len(p)
 		if n == 0 {
 			return
@@ -106,7 +106,7 @@ func setOptimizersAsm(im *implementation, zmm bool) {
 			sgd32AVX2(n, &p[0], &g[0], orFirst(buf, &p[0]), &k[0], f, &tailMask32[8-n%8])
 		}
 	}
-	im.sgd64 = func(p, g, buf []float64, s *SGDScalars[float64]) {
+	im.sgd64 = func(p, g, buf []float64, s SGDScalars[float64]) {
 		n := len(p)
 		if n == 0 {
 			return

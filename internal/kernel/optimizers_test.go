@@ -124,7 +124,7 @@ func testOptimizers[T float](t *testing.T, r *rand.Rand, special bool) {
 				grads: grads,
 				step: func(im *implementation, b [][]T, g []T, k int) {
 					bc1, bc2 := 1-math.Pow(b1, float64(k+1)), 1-math.Pow(b2, float64(k+1))
-					s := &AdamScalars[T]{WeightDecay: rt(wd), Beta1: rt(b1), OneMinusBeta1: rt(1 - b1), Beta2: rt(b2),
+					s := AdamScalars[T]{WeightDecay: rt(wd), Beta1: rt(b1), OneMinusBeta1: rt(1 - b1), Beta2: rt(b2),
 						OneMinusBeta2: rt(1 - b2), NegStepSize: rt(-lr / bc1), BiasCorrection2Sqrt: rt(math.Sqrt(bc2)),
 						Eps: rt(eps), Decay: rt(1 - lr*wd), L2: l2 && !decoupled, AMSGrad: ams, Maximize: maximize, Decoupled: decoupled}
 					callAdam(im, b[0], g, b[1], b[2], b[3], s)
@@ -133,7 +133,7 @@ func testOptimizers[T float](t *testing.T, r *rand.Rand, special bool) {
 		}
 		for f := range 16 {
 			l2, centered, mom, maximize := f&1 != 0, f&2 != 0, f&4 != 0, f&8 != 0
-			s := &RMSpropScalars[T]{WeightDecay: rt(0.3 * r.Float64()), Alpha: rt(0.5 + 0.5*r.Float64()), Eps: rt(math.Pow(10, -8+4*r.Float64())),
+			s := RMSpropScalars[T]{WeightDecay: rt(0.3 * r.Float64()), Alpha: rt(0.5 + 0.5*r.Float64()), Eps: rt(math.Pow(10, -8+4*r.Float64())),
 				Momentum: rt(r.Float64()), NegLR: rt(-0.1 * r.Float64()), L2: l2, UseMomentum: mom, Centered: centered, Maximize: maximize}
 			s.OneMinusAlpha = 1 - s.Alpha
 			runOpt(t, optCase[T]{
@@ -161,37 +161,37 @@ func testOptimizers[T float](t *testing.T, r *rand.Rand, special bool) {
 				grads: grads,
 				step: func(im *implementation, b [][]T, g []T, k int) {
 					s.First = k == 0
-					callSGD(im, b[0], g, b[1], s)
+					callSGD(im, b[0], g, b[1], *s)
 				},
 			})
 		}
 	}
 }
 
-func callAdam[T float](im *implementation, p, g, m, v, vmax []T, s *AdamScalars[T]) {
+func callAdam[T float](im *implementation, p, g, m, v, vmax []T, s AdamScalars[T]) {
 	switch any(p).(type) {
 	case []float32:
-		im.adam32(any(p).([]float32), any(g).([]float32), any(m).([]float32), any(v).([]float32), any(vmax).([]float32), any(s).(*AdamScalars[float32]))
+		im.adam32(any(p).([]float32), any(g).([]float32), any(m).([]float32), any(v).([]float32), any(vmax).([]float32), any(s).(AdamScalars[float32]))
 	default:
-		im.adam64(any(p).([]float64), any(g).([]float64), any(m).([]float64), any(v).([]float64), any(vmax).([]float64), any(s).(*AdamScalars[float64]))
+		im.adam64(any(p).([]float64), any(g).([]float64), any(m).([]float64), any(v).([]float64), any(vmax).([]float64), any(s).(AdamScalars[float64]))
 	}
 }
 
-func callRMSprop[T float](im *implementation, p, g, sq, gavg, buf []T, s *RMSpropScalars[T]) {
+func callRMSprop[T float](im *implementation, p, g, sq, gavg, buf []T, s RMSpropScalars[T]) {
 	switch any(p).(type) {
 	case []float32:
-		im.rmsprop32(any(p).([]float32), any(g).([]float32), any(sq).([]float32), any(gavg).([]float32), any(buf).([]float32), any(s).(*RMSpropScalars[float32]))
+		im.rmsprop32(any(p).([]float32), any(g).([]float32), any(sq).([]float32), any(gavg).([]float32), any(buf).([]float32), any(s).(RMSpropScalars[float32]))
 	default:
-		im.rmsprop64(any(p).([]float64), any(g).([]float64), any(sq).([]float64), any(gavg).([]float64), any(buf).([]float64), any(s).(*RMSpropScalars[float64]))
+		im.rmsprop64(any(p).([]float64), any(g).([]float64), any(sq).([]float64), any(gavg).([]float64), any(buf).([]float64), any(s).(RMSpropScalars[float64]))
 	}
 }
 
-func callSGD[T float](im *implementation, p, g, buf []T, s *SGDScalars[T]) {
+func callSGD[T float](im *implementation, p, g, buf []T, s SGDScalars[T]) {
 	switch any(p).(type) {
 	case []float32:
-		im.sgd32(any(p).([]float32), any(g).([]float32), any(buf).([]float32), any(s).(*SGDScalars[float32]))
+		im.sgd32(any(p).([]float32), any(g).([]float32), any(buf).([]float32), any(s).(SGDScalars[float32]))
 	default:
-		im.sgd64(any(p).([]float64), any(g).([]float64), any(buf).([]float64), any(s).(*SGDScalars[float64]))
+		im.sgd64(any(p).([]float64), any(g).([]float64), any(buf).([]float64), any(s).(SGDScalars[float64]))
 	}
 }
 
@@ -220,11 +220,11 @@ func TestOptimizerKernelsLengths(t *testing.T) {
 		f()
 	}
 	a, b := make([]float32, 4), make([]float32, 5)
-	mustPanic("Adam32 short m", func() { Adam32(a, a, b, a, nil, &AdamScalars[float32]{}) })
-	mustPanic("Adam32 vmax without AMSGrad", func() { Adam32(a, a, a, a, a, &AdamScalars[float32]{}) })
-	mustPanic("Adam32 AMSGrad without vmax", func() { Adam32(a, a, a, a, nil, &AdamScalars[float32]{AMSGrad: true}) })
-	mustPanic("RMSprop32 centered without gavg", func() { RMSprop32(a, a, a, nil, nil, &RMSpropScalars[float32]{Centered: true}) })
-	mustPanic("SGD32 momentum short buf", func() { SGD32(a, a, b, &SGDScalars[float32]{UseMomentum: true}) })
-	Adam32(a, a, a, a, a, &AdamScalars[float32]{AMSGrad: true})
-	SGD32(a, a, nil, &SGDScalars[float32]{})
+	mustPanic("Adam32 short m", func() { Adam32(a, a, b, a, nil, AdamScalars[float32]{}) })
+	mustPanic("Adam32 vmax without AMSGrad", func() { Adam32(a, a, a, a, a, AdamScalars[float32]{}) })
+	mustPanic("Adam32 AMSGrad without vmax", func() { Adam32(a, a, a, a, nil, AdamScalars[float32]{AMSGrad: true}) })
+	mustPanic("RMSprop32 centered without gavg", func() { RMSprop32(a, a, a, nil, nil, RMSpropScalars[float32]{Centered: true}) })
+	mustPanic("SGD32 momentum short buf", func() { SGD32(a, a, b, SGDScalars[float32]{UseMomentum: true}) })
+	Adam32(a, a, a, a, a, AdamScalars[float32]{AMSGrad: true})
+	SGD32(a, a, nil, SGDScalars[float32]{})
 }
