@@ -90,11 +90,16 @@ def lenet5():
     )
 
 
-def train(batch, shape, build):
+def train(batch, shape, build, adam=False):
+    """Training steps (zero grad, forward, cross-entropy, backward, optimizer step) on a fixed
+    random batch, with SGD (lr 0.01) or, with adam, Adam with its defaults."""
     def setup():
         torch.manual_seed(0)
         model = build()
-        opt = torch.optim.SGD(model.parameters(), lr=0.01)
+        if adam:
+            opt = torch.optim.Adam(model.parameters())
+        else:
+            opt = torch.optim.SGD(model.parameters(), lr=0.01)
         x = torch.randn(batch, *shape)
         y = torch.arange(batch) % 10
         lossf = nn.CrossEntropyLoss()
@@ -173,6 +178,8 @@ WORKLOADS["mlp_b64"] = train(64, (784,), mlp(784, 256, 256, 10))
 WORKLOADS["mlp_b256"] = train(256, (784,), mlp(784, 256, 256, 10))
 WORKLOADS["lenet5_b64"] = train(64, (1, 28, 28), lenet5)
 WORKLOADS["mlp30_b128"] = train(128, (256,), mlp(*([256] * 30 + [10])))
+WORKLOADS["mlp_adam_b64"] = train(64, (784,), mlp(784, 256, 256, 10), adam=True)
+WORKLOADS["lab_trial_adam_b32"] = train(32, (64,), mlp(64, 128, 10), adam=True)
 WORKLOADS["linear3_b4_step"] = linear_step()
 WORKLOADS["lstm_h128_s50_b32"] = recurrent_step(lambda: nn.LSTM(64, 128))
 WORKLOADS["gru_h128_s50_b32"] = recurrent_step(lambda: nn.GRU(64, 128))

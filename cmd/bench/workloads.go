@@ -35,6 +35,8 @@ func workloads() []workload {
 		train("mlp_b256", 256, []int{1, 784}, newMLP(784, 256, 256, 10)),
 		train("lenet5_b64", 64, []int{1, 1, 28, 28}, newLeNet5),
 		train("mlp30_b128", 128, []int{1, 256}, newDeepMLP(30, 256, 10)),
+		trainWith("mlp_adam_b64", 64, []int{1, 784}, newMLP(784, 256, 256, 10), newAdam),
+		trainWith("lab_trial_adam_b32", 32, []int{1, 64}, newMLP(64, 128, 10), newAdam),
 		linearStep(),
 		recurrentStep("lstm_h128_s50_b32", func() nn.Module { return nn.NewLSTM(64, 128) }),
 		recurrentStep("gru_h128_s50_b32", func() nn.Module { return nn.NewGRU(64, 128) }),
@@ -109,10 +111,22 @@ func newLeNet5() nn.Module {
 // backward, SGD step) on a fixed random batch; shape is the input shape
 // with the batch dimension given as 1.
 func train(name string, batch int, shape []int, build func() nn.Module) workload {
+	return trainWith(name, batch, shape, build, newSGD)
+}
+
+// newSGD is SGD with learning rate 0.01, the suite's default optimizer.
+func newSGD(params []*tensor.Tensor) optim.Optimizer { return optim.NewSGD(params, optim.LR(0.01)) }
+
+// newAdam is Adam with PyTorch's defaults (lr 1e-3, betas 0.9 and 0.999,
+// eps 1e-8).
+func newAdam(params []*tensor.Tensor) optim.Optimizer { return optim.NewAdam(params) }
+
+// trainWith is train with the optimizer built by newOpt.
+func trainWith(name string, batch int, shape []int, build func() nn.Module, newOpt func([]*tensor.Tensor) optim.Optimizer) workload {
 	return workload{name: name, unit: "samples/s", setup: func() (func(), float64) {
 		rng.ManualSeed(0)
 		model := build()
-		opt := optim.NewSGD(nn.Parameters(model), optim.LR(0.01))
+		opt := newOpt(nn.Parameters(model))
 		in := append([]int{batch}, shape[1:]...)
 		x := rng.Randn(in...)
 		labels := make([]int64, batch)
