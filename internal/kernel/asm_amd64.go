@@ -100,17 +100,6 @@ func mulAVX2(n int, dst *float32, x *float32, y *float32)
 //go:noescape
 func divAVX2(n int, dst *float32, x *float32, y *float32)
 
-// axpyFusedAVX2 sets dst[i] = fma(a, x[i], dst[i]), rounded once, for i in [0, n).
-//
-//go:noescape
-func axpyFusedAVX2(n int, dst *float32, x *float32, a float32)
-
-// sgdMomentumAVX2 sets buf[i] = buf[i]*mom + g[i] (the product rounded before the add) and
-// p[i] = fma(negLR, buf[i], p[i]) for i in [0, n).
-//
-//go:noescape
-func sgdMomentumAVX2(n int, p *float32, grad *float32, buf *float32, mom float32, negLR float32)
-
 // maxPool2x2AVX2 sets y[o] to the winner of r0[2o], r0[2o+1], r1[2o], r1[2o+1] (greater than
 // the best so far, or NaN, wins) and code[o] to its position 0..3, for o in [0, n); n is a
 // positive multiple of 8.

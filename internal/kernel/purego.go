@@ -15,8 +15,6 @@ var (
 func pureGo() implementation {
 	return implementation{
 		name:           "purego",
-		axpyFused32:    axpyFused32Go,
-		sgdMomentum32:  sgdMomentum32Go,
 		reluBackward32: reluBackward32Go,
 		reluForward32:  reluForward32Go,
 		maxPool2x2:     maxPool2x2Go,
