@@ -2,10 +2,10 @@
 
 package kernel
 
-// The assembly optimizer kernels (asmgen's optim.go) read their constants from 32-byte slots,
-// each holding one constant broadcast, and handle the last n%lanes elements under a mask: a
-// k-mask for AVX-512, and for AVX2 the lanes words starting at tailMask32[8-r] (tailMask64[4-r]),
-// whose first r are all ones.
+// The assembly optimizer kernels (asmgen's optim.go) read their constants from an array of
+// scalars (AVX-512) or from 32-byte slots, each holding one constant broadcast (AVX2), and handle
+// the last n%lanes elements under a mask: a k-mask for AVX-512, and for AVX2 the lanes words
+// starting at tailMask32[8-r] (tailMask64[4-r]), whose first r are all ones.
 
 var (
 	tailMask32 = [16]int32{-1, -1, -1, -1, -1, -1, -1, -1}
@@ -47,10 +47,10 @@ func setOptimizersAsm(im *implementation, zmm bool) {
 			return
 		}
 		c, f := adamConsts(s)
-		k := slots32(&c)
 		if zmm {
-			adam32AVX512(n, &p[0], &g[0], &m[0], &v[0], orFirst(vmax, &p[0]), &k[0], f, 1<<(n%16)-1)
+			adam32AVX512(n, &p[0], &g[0], &m[0], &v[0], orFirst(vmax, &p[0]), &c[0], f, 1<<(n%16)-1)
 		} else {
+			k := slots32(&c)
 			adam32AVX2(n, &p[0], &g[0], &m[0], &v[0], orFirst(vmax, &p[0]), &k[0], f, &tailMask32[8-n%8])
 		}
 	}
@@ -60,10 +60,10 @@ func setOptimizersAsm(im *implementation, zmm bool) {
 			return
 		}
 		c, f := adamConsts(s)
-		k := slots64(&c)
 		if zmm {
-			adam64AVX512(n, &p[0], &g[0], &m[0], &v[0], orFirst(vmax, &p[0]), &k[0], f, 1<<(n%8)-1)
+			adam64AVX512(n, &p[0], &g[0], &m[0], &v[0], orFirst(vmax, &p[0]), &c[0], f, 1<<(n%8)-1)
 		} else {
+			k := slots64(&c)
 			adam64AVX2(n, &p[0], &g[0], &m[0], &v[0], orFirst(vmax, &p[0]), &k[0], f, &tailMask64[4-n%4])
 		}
 	}
@@ -73,10 +73,10 @@ func setOptimizersAsm(im *implementation, zmm bool) {
 			return
 		}
 		c, f := rmspropConsts(s)
-		k := slots32(&c)
 		if zmm {
-			rmsprop32AVX512(n, &p[0], &g[0], &sq[0], orFirst(gavg, &p[0]), orFirst(buf, &p[0]), &k[0], f, 1<<(n%16)-1)
+			rmsprop32AVX512(n, &p[0], &g[0], &sq[0], orFirst(gavg, &p[0]), orFirst(buf, &p[0]), &c[0], f, 1<<(n%16)-1)
 		} else {
+			k := slots32(&c)
 			rmsprop32AVX2(n, &p[0], &g[0], &sq[0], orFirst(gavg, &p[0]), orFirst(buf, &p[0]), &k[0], f, &tailMask32[8-n%8])
 		}
 	}
@@ -86,10 +86,10 @@ func setOptimizersAsm(im *implementation, zmm bool) {
 			return
 		}
 		c, f := rmspropConsts(s)
-		k := slots64(&c)
 		if zmm {
-			rmsprop64AVX512(n, &p[0], &g[0], &sq[0], orFirst(gavg, &p[0]), orFirst(buf, &p[0]), &k[0], f, 1<<(n%8)-1)
+			rmsprop64AVX512(n, &p[0], &g[0], &sq[0], orFirst(gavg, &p[0]), orFirst(buf, &p[0]), &c[0], f, 1<<(n%8)-1)
 		} else {
+			k := slots64(&c)
 			rmsprop64AVX2(n, &p[0], &g[0], &sq[0], orFirst(gavg, &p[0]), orFirst(buf, &p[0]), &k[0], f, &tailMask64[4-n%4])
 		}
 	}
@@ -99,10 +99,10 @@ func setOptimizersAsm(im *implementation, zmm bool) {
 			return
 		}
 		c, f := sgdConsts(s)
-		k := slots32(&c)
 		if zmm {
-			sgd32AVX512(n, &p[0], &g[0], orFirst(buf, &p[0]), &k[0], f, 1<<(n%16)-1)
+			sgd32AVX512(n, &p[0], &g[0], orFirst(buf, &p[0]), &c[0], f, 1<<(n%16)-1)
 		} else {
+			k := slots32(&c)
 			sgd32AVX2(n, &p[0], &g[0], orFirst(buf, &p[0]), &k[0], f, &tailMask32[8-n%8])
 		}
 	}
@@ -112,10 +112,10 @@ func setOptimizersAsm(im *implementation, zmm bool) {
 			return
 		}
 		c, f := sgdConsts(s)
-		k := slots64(&c)
 		if zmm {
-			sgd64AVX512(n, &p[0], &g[0], orFirst(buf, &p[0]), &k[0], f, 1<<(n%8)-1)
+			sgd64AVX512(n, &p[0], &g[0], orFirst(buf, &p[0]), &c[0], f, 1<<(n%8)-1)
 		} else {
+			k := slots64(&c)
 			sgd64AVX2(n, &p[0], &g[0], orFirst(buf, &p[0]), &k[0], f, &tailMask64[4-n%4])
 		}
 	}

@@ -17,8 +17,9 @@ import (
 // Their options select one of several loops, emitted once per combination of the option bits
 // (flags) that change which operations run; Maximize is an XOR of every gradient with a sign
 // constant (-0 or +0), which is the reference's negation or nothing. The scalar hyperparameters
-// come as constants c, each in a 32-byte slot holding it broadcast (c[k] at byte 32k): the AVX2
-// kernels use the slots as memory operands, the AVX-512 ones broadcast them into Z16 and up.
+// come as constants c: for the AVX-512 kernels an array of scalars, which they broadcast into Z16
+// and up; for the AVX2 kernels 32-byte slots, each holding one constant broadcast (constant k at
+// byte 32k), which they use as memory operands.
 // Whole vectors are processed in the loop and the last n%lanes elements under a mask (mask: a
 // k-mask for AVX-512, a pointer to lanes mask words for AVX2).
 
@@ -183,9 +184,9 @@ func optKernel(isa optISA, name string, ptrs []string, nconst int, variants []in
 	if isa.zmm {
 		for k := range nconst {
 			if isa.f64 {
-				VBROADCASTSD(Mem{Base: e.consts, Disp: 32 * k}, e.K(k))
+				VBROADCASTSD(Mem{Base: e.consts, Disp: 8 * k}, e.K(k))
 			} else {
-				VBROADCASTSS(Mem{Base: e.consts, Disp: 32 * k}, e.K(k))
+				VBROADCASTSS(Mem{Base: e.consts, Disp: 4 * k}, e.K(k))
 			}
 		}
 		m := Load(Param("mask"), GP64())
