@@ -119,9 +119,11 @@ func normDD(hi, lo float64, e int) (float64, float64, int) {
 	return hi, lo, e
 }
 
-// mulDD returns the double-double product (ah + al)·(bh + bl), normalized.
+// mulDD returns the double-double product (ah + al)·(bh + bl), normalized. The conversion of p
+// keeps the compiler from fusing its product into p + e, which would break the exact
+// renormalization (Fast2Sum); the cross terms may be fused either way.
 func mulDD(ah, al, bh, bl float64) (float64, float64) {
-	p := ah * bh
+	p := float64(ah * bh)
 	e := math.FMA(ah, bh, -p)
 	e += ah*bl + al*bh
 	s := p + e
