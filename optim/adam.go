@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/intercept-ml/intercept/internal/kernel"
 	"github.com/intercept-ml/intercept/internal/pyfmt"
 	"github.com/intercept-ml/intercept/tensor"
 )
@@ -81,6 +82,7 @@ const maxAdamStep = 1 << 24
 
 // Step performs one Adam (or AdamW) update.
 func (o *adam) Step() {
+	var bc biasCorrections
 	o.forEach(func(g *Group, p, data, grad *tensor.Tensor) {
 		h := g.Hyper
 		st := o.stateOf(p, "exp_avg", "exp_avg_sq")
@@ -90,8 +92,7 @@ func (o *adam) Step() {
 		if st.step < maxAdamStep {
 			st.step++
 		}
-		bc1 := 1 - powInt(h.Beta1, st.step)
-		bc2 := 1 - powInt(h.Beta2, st.step)
+		bc1, bc2 := bc.get(h.Beta1, h.Beta2, st.step)
 		step := h.LR / bc1
 		bc2Sqrt := math.Sqrt(bc2)
 		switch p.DType() {
@@ -105,6 +106,23 @@ func (o *adam) Step() {
 			panic(fmt.Sprintf("optim: %s cannot update a %v parameter", o.name, p.DType()))
 		}
 	})
+}
+
+// biasCorrections holds the last bias corrections 1 − β1^t and 1 − β2^t computed in a step, which
+// the parameters of a group (all at the same step, usually) share.
+type biasCorrections struct {
+	beta1, beta2 float64
+	step         int64
+	bc1, bc2     float64
+	ok           bool
+}
+
+// get returns 1 − β1^t and 1 − β2^t.
+func (c *biasCorrections) get(beta1, beta2 float64, t int64) (float64, float64) {
+	if !c.ok || c.beta1 != beta1 || c.beta2 != beta2 || c.step != t {
+		*c = biasCorrections{beta1, beta2, t, 1 - powInt(beta1, t), 1 - powInt(beta2, t), true}
+	}
+	return c.bc1, c.bc2
 }
 
 func data32(t *tensor.Tensor, on bool) []float32 {
@@ -121,28 +139,32 @@ func data64(t *tensor.Tensor, on bool) []float64 {
 	return t.Data64()
 }
 
-func adamScalarsOf[T float](h Hyper, step, bc2Sqrt float64, decoupled bool) adamScalars[T] {
-	return adamScalars[T]{
-		wd: T(h.WeightDecay), beta1: T(h.Beta1), oneMinusBeta1: T(1 - h.Beta1),
-		beta2: T(h.Beta2), oneMinusBeta2: T(1 - h.Beta2),
-		negStep: T(-step), bc2Sqrt: T(bc2Sqrt), eps: T(h.Eps),
-		useWD: !decoupled && h.WeightDecay != 0, amsgrad: h.AMSGrad, maximize: h.Maximize,
-		decoupled: decoupled, decay: T(1 - float64(h.LR*h.WeightDecay)),
+func adamScalarsOf[T float](h Hyper, step, bc2Sqrt float64, decoupled bool) kernel.AdamScalars[T] {
+	return kernel.AdamScalars[T]{
+		WeightDecay: T(h.WeightDecay), Beta1: T(h.Beta1), OneMinusBeta1: T(1 - h.Beta1),
+		Beta2: T(h.Beta2), OneMinusBeta2: T(1 - h.Beta2),
+		NegStepSize: T(-step), BiasCorrection2Sqrt: T(bc2Sqrt), Eps: T(h.Eps),
+		L2: !decoupled && h.WeightDecay != 0, AMSGrad: h.AMSGrad, Maximize: h.Maximize,
+		Decoupled: decoupled, Decay: T(1 - float64(h.LR*h.WeightDecay)),
 	}
 }
 
-func adamStep[T float](p, grad, m, v, vmax []T, s adamScalars[T]) {
+// adamStep runs the Adam kernel for T on p, split across cores when p is long.
+func adamStep[T float](p, grad, m, v, vmax []T, s kernel.AdamScalars[T]) {
 	if !splits(len(p)) {
-		if s.decoupled {
-			scale(p, s.decay)
-		}
 		adamKernel(p, grad, m, v, vmax, s)
 		return
 	}
 	parallel(len(p), func(lo, hi int) {
-		if s.decoupled {
-			scale(p[lo:hi], s.decay) // AdamW: param.mul_(1 − lr·λ)
-		}
 		adamKernel(p[lo:hi], grad[lo:hi], m[lo:hi], v[lo:hi], sub(vmax, lo, hi), s)
 	})
+}
+
+func adamKernel[T float](p, grad, m, v, vmax []T, s kernel.AdamScalars[T]) {
+	switch p := any(p).(type) {
+	case []float32:
+		kernel.Adam32(p, any(grad).([]float32), any(m).([]float32), any(v).([]float32), any(vmax).([]float32), any(s).(kernel.AdamScalars[float32]))
+	case []float64:
+		kernel.Adam64(p, any(grad).([]float64), any(m).([]float64), any(v).([]float64), any(vmax).([]float64), any(s).(kernel.AdamScalars[float64]))
+	}
 }

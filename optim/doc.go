@@ -48,7 +48,8 @@
 //
 // Float32 parameters are updated with the sequence of roundings of PyTorch
 // 1.13's CPU kernels as compiled for AVX2, fused multiply-adds included
-// (kernels.go lists them), on every platform and GOAMD64 level; float64
+// (internal/kernel's optimizers.go lists them), on every platform, kernel
+// implementation (AVX-512, AVX2 or portable) and GOAMD64 level; float64
 // parameters by the same rules in float64. Adam's bias corrections β^t are
 // correctly rounded; glibc's pow, which PyTorch calls, differs from that by
 // one ulp in rare cases. Where later PyTorch versions differ, 1.13 is the

@@ -3,6 +3,7 @@ package optim
 import (
 	"fmt"
 
+	"github.com/intercept-ml/intercept/internal/kernel"
 	"github.com/intercept-ml/intercept/internal/pyfmt"
 	"github.com/intercept-ml/intercept/tensor"
 )
@@ -91,15 +92,16 @@ func (o *RMSprop) Step() {
 	})
 }
 
-func rmspropScalarsOf[T float](h Hyper) rmspropScalars[T] {
-	return rmspropScalars[T]{
-		wd: T(h.WeightDecay), alpha: T(h.Alpha), oneMinusAlpha: T(1 - h.Alpha), eps: T(h.Eps),
-		mom: T(h.Momentum), negLR: T(-h.LR),
-		useWD: h.WeightDecay != 0, useMom: h.Momentum > 0, centered: h.Centered, maximize: h.Maximize,
+func rmspropScalarsOf[T float](h Hyper) kernel.RMSpropScalars[T] {
+	return kernel.RMSpropScalars[T]{
+		WeightDecay: T(h.WeightDecay), Alpha: T(h.Alpha), OneMinusAlpha: T(1 - h.Alpha), Eps: T(h.Eps),
+		Momentum: T(h.Momentum), NegLR: T(-h.LR),
+		L2: h.WeightDecay != 0, UseMomentum: h.Momentum > 0, Centered: h.Centered, Maximize: h.Maximize,
 	}
 }
 
-func rmspropStep[T float](p, grad, sq, gavg, buf []T, s rmspropScalars[T]) {
+// rmspropStep runs the RMSprop kernel for T on p, split across cores when p is long.
+func rmspropStep[T float](p, grad, sq, gavg, buf []T, s kernel.RMSpropScalars[T]) {
 	if !splits(len(p)) {
 		rmspropKernel(p, grad, sq, gavg, buf, s)
 		return
@@ -107,4 +109,13 @@ func rmspropStep[T float](p, grad, sq, gavg, buf []T, s rmspropScalars[T]) {
 	parallel(len(p), func(lo, hi int) {
 		rmspropKernel(p[lo:hi], grad[lo:hi], sq[lo:hi], sub(gavg, lo, hi), sub(buf, lo, hi), s)
 	})
+}
+
+func rmspropKernel[T float](p, grad, sq, gavg, buf []T, s kernel.RMSpropScalars[T]) {
+	switch p := any(p).(type) {
+	case []float32:
+		kernel.RMSprop32(p, any(grad).([]float32), any(sq).([]float32), any(gavg).([]float32), any(buf).([]float32), any(s).(kernel.RMSpropScalars[float32]))
+	case []float64:
+		kernel.RMSprop64(p, any(grad).([]float64), any(sq).([]float64), any(gavg).([]float64), any(buf).([]float64), any(s).(kernel.RMSpropScalars[float64]))
+	}
 }

@@ -110,25 +110,16 @@ func (o *SGD) Step() {
 	})
 }
 
-func sgdScalarsOf[T float](h Hyper, first bool) sgdScalars[T] {
-	return sgdScalars[T]{
-		wd: T(h.WeightDecay), mom: T(h.Momentum), oneMinusDamp: T(1 - h.Dampening), negLR: T(-h.LR),
-		useWD: h.WeightDecay != 0, useMom: h.Momentum != 0, nesterov: h.Nesterov, maximize: h.Maximize,
-		first: first,
+func sgdScalarsOf[T float](h Hyper, first bool) kernel.SGDScalars[T] {
+	return kernel.SGDScalars[T]{
+		WeightDecay: T(h.WeightDecay), Momentum: T(h.Momentum), OneMinusDampening: T(1 - h.Dampening), NegLR: T(-h.LR),
+		L2: h.WeightDecay != 0, UseMomentum: h.Momentum != 0, Nesterov: h.Nesterov, Maximize: h.Maximize,
+		First: first,
 	}
 }
 
-func sgdStep[T float](p, grad, buf []T, s sgdScalars[T]) {
-	if p32, ok := any(p).([]float32); ok && !s.maximize && !s.useWD && !s.nesterov && (!s.useMom || s.oneMinusDamp == 1) {
-		g32, b32 := any(grad).([]float32), any(buf).([]float32)
-		ss := any(s).(sgdScalars[float32])
-		if !splits(len(p)) {
-			sgdFast32(p32, g32, b32, ss)
-			return
-		}
-		parallel(len(p), func(lo, hi int) { sgdFast32(p32[lo:hi], g32[lo:hi], sub(b32, lo, hi), ss) })
-		return
-	}
+// sgdStep runs the SGD kernel for T on p, split across cores when p is long.
+func sgdStep[T float](p, grad, buf []T, s kernel.SGDScalars[T]) {
 	if !splits(len(p)) {
 		sgdKernel(p, grad, buf, s)
 		return
@@ -136,17 +127,11 @@ func sgdStep[T float](p, grad, buf []T, s sgdScalars[T]) {
 	parallel(len(p), func(lo, hi int) { sgdKernel(p[lo:hi], grad[lo:hi], sub(buf, lo, hi), s) })
 }
 
-// sgdFast32 is sgdKernel for float32 without maximize, weight decay,
-// Nesterov or dampening, on the vector kernels (same roundings: the
-// momentum product is rounded before the add, the update is fused).
-func sgdFast32(p, grad, buf []float32, s sgdScalars[float32]) {
-	switch {
-	case !s.useMom:
-		kernel.AxpyFused32(p, s.negLR, grad)
-	case s.first:
-		copy(buf, grad)
-		kernel.AxpyFused32(p, s.negLR, buf)
-	default:
-		kernel.SGDMomentum32(p, grad, buf, s.mom, s.negLR)
+func sgdKernel[T float](p, grad, buf []T, s kernel.SGDScalars[T]) {
+	switch p := any(p).(type) {
+	case []float32:
+		kernel.SGD32(p, any(grad).([]float32), any(buf).([]float32), any(s).(kernel.SGDScalars[float32]))
+	case []float64:
+		kernel.SGD64(p, any(grad).([]float64), any(buf).([]float64), any(s).(kernel.SGDScalars[float64]))
 	}
 }

@@ -276,6 +276,8 @@ WORKLOADS["infer_b256"] = infer(256)
 WORKLOADS["conv3x3_64_b32"] = conv_step()
 WORKLOADS["cifar_cnn_b64"] = train(64, (3, 32, 32), cifar_net,
                                    opt=lambda ps: torch.optim.SGD(ps, lr=0.01, momentum=0.9))
+WORKLOADS["mlp_adam_b64"] = train(64, (784,), mlp(784, 256, 256, 10), opt=lambda ps: torch.optim.Adam(ps))
+WORKLOADS["lab_trial_adam_b32"] = train(32, (64,), mlp(64, 128, 10), opt=lambda ps: torch.optim.Adam(ps))
 WORKLOADS["linear3_b4_step"] = linear_step()
 WORKLOADS["lstm_h128_s50_b32"] = recurrent_step(lambda: nn.LSTM(64, 128))
 WORKLOADS["gru_h128_s50_b32"] = recurrent_step(lambda: nn.GRU(64, 128))

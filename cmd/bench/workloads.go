@@ -71,13 +71,15 @@ func workloads() []workload {
 		train("mlp_b1", 1, []int{1, 784}, newMLP(784, 256, 256, 10)),
 		train("mlp_b8", 8, []int{1, 784}, newMLP(784, 256, 256, 10)),
 		train("mlp_b2048", 2048, []int{1, 784}, newMLP(784, 256, 256, 10)),
-		trainWith("mlp_f64_b64", tensor.Float64, 64, []int{1, 784}, newMLP64(784, 256, 256, 10), sgd001),
+		trainWith("mlp_f64_b64", tensor.Float64, 64, []int{1, 784}, newMLP64(784, 256, 256, 10), newSGD),
 		infer("infer_b1", 1),
 		infer("infer_b256", 256),
 		convStep("conv3x3_64_b32"),
 		trainWith("cifar_cnn_b64", tensor.Float32, 64, []int{1, 3, 32, 32}, newCIFARNet, func(ps []*tensor.Tensor) optim.Optimizer {
 			return optim.NewSGD(ps, optim.LR(0.01), optim.Momentum(0.9))
 		}),
+		trainWith("mlp_adam_b64", tensor.Float32, 64, []int{1, 784}, newMLP(784, 256, 256, 10), newAdam),
+		trainWith("lab_trial_adam_b32", tensor.Float32, 32, []int{1, 64}, newMLP(64, 128, 10), newAdam),
 		linearStep(),
 		recurrentStep("lstm_h128_s50_b32", func() nn.Module { return nn.NewLSTM(64, 128) }),
 		recurrentStep("gru_h128_s50_b32", func() nn.Module { return nn.NewGRU(64, 128) }),
@@ -139,8 +141,6 @@ func newMLP64(widths ...int) func() nn.Module {
 	}
 }
 
-func sgd001(ps []*tensor.Tensor) optim.Optimizer { return optim.NewSGD(ps, optim.LR(0.01)) }
-
 // newDeepMLP returns a constructor of a ReLU MLP of depth Linear layers:
 // depth-1 of width×width and a final width×classes.
 func newDeepMLP(depth, width, classes int) func() nn.Module {
@@ -168,12 +168,18 @@ func newLeNet5() nn.Module {
 // backward, SGD step) on a fixed random batch; shape is the input shape
 // with the batch dimension given as 1.
 func train(name string, batch int, shape []int, build func() nn.Module) workload {
-	return trainWith(name, tensor.Float32, batch, shape, build, func(ps []*tensor.Tensor) optim.Optimizer {
-		return optim.NewSGD(ps, optim.LR(0.01))
-	})
+	return trainWith(name, tensor.Float32, batch, shape, build, newSGD)
 }
 
-// trainWith is train with a given input dtype and optimizer.
+// newSGD is SGD with learning rate 0.01, the suite's default optimizer.
+func newSGD(params []*tensor.Tensor) optim.Optimizer { return optim.NewSGD(params, optim.LR(0.01)) }
+
+// newAdam is Adam with PyTorch's defaults (lr 1e-3, betas 0.9 and 0.999,
+// eps 1e-8).
+func newAdam(params []*tensor.Tensor) optim.Optimizer { return optim.NewAdam(params) }
+
+// trainWith is train with a given input dtype and the optimizer built by
+// newOpt.
 func trainWith(name string, dt tensor.DType, batch int, shape []int, build func() nn.Module, newOpt func([]*tensor.Tensor) optim.Optimizer) workload {
 	return checked(name, "samples/s", float64(batch), func() stepper {
 		rng.ManualSeed(0)

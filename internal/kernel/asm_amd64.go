@@ -100,17 +100,6 @@ func mulAVX2(n int, dst *float32, x *float32, y *float32)
 //go:noescape
 func divAVX2(n int, dst *float32, x *float32, y *float32)
 
-// axpyFusedAVX2 sets dst[i] = fma(a, x[i], dst[i]), rounded once, for i in [0, n).
-//
-//go:noescape
-func axpyFusedAVX2(n int, dst *float32, x *float32, a float32)
-
-// sgdMomentumAVX2 sets buf[i] = buf[i]*mom + g[i] (the product rounded before the add) and
-// p[i] = fma(negLR, buf[i], p[i]) for i in [0, n).
-//
-//go:noescape
-func sgdMomentumAVX2(n int, p *float32, grad *float32, buf *float32, mom float32, negLR float32)
-
 // maxPool2x2AVX2 sets y[o] to the winner of r0[2o], r0[2o+1], r1[2o], r1[2o+1] (greater than
 // the best so far, or NaN, wins) and code[o] to its position 0..3, for o in [0, n); n is a
 // positive multiple of 8.
@@ -136,3 +125,87 @@ func addRowsAVX512(rows int, dst *float32, dstStride int, src *float32, srcStrid
 //
 //go:noescape
 func tanhAVX2(n int, d *float32, c *float32, sigmoid int)
+
+// adam32AVX512 performs one Adam (AdamW) update of p[i], m[i], v[i] (and vmax[i]) from g[i] for i
+// in [0, n), as adamGo, with the constants c (adamConsts) and flags (1 L2 weight decay, 2 AMSGrad,
+// 4 decoupled decay); the last n%lanes elements are those of mask.
+//
+//go:noescape
+func adam32AVX512(n int, p *float32, grad *float32, m *float32, v *float32, vmax *float32, c *float32, flags int, mask int)
+
+// rmsprop32AVX512 performs one RMSprop update of p[i], sq[i] (gavg[i], buf[i]) from g[i] for i in
+// [0, n), as rmspropGo, with the constants c (rmspropConsts) and flags (1 L2 weight decay,
+// 2 centered, 4 momentum); the last n%lanes elements are those of mask.
+//
+//go:noescape
+func rmsprop32AVX512(n int, p *float32, grad *float32, sq *float32, gavg *float32, buf *float32, c *float32, flags int, mask int)
+
+// sgd32AVX512 performs one SGD update of p[i] (and buf[i]) from g[i] for i in [0, n), as sgdGo,
+// with the constants c (sgdConsts) and flags (1 L2 weight decay, 2 momentum, 4 first step,
+// 8 Nesterov); the last n%lanes elements are those of mask.
+//
+//go:noescape
+func sgd32AVX512(n int, p *float32, grad *float32, buf *float32, c *float32, flags int, mask int)
+
+// adam32AVX2 performs one Adam (AdamW) update of p[i], m[i], v[i] (and vmax[i]) from g[i] for i
+// in [0, n), as adamGo, with the constants c (adamConsts) and flags (1 L2 weight decay, 2 AMSGrad,
+// 4 decoupled decay); the last n%lanes elements are those of mask.
+//
+//go:noescape
+func adam32AVX2(n int, p *float32, grad *float32, m *float32, v *float32, vmax *float32, c *float32, flags int, mask *int32)
+
+// rmsprop32AVX2 performs one RMSprop update of p[i], sq[i] (gavg[i], buf[i]) from g[i] for i in
+// [0, n), as rmspropGo, with the constants c (rmspropConsts) and flags (1 L2 weight decay,
+// 2 centered, 4 momentum); the last n%lanes elements are those of mask.
+//
+//go:noescape
+func rmsprop32AVX2(n int, p *float32, grad *float32, sq *float32, gavg *float32, buf *float32, c *float32, flags int, mask *int32)
+
+// sgd32AVX2 performs one SGD update of p[i] (and buf[i]) from g[i] for i in [0, n), as sgdGo,
+// with the constants c (sgdConsts) and flags (1 L2 weight decay, 2 momentum, 4 first step,
+// 8 Nesterov); the last n%lanes elements are those of mask.
+//
+//go:noescape
+func sgd32AVX2(n int, p *float32, grad *float32, buf *float32, c *float32, flags int, mask *int32)
+
+// adam64AVX512 performs one Adam (AdamW) update of p[i], m[i], v[i] (and vmax[i]) from g[i] for i
+// in [0, n), as adamGo, with the constants c (adamConsts) and flags (1 L2 weight decay, 2 AMSGrad,
+// 4 decoupled decay); the last n%lanes elements are those of mask.
+//
+//go:noescape
+func adam64AVX512(n int, p *float64, grad *float64, m *float64, v *float64, vmax *float64, c *float64, flags int, mask int)
+
+// rmsprop64AVX512 performs one RMSprop update of p[i], sq[i] (gavg[i], buf[i]) from g[i] for i in
+// [0, n), as rmspropGo, with the constants c (rmspropConsts) and flags (1 L2 weight decay,
+// 2 centered, 4 momentum); the last n%lanes elements are those of mask.
+//
+//go:noescape
+func rmsprop64AVX512(n int, p *float64, grad *float64, sq *float64, gavg *float64, buf *float64, c *float64, flags int, mask int)
+
+// sgd64AVX512 performs one SGD update of p[i] (and buf[i]) from g[i] for i in [0, n), as sgdGo,
+// with the constants c (sgdConsts) and flags (1 L2 weight decay, 2 momentum, 4 first step,
+// 8 Nesterov); the last n%lanes elements are those of mask.
+//
+//go:noescape
+func sgd64AVX512(n int, p *float64, grad *float64, buf *float64, c *float64, flags int, mask int)
+
+// adam64AVX2 performs one Adam (AdamW) update of p[i], m[i], v[i] (and vmax[i]) from g[i] for i
+// in [0, n), as adamGo, with the constants c (adamConsts) and flags (1 L2 weight decay, 2 AMSGrad,
+// 4 decoupled decay); the last n%lanes elements are those of mask.
+//
+//go:noescape
+func adam64AVX2(n int, p *float64, grad *float64, m *float64, v *float64, vmax *float64, c *float64, flags int, mask *int64)
+
+// rmsprop64AVX2 performs one RMSprop update of p[i], sq[i] (gavg[i], buf[i]) from g[i] for i in
+// [0, n), as rmspropGo, with the constants c (rmspropConsts) and flags (1 L2 weight decay,
+// 2 centered, 4 momentum); the last n%lanes elements are those of mask.
+//
+//go:noescape
+func rmsprop64AVX2(n int, p *float64, grad *float64, sq *float64, gavg *float64, buf *float64, c *float64, flags int, mask *int64)
+
+// sgd64AVX2 performs one SGD update of p[i] (and buf[i]) from g[i] for i in [0, n), as sgdGo,
+// with the constants c (sgdConsts) and flags (1 L2 weight decay, 2 momentum, 4 first step,
+// 8 Nesterov); the last n%lanes elements are those of mask.
+//
+//go:noescape
+func sgd64AVX2(n int, p *float64, grad *float64, buf *float64, c *float64, flags int, mask *int64)

@@ -3119,110 +3119,6 @@ divAVX2_done:
 	VZEROUPPER
 	RET
 
-// func axpyFusedAVX2(n int, dst *float32, x *float32, a float32)
-// Requires: AVX, FMA3
-TEXT ·axpyFusedAVX2(SB), NOSPLIT, $0-28
-	MOVQ         n+0(FP), AX
-	MOVQ         dst+8(FP), CX
-	MOVQ         x+16(FP), DX
-	VBROADCASTSS a+24(FP), Y15
-
-axpyFused_loop32:
-	CMPQ        AX, $0x20
-	JL          axpyFused_loop8
-	VMOVUPS     (CX), Y0
-	VFMADD231PS (DX), Y15, Y0
-	VMOVUPS     Y0, (CX)
-	VMOVUPS     32(CX), Y1
-	VFMADD231PS 32(DX), Y15, Y1
-	VMOVUPS     Y1, 32(CX)
-	VMOVUPS     64(CX), Y2
-	VFMADD231PS 64(DX), Y15, Y2
-	VMOVUPS     Y2, 64(CX)
-	VMOVUPS     96(CX), Y3
-	VFMADD231PS 96(DX), Y15, Y3
-	VMOVUPS     Y3, 96(CX)
-	ADDQ        $0x80, CX
-	ADDQ        $0x80, DX
-	SUBQ        $0x20, AX
-	JMP         axpyFused_loop32
-
-axpyFused_loop8:
-	CMPQ        AX, $0x08
-	JL          axpyFused_tail
-	VMOVUPS     (CX), Y0
-	VFMADD231PS (DX), Y15, Y0
-	VMOVUPS     Y0, (CX)
-	ADDQ        $0x20, CX
-	ADDQ        $0x20, DX
-	SUBQ        $0x08, AX
-	JMP         axpyFused_loop8
-
-axpyFused_tail:
-	TESTQ       AX, AX
-	JZ          axpyFused_done
-	VMOVSS      (CX), X0
-	VFMADD231SS (DX), X15, X0
-	VMOVSS      X0, (CX)
-	ADDQ        $0x04, CX
-	ADDQ        $0x04, DX
-	DECQ        AX
-	JMP         axpyFused_tail
-
-axpyFused_done:
-	VZEROUPPER
-	RET
-
-// func sgdMomentumAVX2(n int, p *float32, grad *float32, buf *float32, mom float32, negLR float32)
-// Requires: AVX, FMA3
-TEXT ·sgdMomentumAVX2(SB), NOSPLIT, $0-40
-	MOVQ         n+0(FP), AX
-	MOVQ         p+8(FP), CX
-	MOVQ         grad+16(FP), DX
-	MOVQ         buf+24(FP), BX
-	VBROADCASTSS mom+32(FP), Y14
-	VBROADCASTSS negLR+36(FP), Y15
-
-sgdMomentum_loop16:
-	CMPQ        AX, $0x10
-	JL          sgdMomentum_tail
-	VMULPS      (BX), Y14, Y0
-	VADDPS      (DX), Y0, Y0
-	VMOVUPS     Y0, (BX)
-	VMOVUPS     (CX), Y2
-	VFMADD231PS Y0, Y15, Y2
-	VMOVUPS     Y2, (CX)
-	VMULPS      32(BX), Y14, Y1
-	VADDPS      32(DX), Y1, Y1
-	VMOVUPS     Y1, 32(BX)
-	VMOVUPS     32(CX), Y3
-	VFMADD231PS Y1, Y15, Y3
-	VMOVUPS     Y3, 32(CX)
-	ADDQ        $0x40, CX
-	ADDQ        $0x40, DX
-	ADDQ        $0x40, BX
-	SUBQ        $0x10, AX
-	JMP         sgdMomentum_loop16
-
-sgdMomentum_tail:
-	TESTQ       AX, AX
-	JZ          sgdMomentum_done
-	VMULSS      (BX), X14, X0
-	VADDSS      (DX), X0, X0
-	VMOVSS      X0, (BX)
-	VMOVSS      (CX), X2
-	VFMADD231SS X0, X15, X2
-	VMOVSS      X2, (CX)
-	ADDQ        $0x04, CX
-	ADDQ        $0x04, DX
-	ADDQ        $0x04, BX
-	DECQ        AX
-	JMP         sgdMomentum_tail
-
-sgdMomentum_done:
-	VZEROUPPER
-	RET
-
 // func maxPool2x2AVX2(n int, r0 *float32, r1 *float32, y *float32, code *int32)
 // Requires: AVX, AVX2
 TEXT ·maxPool2x2AVX2(SB), NOSPLIT, $0-40
@@ -3439,5 +3335,4787 @@ tanh_store:
 	JMP     tanh_loop
 
 tanh_done:
+	VZEROUPPER
+	RET
+
+// func adam32AVX512(n int, p *float32, grad *float32, m *float32, v *float32, vmax *float32, c *float32, flags int, mask int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·adam32AVX512(SB), NOSPLIT, $0-72
+	MOVQ         n+0(FP), AX
+	MOVQ         p+8(FP), CX
+	MOVQ         grad+16(FP), DX
+	MOVQ         m+24(FP), BX
+	MOVQ         v+32(FP), SI
+	MOVQ         vmax+40(FP), DI
+	MOVQ         c+48(FP), R8
+	VBROADCASTSS (R8), Z16
+	VBROADCASTSS 4(R8), Z17
+	VBROADCASTSS 8(R8), Z18
+	VBROADCASTSS 12(R8), Z19
+	VBROADCASTSS 16(R8), Z20
+	VBROADCASTSS 20(R8), Z21
+	VBROADCASTSS 24(R8), Z22
+	VBROADCASTSS 28(R8), Z23
+	VBROADCASTSS 32(R8), Z24
+	VBROADCASTSS 36(R8), Z25
+	VBROADCASTSS 40(R8), Z26
+	MOVQ         mask+64(FP), R8
+	KMOVW        R8, K1
+	MOVQ         flags+56(FP), R8
+	CMPQ         R8, $0x00
+	JE           adam32AVX512_f0_loop
+	CMPQ         R8, $0x01
+	JE           adam32AVX512_f1_loop
+	CMPQ         R8, $0x02
+	JE           adam32AVX512_f2_loop
+	CMPQ         R8, $0x03
+	JE           adam32AVX512_f3_loop
+	CMPQ         R8, $0x04
+	JE           adam32AVX512_f4_loop
+	CMPQ         R8, $0x06
+	JE           adam32AVX512_f6_loop
+	JMP          adam32AVX512_done
+
+adam32AVX512_f0_loop:
+	CMPQ        AX, $0x10
+	JL          adam32AVX512_f0_tail
+	VMOVUPS     (DX), Z0
+	VXORPS      Z16, Z0, Z0
+	VMOVUPS     (CX), Z1
+	VMOVUPS     (BX), Z2
+	VMULPS      Z18, Z2, Z2
+	VFMADD231PS Z19, Z0, Z2
+	VMOVUPS     Z2, (BX)
+	VMOVUPS     (SI), Z3
+	VMULPS      Z20, Z3, Z3
+	VMULPS      Z21, Z0, Z4
+	VFMADD231PS Z4, Z0, Z3
+	VMOVUPS     Z3, (SI)
+	VSQRTPS     Z3, Z3
+	VDIVPS      Z23, Z3, Z3
+	VADDPS      Z24, Z3, Z3
+	VMULPS      Z22, Z2, Z2
+	VDIVPS      Z3, Z2, Z2
+	VADDPS      Z2, Z1, Z1
+	VMOVUPS     Z1, (CX)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	ADDQ        $0x40, SI
+	ADDQ        $0x40, DI
+	SUBQ        $0x10, AX
+	JMP         adam32AVX512_f0_loop
+
+adam32AVX512_f0_tail:
+	TESTQ       AX, AX
+	JZ          adam32AVX512_done
+	VMOVUPS.Z   (DX), K1, Z0
+	VXORPS      Z16, Z0, Z0
+	VMOVUPS.Z   (CX), K1, Z1
+	VMOVUPS.Z   (BX), K1, Z2
+	VMULPS      Z18, Z2, Z2
+	VFMADD231PS Z19, Z0, Z2
+	VMOVUPS     Z2, K1, (BX)
+	VMOVUPS.Z   (SI), K1, Z3
+	VMULPS      Z20, Z3, Z3
+	VMULPS      Z21, Z0, Z4
+	VFMADD231PS Z4, Z0, Z3
+	VMOVUPS     Z3, K1, (SI)
+	VSQRTPS     Z3, Z3
+	VDIVPS      Z23, Z3, Z3
+	VADDPS      Z24, Z3, Z3
+	VMULPS      Z22, Z2, Z2
+	VDIVPS      Z3, Z2, Z2
+	VADDPS      Z2, Z1, Z1
+	VMOVUPS     Z1, K1, (CX)
+	JMP         adam32AVX512_done
+
+adam32AVX512_f1_loop:
+	CMPQ        AX, $0x10
+	JL          adam32AVX512_f1_tail
+	VMOVUPS     (DX), Z0
+	VXORPS      Z16, Z0, Z0
+	VMOVUPS     (CX), Z1
+	VFMADD231PS Z17, Z1, Z0
+	VMOVUPS     (BX), Z2
+	VMULPS      Z18, Z2, Z2
+	VFMADD231PS Z19, Z0, Z2
+	VMOVUPS     Z2, (BX)
+	VMOVUPS     (SI), Z3
+	VMULPS      Z20, Z3, Z3
+	VMULPS      Z21, Z0, Z4
+	VFMADD231PS Z4, Z0, Z3
+	VMOVUPS     Z3, (SI)
+	VSQRTPS     Z3, Z3
+	VDIVPS      Z23, Z3, Z3
+	VADDPS      Z24, Z3, Z3
+	VMULPS      Z22, Z2, Z2
+	VDIVPS      Z3, Z2, Z2
+	VADDPS      Z2, Z1, Z1
+	VMOVUPS     Z1, (CX)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	ADDQ        $0x40, SI
+	ADDQ        $0x40, DI
+	SUBQ        $0x10, AX
+	JMP         adam32AVX512_f1_loop
+
+adam32AVX512_f1_tail:
+	TESTQ       AX, AX
+	JZ          adam32AVX512_done
+	VMOVUPS.Z   (DX), K1, Z0
+	VXORPS      Z16, Z0, Z0
+	VMOVUPS.Z   (CX), K1, Z1
+	VFMADD231PS Z17, Z1, Z0
+	VMOVUPS.Z   (BX), K1, Z2
+	VMULPS      Z18, Z2, Z2
+	VFMADD231PS Z19, Z0, Z2
+	VMOVUPS     Z2, K1, (BX)
+	VMOVUPS.Z   (SI), K1, Z3
+	VMULPS      Z20, Z3, Z3
+	VMULPS      Z21, Z0, Z4
+	VFMADD231PS Z4, Z0, Z3
+	VMOVUPS     Z3, K1, (SI)
+	VSQRTPS     Z3, Z3
+	VDIVPS      Z23, Z3, Z3
+	VADDPS      Z24, Z3, Z3
+	VMULPS      Z22, Z2, Z2
+	VDIVPS      Z3, Z2, Z2
+	VADDPS      Z2, Z1, Z1
+	VMOVUPS     Z1, K1, (CX)
+	JMP         adam32AVX512_done
+
+adam32AVX512_f2_loop:
+	CMPQ        AX, $0x10
+	JL          adam32AVX512_f2_tail
+	VMOVUPS     (DX), Z0
+	VXORPS      Z16, Z0, Z0
+	VMOVUPS     (CX), Z1
+	VMOVUPS     (BX), Z2
+	VMULPS      Z18, Z2, Z2
+	VFMADD231PS Z19, Z0, Z2
+	VMOVUPS     Z2, (BX)
+	VMOVUPS     (SI), Z3
+	VMULPS      Z20, Z3, Z3
+	VMULPS      Z21, Z0, Z4
+	VFMADD231PS Z4, Z0, Z3
+	VMOVUPS     Z3, (SI)
+	VMOVUPS     (DI), Z4
+	VCMPPS      $0x03, Z3, Z4, K2
+	VMAXPS      Z3, Z4, Z4
+	VMOVAPS     Z26, K2, Z4
+	VMOVUPS     Z4, (DI)
+	VSQRTPS     Z4, Z4
+	VDIVPS      Z23, Z4, Z4
+	VADDPS      Z24, Z4, Z4
+	VMULPS      Z22, Z2, Z2
+	VDIVPS      Z4, Z2, Z2
+	VADDPS      Z2, Z1, Z1
+	VMOVUPS     Z1, (CX)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	ADDQ        $0x40, SI
+	ADDQ        $0x40, DI
+	SUBQ        $0x10, AX
+	JMP         adam32AVX512_f2_loop
+
+adam32AVX512_f2_tail:
+	TESTQ       AX, AX
+	JZ          adam32AVX512_done
+	VMOVUPS.Z   (DX), K1, Z0
+	VXORPS      Z16, Z0, Z0
+	VMOVUPS.Z   (CX), K1, Z1
+	VMOVUPS.Z   (BX), K1, Z2
+	VMULPS      Z18, Z2, Z2
+	VFMADD231PS Z19, Z0, Z2
+	VMOVUPS     Z2, K1, (BX)
+	VMOVUPS.Z   (SI), K1, Z3
+	VMULPS      Z20, Z3, Z3
+	VMULPS      Z21, Z0, Z4
+	VFMADD231PS Z4, Z0, Z3
+	VMOVUPS     Z3, K1, (SI)
+	VMOVUPS.Z   (DI), K1, Z4
+	VCMPPS      $0x03, Z3, Z4, K2
+	VMAXPS      Z3, Z4, Z4
+	VMOVAPS     Z26, K2, Z4
+	VMOVUPS     Z4, K1, (DI)
+	VSQRTPS     Z4, Z4
+	VDIVPS      Z23, Z4, Z4
+	VADDPS      Z24, Z4, Z4
+	VMULPS      Z22, Z2, Z2
+	VDIVPS      Z4, Z2, Z2
+	VADDPS      Z2, Z1, Z1
+	VMOVUPS     Z1, K1, (CX)
+	JMP         adam32AVX512_done
+
+adam32AVX512_f3_loop:
+	CMPQ        AX, $0x10
+	JL          adam32AVX512_f3_tail
+	VMOVUPS     (DX), Z0
+	VXORPS      Z16, Z0, Z0
+	VMOVUPS     (CX), Z1
+	VFMADD231PS Z17, Z1, Z0
+	VMOVUPS     (BX), Z2
+	VMULPS      Z18, Z2, Z2
+	VFMADD231PS Z19, Z0, Z2
+	VMOVUPS     Z2, (BX)
+	VMOVUPS     (SI), Z3
+	VMULPS      Z20, Z3, Z3
+	VMULPS      Z21, Z0, Z4
+	VFMADD231PS Z4, Z0, Z3
+	VMOVUPS     Z3, (SI)
+	VMOVUPS     (DI), Z4
+	VCMPPS      $0x03, Z3, Z4, K2
+	VMAXPS      Z3, Z4, Z4
+	VMOVAPS     Z26, K2, Z4
+	VMOVUPS     Z4, (DI)
+	VSQRTPS     Z4, Z4
+	VDIVPS      Z23, Z4, Z4
+	VADDPS      Z24, Z4, Z4
+	VMULPS      Z22, Z2, Z2
+	VDIVPS      Z4, Z2, Z2
+	VADDPS      Z2, Z1, Z1
+	VMOVUPS     Z1, (CX)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	ADDQ        $0x40, SI
+	ADDQ        $0x40, DI
+	SUBQ        $0x10, AX
+	JMP         adam32AVX512_f3_loop
+
+adam32AVX512_f3_tail:
+	TESTQ       AX, AX
+	JZ          adam32AVX512_done
+	VMOVUPS.Z   (DX), K1, Z0
+	VXORPS      Z16, Z0, Z0
+	VMOVUPS.Z   (CX), K1, Z1
+	VFMADD231PS Z17, Z1, Z0
+	VMOVUPS.Z   (BX), K1, Z2
+	VMULPS      Z18, Z2, Z2
+	VFMADD231PS Z19, Z0, Z2
+	VMOVUPS     Z2, K1, (BX)
+	VMOVUPS.Z   (SI), K1, Z3
+	VMULPS      Z20, Z3, Z3
+	VMULPS      Z21, Z0, Z4
+	VFMADD231PS Z4, Z0, Z3
+	VMOVUPS     Z3, K1, (SI)
+	VMOVUPS.Z   (DI), K1, Z4
+	VCMPPS      $0x03, Z3, Z4, K2
+	VMAXPS      Z3, Z4, Z4
+	VMOVAPS     Z26, K2, Z4
+	VMOVUPS     Z4, K1, (DI)
+	VSQRTPS     Z4, Z4
+	VDIVPS      Z23, Z4, Z4
+	VADDPS      Z24, Z4, Z4
+	VMULPS      Z22, Z2, Z2
+	VDIVPS      Z4, Z2, Z2
+	VADDPS      Z2, Z1, Z1
+	VMOVUPS     Z1, K1, (CX)
+	JMP         adam32AVX512_done
+
+adam32AVX512_f4_loop:
+	CMPQ        AX, $0x10
+	JL          adam32AVX512_f4_tail
+	VMOVUPS     (DX), Z0
+	VXORPS      Z16, Z0, Z0
+	VMOVUPS     (CX), Z1
+	VMULPS      Z25, Z1, Z1
+	VMOVUPS     (BX), Z2
+	VMULPS      Z18, Z2, Z2
+	VFMADD231PS Z19, Z0, Z2
+	VMOVUPS     Z2, (BX)
+	VMOVUPS     (SI), Z3
+	VMULPS      Z20, Z3, Z3
+	VMULPS      Z21, Z0, Z4
+	VFMADD231PS Z4, Z0, Z3
+	VMOVUPS     Z3, (SI)
+	VSQRTPS     Z3, Z3
+	VDIVPS      Z23, Z3, Z3
+	VADDPS      Z24, Z3, Z3
+	VMULPS      Z22, Z2, Z2
+	VDIVPS      Z3, Z2, Z2
+	VADDPS      Z2, Z1, Z1
+	VMOVUPS     Z1, (CX)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	ADDQ        $0x40, SI
+	ADDQ        $0x40, DI
+	SUBQ        $0x10, AX
+	JMP         adam32AVX512_f4_loop
+
+adam32AVX512_f4_tail:
+	TESTQ       AX, AX
+	JZ          adam32AVX512_done
+	VMOVUPS.Z   (DX), K1, Z0
+	VXORPS      Z16, Z0, Z0
+	VMOVUPS.Z   (CX), K1, Z1
+	VMULPS      Z25, Z1, Z1
+	VMOVUPS.Z   (BX), K1, Z2
+	VMULPS      Z18, Z2, Z2
+	VFMADD231PS Z19, Z0, Z2
+	VMOVUPS     Z2, K1, (BX)
+	VMOVUPS.Z   (SI), K1, Z3
+	VMULPS      Z20, Z3, Z3
+	VMULPS      Z21, Z0, Z4
+	VFMADD231PS Z4, Z0, Z3
+	VMOVUPS     Z3, K1, (SI)
+	VSQRTPS     Z3, Z3
+	VDIVPS      Z23, Z3, Z3
+	VADDPS      Z24, Z3, Z3
+	VMULPS      Z22, Z2, Z2
+	VDIVPS      Z3, Z2, Z2
+	VADDPS      Z2, Z1, Z1
+	VMOVUPS     Z1, K1, (CX)
+	JMP         adam32AVX512_done
+
+adam32AVX512_f6_loop:
+	CMPQ        AX, $0x10
+	JL          adam32AVX512_f6_tail
+	VMOVUPS     (DX), Z0
+	VXORPS      Z16, Z0, Z0
+	VMOVUPS     (CX), Z1
+	VMULPS      Z25, Z1, Z1
+	VMOVUPS     (BX), Z2
+	VMULPS      Z18, Z2, Z2
+	VFMADD231PS Z19, Z0, Z2
+	VMOVUPS     Z2, (BX)
+	VMOVUPS     (SI), Z3
+	VMULPS      Z20, Z3, Z3
+	VMULPS      Z21, Z0, Z4
+	VFMADD231PS Z4, Z0, Z3
+	VMOVUPS     Z3, (SI)
+	VMOVUPS     (DI), Z4
+	VCMPPS      $0x03, Z3, Z4, K2
+	VMAXPS      Z3, Z4, Z4
+	VMOVAPS     Z26, K2, Z4
+	VMOVUPS     Z4, (DI)
+	VSQRTPS     Z4, Z4
+	VDIVPS      Z23, Z4, Z4
+	VADDPS      Z24, Z4, Z4
+	VMULPS      Z22, Z2, Z2
+	VDIVPS      Z4, Z2, Z2
+	VADDPS      Z2, Z1, Z1
+	VMOVUPS     Z1, (CX)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	ADDQ        $0x40, SI
+	ADDQ        $0x40, DI
+	SUBQ        $0x10, AX
+	JMP         adam32AVX512_f6_loop
+
+adam32AVX512_f6_tail:
+	TESTQ       AX, AX
+	JZ          adam32AVX512_done
+	VMOVUPS.Z   (DX), K1, Z0
+	VXORPS      Z16, Z0, Z0
+	VMOVUPS.Z   (CX), K1, Z1
+	VMULPS      Z25, Z1, Z1
+	VMOVUPS.Z   (BX), K1, Z2
+	VMULPS      Z18, Z2, Z2
+	VFMADD231PS Z19, Z0, Z2
+	VMOVUPS     Z2, K1, (BX)
+	VMOVUPS.Z   (SI), K1, Z3
+	VMULPS      Z20, Z3, Z3
+	VMULPS      Z21, Z0, Z4
+	VFMADD231PS Z4, Z0, Z3
+	VMOVUPS     Z3, K1, (SI)
+	VMOVUPS.Z   (DI), K1, Z4
+	VCMPPS      $0x03, Z3, Z4, K2
+	VMAXPS      Z3, Z4, Z4
+	VMOVAPS     Z26, K2, Z4
+	VMOVUPS     Z4, K1, (DI)
+	VSQRTPS     Z4, Z4
+	VDIVPS      Z23, Z4, Z4
+	VADDPS      Z24, Z4, Z4
+	VMULPS      Z22, Z2, Z2
+	VDIVPS      Z4, Z2, Z2
+	VADDPS      Z2, Z1, Z1
+	VMOVUPS     Z1, K1, (CX)
+
+adam32AVX512_done:
+	VZEROUPPER
+	RET
+
+// func rmsprop32AVX512(n int, p *float32, grad *float32, sq *float32, gavg *float32, buf *float32, c *float32, flags int, mask int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·rmsprop32AVX512(SB), NOSPLIT, $0-72
+	MOVQ         n+0(FP), AX
+	MOVQ         p+8(FP), CX
+	MOVQ         grad+16(FP), DX
+	MOVQ         sq+24(FP), BX
+	MOVQ         gavg+32(FP), SI
+	MOVQ         buf+40(FP), DI
+	MOVQ         c+48(FP), R8
+	VBROADCASTSS (R8), Z16
+	VBROADCASTSS 4(R8), Z17
+	VBROADCASTSS 8(R8), Z18
+	VBROADCASTSS 12(R8), Z19
+	VBROADCASTSS 16(R8), Z20
+	VBROADCASTSS 20(R8), Z21
+	VBROADCASTSS 24(R8), Z22
+	MOVQ         mask+64(FP), R8
+	KMOVW        R8, K1
+	MOVQ         flags+56(FP), R8
+	CMPQ         R8, $0x00
+	JE           rmsprop32AVX512_f0_loop
+	CMPQ         R8, $0x01
+	JE           rmsprop32AVX512_f1_loop
+	CMPQ         R8, $0x02
+	JE           rmsprop32AVX512_f2_loop
+	CMPQ         R8, $0x03
+	JE           rmsprop32AVX512_f3_loop
+	CMPQ         R8, $0x04
+	JE           rmsprop32AVX512_f4_loop
+	CMPQ         R8, $0x05
+	JE           rmsprop32AVX512_f5_loop
+	CMPQ         R8, $0x06
+	JE           rmsprop32AVX512_f6_loop
+	CMPQ         R8, $0x07
+	JE           rmsprop32AVX512_f7_loop
+	JMP          rmsprop32AVX512_done
+
+rmsprop32AVX512_f0_loop:
+	CMPQ        AX, $0x10
+	JL          rmsprop32AVX512_f0_tail
+	VMOVUPS     (DX), Z0
+	VXORPS      Z16, Z0, Z0
+	VMOVUPS     (CX), Z1
+	VMOVUPS     (BX), Z2
+	VMULPS      Z18, Z2, Z2
+	VMULPS      Z19, Z0, Z4
+	VFMADD231PS Z4, Z0, Z2
+	VMOVUPS     Z2, (BX)
+	VSQRTPS     Z2, Z2
+	VADDPS      Z20, Z2, Z2
+	VMULPS      Z22, Z0, Z0
+	VDIVPS      Z2, Z0, Z0
+	VADDPS      Z0, Z1, Z1
+	VMOVUPS     Z1, (CX)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	ADDQ        $0x40, SI
+	ADDQ        $0x40, DI
+	SUBQ        $0x10, AX
+	JMP         rmsprop32AVX512_f0_loop
+
+rmsprop32AVX512_f0_tail:
+	TESTQ       AX, AX
+	JZ          rmsprop32AVX512_done
+	VMOVUPS.Z   (DX), K1, Z0
+	VXORPS      Z16, Z0, Z0
+	VMOVUPS.Z   (CX), K1, Z1
+	VMOVUPS.Z   (BX), K1, Z2
+	VMULPS      Z18, Z2, Z2
+	VMULPS      Z19, Z0, Z4
+	VFMADD231PS Z4, Z0, Z2
+	VMOVUPS     Z2, K1, (BX)
+	VSQRTPS     Z2, Z2
+	VADDPS      Z20, Z2, Z2
+	VMULPS      Z22, Z0, Z0
+	VDIVPS      Z2, Z0, Z0
+	VADDPS      Z0, Z1, Z1
+	VMOVUPS     Z1, K1, (CX)
+	JMP         rmsprop32AVX512_done
+
+rmsprop32AVX512_f1_loop:
+	CMPQ        AX, $0x10
+	JL          rmsprop32AVX512_f1_tail
+	VMOVUPS     (DX), Z0
+	VXORPS      Z16, Z0, Z0
+	VMOVUPS     (CX), Z1
+	VFMADD231PS Z17, Z1, Z0
+	VMOVUPS     (BX), Z2
+	VMULPS      Z18, Z2, Z2
+	VMULPS      Z19, Z0, Z4
+	VFMADD231PS Z4, Z0, Z2
+	VMOVUPS     Z2, (BX)
+	VSQRTPS     Z2, Z2
+	VADDPS      Z20, Z2, Z2
+	VMULPS      Z22, Z0, Z0
+	VDIVPS      Z2, Z0, Z0
+	VADDPS      Z0, Z1, Z1
+	VMOVUPS     Z1, (CX)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	ADDQ        $0x40, SI
+	ADDQ        $0x40, DI
+	SUBQ        $0x10, AX
+	JMP         rmsprop32AVX512_f1_loop
+
+rmsprop32AVX512_f1_tail:
+	TESTQ       AX, AX
+	JZ          rmsprop32AVX512_done
+	VMOVUPS.Z   (DX), K1, Z0
+	VXORPS      Z16, Z0, Z0
+	VMOVUPS.Z   (CX), K1, Z1
+	VFMADD231PS Z17, Z1, Z0
+	VMOVUPS.Z   (BX), K1, Z2
+	VMULPS      Z18, Z2, Z2
+	VMULPS      Z19, Z0, Z4
+	VFMADD231PS Z4, Z0, Z2
+	VMOVUPS     Z2, K1, (BX)
+	VSQRTPS     Z2, Z2
+	VADDPS      Z20, Z2, Z2
+	VMULPS      Z22, Z0, Z0
+	VDIVPS      Z2, Z0, Z0
+	VADDPS      Z0, Z1, Z1
+	VMOVUPS     Z1, K1, (CX)
+	JMP         rmsprop32AVX512_done
+
+rmsprop32AVX512_f2_loop:
+	CMPQ         AX, $0x10
+	JL           rmsprop32AVX512_f2_tail
+	VMOVUPS      (DX), Z0
+	VXORPS       Z16, Z0, Z0
+	VMOVUPS      (CX), Z1
+	VMOVUPS      (BX), Z2
+	VMULPS       Z18, Z2, Z2
+	VMULPS       Z19, Z0, Z4
+	VFMADD231PS  Z4, Z0, Z2
+	VMOVUPS      Z2, (BX)
+	VMOVUPS      (SI), Z3
+	VMULPS       Z18, Z3, Z3
+	VFMADD231PS  Z19, Z0, Z3
+	VMOVUPS      Z3, (SI)
+	VFNMADD231PS Z3, Z3, Z2
+	VSQRTPS      Z2, Z2
+	VADDPS       Z20, Z2, Z2
+	VMULPS       Z22, Z0, Z0
+	VDIVPS       Z2, Z0, Z0
+	VADDPS       Z0, Z1, Z1
+	VMOVUPS      Z1, (CX)
+	ADDQ         $0x40, CX
+	ADDQ         $0x40, DX
+	ADDQ         $0x40, BX
+	ADDQ         $0x40, SI
+	ADDQ         $0x40, DI
+	SUBQ         $0x10, AX
+	JMP          rmsprop32AVX512_f2_loop
+
+rmsprop32AVX512_f2_tail:
+	TESTQ        AX, AX
+	JZ           rmsprop32AVX512_done
+	VMOVUPS.Z    (DX), K1, Z0
+	VXORPS       Z16, Z0, Z0
+	VMOVUPS.Z    (CX), K1, Z1
+	VMOVUPS.Z    (BX), K1, Z2
+	VMULPS       Z18, Z2, Z2
+	VMULPS       Z19, Z0, Z4
+	VFMADD231PS  Z4, Z0, Z2
+	VMOVUPS      Z2, K1, (BX)
+	VMOVUPS.Z    (SI), K1, Z3
+	VMULPS       Z18, Z3, Z3
+	VFMADD231PS  Z19, Z0, Z3
+	VMOVUPS      Z3, K1, (SI)
+	VFNMADD231PS Z3, Z3, Z2
+	VSQRTPS      Z2, Z2
+	VADDPS       Z20, Z2, Z2
+	VMULPS       Z22, Z0, Z0
+	VDIVPS       Z2, Z0, Z0
+	VADDPS       Z0, Z1, Z1
+	VMOVUPS      Z1, K1, (CX)
+	JMP          rmsprop32AVX512_done
+
+rmsprop32AVX512_f3_loop:
+	CMPQ         AX, $0x10
+	JL           rmsprop32AVX512_f3_tail
+	VMOVUPS      (DX), Z0
+	VXORPS       Z16, Z0, Z0
+	VMOVUPS      (CX), Z1
+	VFMADD231PS  Z17, Z1, Z0
+	VMOVUPS      (BX), Z2
+	VMULPS       Z18, Z2, Z2
+	VMULPS       Z19, Z0, Z4
+	VFMADD231PS  Z4, Z0, Z2
+	VMOVUPS      Z2, (BX)
+	VMOVUPS      (SI), Z3
+	VMULPS       Z18, Z3, Z3
+	VFMADD231PS  Z19, Z0, Z3
+	VMOVUPS      Z3, (SI)
+	VFNMADD231PS Z3, Z3, Z2
+	VSQRTPS      Z2, Z2
+	VADDPS       Z20, Z2, Z2
+	VMULPS       Z22, Z0, Z0
+	VDIVPS       Z2, Z0, Z0
+	VADDPS       Z0, Z1, Z1
+	VMOVUPS      Z1, (CX)
+	ADDQ         $0x40, CX
+	ADDQ         $0x40, DX
+	ADDQ         $0x40, BX
+	ADDQ         $0x40, SI
+	ADDQ         $0x40, DI
+	SUBQ         $0x10, AX
+	JMP          rmsprop32AVX512_f3_loop
+
+rmsprop32AVX512_f3_tail:
+	TESTQ        AX, AX
+	JZ           rmsprop32AVX512_done
+	VMOVUPS.Z    (DX), K1, Z0
+	VXORPS       Z16, Z0, Z0
+	VMOVUPS.Z    (CX), K1, Z1
+	VFMADD231PS  Z17, Z1, Z0
+	VMOVUPS.Z    (BX), K1, Z2
+	VMULPS       Z18, Z2, Z2
+	VMULPS       Z19, Z0, Z4
+	VFMADD231PS  Z4, Z0, Z2
+	VMOVUPS      Z2, K1, (BX)
+	VMOVUPS.Z    (SI), K1, Z3
+	VMULPS       Z18, Z3, Z3
+	VFMADD231PS  Z19, Z0, Z3
+	VMOVUPS      Z3, K1, (SI)
+	VFNMADD231PS Z3, Z3, Z2
+	VSQRTPS      Z2, Z2
+	VADDPS       Z20, Z2, Z2
+	VMULPS       Z22, Z0, Z0
+	VDIVPS       Z2, Z0, Z0
+	VADDPS       Z0, Z1, Z1
+	VMOVUPS      Z1, K1, (CX)
+	JMP          rmsprop32AVX512_done
+
+rmsprop32AVX512_f4_loop:
+	CMPQ        AX, $0x10
+	JL          rmsprop32AVX512_f4_tail
+	VMOVUPS     (DX), Z0
+	VXORPS      Z16, Z0, Z0
+	VMOVUPS     (CX), Z1
+	VMOVUPS     (BX), Z2
+	VMULPS      Z18, Z2, Z2
+	VMULPS      Z19, Z0, Z4
+	VFMADD231PS Z4, Z0, Z2
+	VMOVUPS     Z2, (BX)
+	VSQRTPS     Z2, Z2
+	VADDPS      Z20, Z2, Z2
+	VMOVUPS     (DI), Z5
+	VMULPS      Z21, Z5, Z5
+	VDIVPS      Z2, Z0, Z0
+	VADDPS      Z0, Z5, Z5
+	VMOVUPS     Z5, (DI)
+	VFMADD231PS Z22, Z5, Z1
+	VMOVUPS     Z1, (CX)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	ADDQ        $0x40, SI
+	ADDQ        $0x40, DI
+	SUBQ        $0x10, AX
+	JMP         rmsprop32AVX512_f4_loop
+
+rmsprop32AVX512_f4_tail:
+	TESTQ       AX, AX
+	JZ          rmsprop32AVX512_done
+	VMOVUPS.Z   (DX), K1, Z0
+	VXORPS      Z16, Z0, Z0
+	VMOVUPS.Z   (CX), K1, Z1
+	VMOVUPS.Z   (BX), K1, Z2
+	VMULPS      Z18, Z2, Z2
+	VMULPS      Z19, Z0, Z4
+	VFMADD231PS Z4, Z0, Z2
+	VMOVUPS     Z2, K1, (BX)
+	VSQRTPS     Z2, Z2
+	VADDPS      Z20, Z2, Z2
+	VMOVUPS.Z   (DI), K1, Z5
+	VMULPS      Z21, Z5, Z5
+	VDIVPS      Z2, Z0, Z0
+	VADDPS      Z0, Z5, Z5
+	VMOVUPS     Z5, K1, (DI)
+	VFMADD231PS Z22, Z5, Z1
+	VMOVUPS     Z1, K1, (CX)
+	JMP         rmsprop32AVX512_done
+
+rmsprop32AVX512_f5_loop:
+	CMPQ        AX, $0x10
+	JL          rmsprop32AVX512_f5_tail
+	VMOVUPS     (DX), Z0
+	VXORPS      Z16, Z0, Z0
+	VMOVUPS     (CX), Z1
+	VFMADD231PS Z17, Z1, Z0
+	VMOVUPS     (BX), Z2
+	VMULPS      Z18, Z2, Z2
+	VMULPS      Z19, Z0, Z4
+	VFMADD231PS Z4, Z0, Z2
+	VMOVUPS     Z2, (BX)
+	VSQRTPS     Z2, Z2
+	VADDPS      Z20, Z2, Z2
+	VMOVUPS     (DI), Z5
+	VMULPS      Z21, Z5, Z5
+	VDIVPS      Z2, Z0, Z0
+	VADDPS      Z0, Z5, Z5
+	VMOVUPS     Z5, (DI)
+	VFMADD231PS Z22, Z5, Z1
+	VMOVUPS     Z1, (CX)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	ADDQ        $0x40, SI
+	ADDQ        $0x40, DI
+	SUBQ        $0x10, AX
+	JMP         rmsprop32AVX512_f5_loop
+
+rmsprop32AVX512_f5_tail:
+	TESTQ       AX, AX
+	JZ          rmsprop32AVX512_done
+	VMOVUPS.Z   (DX), K1, Z0
+	VXORPS      Z16, Z0, Z0
+	VMOVUPS.Z   (CX), K1, Z1
+	VFMADD231PS Z17, Z1, Z0
+	VMOVUPS.Z   (BX), K1, Z2
+	VMULPS      Z18, Z2, Z2
+	VMULPS      Z19, Z0, Z4
+	VFMADD231PS Z4, Z0, Z2
+	VMOVUPS     Z2, K1, (BX)
+	VSQRTPS     Z2, Z2
+	VADDPS      Z20, Z2, Z2
+	VMOVUPS.Z   (DI), K1, Z5
+	VMULPS      Z21, Z5, Z5
+	VDIVPS      Z2, Z0, Z0
+	VADDPS      Z0, Z5, Z5
+	VMOVUPS     Z5, K1, (DI)
+	VFMADD231PS Z22, Z5, Z1
+	VMOVUPS     Z1, K1, (CX)
+	JMP         rmsprop32AVX512_done
+
+rmsprop32AVX512_f6_loop:
+	CMPQ         AX, $0x10
+	JL           rmsprop32AVX512_f6_tail
+	VMOVUPS      (DX), Z0
+	VXORPS       Z16, Z0, Z0
+	VMOVUPS      (CX), Z1
+	VMOVUPS      (BX), Z2
+	VMULPS       Z18, Z2, Z2
+	VMULPS       Z19, Z0, Z4
+	VFMADD231PS  Z4, Z0, Z2
+	VMOVUPS      Z2, (BX)
+	VMOVUPS      (SI), Z3
+	VMULPS       Z18, Z3, Z3
+	VFMADD231PS  Z19, Z0, Z3
+	VMOVUPS      Z3, (SI)
+	VFNMADD231PS Z3, Z3, Z2
+	VSQRTPS      Z2, Z2
+	VADDPS       Z20, Z2, Z2
+	VMOVUPS      (DI), Z5
+	VMULPS       Z21, Z5, Z5
+	VDIVPS       Z2, Z0, Z0
+	VADDPS       Z0, Z5, Z5
+	VMOVUPS      Z5, (DI)
+	VFMADD231PS  Z22, Z5, Z1
+	VMOVUPS      Z1, (CX)
+	ADDQ         $0x40, CX
+	ADDQ         $0x40, DX
+	ADDQ         $0x40, BX
+	ADDQ         $0x40, SI
+	ADDQ         $0x40, DI
+	SUBQ         $0x10, AX
+	JMP          rmsprop32AVX512_f6_loop
+
+rmsprop32AVX512_f6_tail:
+	TESTQ        AX, AX
+	JZ           rmsprop32AVX512_done
+	VMOVUPS.Z    (DX), K1, Z0
+	VXORPS       Z16, Z0, Z0
+	VMOVUPS.Z    (CX), K1, Z1
+	VMOVUPS.Z    (BX), K1, Z2
+	VMULPS       Z18, Z2, Z2
+	VMULPS       Z19, Z0, Z4
+	VFMADD231PS  Z4, Z0, Z2
+	VMOVUPS      Z2, K1, (BX)
+	VMOVUPS.Z    (SI), K1, Z3
+	VMULPS       Z18, Z3, Z3
+	VFMADD231PS  Z19, Z0, Z3
+	VMOVUPS      Z3, K1, (SI)
+	VFNMADD231PS Z3, Z3, Z2
+	VSQRTPS      Z2, Z2
+	VADDPS       Z20, Z2, Z2
+	VMOVUPS.Z    (DI), K1, Z5
+	VMULPS       Z21, Z5, Z5
+	VDIVPS       Z2, Z0, Z0
+	VADDPS       Z0, Z5, Z5
+	VMOVUPS      Z5, K1, (DI)
+	VFMADD231PS  Z22, Z5, Z1
+	VMOVUPS      Z1, K1, (CX)
+	JMP          rmsprop32AVX512_done
+
+rmsprop32AVX512_f7_loop:
+	CMPQ         AX, $0x10
+	JL           rmsprop32AVX512_f7_tail
+	VMOVUPS      (DX), Z0
+	VXORPS       Z16, Z0, Z0
+	VMOVUPS      (CX), Z1
+	VFMADD231PS  Z17, Z1, Z0
+	VMOVUPS      (BX), Z2
+	VMULPS       Z18, Z2, Z2
+	VMULPS       Z19, Z0, Z4
+	VFMADD231PS  Z4, Z0, Z2
+	VMOVUPS      Z2, (BX)
+	VMOVUPS      (SI), Z3
+	VMULPS       Z18, Z3, Z3
+	VFMADD231PS  Z19, Z0, Z3
+	VMOVUPS      Z3, (SI)
+	VFNMADD231PS Z3, Z3, Z2
+	VSQRTPS      Z2, Z2
+	VADDPS       Z20, Z2, Z2
+	VMOVUPS      (DI), Z5
+	VMULPS       Z21, Z5, Z5
+	VDIVPS       Z2, Z0, Z0
+	VADDPS       Z0, Z5, Z5
+	VMOVUPS      Z5, (DI)
+	VFMADD231PS  Z22, Z5, Z1
+	VMOVUPS      Z1, (CX)
+	ADDQ         $0x40, CX
+	ADDQ         $0x40, DX
+	ADDQ         $0x40, BX
+	ADDQ         $0x40, SI
+	ADDQ         $0x40, DI
+	SUBQ         $0x10, AX
+	JMP          rmsprop32AVX512_f7_loop
+
+rmsprop32AVX512_f7_tail:
+	TESTQ        AX, AX
+	JZ           rmsprop32AVX512_done
+	VMOVUPS.Z    (DX), K1, Z0
+	VXORPS       Z16, Z0, Z0
+	VMOVUPS.Z    (CX), K1, Z1
+	VFMADD231PS  Z17, Z1, Z0
+	VMOVUPS.Z    (BX), K1, Z2
+	VMULPS       Z18, Z2, Z2
+	VMULPS       Z19, Z0, Z4
+	VFMADD231PS  Z4, Z0, Z2
+	VMOVUPS      Z2, K1, (BX)
+	VMOVUPS.Z    (SI), K1, Z3
+	VMULPS       Z18, Z3, Z3
+	VFMADD231PS  Z19, Z0, Z3
+	VMOVUPS      Z3, K1, (SI)
+	VFNMADD231PS Z3, Z3, Z2
+	VSQRTPS      Z2, Z2
+	VADDPS       Z20, Z2, Z2
+	VMOVUPS.Z    (DI), K1, Z5
+	VMULPS       Z21, Z5, Z5
+	VDIVPS       Z2, Z0, Z0
+	VADDPS       Z0, Z5, Z5
+	VMOVUPS      Z5, K1, (DI)
+	VFMADD231PS  Z22, Z5, Z1
+	VMOVUPS      Z1, K1, (CX)
+
+rmsprop32AVX512_done:
+	VZEROUPPER
+	RET
+
+// func sgd32AVX512(n int, p *float32, grad *float32, buf *float32, c *float32, flags int, mask int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·sgd32AVX512(SB), NOSPLIT, $0-56
+	MOVQ         n+0(FP), AX
+	MOVQ         p+8(FP), CX
+	MOVQ         grad+16(FP), DX
+	MOVQ         buf+24(FP), BX
+	MOVQ         c+32(FP), SI
+	VBROADCASTSS (SI), Z16
+	VBROADCASTSS 4(SI), Z17
+	VBROADCASTSS 8(SI), Z18
+	VBROADCASTSS 12(SI), Z19
+	VBROADCASTSS 16(SI), Z20
+	MOVQ         mask+48(FP), SI
+	KMOVW        SI, K1
+	MOVQ         flags+40(FP), SI
+	CMPQ         SI, $0x00
+	JE           sgd32AVX512_f0_loop
+	CMPQ         SI, $0x01
+	JE           sgd32AVX512_f1_loop
+	CMPQ         SI, $0x02
+	JE           sgd32AVX512_f2_loop
+	CMPQ         SI, $0x03
+	JE           sgd32AVX512_f3_loop
+	CMPQ         SI, $0x06
+	JE           sgd32AVX512_f6_loop
+	CMPQ         SI, $0x07
+	JE           sgd32AVX512_f7_loop
+	CMPQ         SI, $0x0a
+	JE           sgd32AVX512_f10_loop
+	CMPQ         SI, $0x0b
+	JE           sgd32AVX512_f11_loop
+	CMPQ         SI, $0x0e
+	JE           sgd32AVX512_f14_loop
+	CMPQ         SI, $0x0f
+	JE           sgd32AVX512_f15_loop
+	JMP          sgd32AVX512_done
+
+sgd32AVX512_f0_loop:
+	CMPQ        AX, $0x10
+	JL          sgd32AVX512_f0_tail
+	VMOVUPS     (DX), Z0
+	VXORPS      Z16, Z0, Z0
+	VMOVUPS     (CX), Z1
+	VFMADD231PS Z20, Z0, Z1
+	VMOVUPS     Z1, (CX)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	SUBQ        $0x10, AX
+	JMP         sgd32AVX512_f0_loop
+
+sgd32AVX512_f0_tail:
+	TESTQ       AX, AX
+	JZ          sgd32AVX512_done
+	VMOVUPS.Z   (DX), K1, Z0
+	VXORPS      Z16, Z0, Z0
+	VMOVUPS.Z   (CX), K1, Z1
+	VFMADD231PS Z20, Z0, Z1
+	VMOVUPS     Z1, K1, (CX)
+	JMP         sgd32AVX512_done
+
+sgd32AVX512_f1_loop:
+	CMPQ        AX, $0x10
+	JL          sgd32AVX512_f1_tail
+	VMOVUPS     (DX), Z0
+	VXORPS      Z16, Z0, Z0
+	VMOVUPS     (CX), Z1
+	VFMADD231PS Z17, Z1, Z0
+	VFMADD231PS Z20, Z0, Z1
+	VMOVUPS     Z1, (CX)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	SUBQ        $0x10, AX
+	JMP         sgd32AVX512_f1_loop
+
+sgd32AVX512_f1_tail:
+	TESTQ       AX, AX
+	JZ          sgd32AVX512_done
+	VMOVUPS.Z   (DX), K1, Z0
+	VXORPS      Z16, Z0, Z0
+	VMOVUPS.Z   (CX), K1, Z1
+	VFMADD231PS Z17, Z1, Z0
+	VFMADD231PS Z20, Z0, Z1
+	VMOVUPS     Z1, K1, (CX)
+	JMP         sgd32AVX512_done
+
+sgd32AVX512_f2_loop:
+	CMPQ        AX, $0x10
+	JL          sgd32AVX512_f2_tail
+	VMOVUPS     (DX), Z0
+	VXORPS      Z16, Z0, Z0
+	VMOVUPS     (CX), Z1
+	VMOVUPS     (BX), Z2
+	VMULPS      Z18, Z2, Z2
+	VFMADD231PS Z19, Z0, Z2
+	VMOVUPS     Z2, (BX)
+	VFMADD231PS Z20, Z2, Z1
+	VMOVUPS     Z1, (CX)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	SUBQ        $0x10, AX
+	JMP         sgd32AVX512_f2_loop
+
+sgd32AVX512_f2_tail:
+	TESTQ       AX, AX
+	JZ          sgd32AVX512_done
+	VMOVUPS.Z   (DX), K1, Z0
+	VXORPS      Z16, Z0, Z0
+	VMOVUPS.Z   (CX), K1, Z1
+	VMOVUPS.Z   (BX), K1, Z2
+	VMULPS      Z18, Z2, Z2
+	VFMADD231PS Z19, Z0, Z2
+	VMOVUPS     Z2, K1, (BX)
+	VFMADD231PS Z20, Z2, Z1
+	VMOVUPS     Z1, K1, (CX)
+	JMP         sgd32AVX512_done
+
+sgd32AVX512_f3_loop:
+	CMPQ        AX, $0x10
+	JL          sgd32AVX512_f3_tail
+	VMOVUPS     (DX), Z0
+	VXORPS      Z16, Z0, Z0
+	VMOVUPS     (CX), Z1
+	VFMADD231PS Z17, Z1, Z0
+	VMOVUPS     (BX), Z2
+	VMULPS      Z18, Z2, Z2
+	VFMADD231PS Z19, Z0, Z2
+	VMOVUPS     Z2, (BX)
+	VFMADD231PS Z20, Z2, Z1
+	VMOVUPS     Z1, (CX)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	SUBQ        $0x10, AX
+	JMP         sgd32AVX512_f3_loop
+
+sgd32AVX512_f3_tail:
+	TESTQ       AX, AX
+	JZ          sgd32AVX512_done
+	VMOVUPS.Z   (DX), K1, Z0
+	VXORPS      Z16, Z0, Z0
+	VMOVUPS.Z   (CX), K1, Z1
+	VFMADD231PS Z17, Z1, Z0
+	VMOVUPS.Z   (BX), K1, Z2
+	VMULPS      Z18, Z2, Z2
+	VFMADD231PS Z19, Z0, Z2
+	VMOVUPS     Z2, K1, (BX)
+	VFMADD231PS Z20, Z2, Z1
+	VMOVUPS     Z1, K1, (CX)
+	JMP         sgd32AVX512_done
+
+sgd32AVX512_f6_loop:
+	CMPQ        AX, $0x10
+	JL          sgd32AVX512_f6_tail
+	VMOVUPS     (DX), Z0
+	VXORPS      Z16, Z0, Z0
+	VMOVUPS     (CX), Z1
+	VMOVUPS     Z0, (BX)
+	VFMADD231PS Z20, Z0, Z1
+	VMOVUPS     Z1, (CX)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	SUBQ        $0x10, AX
+	JMP         sgd32AVX512_f6_loop
+
+sgd32AVX512_f6_tail:
+	TESTQ       AX, AX
+	JZ          sgd32AVX512_done
+	VMOVUPS.Z   (DX), K1, Z0
+	VXORPS      Z16, Z0, Z0
+	VMOVUPS.Z   (CX), K1, Z1
+	VMOVUPS     Z0, K1, (BX)
+	VFMADD231PS Z20, Z0, Z1
+	VMOVUPS     Z1, K1, (CX)
+	JMP         sgd32AVX512_done
+
+sgd32AVX512_f7_loop:
+	CMPQ        AX, $0x10
+	JL          sgd32AVX512_f7_tail
+	VMOVUPS     (DX), Z0
+	VXORPS      Z16, Z0, Z0
+	VMOVUPS     (CX), Z1
+	VFMADD231PS Z17, Z1, Z0
+	VMOVUPS     Z0, (BX)
+	VFMADD231PS Z20, Z0, Z1
+	VMOVUPS     Z1, (CX)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	SUBQ        $0x10, AX
+	JMP         sgd32AVX512_f7_loop
+
+sgd32AVX512_f7_tail:
+	TESTQ       AX, AX
+	JZ          sgd32AVX512_done
+	VMOVUPS.Z   (DX), K1, Z0
+	VXORPS      Z16, Z0, Z0
+	VMOVUPS.Z   (CX), K1, Z1
+	VFMADD231PS Z17, Z1, Z0
+	VMOVUPS     Z0, K1, (BX)
+	VFMADD231PS Z20, Z0, Z1
+	VMOVUPS     Z1, K1, (CX)
+	JMP         sgd32AVX512_done
+
+sgd32AVX512_f10_loop:
+	CMPQ        AX, $0x10
+	JL          sgd32AVX512_f10_tail
+	VMOVUPS     (DX), Z0
+	VXORPS      Z16, Z0, Z0
+	VMOVUPS     (CX), Z1
+	VMOVUPS     (BX), Z2
+	VMULPS      Z18, Z2, Z2
+	VFMADD231PS Z19, Z0, Z2
+	VMOVUPS     Z2, (BX)
+	VFMADD231PS Z18, Z2, Z0
+	VFMADD231PS Z20, Z0, Z1
+	VMOVUPS     Z1, (CX)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	SUBQ        $0x10, AX
+	JMP         sgd32AVX512_f10_loop
+
+sgd32AVX512_f10_tail:
+	TESTQ       AX, AX
+	JZ          sgd32AVX512_done
+	VMOVUPS.Z   (DX), K1, Z0
+	VXORPS      Z16, Z0, Z0
+	VMOVUPS.Z   (CX), K1, Z1
+	VMOVUPS.Z   (BX), K1, Z2
+	VMULPS      Z18, Z2, Z2
+	VFMADD231PS Z19, Z0, Z2
+	VMOVUPS     Z2, K1, (BX)
+	VFMADD231PS Z18, Z2, Z0
+	VFMADD231PS Z20, Z0, Z1
+	VMOVUPS     Z1, K1, (CX)
+	JMP         sgd32AVX512_done
+
+sgd32AVX512_f11_loop:
+	CMPQ        AX, $0x10
+	JL          sgd32AVX512_f11_tail
+	VMOVUPS     (DX), Z0
+	VXORPS      Z16, Z0, Z0
+	VMOVUPS     (CX), Z1
+	VFMADD231PS Z17, Z1, Z0
+	VMOVUPS     (BX), Z2
+	VMULPS      Z18, Z2, Z2
+	VFMADD231PS Z19, Z0, Z2
+	VMOVUPS     Z2, (BX)
+	VFMADD231PS Z18, Z2, Z0
+	VFMADD231PS Z20, Z0, Z1
+	VMOVUPS     Z1, (CX)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	SUBQ        $0x10, AX
+	JMP         sgd32AVX512_f11_loop
+
+sgd32AVX512_f11_tail:
+	TESTQ       AX, AX
+	JZ          sgd32AVX512_done
+	VMOVUPS.Z   (DX), K1, Z0
+	VXORPS      Z16, Z0, Z0
+	VMOVUPS.Z   (CX), K1, Z1
+	VFMADD231PS Z17, Z1, Z0
+	VMOVUPS.Z   (BX), K1, Z2
+	VMULPS      Z18, Z2, Z2
+	VFMADD231PS Z19, Z0, Z2
+	VMOVUPS     Z2, K1, (BX)
+	VFMADD231PS Z18, Z2, Z0
+	VFMADD231PS Z20, Z0, Z1
+	VMOVUPS     Z1, K1, (CX)
+	JMP         sgd32AVX512_done
+
+sgd32AVX512_f14_loop:
+	CMPQ        AX, $0x10
+	JL          sgd32AVX512_f14_tail
+	VMOVUPS     (DX), Z0
+	VXORPS      Z16, Z0, Z0
+	VMOVUPS     (CX), Z1
+	VMOVUPS     Z0, (BX)
+	VFMADD231PS Z18, Z0, Z0
+	VFMADD231PS Z20, Z0, Z1
+	VMOVUPS     Z1, (CX)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	SUBQ        $0x10, AX
+	JMP         sgd32AVX512_f14_loop
+
+sgd32AVX512_f14_tail:
+	TESTQ       AX, AX
+	JZ          sgd32AVX512_done
+	VMOVUPS.Z   (DX), K1, Z0
+	VXORPS      Z16, Z0, Z0
+	VMOVUPS.Z   (CX), K1, Z1
+	VMOVUPS     Z0, K1, (BX)
+	VFMADD231PS Z18, Z0, Z0
+	VFMADD231PS Z20, Z0, Z1
+	VMOVUPS     Z1, K1, (CX)
+	JMP         sgd32AVX512_done
+
+sgd32AVX512_f15_loop:
+	CMPQ        AX, $0x10
+	JL          sgd32AVX512_f15_tail
+	VMOVUPS     (DX), Z0
+	VXORPS      Z16, Z0, Z0
+	VMOVUPS     (CX), Z1
+	VFMADD231PS Z17, Z1, Z0
+	VMOVUPS     Z0, (BX)
+	VFMADD231PS Z18, Z0, Z0
+	VFMADD231PS Z20, Z0, Z1
+	VMOVUPS     Z1, (CX)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	SUBQ        $0x10, AX
+	JMP         sgd32AVX512_f15_loop
+
+sgd32AVX512_f15_tail:
+	TESTQ       AX, AX
+	JZ          sgd32AVX512_done
+	VMOVUPS.Z   (DX), K1, Z0
+	VXORPS      Z16, Z0, Z0
+	VMOVUPS.Z   (CX), K1, Z1
+	VFMADD231PS Z17, Z1, Z0
+	VMOVUPS     Z0, K1, (BX)
+	VFMADD231PS Z18, Z0, Z0
+	VFMADD231PS Z20, Z0, Z1
+	VMOVUPS     Z1, K1, (CX)
+
+sgd32AVX512_done:
+	VZEROUPPER
+	RET
+
+// func adam32AVX2(n int, p *float32, grad *float32, m *float32, v *float32, vmax *float32, c *float32, flags int, mask *int32)
+// Requires: AVX, FMA3
+TEXT ·adam32AVX2(SB), NOSPLIT, $0-72
+	MOVQ    n+0(FP), AX
+	MOVQ    p+8(FP), CX
+	MOVQ    grad+16(FP), DX
+	MOVQ    m+24(FP), BX
+	MOVQ    v+32(FP), SI
+	MOVQ    vmax+40(FP), DI
+	MOVQ    c+48(FP), R8
+	MOVQ    mask+64(FP), R9
+	VMOVDQU (R9), Y15
+	MOVQ    flags+56(FP), R9
+	CMPQ    R9, $0x00
+	JE      adam32AVX2_f0_loop
+	CMPQ    R9, $0x01
+	JE      adam32AVX2_f1_loop
+	CMPQ    R9, $0x02
+	JE      adam32AVX2_f2_loop
+	CMPQ    R9, $0x03
+	JE      adam32AVX2_f3_loop
+	CMPQ    R9, $0x04
+	JE      adam32AVX2_f4_loop
+	CMPQ    R9, $0x06
+	JE      adam32AVX2_f6_loop
+	JMP     adam32AVX2_done
+
+adam32AVX2_f0_loop:
+	CMPQ        AX, $0x08
+	JL          adam32AVX2_f0_tail
+	VMOVUPS     (DX), Y0
+	VXORPS      (R8), Y0, Y0
+	VMOVUPS     (CX), Y1
+	VMOVUPS     (BX), Y2
+	VMULPS      64(R8), Y2, Y2
+	VFMADD231PS 96(R8), Y0, Y2
+	VMOVUPS     Y2, (BX)
+	VMOVUPS     (SI), Y3
+	VMULPS      128(R8), Y3, Y3
+	VMULPS      160(R8), Y0, Y4
+	VFMADD231PS Y4, Y0, Y3
+	VMOVUPS     Y3, (SI)
+	VSQRTPS     Y3, Y3
+	VDIVPS      224(R8), Y3, Y3
+	VADDPS      256(R8), Y3, Y3
+	VMULPS      192(R8), Y2, Y2
+	VDIVPS      Y3, Y2, Y2
+	VADDPS      Y2, Y1, Y1
+	VMOVUPS     Y1, (CX)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	ADDQ        $0x20, SI
+	ADDQ        $0x20, DI
+	SUBQ        $0x08, AX
+	JMP         adam32AVX2_f0_loop
+
+adam32AVX2_f0_tail:
+	TESTQ       AX, AX
+	JZ          adam32AVX2_done
+	VMASKMOVPS  (DX), Y15, Y0
+	VXORPS      (R8), Y0, Y0
+	VMASKMOVPS  (CX), Y15, Y1
+	VMASKMOVPS  (BX), Y15, Y2
+	VMULPS      64(R8), Y2, Y2
+	VFMADD231PS 96(R8), Y0, Y2
+	VMASKMOVPS  Y2, Y15, (BX)
+	VMASKMOVPS  (SI), Y15, Y3
+	VMULPS      128(R8), Y3, Y3
+	VMULPS      160(R8), Y0, Y4
+	VFMADD231PS Y4, Y0, Y3
+	VMASKMOVPS  Y3, Y15, (SI)
+	VSQRTPS     Y3, Y3
+	VDIVPS      224(R8), Y3, Y3
+	VADDPS      256(R8), Y3, Y3
+	VMULPS      192(R8), Y2, Y2
+	VDIVPS      Y3, Y2, Y2
+	VADDPS      Y2, Y1, Y1
+	VMASKMOVPS  Y1, Y15, (CX)
+	JMP         adam32AVX2_done
+
+adam32AVX2_f1_loop:
+	CMPQ        AX, $0x08
+	JL          adam32AVX2_f1_tail
+	VMOVUPS     (DX), Y0
+	VXORPS      (R8), Y0, Y0
+	VMOVUPS     (CX), Y1
+	VFMADD231PS 32(R8), Y1, Y0
+	VMOVUPS     (BX), Y2
+	VMULPS      64(R8), Y2, Y2
+	VFMADD231PS 96(R8), Y0, Y2
+	VMOVUPS     Y2, (BX)
+	VMOVUPS     (SI), Y3
+	VMULPS      128(R8), Y3, Y3
+	VMULPS      160(R8), Y0, Y4
+	VFMADD231PS Y4, Y0, Y3
+	VMOVUPS     Y3, (SI)
+	VSQRTPS     Y3, Y3
+	VDIVPS      224(R8), Y3, Y3
+	VADDPS      256(R8), Y3, Y3
+	VMULPS      192(R8), Y2, Y2
+	VDIVPS      Y3, Y2, Y2
+	VADDPS      Y2, Y1, Y1
+	VMOVUPS     Y1, (CX)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	ADDQ        $0x20, SI
+	ADDQ        $0x20, DI
+	SUBQ        $0x08, AX
+	JMP         adam32AVX2_f1_loop
+
+adam32AVX2_f1_tail:
+	TESTQ       AX, AX
+	JZ          adam32AVX2_done
+	VMASKMOVPS  (DX), Y15, Y0
+	VXORPS      (R8), Y0, Y0
+	VMASKMOVPS  (CX), Y15, Y1
+	VFMADD231PS 32(R8), Y1, Y0
+	VMASKMOVPS  (BX), Y15, Y2
+	VMULPS      64(R8), Y2, Y2
+	VFMADD231PS 96(R8), Y0, Y2
+	VMASKMOVPS  Y2, Y15, (BX)
+	VMASKMOVPS  (SI), Y15, Y3
+	VMULPS      128(R8), Y3, Y3
+	VMULPS      160(R8), Y0, Y4
+	VFMADD231PS Y4, Y0, Y3
+	VMASKMOVPS  Y3, Y15, (SI)
+	VSQRTPS     Y3, Y3
+	VDIVPS      224(R8), Y3, Y3
+	VADDPS      256(R8), Y3, Y3
+	VMULPS      192(R8), Y2, Y2
+	VDIVPS      Y3, Y2, Y2
+	VADDPS      Y2, Y1, Y1
+	VMASKMOVPS  Y1, Y15, (CX)
+	JMP         adam32AVX2_done
+
+adam32AVX2_f2_loop:
+	CMPQ        AX, $0x08
+	JL          adam32AVX2_f2_tail
+	VMOVUPS     (DX), Y0
+	VXORPS      (R8), Y0, Y0
+	VMOVUPS     (CX), Y1
+	VMOVUPS     (BX), Y2
+	VMULPS      64(R8), Y2, Y2
+	VFMADD231PS 96(R8), Y0, Y2
+	VMOVUPS     Y2, (BX)
+	VMOVUPS     (SI), Y3
+	VMULPS      128(R8), Y3, Y3
+	VMULPS      160(R8), Y0, Y4
+	VFMADD231PS Y4, Y0, Y3
+	VMOVUPS     Y3, (SI)
+	VMOVUPS     (DI), Y4
+	VCMPPS      $0x03, Y3, Y4, Y5
+	VMAXPS      Y3, Y4, Y4
+	VBLENDVPS   Y5, 320(R8), Y4, Y4
+	VMOVUPS     Y4, (DI)
+	VSQRTPS     Y4, Y4
+	VDIVPS      224(R8), Y4, Y4
+	VADDPS      256(R8), Y4, Y4
+	VMULPS      192(R8), Y2, Y2
+	VDIVPS      Y4, Y2, Y2
+	VADDPS      Y2, Y1, Y1
+	VMOVUPS     Y1, (CX)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	ADDQ        $0x20, SI
+	ADDQ        $0x20, DI
+	SUBQ        $0x08, AX
+	JMP         adam32AVX2_f2_loop
+
+adam32AVX2_f2_tail:
+	TESTQ       AX, AX
+	JZ          adam32AVX2_done
+	VMASKMOVPS  (DX), Y15, Y0
+	VXORPS      (R8), Y0, Y0
+	VMASKMOVPS  (CX), Y15, Y1
+	VMASKMOVPS  (BX), Y15, Y2
+	VMULPS      64(R8), Y2, Y2
+	VFMADD231PS 96(R8), Y0, Y2
+	VMASKMOVPS  Y2, Y15, (BX)
+	VMASKMOVPS  (SI), Y15, Y3
+	VMULPS      128(R8), Y3, Y3
+	VMULPS      160(R8), Y0, Y4
+	VFMADD231PS Y4, Y0, Y3
+	VMASKMOVPS  Y3, Y15, (SI)
+	VMASKMOVPS  (DI), Y15, Y4
+	VCMPPS      $0x03, Y3, Y4, Y5
+	VMAXPS      Y3, Y4, Y4
+	VBLENDVPS   Y5, 320(R8), Y4, Y4
+	VMASKMOVPS  Y4, Y15, (DI)
+	VSQRTPS     Y4, Y4
+	VDIVPS      224(R8), Y4, Y4
+	VADDPS      256(R8), Y4, Y4
+	VMULPS      192(R8), Y2, Y2
+	VDIVPS      Y4, Y2, Y2
+	VADDPS      Y2, Y1, Y1
+	VMASKMOVPS  Y1, Y15, (CX)
+	JMP         adam32AVX2_done
+
+adam32AVX2_f3_loop:
+	CMPQ        AX, $0x08
+	JL          adam32AVX2_f3_tail
+	VMOVUPS     (DX), Y0
+	VXORPS      (R8), Y0, Y0
+	VMOVUPS     (CX), Y1
+	VFMADD231PS 32(R8), Y1, Y0
+	VMOVUPS     (BX), Y2
+	VMULPS      64(R8), Y2, Y2
+	VFMADD231PS 96(R8), Y0, Y2
+	VMOVUPS     Y2, (BX)
+	VMOVUPS     (SI), Y3
+	VMULPS      128(R8), Y3, Y3
+	VMULPS      160(R8), Y0, Y4
+	VFMADD231PS Y4, Y0, Y3
+	VMOVUPS     Y3, (SI)
+	VMOVUPS     (DI), Y4
+	VCMPPS      $0x03, Y3, Y4, Y5
+	VMAXPS      Y3, Y4, Y4
+	VBLENDVPS   Y5, 320(R8), Y4, Y4
+	VMOVUPS     Y4, (DI)
+	VSQRTPS     Y4, Y4
+	VDIVPS      224(R8), Y4, Y4
+	VADDPS      256(R8), Y4, Y4
+	VMULPS      192(R8), Y2, Y2
+	VDIVPS      Y4, Y2, Y2
+	VADDPS      Y2, Y1, Y1
+	VMOVUPS     Y1, (CX)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	ADDQ        $0x20, SI
+	ADDQ        $0x20, DI
+	SUBQ        $0x08, AX
+	JMP         adam32AVX2_f3_loop
+
+adam32AVX2_f3_tail:
+	TESTQ       AX, AX
+	JZ          adam32AVX2_done
+	VMASKMOVPS  (DX), Y15, Y0
+	VXORPS      (R8), Y0, Y0
+	VMASKMOVPS  (CX), Y15, Y1
+	VFMADD231PS 32(R8), Y1, Y0
+	VMASKMOVPS  (BX), Y15, Y2
+	VMULPS      64(R8), Y2, Y2
+	VFMADD231PS 96(R8), Y0, Y2
+	VMASKMOVPS  Y2, Y15, (BX)
+	VMASKMOVPS  (SI), Y15, Y3
+	VMULPS      128(R8), Y3, Y3
+	VMULPS      160(R8), Y0, Y4
+	VFMADD231PS Y4, Y0, Y3
+	VMASKMOVPS  Y3, Y15, (SI)
+	VMASKMOVPS  (DI), Y15, Y4
+	VCMPPS      $0x03, Y3, Y4, Y5
+	VMAXPS      Y3, Y4, Y4
+	VBLENDVPS   Y5, 320(R8), Y4, Y4
+	VMASKMOVPS  Y4, Y15, (DI)
+	VSQRTPS     Y4, Y4
+	VDIVPS      224(R8), Y4, Y4
+	VADDPS      256(R8), Y4, Y4
+	VMULPS      192(R8), Y2, Y2
+	VDIVPS      Y4, Y2, Y2
+	VADDPS      Y2, Y1, Y1
+	VMASKMOVPS  Y1, Y15, (CX)
+	JMP         adam32AVX2_done
+
+adam32AVX2_f4_loop:
+	CMPQ        AX, $0x08
+	JL          adam32AVX2_f4_tail
+	VMOVUPS     (DX), Y0
+	VXORPS      (R8), Y0, Y0
+	VMOVUPS     (CX), Y1
+	VMULPS      288(R8), Y1, Y1
+	VMOVUPS     (BX), Y2
+	VMULPS      64(R8), Y2, Y2
+	VFMADD231PS 96(R8), Y0, Y2
+	VMOVUPS     Y2, (BX)
+	VMOVUPS     (SI), Y3
+	VMULPS      128(R8), Y3, Y3
+	VMULPS      160(R8), Y0, Y4
+	VFMADD231PS Y4, Y0, Y3
+	VMOVUPS     Y3, (SI)
+	VSQRTPS     Y3, Y3
+	VDIVPS      224(R8), Y3, Y3
+	VADDPS      256(R8), Y3, Y3
+	VMULPS      192(R8), Y2, Y2
+	VDIVPS      Y3, Y2, Y2
+	VADDPS      Y2, Y1, Y1
+	VMOVUPS     Y1, (CX)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	ADDQ        $0x20, SI
+	ADDQ        $0x20, DI
+	SUBQ        $0x08, AX
+	JMP         adam32AVX2_f4_loop
+
+adam32AVX2_f4_tail:
+	TESTQ       AX, AX
+	JZ          adam32AVX2_done
+	VMASKMOVPS  (DX), Y15, Y0
+	VXORPS      (R8), Y0, Y0
+	VMASKMOVPS  (CX), Y15, Y1
+	VMULPS      288(R8), Y1, Y1
+	VMASKMOVPS  (BX), Y15, Y2
+	VMULPS      64(R8), Y2, Y2
+	VFMADD231PS 96(R8), Y0, Y2
+	VMASKMOVPS  Y2, Y15, (BX)
+	VMASKMOVPS  (SI), Y15, Y3
+	VMULPS      128(R8), Y3, Y3
+	VMULPS      160(R8), Y0, Y4
+	VFMADD231PS Y4, Y0, Y3
+	VMASKMOVPS  Y3, Y15, (SI)
+	VSQRTPS     Y3, Y3
+	VDIVPS      224(R8), Y3, Y3
+	VADDPS      256(R8), Y3, Y3
+	VMULPS      192(R8), Y2, Y2
+	VDIVPS      Y3, Y2, Y2
+	VADDPS      Y2, Y1, Y1
+	VMASKMOVPS  Y1, Y15, (CX)
+	JMP         adam32AVX2_done
+
+adam32AVX2_f6_loop:
+	CMPQ        AX, $0x08
+	JL          adam32AVX2_f6_tail
+	VMOVUPS     (DX), Y0
+	VXORPS      (R8), Y0, Y0
+	VMOVUPS     (CX), Y1
+	VMULPS      288(R8), Y1, Y1
+	VMOVUPS     (BX), Y2
+	VMULPS      64(R8), Y2, Y2
+	VFMADD231PS 96(R8), Y0, Y2
+	VMOVUPS     Y2, (BX)
+	VMOVUPS     (SI), Y3
+	VMULPS      128(R8), Y3, Y3
+	VMULPS      160(R8), Y0, Y4
+	VFMADD231PS Y4, Y0, Y3
+	VMOVUPS     Y3, (SI)
+	VMOVUPS     (DI), Y4
+	VCMPPS      $0x03, Y3, Y4, Y5
+	VMAXPS      Y3, Y4, Y4
+	VBLENDVPS   Y5, 320(R8), Y4, Y4
+	VMOVUPS     Y4, (DI)
+	VSQRTPS     Y4, Y4
+	VDIVPS      224(R8), Y4, Y4
+	VADDPS      256(R8), Y4, Y4
+	VMULPS      192(R8), Y2, Y2
+	VDIVPS      Y4, Y2, Y2
+	VADDPS      Y2, Y1, Y1
+	VMOVUPS     Y1, (CX)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	ADDQ        $0x20, SI
+	ADDQ        $0x20, DI
+	SUBQ        $0x08, AX
+	JMP         adam32AVX2_f6_loop
+
+adam32AVX2_f6_tail:
+	TESTQ       AX, AX
+	JZ          adam32AVX2_done
+	VMASKMOVPS  (DX), Y15, Y0
+	VXORPS      (R8), Y0, Y0
+	VMASKMOVPS  (CX), Y15, Y1
+	VMULPS      288(R8), Y1, Y1
+	VMASKMOVPS  (BX), Y15, Y2
+	VMULPS      64(R8), Y2, Y2
+	VFMADD231PS 96(R8), Y0, Y2
+	VMASKMOVPS  Y2, Y15, (BX)
+	VMASKMOVPS  (SI), Y15, Y3
+	VMULPS      128(R8), Y3, Y3
+	VMULPS      160(R8), Y0, Y4
+	VFMADD231PS Y4, Y0, Y3
+	VMASKMOVPS  Y3, Y15, (SI)
+	VMASKMOVPS  (DI), Y15, Y4
+	VCMPPS      $0x03, Y3, Y4, Y5
+	VMAXPS      Y3, Y4, Y4
+	VBLENDVPS   Y5, 320(R8), Y4, Y4
+	VMASKMOVPS  Y4, Y15, (DI)
+	VSQRTPS     Y4, Y4
+	VDIVPS      224(R8), Y4, Y4
+	VADDPS      256(R8), Y4, Y4
+	VMULPS      192(R8), Y2, Y2
+	VDIVPS      Y4, Y2, Y2
+	VADDPS      Y2, Y1, Y1
+	VMASKMOVPS  Y1, Y15, (CX)
+
+adam32AVX2_done:
+	VZEROUPPER
+	RET
+
+// func rmsprop32AVX2(n int, p *float32, grad *float32, sq *float32, gavg *float32, buf *float32, c *float32, flags int, mask *int32)
+// Requires: AVX, FMA3
+TEXT ·rmsprop32AVX2(SB), NOSPLIT, $0-72
+	MOVQ    n+0(FP), AX
+	MOVQ    p+8(FP), CX
+	MOVQ    grad+16(FP), DX
+	MOVQ    sq+24(FP), BX
+	MOVQ    gavg+32(FP), SI
+	MOVQ    buf+40(FP), DI
+	MOVQ    c+48(FP), R8
+	MOVQ    mask+64(FP), R9
+	VMOVDQU (R9), Y15
+	MOVQ    flags+56(FP), R9
+	CMPQ    R9, $0x00
+	JE      rmsprop32AVX2_f0_loop
+	CMPQ    R9, $0x01
+	JE      rmsprop32AVX2_f1_loop
+	CMPQ    R9, $0x02
+	JE      rmsprop32AVX2_f2_loop
+	CMPQ    R9, $0x03
+	JE      rmsprop32AVX2_f3_loop
+	CMPQ    R9, $0x04
+	JE      rmsprop32AVX2_f4_loop
+	CMPQ    R9, $0x05
+	JE      rmsprop32AVX2_f5_loop
+	CMPQ    R9, $0x06
+	JE      rmsprop32AVX2_f6_loop
+	CMPQ    R9, $0x07
+	JE      rmsprop32AVX2_f7_loop
+	JMP     rmsprop32AVX2_done
+
+rmsprop32AVX2_f0_loop:
+	CMPQ        AX, $0x08
+	JL          rmsprop32AVX2_f0_tail
+	VMOVUPS     (DX), Y0
+	VXORPS      (R8), Y0, Y0
+	VMOVUPS     (CX), Y1
+	VMOVUPS     (BX), Y2
+	VMULPS      64(R8), Y2, Y2
+	VMULPS      96(R8), Y0, Y4
+	VFMADD231PS Y4, Y0, Y2
+	VMOVUPS     Y2, (BX)
+	VSQRTPS     Y2, Y2
+	VADDPS      128(R8), Y2, Y2
+	VMULPS      192(R8), Y0, Y0
+	VDIVPS      Y2, Y0, Y0
+	VADDPS      Y0, Y1, Y1
+	VMOVUPS     Y1, (CX)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	ADDQ        $0x20, SI
+	ADDQ        $0x20, DI
+	SUBQ        $0x08, AX
+	JMP         rmsprop32AVX2_f0_loop
+
+rmsprop32AVX2_f0_tail:
+	TESTQ       AX, AX
+	JZ          rmsprop32AVX2_done
+	VMASKMOVPS  (DX), Y15, Y0
+	VXORPS      (R8), Y0, Y0
+	VMASKMOVPS  (CX), Y15, Y1
+	VMASKMOVPS  (BX), Y15, Y2
+	VMULPS      64(R8), Y2, Y2
+	VMULPS      96(R8), Y0, Y4
+	VFMADD231PS Y4, Y0, Y2
+	VMASKMOVPS  Y2, Y15, (BX)
+	VSQRTPS     Y2, Y2
+	VADDPS      128(R8), Y2, Y2
+	VMULPS      192(R8), Y0, Y0
+	VDIVPS      Y2, Y0, Y0
+	VADDPS      Y0, Y1, Y1
+	VMASKMOVPS  Y1, Y15, (CX)
+	JMP         rmsprop32AVX2_done
+
+rmsprop32AVX2_f1_loop:
+	CMPQ        AX, $0x08
+	JL          rmsprop32AVX2_f1_tail
+	VMOVUPS     (DX), Y0
+	VXORPS      (R8), Y0, Y0
+	VMOVUPS     (CX), Y1
+	VFMADD231PS 32(R8), Y1, Y0
+	VMOVUPS     (BX), Y2
+	VMULPS      64(R8), Y2, Y2
+	VMULPS      96(R8), Y0, Y4
+	VFMADD231PS Y4, Y0, Y2
+	VMOVUPS     Y2, (BX)
+	VSQRTPS     Y2, Y2
+	VADDPS      128(R8), Y2, Y2
+	VMULPS      192(R8), Y0, Y0
+	VDIVPS      Y2, Y0, Y0
+	VADDPS      Y0, Y1, Y1
+	VMOVUPS     Y1, (CX)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	ADDQ        $0x20, SI
+	ADDQ        $0x20, DI
+	SUBQ        $0x08, AX
+	JMP         rmsprop32AVX2_f1_loop
+
+rmsprop32AVX2_f1_tail:
+	TESTQ       AX, AX
+	JZ          rmsprop32AVX2_done
+	VMASKMOVPS  (DX), Y15, Y0
+	VXORPS      (R8), Y0, Y0
+	VMASKMOVPS  (CX), Y15, Y1
+	VFMADD231PS 32(R8), Y1, Y0
+	VMASKMOVPS  (BX), Y15, Y2
+	VMULPS      64(R8), Y2, Y2
+	VMULPS      96(R8), Y0, Y4
+	VFMADD231PS Y4, Y0, Y2
+	VMASKMOVPS  Y2, Y15, (BX)
+	VSQRTPS     Y2, Y2
+	VADDPS      128(R8), Y2, Y2
+	VMULPS      192(R8), Y0, Y0
+	VDIVPS      Y2, Y0, Y0
+	VADDPS      Y0, Y1, Y1
+	VMASKMOVPS  Y1, Y15, (CX)
+	JMP         rmsprop32AVX2_done
+
+rmsprop32AVX2_f2_loop:
+	CMPQ         AX, $0x08
+	JL           rmsprop32AVX2_f2_tail
+	VMOVUPS      (DX), Y0
+	VXORPS       (R8), Y0, Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (BX), Y2
+	VMULPS       64(R8), Y2, Y2
+	VMULPS       96(R8), Y0, Y4
+	VFMADD231PS  Y4, Y0, Y2
+	VMOVUPS      Y2, (BX)
+	VMOVUPS      (SI), Y3
+	VMULPS       64(R8), Y3, Y3
+	VFMADD231PS  96(R8), Y0, Y3
+	VMOVUPS      Y3, (SI)
+	VFNMADD231PS Y3, Y3, Y2
+	VSQRTPS      Y2, Y2
+	VADDPS       128(R8), Y2, Y2
+	VMULPS       192(R8), Y0, Y0
+	VDIVPS       Y2, Y0, Y0
+	VADDPS       Y0, Y1, Y1
+	VMOVUPS      Y1, (CX)
+	ADDQ         $0x20, CX
+	ADDQ         $0x20, DX
+	ADDQ         $0x20, BX
+	ADDQ         $0x20, SI
+	ADDQ         $0x20, DI
+	SUBQ         $0x08, AX
+	JMP          rmsprop32AVX2_f2_loop
+
+rmsprop32AVX2_f2_tail:
+	TESTQ        AX, AX
+	JZ           rmsprop32AVX2_done
+	VMASKMOVPS   (DX), Y15, Y0
+	VXORPS       (R8), Y0, Y0
+	VMASKMOVPS   (CX), Y15, Y1
+	VMASKMOVPS   (BX), Y15, Y2
+	VMULPS       64(R8), Y2, Y2
+	VMULPS       96(R8), Y0, Y4
+	VFMADD231PS  Y4, Y0, Y2
+	VMASKMOVPS   Y2, Y15, (BX)
+	VMASKMOVPS   (SI), Y15, Y3
+	VMULPS       64(R8), Y3, Y3
+	VFMADD231PS  96(R8), Y0, Y3
+	VMASKMOVPS   Y3, Y15, (SI)
+	VFNMADD231PS Y3, Y3, Y2
+	VSQRTPS      Y2, Y2
+	VADDPS       128(R8), Y2, Y2
+	VMULPS       192(R8), Y0, Y0
+	VDIVPS       Y2, Y0, Y0
+	VADDPS       Y0, Y1, Y1
+	VMASKMOVPS   Y1, Y15, (CX)
+	JMP          rmsprop32AVX2_done
+
+rmsprop32AVX2_f3_loop:
+	CMPQ         AX, $0x08
+	JL           rmsprop32AVX2_f3_tail
+	VMOVUPS      (DX), Y0
+	VXORPS       (R8), Y0, Y0
+	VMOVUPS      (CX), Y1
+	VFMADD231PS  32(R8), Y1, Y0
+	VMOVUPS      (BX), Y2
+	VMULPS       64(R8), Y2, Y2
+	VMULPS       96(R8), Y0, Y4
+	VFMADD231PS  Y4, Y0, Y2
+	VMOVUPS      Y2, (BX)
+	VMOVUPS      (SI), Y3
+	VMULPS       64(R8), Y3, Y3
+	VFMADD231PS  96(R8), Y0, Y3
+	VMOVUPS      Y3, (SI)
+	VFNMADD231PS Y3, Y3, Y2
+	VSQRTPS      Y2, Y2
+	VADDPS       128(R8), Y2, Y2
+	VMULPS       192(R8), Y0, Y0
+	VDIVPS       Y2, Y0, Y0
+	VADDPS       Y0, Y1, Y1
+	VMOVUPS      Y1, (CX)
+	ADDQ         $0x20, CX
+	ADDQ         $0x20, DX
+	ADDQ         $0x20, BX
+	ADDQ         $0x20, SI
+	ADDQ         $0x20, DI
+	SUBQ         $0x08, AX
+	JMP          rmsprop32AVX2_f3_loop
+
+rmsprop32AVX2_f3_tail:
+	TESTQ        AX, AX
+	JZ           rmsprop32AVX2_done
+	VMASKMOVPS   (DX), Y15, Y0
+	VXORPS       (R8), Y0, Y0
+	VMASKMOVPS   (CX), Y15, Y1
+	VFMADD231PS  32(R8), Y1, Y0
+	VMASKMOVPS   (BX), Y15, Y2
+	VMULPS       64(R8), Y2, Y2
+	VMULPS       96(R8), Y0, Y4
+	VFMADD231PS  Y4, Y0, Y2
+	VMASKMOVPS   Y2, Y15, (BX)
+	VMASKMOVPS   (SI), Y15, Y3
+	VMULPS       64(R8), Y3, Y3
+	VFMADD231PS  96(R8), Y0, Y3
+	VMASKMOVPS   Y3, Y15, (SI)
+	VFNMADD231PS Y3, Y3, Y2
+	VSQRTPS      Y2, Y2
+	VADDPS       128(R8), Y2, Y2
+	VMULPS       192(R8), Y0, Y0
+	VDIVPS       Y2, Y0, Y0
+	VADDPS       Y0, Y1, Y1
+	VMASKMOVPS   Y1, Y15, (CX)
+	JMP          rmsprop32AVX2_done
+
+rmsprop32AVX2_f4_loop:
+	CMPQ        AX, $0x08
+	JL          rmsprop32AVX2_f4_tail
+	VMOVUPS     (DX), Y0
+	VXORPS      (R8), Y0, Y0
+	VMOVUPS     (CX), Y1
+	VMOVUPS     (BX), Y2
+	VMULPS      64(R8), Y2, Y2
+	VMULPS      96(R8), Y0, Y4
+	VFMADD231PS Y4, Y0, Y2
+	VMOVUPS     Y2, (BX)
+	VSQRTPS     Y2, Y2
+	VADDPS      128(R8), Y2, Y2
+	VMOVUPS     (DI), Y5
+	VMULPS      160(R8), Y5, Y5
+	VDIVPS      Y2, Y0, Y0
+	VADDPS      Y0, Y5, Y5
+	VMOVUPS     Y5, (DI)
+	VFMADD231PS 192(R8), Y5, Y1
+	VMOVUPS     Y1, (CX)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	ADDQ        $0x20, SI
+	ADDQ        $0x20, DI
+	SUBQ        $0x08, AX
+	JMP         rmsprop32AVX2_f4_loop
+
+rmsprop32AVX2_f4_tail:
+	TESTQ       AX, AX
+	JZ          rmsprop32AVX2_done
+	VMASKMOVPS  (DX), Y15, Y0
+	VXORPS      (R8), Y0, Y0
+	VMASKMOVPS  (CX), Y15, Y1
+	VMASKMOVPS  (BX), Y15, Y2
+	VMULPS      64(R8), Y2, Y2
+	VMULPS      96(R8), Y0, Y4
+	VFMADD231PS Y4, Y0, Y2
+	VMASKMOVPS  Y2, Y15, (BX)
+	VSQRTPS     Y2, Y2
+	VADDPS      128(R8), Y2, Y2
+	VMASKMOVPS  (DI), Y15, Y5
+	VMULPS      160(R8), Y5, Y5
+	VDIVPS      Y2, Y0, Y0
+	VADDPS      Y0, Y5, Y5
+	VMASKMOVPS  Y5, Y15, (DI)
+	VFMADD231PS 192(R8), Y5, Y1
+	VMASKMOVPS  Y1, Y15, (CX)
+	JMP         rmsprop32AVX2_done
+
+rmsprop32AVX2_f5_loop:
+	CMPQ        AX, $0x08
+	JL          rmsprop32AVX2_f5_tail
+	VMOVUPS     (DX), Y0
+	VXORPS      (R8), Y0, Y0
+	VMOVUPS     (CX), Y1
+	VFMADD231PS 32(R8), Y1, Y0
+	VMOVUPS     (BX), Y2
+	VMULPS      64(R8), Y2, Y2
+	VMULPS      96(R8), Y0, Y4
+	VFMADD231PS Y4, Y0, Y2
+	VMOVUPS     Y2, (BX)
+	VSQRTPS     Y2, Y2
+	VADDPS      128(R8), Y2, Y2
+	VMOVUPS     (DI), Y5
+	VMULPS      160(R8), Y5, Y5
+	VDIVPS      Y2, Y0, Y0
+	VADDPS      Y0, Y5, Y5
+	VMOVUPS     Y5, (DI)
+	VFMADD231PS 192(R8), Y5, Y1
+	VMOVUPS     Y1, (CX)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	ADDQ        $0x20, SI
+	ADDQ        $0x20, DI
+	SUBQ        $0x08, AX
+	JMP         rmsprop32AVX2_f5_loop
+
+rmsprop32AVX2_f5_tail:
+	TESTQ       AX, AX
+	JZ          rmsprop32AVX2_done
+	VMASKMOVPS  (DX), Y15, Y0
+	VXORPS      (R8), Y0, Y0
+	VMASKMOVPS  (CX), Y15, Y1
+	VFMADD231PS 32(R8), Y1, Y0
+	VMASKMOVPS  (BX), Y15, Y2
+	VMULPS      64(R8), Y2, Y2
+	VMULPS      96(R8), Y0, Y4
+	VFMADD231PS Y4, Y0, Y2
+	VMASKMOVPS  Y2, Y15, (BX)
+	VSQRTPS     Y2, Y2
+	VADDPS      128(R8), Y2, Y2
+	VMASKMOVPS  (DI), Y15, Y5
+	VMULPS      160(R8), Y5, Y5
+	VDIVPS      Y2, Y0, Y0
+	VADDPS      Y0, Y5, Y5
+	VMASKMOVPS  Y5, Y15, (DI)
+	VFMADD231PS 192(R8), Y5, Y1
+	VMASKMOVPS  Y1, Y15, (CX)
+	JMP         rmsprop32AVX2_done
+
+rmsprop32AVX2_f6_loop:
+	CMPQ         AX, $0x08
+	JL           rmsprop32AVX2_f6_tail
+	VMOVUPS      (DX), Y0
+	VXORPS       (R8), Y0, Y0
+	VMOVUPS      (CX), Y1
+	VMOVUPS      (BX), Y2
+	VMULPS       64(R8), Y2, Y2
+	VMULPS       96(R8), Y0, Y4
+	VFMADD231PS  Y4, Y0, Y2
+	VMOVUPS      Y2, (BX)
+	VMOVUPS      (SI), Y3
+	VMULPS       64(R8), Y3, Y3
+	VFMADD231PS  96(R8), Y0, Y3
+	VMOVUPS      Y3, (SI)
+	VFNMADD231PS Y3, Y3, Y2
+	VSQRTPS      Y2, Y2
+	VADDPS       128(R8), Y2, Y2
+	VMOVUPS      (DI), Y5
+	VMULPS       160(R8), Y5, Y5
+	VDIVPS       Y2, Y0, Y0
+	VADDPS       Y0, Y5, Y5
+	VMOVUPS      Y5, (DI)
+	VFMADD231PS  192(R8), Y5, Y1
+	VMOVUPS      Y1, (CX)
+	ADDQ         $0x20, CX
+	ADDQ         $0x20, DX
+	ADDQ         $0x20, BX
+	ADDQ         $0x20, SI
+	ADDQ         $0x20, DI
+	SUBQ         $0x08, AX
+	JMP          rmsprop32AVX2_f6_loop
+
+rmsprop32AVX2_f6_tail:
+	TESTQ        AX, AX
+	JZ           rmsprop32AVX2_done
+	VMASKMOVPS   (DX), Y15, Y0
+	VXORPS       (R8), Y0, Y0
+	VMASKMOVPS   (CX), Y15, Y1
+	VMASKMOVPS   (BX), Y15, Y2
+	VMULPS       64(R8), Y2, Y2
+	VMULPS       96(R8), Y0, Y4
+	VFMADD231PS  Y4, Y0, Y2
+	VMASKMOVPS   Y2, Y15, (BX)
+	VMASKMOVPS   (SI), Y15, Y3
+	VMULPS       64(R8), Y3, Y3
+	VFMADD231PS  96(R8), Y0, Y3
+	VMASKMOVPS   Y3, Y15, (SI)
+	VFNMADD231PS Y3, Y3, Y2
+	VSQRTPS      Y2, Y2
+	VADDPS       128(R8), Y2, Y2
+	VMASKMOVPS   (DI), Y15, Y5
+	VMULPS       160(R8), Y5, Y5
+	VDIVPS       Y2, Y0, Y0
+	VADDPS       Y0, Y5, Y5
+	VMASKMOVPS   Y5, Y15, (DI)
+	VFMADD231PS  192(R8), Y5, Y1
+	VMASKMOVPS   Y1, Y15, (CX)
+	JMP          rmsprop32AVX2_done
+
+rmsprop32AVX2_f7_loop:
+	CMPQ         AX, $0x08
+	JL           rmsprop32AVX2_f7_tail
+	VMOVUPS      (DX), Y0
+	VXORPS       (R8), Y0, Y0
+	VMOVUPS      (CX), Y1
+	VFMADD231PS  32(R8), Y1, Y0
+	VMOVUPS      (BX), Y2
+	VMULPS       64(R8), Y2, Y2
+	VMULPS       96(R8), Y0, Y4
+	VFMADD231PS  Y4, Y0, Y2
+	VMOVUPS      Y2, (BX)
+	VMOVUPS      (SI), Y3
+	VMULPS       64(R8), Y3, Y3
+	VFMADD231PS  96(R8), Y0, Y3
+	VMOVUPS      Y3, (SI)
+	VFNMADD231PS Y3, Y3, Y2
+	VSQRTPS      Y2, Y2
+	VADDPS       128(R8), Y2, Y2
+	VMOVUPS      (DI), Y5
+	VMULPS       160(R8), Y5, Y5
+	VDIVPS       Y2, Y0, Y0
+	VADDPS       Y0, Y5, Y5
+	VMOVUPS      Y5, (DI)
+	VFMADD231PS  192(R8), Y5, Y1
+	VMOVUPS      Y1, (CX)
+	ADDQ         $0x20, CX
+	ADDQ         $0x20, DX
+	ADDQ         $0x20, BX
+	ADDQ         $0x20, SI
+	ADDQ         $0x20, DI
+	SUBQ         $0x08, AX
+	JMP          rmsprop32AVX2_f7_loop
+
+rmsprop32AVX2_f7_tail:
+	TESTQ        AX, AX
+	JZ           rmsprop32AVX2_done
+	VMASKMOVPS   (DX), Y15, Y0
+	VXORPS       (R8), Y0, Y0
+	VMASKMOVPS   (CX), Y15, Y1
+	VFMADD231PS  32(R8), Y1, Y0
+	VMASKMOVPS   (BX), Y15, Y2
+	VMULPS       64(R8), Y2, Y2
+	VMULPS       96(R8), Y0, Y4
+	VFMADD231PS  Y4, Y0, Y2
+	VMASKMOVPS   Y2, Y15, (BX)
+	VMASKMOVPS   (SI), Y15, Y3
+	VMULPS       64(R8), Y3, Y3
+	VFMADD231PS  96(R8), Y0, Y3
+	VMASKMOVPS   Y3, Y15, (SI)
+	VFNMADD231PS Y3, Y3, Y2
+	VSQRTPS      Y2, Y2
+	VADDPS       128(R8), Y2, Y2
+	VMASKMOVPS   (DI), Y15, Y5
+	VMULPS       160(R8), Y5, Y5
+	VDIVPS       Y2, Y0, Y0
+	VADDPS       Y0, Y5, Y5
+	VMASKMOVPS   Y5, Y15, (DI)
+	VFMADD231PS  192(R8), Y5, Y1
+	VMASKMOVPS   Y1, Y15, (CX)
+
+rmsprop32AVX2_done:
+	VZEROUPPER
+	RET
+
+// func sgd32AVX2(n int, p *float32, grad *float32, buf *float32, c *float32, flags int, mask *int32)
+// Requires: AVX, FMA3
+TEXT ·sgd32AVX2(SB), NOSPLIT, $0-56
+	MOVQ    n+0(FP), AX
+	MOVQ    p+8(FP), CX
+	MOVQ    grad+16(FP), DX
+	MOVQ    buf+24(FP), BX
+	MOVQ    c+32(FP), SI
+	MOVQ    mask+48(FP), DI
+	VMOVDQU (DI), Y15
+	MOVQ    flags+40(FP), DI
+	CMPQ    DI, $0x00
+	JE      sgd32AVX2_f0_loop
+	CMPQ    DI, $0x01
+	JE      sgd32AVX2_f1_loop
+	CMPQ    DI, $0x02
+	JE      sgd32AVX2_f2_loop
+	CMPQ    DI, $0x03
+	JE      sgd32AVX2_f3_loop
+	CMPQ    DI, $0x06
+	JE      sgd32AVX2_f6_loop
+	CMPQ    DI, $0x07
+	JE      sgd32AVX2_f7_loop
+	CMPQ    DI, $0x0a
+	JE      sgd32AVX2_f10_loop
+	CMPQ    DI, $0x0b
+	JE      sgd32AVX2_f11_loop
+	CMPQ    DI, $0x0e
+	JE      sgd32AVX2_f14_loop
+	CMPQ    DI, $0x0f
+	JE      sgd32AVX2_f15_loop
+	JMP     sgd32AVX2_done
+
+sgd32AVX2_f0_loop:
+	CMPQ        AX, $0x08
+	JL          sgd32AVX2_f0_tail
+	VMOVUPS     (DX), Y0
+	VXORPS      (SI), Y0, Y0
+	VMOVUPS     (CX), Y1
+	VFMADD231PS 128(SI), Y0, Y1
+	VMOVUPS     Y1, (CX)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	SUBQ        $0x08, AX
+	JMP         sgd32AVX2_f0_loop
+
+sgd32AVX2_f0_tail:
+	TESTQ       AX, AX
+	JZ          sgd32AVX2_done
+	VMASKMOVPS  (DX), Y15, Y0
+	VXORPS      (SI), Y0, Y0
+	VMASKMOVPS  (CX), Y15, Y1
+	VFMADD231PS 128(SI), Y0, Y1
+	VMASKMOVPS  Y1, Y15, (CX)
+	JMP         sgd32AVX2_done
+
+sgd32AVX2_f1_loop:
+	CMPQ        AX, $0x08
+	JL          sgd32AVX2_f1_tail
+	VMOVUPS     (DX), Y0
+	VXORPS      (SI), Y0, Y0
+	VMOVUPS     (CX), Y1
+	VFMADD231PS 32(SI), Y1, Y0
+	VFMADD231PS 128(SI), Y0, Y1
+	VMOVUPS     Y1, (CX)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	SUBQ        $0x08, AX
+	JMP         sgd32AVX2_f1_loop
+
+sgd32AVX2_f1_tail:
+	TESTQ       AX, AX
+	JZ          sgd32AVX2_done
+	VMASKMOVPS  (DX), Y15, Y0
+	VXORPS      (SI), Y0, Y0
+	VMASKMOVPS  (CX), Y15, Y1
+	VFMADD231PS 32(SI), Y1, Y0
+	VFMADD231PS 128(SI), Y0, Y1
+	VMASKMOVPS  Y1, Y15, (CX)
+	JMP         sgd32AVX2_done
+
+sgd32AVX2_f2_loop:
+	CMPQ        AX, $0x08
+	JL          sgd32AVX2_f2_tail
+	VMOVUPS     (DX), Y0
+	VXORPS      (SI), Y0, Y0
+	VMOVUPS     (CX), Y1
+	VMOVUPS     (BX), Y2
+	VMULPS      64(SI), Y2, Y2
+	VFMADD231PS 96(SI), Y0, Y2
+	VMOVUPS     Y2, (BX)
+	VFMADD231PS 128(SI), Y2, Y1
+	VMOVUPS     Y1, (CX)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	SUBQ        $0x08, AX
+	JMP         sgd32AVX2_f2_loop
+
+sgd32AVX2_f2_tail:
+	TESTQ       AX, AX
+	JZ          sgd32AVX2_done
+	VMASKMOVPS  (DX), Y15, Y0
+	VXORPS      (SI), Y0, Y0
+	VMASKMOVPS  (CX), Y15, Y1
+	VMASKMOVPS  (BX), Y15, Y2
+	VMULPS      64(SI), Y2, Y2
+	VFMADD231PS 96(SI), Y0, Y2
+	VMASKMOVPS  Y2, Y15, (BX)
+	VFMADD231PS 128(SI), Y2, Y1
+	VMASKMOVPS  Y1, Y15, (CX)
+	JMP         sgd32AVX2_done
+
+sgd32AVX2_f3_loop:
+	CMPQ        AX, $0x08
+	JL          sgd32AVX2_f3_tail
+	VMOVUPS     (DX), Y0
+	VXORPS      (SI), Y0, Y0
+	VMOVUPS     (CX), Y1
+	VFMADD231PS 32(SI), Y1, Y0
+	VMOVUPS     (BX), Y2
+	VMULPS      64(SI), Y2, Y2
+	VFMADD231PS 96(SI), Y0, Y2
+	VMOVUPS     Y2, (BX)
+	VFMADD231PS 128(SI), Y2, Y1
+	VMOVUPS     Y1, (CX)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	SUBQ        $0x08, AX
+	JMP         sgd32AVX2_f3_loop
+
+sgd32AVX2_f3_tail:
+	TESTQ       AX, AX
+	JZ          sgd32AVX2_done
+	VMASKMOVPS  (DX), Y15, Y0
+	VXORPS      (SI), Y0, Y0
+	VMASKMOVPS  (CX), Y15, Y1
+	VFMADD231PS 32(SI), Y1, Y0
+	VMASKMOVPS  (BX), Y15, Y2
+	VMULPS      64(SI), Y2, Y2
+	VFMADD231PS 96(SI), Y0, Y2
+	VMASKMOVPS  Y2, Y15, (BX)
+	VFMADD231PS 128(SI), Y2, Y1
+	VMASKMOVPS  Y1, Y15, (CX)
+	JMP         sgd32AVX2_done
+
+sgd32AVX2_f6_loop:
+	CMPQ        AX, $0x08
+	JL          sgd32AVX2_f6_tail
+	VMOVUPS     (DX), Y0
+	VXORPS      (SI), Y0, Y0
+	VMOVUPS     (CX), Y1
+	VMOVUPS     Y0, (BX)
+	VFMADD231PS 128(SI), Y0, Y1
+	VMOVUPS     Y1, (CX)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	SUBQ        $0x08, AX
+	JMP         sgd32AVX2_f6_loop
+
+sgd32AVX2_f6_tail:
+	TESTQ       AX, AX
+	JZ          sgd32AVX2_done
+	VMASKMOVPS  (DX), Y15, Y0
+	VXORPS      (SI), Y0, Y0
+	VMASKMOVPS  (CX), Y15, Y1
+	VMASKMOVPS  Y0, Y15, (BX)
+	VFMADD231PS 128(SI), Y0, Y1
+	VMASKMOVPS  Y1, Y15, (CX)
+	JMP         sgd32AVX2_done
+
+sgd32AVX2_f7_loop:
+	CMPQ        AX, $0x08
+	JL          sgd32AVX2_f7_tail
+	VMOVUPS     (DX), Y0
+	VXORPS      (SI), Y0, Y0
+	VMOVUPS     (CX), Y1
+	VFMADD231PS 32(SI), Y1, Y0
+	VMOVUPS     Y0, (BX)
+	VFMADD231PS 128(SI), Y0, Y1
+	VMOVUPS     Y1, (CX)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	SUBQ        $0x08, AX
+	JMP         sgd32AVX2_f7_loop
+
+sgd32AVX2_f7_tail:
+	TESTQ       AX, AX
+	JZ          sgd32AVX2_done
+	VMASKMOVPS  (DX), Y15, Y0
+	VXORPS      (SI), Y0, Y0
+	VMASKMOVPS  (CX), Y15, Y1
+	VFMADD231PS 32(SI), Y1, Y0
+	VMASKMOVPS  Y0, Y15, (BX)
+	VFMADD231PS 128(SI), Y0, Y1
+	VMASKMOVPS  Y1, Y15, (CX)
+	JMP         sgd32AVX2_done
+
+sgd32AVX2_f10_loop:
+	CMPQ        AX, $0x08
+	JL          sgd32AVX2_f10_tail
+	VMOVUPS     (DX), Y0
+	VXORPS      (SI), Y0, Y0
+	VMOVUPS     (CX), Y1
+	VMOVUPS     (BX), Y2
+	VMULPS      64(SI), Y2, Y2
+	VFMADD231PS 96(SI), Y0, Y2
+	VMOVUPS     Y2, (BX)
+	VFMADD231PS 64(SI), Y2, Y0
+	VFMADD231PS 128(SI), Y0, Y1
+	VMOVUPS     Y1, (CX)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	SUBQ        $0x08, AX
+	JMP         sgd32AVX2_f10_loop
+
+sgd32AVX2_f10_tail:
+	TESTQ       AX, AX
+	JZ          sgd32AVX2_done
+	VMASKMOVPS  (DX), Y15, Y0
+	VXORPS      (SI), Y0, Y0
+	VMASKMOVPS  (CX), Y15, Y1
+	VMASKMOVPS  (BX), Y15, Y2
+	VMULPS      64(SI), Y2, Y2
+	VFMADD231PS 96(SI), Y0, Y2
+	VMASKMOVPS  Y2, Y15, (BX)
+	VFMADD231PS 64(SI), Y2, Y0
+	VFMADD231PS 128(SI), Y0, Y1
+	VMASKMOVPS  Y1, Y15, (CX)
+	JMP         sgd32AVX2_done
+
+sgd32AVX2_f11_loop:
+	CMPQ        AX, $0x08
+	JL          sgd32AVX2_f11_tail
+	VMOVUPS     (DX), Y0
+	VXORPS      (SI), Y0, Y0
+	VMOVUPS     (CX), Y1
+	VFMADD231PS 32(SI), Y1, Y0
+	VMOVUPS     (BX), Y2
+	VMULPS      64(SI), Y2, Y2
+	VFMADD231PS 96(SI), Y0, Y2
+	VMOVUPS     Y2, (BX)
+	VFMADD231PS 64(SI), Y2, Y0
+	VFMADD231PS 128(SI), Y0, Y1
+	VMOVUPS     Y1, (CX)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	SUBQ        $0x08, AX
+	JMP         sgd32AVX2_f11_loop
+
+sgd32AVX2_f11_tail:
+	TESTQ       AX, AX
+	JZ          sgd32AVX2_done
+	VMASKMOVPS  (DX), Y15, Y0
+	VXORPS      (SI), Y0, Y0
+	VMASKMOVPS  (CX), Y15, Y1
+	VFMADD231PS 32(SI), Y1, Y0
+	VMASKMOVPS  (BX), Y15, Y2
+	VMULPS      64(SI), Y2, Y2
+	VFMADD231PS 96(SI), Y0, Y2
+	VMASKMOVPS  Y2, Y15, (BX)
+	VFMADD231PS 64(SI), Y2, Y0
+	VFMADD231PS 128(SI), Y0, Y1
+	VMASKMOVPS  Y1, Y15, (CX)
+	JMP         sgd32AVX2_done
+
+sgd32AVX2_f14_loop:
+	CMPQ        AX, $0x08
+	JL          sgd32AVX2_f14_tail
+	VMOVUPS     (DX), Y0
+	VXORPS      (SI), Y0, Y0
+	VMOVUPS     (CX), Y1
+	VMOVUPS     Y0, (BX)
+	VFMADD231PS 64(SI), Y0, Y0
+	VFMADD231PS 128(SI), Y0, Y1
+	VMOVUPS     Y1, (CX)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	SUBQ        $0x08, AX
+	JMP         sgd32AVX2_f14_loop
+
+sgd32AVX2_f14_tail:
+	TESTQ       AX, AX
+	JZ          sgd32AVX2_done
+	VMASKMOVPS  (DX), Y15, Y0
+	VXORPS      (SI), Y0, Y0
+	VMASKMOVPS  (CX), Y15, Y1
+	VMASKMOVPS  Y0, Y15, (BX)
+	VFMADD231PS 64(SI), Y0, Y0
+	VFMADD231PS 128(SI), Y0, Y1
+	VMASKMOVPS  Y1, Y15, (CX)
+	JMP         sgd32AVX2_done
+
+sgd32AVX2_f15_loop:
+	CMPQ        AX, $0x08
+	JL          sgd32AVX2_f15_tail
+	VMOVUPS     (DX), Y0
+	VXORPS      (SI), Y0, Y0
+	VMOVUPS     (CX), Y1
+	VFMADD231PS 32(SI), Y1, Y0
+	VMOVUPS     Y0, (BX)
+	VFMADD231PS 64(SI), Y0, Y0
+	VFMADD231PS 128(SI), Y0, Y1
+	VMOVUPS     Y1, (CX)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	SUBQ        $0x08, AX
+	JMP         sgd32AVX2_f15_loop
+
+sgd32AVX2_f15_tail:
+	TESTQ       AX, AX
+	JZ          sgd32AVX2_done
+	VMASKMOVPS  (DX), Y15, Y0
+	VXORPS      (SI), Y0, Y0
+	VMASKMOVPS  (CX), Y15, Y1
+	VFMADD231PS 32(SI), Y1, Y0
+	VMASKMOVPS  Y0, Y15, (BX)
+	VFMADD231PS 64(SI), Y0, Y0
+	VFMADD231PS 128(SI), Y0, Y1
+	VMASKMOVPS  Y1, Y15, (CX)
+
+sgd32AVX2_done:
+	VZEROUPPER
+	RET
+
+// func adam64AVX512(n int, p *float64, grad *float64, m *float64, v *float64, vmax *float64, c *float64, flags int, mask int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·adam64AVX512(SB), NOSPLIT, $0-72
+	MOVQ         n+0(FP), AX
+	MOVQ         p+8(FP), CX
+	MOVQ         grad+16(FP), DX
+	MOVQ         m+24(FP), BX
+	MOVQ         v+32(FP), SI
+	MOVQ         vmax+40(FP), DI
+	MOVQ         c+48(FP), R8
+	VBROADCASTSD (R8), Z16
+	VBROADCASTSD 8(R8), Z17
+	VBROADCASTSD 16(R8), Z18
+	VBROADCASTSD 24(R8), Z19
+	VBROADCASTSD 32(R8), Z20
+	VBROADCASTSD 40(R8), Z21
+	VBROADCASTSD 48(R8), Z22
+	VBROADCASTSD 56(R8), Z23
+	VBROADCASTSD 64(R8), Z24
+	VBROADCASTSD 72(R8), Z25
+	VBROADCASTSD 80(R8), Z26
+	MOVQ         mask+64(FP), R8
+	KMOVW        R8, K1
+	MOVQ         flags+56(FP), R8
+	CMPQ         R8, $0x00
+	JE           adam64AVX512_f0_loop
+	CMPQ         R8, $0x01
+	JE           adam64AVX512_f1_loop
+	CMPQ         R8, $0x02
+	JE           adam64AVX512_f2_loop
+	CMPQ         R8, $0x03
+	JE           adam64AVX512_f3_loop
+	CMPQ         R8, $0x04
+	JE           adam64AVX512_f4_loop
+	CMPQ         R8, $0x06
+	JE           adam64AVX512_f6_loop
+	JMP          adam64AVX512_done
+
+adam64AVX512_f0_loop:
+	CMPQ        AX, $0x08
+	JL          adam64AVX512_f0_tail
+	VMOVUPD     (DX), Z0
+	VXORPD      Z16, Z0, Z0
+	VMOVUPD     (CX), Z1
+	VMOVUPD     (BX), Z2
+	VMULPD      Z18, Z2, Z2
+	VFMADD231PD Z19, Z0, Z2
+	VMOVUPD     Z2, (BX)
+	VMOVUPD     (SI), Z3
+	VMULPD      Z20, Z3, Z3
+	VMULPD      Z21, Z0, Z4
+	VFMADD231PD Z4, Z0, Z3
+	VMOVUPD     Z3, (SI)
+	VSQRTPD     Z3, Z3
+	VDIVPD      Z23, Z3, Z3
+	VADDPD      Z24, Z3, Z3
+	VMULPD      Z22, Z2, Z2
+	VDIVPD      Z3, Z2, Z2
+	VADDPD      Z2, Z1, Z1
+	VMOVUPD     Z1, (CX)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	ADDQ        $0x40, SI
+	ADDQ        $0x40, DI
+	SUBQ        $0x08, AX
+	JMP         adam64AVX512_f0_loop
+
+adam64AVX512_f0_tail:
+	TESTQ       AX, AX
+	JZ          adam64AVX512_done
+	VMOVUPD.Z   (DX), K1, Z0
+	VXORPD      Z16, Z0, Z0
+	VMOVUPD.Z   (CX), K1, Z1
+	VMOVUPD.Z   (BX), K1, Z2
+	VMULPD      Z18, Z2, Z2
+	VFMADD231PD Z19, Z0, Z2
+	VMOVUPD     Z2, K1, (BX)
+	VMOVUPD.Z   (SI), K1, Z3
+	VMULPD      Z20, Z3, Z3
+	VMULPD      Z21, Z0, Z4
+	VFMADD231PD Z4, Z0, Z3
+	VMOVUPD     Z3, K1, (SI)
+	VSQRTPD     Z3, Z3
+	VDIVPD      Z23, Z3, Z3
+	VADDPD      Z24, Z3, Z3
+	VMULPD      Z22, Z2, Z2
+	VDIVPD      Z3, Z2, Z2
+	VADDPD      Z2, Z1, Z1
+	VMOVUPD     Z1, K1, (CX)
+	JMP         adam64AVX512_done
+
+adam64AVX512_f1_loop:
+	CMPQ        AX, $0x08
+	JL          adam64AVX512_f1_tail
+	VMOVUPD     (DX), Z0
+	VXORPD      Z16, Z0, Z0
+	VMOVUPD     (CX), Z1
+	VFMADD231PD Z17, Z1, Z0
+	VMOVUPD     (BX), Z2
+	VMULPD      Z18, Z2, Z2
+	VFMADD231PD Z19, Z0, Z2
+	VMOVUPD     Z2, (BX)
+	VMOVUPD     (SI), Z3
+	VMULPD      Z20, Z3, Z3
+	VMULPD      Z21, Z0, Z4
+	VFMADD231PD Z4, Z0, Z3
+	VMOVUPD     Z3, (SI)
+	VSQRTPD     Z3, Z3
+	VDIVPD      Z23, Z3, Z3
+	VADDPD      Z24, Z3, Z3
+	VMULPD      Z22, Z2, Z2
+	VDIVPD      Z3, Z2, Z2
+	VADDPD      Z2, Z1, Z1
+	VMOVUPD     Z1, (CX)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	ADDQ        $0x40, SI
+	ADDQ        $0x40, DI
+	SUBQ        $0x08, AX
+	JMP         adam64AVX512_f1_loop
+
+adam64AVX512_f1_tail:
+	TESTQ       AX, AX
+	JZ          adam64AVX512_done
+	VMOVUPD.Z   (DX), K1, Z0
+	VXORPD      Z16, Z0, Z0
+	VMOVUPD.Z   (CX), K1, Z1
+	VFMADD231PD Z17, Z1, Z0
+	VMOVUPD.Z   (BX), K1, Z2
+	VMULPD      Z18, Z2, Z2
+	VFMADD231PD Z19, Z0, Z2
+	VMOVUPD     Z2, K1, (BX)
+	VMOVUPD.Z   (SI), K1, Z3
+	VMULPD      Z20, Z3, Z3
+	VMULPD      Z21, Z0, Z4
+	VFMADD231PD Z4, Z0, Z3
+	VMOVUPD     Z3, K1, (SI)
+	VSQRTPD     Z3, Z3
+	VDIVPD      Z23, Z3, Z3
+	VADDPD      Z24, Z3, Z3
+	VMULPD      Z22, Z2, Z2
+	VDIVPD      Z3, Z2, Z2
+	VADDPD      Z2, Z1, Z1
+	VMOVUPD     Z1, K1, (CX)
+	JMP         adam64AVX512_done
+
+adam64AVX512_f2_loop:
+	CMPQ        AX, $0x08
+	JL          adam64AVX512_f2_tail
+	VMOVUPD     (DX), Z0
+	VXORPD      Z16, Z0, Z0
+	VMOVUPD     (CX), Z1
+	VMOVUPD     (BX), Z2
+	VMULPD      Z18, Z2, Z2
+	VFMADD231PD Z19, Z0, Z2
+	VMOVUPD     Z2, (BX)
+	VMOVUPD     (SI), Z3
+	VMULPD      Z20, Z3, Z3
+	VMULPD      Z21, Z0, Z4
+	VFMADD231PD Z4, Z0, Z3
+	VMOVUPD     Z3, (SI)
+	VMOVUPD     (DI), Z4
+	VCMPPD      $0x03, Z3, Z4, K2
+	VMAXPD      Z3, Z4, Z4
+	VMOVAPD     Z26, K2, Z4
+	VMOVUPD     Z4, (DI)
+	VSQRTPD     Z4, Z4
+	VDIVPD      Z23, Z4, Z4
+	VADDPD      Z24, Z4, Z4
+	VMULPD      Z22, Z2, Z2
+	VDIVPD      Z4, Z2, Z2
+	VADDPD      Z2, Z1, Z1
+	VMOVUPD     Z1, (CX)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	ADDQ        $0x40, SI
+	ADDQ        $0x40, DI
+	SUBQ        $0x08, AX
+	JMP         adam64AVX512_f2_loop
+
+adam64AVX512_f2_tail:
+	TESTQ       AX, AX
+	JZ          adam64AVX512_done
+	VMOVUPD.Z   (DX), K1, Z0
+	VXORPD      Z16, Z0, Z0
+	VMOVUPD.Z   (CX), K1, Z1
+	VMOVUPD.Z   (BX), K1, Z2
+	VMULPD      Z18, Z2, Z2
+	VFMADD231PD Z19, Z0, Z2
+	VMOVUPD     Z2, K1, (BX)
+	VMOVUPD.Z   (SI), K1, Z3
+	VMULPD      Z20, Z3, Z3
+	VMULPD      Z21, Z0, Z4
+	VFMADD231PD Z4, Z0, Z3
+	VMOVUPD     Z3, K1, (SI)
+	VMOVUPD.Z   (DI), K1, Z4
+	VCMPPD      $0x03, Z3, Z4, K2
+	VMAXPD      Z3, Z4, Z4
+	VMOVAPD     Z26, K2, Z4
+	VMOVUPD     Z4, K1, (DI)
+	VSQRTPD     Z4, Z4
+	VDIVPD      Z23, Z4, Z4
+	VADDPD      Z24, Z4, Z4
+	VMULPD      Z22, Z2, Z2
+	VDIVPD      Z4, Z2, Z2
+	VADDPD      Z2, Z1, Z1
+	VMOVUPD     Z1, K1, (CX)
+	JMP         adam64AVX512_done
+
+adam64AVX512_f3_loop:
+	CMPQ        AX, $0x08
+	JL          adam64AVX512_f3_tail
+	VMOVUPD     (DX), Z0
+	VXORPD      Z16, Z0, Z0
+	VMOVUPD     (CX), Z1
+	VFMADD231PD Z17, Z1, Z0
+	VMOVUPD     (BX), Z2
+	VMULPD      Z18, Z2, Z2
+	VFMADD231PD Z19, Z0, Z2
+	VMOVUPD     Z2, (BX)
+	VMOVUPD     (SI), Z3
+	VMULPD      Z20, Z3, Z3
+	VMULPD      Z21, Z0, Z4
+	VFMADD231PD Z4, Z0, Z3
+	VMOVUPD     Z3, (SI)
+	VMOVUPD     (DI), Z4
+	VCMPPD      $0x03, Z3, Z4, K2
+	VMAXPD      Z3, Z4, Z4
+	VMOVAPD     Z26, K2, Z4
+	VMOVUPD     Z4, (DI)
+	VSQRTPD     Z4, Z4
+	VDIVPD      Z23, Z4, Z4
+	VADDPD      Z24, Z4, Z4
+	VMULPD      Z22, Z2, Z2
+	VDIVPD      Z4, Z2, Z2
+	VADDPD      Z2, Z1, Z1
+	VMOVUPD     Z1, (CX)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	ADDQ        $0x40, SI
+	ADDQ        $0x40, DI
+	SUBQ        $0x08, AX
+	JMP         adam64AVX512_f3_loop
+
+adam64AVX512_f3_tail:
+	TESTQ       AX, AX
+	JZ          adam64AVX512_done
+	VMOVUPD.Z   (DX), K1, Z0
+	VXORPD      Z16, Z0, Z0
+	VMOVUPD.Z   (CX), K1, Z1
+	VFMADD231PD Z17, Z1, Z0
+	VMOVUPD.Z   (BX), K1, Z2
+	VMULPD      Z18, Z2, Z2
+	VFMADD231PD Z19, Z0, Z2
+	VMOVUPD     Z2, K1, (BX)
+	VMOVUPD.Z   (SI), K1, Z3
+	VMULPD      Z20, Z3, Z3
+	VMULPD      Z21, Z0, Z4
+	VFMADD231PD Z4, Z0, Z3
+	VMOVUPD     Z3, K1, (SI)
+	VMOVUPD.Z   (DI), K1, Z4
+	VCMPPD      $0x03, Z3, Z4, K2
+	VMAXPD      Z3, Z4, Z4
+	VMOVAPD     Z26, K2, Z4
+	VMOVUPD     Z4, K1, (DI)
+	VSQRTPD     Z4, Z4
+	VDIVPD      Z23, Z4, Z4
+	VADDPD      Z24, Z4, Z4
+	VMULPD      Z22, Z2, Z2
+	VDIVPD      Z4, Z2, Z2
+	VADDPD      Z2, Z1, Z1
+	VMOVUPD     Z1, K1, (CX)
+	JMP         adam64AVX512_done
+
+adam64AVX512_f4_loop:
+	CMPQ        AX, $0x08
+	JL          adam64AVX512_f4_tail
+	VMOVUPD     (DX), Z0
+	VXORPD      Z16, Z0, Z0
+	VMOVUPD     (CX), Z1
+	VMULPD      Z25, Z1, Z1
+	VMOVUPD     (BX), Z2
+	VMULPD      Z18, Z2, Z2
+	VFMADD231PD Z19, Z0, Z2
+	VMOVUPD     Z2, (BX)
+	VMOVUPD     (SI), Z3
+	VMULPD      Z20, Z3, Z3
+	VMULPD      Z21, Z0, Z4
+	VFMADD231PD Z4, Z0, Z3
+	VMOVUPD     Z3, (SI)
+	VSQRTPD     Z3, Z3
+	VDIVPD      Z23, Z3, Z3
+	VADDPD      Z24, Z3, Z3
+	VMULPD      Z22, Z2, Z2
+	VDIVPD      Z3, Z2, Z2
+	VADDPD      Z2, Z1, Z1
+	VMOVUPD     Z1, (CX)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	ADDQ        $0x40, SI
+	ADDQ        $0x40, DI
+	SUBQ        $0x08, AX
+	JMP         adam64AVX512_f4_loop
+
+adam64AVX512_f4_tail:
+	TESTQ       AX, AX
+	JZ          adam64AVX512_done
+	VMOVUPD.Z   (DX), K1, Z0
+	VXORPD      Z16, Z0, Z0
+	VMOVUPD.Z   (CX), K1, Z1
+	VMULPD      Z25, Z1, Z1
+	VMOVUPD.Z   (BX), K1, Z2
+	VMULPD      Z18, Z2, Z2
+	VFMADD231PD Z19, Z0, Z2
+	VMOVUPD     Z2, K1, (BX)
+	VMOVUPD.Z   (SI), K1, Z3
+	VMULPD      Z20, Z3, Z3
+	VMULPD      Z21, Z0, Z4
+	VFMADD231PD Z4, Z0, Z3
+	VMOVUPD     Z3, K1, (SI)
+	VSQRTPD     Z3, Z3
+	VDIVPD      Z23, Z3, Z3
+	VADDPD      Z24, Z3, Z3
+	VMULPD      Z22, Z2, Z2
+	VDIVPD      Z3, Z2, Z2
+	VADDPD      Z2, Z1, Z1
+	VMOVUPD     Z1, K1, (CX)
+	JMP         adam64AVX512_done
+
+adam64AVX512_f6_loop:
+	CMPQ        AX, $0x08
+	JL          adam64AVX512_f6_tail
+	VMOVUPD     (DX), Z0
+	VXORPD      Z16, Z0, Z0
+	VMOVUPD     (CX), Z1
+	VMULPD      Z25, Z1, Z1
+	VMOVUPD     (BX), Z2
+	VMULPD      Z18, Z2, Z2
+	VFMADD231PD Z19, Z0, Z2
+	VMOVUPD     Z2, (BX)
+	VMOVUPD     (SI), Z3
+	VMULPD      Z20, Z3, Z3
+	VMULPD      Z21, Z0, Z4
+	VFMADD231PD Z4, Z0, Z3
+	VMOVUPD     Z3, (SI)
+	VMOVUPD     (DI), Z4
+	VCMPPD      $0x03, Z3, Z4, K2
+	VMAXPD      Z3, Z4, Z4
+	VMOVAPD     Z26, K2, Z4
+	VMOVUPD     Z4, (DI)
+	VSQRTPD     Z4, Z4
+	VDIVPD      Z23, Z4, Z4
+	VADDPD      Z24, Z4, Z4
+	VMULPD      Z22, Z2, Z2
+	VDIVPD      Z4, Z2, Z2
+	VADDPD      Z2, Z1, Z1
+	VMOVUPD     Z1, (CX)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	ADDQ        $0x40, SI
+	ADDQ        $0x40, DI
+	SUBQ        $0x08, AX
+	JMP         adam64AVX512_f6_loop
+
+adam64AVX512_f6_tail:
+	TESTQ       AX, AX
+	JZ          adam64AVX512_done
+	VMOVUPD.Z   (DX), K1, Z0
+	VXORPD      Z16, Z0, Z0
+	VMOVUPD.Z   (CX), K1, Z1
+	VMULPD      Z25, Z1, Z1
+	VMOVUPD.Z   (BX), K1, Z2
+	VMULPD      Z18, Z2, Z2
+	VFMADD231PD Z19, Z0, Z2
+	VMOVUPD     Z2, K1, (BX)
+	VMOVUPD.Z   (SI), K1, Z3
+	VMULPD      Z20, Z3, Z3
+	VMULPD      Z21, Z0, Z4
+	VFMADD231PD Z4, Z0, Z3
+	VMOVUPD     Z3, K1, (SI)
+	VMOVUPD.Z   (DI), K1, Z4
+	VCMPPD      $0x03, Z3, Z4, K2
+	VMAXPD      Z3, Z4, Z4
+	VMOVAPD     Z26, K2, Z4
+	VMOVUPD     Z4, K1, (DI)
+	VSQRTPD     Z4, Z4
+	VDIVPD      Z23, Z4, Z4
+	VADDPD      Z24, Z4, Z4
+	VMULPD      Z22, Z2, Z2
+	VDIVPD      Z4, Z2, Z2
+	VADDPD      Z2, Z1, Z1
+	VMOVUPD     Z1, K1, (CX)
+
+adam64AVX512_done:
+	VZEROUPPER
+	RET
+
+// func rmsprop64AVX512(n int, p *float64, grad *float64, sq *float64, gavg *float64, buf *float64, c *float64, flags int, mask int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·rmsprop64AVX512(SB), NOSPLIT, $0-72
+	MOVQ         n+0(FP), AX
+	MOVQ         p+8(FP), CX
+	MOVQ         grad+16(FP), DX
+	MOVQ         sq+24(FP), BX
+	MOVQ         gavg+32(FP), SI
+	MOVQ         buf+40(FP), DI
+	MOVQ         c+48(FP), R8
+	VBROADCASTSD (R8), Z16
+	VBROADCASTSD 8(R8), Z17
+	VBROADCASTSD 16(R8), Z18
+	VBROADCASTSD 24(R8), Z19
+	VBROADCASTSD 32(R8), Z20
+	VBROADCASTSD 40(R8), Z21
+	VBROADCASTSD 48(R8), Z22
+	MOVQ         mask+64(FP), R8
+	KMOVW        R8, K1
+	MOVQ         flags+56(FP), R8
+	CMPQ         R8, $0x00
+	JE           rmsprop64AVX512_f0_loop
+	CMPQ         R8, $0x01
+	JE           rmsprop64AVX512_f1_loop
+	CMPQ         R8, $0x02
+	JE           rmsprop64AVX512_f2_loop
+	CMPQ         R8, $0x03
+	JE           rmsprop64AVX512_f3_loop
+	CMPQ         R8, $0x04
+	JE           rmsprop64AVX512_f4_loop
+	CMPQ         R8, $0x05
+	JE           rmsprop64AVX512_f5_loop
+	CMPQ         R8, $0x06
+	JE           rmsprop64AVX512_f6_loop
+	CMPQ         R8, $0x07
+	JE           rmsprop64AVX512_f7_loop
+	JMP          rmsprop64AVX512_done
+
+rmsprop64AVX512_f0_loop:
+	CMPQ        AX, $0x08
+	JL          rmsprop64AVX512_f0_tail
+	VMOVUPD     (DX), Z0
+	VXORPD      Z16, Z0, Z0
+	VMOVUPD     (CX), Z1
+	VMOVUPD     (BX), Z2
+	VMULPD      Z18, Z2, Z2
+	VMULPD      Z19, Z0, Z4
+	VFMADD231PD Z4, Z0, Z2
+	VMOVUPD     Z2, (BX)
+	VSQRTPD     Z2, Z2
+	VADDPD      Z20, Z2, Z2
+	VMULPD      Z22, Z0, Z0
+	VDIVPD      Z2, Z0, Z0
+	VADDPD      Z0, Z1, Z1
+	VMOVUPD     Z1, (CX)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	ADDQ        $0x40, SI
+	ADDQ        $0x40, DI
+	SUBQ        $0x08, AX
+	JMP         rmsprop64AVX512_f0_loop
+
+rmsprop64AVX512_f0_tail:
+	TESTQ       AX, AX
+	JZ          rmsprop64AVX512_done
+	VMOVUPD.Z   (DX), K1, Z0
+	VXORPD      Z16, Z0, Z0
+	VMOVUPD.Z   (CX), K1, Z1
+	VMOVUPD.Z   (BX), K1, Z2
+	VMULPD      Z18, Z2, Z2
+	VMULPD      Z19, Z0, Z4
+	VFMADD231PD Z4, Z0, Z2
+	VMOVUPD     Z2, K1, (BX)
+	VSQRTPD     Z2, Z2
+	VADDPD      Z20, Z2, Z2
+	VMULPD      Z22, Z0, Z0
+	VDIVPD      Z2, Z0, Z0
+	VADDPD      Z0, Z1, Z1
+	VMOVUPD     Z1, K1, (CX)
+	JMP         rmsprop64AVX512_done
+
+rmsprop64AVX512_f1_loop:
+	CMPQ        AX, $0x08
+	JL          rmsprop64AVX512_f1_tail
+	VMOVUPD     (DX), Z0
+	VXORPD      Z16, Z0, Z0
+	VMOVUPD     (CX), Z1
+	VFMADD231PD Z17, Z1, Z0
+	VMOVUPD     (BX), Z2
+	VMULPD      Z18, Z2, Z2
+	VMULPD      Z19, Z0, Z4
+	VFMADD231PD Z4, Z0, Z2
+	VMOVUPD     Z2, (BX)
+	VSQRTPD     Z2, Z2
+	VADDPD      Z20, Z2, Z2
+	VMULPD      Z22, Z0, Z0
+	VDIVPD      Z2, Z0, Z0
+	VADDPD      Z0, Z1, Z1
+	VMOVUPD     Z1, (CX)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	ADDQ        $0x40, SI
+	ADDQ        $0x40, DI
+	SUBQ        $0x08, AX
+	JMP         rmsprop64AVX512_f1_loop
+
+rmsprop64AVX512_f1_tail:
+	TESTQ       AX, AX
+	JZ          rmsprop64AVX512_done
+	VMOVUPD.Z   (DX), K1, Z0
+	VXORPD      Z16, Z0, Z0
+	VMOVUPD.Z   (CX), K1, Z1
+	VFMADD231PD Z17, Z1, Z0
+	VMOVUPD.Z   (BX), K1, Z2
+	VMULPD      Z18, Z2, Z2
+	VMULPD      Z19, Z0, Z4
+	VFMADD231PD Z4, Z0, Z2
+	VMOVUPD     Z2, K1, (BX)
+	VSQRTPD     Z2, Z2
+	VADDPD      Z20, Z2, Z2
+	VMULPD      Z22, Z0, Z0
+	VDIVPD      Z2, Z0, Z0
+	VADDPD      Z0, Z1, Z1
+	VMOVUPD     Z1, K1, (CX)
+	JMP         rmsprop64AVX512_done
+
+rmsprop64AVX512_f2_loop:
+	CMPQ         AX, $0x08
+	JL           rmsprop64AVX512_f2_tail
+	VMOVUPD      (DX), Z0
+	VXORPD       Z16, Z0, Z0
+	VMOVUPD      (CX), Z1
+	VMOVUPD      (BX), Z2
+	VMULPD       Z18, Z2, Z2
+	VMULPD       Z19, Z0, Z4
+	VFMADD231PD  Z4, Z0, Z2
+	VMOVUPD      Z2, (BX)
+	VMOVUPD      (SI), Z3
+	VMULPD       Z18, Z3, Z3
+	VFMADD231PD  Z19, Z0, Z3
+	VMOVUPD      Z3, (SI)
+	VFNMADD231PD Z3, Z3, Z2
+	VSQRTPD      Z2, Z2
+	VADDPD       Z20, Z2, Z2
+	VMULPD       Z22, Z0, Z0
+	VDIVPD       Z2, Z0, Z0
+	VADDPD       Z0, Z1, Z1
+	VMOVUPD      Z1, (CX)
+	ADDQ         $0x40, CX
+	ADDQ         $0x40, DX
+	ADDQ         $0x40, BX
+	ADDQ         $0x40, SI
+	ADDQ         $0x40, DI
+	SUBQ         $0x08, AX
+	JMP          rmsprop64AVX512_f2_loop
+
+rmsprop64AVX512_f2_tail:
+	TESTQ        AX, AX
+	JZ           rmsprop64AVX512_done
+	VMOVUPD.Z    (DX), K1, Z0
+	VXORPD       Z16, Z0, Z0
+	VMOVUPD.Z    (CX), K1, Z1
+	VMOVUPD.Z    (BX), K1, Z2
+	VMULPD       Z18, Z2, Z2
+	VMULPD       Z19, Z0, Z4
+	VFMADD231PD  Z4, Z0, Z2
+	VMOVUPD      Z2, K1, (BX)
+	VMOVUPD.Z    (SI), K1, Z3
+	VMULPD       Z18, Z3, Z3
+	VFMADD231PD  Z19, Z0, Z3
+	VMOVUPD      Z3, K1, (SI)
+	VFNMADD231PD Z3, Z3, Z2
+	VSQRTPD      Z2, Z2
+	VADDPD       Z20, Z2, Z2
+	VMULPD       Z22, Z0, Z0
+	VDIVPD       Z2, Z0, Z0
+	VADDPD       Z0, Z1, Z1
+	VMOVUPD      Z1, K1, (CX)
+	JMP          rmsprop64AVX512_done
+
+rmsprop64AVX512_f3_loop:
+	CMPQ         AX, $0x08
+	JL           rmsprop64AVX512_f3_tail
+	VMOVUPD      (DX), Z0
+	VXORPD       Z16, Z0, Z0
+	VMOVUPD      (CX), Z1
+	VFMADD231PD  Z17, Z1, Z0
+	VMOVUPD      (BX), Z2
+	VMULPD       Z18, Z2, Z2
+	VMULPD       Z19, Z0, Z4
+	VFMADD231PD  Z4, Z0, Z2
+	VMOVUPD      Z2, (BX)
+	VMOVUPD      (SI), Z3
+	VMULPD       Z18, Z3, Z3
+	VFMADD231PD  Z19, Z0, Z3
+	VMOVUPD      Z3, (SI)
+	VFNMADD231PD Z3, Z3, Z2
+	VSQRTPD      Z2, Z2
+	VADDPD       Z20, Z2, Z2
+	VMULPD       Z22, Z0, Z0
+	VDIVPD       Z2, Z0, Z0
+	VADDPD       Z0, Z1, Z1
+	VMOVUPD      Z1, (CX)
+	ADDQ         $0x40, CX
+	ADDQ         $0x40, DX
+	ADDQ         $0x40, BX
+	ADDQ         $0x40, SI
+	ADDQ         $0x40, DI
+	SUBQ         $0x08, AX
+	JMP          rmsprop64AVX512_f3_loop
+
+rmsprop64AVX512_f3_tail:
+	TESTQ        AX, AX
+	JZ           rmsprop64AVX512_done
+	VMOVUPD.Z    (DX), K1, Z0
+	VXORPD       Z16, Z0, Z0
+	VMOVUPD.Z    (CX), K1, Z1
+	VFMADD231PD  Z17, Z1, Z0
+	VMOVUPD.Z    (BX), K1, Z2
+	VMULPD       Z18, Z2, Z2
+	VMULPD       Z19, Z0, Z4
+	VFMADD231PD  Z4, Z0, Z2
+	VMOVUPD      Z2, K1, (BX)
+	VMOVUPD.Z    (SI), K1, Z3
+	VMULPD       Z18, Z3, Z3
+	VFMADD231PD  Z19, Z0, Z3
+	VMOVUPD      Z3, K1, (SI)
+	VFNMADD231PD Z3, Z3, Z2
+	VSQRTPD      Z2, Z2
+	VADDPD       Z20, Z2, Z2
+	VMULPD       Z22, Z0, Z0
+	VDIVPD       Z2, Z0, Z0
+	VADDPD       Z0, Z1, Z1
+	VMOVUPD      Z1, K1, (CX)
+	JMP          rmsprop64AVX512_done
+
+rmsprop64AVX512_f4_loop:
+	CMPQ        AX, $0x08
+	JL          rmsprop64AVX512_f4_tail
+	VMOVUPD     (DX), Z0
+	VXORPD      Z16, Z0, Z0
+	VMOVUPD     (CX), Z1
+	VMOVUPD     (BX), Z2
+	VMULPD      Z18, Z2, Z2
+	VMULPD      Z19, Z0, Z4
+	VFMADD231PD Z4, Z0, Z2
+	VMOVUPD     Z2, (BX)
+	VSQRTPD     Z2, Z2
+	VADDPD      Z20, Z2, Z2
+	VMOVUPD     (DI), Z5
+	VMULPD      Z21, Z5, Z5
+	VDIVPD      Z2, Z0, Z0
+	VADDPD      Z0, Z5, Z5
+	VMOVUPD     Z5, (DI)
+	VFMADD231PD Z22, Z5, Z1
+	VMOVUPD     Z1, (CX)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	ADDQ        $0x40, SI
+	ADDQ        $0x40, DI
+	SUBQ        $0x08, AX
+	JMP         rmsprop64AVX512_f4_loop
+
+rmsprop64AVX512_f4_tail:
+	TESTQ       AX, AX
+	JZ          rmsprop64AVX512_done
+	VMOVUPD.Z   (DX), K1, Z0
+	VXORPD      Z16, Z0, Z0
+	VMOVUPD.Z   (CX), K1, Z1
+	VMOVUPD.Z   (BX), K1, Z2
+	VMULPD      Z18, Z2, Z2
+	VMULPD      Z19, Z0, Z4
+	VFMADD231PD Z4, Z0, Z2
+	VMOVUPD     Z2, K1, (BX)
+	VSQRTPD     Z2, Z2
+	VADDPD      Z20, Z2, Z2
+	VMOVUPD.Z   (DI), K1, Z5
+	VMULPD      Z21, Z5, Z5
+	VDIVPD      Z2, Z0, Z0
+	VADDPD      Z0, Z5, Z5
+	VMOVUPD     Z5, K1, (DI)
+	VFMADD231PD Z22, Z5, Z1
+	VMOVUPD     Z1, K1, (CX)
+	JMP         rmsprop64AVX512_done
+
+rmsprop64AVX512_f5_loop:
+	CMPQ        AX, $0x08
+	JL          rmsprop64AVX512_f5_tail
+	VMOVUPD     (DX), Z0
+	VXORPD      Z16, Z0, Z0
+	VMOVUPD     (CX), Z1
+	VFMADD231PD Z17, Z1, Z0
+	VMOVUPD     (BX), Z2
+	VMULPD      Z18, Z2, Z2
+	VMULPD      Z19, Z0, Z4
+	VFMADD231PD Z4, Z0, Z2
+	VMOVUPD     Z2, (BX)
+	VSQRTPD     Z2, Z2
+	VADDPD      Z20, Z2, Z2
+	VMOVUPD     (DI), Z5
+	VMULPD      Z21, Z5, Z5
+	VDIVPD      Z2, Z0, Z0
+	VADDPD      Z0, Z5, Z5
+	VMOVUPD     Z5, (DI)
+	VFMADD231PD Z22, Z5, Z1
+	VMOVUPD     Z1, (CX)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	ADDQ        $0x40, SI
+	ADDQ        $0x40, DI
+	SUBQ        $0x08, AX
+	JMP         rmsprop64AVX512_f5_loop
+
+rmsprop64AVX512_f5_tail:
+	TESTQ       AX, AX
+	JZ          rmsprop64AVX512_done
+	VMOVUPD.Z   (DX), K1, Z0
+	VXORPD      Z16, Z0, Z0
+	VMOVUPD.Z   (CX), K1, Z1
+	VFMADD231PD Z17, Z1, Z0
+	VMOVUPD.Z   (BX), K1, Z2
+	VMULPD      Z18, Z2, Z2
+	VMULPD      Z19, Z0, Z4
+	VFMADD231PD Z4, Z0, Z2
+	VMOVUPD     Z2, K1, (BX)
+	VSQRTPD     Z2, Z2
+	VADDPD      Z20, Z2, Z2
+	VMOVUPD.Z   (DI), K1, Z5
+	VMULPD      Z21, Z5, Z5
+	VDIVPD      Z2, Z0, Z0
+	VADDPD      Z0, Z5, Z5
+	VMOVUPD     Z5, K1, (DI)
+	VFMADD231PD Z22, Z5, Z1
+	VMOVUPD     Z1, K1, (CX)
+	JMP         rmsprop64AVX512_done
+
+rmsprop64AVX512_f6_loop:
+	CMPQ         AX, $0x08
+	JL           rmsprop64AVX512_f6_tail
+	VMOVUPD      (DX), Z0
+	VXORPD       Z16, Z0, Z0
+	VMOVUPD      (CX), Z1
+	VMOVUPD      (BX), Z2
+	VMULPD       Z18, Z2, Z2
+	VMULPD       Z19, Z0, Z4
+	VFMADD231PD  Z4, Z0, Z2
+	VMOVUPD      Z2, (BX)
+	VMOVUPD      (SI), Z3
+	VMULPD       Z18, Z3, Z3
+	VFMADD231PD  Z19, Z0, Z3
+	VMOVUPD      Z3, (SI)
+	VFNMADD231PD Z3, Z3, Z2
+	VSQRTPD      Z2, Z2
+	VADDPD       Z20, Z2, Z2
+	VMOVUPD      (DI), Z5
+	VMULPD       Z21, Z5, Z5
+	VDIVPD       Z2, Z0, Z0
+	VADDPD       Z0, Z5, Z5
+	VMOVUPD      Z5, (DI)
+	VFMADD231PD  Z22, Z5, Z1
+	VMOVUPD      Z1, (CX)
+	ADDQ         $0x40, CX
+	ADDQ         $0x40, DX
+	ADDQ         $0x40, BX
+	ADDQ         $0x40, SI
+	ADDQ         $0x40, DI
+	SUBQ         $0x08, AX
+	JMP          rmsprop64AVX512_f6_loop
+
+rmsprop64AVX512_f6_tail:
+	TESTQ        AX, AX
+	JZ           rmsprop64AVX512_done
+	VMOVUPD.Z    (DX), K1, Z0
+	VXORPD       Z16, Z0, Z0
+	VMOVUPD.Z    (CX), K1, Z1
+	VMOVUPD.Z    (BX), K1, Z2
+	VMULPD       Z18, Z2, Z2
+	VMULPD       Z19, Z0, Z4
+	VFMADD231PD  Z4, Z0, Z2
+	VMOVUPD      Z2, K1, (BX)
+	VMOVUPD.Z    (SI), K1, Z3
+	VMULPD       Z18, Z3, Z3
+	VFMADD231PD  Z19, Z0, Z3
+	VMOVUPD      Z3, K1, (SI)
+	VFNMADD231PD Z3, Z3, Z2
+	VSQRTPD      Z2, Z2
+	VADDPD       Z20, Z2, Z2
+	VMOVUPD.Z    (DI), K1, Z5
+	VMULPD       Z21, Z5, Z5
+	VDIVPD       Z2, Z0, Z0
+	VADDPD       Z0, Z5, Z5
+	VMOVUPD      Z5, K1, (DI)
+	VFMADD231PD  Z22, Z5, Z1
+	VMOVUPD      Z1, K1, (CX)
+	JMP          rmsprop64AVX512_done
+
+rmsprop64AVX512_f7_loop:
+	CMPQ         AX, $0x08
+	JL           rmsprop64AVX512_f7_tail
+	VMOVUPD      (DX), Z0
+	VXORPD       Z16, Z0, Z0
+	VMOVUPD      (CX), Z1
+	VFMADD231PD  Z17, Z1, Z0
+	VMOVUPD      (BX), Z2
+	VMULPD       Z18, Z2, Z2
+	VMULPD       Z19, Z0, Z4
+	VFMADD231PD  Z4, Z0, Z2
+	VMOVUPD      Z2, (BX)
+	VMOVUPD      (SI), Z3
+	VMULPD       Z18, Z3, Z3
+	VFMADD231PD  Z19, Z0, Z3
+	VMOVUPD      Z3, (SI)
+	VFNMADD231PD Z3, Z3, Z2
+	VSQRTPD      Z2, Z2
+	VADDPD       Z20, Z2, Z2
+	VMOVUPD      (DI), Z5
+	VMULPD       Z21, Z5, Z5
+	VDIVPD       Z2, Z0, Z0
+	VADDPD       Z0, Z5, Z5
+	VMOVUPD      Z5, (DI)
+	VFMADD231PD  Z22, Z5, Z1
+	VMOVUPD      Z1, (CX)
+	ADDQ         $0x40, CX
+	ADDQ         $0x40, DX
+	ADDQ         $0x40, BX
+	ADDQ         $0x40, SI
+	ADDQ         $0x40, DI
+	SUBQ         $0x08, AX
+	JMP          rmsprop64AVX512_f7_loop
+
+rmsprop64AVX512_f7_tail:
+	TESTQ        AX, AX
+	JZ           rmsprop64AVX512_done
+	VMOVUPD.Z    (DX), K1, Z0
+	VXORPD       Z16, Z0, Z0
+	VMOVUPD.Z    (CX), K1, Z1
+	VFMADD231PD  Z17, Z1, Z0
+	VMOVUPD.Z    (BX), K1, Z2
+	VMULPD       Z18, Z2, Z2
+	VMULPD       Z19, Z0, Z4
+	VFMADD231PD  Z4, Z0, Z2
+	VMOVUPD      Z2, K1, (BX)
+	VMOVUPD.Z    (SI), K1, Z3
+	VMULPD       Z18, Z3, Z3
+	VFMADD231PD  Z19, Z0, Z3
+	VMOVUPD      Z3, K1, (SI)
+	VFNMADD231PD Z3, Z3, Z2
+	VSQRTPD      Z2, Z2
+	VADDPD       Z20, Z2, Z2
+	VMOVUPD.Z    (DI), K1, Z5
+	VMULPD       Z21, Z5, Z5
+	VDIVPD       Z2, Z0, Z0
+	VADDPD       Z0, Z5, Z5
+	VMOVUPD      Z5, K1, (DI)
+	VFMADD231PD  Z22, Z5, Z1
+	VMOVUPD      Z1, K1, (CX)
+
+rmsprop64AVX512_done:
+	VZEROUPPER
+	RET
+
+// func sgd64AVX512(n int, p *float64, grad *float64, buf *float64, c *float64, flags int, mask int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·sgd64AVX512(SB), NOSPLIT, $0-56
+	MOVQ         n+0(FP), AX
+	MOVQ         p+8(FP), CX
+	MOVQ         grad+16(FP), DX
+	MOVQ         buf+24(FP), BX
+	MOVQ         c+32(FP), SI
+	VBROADCASTSD (SI), Z16
+	VBROADCASTSD 8(SI), Z17
+	VBROADCASTSD 16(SI), Z18
+	VBROADCASTSD 24(SI), Z19
+	VBROADCASTSD 32(SI), Z20
+	MOVQ         mask+48(FP), SI
+	KMOVW        SI, K1
+	MOVQ         flags+40(FP), SI
+	CMPQ         SI, $0x00
+	JE           sgd64AVX512_f0_loop
+	CMPQ         SI, $0x01
+	JE           sgd64AVX512_f1_loop
+	CMPQ         SI, $0x02
+	JE           sgd64AVX512_f2_loop
+	CMPQ         SI, $0x03
+	JE           sgd64AVX512_f3_loop
+	CMPQ         SI, $0x06
+	JE           sgd64AVX512_f6_loop
+	CMPQ         SI, $0x07
+	JE           sgd64AVX512_f7_loop
+	CMPQ         SI, $0x0a
+	JE           sgd64AVX512_f10_loop
+	CMPQ         SI, $0x0b
+	JE           sgd64AVX512_f11_loop
+	CMPQ         SI, $0x0e
+	JE           sgd64AVX512_f14_loop
+	CMPQ         SI, $0x0f
+	JE           sgd64AVX512_f15_loop
+	JMP          sgd64AVX512_done
+
+sgd64AVX512_f0_loop:
+	CMPQ        AX, $0x08
+	JL          sgd64AVX512_f0_tail
+	VMOVUPD     (DX), Z0
+	VXORPD      Z16, Z0, Z0
+	VMOVUPD     (CX), Z1
+	VFMADD231PD Z20, Z0, Z1
+	VMOVUPD     Z1, (CX)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	SUBQ        $0x08, AX
+	JMP         sgd64AVX512_f0_loop
+
+sgd64AVX512_f0_tail:
+	TESTQ       AX, AX
+	JZ          sgd64AVX512_done
+	VMOVUPD.Z   (DX), K1, Z0
+	VXORPD      Z16, Z0, Z0
+	VMOVUPD.Z   (CX), K1, Z1
+	VFMADD231PD Z20, Z0, Z1
+	VMOVUPD     Z1, K1, (CX)
+	JMP         sgd64AVX512_done
+
+sgd64AVX512_f1_loop:
+	CMPQ        AX, $0x08
+	JL          sgd64AVX512_f1_tail
+	VMOVUPD     (DX), Z0
+	VXORPD      Z16, Z0, Z0
+	VMOVUPD     (CX), Z1
+	VFMADD231PD Z17, Z1, Z0
+	VFMADD231PD Z20, Z0, Z1
+	VMOVUPD     Z1, (CX)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	SUBQ        $0x08, AX
+	JMP         sgd64AVX512_f1_loop
+
+sgd64AVX512_f1_tail:
+	TESTQ       AX, AX
+	JZ          sgd64AVX512_done
+	VMOVUPD.Z   (DX), K1, Z0
+	VXORPD      Z16, Z0, Z0
+	VMOVUPD.Z   (CX), K1, Z1
+	VFMADD231PD Z17, Z1, Z0
+	VFMADD231PD Z20, Z0, Z1
+	VMOVUPD     Z1, K1, (CX)
+	JMP         sgd64AVX512_done
+
+sgd64AVX512_f2_loop:
+	CMPQ        AX, $0x08
+	JL          sgd64AVX512_f2_tail
+	VMOVUPD     (DX), Z0
+	VXORPD      Z16, Z0, Z0
+	VMOVUPD     (CX), Z1
+	VMOVUPD     (BX), Z2
+	VMULPD      Z18, Z2, Z2
+	VFMADD231PD Z19, Z0, Z2
+	VMOVUPD     Z2, (BX)
+	VFMADD231PD Z20, Z2, Z1
+	VMOVUPD     Z1, (CX)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	SUBQ        $0x08, AX
+	JMP         sgd64AVX512_f2_loop
+
+sgd64AVX512_f2_tail:
+	TESTQ       AX, AX
+	JZ          sgd64AVX512_done
+	VMOVUPD.Z   (DX), K1, Z0
+	VXORPD      Z16, Z0, Z0
+	VMOVUPD.Z   (CX), K1, Z1
+	VMOVUPD.Z   (BX), K1, Z2
+	VMULPD      Z18, Z2, Z2
+	VFMADD231PD Z19, Z0, Z2
+	VMOVUPD     Z2, K1, (BX)
+	VFMADD231PD Z20, Z2, Z1
+	VMOVUPD     Z1, K1, (CX)
+	JMP         sgd64AVX512_done
+
+sgd64AVX512_f3_loop:
+	CMPQ        AX, $0x08
+	JL          sgd64AVX512_f3_tail
+	VMOVUPD     (DX), Z0
+	VXORPD      Z16, Z0, Z0
+	VMOVUPD     (CX), Z1
+	VFMADD231PD Z17, Z1, Z0
+	VMOVUPD     (BX), Z2
+	VMULPD      Z18, Z2, Z2
+	VFMADD231PD Z19, Z0, Z2
+	VMOVUPD     Z2, (BX)
+	VFMADD231PD Z20, Z2, Z1
+	VMOVUPD     Z1, (CX)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	SUBQ        $0x08, AX
+	JMP         sgd64AVX512_f3_loop
+
+sgd64AVX512_f3_tail:
+	TESTQ       AX, AX
+	JZ          sgd64AVX512_done
+	VMOVUPD.Z   (DX), K1, Z0
+	VXORPD      Z16, Z0, Z0
+	VMOVUPD.Z   (CX), K1, Z1
+	VFMADD231PD Z17, Z1, Z0
+	VMOVUPD.Z   (BX), K1, Z2
+	VMULPD      Z18, Z2, Z2
+	VFMADD231PD Z19, Z0, Z2
+	VMOVUPD     Z2, K1, (BX)
+	VFMADD231PD Z20, Z2, Z1
+	VMOVUPD     Z1, K1, (CX)
+	JMP         sgd64AVX512_done
+
+sgd64AVX512_f6_loop:
+	CMPQ        AX, $0x08
+	JL          sgd64AVX512_f6_tail
+	VMOVUPD     (DX), Z0
+	VXORPD      Z16, Z0, Z0
+	VMOVUPD     (CX), Z1
+	VMOVUPD     Z0, (BX)
+	VFMADD231PD Z20, Z0, Z1
+	VMOVUPD     Z1, (CX)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	SUBQ        $0x08, AX
+	JMP         sgd64AVX512_f6_loop
+
+sgd64AVX512_f6_tail:
+	TESTQ       AX, AX
+	JZ          sgd64AVX512_done
+	VMOVUPD.Z   (DX), K1, Z0
+	VXORPD      Z16, Z0, Z0
+	VMOVUPD.Z   (CX), K1, Z1
+	VMOVUPD     Z0, K1, (BX)
+	VFMADD231PD Z20, Z0, Z1
+	VMOVUPD     Z1, K1, (CX)
+	JMP         sgd64AVX512_done
+
+sgd64AVX512_f7_loop:
+	CMPQ        AX, $0x08
+	JL          sgd64AVX512_f7_tail
+	VMOVUPD     (DX), Z0
+	VXORPD      Z16, Z0, Z0
+	VMOVUPD     (CX), Z1
+	VFMADD231PD Z17, Z1, Z0
+	VMOVUPD     Z0, (BX)
+	VFMADD231PD Z20, Z0, Z1
+	VMOVUPD     Z1, (CX)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	SUBQ        $0x08, AX
+	JMP         sgd64AVX512_f7_loop
+
+sgd64AVX512_f7_tail:
+	TESTQ       AX, AX
+	JZ          sgd64AVX512_done
+	VMOVUPD.Z   (DX), K1, Z0
+	VXORPD      Z16, Z0, Z0
+	VMOVUPD.Z   (CX), K1, Z1
+	VFMADD231PD Z17, Z1, Z0
+	VMOVUPD     Z0, K1, (BX)
+	VFMADD231PD Z20, Z0, Z1
+	VMOVUPD     Z1, K1, (CX)
+	JMP         sgd64AVX512_done
+
+sgd64AVX512_f10_loop:
+	CMPQ        AX, $0x08
+	JL          sgd64AVX512_f10_tail
+	VMOVUPD     (DX), Z0
+	VXORPD      Z16, Z0, Z0
+	VMOVUPD     (CX), Z1
+	VMOVUPD     (BX), Z2
+	VMULPD      Z18, Z2, Z2
+	VFMADD231PD Z19, Z0, Z2
+	VMOVUPD     Z2, (BX)
+	VFMADD231PD Z18, Z2, Z0
+	VFMADD231PD Z20, Z0, Z1
+	VMOVUPD     Z1, (CX)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	SUBQ        $0x08, AX
+	JMP         sgd64AVX512_f10_loop
+
+sgd64AVX512_f10_tail:
+	TESTQ       AX, AX
+	JZ          sgd64AVX512_done
+	VMOVUPD.Z   (DX), K1, Z0
+	VXORPD      Z16, Z0, Z0
+	VMOVUPD.Z   (CX), K1, Z1
+	VMOVUPD.Z   (BX), K1, Z2
+	VMULPD      Z18, Z2, Z2
+	VFMADD231PD Z19, Z0, Z2
+	VMOVUPD     Z2, K1, (BX)
+	VFMADD231PD Z18, Z2, Z0
+	VFMADD231PD Z20, Z0, Z1
+	VMOVUPD     Z1, K1, (CX)
+	JMP         sgd64AVX512_done
+
+sgd64AVX512_f11_loop:
+	CMPQ        AX, $0x08
+	JL          sgd64AVX512_f11_tail
+	VMOVUPD     (DX), Z0
+	VXORPD      Z16, Z0, Z0
+	VMOVUPD     (CX), Z1
+	VFMADD231PD Z17, Z1, Z0
+	VMOVUPD     (BX), Z2
+	VMULPD      Z18, Z2, Z2
+	VFMADD231PD Z19, Z0, Z2
+	VMOVUPD     Z2, (BX)
+	VFMADD231PD Z18, Z2, Z0
+	VFMADD231PD Z20, Z0, Z1
+	VMOVUPD     Z1, (CX)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	SUBQ        $0x08, AX
+	JMP         sgd64AVX512_f11_loop
+
+sgd64AVX512_f11_tail:
+	TESTQ       AX, AX
+	JZ          sgd64AVX512_done
+	VMOVUPD.Z   (DX), K1, Z0
+	VXORPD      Z16, Z0, Z0
+	VMOVUPD.Z   (CX), K1, Z1
+	VFMADD231PD Z17, Z1, Z0
+	VMOVUPD.Z   (BX), K1, Z2
+	VMULPD      Z18, Z2, Z2
+	VFMADD231PD Z19, Z0, Z2
+	VMOVUPD     Z2, K1, (BX)
+	VFMADD231PD Z18, Z2, Z0
+	VFMADD231PD Z20, Z0, Z1
+	VMOVUPD     Z1, K1, (CX)
+	JMP         sgd64AVX512_done
+
+sgd64AVX512_f14_loop:
+	CMPQ        AX, $0x08
+	JL          sgd64AVX512_f14_tail
+	VMOVUPD     (DX), Z0
+	VXORPD      Z16, Z0, Z0
+	VMOVUPD     (CX), Z1
+	VMOVUPD     Z0, (BX)
+	VFMADD231PD Z18, Z0, Z0
+	VFMADD231PD Z20, Z0, Z1
+	VMOVUPD     Z1, (CX)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	SUBQ        $0x08, AX
+	JMP         sgd64AVX512_f14_loop
+
+sgd64AVX512_f14_tail:
+	TESTQ       AX, AX
+	JZ          sgd64AVX512_done
+	VMOVUPD.Z   (DX), K1, Z0
+	VXORPD      Z16, Z0, Z0
+	VMOVUPD.Z   (CX), K1, Z1
+	VMOVUPD     Z0, K1, (BX)
+	VFMADD231PD Z18, Z0, Z0
+	VFMADD231PD Z20, Z0, Z1
+	VMOVUPD     Z1, K1, (CX)
+	JMP         sgd64AVX512_done
+
+sgd64AVX512_f15_loop:
+	CMPQ        AX, $0x08
+	JL          sgd64AVX512_f15_tail
+	VMOVUPD     (DX), Z0
+	VXORPD      Z16, Z0, Z0
+	VMOVUPD     (CX), Z1
+	VFMADD231PD Z17, Z1, Z0
+	VMOVUPD     Z0, (BX)
+	VFMADD231PD Z18, Z0, Z0
+	VFMADD231PD Z20, Z0, Z1
+	VMOVUPD     Z1, (CX)
+	ADDQ        $0x40, CX
+	ADDQ        $0x40, DX
+	ADDQ        $0x40, BX
+	SUBQ        $0x08, AX
+	JMP         sgd64AVX512_f15_loop
+
+sgd64AVX512_f15_tail:
+	TESTQ       AX, AX
+	JZ          sgd64AVX512_done
+	VMOVUPD.Z   (DX), K1, Z0
+	VXORPD      Z16, Z0, Z0
+	VMOVUPD.Z   (CX), K1, Z1
+	VFMADD231PD Z17, Z1, Z0
+	VMOVUPD     Z0, K1, (BX)
+	VFMADD231PD Z18, Z0, Z0
+	VFMADD231PD Z20, Z0, Z1
+	VMOVUPD     Z1, K1, (CX)
+
+sgd64AVX512_done:
+	VZEROUPPER
+	RET
+
+// func adam64AVX2(n int, p *float64, grad *float64, m *float64, v *float64, vmax *float64, c *float64, flags int, mask *int64)
+// Requires: AVX, FMA3
+TEXT ·adam64AVX2(SB), NOSPLIT, $0-72
+	MOVQ    n+0(FP), AX
+	MOVQ    p+8(FP), CX
+	MOVQ    grad+16(FP), DX
+	MOVQ    m+24(FP), BX
+	MOVQ    v+32(FP), SI
+	MOVQ    vmax+40(FP), DI
+	MOVQ    c+48(FP), R8
+	MOVQ    mask+64(FP), R9
+	VMOVDQU (R9), Y15
+	MOVQ    flags+56(FP), R9
+	CMPQ    R9, $0x00
+	JE      adam64AVX2_f0_loop
+	CMPQ    R9, $0x01
+	JE      adam64AVX2_f1_loop
+	CMPQ    R9, $0x02
+	JE      adam64AVX2_f2_loop
+	CMPQ    R9, $0x03
+	JE      adam64AVX2_f3_loop
+	CMPQ    R9, $0x04
+	JE      adam64AVX2_f4_loop
+	CMPQ    R9, $0x06
+	JE      adam64AVX2_f6_loop
+	JMP     adam64AVX2_done
+
+adam64AVX2_f0_loop:
+	CMPQ        AX, $0x04
+	JL          adam64AVX2_f0_tail
+	VMOVUPD     (DX), Y0
+	VXORPD      (R8), Y0, Y0
+	VMOVUPD     (CX), Y1
+	VMOVUPD     (BX), Y2
+	VMULPD      64(R8), Y2, Y2
+	VFMADD231PD 96(R8), Y0, Y2
+	VMOVUPD     Y2, (BX)
+	VMOVUPD     (SI), Y3
+	VMULPD      128(R8), Y3, Y3
+	VMULPD      160(R8), Y0, Y4
+	VFMADD231PD Y4, Y0, Y3
+	VMOVUPD     Y3, (SI)
+	VSQRTPD     Y3, Y3
+	VDIVPD      224(R8), Y3, Y3
+	VADDPD      256(R8), Y3, Y3
+	VMULPD      192(R8), Y2, Y2
+	VDIVPD      Y3, Y2, Y2
+	VADDPD      Y2, Y1, Y1
+	VMOVUPD     Y1, (CX)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	ADDQ        $0x20, SI
+	ADDQ        $0x20, DI
+	SUBQ        $0x04, AX
+	JMP         adam64AVX2_f0_loop
+
+adam64AVX2_f0_tail:
+	TESTQ       AX, AX
+	JZ          adam64AVX2_done
+	VMASKMOVPD  (DX), Y15, Y0
+	VXORPD      (R8), Y0, Y0
+	VMASKMOVPD  (CX), Y15, Y1
+	VMASKMOVPD  (BX), Y15, Y2
+	VMULPD      64(R8), Y2, Y2
+	VFMADD231PD 96(R8), Y0, Y2
+	VMASKMOVPD  Y2, Y15, (BX)
+	VMASKMOVPD  (SI), Y15, Y3
+	VMULPD      128(R8), Y3, Y3
+	VMULPD      160(R8), Y0, Y4
+	VFMADD231PD Y4, Y0, Y3
+	VMASKMOVPD  Y3, Y15, (SI)
+	VSQRTPD     Y3, Y3
+	VDIVPD      224(R8), Y3, Y3
+	VADDPD      256(R8), Y3, Y3
+	VMULPD      192(R8), Y2, Y2
+	VDIVPD      Y3, Y2, Y2
+	VADDPD      Y2, Y1, Y1
+	VMASKMOVPD  Y1, Y15, (CX)
+	JMP         adam64AVX2_done
+
+adam64AVX2_f1_loop:
+	CMPQ        AX, $0x04
+	JL          adam64AVX2_f1_tail
+	VMOVUPD     (DX), Y0
+	VXORPD      (R8), Y0, Y0
+	VMOVUPD     (CX), Y1
+	VFMADD231PD 32(R8), Y1, Y0
+	VMOVUPD     (BX), Y2
+	VMULPD      64(R8), Y2, Y2
+	VFMADD231PD 96(R8), Y0, Y2
+	VMOVUPD     Y2, (BX)
+	VMOVUPD     (SI), Y3
+	VMULPD      128(R8), Y3, Y3
+	VMULPD      160(R8), Y0, Y4
+	VFMADD231PD Y4, Y0, Y3
+	VMOVUPD     Y3, (SI)
+	VSQRTPD     Y3, Y3
+	VDIVPD      224(R8), Y3, Y3
+	VADDPD      256(R8), Y3, Y3
+	VMULPD      192(R8), Y2, Y2
+	VDIVPD      Y3, Y2, Y2
+	VADDPD      Y2, Y1, Y1
+	VMOVUPD     Y1, (CX)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	ADDQ        $0x20, SI
+	ADDQ        $0x20, DI
+	SUBQ        $0x04, AX
+	JMP         adam64AVX2_f1_loop
+
+adam64AVX2_f1_tail:
+	TESTQ       AX, AX
+	JZ          adam64AVX2_done
+	VMASKMOVPD  (DX), Y15, Y0
+	VXORPD      (R8), Y0, Y0
+	VMASKMOVPD  (CX), Y15, Y1
+	VFMADD231PD 32(R8), Y1, Y0
+	VMASKMOVPD  (BX), Y15, Y2
+	VMULPD      64(R8), Y2, Y2
+	VFMADD231PD 96(R8), Y0, Y2
+	VMASKMOVPD  Y2, Y15, (BX)
+	VMASKMOVPD  (SI), Y15, Y3
+	VMULPD      128(R8), Y3, Y3
+	VMULPD      160(R8), Y0, Y4
+	VFMADD231PD Y4, Y0, Y3
+	VMASKMOVPD  Y3, Y15, (SI)
+	VSQRTPD     Y3, Y3
+	VDIVPD      224(R8), Y3, Y3
+	VADDPD      256(R8), Y3, Y3
+	VMULPD      192(R8), Y2, Y2
+	VDIVPD      Y3, Y2, Y2
+	VADDPD      Y2, Y1, Y1
+	VMASKMOVPD  Y1, Y15, (CX)
+	JMP         adam64AVX2_done
+
+adam64AVX2_f2_loop:
+	CMPQ        AX, $0x04
+	JL          adam64AVX2_f2_tail
+	VMOVUPD     (DX), Y0
+	VXORPD      (R8), Y0, Y0
+	VMOVUPD     (CX), Y1
+	VMOVUPD     (BX), Y2
+	VMULPD      64(R8), Y2, Y2
+	VFMADD231PD 96(R8), Y0, Y2
+	VMOVUPD     Y2, (BX)
+	VMOVUPD     (SI), Y3
+	VMULPD      128(R8), Y3, Y3
+	VMULPD      160(R8), Y0, Y4
+	VFMADD231PD Y4, Y0, Y3
+	VMOVUPD     Y3, (SI)
+	VMOVUPD     (DI), Y4
+	VCMPPD      $0x03, Y3, Y4, Y5
+	VMAXPD      Y3, Y4, Y4
+	VBLENDVPD   Y5, 320(R8), Y4, Y4
+	VMOVUPD     Y4, (DI)
+	VSQRTPD     Y4, Y4
+	VDIVPD      224(R8), Y4, Y4
+	VADDPD      256(R8), Y4, Y4
+	VMULPD      192(R8), Y2, Y2
+	VDIVPD      Y4, Y2, Y2
+	VADDPD      Y2, Y1, Y1
+	VMOVUPD     Y1, (CX)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	ADDQ        $0x20, SI
+	ADDQ        $0x20, DI
+	SUBQ        $0x04, AX
+	JMP         adam64AVX2_f2_loop
+
+adam64AVX2_f2_tail:
+	TESTQ       AX, AX
+	JZ          adam64AVX2_done
+	VMASKMOVPD  (DX), Y15, Y0
+	VXORPD      (R8), Y0, Y0
+	VMASKMOVPD  (CX), Y15, Y1
+	VMASKMOVPD  (BX), Y15, Y2
+	VMULPD      64(R8), Y2, Y2
+	VFMADD231PD 96(R8), Y0, Y2
+	VMASKMOVPD  Y2, Y15, (BX)
+	VMASKMOVPD  (SI), Y15, Y3
+	VMULPD      128(R8), Y3, Y3
+	VMULPD      160(R8), Y0, Y4
+	VFMADD231PD Y4, Y0, Y3
+	VMASKMOVPD  Y3, Y15, (SI)
+	VMASKMOVPD  (DI), Y15, Y4
+	VCMPPD      $0x03, Y3, Y4, Y5
+	VMAXPD      Y3, Y4, Y4
+	VBLENDVPD   Y5, 320(R8), Y4, Y4
+	VMASKMOVPD  Y4, Y15, (DI)
+	VSQRTPD     Y4, Y4
+	VDIVPD      224(R8), Y4, Y4
+	VADDPD      256(R8), Y4, Y4
+	VMULPD      192(R8), Y2, Y2
+	VDIVPD      Y4, Y2, Y2
+	VADDPD      Y2, Y1, Y1
+	VMASKMOVPD  Y1, Y15, (CX)
+	JMP         adam64AVX2_done
+
+adam64AVX2_f3_loop:
+	CMPQ        AX, $0x04
+	JL          adam64AVX2_f3_tail
+	VMOVUPD     (DX), Y0
+	VXORPD      (R8), Y0, Y0
+	VMOVUPD     (CX), Y1
+	VFMADD231PD 32(R8), Y1, Y0
+	VMOVUPD     (BX), Y2
+	VMULPD      64(R8), Y2, Y2
+	VFMADD231PD 96(R8), Y0, Y2
+	VMOVUPD     Y2, (BX)
+	VMOVUPD     (SI), Y3
+	VMULPD      128(R8), Y3, Y3
+	VMULPD      160(R8), Y0, Y4
+	VFMADD231PD Y4, Y0, Y3
+	VMOVUPD     Y3, (SI)
+	VMOVUPD     (DI), Y4
+	VCMPPD      $0x03, Y3, Y4, Y5
+	VMAXPD      Y3, Y4, Y4
+	VBLENDVPD   Y5, 320(R8), Y4, Y4
+	VMOVUPD     Y4, (DI)
+	VSQRTPD     Y4, Y4
+	VDIVPD      224(R8), Y4, Y4
+	VADDPD      256(R8), Y4, Y4
+	VMULPD      192(R8), Y2, Y2
+	VDIVPD      Y4, Y2, Y2
+	VADDPD      Y2, Y1, Y1
+	VMOVUPD     Y1, (CX)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	ADDQ        $0x20, SI
+	ADDQ        $0x20, DI
+	SUBQ        $0x04, AX
+	JMP         adam64AVX2_f3_loop
+
+adam64AVX2_f3_tail:
+	TESTQ       AX, AX
+	JZ          adam64AVX2_done
+	VMASKMOVPD  (DX), Y15, Y0
+	VXORPD      (R8), Y0, Y0
+	VMASKMOVPD  (CX), Y15, Y1
+	VFMADD231PD 32(R8), Y1, Y0
+	VMASKMOVPD  (BX), Y15, Y2
+	VMULPD      64(R8), Y2, Y2
+	VFMADD231PD 96(R8), Y0, Y2
+	VMASKMOVPD  Y2, Y15, (BX)
+	VMASKMOVPD  (SI), Y15, Y3
+	VMULPD      128(R8), Y3, Y3
+	VMULPD      160(R8), Y0, Y4
+	VFMADD231PD Y4, Y0, Y3
+	VMASKMOVPD  Y3, Y15, (SI)
+	VMASKMOVPD  (DI), Y15, Y4
+	VCMPPD      $0x03, Y3, Y4, Y5
+	VMAXPD      Y3, Y4, Y4
+	VBLENDVPD   Y5, 320(R8), Y4, Y4
+	VMASKMOVPD  Y4, Y15, (DI)
+	VSQRTPD     Y4, Y4
+	VDIVPD      224(R8), Y4, Y4
+	VADDPD      256(R8), Y4, Y4
+	VMULPD      192(R8), Y2, Y2
+	VDIVPD      Y4, Y2, Y2
+	VADDPD      Y2, Y1, Y1
+	VMASKMOVPD  Y1, Y15, (CX)
+	JMP         adam64AVX2_done
+
+adam64AVX2_f4_loop:
+	CMPQ        AX, $0x04
+	JL          adam64AVX2_f4_tail
+	VMOVUPD     (DX), Y0
+	VXORPD      (R8), Y0, Y0
+	VMOVUPD     (CX), Y1
+	VMULPD      288(R8), Y1, Y1
+	VMOVUPD     (BX), Y2
+	VMULPD      64(R8), Y2, Y2
+	VFMADD231PD 96(R8), Y0, Y2
+	VMOVUPD     Y2, (BX)
+	VMOVUPD     (SI), Y3
+	VMULPD      128(R8), Y3, Y3
+	VMULPD      160(R8), Y0, Y4
+	VFMADD231PD Y4, Y0, Y3
+	VMOVUPD     Y3, (SI)
+	VSQRTPD     Y3, Y3
+	VDIVPD      224(R8), Y3, Y3
+	VADDPD      256(R8), Y3, Y3
+	VMULPD      192(R8), Y2, Y2
+	VDIVPD      Y3, Y2, Y2
+	VADDPD      Y2, Y1, Y1
+	VMOVUPD     Y1, (CX)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	ADDQ        $0x20, SI
+	ADDQ        $0x20, DI
+	SUBQ        $0x04, AX
+	JMP         adam64AVX2_f4_loop
+
+adam64AVX2_f4_tail:
+	TESTQ       AX, AX
+	JZ          adam64AVX2_done
+	VMASKMOVPD  (DX), Y15, Y0
+	VXORPD      (R8), Y0, Y0
+	VMASKMOVPD  (CX), Y15, Y1
+	VMULPD      288(R8), Y1, Y1
+	VMASKMOVPD  (BX), Y15, Y2
+	VMULPD      64(R8), Y2, Y2
+	VFMADD231PD 96(R8), Y0, Y2
+	VMASKMOVPD  Y2, Y15, (BX)
+	VMASKMOVPD  (SI), Y15, Y3
+	VMULPD      128(R8), Y3, Y3
+	VMULPD      160(R8), Y0, Y4
+	VFMADD231PD Y4, Y0, Y3
+	VMASKMOVPD  Y3, Y15, (SI)
+	VSQRTPD     Y3, Y3
+	VDIVPD      224(R8), Y3, Y3
+	VADDPD      256(R8), Y3, Y3
+	VMULPD      192(R8), Y2, Y2
+	VDIVPD      Y3, Y2, Y2
+	VADDPD      Y2, Y1, Y1
+	VMASKMOVPD  Y1, Y15, (CX)
+	JMP         adam64AVX2_done
+
+adam64AVX2_f6_loop:
+	CMPQ        AX, $0x04
+	JL          adam64AVX2_f6_tail
+	VMOVUPD     (DX), Y0
+	VXORPD      (R8), Y0, Y0
+	VMOVUPD     (CX), Y1
+	VMULPD      288(R8), Y1, Y1
+	VMOVUPD     (BX), Y2
+	VMULPD      64(R8), Y2, Y2
+	VFMADD231PD 96(R8), Y0, Y2
+	VMOVUPD     Y2, (BX)
+	VMOVUPD     (SI), Y3
+	VMULPD      128(R8), Y3, Y3
+	VMULPD      160(R8), Y0, Y4
+	VFMADD231PD Y4, Y0, Y3
+	VMOVUPD     Y3, (SI)
+	VMOVUPD     (DI), Y4
+	VCMPPD      $0x03, Y3, Y4, Y5
+	VMAXPD      Y3, Y4, Y4
+	VBLENDVPD   Y5, 320(R8), Y4, Y4
+	VMOVUPD     Y4, (DI)
+	VSQRTPD     Y4, Y4
+	VDIVPD      224(R8), Y4, Y4
+	VADDPD      256(R8), Y4, Y4
+	VMULPD      192(R8), Y2, Y2
+	VDIVPD      Y4, Y2, Y2
+	VADDPD      Y2, Y1, Y1
+	VMOVUPD     Y1, (CX)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	ADDQ        $0x20, SI
+	ADDQ        $0x20, DI
+	SUBQ        $0x04, AX
+	JMP         adam64AVX2_f6_loop
+
+adam64AVX2_f6_tail:
+	TESTQ       AX, AX
+	JZ          adam64AVX2_done
+	VMASKMOVPD  (DX), Y15, Y0
+	VXORPD      (R8), Y0, Y0
+	VMASKMOVPD  (CX), Y15, Y1
+	VMULPD      288(R8), Y1, Y1
+	VMASKMOVPD  (BX), Y15, Y2
+	VMULPD      64(R8), Y2, Y2
+	VFMADD231PD 96(R8), Y0, Y2
+	VMASKMOVPD  Y2, Y15, (BX)
+	VMASKMOVPD  (SI), Y15, Y3
+	VMULPD      128(R8), Y3, Y3
+	VMULPD      160(R8), Y0, Y4
+	VFMADD231PD Y4, Y0, Y3
+	VMASKMOVPD  Y3, Y15, (SI)
+	VMASKMOVPD  (DI), Y15, Y4
+	VCMPPD      $0x03, Y3, Y4, Y5
+	VMAXPD      Y3, Y4, Y4
+	VBLENDVPD   Y5, 320(R8), Y4, Y4
+	VMASKMOVPD  Y4, Y15, (DI)
+	VSQRTPD     Y4, Y4
+	VDIVPD      224(R8), Y4, Y4
+	VADDPD      256(R8), Y4, Y4
+	VMULPD      192(R8), Y2, Y2
+	VDIVPD      Y4, Y2, Y2
+	VADDPD      Y2, Y1, Y1
+	VMASKMOVPD  Y1, Y15, (CX)
+
+adam64AVX2_done:
+	VZEROUPPER
+	RET
+
+// func rmsprop64AVX2(n int, p *float64, grad *float64, sq *float64, gavg *float64, buf *float64, c *float64, flags int, mask *int64)
+// Requires: AVX, FMA3
+TEXT ·rmsprop64AVX2(SB), NOSPLIT, $0-72
+	MOVQ    n+0(FP), AX
+	MOVQ    p+8(FP), CX
+	MOVQ    grad+16(FP), DX
+	MOVQ    sq+24(FP), BX
+	MOVQ    gavg+32(FP), SI
+	MOVQ    buf+40(FP), DI
+	MOVQ    c+48(FP), R8
+	MOVQ    mask+64(FP), R9
+	VMOVDQU (R9), Y15
+	MOVQ    flags+56(FP), R9
+	CMPQ    R9, $0x00
+	JE      rmsprop64AVX2_f0_loop
+	CMPQ    R9, $0x01
+	JE      rmsprop64AVX2_f1_loop
+	CMPQ    R9, $0x02
+	JE      rmsprop64AVX2_f2_loop
+	CMPQ    R9, $0x03
+	JE      rmsprop64AVX2_f3_loop
+	CMPQ    R9, $0x04
+	JE      rmsprop64AVX2_f4_loop
+	CMPQ    R9, $0x05
+	JE      rmsprop64AVX2_f5_loop
+	CMPQ    R9, $0x06
+	JE      rmsprop64AVX2_f6_loop
+	CMPQ    R9, $0x07
+	JE      rmsprop64AVX2_f7_loop
+	JMP     rmsprop64AVX2_done
+
+rmsprop64AVX2_f0_loop:
+	CMPQ        AX, $0x04
+	JL          rmsprop64AVX2_f0_tail
+	VMOVUPD     (DX), Y0
+	VXORPD      (R8), Y0, Y0
+	VMOVUPD     (CX), Y1
+	VMOVUPD     (BX), Y2
+	VMULPD      64(R8), Y2, Y2
+	VMULPD      96(R8), Y0, Y4
+	VFMADD231PD Y4, Y0, Y2
+	VMOVUPD     Y2, (BX)
+	VSQRTPD     Y2, Y2
+	VADDPD      128(R8), Y2, Y2
+	VMULPD      192(R8), Y0, Y0
+	VDIVPD      Y2, Y0, Y0
+	VADDPD      Y0, Y1, Y1
+	VMOVUPD     Y1, (CX)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	ADDQ        $0x20, SI
+	ADDQ        $0x20, DI
+	SUBQ        $0x04, AX
+	JMP         rmsprop64AVX2_f0_loop
+
+rmsprop64AVX2_f0_tail:
+	TESTQ       AX, AX
+	JZ          rmsprop64AVX2_done
+	VMASKMOVPD  (DX), Y15, Y0
+	VXORPD      (R8), Y0, Y0
+	VMASKMOVPD  (CX), Y15, Y1
+	VMASKMOVPD  (BX), Y15, Y2
+	VMULPD      64(R8), Y2, Y2
+	VMULPD      96(R8), Y0, Y4
+	VFMADD231PD Y4, Y0, Y2
+	VMASKMOVPD  Y2, Y15, (BX)
+	VSQRTPD     Y2, Y2
+	VADDPD      128(R8), Y2, Y2
+	VMULPD      192(R8), Y0, Y0
+	VDIVPD      Y2, Y0, Y0
+	VADDPD      Y0, Y1, Y1
+	VMASKMOVPD  Y1, Y15, (CX)
+	JMP         rmsprop64AVX2_done
+
+rmsprop64AVX2_f1_loop:
+	CMPQ        AX, $0x04
+	JL          rmsprop64AVX2_f1_tail
+	VMOVUPD     (DX), Y0
+	VXORPD      (R8), Y0, Y0
+	VMOVUPD     (CX), Y1
+	VFMADD231PD 32(R8), Y1, Y0
+	VMOVUPD     (BX), Y2
+	VMULPD      64(R8), Y2, Y2
+	VMULPD      96(R8), Y0, Y4
+	VFMADD231PD Y4, Y0, Y2
+	VMOVUPD     Y2, (BX)
+	VSQRTPD     Y2, Y2
+	VADDPD      128(R8), Y2, Y2
+	VMULPD      192(R8), Y0, Y0
+	VDIVPD      Y2, Y0, Y0
+	VADDPD      Y0, Y1, Y1
+	VMOVUPD     Y1, (CX)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	ADDQ        $0x20, SI
+	ADDQ        $0x20, DI
+	SUBQ        $0x04, AX
+	JMP         rmsprop64AVX2_f1_loop
+
+rmsprop64AVX2_f1_tail:
+	TESTQ       AX, AX
+	JZ          rmsprop64AVX2_done
+	VMASKMOVPD  (DX), Y15, Y0
+	VXORPD      (R8), Y0, Y0
+	VMASKMOVPD  (CX), Y15, Y1
+	VFMADD231PD 32(R8), Y1, Y0
+	VMASKMOVPD  (BX), Y15, Y2
+	VMULPD      64(R8), Y2, Y2
+	VMULPD      96(R8), Y0, Y4
+	VFMADD231PD Y4, Y0, Y2
+	VMASKMOVPD  Y2, Y15, (BX)
+	VSQRTPD     Y2, Y2
+	VADDPD      128(R8), Y2, Y2
+	VMULPD      192(R8), Y0, Y0
+	VDIVPD      Y2, Y0, Y0
+	VADDPD      Y0, Y1, Y1
+	VMASKMOVPD  Y1, Y15, (CX)
+	JMP         rmsprop64AVX2_done
+
+rmsprop64AVX2_f2_loop:
+	CMPQ         AX, $0x04
+	JL           rmsprop64AVX2_f2_tail
+	VMOVUPD      (DX), Y0
+	VXORPD       (R8), Y0, Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (BX), Y2
+	VMULPD       64(R8), Y2, Y2
+	VMULPD       96(R8), Y0, Y4
+	VFMADD231PD  Y4, Y0, Y2
+	VMOVUPD      Y2, (BX)
+	VMOVUPD      (SI), Y3
+	VMULPD       64(R8), Y3, Y3
+	VFMADD231PD  96(R8), Y0, Y3
+	VMOVUPD      Y3, (SI)
+	VFNMADD231PD Y3, Y3, Y2
+	VSQRTPD      Y2, Y2
+	VADDPD       128(R8), Y2, Y2
+	VMULPD       192(R8), Y0, Y0
+	VDIVPD       Y2, Y0, Y0
+	VADDPD       Y0, Y1, Y1
+	VMOVUPD      Y1, (CX)
+	ADDQ         $0x20, CX
+	ADDQ         $0x20, DX
+	ADDQ         $0x20, BX
+	ADDQ         $0x20, SI
+	ADDQ         $0x20, DI
+	SUBQ         $0x04, AX
+	JMP          rmsprop64AVX2_f2_loop
+
+rmsprop64AVX2_f2_tail:
+	TESTQ        AX, AX
+	JZ           rmsprop64AVX2_done
+	VMASKMOVPD   (DX), Y15, Y0
+	VXORPD       (R8), Y0, Y0
+	VMASKMOVPD   (CX), Y15, Y1
+	VMASKMOVPD   (BX), Y15, Y2
+	VMULPD       64(R8), Y2, Y2
+	VMULPD       96(R8), Y0, Y4
+	VFMADD231PD  Y4, Y0, Y2
+	VMASKMOVPD   Y2, Y15, (BX)
+	VMASKMOVPD   (SI), Y15, Y3
+	VMULPD       64(R8), Y3, Y3
+	VFMADD231PD  96(R8), Y0, Y3
+	VMASKMOVPD   Y3, Y15, (SI)
+	VFNMADD231PD Y3, Y3, Y2
+	VSQRTPD      Y2, Y2
+	VADDPD       128(R8), Y2, Y2
+	VMULPD       192(R8), Y0, Y0
+	VDIVPD       Y2, Y0, Y0
+	VADDPD       Y0, Y1, Y1
+	VMASKMOVPD   Y1, Y15, (CX)
+	JMP          rmsprop64AVX2_done
+
+rmsprop64AVX2_f3_loop:
+	CMPQ         AX, $0x04
+	JL           rmsprop64AVX2_f3_tail
+	VMOVUPD      (DX), Y0
+	VXORPD       (R8), Y0, Y0
+	VMOVUPD      (CX), Y1
+	VFMADD231PD  32(R8), Y1, Y0
+	VMOVUPD      (BX), Y2
+	VMULPD       64(R8), Y2, Y2
+	VMULPD       96(R8), Y0, Y4
+	VFMADD231PD  Y4, Y0, Y2
+	VMOVUPD      Y2, (BX)
+	VMOVUPD      (SI), Y3
+	VMULPD       64(R8), Y3, Y3
+	VFMADD231PD  96(R8), Y0, Y3
+	VMOVUPD      Y3, (SI)
+	VFNMADD231PD Y3, Y3, Y2
+	VSQRTPD      Y2, Y2
+	VADDPD       128(R8), Y2, Y2
+	VMULPD       192(R8), Y0, Y0
+	VDIVPD       Y2, Y0, Y0
+	VADDPD       Y0, Y1, Y1
+	VMOVUPD      Y1, (CX)
+	ADDQ         $0x20, CX
+	ADDQ         $0x20, DX
+	ADDQ         $0x20, BX
+	ADDQ         $0x20, SI
+	ADDQ         $0x20, DI
+	SUBQ         $0x04, AX
+	JMP          rmsprop64AVX2_f3_loop
+
+rmsprop64AVX2_f3_tail:
+	TESTQ        AX, AX
+	JZ           rmsprop64AVX2_done
+	VMASKMOVPD   (DX), Y15, Y0
+	VXORPD       (R8), Y0, Y0
+	VMASKMOVPD   (CX), Y15, Y1
+	VFMADD231PD  32(R8), Y1, Y0
+	VMASKMOVPD   (BX), Y15, Y2
+	VMULPD       64(R8), Y2, Y2
+	VMULPD       96(R8), Y0, Y4
+	VFMADD231PD  Y4, Y0, Y2
+	VMASKMOVPD   Y2, Y15, (BX)
+	VMASKMOVPD   (SI), Y15, Y3
+	VMULPD       64(R8), Y3, Y3
+	VFMADD231PD  96(R8), Y0, Y3
+	VMASKMOVPD   Y3, Y15, (SI)
+	VFNMADD231PD Y3, Y3, Y2
+	VSQRTPD      Y2, Y2
+	VADDPD       128(R8), Y2, Y2
+	VMULPD       192(R8), Y0, Y0
+	VDIVPD       Y2, Y0, Y0
+	VADDPD       Y0, Y1, Y1
+	VMASKMOVPD   Y1, Y15, (CX)
+	JMP          rmsprop64AVX2_done
+
+rmsprop64AVX2_f4_loop:
+	CMPQ        AX, $0x04
+	JL          rmsprop64AVX2_f4_tail
+	VMOVUPD     (DX), Y0
+	VXORPD      (R8), Y0, Y0
+	VMOVUPD     (CX), Y1
+	VMOVUPD     (BX), Y2
+	VMULPD      64(R8), Y2, Y2
+	VMULPD      96(R8), Y0, Y4
+	VFMADD231PD Y4, Y0, Y2
+	VMOVUPD     Y2, (BX)
+	VSQRTPD     Y2, Y2
+	VADDPD      128(R8), Y2, Y2
+	VMOVUPD     (DI), Y5
+	VMULPD      160(R8), Y5, Y5
+	VDIVPD      Y2, Y0, Y0
+	VADDPD      Y0, Y5, Y5
+	VMOVUPD     Y5, (DI)
+	VFMADD231PD 192(R8), Y5, Y1
+	VMOVUPD     Y1, (CX)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	ADDQ        $0x20, SI
+	ADDQ        $0x20, DI
+	SUBQ        $0x04, AX
+	JMP         rmsprop64AVX2_f4_loop
+
+rmsprop64AVX2_f4_tail:
+	TESTQ       AX, AX
+	JZ          rmsprop64AVX2_done
+	VMASKMOVPD  (DX), Y15, Y0
+	VXORPD      (R8), Y0, Y0
+	VMASKMOVPD  (CX), Y15, Y1
+	VMASKMOVPD  (BX), Y15, Y2
+	VMULPD      64(R8), Y2, Y2
+	VMULPD      96(R8), Y0, Y4
+	VFMADD231PD Y4, Y0, Y2
+	VMASKMOVPD  Y2, Y15, (BX)
+	VSQRTPD     Y2, Y2
+	VADDPD      128(R8), Y2, Y2
+	VMASKMOVPD  (DI), Y15, Y5
+	VMULPD      160(R8), Y5, Y5
+	VDIVPD      Y2, Y0, Y0
+	VADDPD      Y0, Y5, Y5
+	VMASKMOVPD  Y5, Y15, (DI)
+	VFMADD231PD 192(R8), Y5, Y1
+	VMASKMOVPD  Y1, Y15, (CX)
+	JMP         rmsprop64AVX2_done
+
+rmsprop64AVX2_f5_loop:
+	CMPQ        AX, $0x04
+	JL          rmsprop64AVX2_f5_tail
+	VMOVUPD     (DX), Y0
+	VXORPD      (R8), Y0, Y0
+	VMOVUPD     (CX), Y1
+	VFMADD231PD 32(R8), Y1, Y0
+	VMOVUPD     (BX), Y2
+	VMULPD      64(R8), Y2, Y2
+	VMULPD      96(R8), Y0, Y4
+	VFMADD231PD Y4, Y0, Y2
+	VMOVUPD     Y2, (BX)
+	VSQRTPD     Y2, Y2
+	VADDPD      128(R8), Y2, Y2
+	VMOVUPD     (DI), Y5
+	VMULPD      160(R8), Y5, Y5
+	VDIVPD      Y2, Y0, Y0
+	VADDPD      Y0, Y5, Y5
+	VMOVUPD     Y5, (DI)
+	VFMADD231PD 192(R8), Y5, Y1
+	VMOVUPD     Y1, (CX)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	ADDQ        $0x20, SI
+	ADDQ        $0x20, DI
+	SUBQ        $0x04, AX
+	JMP         rmsprop64AVX2_f5_loop
+
+rmsprop64AVX2_f5_tail:
+	TESTQ       AX, AX
+	JZ          rmsprop64AVX2_done
+	VMASKMOVPD  (DX), Y15, Y0
+	VXORPD      (R8), Y0, Y0
+	VMASKMOVPD  (CX), Y15, Y1
+	VFMADD231PD 32(R8), Y1, Y0
+	VMASKMOVPD  (BX), Y15, Y2
+	VMULPD      64(R8), Y2, Y2
+	VMULPD      96(R8), Y0, Y4
+	VFMADD231PD Y4, Y0, Y2
+	VMASKMOVPD  Y2, Y15, (BX)
+	VSQRTPD     Y2, Y2
+	VADDPD      128(R8), Y2, Y2
+	VMASKMOVPD  (DI), Y15, Y5
+	VMULPD      160(R8), Y5, Y5
+	VDIVPD      Y2, Y0, Y0
+	VADDPD      Y0, Y5, Y5
+	VMASKMOVPD  Y5, Y15, (DI)
+	VFMADD231PD 192(R8), Y5, Y1
+	VMASKMOVPD  Y1, Y15, (CX)
+	JMP         rmsprop64AVX2_done
+
+rmsprop64AVX2_f6_loop:
+	CMPQ         AX, $0x04
+	JL           rmsprop64AVX2_f6_tail
+	VMOVUPD      (DX), Y0
+	VXORPD       (R8), Y0, Y0
+	VMOVUPD      (CX), Y1
+	VMOVUPD      (BX), Y2
+	VMULPD       64(R8), Y2, Y2
+	VMULPD       96(R8), Y0, Y4
+	VFMADD231PD  Y4, Y0, Y2
+	VMOVUPD      Y2, (BX)
+	VMOVUPD      (SI), Y3
+	VMULPD       64(R8), Y3, Y3
+	VFMADD231PD  96(R8), Y0, Y3
+	VMOVUPD      Y3, (SI)
+	VFNMADD231PD Y3, Y3, Y2
+	VSQRTPD      Y2, Y2
+	VADDPD       128(R8), Y2, Y2
+	VMOVUPD      (DI), Y5
+	VMULPD       160(R8), Y5, Y5
+	VDIVPD       Y2, Y0, Y0
+	VADDPD       Y0, Y5, Y5
+	VMOVUPD      Y5, (DI)
+	VFMADD231PD  192(R8), Y5, Y1
+	VMOVUPD      Y1, (CX)
+	ADDQ         $0x20, CX
+	ADDQ         $0x20, DX
+	ADDQ         $0x20, BX
+	ADDQ         $0x20, SI
+	ADDQ         $0x20, DI
+	SUBQ         $0x04, AX
+	JMP          rmsprop64AVX2_f6_loop
+
+rmsprop64AVX2_f6_tail:
+	TESTQ        AX, AX
+	JZ           rmsprop64AVX2_done
+	VMASKMOVPD   (DX), Y15, Y0
+	VXORPD       (R8), Y0, Y0
+	VMASKMOVPD   (CX), Y15, Y1
+	VMASKMOVPD   (BX), Y15, Y2
+	VMULPD       64(R8), Y2, Y2
+	VMULPD       96(R8), Y0, Y4
+	VFMADD231PD  Y4, Y0, Y2
+	VMASKMOVPD   Y2, Y15, (BX)
+	VMASKMOVPD   (SI), Y15, Y3
+	VMULPD       64(R8), Y3, Y3
+	VFMADD231PD  96(R8), Y0, Y3
+	VMASKMOVPD   Y3, Y15, (SI)
+	VFNMADD231PD Y3, Y3, Y2
+	VSQRTPD      Y2, Y2
+	VADDPD       128(R8), Y2, Y2
+	VMASKMOVPD   (DI), Y15, Y5
+	VMULPD       160(R8), Y5, Y5
+	VDIVPD       Y2, Y0, Y0
+	VADDPD       Y0, Y5, Y5
+	VMASKMOVPD   Y5, Y15, (DI)
+	VFMADD231PD  192(R8), Y5, Y1
+	VMASKMOVPD   Y1, Y15, (CX)
+	JMP          rmsprop64AVX2_done
+
+rmsprop64AVX2_f7_loop:
+	CMPQ         AX, $0x04
+	JL           rmsprop64AVX2_f7_tail
+	VMOVUPD      (DX), Y0
+	VXORPD       (R8), Y0, Y0
+	VMOVUPD      (CX), Y1
+	VFMADD231PD  32(R8), Y1, Y0
+	VMOVUPD      (BX), Y2
+	VMULPD       64(R8), Y2, Y2
+	VMULPD       96(R8), Y0, Y4
+	VFMADD231PD  Y4, Y0, Y2
+	VMOVUPD      Y2, (BX)
+	VMOVUPD      (SI), Y3
+	VMULPD       64(R8), Y3, Y3
+	VFMADD231PD  96(R8), Y0, Y3
+	VMOVUPD      Y3, (SI)
+	VFNMADD231PD Y3, Y3, Y2
+	VSQRTPD      Y2, Y2
+	VADDPD       128(R8), Y2, Y2
+	VMOVUPD      (DI), Y5
+	VMULPD       160(R8), Y5, Y5
+	VDIVPD       Y2, Y0, Y0
+	VADDPD       Y0, Y5, Y5
+	VMOVUPD      Y5, (DI)
+	VFMADD231PD  192(R8), Y5, Y1
+	VMOVUPD      Y1, (CX)
+	ADDQ         $0x20, CX
+	ADDQ         $0x20, DX
+	ADDQ         $0x20, BX
+	ADDQ         $0x20, SI
+	ADDQ         $0x20, DI
+	SUBQ         $0x04, AX
+	JMP          rmsprop64AVX2_f7_loop
+
+rmsprop64AVX2_f7_tail:
+	TESTQ        AX, AX
+	JZ           rmsprop64AVX2_done
+	VMASKMOVPD   (DX), Y15, Y0
+	VXORPD       (R8), Y0, Y0
+	VMASKMOVPD   (CX), Y15, Y1
+	VFMADD231PD  32(R8), Y1, Y0
+	VMASKMOVPD   (BX), Y15, Y2
+	VMULPD       64(R8), Y2, Y2
+	VMULPD       96(R8), Y0, Y4
+	VFMADD231PD  Y4, Y0, Y2
+	VMASKMOVPD   Y2, Y15, (BX)
+	VMASKMOVPD   (SI), Y15, Y3
+	VMULPD       64(R8), Y3, Y3
+	VFMADD231PD  96(R8), Y0, Y3
+	VMASKMOVPD   Y3, Y15, (SI)
+	VFNMADD231PD Y3, Y3, Y2
+	VSQRTPD      Y2, Y2
+	VADDPD       128(R8), Y2, Y2
+	VMASKMOVPD   (DI), Y15, Y5
+	VMULPD       160(R8), Y5, Y5
+	VDIVPD       Y2, Y0, Y0
+	VADDPD       Y0, Y5, Y5
+	VMASKMOVPD   Y5, Y15, (DI)
+	VFMADD231PD  192(R8), Y5, Y1
+	VMASKMOVPD   Y1, Y15, (CX)
+
+rmsprop64AVX2_done:
+	VZEROUPPER
+	RET
+
+// func sgd64AVX2(n int, p *float64, grad *float64, buf *float64, c *float64, flags int, mask *int64)
+// Requires: AVX, FMA3
+TEXT ·sgd64AVX2(SB), NOSPLIT, $0-56
+	MOVQ    n+0(FP), AX
+	MOVQ    p+8(FP), CX
+	MOVQ    grad+16(FP), DX
+	MOVQ    buf+24(FP), BX
+	MOVQ    c+32(FP), SI
+	MOVQ    mask+48(FP), DI
+	VMOVDQU (DI), Y15
+	MOVQ    flags+40(FP), DI
+	CMPQ    DI, $0x00
+	JE      sgd64AVX2_f0_loop
+	CMPQ    DI, $0x01
+	JE      sgd64AVX2_f1_loop
+	CMPQ    DI, $0x02
+	JE      sgd64AVX2_f2_loop
+	CMPQ    DI, $0x03
+	JE      sgd64AVX2_f3_loop
+	CMPQ    DI, $0x06
+	JE      sgd64AVX2_f6_loop
+	CMPQ    DI, $0x07
+	JE      sgd64AVX2_f7_loop
+	CMPQ    DI, $0x0a
+	JE      sgd64AVX2_f10_loop
+	CMPQ    DI, $0x0b
+	JE      sgd64AVX2_f11_loop
+	CMPQ    DI, $0x0e
+	JE      sgd64AVX2_f14_loop
+	CMPQ    DI, $0x0f
+	JE      sgd64AVX2_f15_loop
+	JMP     sgd64AVX2_done
+
+sgd64AVX2_f0_loop:
+	CMPQ        AX, $0x04
+	JL          sgd64AVX2_f0_tail
+	VMOVUPD     (DX), Y0
+	VXORPD      (SI), Y0, Y0
+	VMOVUPD     (CX), Y1
+	VFMADD231PD 128(SI), Y0, Y1
+	VMOVUPD     Y1, (CX)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	SUBQ        $0x04, AX
+	JMP         sgd64AVX2_f0_loop
+
+sgd64AVX2_f0_tail:
+	TESTQ       AX, AX
+	JZ          sgd64AVX2_done
+	VMASKMOVPD  (DX), Y15, Y0
+	VXORPD      (SI), Y0, Y0
+	VMASKMOVPD  (CX), Y15, Y1
+	VFMADD231PD 128(SI), Y0, Y1
+	VMASKMOVPD  Y1, Y15, (CX)
+	JMP         sgd64AVX2_done
+
+sgd64AVX2_f1_loop:
+	CMPQ        AX, $0x04
+	JL          sgd64AVX2_f1_tail
+	VMOVUPD     (DX), Y0
+	VXORPD      (SI), Y0, Y0
+	VMOVUPD     (CX), Y1
+	VFMADD231PD 32(SI), Y1, Y0
+	VFMADD231PD 128(SI), Y0, Y1
+	VMOVUPD     Y1, (CX)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	SUBQ        $0x04, AX
+	JMP         sgd64AVX2_f1_loop
+
+sgd64AVX2_f1_tail:
+	TESTQ       AX, AX
+	JZ          sgd64AVX2_done
+	VMASKMOVPD  (DX), Y15, Y0
+	VXORPD      (SI), Y0, Y0
+	VMASKMOVPD  (CX), Y15, Y1
+	VFMADD231PD 32(SI), Y1, Y0
+	VFMADD231PD 128(SI), Y0, Y1
+	VMASKMOVPD  Y1, Y15, (CX)
+	JMP         sgd64AVX2_done
+
+sgd64AVX2_f2_loop:
+	CMPQ        AX, $0x04
+	JL          sgd64AVX2_f2_tail
+	VMOVUPD     (DX), Y0
+	VXORPD      (SI), Y0, Y0
+	VMOVUPD     (CX), Y1
+	VMOVUPD     (BX), Y2
+	VMULPD      64(SI), Y2, Y2
+	VFMADD231PD 96(SI), Y0, Y2
+	VMOVUPD     Y2, (BX)
+	VFMADD231PD 128(SI), Y2, Y1
+	VMOVUPD     Y1, (CX)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	SUBQ        $0x04, AX
+	JMP         sgd64AVX2_f2_loop
+
+sgd64AVX2_f2_tail:
+	TESTQ       AX, AX
+	JZ          sgd64AVX2_done
+	VMASKMOVPD  (DX), Y15, Y0
+	VXORPD      (SI), Y0, Y0
+	VMASKMOVPD  (CX), Y15, Y1
+	VMASKMOVPD  (BX), Y15, Y2
+	VMULPD      64(SI), Y2, Y2
+	VFMADD231PD 96(SI), Y0, Y2
+	VMASKMOVPD  Y2, Y15, (BX)
+	VFMADD231PD 128(SI), Y2, Y1
+	VMASKMOVPD  Y1, Y15, (CX)
+	JMP         sgd64AVX2_done
+
+sgd64AVX2_f3_loop:
+	CMPQ        AX, $0x04
+	JL          sgd64AVX2_f3_tail
+	VMOVUPD     (DX), Y0
+	VXORPD      (SI), Y0, Y0
+	VMOVUPD     (CX), Y1
+	VFMADD231PD 32(SI), Y1, Y0
+	VMOVUPD     (BX), Y2
+	VMULPD      64(SI), Y2, Y2
+	VFMADD231PD 96(SI), Y0, Y2
+	VMOVUPD     Y2, (BX)
+	VFMADD231PD 128(SI), Y2, Y1
+	VMOVUPD     Y1, (CX)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	SUBQ        $0x04, AX
+	JMP         sgd64AVX2_f3_loop
+
+sgd64AVX2_f3_tail:
+	TESTQ       AX, AX
+	JZ          sgd64AVX2_done
+	VMASKMOVPD  (DX), Y15, Y0
+	VXORPD      (SI), Y0, Y0
+	VMASKMOVPD  (CX), Y15, Y1
+	VFMADD231PD 32(SI), Y1, Y0
+	VMASKMOVPD  (BX), Y15, Y2
+	VMULPD      64(SI), Y2, Y2
+	VFMADD231PD 96(SI), Y0, Y2
+	VMASKMOVPD  Y2, Y15, (BX)
+	VFMADD231PD 128(SI), Y2, Y1
+	VMASKMOVPD  Y1, Y15, (CX)
+	JMP         sgd64AVX2_done
+
+sgd64AVX2_f6_loop:
+	CMPQ        AX, $0x04
+	JL          sgd64AVX2_f6_tail
+	VMOVUPD     (DX), Y0
+	VXORPD      (SI), Y0, Y0
+	VMOVUPD     (CX), Y1
+	VMOVUPD     Y0, (BX)
+	VFMADD231PD 128(SI), Y0, Y1
+	VMOVUPD     Y1, (CX)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	SUBQ        $0x04, AX
+	JMP         sgd64AVX2_f6_loop
+
+sgd64AVX2_f6_tail:
+	TESTQ       AX, AX
+	JZ          sgd64AVX2_done
+	VMASKMOVPD  (DX), Y15, Y0
+	VXORPD      (SI), Y0, Y0
+	VMASKMOVPD  (CX), Y15, Y1
+	VMASKMOVPD  Y0, Y15, (BX)
+	VFMADD231PD 128(SI), Y0, Y1
+	VMASKMOVPD  Y1, Y15, (CX)
+	JMP         sgd64AVX2_done
+
+sgd64AVX2_f7_loop:
+	CMPQ        AX, $0x04
+	JL          sgd64AVX2_f7_tail
+	VMOVUPD     (DX), Y0
+	VXORPD      (SI), Y0, Y0
+	VMOVUPD     (CX), Y1
+	VFMADD231PD 32(SI), Y1, Y0
+	VMOVUPD     Y0, (BX)
+	VFMADD231PD 128(SI), Y0, Y1
+	VMOVUPD     Y1, (CX)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	SUBQ        $0x04, AX
+	JMP         sgd64AVX2_f7_loop
+
+sgd64AVX2_f7_tail:
+	TESTQ       AX, AX
+	JZ          sgd64AVX2_done
+	VMASKMOVPD  (DX), Y15, Y0
+	VXORPD      (SI), Y0, Y0
+	VMASKMOVPD  (CX), Y15, Y1
+	VFMADD231PD 32(SI), Y1, Y0
+	VMASKMOVPD  Y0, Y15, (BX)
+	VFMADD231PD 128(SI), Y0, Y1
+	VMASKMOVPD  Y1, Y15, (CX)
+	JMP         sgd64AVX2_done
+
+sgd64AVX2_f10_loop:
+	CMPQ        AX, $0x04
+	JL          sgd64AVX2_f10_tail
+	VMOVUPD     (DX), Y0
+	VXORPD      (SI), Y0, Y0
+	VMOVUPD     (CX), Y1
+	VMOVUPD     (BX), Y2
+	VMULPD      64(SI), Y2, Y2
+	VFMADD231PD 96(SI), Y0, Y2
+	VMOVUPD     Y2, (BX)
+	VFMADD231PD 64(SI), Y2, Y0
+	VFMADD231PD 128(SI), Y0, Y1
+	VMOVUPD     Y1, (CX)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	SUBQ        $0x04, AX
+	JMP         sgd64AVX2_f10_loop
+
+sgd64AVX2_f10_tail:
+	TESTQ       AX, AX
+	JZ          sgd64AVX2_done
+	VMASKMOVPD  (DX), Y15, Y0
+	VXORPD      (SI), Y0, Y0
+	VMASKMOVPD  (CX), Y15, Y1
+	VMASKMOVPD  (BX), Y15, Y2
+	VMULPD      64(SI), Y2, Y2
+	VFMADD231PD 96(SI), Y0, Y2
+	VMASKMOVPD  Y2, Y15, (BX)
+	VFMADD231PD 64(SI), Y2, Y0
+	VFMADD231PD 128(SI), Y0, Y1
+	VMASKMOVPD  Y1, Y15, (CX)
+	JMP         sgd64AVX2_done
+
+sgd64AVX2_f11_loop:
+	CMPQ        AX, $0x04
+	JL          sgd64AVX2_f11_tail
+	VMOVUPD     (DX), Y0
+	VXORPD      (SI), Y0, Y0
+	VMOVUPD     (CX), Y1
+	VFMADD231PD 32(SI), Y1, Y0
+	VMOVUPD     (BX), Y2
+	VMULPD      64(SI), Y2, Y2
+	VFMADD231PD 96(SI), Y0, Y2
+	VMOVUPD     Y2, (BX)
+	VFMADD231PD 64(SI), Y2, Y0
+	VFMADD231PD 128(SI), Y0, Y1
+	VMOVUPD     Y1, (CX)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	SUBQ        $0x04, AX
+	JMP         sgd64AVX2_f11_loop
+
+sgd64AVX2_f11_tail:
+	TESTQ       AX, AX
+	JZ          sgd64AVX2_done
+	VMASKMOVPD  (DX), Y15, Y0
+	VXORPD      (SI), Y0, Y0
+	VMASKMOVPD  (CX), Y15, Y1
+	VFMADD231PD 32(SI), Y1, Y0
+	VMASKMOVPD  (BX), Y15, Y2
+	VMULPD      64(SI), Y2, Y2
+	VFMADD231PD 96(SI), Y0, Y2
+	VMASKMOVPD  Y2, Y15, (BX)
+	VFMADD231PD 64(SI), Y2, Y0
+	VFMADD231PD 128(SI), Y0, Y1
+	VMASKMOVPD  Y1, Y15, (CX)
+	JMP         sgd64AVX2_done
+
+sgd64AVX2_f14_loop:
+	CMPQ        AX, $0x04
+	JL          sgd64AVX2_f14_tail
+	VMOVUPD     (DX), Y0
+	VXORPD      (SI), Y0, Y0
+	VMOVUPD     (CX), Y1
+	VMOVUPD     Y0, (BX)
+	VFMADD231PD 64(SI), Y0, Y0
+	VFMADD231PD 128(SI), Y0, Y1
+	VMOVUPD     Y1, (CX)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	SUBQ        $0x04, AX
+	JMP         sgd64AVX2_f14_loop
+
+sgd64AVX2_f14_tail:
+	TESTQ       AX, AX
+	JZ          sgd64AVX2_done
+	VMASKMOVPD  (DX), Y15, Y0
+	VXORPD      (SI), Y0, Y0
+	VMASKMOVPD  (CX), Y15, Y1
+	VMASKMOVPD  Y0, Y15, (BX)
+	VFMADD231PD 64(SI), Y0, Y0
+	VFMADD231PD 128(SI), Y0, Y1
+	VMASKMOVPD  Y1, Y15, (CX)
+	JMP         sgd64AVX2_done
+
+sgd64AVX2_f15_loop:
+	CMPQ        AX, $0x04
+	JL          sgd64AVX2_f15_tail
+	VMOVUPD     (DX), Y0
+	VXORPD      (SI), Y0, Y0
+	VMOVUPD     (CX), Y1
+	VFMADD231PD 32(SI), Y1, Y0
+	VMOVUPD     Y0, (BX)
+	VFMADD231PD 64(SI), Y0, Y0
+	VFMADD231PD 128(SI), Y0, Y1
+	VMOVUPD     Y1, (CX)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	SUBQ        $0x04, AX
+	JMP         sgd64AVX2_f15_loop
+
+sgd64AVX2_f15_tail:
+	TESTQ       AX, AX
+	JZ          sgd64AVX2_done
+	VMASKMOVPD  (DX), Y15, Y0
+	VXORPD      (SI), Y0, Y0
+	VMASKMOVPD  (CX), Y15, Y1
+	VFMADD231PD 32(SI), Y1, Y0
+	VMASKMOVPD  Y0, Y15, (BX)
+	VFMADD231PD 64(SI), Y0, Y0
+	VFMADD231PD 128(SI), Y0, Y1
+	VMASKMOVPD  Y1, Y15, (CX)
+
+sgd64AVX2_done:
 	VZEROUPPER
 	RET

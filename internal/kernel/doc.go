@@ -13,9 +13,13 @@
 // per element); with AVX2 and FMA a 6×16 one ("avx2"); otherwise, on other architectures, and in
 // builds with the purego tag, the portable Go code ("purego"). The assembly implementations also
 // use AVX2 assembly for the float32 Add32, Sub32, Mul32 and Div32 (IEEE operations, so the same
-// bits as Go's), the optimizer, ReLU and 2×2 max-pool kernels of fused.go, and (with AVX-512) the
+// bits as Go's), the ReLU and 2×2 max-pool kernels of fused.go, and (with AVX-512) the
 // transposing and copying packers and the strided row copies and adds of im2col and col2im
-// (CopyRows32, AddRows32); the other kernels are the portable ones in every implementation. In the
+// (CopyRows32, AddRows32); the optimizer steps of optimizers.go (Adam32, RMSprop32, SGD32 and their
+// float64 forms) run AVX-512 kernels in avx512 and AVX2 ones in avx2, one loop per combination of
+// options, which perform the portable code's IEEE operations and correctly rounded fused
+// multiply-adds in its order on every lane, so all three implementations give the same bits (and
+// PyTorch's); the other kernels are the portable ones in every implementation. In the
 // avx512 implementation, products of at most 6 rows run the 6×16 AVX2 micro-kernel and a 6×32
 // AVX-512 one, which form every element exactly as the 16×16 one does.
 //

@@ -1,50 +1,6 @@
 package kernel
 
-import (
-	"fmt"
-
-	"github.com/intercept-ml/intercept/internal/fp"
-)
-
-// The fused update kernels below serve the optimizers, whose PyTorch
-// counterparts use fused multiply-adds. The assembly implementations use
-// the CPU's FMA instructions; the portable one computes the same correctly
-// rounded results with fp.FMA32, so every implementation gives identical
-// bits.
-
-// AxpyFused32 sets dst[i] = a*x[i] + dst[i] rounded once (a fused
-// multiply-add), as PyTorch's dst.add_(x, alpha=a) on float32 CPU tensors.
-// It panics if the lengths differ.
-func AxpyFused32(dst []float32, a float32, x []float32) {
-	checkLen2("AxpyFused32", len(dst), len(x))
-	impl.axpyFused32(dst, a, x)
-}
-
-// SGDMomentum32 performs SGD's momentum update without dampening, weight
-// decay or Nesterov: buf[i] = buf[i]*mom + g[i] (the product rounded before
-// the add) and then p[i] = negLR*buf[i] + p[i] rounded once. It panics
-// unless p, g and buf have the same length.
-func SGDMomentum32(p, g, buf []float32, mom, negLR float32) {
-	checkLen3("SGDMomentum32", len(p), len(g), len(buf))
-	impl.sgdMomentum32(p, g, buf, mom, negLR)
-}
-
-func axpyFused32Go(dst []float32, a float32, x []float32) {
-	x = x[:len(dst)]
-	for i := range dst {
-		dst[i] = fp.FMA32(a, x[i], dst[i])
-	}
-}
-
-func sgdMomentum32Go(p, g, buf []float32, mom, negLR float32) {
-	g = g[:len(p)]
-	buf = buf[:len(p)]
-	for i := range p {
-		b := float32(buf[i]*mom) + g[i]
-		buf[i] = b
-		p[i] = fp.FMA32(negLR, b, p[i])
-	}
-}
+import "fmt"
 
 // ReLUBackward32 sets dst[i] = g[i] where y[i] > 0 and g[i]*0 elsewhere
 // (also where y[i] is NaN): the gradient of ReLU given its output y, with

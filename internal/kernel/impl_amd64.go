@@ -99,12 +99,11 @@ func withGemm32(name string, mk *microKernel[float32]) implementation {
 	im.name = name
 	im.f32.gemm = gemmDriver(mk, &pool32)
 	im.f32.gemmDepth = gemmDepth(mk)
-	im.axpyFused32 = axpyFused32Asm
-	im.sgdMomentum32 = sgdMomentum32Asm
 	im.reluBackward32 = reluBackward32Asm
 	im.reluForward32 = reluForward32Asm
 	im.maxPool2x2 = maxPool2x2Asm
 	im.tanh32 = tanh32Asm
+	setOptimizersAsm(&im, name == "avx512")
 	im.f32.add = binaryAsm(addAVX2)
 	im.f32.sub = binaryAsm(subAVX2)
 	im.f32.mul = binaryAsm(mulAVX2)
@@ -234,21 +233,6 @@ func packPanel16(d, src []float32, ld, kb int) {
 		}
 	}
 	clear(d[16*kb:])
-}
-
-func axpyFused32Asm(dst []float32, a float32, x []float32) {
-	if len(dst) > 0 {
-		_ = x[len(dst)-1]
-		axpyFusedAVX2(len(dst), &dst[0], &x[0], a)
-	}
-}
-
-func sgdMomentum32Asm(p, g, buf []float32, mom, negLR float32) {
-	if len(p) > 0 {
-		_ = g[len(p)-1]
-		_ = buf[len(p)-1]
-		sgdMomentumAVX2(len(p), &p[0], &g[0], &buf[0], mom, negLR)
-	}
 }
 
 // packRows16Asm is packRows16 with each full panel copied by packRows16AVX512.

@@ -34,10 +34,7 @@ type implementation struct {
 	f64  ops[float64]
 	// gemmAcc32 sets C = C + op(A)·op(B) (Gemm32 with alpha 1, beta 1),
 	// or nil to use f32.gemm.
-	gemmAcc32 func(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
-	// Fused optimizer updates (see AxpyFused32 and SGDMomentum32).
-	axpyFused32    func(dst []float32, a float32, x []float32)
-	sgdMomentum32  func(p, g, buf []float32, mom, negLR float32)
+	gemmAcc32      func(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
 	reluBackward32 func(dst, g, y []float32)
 	reluForward32  func(dst, x []float32)
 	maxPool2x2     func(y []float32, code []int32, r0, r1 []float32)
@@ -45,6 +42,13 @@ type implementation struct {
 	addRows32      func(dst []float32, dstStride int, src []float32, srcStride int, rows, width int)
 	// tanh32 is Tanh32 (sigmoid: Sigmoid32).
 	tanh32 func(d []float32, sigmoid bool)
+	// Optimizer steps (see Adam32, RMSprop32, SGD32 and their float64 forms).
+	adam32    func(p, g, m, v, vmax []float32, s AdamScalars[float32])
+	adam64    func(p, g, m, v, vmax []float64, s AdamScalars[float64])
+	rmsprop32 func(p, g, sq, gavg, buf []float32, s RMSpropScalars[float32])
+	rmsprop64 func(p, g, sq, gavg, buf []float64, s RMSpropScalars[float64])
+	sgd32     func(p, g, buf []float32, s SGDScalars[float32])
+	sgd64     func(p, g, buf []float64, s SGDScalars[float64])
 }
 
 // impl is the active implementation. It is written only by init.

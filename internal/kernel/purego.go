@@ -15,14 +15,18 @@ var (
 func pureGo() implementation {
 	return implementation{
 		name:           "purego",
-		axpyFused32:    axpyFused32Go,
-		sgdMomentum32:  sgdMomentum32Go,
 		reluBackward32: reluBackward32Go,
 		reluForward32:  reluForward32Go,
 		maxPool2x2:     maxPool2x2Go,
 		copyRows32:     copyRows32Go,
 		addRows32:      addRows32Go,
 		tanh32:         tanh32Go,
+		adam32:         adamGo[float32],
+		adam64:         adamGo[float64],
+		rmsprop32:      rmspropGo[float32],
+		rmsprop64:      rmspropGo[float64],
+		sgd32:          sgdGo[float32],
+		sgd64:          sgdGo[float64],
 		f32: ops[float32]{
 			gemm:         gemmDriver(micro32, &pool32),
 			gemmDepth:    gemmDepth(micro32),

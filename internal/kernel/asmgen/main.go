@@ -37,11 +37,12 @@
 // # Other kernels
 //
 // packCols16AVX512 and packRows16AVX512 are the AVX-512 packers of 16-lane panels (the first
-// transposes 16×16 blocks in registers); axpyFusedAVX2, sgdMomentumAVX2, reluAVX2,
+// transposes 16×16 blocks in registers); reluAVX2,
 // reluBackwardAVX2, addAVX2/subAVX2/mulAVX2/divAVX2 and tanhAVX2 (Tanh32 and Sigmoid32) are
 // element-wise loops over float32 slices, rounding exactly as the scalar Go reference (IEEE
 // operations and single-rounding fused multiply-adds; tanhAVX2 has none, as its reference rounds
-// every product before the following addition).
+// every product before the following addition). The optimizer kernels (adam, rmsprop, sgd; float32
+// and float64; AVX-512 and AVX2) are described in optim.go.
 package main
 
 import (
@@ -117,12 +118,11 @@ func main() {
 	for _, op := range []string{"add", "sub", "mul", "div"} {
 		binary(op)
 	}
-	axpyFused()
-	sgdMomentum()
 	maxPool2x2()
 	stridedRows("copy")
 	stridedRows("add")
 	tanhSigmoid()
+	optimizers()
 	Generate()
 }
 
@@ -470,106 +470,6 @@ func packCols16() {
 	ADDQ(U32(1024), dst)
 	DECQ(n)
 	JNZ(LabelRef("packCols16_loop"))
-	VZEROUPPER()
-	RET()
-}
-
-// axpyFused emits dst[i] = fma(a, x[i], dst[i]) over n float32 values
-// with AVX2 FMAs (each result rounded once, so bit-identical to a
-// correctly rounded scalar fma).
-func axpyFused() {
-	TEXT("axpyFusedAVX2", NOSPLIT, "func(n int, dst, x *float32, a float32)")
-	Pragma("noescape")
-	Doc("axpyFusedAVX2 sets dst[i] = fma(a, x[i], dst[i]), rounded once, for i in [0, n).")
-	n := Load(Param("n"), GP64())
-	dst := Load(Param("dst"), GP64())
-	x := Load(Param("x"), GP64())
-	a := Y15
-	VBROADCASTSS(addr("a"), a)
-	Label("axpyFused_loop32")
-	CMPQ(n, U8(32))
-	JL(LabelRef("axpyFused_loop8"))
-	for v := 0; v < 4; v++ {
-		r := []VecPhysical{Y0, Y1, Y2, Y3}[v]
-		VMOVUPS(Mem{Base: dst, Disp: 32 * v}, r)
-		VFMADD231PS(Mem{Base: x, Disp: 32 * v}, a, r)
-		VMOVUPS(r, Mem{Base: dst, Disp: 32 * v})
-	}
-	ADDQ(U8(128), dst)
-	ADDQ(U8(128), x)
-	SUBQ(U8(32), n)
-	JMP(LabelRef("axpyFused_loop32"))
-	Label("axpyFused_loop8")
-	CMPQ(n, U8(8))
-	JL(LabelRef("axpyFused_tail"))
-	VMOVUPS(Mem{Base: dst}, Y0)
-	VFMADD231PS(Mem{Base: x}, a, Y0)
-	VMOVUPS(Y0, Mem{Base: dst})
-	ADDQ(U8(32), dst)
-	ADDQ(U8(32), x)
-	SUBQ(U8(8), n)
-	JMP(LabelRef("axpyFused_loop8"))
-	Label("axpyFused_tail")
-	TESTQ(n, n)
-	JZ(LabelRef("axpyFused_done"))
-	VMOVSS(Mem{Base: dst}, X0)
-	VFMADD231SS(Mem{Base: x}, X15, X0)
-	VMOVSS(X0, Mem{Base: dst})
-	ADDQ(U8(4), dst)
-	ADDQ(U8(4), x)
-	DECQ(n)
-	JMP(LabelRef("axpyFused_tail"))
-	Label("axpyFused_done")
-	VZEROUPPER()
-	RET()
-}
-
-// sgdMomentum emits SGD's momentum update (dampening 0):
-// buf = buf*mom + g (product and sum each rounded), p = fma(negLR, buf, p).
-func sgdMomentum() {
-	TEXT("sgdMomentumAVX2", NOSPLIT, "func(n int, p, grad, buf *float32, mom, negLR float32)")
-	Pragma("noescape")
-	Doc("sgdMomentumAVX2 sets buf[i] = buf[i]*mom + g[i] (the product rounded before the add) and",
-		"p[i] = fma(negLR, buf[i], p[i]) for i in [0, n).")
-	n := Load(Param("n"), GP64())
-	pp := Load(Param("p"), GP64())
-	pg := Load(Param("grad"), GP64())
-	pbuf := Load(Param("buf"), GP64())
-	mom, lr := Y14, Y15
-	VBROADCASTSS(addr("mom"), mom)
-	VBROADCASTSS(addr("negLR"), lr)
-	Label("sgdMomentum_loop16")
-	CMPQ(n, U8(16))
-	JL(LabelRef("sgdMomentum_tail"))
-	for v := 0; v < 2; v++ {
-		b, q := []VecPhysical{Y0, Y1}[v], []VecPhysical{Y2, Y3}[v]
-		VMULPS(Mem{Base: pbuf, Disp: 32 * v}, mom, b)
-		VADDPS(Mem{Base: pg, Disp: 32 * v}, b, b)
-		VMOVUPS(b, Mem{Base: pbuf, Disp: 32 * v})
-		VMOVUPS(Mem{Base: pp, Disp: 32 * v}, q)
-		VFMADD231PS(b, lr, q)
-		VMOVUPS(q, Mem{Base: pp, Disp: 32 * v})
-	}
-	ADDQ(U8(64), pp)
-	ADDQ(U8(64), pg)
-	ADDQ(U8(64), pbuf)
-	SUBQ(U8(16), n)
-	JMP(LabelRef("sgdMomentum_loop16"))
-	Label("sgdMomentum_tail")
-	TESTQ(n, n)
-	JZ(LabelRef("sgdMomentum_done"))
-	VMULSS(Mem{Base: pbuf}, X14, X0)
-	VADDSS(Mem{Base: pg}, X0, X0)
-	VMOVSS(X0, Mem{Base: pbuf})
-	VMOVSS(Mem{Base: pp}, X2)
-	VFMADD231SS(X0, X15, X2)
-	VMOVSS(X2, Mem{Base: pp})
-	ADDQ(U8(4), pp)
-	ADDQ(U8(4), pg)
-	ADDQ(U8(4), pbuf)
-	DECQ(n)
-	JMP(LabelRef("sgdMomentum_tail"))
-	Label("sgdMomentum_done")
 	VZEROUPPER()
 	RET()
 }
