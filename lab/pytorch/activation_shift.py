@@ -53,6 +53,13 @@ def trial(cfg, cond, seed):
     out["output_at_0"] = at0
     out["target_at_0"] = act1(act, torch.tensor(cfg.target_b)).item()
     out["error_at_0"] = abs(at0 - out["target_at_0"])
+    # a ReLU neuron with zero output on every input is dead: its error at 0 is counted apart
+    dead = 0.0
+    if act == "relu":
+        with torch.no_grad():
+            dead = 1.0 if n(x).max().item() <= 0 else 0.0
+    out["dead"] = dead
+    out["error_at_0_trained"] = math.nan if dead == 1 else out["error_at_0"]
     out["learned_w"] = n.fc.weight.item()
     if bias:
         out["learned_b"] = n.fc.bias.item()

@@ -16,6 +16,7 @@ PARAMS = [
     Param("samples", 256),
     Param("steps", 400, quick=150),
     Param("lr", 0.01),
+    Param("margin_ratio", 1.25),  # the verdict's margin; the measurement does not use it
 ]
 
 

@@ -322,7 +322,7 @@ def print_table(rows, notes, name, out=sys.stdout):
     table = [header]
     for r in rows:
         paired = r.get("paired_rel")
-        ptxt = "" if paired is None else ("same" if paired == 0 else f"{to_float(paired):.1g}")
+        ptxt = "" if paired is None else ("0" if paired == 0 else f"{to_float(paired):.1g}")
         table.append((r["variant"], r["metric"], fmt_summary(r["go"]), fmt_summary(r["twin"]),
                       f"{fmt(r['diff'])} [{fmt(r['diff_ci95'][0])}, {fmt(r['diff_ci95'][1])}]", ptxt, r["verdict"]))
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
