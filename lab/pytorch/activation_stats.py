@@ -6,6 +6,8 @@ biases zero, at initialization: one forward and backward of a cross-entropy loss
 the population std of every activation layer's output and of the gradient with respect to
 it. Run: /usr/bin/python3 lab/pytorch/activation_stats.py [--seeds N] [--quick] [--set name=value]."""
 
+import math
+
 import torch
 import torch.nn as nn
 
@@ -42,7 +44,9 @@ def trial(cfg, cond, seed):
     cross_entropy(h, y).backward()
     act = [pstd(o) for o in outs]
     grad = [pstd(o.grad) for o in outs if o.grad is not None]
-    return {"act_std_ratio": act[-1] / act[0], "grad_std_ratio": grad[0] / grad[-1]}
+    out = {"act_std_ratio": act[-1] / act[0], "grad_std_ratio": grad[0] / grad[-1]}
+    out["spread_change"] = abs(math.log(out["act_std_ratio"])) + abs(math.log(out["grad_std_ratio"]))
+    return out
 
 
 if __name__ == "__main__":

@@ -59,9 +59,11 @@ def trial(cfg, cond, seed):
     tr = fit(model, xtr, ytr, cross_entropy, cfg.steps, cfg.lr, opt="sgd", batch=64, every=2, max_loss=1e6)
     if tr.diverged:
         out["final_loss"], out["test_accuracy"] = math.inf, math.nan
+        out["accuracy_or_chance"] = 1 / (int(ytr.max()) + 1)  # a diverged run counts at chance level
     else:
         out["final_loss"] = eval_loss(model, xtr, ytr, cross_entropy)
         out["test_accuracy"] = accuracy(model, xte, yte)
+        out["accuracy_or_chance"] = out["test_accuracy"]
     return out, tr.diverged
 
 

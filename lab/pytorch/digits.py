@@ -17,6 +17,7 @@ PARAMS = [
     Param("batch", 64),
     Param("lr", 0.002),
     Param("limit", 10000, quick=3000),
+    Param("margin", 1.0),  # the verdict's margin (points of accuracy); the measurement does not use it
     Param("inputs", ["raw", "centered"], kind="strings"),
 ]
 

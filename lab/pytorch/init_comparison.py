@@ -40,9 +40,11 @@ def trial(cfg, cond, seed):
     out["steps_to_target"] = reach
     if tr.diverged:
         out["final_loss"], out["test_accuracy"] = math.inf, math.nan
+        out["accuracy_or_chance"] = 1 / (int(ytr.max()) + 1)  # a diverged run counts at chance level
     else:
         out["final_loss"] = eval_loss(model, xtr, ytr, cross_entropy)
         out["test_accuracy"] = accuracy(model, xte, yte)
+        out["accuracy_or_chance"] = out["test_accuracy"]
     return out, tr.diverged
 
 

@@ -2,8 +2,8 @@
 
 A 4-hidden-1 tanh MLP with biases under each weight init x bias init, trained by
 full-batch SGD on 128 examples of the bias-vs-nobias regression data (offset 1, drawn from
-a generator seeded 2000 + seed); the largest distance between two hidden units (incoming
-weights, bias, outgoing weights) at init and after training. Run: /usr/bin/python3
+a generator seeded 2000 + seed); the largest distance between the weights of two hidden units
+(incoming and outgoing; biases left out) at init and after training. Run: /usr/bin/python3
 lab/pytorch/zero_init_symmetry.py [--seeds N] [--quick] [--set name=value]."""
 
 import torch
@@ -27,14 +27,10 @@ def init_variants(cfg):
 
 
 def unit_distance(l1, l2):
-    """The largest Euclidean distance between two hidden units, each unit its incoming
-    weights, its bias and its outgoing weights (in float64)."""
+    """The largest Euclidean distance between two hidden units, each unit its incoming and
+    outgoing weights (biases left out), in float64."""
     with torch.no_grad():
-        parts = [l1.weight.double()]
-        if l1.bias is not None:
-            parts.append(l1.bias.double().unsqueeze(1))
-        parts.append(l2.weight.double().t())
-        u = torch.cat(parts, 1)
+        u = torch.cat([l1.weight.double(), l2.weight.double().t()], 1)
         return torch.cdist(u, u).max().item() if u.shape[0] > 1 else 0.0
 
 
