@@ -1,7 +1,7 @@
 """PyTorch twin of the lab experiment dying-relu (lab/experiments/dying_relu.go).
 
 A 64-hidden-hidden-hidden-10 ReLU MLP on the embedded digits, weights from each init, the
-hidden biases at a constant, the output bias zero; plain SGD, shuffled batches of 64 (the
+hidden biases at a constant, the output bias zero; plain SGD at each learning rate, shuffled batches of 64 (the
 last smaller one dropped), a loss above 1e6 or not finite counting as divergence. The share
 of hidden units that output 0 on every training example, at init and after training.
 Run: /usr/bin/python3 lab/pytorch/dying_relu.py [--seeds N] [--quick] [--set name=value]."""
@@ -19,13 +19,14 @@ PARAMS = [
     Param("weight_inits", ["kaiming", "xavier"], kind="strings"),
     Param("hidden", 128),
     Param("steps", 300, quick=40),
-    Param("lr", 0.2),
+    Param("lrs", [0.05, 0.2, 1.0], kind="floats"),
+    Param("margin", 0.05),  # the verdict's margin (share of hidden units); the measurement does not use it
 ]
 
 
 def variants(cfg):
-    return [{"settings": (("weight", w), ("bias", go_float(b))), "weight": w, "bias": b}
-            for w in cfg.weight_inits for b in cfg.bias_inits]
+    return [{"settings": (("lr", go_float(lr)), ("weight", w), ("bias", go_float(b))), "weight": w, "bias": b, "lr": lr}
+            for lr in cfg.lrs for w in cfg.weight_inits for b in cfg.bias_inits]
 
 
 def dead_share(model, x):
@@ -51,7 +52,7 @@ def trial(cfg, cond, seed):
         init_weight(cond["weight"], l.weight)
         init_bias(repr(cond["bias"]) if i < len(ls) - 1 else "zeros", l.bias)
     out = {"dead_at_init": dead_share(model, xtr)}
-    tr = fit(model, xtr, ytr, cross_entropy, cfg.steps, cfg.lr, opt="sgd", batch=64, every=2, max_loss=1e6)
+    tr = fit(model, xtr, ytr, cross_entropy, cfg.steps, cond["lr"], opt="sgd", batch=64, every=2, max_loss=1e6)
     if tr.diverged:
         out["dead_after"], out["test_accuracy"] = math.nan, math.nan
     else:
