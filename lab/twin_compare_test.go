@@ -83,6 +83,7 @@ func TestTwinCompare(t *testing.T) {
 	}
 	twin := map[string]any{
 		"experiment": "toy",
+		"config":     map[string]string{"steps": "4"},
 		"seeds":      seeds,
 		"metrics": map[string]map[string][]any{
 			NewVariant(a).Key: {
@@ -164,7 +165,7 @@ func TestTwinCompare(t *testing.T) {
 		t.Errorf("rows %v, want exactly %v", got, want)
 	}
 	notes := strings.Join(doc.Experiments[0].Notes, "\n")
-	for _, n := range []string{"offset=0,bias=on only: only in the twin", "offset=4,bias=off acc: not in the twin"} {
+	for _, n := range []string{"offset=0,bias=on only: only in the twin", "offset=4,bias=off acc: not in the twin", "parameter steps: Go 3, twin 4"} {
 		if !strings.Contains(notes, n) {
 			t.Errorf("notes %q lack %q", notes, n)
 		}

@@ -293,9 +293,35 @@ def compare_experiment(exp, twin, atol, rtol):
     for key in tm:
         if key not in gm:
             notes.append(f"variant {key}: only in the twin")
+    tcfg = twin.get("config")
+    if isinstance(tcfg, dict):
+        gcfg = dict(item.split("=", 1) for item in exp.get("config") or [] if "=" in item)
+        for k in sorted(set(gcfg) | set(tcfg)):
+            if k not in tcfg:
+                notes.append(f"parameter {k}={gcfg[k]}: the twin has no such parameter")
+            elif k not in gcfg:
+                notes.append(f"parameter {k}: only in the twin ({k}={tcfg[k]})")
+            elif not same_value(gcfg[k], tcfg[k]):
+                notes.append(f"parameter {k}: Go {gcfg[k]}, twin {tcfg[k]}: the runs differ in setup")
     if not same_seeds:
         notes.append(f"the twin ran seeds {tseeds}, the Go run {seeds}: no per-seed pairing")
     return rows, notes
+
+
+def same_value(a, b):
+    """Whether two parameter values as written are the same (numbers compared as numbers)."""
+    pa, pb = [x.strip() for x in str(a).split(",")], [x.strip() for x in str(b).split(",")]
+    if len(pa) != len(pb):
+        return False
+    for x, y in zip(pa, pb):
+        if x == y:
+            continue
+        try:
+            if float(x) != float(y):
+                return False
+        except ValueError:
+            return False
+    return True
 
 
 def fmt(x):
