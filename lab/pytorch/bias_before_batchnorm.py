@@ -16,9 +16,9 @@ import torch.nn as nn
 from twin import Param, accuracy, cross_entropy, digits_train_test, fit, run
 
 PARAMS = [
-    Param("steps", 150, quick=30),
+    Param("steps", 150, quick=20),
     Param("lr", 0.05),
-    Param("layers", ["linear", "conv"], kind="strings"),
+    Param("layers", ["linear", "conv"], quick=["linear"], kind="strings"),
     Param("norms", ["batchnorm", "layernorm", "groupnorm"], kind="strings"),
     Param("shifts", ["per-feature", "constant"], kind="strings"),
     Param("limit", 10000),
