@@ -16,7 +16,7 @@ import torch.nn as nn
 from twin import Param, accuracy, cross_entropy, digits_train_test, fit, run
 
 PARAMS = [
-    Param("steps", 150, quick=20),
+    Param("steps", 200, quick=20),
     Param("lr", 0.05),
     Param("layers", ["linear", "conv"], quick=["linear"], kind="strings"),
     Param("norms", ["batchnorm", "layernorm", "groupnorm"], kind="strings"),
