@@ -76,7 +76,7 @@ func TestTwinCompare(t *testing.T) {
 		}
 		er.Variants = append(er.Variants, v)
 	}
-	er.aggregate()
+	er.Aggregate()
 	dir := t.TempDir()
 	if err := writeResultsJSON(dir, &Results{Format: ResultsFormat, Experiments: []*ExperimentResult{er}}); err != nil {
 		t.Fatal(err)
