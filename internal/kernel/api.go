@@ -21,12 +21,12 @@ const GemmAccumulateMin = 1 << 17
 
 // GemmAccumulate32 adds op(A)·op(B) into C (Gemm32 with alpha 1 and beta 1) when that gives exactly
 // the bits of computing the product apart and then adding it to C element by element: when the
-// depth k is a single depth block of the active implementation, so that each element of C is added
+// depth k is a single depth block (the same in every implementation), so that each element of C is added
 // once, to its complete sum, and C has at least GemmAccumulateMin elements. It reports whether it
 // accumulated; otherwise C is untouched. It panics as Gemm32 does.
 func GemmAccumulate32(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) bool {
 	checkGemm("GemmAccumulate32", transA, transB, m, n, k, lda, ldb, ldc, len(a), len(b), len(c))
-	if k == 0 || m*n < GemmAccumulateMin || impl.f32.gemmDepth(m, n, k) < k {
+	if k == 0 || m*n < GemmAccumulateMin || gemmDepthBlock(m, n, k) < k {
 		return false
 	}
 	if impl.gemmAcc32 != nil {

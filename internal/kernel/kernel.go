@@ -12,7 +12,6 @@ type float interface {
 // so an implementation only ever sees well-formed input.
 type ops[T float] struct {
 	gemm         func(transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int)
-	gemmDepth    func(m, n, k int) int // the depth of gemm's blocks for a shape
 	add          func(dst, x, y []T)
 	sub          func(dst, x, y []T)
 	mul          func(dst, x, y []T)
