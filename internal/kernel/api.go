@@ -6,9 +6,10 @@ package kernel
 // (NaNs in C are not propagated), as in BLAS; when alpha == 0 or k == 0, A and B are not read and C
 // is only scaled by beta. C must not overlap A or B.
 //
-// For a given implementation (see Name) the result is bit-for-bit the same at any GOMAXPROCS and
-// any GOAMD64 level: each element is summed in increasing k order in blocks of fixed depth,
-// whatever the partition of the work. Gemm32 panics if a dimension is negative, a leading dimension
+// The result is bit-for-bit the same in every implementation (see Name), at any GOMAXPROCS and any
+// GOAMD64 level and on every GOARCH: each element is summed by fused multiply-adds in increasing k
+// order in blocks whose depth depends on the shape alone, whatever the partition of the work (see
+// "One arithmetic" in the package doc). Gemm32 panics if a dimension is negative, a leading dimension
 // is smaller than its matrix's row width, or a slice is too short.
 func Gemm32(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkGemm("Gemm32", transA, transB, m, n, k, lda, ldb, ldc, len(a), len(b), len(c))

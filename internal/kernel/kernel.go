@@ -59,8 +59,8 @@ func init() {
 // architectures, or on CPUs without AVX2 and FMA). The choice is made once
 // at start-up from the CPU's features; the environment variable
 // INTERCEPT_KERNEL=avx512|avx2|purego asks for one the CPU supports, and
-// INTERCEPT_NOAVX512=1 skips AVX-512. Results are bit-reproducible for a
-// given implementation; a different implementation may round differently.
+// INTERCEPT_NOAVX512=1 skips AVX-512. Every implementation gives the same
+// bits (see "One arithmetic" in the package doc).
 func Name() string { return impl.name }
 
 // FMAPeakLoop runs iters trips of a loop of independent vector fused
