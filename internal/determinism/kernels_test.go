@@ -12,7 +12,6 @@ import (
 	"github.com/intercept-ml/intercept/tensor"
 )
 
-
 // lstmNet is LSTM(8, 16, batch first) over 6 steps, then Linear(96, 10).
 type lstmNet struct {
 	LSTM *nn.LSTM
