@@ -35,6 +35,11 @@ import (
 // the depth runs one step per trip.
 const unroll = 8
 
+// emulUnroll is unroll for the emulated float32 kernel: its checks add
+// integer values that the scheduler would otherwise keep live (and spill)
+// across a longer trip.
+const emulUnroll = 2
+
 type shape struct{ mr, nr int }
 
 var shapes = []shape{{4, 2}}
@@ -152,6 +157,10 @@ func gen(w *bytes.Buffer, typ string, s shape, v variant) {
 		}
 	}
 	w.WriteString("\tpa := unsafe.Pointer(unsafe.SliceData(a))\n\tpb := unsafe.Pointer(unsafe.SliceData(b))\n\tp := kc\n")
+	unroll := unroll
+	if v == emul {
+		unroll = emulUnroll
+	}
 	fmt.Fprintf(w, "\tfor p >= %d {\n", unroll)
 	fmt.Fprintf(w, "\t\taa := (*[%d]%s)(pa)\n\t\tbb := (*[%d]%s)(pb)\n", mr*unroll, typ, nr*unroll, typ)
 	for u := 0; u < unroll; u++ {
