@@ -17,10 +17,11 @@
 //     exactly on a float32 rounding midpoint or below the smallest normal float32; the kernel
 //     watches for both (branch-free) and recomputes a tile that met one with fp.FMA32.
 //
-// The 4×2 tile and eight steps per trip suit the scalar code the compiler emits: it has 15 usable
-// XMM registers, so tiles of more than about ten accumulators spill. The loop body is one basic
-// block (no bounds checks): otherwise the SSA scheduler sinks every add to the end of the block and
-// the multiplies' results spill.
+// The 4×2 tile and eight steps per trip (two for the emulated kernel, whose checks the scheduler
+// would otherwise keep live across the trip) suit the scalar code the compiler emits: it has 15
+// usable XMM registers, so tiles of more than about ten accumulators spill. The loop body is one
+// basic block (no bounds checks): otherwise the SSA scheduler sinks every add to the end of the
+// block and the multiplies' results spill.
 package main
 
 import (
@@ -36,8 +37,8 @@ import (
 const unroll = 8
 
 // emulUnroll is unroll for the emulated float32 kernel: its checks add
-// integer values that the scheduler would otherwise keep live (and spill)
-// across a longer trip.
+// integer values that the scheduler keeps live (and spills) across a
+// longer trip.
 const emulUnroll = 2
 
 type shape struct{ mr, nr int }
