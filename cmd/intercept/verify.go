@@ -93,7 +93,11 @@ func (a *app) verify(ctx context.Context, dir string, f verifyFlags) error {
 	case v.NoFingerprint:
 		fmt.Fprintln(w, "fingerprint: none recorded (a run made before fingerprints), the recorded values were not checked against one")
 	case len(v.Tampered) > 0:
-		fmt.Fprintf(w, "fingerprint: MISMATCH: the recorded values of %s do not give the fingerprint recorded with them: results.json was changed after the run\n", strings.Join(v.Tampered, ", "))
+		hint := ""
+		if !f.all {
+			hint = " (--all re-runs every trial and names the ones that differ)"
+		}
+		fmt.Fprintf(w, "fingerprint: MISMATCH: the recorded values of %s do not give the fingerprint recorded with them: results.json was changed after the run%s\n", strings.Join(v.Tampered, ", "), hint)
 	default:
 		fmt.Fprintln(w, "fingerprint: the recorded values match the recorded fingerprint")
 	}
@@ -110,8 +114,11 @@ func (a *app) verify(ctx context.Context, dir string, f verifyFlags) error {
 			fmt.Fprintf(w, "  also: %s\n", m)
 		}
 	}
-	if !v.OK() {
+	switch {
+	case len(v.Mismatches) > 0:
 		return &exitError{1, fmt.Errorf("%s is not reproduced on this machine (%s)", dir, here)}
+	case !v.OK():
+		return &exitError{1, fmt.Errorf("%s: the recorded values do not match their fingerprint", dir)}
 	}
 	return nil
 }
