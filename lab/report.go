@@ -48,6 +48,9 @@ type Results struct {
 	Format      int                 `json:"format"`
 	Run         RunInfo             `json:"run"`         // how the run was made
 	Experiments []*ExperimentResult `json:"experiments"` // in the order of the report
+	// Fingerprint hashes every trial's metrics (NewFingerprint, see its
+	// encoding); the report writer fills it in.
+	Fingerprint *Fingerprint `json:"fingerprint,omitempty"`
 }
 
 // ReadResults loads a results.json written by WriteReport.
@@ -163,6 +166,7 @@ func writeReport(dir string, res *Results, withResults bool) error {
 	if err := os.MkdirAll(filepath.Join(dir, "plots"), 0o755); err != nil {
 		return err
 	}
+	res.Fingerprint = NewFingerprint(res.Experiments)
 	// The numbers first: whatever happens to the plots, results.json and
 	// metrics.parquet are on disk.
 	if withResults {
@@ -407,7 +411,8 @@ var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap
 		}
 		return s
 	},
-	"join": strings.Join,
+	"join":        strings.Join,
+	"fingerprint": (*Fingerprint).Of,
 }).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -462,6 +467,7 @@ swept setting. Diverged runs and targets never reached are counted and shown, no
 <tr><td>started</td><td>{{fmtTime .Run.Started}}</td></tr>
 <tr><td>elapsed</td><td>{{fmtSecs .Run.Elapsed}} s</td></tr>
 {{with .Run.Merged}}<tr><td>merged from</td><td>{{range .}}<code>{{.}}</code> {{end}}</td></tr>{{end}}
+{{with .Fingerprint}}<tr><td>fingerprint</td><td><code id="fingerprint">{{.SHA256}}</code> (SHA-256 of the {{.Trials}} trials' metrics, {{.Encoding}}; <code>intercept verify DIR</code> re-runs trials to check them bit for bit)</td></tr>{{end}}
 </table>
 
 <h2 id="at-a-glance">At a glance</h2>
@@ -482,6 +488,7 @@ swept setting. Diverged runs and targets never reached are counted and shown, no
 {{with .Analysis}}<div class="verdict {{statusClass .Verdict.Status}}"><span class="status">{{.Verdict.Status}}</span>: {{.Verdict.Text}}</div>{{end}}
 {{if not .Complete}}<p class="warn">Incomplete: not every trial finished.</p>{{end}}
 <p>Parameters: <code>{{join .Config " "}}</code>{{if .Data}}; data: <code>{{.Data}}</code>{{end}}; seeds: {{len .Seeds}}.</p>
+{{with fingerprint $.Fingerprint .Name}}<p class="fingerprint">Fingerprint of its metrics: <code>{{.}}</code></p>{{end}}
 <table>
 <tr><th>variant</th><th>trials</th><th>diverged</th><th>failed</th></tr>
 {{range .Variants}}<tr><td>{{.Label}}</td><td>{{len .Trials}}</td><td>{{.Diverged}}{{with divergences .}} <span class="diverged">({{.}})</span>{{end}}</td><td>{{.Failed}}{{with failures .}} <span class="failed">({{.}})</span>{{end}}</td></tr>

@@ -12,12 +12,13 @@
 //	intercept lab --shard i/n --out DIR   (one shard of a sweep)
 //	intercept merge [--out DIR] [--allow-incomplete] SHARD_DIR...
 //	intercept status DIR...               (trials done per shard, failed, diverged)
+//	intercept verify [--all] DIR          (re-run trials: does this machine reproduce them bit for bit?)
 //	intercept inspect FILE.safetensors [--json]
 //	intercept inspect FILE.safetensors --run --arch SPEC   (per-layer statistics of a forward/backward)
 //	intercept version
 //
 // Run "intercept help COMMAND" for the flags of each command. Exit status:
-// 0 on success, 1 when a run fails, 2 on a usage error, 130 when
+// 0 on success, 1 when a run fails (or verify finds a difference), 2 on a usage error, 130 when
 // interrupted (the trials that finished are kept and reported).
 package main
 
@@ -255,6 +256,8 @@ func newRootCmd(a *app) *cobra.Command {
 		},
 		RunE: func(cmd *cobra.Command, args []string) error { return a.status(args) },
 	})
+
+	root.AddCommand(newVerifyCmd(a)) // verify.go
 
 	root.AddCommand(&cobra.Command{
 		Use:   "version",
