@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -11,7 +10,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/parquet-go/parquet-go"
+
 	"github.com/intercept-ml/intercept/lab"
+	"github.com/intercept-ml/intercept/lab/experiments"
 )
 
 // verify reproduces an untouched run and names the trial, step and both
@@ -42,16 +44,42 @@ func TestVerifyTamperedRun(t *testing.T) {
 		t.Errorf("verify --all of an untouched run: exit %d\n%s", code, out)
 	}
 
-	// Flip the last bit of one stored value.
-	v := res.Experiments[0].Variants[1]
-	loss := v.Trials[1].Result.Series["loss"]
-	orig := loss[3]
-	loss[3] = math.Float64frombits(math.Float64bits(orig) ^ 1)
-	b, err := json.MarshalIndent(res, "", " ")
+	// Flip the last bit of one stored value (in the trial's series.parquet).
+	loaded, err := lab.Load(experiments.Registry(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "results.json"), b, 0o644); err != nil {
+	v := loaded.Experiments[0].Variants[1]
+	loss := v.Trials[1].Result.Series["loss"]
+	if len(loss) < 4 {
+		t.Fatalf("loaded loss series: %v", loss)
+	}
+	orig := loss[3]
+	loss[3] = math.Float64frombits(math.Float64bits(orig) ^ 1)
+	type seriesRow struct {
+		Series string  `parquet:"series,dict"`
+		Step   int32   `parquet:"step"`
+		Value  float64 `parquet:"value"`
+	}
+	paths, _ := filepath.Glob(filepath.Join(dir, "trials", "activation-shift", "*", strings.ReplaceAll(v.Key, ",", "_"),
+		fmt.Sprintf("seed-%d", v.Trials[1].Seed), "series.parquet"))
+	if len(paths) != 1 {
+		t.Fatalf("the trial's series file: %v", paths)
+	}
+	rows, err := parquet.ReadFile[seriesRow](paths[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	flipped := false
+	for i := range rows {
+		if rows[i].Series == "loss" && rows[i].Step == 3 {
+			rows[i].Value, flipped = loss[3], true
+		}
+	}
+	if !flipped {
+		t.Fatal("no loss step 3 in the series file")
+	}
+	if err := parquet.WriteFile(paths[0], rows); err != nil {
 		t.Fatal(err)
 	}
 	out, _, code = runApp(t, context.Background(), "verify", "--quiet", dir)
