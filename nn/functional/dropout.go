@@ -2,6 +2,7 @@ package functional
 
 import (
 	"github.com/intercept-ml/intercept/internal/pyfmt"
+	"github.com/intercept-ml/intercept/internal/tensorinternal"
 	"github.com/intercept-ml/intercept/rng"
 	"github.com/intercept-ml/intercept/tensor"
 )
@@ -46,20 +47,13 @@ func Dropout(x *tensor.Tensor, p float64, opts ...DropoutOption) *tensor.Tensor 
 	if g == nil {
 		g = rng.Default()
 	}
-	mask := tensor.ZerosOf(dt, x.Shape()...)
-	g.Bernoulli(mask, 1-p)
+	// bernoulli_(1−p) then mask / (1−p): the quotient is 1/(1−p) where the
+	// draw is 1 and 0 where it is 0, written in one pass.
+	mask := tensorinternal.EmptyReused(dt, x.Shape()...)
 	if dt == tensor.Float32 {
-		q := float32(1 - p)
-		m := mask.Data32()
-		for i := range m {
-			m[i] /= q
-		}
+		g.BernoulliScaled32(mask.Data32(), 1-p, 1/float32(1-p))
 	} else {
-		q := 1 - p
-		m := mask.Data64()
-		for i := range m {
-			m[i] /= q
-		}
+		g.BernoulliScaled64(mask.Data64(), 1-p, 1/(1-p))
 	}
 	return x.Mul(mask)
 }
