@@ -549,3 +549,40 @@ func TestBernoulliMatchesUniformDraws(t *testing.T) {
 		}
 	}
 }
+
+// TestBernoulliBitsMatchesBernoulli32 checks BernoulliBits against
+// Bernoulli32 from starting points around a twist and lengths around word
+// boundaries, and that both leave the generator in the same state.
+func TestBernoulliBitsMatchesBernoulli32(t *testing.T) {
+	for _, skip := range []int{0, 1, 2, 497, 623, 624, 1247} {
+		for _, n := range []int{0, 1, 63, 64, 65, 311, 312, 313, 640, 2500} {
+			for _, p := range []float64{0, 1, 0.9, 0.5, 1 - 0x1p-53} {
+				ref, gb := NewGenerator(), NewGenerator()
+				for _, g := range []*Generator{ref, gb} {
+					g.ManualSeed(uint64(skip + 3))
+					for range skip {
+						g.Random()
+					}
+				}
+				want := make([]float32, n)
+				ref.Bernoulli32(want, p)
+				bits := make([]uint64, (n+63)/64)
+				for i := range bits {
+					bits[i] = 0xdeadbeef // overwritten
+				}
+				gb.BernoulliBits(bits, n, p)
+				for i, v := range want {
+					if b := bits[i/64] >> (i % 64) & 1; float32(b) != v {
+						t.Fatalf("skip %d n %d p %v: bit %d = %d, want %v", skip, n, p, i, b, v)
+					}
+				}
+				if n%64 != 0 && bits[n/64]>>(n%64) != 0 {
+					t.Fatalf("skip %d n %d p %v: bits past n are set: %#x", skip, n, p, bits[n/64])
+				}
+				if r, b := ref.Random(), gb.Random(); r != b {
+					t.Fatalf("skip %d n %d p %v: next draw %d, want %d", skip, n, p, b, r)
+				}
+			}
+		}
+	}
+}

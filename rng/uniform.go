@@ -128,6 +128,46 @@ func (g *Generator) BernoulliScaled32(dst []float32, p float64, scale float32) {
 	}
 }
 
+// BernoulliBits draws n elements as Bernoulli32 does and stores them as
+// bits: bit i%64 of dst[i/64] is the i-th draw. Bits from n on in the last
+// word are zero; dst must hold at least (n+63)/64 words.
+// It panics unless 0 <= p <= 1.
+func (g *Generator) BernoulliBits(dst []uint64, n int, p float64) {
+	checkProb(p)
+	dst = dst[:(n+63)/64]
+	g.lock()
+	defer g.unlock()
+	t := bernoulliThreshold(p)
+	var w uint64 // the bits of word i/64 drawn so far
+	for i := 0; i < n; {
+		if g.left <= 1 {
+			w |= keepMask64(g.next53(), t) >> 63 << (i & 63)
+			i++
+			if i&63 == 0 || i == n {
+				dst[(i-1)>>6] = w
+				w = 0
+			}
+			continue
+		}
+		i0 := mtN - g.left
+		c := min(g.left/2, n-i)
+		s := g.state[i0 : i0+2*c]
+		for j := 0; j < c; j++ {
+			k := i + j
+			w |= keepMask64(draw53(s[2*j], s[2*j+1]), t) >> 63 << (k & 63)
+			if k&63 == 63 {
+				dst[k>>6] = w
+				w = 0
+			}
+		}
+		g.left -= 2 * c
+		i += c
+		if i == n && i&63 != 0 {
+			dst[i>>6] = w
+		}
+	}
+}
+
 // Bernoulli64 is Bernoulli32 for a float64 tensor; the draws are the same.
 func (g *Generator) Bernoulli64(dst []float64, p float64) {
 	g.BernoulliScaled64(dst, p, 1)
