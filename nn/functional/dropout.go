@@ -78,12 +78,14 @@ func Dropout(x *tensor.Tensor, p float64, opts ...DropoutOption) *tensor.Tensor 
 // x's NaNs and signs.
 func maskedScale[T float](dst, x []T, keep []uint64, s T) {
 	x = x[:len(dst)]
+	m := [2]T{0, s}
 	for w, bits := range keep {
 		lo := w * 64
 		d := dst[lo:min(lo+64, len(dst))]
 		xs := x[lo : lo+len(d)]
 		for i := range d {
-			d[i] = xs[i] * (T(bits>>(i&63)&1) * s)
+			d[i] = xs[i] * m[bits&1]
+			bits >>= 1
 		}
 	}
 }
