@@ -162,50 +162,21 @@ func (g *Generator) InitialSeed() uint64 {
 	return g.seed
 }
 
-// twist regenerates the 624 state words, as the reference loop does, two
-// words at a time in the halves of a uint64: a pair reads only words the
-// reference has not yet updated (k+1, k+2, k+397) or has already updated
-// (k−227, k−226), so the order within a pair does not matter.
+// twist regenerates the 624 state words.
 func (g *Generator) twist() {
 	g.ensureSeeded()
 	s := &g.state
-	const (
-		upper2 = mtUpperMask<<32 | mtUpperMask
-		lower2 = mtLowerMask<<32 | mtLowerMask
-		odd2   = 1<<32 | 1
-		shr2   = 0x7fffffff_7fffffff // y>>1 without the bit from the high half
-		pairs1 = (mtN - mtM) / 2 * 2 // words 0 … pairs1-1 in pairs
-	)
-	// v ^= (y & odd2) * mtMatrixA below: mtMatrixA < 2^32, so the two
-	// halves' products do not overlap.
-	for k := 0; k < pairs1; k += 2 {
-		a := uint64(s[k]) | uint64(s[k+1])<<32
-		b := uint64(s[k+1]) | uint64(s[k+2])<<32
-		y := a&upper2 | b&lower2
-		v := uint64(s[k+mtM]) | uint64(s[k+mtM+1])<<32
-		v ^= y>>1&shr2 ^ (y&odd2)*mtMatrixA
-		s[k], s[k+1] = uint32(v), uint32(v>>32)
+	for k := 0; k < mtN-mtM; k++ {
+		y := s[k]&mtUpperMask | s[k+1]&mtLowerMask
+		s[k] = s[k+mtM] ^ y>>1 ^ (-(y & 1) & mtMatrixA)
 	}
-	for k := pairs1; k < mtN-mtM; k++ {
-		twistOne(s, k, s[k+1], s[k+mtM])
+	for k := mtN - mtM; k < mtN-1; k++ {
+		y := s[k]&mtUpperMask | s[k+1]&mtLowerMask
+		s[k] = s[k+mtM-mtN] ^ y>>1 ^ (-(y & 1) & mtMatrixA)
 	}
-	for k := mtN - mtM; k < mtN-2; k += 2 {
-		a := uint64(s[k]) | uint64(s[k+1])<<32
-		b := uint64(s[k+1]) | uint64(s[k+2])<<32
-		y := a&upper2 | b&lower2
-		v := uint64(s[k+mtM-mtN]) | uint64(s[k+mtM-mtN+1])<<32
-		v ^= y>>1&shr2 ^ (y&odd2)*mtMatrixA
-		s[k], s[k+1] = uint32(v), uint32(v>>32)
-	}
-	twistOne(s, mtN-1, s[0], s[mtM-1])
+	y := s[mtN-1]&mtUpperMask | s[0]&mtLowerMask
+	s[mtN-1] = s[mtM-1] ^ y>>1 ^ (-(y & 1) & mtMatrixA)
 	g.left = mtN
-}
-
-// twistOne sets word k from itself, its successor next and the word m
-// places on.
-func twistOne(s *[mtN]uint32, k int, next, m uint32) {
-	y := s[k]&mtUpperMask | next&mtLowerMask
-	s[k] = m ^ y>>1 ^ (-(y & 1) & mtMatrixA)
 }
 
 // temper is MT19937's output transformation.
