@@ -1,6 +1,9 @@
 package nn
 
-import "github.com/intercept-ml/intercept/tensor"
+import (
+	"github.com/intercept-ml/intercept/internal/tensorinternal"
+	"github.com/intercept-ml/intercept/tensor"
+)
 
 // TransformerEncoderLayer is torch.nn.TransformerEncoderLayer of PyTorch
 // 1.13: self-attention and a feed-forward block (Linear1, activation,
@@ -122,8 +125,30 @@ func (l *TransformerEncoderLayer) saBlock(x, mask, kpm *tensor.Tensor) *tensor.T
 }
 
 func (l *TransformerEncoderLayer) ffBlock(x *tensor.Tensor) *tensor.Tensor {
+	if l.ActivationFn == nil && l.Activation == ActivationReLU && !HooksActive() {
+		return l.ffBlockReLU(x)
+	}
 	h := l.Dropout.Forward(activate(l.Activation, l.ActivationFn, l.Linear1.Forward(x)))
 	return l.Dropout2.Forward(l.Linear2.Forward(h))
+}
+
+// ffBlockReLU is ffBlock with the ReLU fused into linear1 (see ReLUFuser),
+// for when no hooks are registered. Its intermediate results are read only
+// by the next operation (dropout or an InputReader), so Backward reuses their
+// memory once it is done with them, as Sequential does.
+func (l *TransformerEncoderLayer) ffBlockReLU(x *tensor.Tensor) *tensor.Tensor {
+	a := l.Linear1.ForwardReLU(x)
+	h := l.Dropout.Forward(a)
+	z := l.Linear2.Forward(h)
+	out := l.Dropout2.Forward(z)
+	tensorinternal.RecycleAfterBackward(a)
+	if h != a {
+		tensorinternal.RecycleAfterBackward(h)
+	}
+	if z != out {
+		tensorinternal.RecycleAfterBackward(z)
+	}
+	return out
 }
 
 // ExtraRepr is empty: PyTorch prints only the children.

@@ -66,3 +66,14 @@ func BenchmarkRandperm_60000(b *testing.B) {
 }
 
 var sink32 uint32
+
+// A dropout mask of TransformerEncoderLayer's feed-forward block at batch 32,
+// sequence 64: 32·64·512 elements.
+func BenchmarkBernoulli32_1M(b *testing.B) {
+	g := NewGenerator()
+	x := make([]float32, 32*64*512)
+	b.SetBytes(4 * int64(len(x)))
+	for b.Loop() {
+		g.Bernoulli32(x, 0.9)
+	}
+}

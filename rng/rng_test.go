@@ -509,3 +509,80 @@ func FuzzUnmarshalBinary(f *testing.F) {
 		g.Normal32(v[:], 0, 1)
 	})
 }
+
+// TestBernoulliMatchesUniformDraws checks the batched Bernoulli fills against
+// their definition, one unif64 per element compared with p, from every kind
+// of starting point (an odd number of words left before a twist, a pair
+// straddling a twist) and for thresholds at the edges of the 53-bit grid.
+func TestBernoulliMatchesUniformDraws(t *testing.T) {
+	ps := []float64{0, 1, 0.5, 0.9, 0.1, 1 - 0x1p-53, 0x1p-53, 0x1.8p-53, 0.3}
+	for _, skip := range []int{0, 1, 2, 623, 624, 625, 1247} {
+		for _, n := range []int{0, 1, 2, 311, 312, 313, 1000, 2500} {
+			for _, p := range ps {
+				ref, g32, g64 := NewGenerator(), NewGenerator(), NewGenerator()
+				for _, g := range []*Generator{ref, g32, g64} {
+					g.ManualSeed(uint64(skip + 7))
+					for range skip {
+						g.Random()
+					}
+				}
+				want := make([]float32, n)
+				for i := range want {
+					if ref.unif64() < p {
+						want[i] = 1.25
+					}
+				}
+				got := make([]float32, n)
+				g32.BernoulliScaled32(got, p, 1.25)
+				got64 := make([]float64, n)
+				g64.BernoulliScaled64(got64, p, 1.25)
+				for i := range want {
+					if got[i] != want[i] || got64[i] != float64(want[i]) {
+						t.Fatalf("skip %d n %d p %v: element %d = %v / %v, want %v", skip, n, p, i, got[i], got64[i], want[i])
+					}
+				}
+				r, a, b := ref.Random(), g32.Random(), g64.Random()
+				if a != r || b != r {
+					t.Fatalf("skip %d n %d p %v: next draw %d / %d, want %d", skip, n, p, a, b, r)
+				}
+			}
+		}
+	}
+}
+
+// TestBernoulliBitsMatchesBernoulli32 checks BernoulliBits against
+// Bernoulli32 from starting points around a twist and lengths around word
+// boundaries, and that both leave the generator in the same state.
+func TestBernoulliBitsMatchesBernoulli32(t *testing.T) {
+	for _, skip := range []int{0, 1, 2, 497, 623, 624, 1247} {
+		for _, n := range []int{0, 1, 63, 64, 65, 311, 312, 313, 640, 2500} {
+			for _, p := range []float64{0, 1, 0.9, 0.5, 1 - 0x1p-53} {
+				ref, gb := NewGenerator(), NewGenerator()
+				for _, g := range []*Generator{ref, gb} {
+					g.ManualSeed(uint64(skip + 3))
+					for range skip {
+						g.Random()
+					}
+				}
+				want := make([]float32, n)
+				ref.Bernoulli32(want, p)
+				bits := make([]uint64, (n+63)/64)
+				for i := range bits {
+					bits[i] = 0xdeadbeef // overwritten
+				}
+				gb.BernoulliBits(bits, n, p)
+				for i, v := range want {
+					if b := bits[i/64] >> (i % 64) & 1; float32(b) != v {
+						t.Fatalf("skip %d n %d p %v: bit %d = %d, want %v", skip, n, p, i, b, v)
+					}
+				}
+				if n%64 != 0 && bits[n/64]>>(n%64) != 0 {
+					t.Fatalf("skip %d n %d p %v: bits past n are set: %#x", skip, n, p, bits[n/64])
+				}
+				if r, b := ref.Random(), gb.Random(); r != b {
+					t.Fatalf("skip %d n %d p %v: next draw %d, want %d", skip, n, p, b, r)
+				}
+			}
+		}
+	}
+}

@@ -96,36 +96,132 @@ func (g *Generator) Uniform64(dst []float64, from, to float64) {
 // the official wheels, use a different, thread-dependent stream.)
 // It panics unless 0 <= p <= 1.
 func (g *Generator) Bernoulli32(dst []float32, p float64) {
+	g.BernoulliScaled32(dst, p, 1)
+}
+
+// BernoulliScaled32 fills dst with the draws of Bernoulli32(dst, p) times
+// scale: scale where the draw is 1 and 0 where it is 0 (a dropout mask
+// divided by the keep probability, in one pass). scale must be finite.
+// It panics unless 0 <= p <= 1.
+func (g *Generator) BernoulliScaled32(dst []float32, p float64, scale float32) {
 	checkProb(p)
 	g.lock()
 	defer g.unlock()
-	var u [unifChunk]float64
+	t := bernoulliThreshold(p)
+	one := math.Float32bits(scale)
 	for len(dst) > 0 {
-		n := min(len(dst), unifChunk)
-		g.fillUnif64(u[:n])
-		for i, v := range u[:n] {
-			dst[i] = 0
-			if v < p {
-				dst[i] = 1
+		if g.left <= 1 {
+			dst[0] = math.Float32frombits(one & keepMask32(g.next53(), t))
+			dst = dst[1:]
+			continue
+		}
+		i0 := mtN - g.left
+		n := min(g.left/2, len(dst))
+		s := g.state[i0 : i0+2*n]
+		d := dst[:n]
+		for i := range d {
+			m := draw53(s[2*i], s[2*i+1])
+			d[i] = math.Float32frombits(one & keepMask32(m, t))
+		}
+		g.left -= 2 * n
+		dst = dst[n:]
+	}
+}
+
+// BernoulliBits draws n elements as Bernoulli32 does and stores them as
+// bits: bit i%64 of dst[i/64] is the i-th draw. Bits from n on in the last
+// word are zero; dst must hold at least (n+63)/64 words.
+// It panics unless 0 <= p <= 1.
+func (g *Generator) BernoulliBits(dst []uint64, n int, p float64) {
+	checkProb(p)
+	dst = dst[:(n+63)/64]
+	g.lock()
+	defer g.unlock()
+	t := bernoulliThreshold(p)
+	var w uint64 // the bits of word i/64 drawn so far
+	for i := 0; i < n; {
+		if g.left <= 1 {
+			w |= keepMask64(g.next53(), t) >> 63 << (i & 63)
+			i++
+			if i&63 == 0 || i == n {
+				dst[(i-1)>>6] = w
+				w = 0
+			}
+			continue
+		}
+		i0 := mtN - g.left
+		c := min(g.left/2, n-i)
+		s := g.state[i0 : i0+2*c]
+		for j := 0; j < c; j++ {
+			k := i + j
+			w |= keepMask64(draw53(s[2*j], s[2*j+1]), t) >> 63 << (k & 63)
+			if k&63 == 63 {
+				dst[k>>6] = w
+				w = 0
 			}
 		}
-		dst = dst[n:]
+		g.left -= 2 * c
+		i += c
+		if i == n && i&63 != 0 {
+			dst[i>>6] = w
+		}
 	}
 }
 
 // Bernoulli64 is Bernoulli32 for a float64 tensor; the draws are the same.
 func (g *Generator) Bernoulli64(dst []float64, p float64) {
+	g.BernoulliScaled64(dst, p, 1)
+}
+
+// BernoulliScaled64 is BernoulliScaled32 for a float64 tensor; the draws
+// are the same.
+func (g *Generator) BernoulliScaled64(dst []float64, p float64, scale float64) {
 	checkProb(p)
 	g.lock()
 	defer g.unlock()
-	g.fillUnif64(dst)
-	for i, v := range dst {
-		dst[i] = 0
-		if v < p {
-			dst[i] = 1
+	t := bernoulliThreshold(p)
+	one := math.Float64bits(scale)
+	for len(dst) > 0 {
+		if g.left <= 1 {
+			dst[0] = math.Float64frombits(one & keepMask64(g.next53(), t))
+			dst = dst[1:]
+			continue
 		}
+		i0 := mtN - g.left
+		n := min(g.left/2, len(dst))
+		s := g.state[i0 : i0+2*n]
+		d := dst[:n]
+		for i := range d {
+			m := draw53(s[2*i], s[2*i+1])
+			d[i] = math.Float64frombits(one & keepMask64(m, t))
+		}
+		g.left -= 2 * n
+		dst = dst[n:]
 	}
 }
+
+// bernoulliThreshold returns the t for which a uniform u = m·2^-53 (m the
+// 53-bit integer of one 64-bit draw, as in unif64) is below p exactly when
+// m < t: p·2^53 is exact, so u < p ⟺ m < p·2^53 ⟺ m < ⌈p·2^53⌉.
+func bernoulliThreshold(p float64) uint64 {
+	return uint64(math.Ceil(p * (1 << 53)))
+}
+
+// next53 returns the 53-bit integer of the next 64-bit draw, unif64's
+// numerator.
+func (g *Generator) next53() uint64 { return g.next64() & (1<<53 - 1) }
+
+// draw53 is next53 from two untempered state words, the first the high one.
+func draw53(hi, lo uint32) uint64 {
+	return uint64(temper(hi)&(1<<21-1))<<32 | uint64(temper(lo))
+}
+
+// keepMask32 is all ones if m < t and zero otherwise, without a branch
+// (m, t <= 2^53, so m - t wraps to a negative number exactly when m < t).
+func keepMask32(m, t uint64) uint32 { return uint32(int64(m-t) >> 63) }
+
+// keepMask64 is keepMask32 in 64 bits.
+func keepMask64(m, t uint64) uint64 { return uint64(int64(m-t) >> 63) }
 
 func checkProb(p float64) {
 	if !(p >= 0 && p <= 1) {

@@ -51,7 +51,7 @@ func requireFloat(op string, t *Tensor) {
 // tensor, without recording.
 func mapUnary(op string, t *Tensor, f32 func(float32) float32, f64 func(float64) float64) *Tensor {
 	requireFloat(op, t)
-	out := Empty(t.dtype, t.shape...)
+	out := emptyReused(t.dtype, t.shape...) // every element is written below
 	switch t.dtype {
 	case Float32:
 		d := out.st.f32()
@@ -97,7 +97,7 @@ func zipBinaryK(a, b *Tensor, k32 func(dst, x, y []float32), f32 func(x, y float
 		compute = Float64
 	}
 	a, b = a.To(compute), b.To(compute)
-	out := Empty(compute, shape...)
+	out := emptyReused(compute, shape...) // every element is written below
 	same := slices.Equal(a.shape, shape) && slices.Equal(b.shape, shape) && a.IsContiguous() && b.IsContiguous()
 	switch compute {
 	case Float32:
@@ -135,7 +135,23 @@ func zipBinaryK(a, b *Tensor, k32 func(dst, x, y []float32), f32 func(x, y float
 			}
 			break
 		}
-		iterBinary(shape, broadcastStrides(a.shape, a.strides, shape), a.offset, broadcastStrides(b.shape, b.strides, shape), b.offset,
+		sa, sb := broadcastStrides(a.shape, a.strides, shape), broadcastStrides(b.shape, b.strides, shape)
+		if unitRows(shape, sa, sb) {
+			// Rows of the last dimension contiguous in both operands
+			// (a transposed view): row by row.
+			iterRows(shape, sa, a.offset, sb, b.offset, func(i, ia, ib, n int) {
+				dr, xr, yr := d[i:i+n], x[ia:ia+n], y[ib:ib+n]
+				if k32 != nil {
+					k32(dr, xr, yr)
+					return
+				}
+				for j := range dr {
+					dr[j] = f32(xr[j], yr[j])
+				}
+			})
+			break
+		}
+		iterBinary(shape, sa, a.offset, sb, b.offset,
 			func(i, ia, ib int) { d[i] = f32(x[ia], y[ib]) })
 	case Float64:
 		d, x, y := out.st.f64(), a.st.f64(), b.st.f64()
@@ -153,6 +169,49 @@ func zipBinaryK(a, b *Tensor, k32 func(dst, x, y []float32), f32 func(x, y float
 		return out.To(dt)
 	}
 	return out
+}
+
+// unitRows reports whether the last dimension of shape is long enough to
+// be worth a row-by-row loop and has stride 1 in both operands' (broadcast)
+// strides sa and sb.
+func unitRows(shape, sa, sb []int) bool {
+	nd := len(shape)
+	return nd >= 2 && shape[nd-1] >= 8 && sa[nd-1] == 1 && sb[nd-1] == 1
+}
+
+// iterRows calls fn(i, ia, ib, n) for each row of the last dimension of
+// shape in row-major order: i is the row's first index in the result, ia and
+// ib its first offsets in the operands (strides sa, sb, offsets oa, ob), n
+// the row length.
+func iterRows(shape, sa []int, oa int, sb []int, ob int, fn func(i, ia, ib, n int)) {
+	total := numelOf(shape)
+	nd := len(shape)
+	n := shape[nd-1]
+	if total == 0 {
+		return
+	}
+	var idxBuf [8]int
+	var idx []int
+	if nd-1 > len(idxBuf) {
+		idx = make([]int, nd-1)
+	} else {
+		idx = idxBuf[:nd-1]
+	}
+	ia, ib := oa, ob
+	for i := 0; i < total; i += n {
+		fn(i, ia, ib, n)
+		for d := nd - 2; d >= 0; d-- {
+			idx[d]++
+			ia += sa[d]
+			ib += sb[d]
+			if idx[d] < shape[d] {
+				break
+			}
+			ia -= sa[d] * shape[d]
+			ib -= sb[d] * shape[d]
+			idx[d] = 0
+		}
+	}
 }
 
 // rowBroadcast returns the row length n when a is contiguous with the

@@ -289,8 +289,9 @@ func floatElems[T float32 | float64](t *Tensor) []T {
 }
 
 // newFloatElems returns a new contiguous tensor of element type T and its
-// elements. A gradient (grad) comes from emptyGrad: the caller must then set
-// every element.
+// elements, whose values are unspecified: the caller must set every
+// element. A gradient (grad) comes from emptyGrad, a result from
+// emptyReused.
 func newFloatElems[T float32 | float64](shape []int, grad bool) (*Tensor, []T) {
 	dt := Float64
 	if _, ok := any(T(0)).(float32); ok {
@@ -300,7 +301,7 @@ func newFloatElems[T float32 | float64](shape []int, grad bool) (*Tensor, []T) {
 	if grad {
 		t = emptyGrad(dt, shape...)
 	} else {
-		t = Empty(dt, shape...)
+		t = emptyReused(dt, shape...)
 	}
 	if dt == Float32 {
 		return t, any(t.Data32()).([]T)

@@ -733,24 +733,20 @@ func (t *Tensor) Clone() *Tensor {
 // contiguousCopy copies the elements into a new contiguous tensor without
 // recording anything.
 func (t *Tensor) contiguousCopy() *Tensor {
+	if t.dtype.IsFloat() {
+		// Every element is written below.
+		out := emptyReused(t.dtype, t.shape...)
+		if t.dtype == Float32 {
+			gatherStrided(out.st.f32(), t.st.f32(), t.shape, t.strides, t.offset)
+		} else {
+			gatherStrided(out.st.f64(), t.st.f64(), t.shape, t.strides, t.offset)
+		}
+		return out
+	}
 	out := Empty(t.dtype, t.shape...)
 	i := 0
 	st := t.st
 	switch t.dtype {
-	case Float32:
-		d := out.st.f32()
-		if t.IsContiguous() {
-			copy(d, st.f32()[t.offset:t.offset+len(d)])
-			break
-		}
-		forEachOffset(t.shape, t.strides, t.offset, func(o int) { d[i] = st.f32()[o]; i++ })
-	case Float64:
-		d := out.st.f64()
-		if t.IsContiguous() {
-			copy(d, st.f64()[t.offset:t.offset+len(d)])
-			break
-		}
-		forEachOffset(t.shape, t.strides, t.offset, func(o int) { d[i] = st.f64()[o]; i++ })
 	case Int64:
 		d := out.st.i64()
 		forEachOffset(t.shape, t.strides, t.offset, func(o int) { d[i] = st.i64()[o]; i++ })
@@ -759,6 +755,65 @@ func (t *Tensor) contiguousCopy() *Tensor {
 		forEachOffset(t.shape, t.strides, t.offset, func(o int) { d[i] = st.b()[o]; i++ })
 	}
 	return out
+}
+
+// gatherStrided copies the elements of the strided view (shape, strides,
+// offset) of src into dst in row-major order, a row of the last dimension
+// at a time.
+func gatherStrided[T float32 | float64](dst, src []T, shape, strides []int, offset int) {
+	if len(dst) == 0 {
+		return
+	}
+	nd := len(shape)
+	if nd == 0 {
+		dst[0] = src[offset]
+		return
+	}
+	n, s := shape[nd-1], strides[nd-1]
+	if s == 1 && contiguousFrom(shape, strides) {
+		copy(dst, src[offset:offset+len(dst)])
+		return
+	}
+	var idxBuf [8]int
+	idx := idxBuf[:0]
+	if nd-1 > len(idxBuf) {
+		idx = make([]int, nd-1)
+	} else {
+		idx = idxBuf[:nd-1]
+	}
+	o := offset
+	for d := 0; d < len(dst); d += n {
+		row := dst[d : d+n]
+		if s == 1 {
+			copy(row, src[o:o+n])
+		} else {
+			for j := range row {
+				row[j] = src[o+j*s]
+			}
+		}
+		for k := nd - 2; k >= 0; k-- {
+			idx[k]++
+			o += strides[k]
+			if idx[k] < shape[k] {
+				break
+			}
+			o -= idx[k] * strides[k]
+			idx[k] = 0
+		}
+	}
+}
+
+// contiguousFrom reports whether strides are the row-major strides of
+// shape (dimensions of size 1 take any stride).
+func contiguousFrom(shape, strides []int) bool {
+	want := 1
+	for d := len(shape) - 1; d >= 0; d-- {
+		if shape[d] != 1 && strides[d] != want {
+			return false
+		}
+		want *= shape[d]
+	}
+	return true
 }
 
 // Contiguous returns t if it is contiguous with zero offset in a storage of

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/intercept-ml/intercept/internal/pyfmt"
+	"github.com/intercept-ml/intercept/internal/tensorinternal"
 	"github.com/intercept-ml/intercept/rng"
 	"github.com/intercept-ml/intercept/tensor"
 )
@@ -197,15 +198,31 @@ func MultiheadAttention(query, key, value *tensor.Tensor, p *MultiheadAttentionP
 	}
 	qScaled := q.DivScalar(math.Sqrt(float64(headDim)))
 	scores := tensor.Matmul(qScaled, k.Transpose(-2, -1))
+	// Results that only the next operation reads (softmax, whose backward
+	// reads its output, a product or a copy) give their memory back once
+	// Backward is done with them.
+	tensorinternal.RecycleAfterBackward(qScaled)
 	if fmask != nil {
+		raw := scores
 		scores = tensor.Add(fmask, scores)
+		tensorinternal.RecycleAfterBackward(raw)
 	}
 	attn := scores.Softmax(-1)
+	tensorinternal.RecycleAfterBackward(scores)
 	if dropoutP > 0 {
+		probs := attn
 		attn = Dropout(attn, dropoutP, WithGenerator(p.Generator))
+		if !p.NeedWeights {
+			tensorinternal.RecycleAfterBackward(probs)
+		}
 	}
 	o := tensor.Matmul(attn, v)
+	if !p.NeedWeights {
+		tensorinternal.RecycleAfterBackward(attn)
+	}
+	ob := o
 	o = o.Transpose(0, 1).Contiguous().View(tgtLen*bsz, embed)
+	tensorinternal.RecycleAfterBackward(ob)
 	o = Linear(o, p.OutProjWeight, p.OutProjBias)
 	o = o.View(tgtLen, bsz, o.Size(1))
 	if !batched {

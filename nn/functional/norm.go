@@ -372,26 +372,26 @@ func layerNormBackward[T float](x, gy, w, mean, rstd, gx, gw, gb []T, m, k int) 
 		xr := x[i*k : (i+1)*k]
 		gr := gy[i*k : (i+1)*k]
 		mu, rs := float64(mean[i]), float64(rstd[i])
+		// The parameter gradients' sums and, for dx = rstd·(g·w − mean(g·w)
+		// − x̂·mean(g·w·x̂)), the row's two sums, in one pass.
+		var s1, s2 float64
 		for j, g := range gr {
+			xm := float64(xr[j]) - mu
 			if accW != nil {
-				accW[j] += float64(float64(g) * (float64(xr[j]) - mu) * rs)
+				accW[j] += float64(float64(g) * xm * rs)
 			}
 			if accB != nil {
 				accB[j] += float64(g)
 			}
-		}
-		if gx == nil {
-			continue
-		}
-		// dx = rstd·(g·w − mean(g·w) − x̂·mean(g·w·x̂))
-		var s1, s2 float64
-		for j, g := range gr {
 			gw := float64(g)
 			if w != nil {
 				gw *= float64(w[j])
 			}
 			s1 += gw
-			s2 += float64(gw * (float64(xr[j]) - mu) * rs)
+			s2 += float64(gw * xm * rs)
+		}
+		if gx == nil {
+			continue
 		}
 		s1 /= float64(k)
 		s2 /= float64(k)
