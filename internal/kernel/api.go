@@ -6,9 +6,10 @@ package kernel
 // (NaNs in C are not propagated), as in BLAS; when alpha == 0 or k == 0, A and B are not read and C
 // is only scaled by beta. C must not overlap A or B.
 //
-// For a given implementation (see Name) the result is bit-for-bit the same at any GOMAXPROCS and
-// any GOAMD64 level: each element is summed in increasing k order in blocks of fixed depth,
-// whatever the partition of the work. Gemm32 panics if a dimension is negative, a leading dimension
+// The result is bit-for-bit the same in every implementation (see Name), at any GOMAXPROCS and any
+// GOAMD64 level and on every GOARCH: each element is summed by fused multiply-adds in increasing k
+// order in blocks whose depth depends on the shape alone, whatever the partition of the work (see
+// "One arithmetic" in the package doc). Gemm32 panics if a dimension is negative, a leading dimension
 // is smaller than its matrix's row width, or a slice is too short.
 func Gemm32(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkGemm("Gemm32", transA, transB, m, n, k, lda, ldb, ldc, len(a), len(b), len(c))
@@ -21,12 +22,12 @@ const GemmAccumulateMin = 1 << 17
 
 // GemmAccumulate32 adds op(A)·op(B) into C (Gemm32 with alpha 1 and beta 1) when that gives exactly
 // the bits of computing the product apart and then adding it to C element by element: when the
-// depth k is a single depth block of the active implementation, so that each element of C is added
+// depth k is a single depth block (the same in every implementation), so that each element of C is added
 // once, to its complete sum, and C has at least GemmAccumulateMin elements. It reports whether it
 // accumulated; otherwise C is untouched. It panics as Gemm32 does.
 func GemmAccumulate32(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) bool {
 	checkGemm("GemmAccumulate32", transA, transB, m, n, k, lda, ldb, ldc, len(a), len(b), len(c))
-	if k == 0 || m*n < GemmAccumulateMin || impl.f32.gemmDepth(m, n, k) < k {
+	if k == 0 || m*n < GemmAccumulateMin || gemmDepthBlock(m, n, k) < k {
 		return false
 	}
 	if impl.gemmAcc32 != nil {

@@ -29,12 +29,11 @@
 // not depend on avo): `go generate` in this directory rewrites asm_amd64.s and asm_amd64.go.
 //
 // The GEMM driver (packing, blocking, parallel split) is shared: it is written against a
-// micro-kernel descriptor. The assembly micro-kernels accept any depth (no padding of k), form each
-// element's sum with fused multiply-adds in increasing k order within depth blocks of at most 128
-// (256 when C has at least 2^16 elements and k ≤ 2048; the block depends on the shape only), and
-// are always reached through the packed path. A parallel product is cut into panels of C; the
-// operand that is not cut is packed by each core for itself, whole when it is at most 2^20 elements
-// (and, split by rows, at most 512 columns), else block by block for one row panel per core.
+// micro-kernel descriptor. Every micro-kernel accepts any depth (no padding of k) and forms each
+// element's sum as the rule below says; the assembly ones are always reached through the packed
+// path. A parallel product is cut into panels of C; the operand that is not cut is packed by each
+// core for itself, whole when it is at most 2^20 elements (and, split by rows, at most 512
+// columns), else block by block for one row panel per core.
 // Packing it twice costs less than sharing packed blocks: rewriting a block that the other core has
 // read costs a cross-core invalidation per cache line. Parallel loops run on a pool of persistent
 // worker goroutines (parallel.go) that spin briefly before parking, so that the many short products
@@ -52,17 +51,36 @@
 // same bits as the packed path. Large problems (m*n*k ≥ 2^20) are split into panels of C computed
 // on up to GOMAXPROCS goroutines.
 //
-// # Reproducibility
+// # One arithmetic
 //
-// For a given implementation, results are bit-for-bit identical whatever GOMAXPROCS is and
-// whichever goroutine computes what. Reductions use a fixed pairwise order that depends only on the
-// length. GEMM sums each element of C from zero in increasing k order within depth blocks whose
-// size depends only on the shape, so no element's arithmetic depends on how C is split into panels
-// (which, for the largest products, depends on GOMAXPROCS: one row panel per core) or on which core
-// packed what. The portable code never fuses a multiply with an add: products are rounded
-// explicitly, which the Go specification guarantees prevents fused multiply-add, so GOAMD64=v1 and
-// GOAMD64=v3 builds agree bit-for-bit (the tests pin checksums of the results). Different
-// implementations may round differently: the assembly kernels fuse each multiply-add, so their
-// results differ from purego's in the last bits, and each is reproducible on its own (the tests
-// check all three at GOMAXPROCS 1, 2 and 8).
+// Every implementation (avx512, avx2, purego on amd64, arm64 or any other GOARCH, at any GOAMD64
+// level) computes every output element with the same operations in the same order, so results
+// depend on the inputs alone (NaN payloads aside):
+//
+//   - GEMM (Gemm32, Gemm64, GemmAccumulate32): each element of C is formed as c = alpha*s₀ + beta*c
+//     (alpha*s₀ when beta == 0), then c = c + alpha*s₁, c = c + alpha*s₂, …, where sᵢ is the sum of
+//     the products of the i-th depth block, formed from +0 in increasing k order by fused
+//     multiply-adds (s = a·b + s, rounded once), and every multiplication by alpha or beta and
+//     every addition to c is rounded separately. The depth blocks depend on the shape alone
+//     (gemmDepthBlock): the fewest blocks of at most 128 (256 when C has at least 2^16 elements and
+//     k ≤ 2048), made as even as possible and rounded up to a multiple of 8. The same rule holds
+//     for float32 and float64. The assembly micro-kernels use the CPU's vector FMA; the portable
+//     code uses the float32 FMA instruction where the compiler contracts a*b + s into one (arm64,
+//     GOAMD64=v3), else float64 arithmetic that is exact up to one rounding, with a check that
+//     sends the rare cases where rounding that to float32 could differ (float32 midpoints, sums
+//     below the smallest normal float32) to the exact fp.FMA32; float64 uses math.FMA (an
+//     instruction wherever the CPU has one, Go's exact software FMA elsewhere).
+//   - Element-wise kernels round every operation separately (IEEE add, sub, mul, div; products
+//     are converted explicitly so that no compiler fuses them), in every implementation; the
+//     vector versions (Add32, …, AxpyFused32's single rounding, Tanh32's Estrin polynomial) give
+//     exactly the bits of the portable ones.
+//   - Reductions (Sum32, Dot32, …) use the fixed pairwise order with eight partial sums described
+//     in sum_purego.go, whatever the vector width: one order for every implementation.
+//
+// A new kernel must follow the same rule (CONTRIBUTING.md, "A new kernel") and be added to the
+// cross-implementation tests (TestGemmGolden, TestVectorGolden, and the training runs of
+// internal/determinism). Results are also bit-for-bit identical whatever GOMAXPROCS is and
+// whichever goroutine computes what: no element's arithmetic depends on how C is split into panels
+// (which, for the largest products, depends on GOMAXPROCS: one row panel per core) or on which
+// core packed what.
 package kernel

@@ -3,23 +3,26 @@ package kernel
 import (
 	"sync"
 	"sync/atomic"
-
-	"github.com/intercept-ml/intercept/internal/fp"
 )
 
-// Blocking of the portable GEMM (GotoBLAS/BLIS loop order). The depth
-// blocking is part of the numerical contract: each element of C is formed as
+// Blocking of the GEMM (GotoBLAS/BLIS loop order). The depth blocking is part of the numerical
+// contract, the same for every implementation and element type ("one arithmetic", see the package
+// doc): each element of C is formed as
 //
 //	c = alpha*s₀ + beta*c, then c = c + alpha*s₁, c = c + alpha*s₂, …
 //
-// where sᵢ is the sum, from zero in increasing k order, of the products in
-// the i-th depth block (see depthBlock), every product and every alpha and
-// beta multiplication rounded separately. The other sizes only affect speed.
+// where sᵢ is the sum of the products in the i-th depth block (see gemmProblem.depthBlock), formed
+// from +0 in increasing k order by fused multiply-adds (s = a·b + s rounded once), and every alpha
+// and beta multiplication and every addition to c is rounded separately. The other sizes only
+// affect speed.
 const (
-	gemmKC = 256  // maximum depth of a packed block
+	gemmKC = 128  // depth of a packed block (twice that for a wide C and a short k, see gemmWideC)
 	gemmMC = 128  // rows of op(A) per packed block (rounded down to a multiple of mr)
 	gemmNC = 2048 // columns of op(B) per packed block (rounded down to a multiple of nr)
 )
+
+// depthUnit is the multiple that depth blocks are rounded up to (the last block may be shorter).
+const depthUnit = 8
 
 // gemmFullN is the widest op(B) that parallelRowsFull packs whole for each
 // core (up to gemmSharedPack elements): wider ones are cut into one row
@@ -52,86 +55,67 @@ const gemmSmallWork = 2048
 
 // microKernel describes a register-tiled micro-kernel. fn forms the mr×nr
 // sums s of a packed mr-row panel of A times a packed nr-column panel of B
-// over kc steps (kc a positive multiple of ku), each summed from zero in
-// increasing k order, and stores c[i*ldc+j] = alpha*s + beta*c, or alpha*s
-// when beta == 0, rounding each multiplication. A fused kernel (an
-// assembly one) forms each step of s with a fused multiply-add; it is
-// always reached through the packed path, since the unpacked direct and
-// matrix-vector paths round each product separately.
+// over kc steps (kc a positive multiple of ku), each summed from +0 in
+// increasing k order by fused multiply-adds, and stores
+// c[i*ldc+j] = alpha*s + beta*c, or alpha*s when beta == 0, rounding each
+// multiplication and the addition.
 type microKernel[T float] struct {
 	mr, nr int
 	ku     int // packed panels are zero-padded to a multiple of ku steps
-	fused  bool
 	fn     func(kc int, a, b []T, alpha, beta T, c []T, ldc int)
 	// pair, when not nil, is fn for an mr×2nr tile: one panel of A
 	// against two B panels bs elements apart (b[bs:] the second), with
 	// the same arithmetic per element as fn.
 	pair         func(kc int, a, b []T, bs int, alpha, beta T, c []T, ldc int)
 	packA, packB packer[T] // for panels of mr and nr
-	// maxKC, when not zero, replaces gemmKC as the largest depth block.
-	maxKC int
+	// directWork is the m*n*k up to which the product is computed by
+	// direct, without packing; gemv, whether products with m == 1 or
+	// n == 1 take the unpacked matrix-vector path. Both give the packed
+	// path's bits.
+	directWork int
+	gemv       bool
 	// Parallel split (see gemmPartition): work below parallelWork stays on
 	// the calling goroutine; above it C is cut into about work/taskWork
 	// panels.
 	parallelWork, taskWork int
 }
 
-// newMicroKernel describes a portable (unfused) fn with packers for its
-// tile shape, padding depth to microUnroll.
+// newMicroKernel describes a portable fn with packers for its tile shape.
 func newMicroKernel[T float](mr, nr int, fn func(kc int, a, b []T, alpha, beta T, c []T, ldc int)) *microKernel[T] {
-	return &microKernel[T]{mr: mr, nr: nr, ku: microUnroll, fn: fn, packA: newPacker[T](mr), packB: newPacker[T](nr),
-		parallelWork: gemmParallelWork, taskWork: gemmTaskWork}
+	return &microKernel[T]{mr: mr, nr: nr, ku: 1, fn: fn, packA: newPacker[T](mr), packB: newPacker[T](nr),
+		directWork: gemmSmallWork, gemv: true, parallelWork: gemmParallelWork, taskWork: gemmTaskWork}
 }
 
-// depthBlock returns the depth of the blocks k is cut into: the fewest
-// blocks of at most gemmKC, made as even as possible and rounded up to a
-// multiple of microUnroll (the last block may be shorter). It depends on k
-// alone, which is what makes results independent of the partition of C.
-func depthBlock(k int) int { return depthBlockMax(k, gemmKC) }
-
-// depthBlockMax is depthBlock with blocks of at most maxKC.
+// depthBlockMax returns the depth of the blocks k is cut into: the fewest
+// blocks of at most maxKC, made as even as possible and rounded up to a
+// multiple of depthUnit (the last block may be shorter).
 func depthBlockMax(k, maxKC int) int {
 	blocks := (k + maxKC - 1) / maxKC
 	kc := (k + blocks - 1) / blocks
-	return (kc + microUnroll - 1) / microUnroll * microUnroll
+	return (kc + depthUnit - 1) / depthUnit * depthUnit
 }
 
-// depthBlock is depthBlock (or depthBlockMax with mk.maxKC) for this
-// micro-kernel.
-func (mk *microKernel[T]) depthBlock(k int) int {
-	if mk.maxKC > 0 {
-		return depthBlockMax(k, mk.maxKC)
-	}
-	return depthBlock(k)
-}
-
-// Micro-kernels with maxKC use blocks of up to 2*maxKC for products with a
-// large C (at least fusedWideC elements) and a short depth (at most
-// fusedShortK): each block's sum is short either way, and longer blocks
-// update C half as often. Long sums into a small C (weight gradients of
-// convolutions) keep maxKC, which bounds their rounding error.
+// Products with a large C (at least gemmWideC elements) and a short depth
+// (at most gemmShortK) use blocks of up to 2*gemmKC: each block's sum is
+// short either way, and longer blocks update C half as often. Long sums
+// into a small C (weight gradients of convolutions) keep gemmKC, which
+// bounds their rounding error.
 const (
-	fusedWideC  = 1 << 16
-	fusedShortK = 2048
+	gemmWideC  = 1 << 16
+	gemmShortK = 2048
 )
 
 // depthBlock returns the depth block of this product. It depends on the
-// shape (m, n, k) and the micro-kernel alone, never on the partition of C.
-func (g *gemmProblem[T]) depthBlock() int {
-	mk := g.mk
-	if mk.maxKC > 0 && g.m*g.n >= fusedWideC && g.k <= fusedShortK {
-		return depthBlockMax(g.k, 2*mk.maxKC)
-	}
-	return mk.depthBlock(g.k)
-}
+// shape (m, n, k) alone: never on the implementation, the element type or
+// the partition of C.
+func (g *gemmProblem[T]) depthBlock() int { return gemmDepthBlock(g.m, g.n, g.k) }
 
-// gemmDepth returns the depth of the blocks that gemmDriver(mk) cuts the
-// depth of an m×n×k product into.
-func gemmDepth[T float](mk *microKernel[T]) func(m, n, k int) int {
-	return func(m, n, k int) int {
-		g := gemmProblem[T]{m: m, n: n, k: k, mk: mk}
-		return g.depthBlock()
+// gemmDepthBlock is the depth block of an m×n×k product (see gemmProblem.depthBlock).
+func gemmDepthBlock(m, n, k int) int {
+	if m*n >= gemmWideC && k <= gemmShortK {
+		return depthBlockMax(k, 2*gemmKC)
 	}
+	return depthBlockMax(k, gemmKC)
 }
 
 // gemmWorkspace holds one task's packing buffers.
@@ -300,11 +284,11 @@ func gemmDriver[T float](mk *microKernel[T], pool *wsPool) func(transA, transB b
 			return
 		}
 		g := gemmProblem[T]{transA, transB, m, n, k, alpha, beta, a, lda, b, ldb, c, ldc, mk}
-		if m*n*k <= gemmSmallWork && !mk.fused || m*n*k <= fusedDirectWork && mk.fused {
+		if m*n*k <= mk.directWork {
 			g.direct(0, m, 0, n)
 			return
 		}
-		if (m == 1 || n == 1) && !mk.fused {
+		if (m == 1 || n == 1) && mk.gemv {
 			ws := getWorkspace[T](pool)
 			g.gemv(ws)
 			pool.Put(ws)
@@ -532,13 +516,11 @@ func (g *gemmProblem[T]) opB(p, j int) T {
 }
 
 // direct computes rows [i0,i1) × columns [j0,j1) of C without packing,
-// with the same per-element arithmetic as blocked: for a fused
-// micro-kernel (a float32 assembly one) each step of a depth block's sum
-// is an exactly rounded float32 fused multiply-add (fp.FMA32), as the
-// kernel forms it, otherwise a rounded product added to the sum.
+// with the same per-element arithmetic as blocked: each step of a depth
+// block's sum is a fused multiply-add (fmaTry, redone with fmaExact where
+// it cannot tell).
 func (g *gemmProblem[T]) direct(i0, i1, j0, j1 int) {
 	kc := g.depthBlock()
-	fused := g.mk.fused
 	for pc := 0; pc < g.k; pc += kc {
 		pend := min(g.k, pc+kc)
 		first := pc == 0
@@ -546,11 +528,16 @@ func (g *gemmProblem[T]) direct(i0, i1, j0, j1 int) {
 			row := g.c[i*g.ldc:]
 			for j := j0; j < j1; j++ {
 				var s T
+				good := true
 				for p := pc; p < pend; p++ {
-					if fused {
-						s = T(fp.FMA32(float32(g.opA(i, p)), float32(g.opB(p, j)), float32(s)))
-					} else {
-						s += T(g.opA(i, p) * g.opB(p, j))
+					var ok bool
+					s, ok = fmaTry(g.opA(i, p), g.opB(p, j), s)
+					good = good && ok
+				}
+				if !good {
+					s = 0
+					for p := pc; p < pend; p++ {
+						s = fmaExact(g.opA(i, p), g.opB(p, j), s)
 					}
 				}
 				row[j] = g.update(row[j], s, first)
@@ -559,10 +546,10 @@ func (g *gemmProblem[T]) direct(i0, i1, j0, j1 int) {
 	}
 }
 
-// fusedDirectWork is the m*n*k up to which a GEMM built on a fused micro-kernel computes C with
-// direct instead of packing. An exactly rounded float32 FMA in Go is slow, so this pays only for
-// the tiniest products (a Linear(3, 1) layer on a small batch), where getting a workspace and
-// packing and padding the operands to whole tiles cost more than the products.
+// fusedDirectWork is the m*n*k up to which a GEMM built on an assembly micro-kernel computes C
+// with direct instead of packing: only the tiniest products (a Linear(3, 1) layer on a small
+// batch), where getting a workspace and packing and padding the operands to whole tiles cost more
+// than the products.
 const fusedDirectWork = 32
 
 // update folds one depth block's sum s into the old value c of an element.

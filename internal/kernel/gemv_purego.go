@@ -4,8 +4,8 @@ package kernel
 // more than the multiply: each output is a dot product of a row or column
 // of one operand with the other operand, a vector. The per-element
 // arithmetic is exactly that of the packed path (same depth blocks, each
-// summed from zero in increasing k order, same update), so the results
-// are bit-identical to it.
+// summed from +0 in increasing k order by fused multiply-adds, same
+// update), so the results are bit-identical to it.
 
 // gemv computes C for m == 1 or n == 1. ws supplies the vector buffer.
 func (g *gemmProblem[T]) gemv(ws *gemmWorkspace[T]) {
@@ -48,6 +48,7 @@ func (g *gemmProblem[T]) gemv(ws *gemmWorkspace[T]) {
 			clear(acc)
 			// Four rows per sweep; each output still adds its terms one
 			// at a time in increasing p order.
+			good := true
 			p := pc
 			for ; p+4 <= pc+kb; p += 4 {
 				w0, w1, w2, w3 := v[p*vs], v[(p+1)*vs], v[(p+2)*vs], v[(p+3)*vs]
@@ -56,17 +57,31 @@ func (g *gemmProblem[T]) gemv(ws *gemmWorkspace[T]) {
 				x2 := x[(p+2)*xp:][:outs]
 				x3 := x[(p+3)*xp:][:outs]
 				for o := range acc {
-					s := acc[o] + T(x0[o]*w0)
-					s += T(x1[o] * w1)
-					s += T(x2[o] * w2)
-					acc[o] = s + T(x3[o]*w3)
+					s, ok0 := fmaTry(x0[o], w0, acc[o])
+					s, ok1 := fmaTry(x1[o], w1, s)
+					s, ok2 := fmaTry(x2[o], w2, s)
+					s, ok3 := fmaTry(x3[o], w3, s)
+					acc[o] = s
+					good = good && ok0 && ok1 && ok2 && ok3
 				}
 			}
 			for ; p < pc+kb; p++ {
 				w := v[p*vs]
 				row := x[p*xp:][:outs]
 				for o, xv := range row {
-					acc[o] += T(xv * w)
+					s, ok := fmaTry(xv, w, acc[o])
+					acc[o] = s
+					good = good && ok
+				}
+			}
+			if !good {
+				clear(acc)
+				for p := pc; p < pc+kb; p++ {
+					w := v[p*vs]
+					row := x[p*xp:][:outs]
+					for o, xv := range row {
+						acc[o] = fmaExact(xv, w, acc[o])
+					}
 				}
 			}
 			for o, s := range acc {
@@ -90,15 +105,21 @@ func (g *gemmProblem[T]) gemv(ws *gemmWorkspace[T]) {
 		o := 0
 		for ; o+4 <= outs; o += 4 {
 			var s0, s1, s2, s3 T
+			good := true
 			r0 := xb[o*xo:][:kb]
 			r1 := xb[(o+1)*xo:][:kb]
 			r2 := xb[(o+2)*xo:][:kb]
 			r3 := xb[(o+3)*xo:][:kb]
 			for p, w := range vv {
-				s0 += T(r0[p] * w)
-				s1 += T(r1[p] * w)
-				s2 += T(r2[p] * w)
-				s3 += T(r3[p] * w)
+				var ok0, ok1, ok2, ok3 bool
+				s0, ok0 = fmaTry(r0[p], w, s0)
+				s1, ok1 = fmaTry(r1[p], w, s1)
+				s2, ok2 = fmaTry(r2[p], w, s2)
+				s3, ok3 = fmaTry(r3[p], w, s3)
+				good = good && ok0 && ok1 && ok2 && ok3
+			}
+			if !good {
+				s0, s1, s2, s3 = dotExact(r0, vv), dotExact(r1, vv), dotExact(r2, vv), dotExact(r3, vv)
 			}
 			g.gemvStore(o*cstride, s0, first)
 			g.gemvStore((o+1)*cstride, s1, first)
@@ -107,13 +128,29 @@ func (g *gemmProblem[T]) gemv(ws *gemmWorkspace[T]) {
 		}
 		for ; o < outs; o++ {
 			var s T
+			good := true
 			r := xb[o*xo:][:kb]
 			for p, w := range vv {
-				s += T(r[p] * w)
+				var ok bool
+				s, ok = fmaTry(r[p], w, s)
+				good = good && ok
+			}
+			if !good {
+				s = dotExact(r, vv)
 			}
 			g.gemvStore(o*cstride, s, first)
 		}
 	}
+}
+
+// dotExact returns the fused multiply-add sum of r[p]*v[p] from +0 in increasing p order, with
+// fmaExact.
+func dotExact[T float](r, v []T) T {
+	var s T
+	for p, w := range v {
+		s = fmaExact(r[p], w, s)
+	}
+	return s
 }
 
 func (g *gemmProblem[T]) gemvStore(i int, s T, first bool) {

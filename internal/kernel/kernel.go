@@ -12,7 +12,6 @@ type float interface {
 // so an implementation only ever sees well-formed input.
 type ops[T float] struct {
 	gemm         func(transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int)
-	gemmDepth    func(m, n, k int) int // the depth of gemm's blocks for a shape
 	add          func(dst, x, y []T)
 	sub          func(dst, x, y []T)
 	mul          func(dst, x, y []T)
@@ -64,8 +63,8 @@ func init() {
 // architectures, or on CPUs without AVX2 and FMA). The choice is made once
 // at start-up from the CPU's features; the environment variable
 // INTERCEPT_KERNEL=avx512|avx2|purego asks for one the CPU supports, and
-// INTERCEPT_NOAVX512=1 skips AVX-512. Results are bit-reproducible for a
-// given implementation; a different implementation may round differently.
+// INTERCEPT_NOAVX512=1 skips AVX-512. Every implementation gives the same
+// bits (see "One arithmetic" in the package doc).
 func Name() string { return impl.name }
 
 // FMAPeakLoop runs iters trips of a loop of independent vector fused

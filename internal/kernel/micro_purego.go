@@ -2,205 +2,18 @@
 
 package kernel
 
-import "unsafe"
+import (
+	"math"
+	"unsafe"
+)
 
-// microUnroll is the k-step multiple that packed panels are padded to.
-const microUnroll = 8
-
-// micro32_4x2 forms s[i][j] = Σ_p a[p*4+i]*b[p*2+j] for p in [0, kc), summing in
-// increasing p order, and sets c[i*ldc+j] = alpha*s[i][j] + beta*c[i*ldc+j]
-// for the whole tile, rounding each product separately; beta == 0 ignores
+// micro64_4x2 forms s[i][j] = Σ_p a[p*4+i]*b[p*2+j] for p in [0, kc), from +0 in
+// increasing p order by fused multiply-adds, and sets c[i*ldc+j] = alpha*s[i][j] + beta*c[i*ldc+j]
+// for the whole tile, rounding each multiplication and the addition; beta == 0 ignores
 // the old C. a is a packed 4-row micro-panel, b a packed 2-column
-// micro-panel; kc must be a positive multiple of microUnroll.
-func micro32_4x2(kc int, a, b []float32, alpha, beta float32, c []float32, ldc int) {
-	if kc <= 0 || kc%8 != 0 {
-		panic("kernel: bad micro-kernel depth")
-	}
-	_ = a[kc*4-1]
-	_ = b[kc*2-1]
-	_ = c[3*ldc+1]
-	var c00, c01 float32
-	var c10, c11 float32
-	var c20, c21 float32
-	var c30, c31 float32
-	// The loop is a single basic block (no bounds checks, exit test at the
-	// bottom) so the SSA scheduler keeps each multiply next to its add and
-	// the accumulators stay in registers.
-	pa := unsafe.Pointer(unsafe.SliceData(a))
-	pb := unsafe.Pointer(unsafe.SliceData(b))
-	p := kc
-	for {
-		aa := (*[32]float32)(pa)
-		bb := (*[16]float32)(pb)
-		b0_0 := bb[0]
-		b1_0 := bb[1]
-		a0_0 := aa[0]
-		c00 += float32(a0_0 * b0_0)
-		c01 += float32(a0_0 * b1_0)
-		a1_0 := aa[1]
-		c10 += float32(a1_0 * b0_0)
-		c11 += float32(a1_0 * b1_0)
-		a2_0 := aa[2]
-		c20 += float32(a2_0 * b0_0)
-		c21 += float32(a2_0 * b1_0)
-		a3_0 := aa[3]
-		c30 += float32(a3_0 * b0_0)
-		c31 += float32(a3_0 * b1_0)
-		b0_1 := bb[2]
-		b1_1 := bb[3]
-		a0_1 := aa[4]
-		c00 += float32(a0_1 * b0_1)
-		c01 += float32(a0_1 * b1_1)
-		a1_1 := aa[5]
-		c10 += float32(a1_1 * b0_1)
-		c11 += float32(a1_1 * b1_1)
-		a2_1 := aa[6]
-		c20 += float32(a2_1 * b0_1)
-		c21 += float32(a2_1 * b1_1)
-		a3_1 := aa[7]
-		c30 += float32(a3_1 * b0_1)
-		c31 += float32(a3_1 * b1_1)
-		b0_2 := bb[4]
-		b1_2 := bb[5]
-		a0_2 := aa[8]
-		c00 += float32(a0_2 * b0_2)
-		c01 += float32(a0_2 * b1_2)
-		a1_2 := aa[9]
-		c10 += float32(a1_2 * b0_2)
-		c11 += float32(a1_2 * b1_2)
-		a2_2 := aa[10]
-		c20 += float32(a2_2 * b0_2)
-		c21 += float32(a2_2 * b1_2)
-		a3_2 := aa[11]
-		c30 += float32(a3_2 * b0_2)
-		c31 += float32(a3_2 * b1_2)
-		b0_3 := bb[6]
-		b1_3 := bb[7]
-		a0_3 := aa[12]
-		c00 += float32(a0_3 * b0_3)
-		c01 += float32(a0_3 * b1_3)
-		a1_3 := aa[13]
-		c10 += float32(a1_3 * b0_3)
-		c11 += float32(a1_3 * b1_3)
-		a2_3 := aa[14]
-		c20 += float32(a2_3 * b0_3)
-		c21 += float32(a2_3 * b1_3)
-		a3_3 := aa[15]
-		c30 += float32(a3_3 * b0_3)
-		c31 += float32(a3_3 * b1_3)
-		b0_4 := bb[8]
-		b1_4 := bb[9]
-		a0_4 := aa[16]
-		c00 += float32(a0_4 * b0_4)
-		c01 += float32(a0_4 * b1_4)
-		a1_4 := aa[17]
-		c10 += float32(a1_4 * b0_4)
-		c11 += float32(a1_4 * b1_4)
-		a2_4 := aa[18]
-		c20 += float32(a2_4 * b0_4)
-		c21 += float32(a2_4 * b1_4)
-		a3_4 := aa[19]
-		c30 += float32(a3_4 * b0_4)
-		c31 += float32(a3_4 * b1_4)
-		b0_5 := bb[10]
-		b1_5 := bb[11]
-		a0_5 := aa[20]
-		c00 += float32(a0_5 * b0_5)
-		c01 += float32(a0_5 * b1_5)
-		a1_5 := aa[21]
-		c10 += float32(a1_5 * b0_5)
-		c11 += float32(a1_5 * b1_5)
-		a2_5 := aa[22]
-		c20 += float32(a2_5 * b0_5)
-		c21 += float32(a2_5 * b1_5)
-		a3_5 := aa[23]
-		c30 += float32(a3_5 * b0_5)
-		c31 += float32(a3_5 * b1_5)
-		b0_6 := bb[12]
-		b1_6 := bb[13]
-		a0_6 := aa[24]
-		c00 += float32(a0_6 * b0_6)
-		c01 += float32(a0_6 * b1_6)
-		a1_6 := aa[25]
-		c10 += float32(a1_6 * b0_6)
-		c11 += float32(a1_6 * b1_6)
-		a2_6 := aa[26]
-		c20 += float32(a2_6 * b0_6)
-		c21 += float32(a2_6 * b1_6)
-		a3_6 := aa[27]
-		c30 += float32(a3_6 * b0_6)
-		c31 += float32(a3_6 * b1_6)
-		b0_7 := bb[14]
-		b1_7 := bb[15]
-		a0_7 := aa[28]
-		c00 += float32(a0_7 * b0_7)
-		c01 += float32(a0_7 * b1_7)
-		a1_7 := aa[29]
-		c10 += float32(a1_7 * b0_7)
-		c11 += float32(a1_7 * b1_7)
-		a2_7 := aa[30]
-		c20 += float32(a2_7 * b0_7)
-		c21 += float32(a2_7 * b1_7)
-		a3_7 := aa[31]
-		c30 += float32(a3_7 * b0_7)
-		c31 += float32(a3_7 * b1_7)
-		pa = unsafe.Add(pa, 128)
-		pb = unsafe.Add(pb, 64)
-		p -= 8
-		if p == 0 {
-			break
-		}
-	}
-	r0 := (*[2]float32)(c[0*ldc:])
-	r1 := (*[2]float32)(c[1*ldc:])
-	r2 := (*[2]float32)(c[2*ldc:])
-	r3 := (*[2]float32)(c[3*ldc:])
-	if alpha == 1 && beta == 0 {
-		r0[0] = c00
-		r0[1] = c01
-		r1[0] = c10
-		r1[1] = c11
-		r2[0] = c20
-		r2[1] = c21
-		r3[0] = c30
-		r3[1] = c31
-	} else if alpha == 1 && beta == 1 {
-		r0[0] = r0[0] + c00
-		r0[1] = r0[1] + c01
-		r1[0] = r1[0] + c10
-		r1[1] = r1[1] + c11
-		r2[0] = r2[0] + c20
-		r2[1] = r2[1] + c21
-		r3[0] = r3[0] + c30
-		r3[1] = r3[1] + c31
-	} else if beta == 0 {
-		r0[0] = float32(alpha * c00)
-		r0[1] = float32(alpha * c01)
-		r1[0] = float32(alpha * c10)
-		r1[1] = float32(alpha * c11)
-		r2[0] = float32(alpha * c20)
-		r2[1] = float32(alpha * c21)
-		r3[0] = float32(alpha * c30)
-		r3[1] = float32(alpha * c31)
-	} else {
-		r0[0] = float32(alpha*c00) + float32(beta*r0[0])
-		r0[1] = float32(alpha*c01) + float32(beta*r0[1])
-		r1[0] = float32(alpha*c10) + float32(beta*r1[0])
-		r1[1] = float32(alpha*c11) + float32(beta*r1[1])
-		r2[0] = float32(alpha*c20) + float32(beta*r2[0])
-		r2[1] = float32(alpha*c21) + float32(beta*r2[1])
-		r3[0] = float32(alpha*c30) + float32(beta*r3[0])
-		r3[1] = float32(alpha*c31) + float32(beta*r3[1])
-	}
-}
-
-// micro64_4x2 forms s[i][j] = Σ_p a[p*4+i]*b[p*2+j] for p in [0, kc), summing in
-// increasing p order, and sets c[i*ldc+j] = alpha*s[i][j] + beta*c[i*ldc+j]
-// for the whole tile, rounding each product separately; beta == 0 ignores
-// the old C. a is a packed 4-row micro-panel, b a packed 2-column
-// micro-panel; kc must be a positive multiple of microUnroll.
+// micro-panel; kc must be positive.
 func micro64_4x2(kc int, a, b []float64, alpha, beta float64, c []float64, ldc int) {
-	if kc <= 0 || kc%8 != 0 {
+	if kc <= 0 {
 		panic("kernel: bad micro-kernel depth")
 	}
 	_ = a[kc*4-1]
@@ -210,133 +23,163 @@ func micro64_4x2(kc int, a, b []float64, alpha, beta float64, c []float64, ldc i
 	var c10, c11 float64
 	var c20, c21 float64
 	var c30, c31 float64
-	// The loop is a single basic block (no bounds checks, exit test at the
-	// bottom) so the SSA scheduler keeps each multiply next to its add and
-	// the accumulators stay in registers.
 	pa := unsafe.Pointer(unsafe.SliceData(a))
 	pb := unsafe.Pointer(unsafe.SliceData(b))
 	p := kc
-	for {
+	for p >= 8 {
 		aa := (*[32]float64)(pa)
 		bb := (*[16]float64)(pb)
-		b0_0 := bb[0]
-		b1_0 := bb[1]
-		a0_0 := aa[0]
-		c00 += float64(a0_0 * b0_0)
-		c01 += float64(a0_0 * b1_0)
-		a1_0 := aa[1]
-		c10 += float64(a1_0 * b0_0)
-		c11 += float64(a1_0 * b1_0)
-		a2_0 := aa[2]
-		c20 += float64(a2_0 * b0_0)
-		c21 += float64(a2_0 * b1_0)
-		a3_0 := aa[3]
-		c30 += float64(a3_0 * b0_0)
-		c31 += float64(a3_0 * b1_0)
-		b0_1 := bb[2]
-		b1_1 := bb[3]
-		a0_1 := aa[4]
-		c00 += float64(a0_1 * b0_1)
-		c01 += float64(a0_1 * b1_1)
-		a1_1 := aa[5]
-		c10 += float64(a1_1 * b0_1)
-		c11 += float64(a1_1 * b1_1)
-		a2_1 := aa[6]
-		c20 += float64(a2_1 * b0_1)
-		c21 += float64(a2_1 * b1_1)
-		a3_1 := aa[7]
-		c30 += float64(a3_1 * b0_1)
-		c31 += float64(a3_1 * b1_1)
-		b0_2 := bb[4]
-		b1_2 := bb[5]
-		a0_2 := aa[8]
-		c00 += float64(a0_2 * b0_2)
-		c01 += float64(a0_2 * b1_2)
-		a1_2 := aa[9]
-		c10 += float64(a1_2 * b0_2)
-		c11 += float64(a1_2 * b1_2)
-		a2_2 := aa[10]
-		c20 += float64(a2_2 * b0_2)
-		c21 += float64(a2_2 * b1_2)
-		a3_2 := aa[11]
-		c30 += float64(a3_2 * b0_2)
-		c31 += float64(a3_2 * b1_2)
-		b0_3 := bb[6]
-		b1_3 := bb[7]
-		a0_3 := aa[12]
-		c00 += float64(a0_3 * b0_3)
-		c01 += float64(a0_3 * b1_3)
-		a1_3 := aa[13]
-		c10 += float64(a1_3 * b0_3)
-		c11 += float64(a1_3 * b1_3)
-		a2_3 := aa[14]
-		c20 += float64(a2_3 * b0_3)
-		c21 += float64(a2_3 * b1_3)
-		a3_3 := aa[15]
-		c30 += float64(a3_3 * b0_3)
-		c31 += float64(a3_3 * b1_3)
-		b0_4 := bb[8]
-		b1_4 := bb[9]
-		a0_4 := aa[16]
-		c00 += float64(a0_4 * b0_4)
-		c01 += float64(a0_4 * b1_4)
-		a1_4 := aa[17]
-		c10 += float64(a1_4 * b0_4)
-		c11 += float64(a1_4 * b1_4)
-		a2_4 := aa[18]
-		c20 += float64(a2_4 * b0_4)
-		c21 += float64(a2_4 * b1_4)
-		a3_4 := aa[19]
-		c30 += float64(a3_4 * b0_4)
-		c31 += float64(a3_4 * b1_4)
-		b0_5 := bb[10]
-		b1_5 := bb[11]
-		a0_5 := aa[20]
-		c00 += float64(a0_5 * b0_5)
-		c01 += float64(a0_5 * b1_5)
-		a1_5 := aa[21]
-		c10 += float64(a1_5 * b0_5)
-		c11 += float64(a1_5 * b1_5)
-		a2_5 := aa[22]
-		c20 += float64(a2_5 * b0_5)
-		c21 += float64(a2_5 * b1_5)
-		a3_5 := aa[23]
-		c30 += float64(a3_5 * b0_5)
-		c31 += float64(a3_5 * b1_5)
-		b0_6 := bb[12]
-		b1_6 := bb[13]
-		a0_6 := aa[24]
-		c00 += float64(a0_6 * b0_6)
-		c01 += float64(a0_6 * b1_6)
-		a1_6 := aa[25]
-		c10 += float64(a1_6 * b0_6)
-		c11 += float64(a1_6 * b1_6)
-		a2_6 := aa[26]
-		c20 += float64(a2_6 * b0_6)
-		c21 += float64(a2_6 * b1_6)
-		a3_6 := aa[27]
-		c30 += float64(a3_6 * b0_6)
-		c31 += float64(a3_6 * b1_6)
-		b0_7 := bb[14]
-		b1_7 := bb[15]
-		a0_7 := aa[28]
-		c00 += float64(a0_7 * b0_7)
-		c01 += float64(a0_7 * b1_7)
-		a1_7 := aa[29]
-		c10 += float64(a1_7 * b0_7)
-		c11 += float64(a1_7 * b1_7)
-		a2_7 := aa[30]
-		c20 += float64(a2_7 * b0_7)
-		c21 += float64(a2_7 * b1_7)
-		a3_7 := aa[31]
-		c30 += float64(a3_7 * b0_7)
-		c31 += float64(a3_7 * b1_7)
+		{
+			b0 := bb[0]
+			b1 := bb[1]
+			a0 := aa[0]
+			c00 = math.FMA(a0, b0, c00)
+			c01 = math.FMA(a0, b1, c01)
+			a1 := aa[1]
+			c10 = math.FMA(a1, b0, c10)
+			c11 = math.FMA(a1, b1, c11)
+			a2 := aa[2]
+			c20 = math.FMA(a2, b0, c20)
+			c21 = math.FMA(a2, b1, c21)
+			a3 := aa[3]
+			c30 = math.FMA(a3, b0, c30)
+			c31 = math.FMA(a3, b1, c31)
+		}
+		{
+			b0 := bb[2]
+			b1 := bb[3]
+			a0 := aa[4]
+			c00 = math.FMA(a0, b0, c00)
+			c01 = math.FMA(a0, b1, c01)
+			a1 := aa[5]
+			c10 = math.FMA(a1, b0, c10)
+			c11 = math.FMA(a1, b1, c11)
+			a2 := aa[6]
+			c20 = math.FMA(a2, b0, c20)
+			c21 = math.FMA(a2, b1, c21)
+			a3 := aa[7]
+			c30 = math.FMA(a3, b0, c30)
+			c31 = math.FMA(a3, b1, c31)
+		}
+		{
+			b0 := bb[4]
+			b1 := bb[5]
+			a0 := aa[8]
+			c00 = math.FMA(a0, b0, c00)
+			c01 = math.FMA(a0, b1, c01)
+			a1 := aa[9]
+			c10 = math.FMA(a1, b0, c10)
+			c11 = math.FMA(a1, b1, c11)
+			a2 := aa[10]
+			c20 = math.FMA(a2, b0, c20)
+			c21 = math.FMA(a2, b1, c21)
+			a3 := aa[11]
+			c30 = math.FMA(a3, b0, c30)
+			c31 = math.FMA(a3, b1, c31)
+		}
+		{
+			b0 := bb[6]
+			b1 := bb[7]
+			a0 := aa[12]
+			c00 = math.FMA(a0, b0, c00)
+			c01 = math.FMA(a0, b1, c01)
+			a1 := aa[13]
+			c10 = math.FMA(a1, b0, c10)
+			c11 = math.FMA(a1, b1, c11)
+			a2 := aa[14]
+			c20 = math.FMA(a2, b0, c20)
+			c21 = math.FMA(a2, b1, c21)
+			a3 := aa[15]
+			c30 = math.FMA(a3, b0, c30)
+			c31 = math.FMA(a3, b1, c31)
+		}
+		{
+			b0 := bb[8]
+			b1 := bb[9]
+			a0 := aa[16]
+			c00 = math.FMA(a0, b0, c00)
+			c01 = math.FMA(a0, b1, c01)
+			a1 := aa[17]
+			c10 = math.FMA(a1, b0, c10)
+			c11 = math.FMA(a1, b1, c11)
+			a2 := aa[18]
+			c20 = math.FMA(a2, b0, c20)
+			c21 = math.FMA(a2, b1, c21)
+			a3 := aa[19]
+			c30 = math.FMA(a3, b0, c30)
+			c31 = math.FMA(a3, b1, c31)
+		}
+		{
+			b0 := bb[10]
+			b1 := bb[11]
+			a0 := aa[20]
+			c00 = math.FMA(a0, b0, c00)
+			c01 = math.FMA(a0, b1, c01)
+			a1 := aa[21]
+			c10 = math.FMA(a1, b0, c10)
+			c11 = math.FMA(a1, b1, c11)
+			a2 := aa[22]
+			c20 = math.FMA(a2, b0, c20)
+			c21 = math.FMA(a2, b1, c21)
+			a3 := aa[23]
+			c30 = math.FMA(a3, b0, c30)
+			c31 = math.FMA(a3, b1, c31)
+		}
+		{
+			b0 := bb[12]
+			b1 := bb[13]
+			a0 := aa[24]
+			c00 = math.FMA(a0, b0, c00)
+			c01 = math.FMA(a0, b1, c01)
+			a1 := aa[25]
+			c10 = math.FMA(a1, b0, c10)
+			c11 = math.FMA(a1, b1, c11)
+			a2 := aa[26]
+			c20 = math.FMA(a2, b0, c20)
+			c21 = math.FMA(a2, b1, c21)
+			a3 := aa[27]
+			c30 = math.FMA(a3, b0, c30)
+			c31 = math.FMA(a3, b1, c31)
+		}
+		{
+			b0 := bb[14]
+			b1 := bb[15]
+			a0 := aa[28]
+			c00 = math.FMA(a0, b0, c00)
+			c01 = math.FMA(a0, b1, c01)
+			a1 := aa[29]
+			c10 = math.FMA(a1, b0, c10)
+			c11 = math.FMA(a1, b1, c11)
+			a2 := aa[30]
+			c20 = math.FMA(a2, b0, c20)
+			c21 = math.FMA(a2, b1, c21)
+			a3 := aa[31]
+			c30 = math.FMA(a3, b0, c30)
+			c31 = math.FMA(a3, b1, c31)
+		}
 		pa = unsafe.Add(pa, 256)
 		pb = unsafe.Add(pb, 128)
 		p -= 8
-		if p == 0 {
-			break
-		}
+	}
+	for ; p > 0; p-- {
+		aa := (*[4]float64)(pa)
+		bb := (*[2]float64)(pb)
+		b0 := bb[0]
+		b1 := bb[1]
+		a0 := aa[0]
+		c00 = math.FMA(a0, b0, c00)
+		c01 = math.FMA(a0, b1, c01)
+		a1 := aa[1]
+		c10 = math.FMA(a1, b0, c10)
+		c11 = math.FMA(a1, b1, c11)
+		a2 := aa[2]
+		c20 = math.FMA(a2, b0, c20)
+		c21 = math.FMA(a2, b1, c21)
+		a3 := aa[3]
+		c30 = math.FMA(a3, b0, c30)
+		c31 = math.FMA(a3, b1, c31)
+		pa = unsafe.Add(pa, 32)
+		pb = unsafe.Add(pb, 16)
 	}
 	r0 := (*[2]float64)(c[0*ldc:])
 	r1 := (*[2]float64)(c[1*ldc:])

@@ -2,7 +2,8 @@ package kernel
 
 // This file holds the portable implementation. It is plain Go apart from
 // the unsafe pointer walk in the generated micro-kernels, and serves as the
-// reference and fallback for any assembly implementation.
+// reference and fallback for any assembly implementation, with the same
+// bits (see "One arithmetic" in the package doc).
 
 //go:generate go run gen_micro.go
 
@@ -29,7 +30,6 @@ func pureGo() implementation {
 		sgd64:          sgdGo[float64],
 		f32: ops[float32]{
 			gemm:         gemmDriver(micro32, &pool32),
-			gemmDepth:    gemmDepth(micro32),
 			add:          add32,
 			sub:          sub32,
 			mul:          mul32,
@@ -45,7 +45,6 @@ func pureGo() implementation {
 		},
 		f64: ops[float64]{
 			gemm:         gemmDriver(micro64, &pool64),
-			gemmDepth:    gemmDepth(micro64),
 			add:          add64,
 			sub:          sub64,
 			mul:          mul64,
