@@ -123,6 +123,7 @@ func main() {
 	stridedRows("add")
 	tanhSigmoid()
 	optimizers()
+	float64Kernels()
 	Generate()
 }
 
