@@ -209,3 +209,42 @@ func rmsprop64AVX2(n int, p *float64, grad *float64, sq *float64, gavg *float64,
 //
 //go:noescape
 func sgd64AVX2(n int, p *float64, grad *float64, buf *float64, c *float64, flags int, mask *int64)
+
+// gemmMicro64AVX512 sets the 8×16 tile at c (row stride ldc) to alpha*s + beta*c (alpha*s when
+// beta == 0), s[i][j] = Σ_p a[p*8+i]*b[p*16+j] over p in [0, kc) accumulated by
+// fused multiply-adds in increasing p order. kc must be positive.
+//
+//go:noescape
+func gemmMicro64AVX512(kc int, a *float64, b *float64, alpha float64, beta float64, c *float64, ldc int)
+
+// gemmMicro64AVX2 sets the 6×8 tile at c (row stride ldc) to alpha*s + beta*c (alpha*s when
+// beta == 0), s[i][j] = Σ_p a[p*6+i]*b[p*8+j] over p in [0, kc) accumulated by
+// fused multiply-adds in increasing p order. kc must be positive.
+//
+//go:noescape
+func gemmMicro64AVX2(kc int, a *float64, b *float64, alpha float64, beta float64, c *float64, ldc int)
+
+// add64AVX2 sets dst[i] = x[i] + y[i] for i in [0, n).
+//
+//go:noescape
+func add64AVX2(n int, dst *float64, x *float64, y *float64)
+
+// sub64AVX2 sets dst[i] = x[i] - y[i] for i in [0, n).
+//
+//go:noescape
+func sub64AVX2(n int, dst *float64, x *float64, y *float64)
+
+// mul64AVX2 sets dst[i] = x[i] * y[i] for i in [0, n).
+//
+//go:noescape
+func mul64AVX2(n int, dst *float64, x *float64, y *float64)
+
+// div64AVX2 sets dst[i] = x[i] / y[i] for i in [0, n).
+//
+//go:noescape
+func div64AVX2(n int, dst *float64, x *float64, y *float64)
+
+// relu64AVX2 sets dst[i] = +0 if x[i] < 0 and x[i] otherwise, for i in [0, n).
+//
+//go:noescape
+func relu64AVX2(n int, dst *float64, x *float64)

@@ -11,7 +11,9 @@
 // (golang.org/x/sys/cpu). On amd64 with AVX-512 the float32 GEMM runs 16×32 and 16×16 assembly
 // micro-kernels ("avx512": 16×32 wherever two full 16-column panels of B remain, same arithmetic
 // per element); with AVX2 and FMA a 6×16 one ("avx2"); otherwise, on other architectures, and in
-// builds with the purego tag, the portable Go code ("purego"). The assembly implementations also
+// builds with the purego tag, the portable Go code ("purego"). The float64 GEMM likewise runs an
+// 8×16 AVX-512 or a 6×8 AVX2 double-precision micro-kernel (micro64_amd64.go) in the same driver,
+// and Add64, Sub64, Mul64, Div64 and ReLU64 run AVX2 loops. The assembly implementations also
 // use AVX2 assembly for the float32 Add32, Sub32, Mul32 and Div32 (IEEE operations, so the same
 // bits as Go's), the ReLU and 2×2 max-pool kernels of fused.go, and (with AVX-512) the
 // transposing and copying packers and the strided row copies and adds of im2col and col2im

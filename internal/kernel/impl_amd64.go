@@ -97,6 +97,7 @@ func withGemm32(name string, mk *microKernel[float32]) implementation {
 	im.maxPool2x2 = maxPool2x2Asm
 	im.tanh32 = tanh32Asm
 	setOptimizersAsm(&im, name == "avx512")
+	setFloat64Asm(&im, name == "avx512")
 	im.f32.add = binaryAsm(addAVX2)
 	im.f32.sub = binaryAsm(subAVX2)
 	im.f32.mul = binaryAsm(mulAVX2)

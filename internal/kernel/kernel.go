@@ -58,7 +58,7 @@ func init() {
 }
 
 // Name reports the active kernel implementation: "avx512" or "avx2" for the
-// assembly float32 GEMM micro-kernels (which use fused multiply-adds), or
+// assembly float32 and float64 GEMM micro-kernels (which use fused multiply-adds), or
 // "purego" for the portable Go code (built with the purego tag, on other
 // architectures, or on CPUs without AVX2 and FMA). The choice is made once
 // at start-up from the CPU's features; the environment variable

@@ -42,7 +42,8 @@
 // element-wise loops over float32 slices, rounding exactly as the scalar Go reference (IEEE
 // operations and single-rounding fused multiply-adds; tanhAVX2 has none, as its reference rounds
 // every product before the following addition). The optimizer kernels (adam, rmsprop, sgd; float32
-// and float64; AVX-512 and AVX2) are described in optim.go.
+// and float64; AVX-512 and AVX2) are described in optim.go, the float64 micro-kernels and
+// element-wise loops in gemm64.go.
 package main
 
 import (
@@ -123,6 +124,7 @@ func main() {
 	stridedRows("add")
 	tanhSigmoid()
 	optimizers()
+	float64Kernels()
 	Generate()
 }
 

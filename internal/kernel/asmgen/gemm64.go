@@ -1,0 +1,302 @@
+package main
+
+// Double-precision kernels: the float64 GEMM micro-kernels and element-wise loops.
+//
+// # float64 micro-kernels
+//
+// gemmMicro64AVX512 (8 rows × 16 columns: two ZMM vectors of B per depth step, each A value
+// broadcast once into a register for two FMAs, 16 accumulators) and gemmMicro64AVX2 (6 rows × 8
+// columns: two YMM vectors of B, 12 accumulators) follow the float32 kernels' contract (see the
+// command doc): each element's sum starts from zero and takes one fused multiply-add per depth
+// step in increasing k order, the depth loop is unrolled four times with a one-step remainder
+// loop, and the store is c = alpha*s (beta == 0) or alpha*s + beta*c, each multiplication rounded
+// separately (alpha == 1 and beta == 1 skip their exact multiplications). So every element gets
+// the operations of the portable float64 micro-kernel (math.FMA in increasing k order) in its
+// order, and the same bits.
+//
+// # float64 element-wise kernels
+//
+// add64AVX2, sub64AVX2, mul64AVX2 and div64AVX2 are the IEEE operations on 4-lane vectors (the
+// same bits as Go's scalar ones), and relu64AVX2 is ReLU64's rule (x < 0 becomes +0; -0 and NaN
+// pass through) by masking with !(x < 0).
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// spec64 describes one float64 micro-kernel.
+type spec64 struct {
+	name string
+	zmm  bool // AVX-512 (ZMM, 8 lanes) or AVX2 (YMM, 4 lanes)
+	mr   int  // rows of the tile
+	nvec int  // vectors of B per depth step
+	pfA  int  // when not 0, prefetch packed A this many bytes ahead at each depth step
+}
+
+func (s spec64) lanes() int {
+	if s.zmm {
+		return 8
+	}
+	return 4
+}
+
+func (s spec64) vec(i int) VecPhysical {
+	return kernelSpec{zmm: s.zmm}.vec(i)
+}
+
+// gemm64Kernels emits the float64 micro-kernels.
+func gemm64Kernels() {
+	for _, s := range []spec64{
+		{name: "gemmMicro64AVX512", zmm: true, mr: 8, nvec: 2, pfA: 1024},
+		{name: "gemmMicro64AVX2", zmm: false, mr: 6, nvec: 2},
+	} {
+		micro64(s)
+	}
+}
+
+// micro64 emits one float64 GEMM micro-kernel.
+func micro64(s spec64) {
+	const es = 8 // element size
+	nr := s.nvec * s.lanes()
+	TEXT(s.name, NOSPLIT, "func(kc int, a, b *float64, alpha, beta float64, c *float64, ldc int)")
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s sets the %d×%d tile at c (row stride ldc) to alpha*s + beta*c (alpha*s when", s.name, s.mr, nr),
+		fmt.Sprintf("beta == 0), s[i][j] = Σ_p a[p*%d+i]*b[p*%d+j] over p in [0, kc) accumulated by", s.mr, nr),
+		"fused multiply-adds in increasing p order. kc must be positive.")
+	name := s.name
+	n := Load(Param("kc"), GP64())
+	pa := Load(Param("a"), GP64())
+	pb := Load(Param("b"), GP64())
+
+	nacc := s.mr * s.nvec
+	acc := func(i, v int) VecPhysical { return s.vec(i*s.nvec + v) }
+	bv := func(v int) VecPhysical { return s.vec(nacc + v) }
+	tmp := s.vec(nacc + s.nvec)
+	for i := 0; i < nacc; i++ {
+		r := s.vec(i)
+		VXORPD(r, r, r)
+	}
+	vbytes := es * s.lanes()
+	step := func(k int) {
+		for v := 0; v < s.nvec; v++ {
+			VMOVUPD(Mem{Base: pb, Disp: es*(k*nr) + v*vbytes}, bv(v))
+		}
+		if s.pfA > 0 {
+			PREFETCHT0(Mem{Base: pa, Disp: es*(k*s.mr) + s.pfA})
+		}
+		for i := 0; i < s.mr; i++ {
+			VBROADCASTSD(Mem{Base: pa, Disp: es * (k*s.mr + i)}, tmp)
+			for v := 0; v < s.nvec; v++ {
+				VFMADD231PD(tmp, bv(v), acc(i, v))
+			}
+		}
+	}
+	advance := func(steps int) {
+		ADDQ(U32(es*steps*s.mr), pa)
+		ADDQ(U32(es*steps*nr), pb)
+	}
+	Comment("Main loop: unroll depth steps per trip.")
+	Label(name + "_loop")
+	CMPQ(n, U8(unroll))
+	JL(LabelRef(name + "_tail"))
+	for k := 0; k < unroll; k++ {
+		step(k)
+	}
+	advance(unroll)
+	SUBQ(U8(unroll), n)
+	JMP(LabelRef(name + "_loop"))
+
+	Label(name + "_tail")
+	TESTQ(n, n)
+	JZ(LabelRef(name + "_store"))
+	step(0)
+	advance(1)
+	DECQ(n)
+	JMP(LabelRef(name + "_tail"))
+
+	Label(name + "_store")
+	pc := Load(Param("c"), GP64())
+	ldc := Load(Param("ldc"), GP64())
+	SHLQ(U8(3), ldc)
+	finish := func() {
+		VZEROUPPER()
+		RET()
+	}
+	al := bv(0)
+	be := tmp
+	t := bv(1)
+	one := GP64()
+	MOVQ(U64(0x3ff0000000000000), one)
+	// Scale by alpha (skipped when alpha == 1, where it changes nothing).
+	alphaGP := GP64()
+	MOVQ(addr("alpha"), alphaGP)
+	CMPQ(alphaGP, one)
+	JE(LabelRef(name + "_alpha1"))
+	VBROADCASTSD(addr("alpha"), al)
+	for i := 0; i < nacc; i++ {
+		VMULPD(al, s.vec(i), s.vec(i))
+	}
+	Label(name + "_alpha1")
+	// beta == 0: plain store (old C is not read, NaNs are not propagated).
+	betaGP := GP64()
+	MOVQ(addr("beta"), betaGP)
+	CMPQ(betaGP, one)
+	JE(LabelRef(name + "_beta1"))
+	SHLQ(U8(1), betaGP) // drop the sign: -0 counts as zero
+	JZ(LabelRef(name + "_beta0"))
+	row := GP64()
+	MOVQ(pc, row)
+	VBROADCASTSD(addr("beta"), be)
+	for i := 0; i < s.mr; i++ {
+		for v := 0; v < s.nvec; v++ {
+			VMULPD(Mem{Base: row, Disp: v * vbytes}, be, t)
+			VADDPD(t, acc(i, v), acc(i, v))
+			VMOVUPD(acc(i, v), Mem{Base: row, Disp: v * vbytes})
+		}
+		if i+1 < s.mr {
+			ADDQ(ldc, row)
+		}
+	}
+	finish()
+	// beta == 1: add C directly (c*1 is exact, so the sum is the same).
+	Label(name + "_beta1")
+	for i := 0; i < s.mr; i++ {
+		for v := 0; v < s.nvec; v++ {
+			VADDPD(Mem{Base: pc, Disp: v * vbytes}, acc(i, v), acc(i, v))
+			VMOVUPD(acc(i, v), Mem{Base: pc, Disp: v * vbytes})
+		}
+		if i+1 < s.mr {
+			ADDQ(ldc, pc)
+		}
+	}
+	finish()
+	Label(name + "_beta0")
+	for i := 0; i < s.mr; i++ {
+		for v := 0; v < s.nvec; v++ {
+			VMOVUPD(acc(i, v), Mem{Base: pc, Disp: v * vbytes})
+		}
+		if i+1 < s.mr {
+			ADDQ(ldc, pc)
+		}
+	}
+	finish()
+}
+
+// binary64 emits dst = x op y over n float64 values (IEEE add, sub, mul or div: the same bits as
+// the scalar Go operation).
+func binary64(op string) {
+	name := op + "64AVX2"
+	TEXT(name, NOSPLIT, "func(n int, dst, x, y *float64)")
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s sets dst[i] = x[i] %s y[i] for i in [0, n).", name, map[string]string{"add": "+", "sub": "-", "mul": "*", "div": "/"}[op]))
+	vop := map[string]func(...Op){"add": VADDPD, "sub": VSUBPD, "mul": VMULPD, "div": VDIVPD}[op]
+	sop := map[string]func(...Op){"add": VADDSD, "sub": VSUBSD, "mul": VMULSD, "div": VDIVSD}[op]
+	n := Load(Param("n"), GP64())
+	dst := Load(Param("dst"), GP64())
+	px := Load(Param("x"), GP64())
+	py := Load(Param("y"), GP64())
+	Label(name + "_loop16")
+	CMPQ(n, U8(16))
+	JL(LabelRef(name + "_loop4"))
+	for v := 0; v < 4; v++ {
+		x := []VecPhysical{Y0, Y1, Y2, Y3}[v]
+		VMOVUPD(Mem{Base: px, Disp: 32 * v}, x)
+		vop(Mem{Base: py, Disp: 32 * v}, x, x)
+		VMOVUPD(x, Mem{Base: dst, Disp: 32 * v})
+	}
+	ADDQ(U8(128), dst)
+	ADDQ(U8(128), px)
+	ADDQ(U8(128), py)
+	SUBQ(U8(16), n)
+	JMP(LabelRef(name + "_loop16"))
+	Label(name + "_loop4")
+	CMPQ(n, U8(4))
+	JL(LabelRef(name + "_tail"))
+	VMOVUPD(Mem{Base: px}, Y0)
+	vop(Mem{Base: py}, Y0, Y0)
+	VMOVUPD(Y0, Mem{Base: dst})
+	ADDQ(U8(32), dst)
+	ADDQ(U8(32), px)
+	ADDQ(U8(32), py)
+	SUBQ(U8(4), n)
+	JMP(LabelRef(name + "_loop4"))
+	Label(name + "_tail")
+	TESTQ(n, n)
+	JZ(LabelRef(name + "_done"))
+	VMOVSD(Mem{Base: px}, X0)
+	sop(Mem{Base: py}, X0, X0)
+	VMOVSD(X0, Mem{Base: dst})
+	ADDQ(U8(8), dst)
+	ADDQ(U8(8), px)
+	ADDQ(U8(8), py)
+	DECQ(n)
+	JMP(LabelRef(name + "_tail"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// relu64 emits ReLU64: dst = +0 where x < 0, else x (so -0 and NaN pass through), by masking x
+// with !(x < 0) (predicate NLT_UQ, true for unordered).
+func relu64() {
+	TEXT("relu64AVX2", NOSPLIT, "func(n int, dst, x *float64)")
+	Pragma("noescape")
+	Doc("relu64AVX2 sets dst[i] = +0 if x[i] < 0 and x[i] otherwise, for i in [0, n).")
+	n := Load(Param("n"), GP64())
+	dst := Load(Param("dst"), GP64())
+	px := Load(Param("x"), GP64())
+	zero := Y15
+	VXORPD(zero, zero, zero)
+	Label("relu64_loop16")
+	CMPQ(n, U8(16))
+	JL(LabelRef("relu64_loop4"))
+	for v := 0; v < 4; v++ {
+		x, m := []VecPhysical{Y0, Y1, Y2, Y3}[v], []VecPhysical{Y4, Y5, Y6, Y7}[v]
+		VMOVUPD(Mem{Base: px, Disp: 32 * v}, x)
+		VCMPPD(U8(5), zero, x, m) // m = !(x < 0)
+		VANDPD(x, m, x)
+		VMOVUPD(x, Mem{Base: dst, Disp: 32 * v})
+	}
+	ADDQ(U8(128), dst)
+	ADDQ(U8(128), px)
+	SUBQ(U8(16), n)
+	JMP(LabelRef("relu64_loop16"))
+	Label("relu64_loop4")
+	CMPQ(n, U8(4))
+	JL(LabelRef("relu64_tail"))
+	VMOVUPD(Mem{Base: px}, Y0)
+	VCMPPD(U8(5), zero, Y0, Y4)
+	VANDPD(Y0, Y4, Y0)
+	VMOVUPD(Y0, Mem{Base: dst})
+	ADDQ(U8(32), dst)
+	ADDQ(U8(32), px)
+	SUBQ(U8(4), n)
+	JMP(LabelRef("relu64_loop4"))
+	Label("relu64_tail")
+	TESTQ(n, n)
+	JZ(LabelRef("relu64_done"))
+	VMOVSD(Mem{Base: px}, X0)
+	VCMPSD(U8(5), X15, X0, X4)
+	VANDPD(X0, X4, X0)
+	VMOVSD(X0, Mem{Base: dst})
+	ADDQ(U8(8), dst)
+	ADDQ(U8(8), px)
+	DECQ(n)
+	JMP(LabelRef("relu64_tail"))
+	Label("relu64_done")
+	VZEROUPPER()
+	RET()
+}
+
+// float64Kernels emits every double-precision kernel of this file.
+func float64Kernels() {
+	gemm64Kernels()
+	for _, op := range []string{"add", "sub", "mul", "div"} {
+		binary64(op)
+	}
+	relu64()
+}
