@@ -113,6 +113,8 @@ func main() {
 	peak("fmaLoopAVX2", false)
 	packCols16()
 	packRows16()
+	gemvDots(1)
+	gemvDots(2)
 	reluBackward()
 	reluForward()
 	for _, op := range []string{"add", "sub", "mul", "div"} {
