@@ -106,6 +106,7 @@ func (g *gemmProblem[T]) gemv(ws *gemmWorkspace[T]) {
 	vb := ws.acc
 	if g.mk.dots != nil {
 		ws.b = grow(ws.b, outs)
+		ws.a = grow(ws.a, 16*kc)
 	}
 	for pc := 0; pc < g.k; pc += kc {
 		kb := min(kc, g.k-pc)
@@ -118,7 +119,7 @@ func (g *gemmProblem[T]) gemv(ws *gemmWorkspace[T]) {
 		o := 0
 		if g.mk.dots != nil {
 			sums := ws.b
-			o = g.mk.dots(outs, kb, vv, xb, xo, sums)
+			o = g.mk.dots(outs, kb, vv, xb, xo, sums, ws.a)
 			for q, s := range sums[:o] {
 				g.gemvStore(q*cstride, s, first)
 			}
