@@ -2,63 +2,78 @@
 
 package kernel
 
-// gemvDots32 is the dots hook of the AVX-512 GEMMs' matrix-vector path
-// (see microKernel.dots): it forms the sums of whole groups of 16 outputs,
-// 32 at a time where it can, with gemvDots32AVX512 and gemvDots16AVX512
-// over the whole 16-step blocks of the depth, reading each output's row
-// of x in place (no packing), and continues every sum over the last
-// kb mod 16 steps here, each a correctly rounded fused multiply-add (fmaTry,
-// or fmaExact from the same partial sum where it cannot tell). Each sum is
-// thus formed from +0 in increasing p order by fused multiply-adds, as the
-// packed path forms an element of C, and the results are the same bits.
+// dotsKernel is an assembly matrix-vector kernel: s[q] = Σ_p w[q*ld+p]·x[p]
+// for q below its rows, p below blocks times its depth step, each sum
+// formed from +0 by fused multiply-adds in increasing p order.
+type dotsKernel func(blocks int, x *float32, w *float32, ld int, s *float32)
+
+// gemvDots32 and gemvDots32AVX2 are the dots hooks (see microKernel.dots)
+// of the AVX-512 and AVX2 GEMMs: gemvDots with the 32- and 16-row
+// AVX-512 kernels (16 depth steps per block), or the 16- and 8-row AVX2
+// ones (8 steps per block).
 func gemvDots32(outs, kb int, v, x []float32, xo int, s, buf []float32) int {
-	blocks := kb / 16
+	return gemvDots(outs, kb, v, x, xo, s, buf, 16, gemvDots32AVX512, gemvDots16AVX512)
+}
+
+func gemvDots32AVX2(outs, kb int, v, x []float32, xo int, s, buf []float32) int {
+	return gemvDots(outs, kb, v, x, xo, s, buf, 8, gemvDots16AVX2, gemvDots8AVX2)
+}
+
+// gemvDots forms the outs sums s[o] = Σ_p x[o*xo+p]·v[p] over p < kb with
+// the kernels two (2·g rows) and one (g rows), g being also their depth
+// step: whole groups of rows, read in place (no packing), over the whole
+// g-step blocks of the depth, then every sum continued over the last
+// kb mod g steps here, each step a correctly rounded fused multiply-add
+// (fmaTry, or fmaExact from the same partial sum where it cannot tell).
+// Each sum is thus formed from +0 in increasing p order by fused
+// multiply-adds, as the packed path forms an element of C, and the
+// results are the same bits. A last partial group of rows is formed as
+// one more group ending at the last row (which forms some sums twice, the
+// same); fewer than g rows are copied with zero rows below into buf (g·kb
+// elements). It returns outs, or 0 for a depth below g.
+func gemvDots(outs, kb int, v, x []float32, xo int, s, buf []float32, g int, two, one dotsKernel) int {
+	blocks := kb / g
 	if blocks == 0 {
 		return 0
 	}
 	_ = v[kb-1]
 	_ = s[outs-1]
-	if outs < 16 {
-		// Too few rows for a group: copy them, with zero rows below,
-		// into buf (16 rows of kb), and form all 16 sums there.
+	if outs < g {
 		var tmp [16]float32
 		for q := range outs {
 			copy(buf[q*kb:(q+1)*kb], x[q*xo:][:kb])
 		}
-		clear(buf[outs*kb : 16*kb])
-		gemvDots16AVX512(blocks, &v[0], &buf[0], kb, &tmp[0])
+		clear(buf[outs*kb : g*kb])
+		one(blocks, &v[0], &buf[0], kb, &tmp[0])
 		copy(s, tmp[:outs])
-		gemvTail(outs, kb, v, buf, kb, s)
+		gemvTail(outs, kb, g, v, buf, kb, s)
 		return outs
 	}
 	o := 0
-	for ; o+32 <= outs; o += 32 {
-		_ = x[o*xo+31*xo+kb-1]
-		gemvDots32AVX512(blocks, &v[0], &x[o*xo], xo, &s[o])
+	for ; o+2*g <= outs; o += 2 * g {
+		_ = x[o*xo+(2*g-1)*xo+kb-1]
+		two(blocks, &v[0], &x[o*xo], xo, &s[o])
 	}
-	if o+16 <= outs {
-		_ = x[o*xo+15*xo+kb-1]
-		gemvDots16AVX512(blocks, &v[0], &x[o*xo], xo, &s[o])
-		o += 16
+	if o+g <= outs {
+		_ = x[o*xo+(g-1)*xo+kb-1]
+		one(blocks, &v[0], &x[o*xo], xo, &s[o])
+		o += g
 	}
 	if o < outs {
-		// The last rows as one more group of 16 ending at the last
-		// output, overlapping the previous one (whose sums it forms
-		// again, the same).
-		o = outs - 16
-		_ = x[o*xo+15*xo+kb-1]
-		gemvDots16AVX512(blocks, &v[0], &x[o*xo], xo, &s[o])
+		o = outs - g
+		_ = x[o*xo+(g-1)*xo+kb-1]
+		one(blocks, &v[0], &x[o*xo], xo, &s[o])
 	}
-	gemvTail(outs, kb, v, x, xo, s)
+	gemvTail(outs, kb, g, v, x, xo, s)
 	return outs
 }
 
-// gemvTail continues the sums s[o] of gemvDots32's kernels, which cover
-// the whole 16-step blocks of the depth kb, over the last kb mod 16 steps,
-// each a correctly rounded fused multiply-add (fmaTry, or fmaExact from
-// the same partial sum where it cannot tell).
-func gemvTail(outs, kb int, v, x []float32, xo int, s []float32) {
-	full := kb &^ 15
+// gemvTail continues the sums s[o] of gemvDots's kernels, which cover the
+// whole g-step blocks of the depth kb, over the last kb mod g steps, each
+// a correctly rounded fused multiply-add (fmaTry, or fmaExact from the
+// same partial sum where it cannot tell).
+func gemvTail(outs, kb, g int, v, x []float32, xo int, s []float32) {
+	full := kb / g * g
 	if full == kb {
 		return
 	}

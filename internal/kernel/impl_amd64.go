@@ -25,7 +25,7 @@ var (
 		directWork: fusedDirectWork, dots: gemvDots32, parallelWork: 1 << 19, taskWork: 1 << 20}
 	microAVX2 = &microKernel[float32]{mr: 6, nr: 16, ku: 1, fn: microAVX2Fn,
 		packA: newPacker[float32](6), packB: newPacker[float32](16),
-		directWork: fusedDirectWork, parallelWork: 1 << 19, taskWork: 1 << 20}
+		directWork: fusedDirectWork, dots: gemvDots32AVX2, parallelWork: 1 << 19, taskWork: 1 << 20}
 	// microAVX2in512 is microAVX2 with the AVX-512 packers for B and a
 	// 6×32 AVX-512 pair kernel, for products of few rows on CPUs with
 	// AVX-512.

@@ -136,3 +136,111 @@ func gemvDots(panels int) {
 	VZEROUPPER()
 	RET()
 }
+
+// gemvDotsAVX2 emits the AVX2 form of gemvDots: 8·panels rows of W at a
+// time, 8 depth steps per trip, each 8×8 block transposed in registers
+// (unpack, shuffle, 128-bit permute) so that lane q holds row q, and x[p]
+// broadcast into a register for its fused multiply-add. Lane q of a panel
+// forms Σ_p w[q*ld+p]·x[p] from +0 in increasing p order, as gemvDots.
+func gemvDotsAVX2(panels int) {
+	rows := 8 * panels
+	name := fmt.Sprintf("gemvDots%dAVX2", rows)
+	TEXT(name, NOSPLIT, "func(blocks int, x *float32, w *float32, ld int, s *float32)")
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s sets s[q] = Σ_p w[q*ld+p]*x[p] for q in [0, %d), p in [0, 8*blocks),", name, rows),
+		"each sum formed from +0 by fused multiply-adds in increasing p order (one lane per q).",
+		"blocks must be positive.")
+	n := Load(Param("blocks"), GP64())
+	x := Load(Param("x"), GP64())
+	w := Load(Param("w"), GP64())
+	ld := Load(Param("ld"), GP64())
+	SHLQ(U8(2), ld)
+	ld3 := GP64()
+	LEAQ(Mem{Base: ld, Index: ld, Scale: 2}, ld3)
+	base := make([]Register, 2*panels)
+	base[0] = w
+	for g := 1; g < len(base); g++ {
+		base[g] = GP64()
+		LEAQ(Mem{Base: base[g-1], Index: ld, Scale: 4}, base[g])
+	}
+	all := []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11, Y12, Y13, Y14, Y15}
+	acc := all[16-panels:]
+	for _, a := range acc {
+		VXORPS(a, a, a)
+	}
+	var free []VecPhysical
+	reset := func() { free = append(free[:0], all[:16-panels]...) }
+	alloc := func() VecPhysical {
+		r := free[len(free)-1]
+		free = free[:len(free)-1]
+		return r
+	}
+	release := func(rs ...VecPhysical) { free = append(free, rs...) }
+	Label(name + "_loop")
+	for pn := 0; pn < panels; pn++ {
+		reset()
+		var r [8]VecPhysical
+		for q := 0; q < 8; q++ {
+			b := base[2*pn+q/4]
+			var m Mem
+			switch q % 4 {
+			case 0:
+				m = Mem{Base: b}
+			case 1:
+				m = Mem{Base: b, Index: ld, Scale: 1}
+			case 2:
+				m = Mem{Base: b, Index: ld, Scale: 2}
+			case 3:
+				m = Mem{Base: b, Index: ld3, Scale: 1}
+			}
+			r[q] = alloc()
+			VMOVUPS(m, r[q])
+		}
+		// t[2i] = unpacklo(r[2i], r[2i+1]), t[2i+1] = unpackhi(…).
+		var t [8]VecPhysical
+		for i := 0; i < 4; i++ {
+			t[2*i], t[2*i+1] = alloc(), alloc()
+			VUNPCKLPS(r[2*i+1], r[2*i], t[2*i])
+			VUNPCKHPS(r[2*i+1], r[2*i], t[2*i+1])
+			release(r[2*i], r[2*i+1])
+		}
+		// u[4h+j] holds rows 4h..4h+3 at depth j (low half) and j+4
+		// (high half).
+		var u [8]VecPhysical
+		for h := 0; h < 2; h++ {
+			for j := range 4 {
+				u[4*h+j] = alloc()
+			}
+			VSHUFPS(U8(0x44), t[4*h+2], t[4*h+0], u[4*h+0])
+			VSHUFPS(U8(0xEE), t[4*h+2], t[4*h+0], u[4*h+1])
+			VSHUFPS(U8(0x44), t[4*h+3], t[4*h+1], u[4*h+2])
+			VSHUFPS(U8(0xEE), t[4*h+3], t[4*h+1], u[4*h+3])
+			release(t[4*h], t[4*h+1], t[4*h+2], t[4*h+3])
+		}
+		// o[p] holds the 8 rows at depth p.
+		var o [8]VecPhysical
+		for j := 0; j < 4; j++ {
+			o[j], o[j+4] = alloc(), alloc()
+			VPERM2F128(U8(0x20), u[4+j], u[j], o[j])
+			VPERM2F128(U8(0x31), u[4+j], u[j], o[j+4])
+			release(u[j], u[4+j])
+		}
+		bx := alloc()
+		for p := 0; p < 8; p++ {
+			VBROADCASTSS(Mem{Base: x, Disp: 4 * p}, bx)
+			VFMADD231PS(o[p], bx, acc[pn])
+		}
+	}
+	for g := range base {
+		ADDQ(U8(32), base[g])
+	}
+	ADDQ(U8(32), x)
+	DECQ(n)
+	JNZ(LabelRef(name + "_loop"))
+	s := Load(Param("s"), GP64())
+	for pn, a := range acc {
+		VMOVUPS(a, Mem{Base: s, Disp: 32 * pn})
+	}
+	VZEROUPPER()
+	RET()
+}

@@ -115,6 +115,8 @@ func main() {
 	packRows16()
 	gemvDots(1)
 	gemvDots(2)
+	gemvDotsAVX2(1)
+	gemvDotsAVX2(2)
 	reluBackward()
 	reluForward()
 	for _, op := range []string{"add", "sub", "mul", "div"} {
