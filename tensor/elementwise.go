@@ -680,6 +680,9 @@ func reluFast32(t *Tensor) *Tensor {
 
 // recordReLU32 records ReLU's node: out (with elements d) is the ReLU of x.
 func recordReLU32(out, x *Tensor, d []float32) {
+	if !x.requiresGrad || !gradEnabled() {
+		return // nothing to record: spare the closure
+	}
 	yd := out.Detach()
 	record(out, "ReluBackward0", []*Tensor{x}, func(g *Tensor) []*Tensor {
 		if g.dtype != Float32 || !g.IsContiguous() {

@@ -70,6 +70,34 @@ func packCols16AVX512(blocks int, src *float32, ld int, dst *float32)
 //go:noescape
 func packRows16AVX512(kb int, src *float32, ld int, dst *float32)
 
+// gemvDots16AVX512 sets s[q] = Σ_p w[q*ld+p]*x[p] for q in [0, 16), p in [0, 16*blocks),
+// each sum formed from +0 by fused multiply-adds in increasing p order (one lane per q).
+// blocks must be positive.
+//
+//go:noescape
+func gemvDots16AVX512(blocks int, x *float32, w *float32, ld int, s *float32)
+
+// gemvDots32AVX512 sets s[q] = Σ_p w[q*ld+p]*x[p] for q in [0, 32), p in [0, 16*blocks),
+// each sum formed from +0 by fused multiply-adds in increasing p order (one lane per q).
+// blocks must be positive.
+//
+//go:noescape
+func gemvDots32AVX512(blocks int, x *float32, w *float32, ld int, s *float32)
+
+// gemvDots8AVX2 sets s[q] = Σ_p w[q*ld+p]*x[p] for q in [0, 8), p in [0, 8*blocks),
+// each sum formed from +0 by fused multiply-adds in increasing p order (one lane per q).
+// blocks must be positive.
+//
+//go:noescape
+func gemvDots8AVX2(blocks int, x *float32, w *float32, ld int, s *float32)
+
+// gemvDots16AVX2 sets s[q] = Σ_p w[q*ld+p]*x[p] for q in [0, 16), p in [0, 8*blocks),
+// each sum formed from +0 by fused multiply-adds in increasing p order (one lane per q).
+// blocks must be positive.
+//
+//go:noescape
+func gemvDots16AVX2(blocks int, x *float32, w *float32, ld int, s *float32)
+
 // reluBackwardAVX2 sets dst[i] = grad[i] if y[i] > 0 and grad[i]*0 otherwise, for i in [0, n).
 //
 //go:noescape

@@ -74,6 +74,13 @@ type microKernel[T float] struct {
 	// path's bits.
 	directWork int
 	gemv       bool
+	// dots, when not nil, forms the sums of the matrix-vector path whose
+	// terms are contiguous (see gemvDots32): it writes the outs sums
+	// s[o] = Σ_p x[o*xo+p]·v[p], p < kb, each formed as the packed path
+	// forms an element of C, and returns outs, or 0 when it cannot (buf
+	// holds at least 16·kb elements of scratch). The drivers with dots
+	// take the matrix-vector path only for those shapes (k ≥ 16).
+	dots func(outs, kb int, v, x []T, xo int, s, buf []T) int
 	// Parallel split (see gemmPartition): work below parallelWork stays on
 	// the calling goroutine; above it C is cut into about work/taskWork
 	// panels.
@@ -288,7 +295,7 @@ func gemmDriver[T float](mk *microKernel[T], pool *wsPool) func(transA, transB b
 			g.direct(0, m, 0, n)
 			return
 		}
-		if (m == 1 || n == 1) && mk.gemv {
+		if (m == 1 || n == 1) && (mk.gemv || mk.dots != nil && k >= 16 && gemvContiguous(transA, transB, m)) {
 			ws := getWorkspace[T](pool)
 			g.gemv(ws)
 			pool.Put(ws)

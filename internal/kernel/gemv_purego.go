@@ -7,6 +7,16 @@ package kernel
 // summed from +0 in increasing k order by fused multiply-adds, same
 // update), so the results are bit-identical to it.
 
+// gemvContiguous reports whether gemv reads each output's terms from one
+// contiguous row (x·Wᵀ with W row-major, or W·v): the case of the dots
+// hook.
+func gemvContiguous(transA, transB bool, m int) bool {
+	if m == 1 {
+		return transB
+	}
+	return !transA
+}
+
 // gemv computes C for m == 1 or n == 1. ws supplies the vector buffer.
 func (g *gemmProblem[T]) gemv(ws *gemmWorkspace[T]) {
 	// Outputs o in [0, outs) live at c[o*cstride]. Output o is the sum over
@@ -94,6 +104,10 @@ func (g *gemmProblem[T]) gemv(ws *gemmWorkspace[T]) {
 	// time, over a contiguous copy of the vector.
 	ws.acc = grow(ws.acc, kc)
 	vb := ws.acc
+	if g.mk.dots != nil {
+		ws.b = grow(ws.b, outs)
+		ws.a = grow(ws.a, 16*kc)
+	}
 	for pc := 0; pc < g.k; pc += kc {
 		kb := min(kc, g.k-pc)
 		vv := vb[:kb]
@@ -103,6 +117,13 @@ func (g *gemmProblem[T]) gemv(ws *gemmWorkspace[T]) {
 		first := pc == 0
 		xb := x[pc*xp:]
 		o := 0
+		if g.mk.dots != nil {
+			sums := ws.b
+			o = g.mk.dots(outs, kb, vv, xb, xo, sums, ws.a)
+			for q, s := range sums[:o] {
+				g.gemvStore(q*cstride, s, first)
+			}
+		}
 		for ; o+4 <= outs; o += 4 {
 			var s0, s1, s2, s3 T
 			good := true

@@ -17,21 +17,21 @@ import (
 var (
 	microAVX512 = &microKernel[float32]{mr: 16, nr: 16, ku: 1, fn: microAVX512Fn, pair: microAVX512PairFn,
 		packA: packer[float32]{packRows16Asm, packCols16Asm}, packB: packer[float32]{packRows16Asm, packCols16Asm},
-		directWork: fusedDirectWork, parallelWork: 1 << 19, taskWork: 1 << 20}
+		directWork: fusedDirectWork, dots: gemvDots32, parallelWork: 1 << 19, taskWork: 1 << 20}
 	// microAVX512PrefetchC is microAVX512 prefetching C rows in its depth
 	// loop (see gemmPrefetchCMin).
 	microAVX512PrefetchC = &microKernel[float32]{mr: 16, nr: 16, ku: 1, fn: microAVX512PrefetchCFn, pair: microAVX512PairPrefetchCFn,
 		packA: packer[float32]{packRows16Asm, packCols16Asm}, packB: packer[float32]{packRows16Asm, packCols16Asm},
-		directWork: fusedDirectWork, parallelWork: 1 << 19, taskWork: 1 << 20}
+		directWork: fusedDirectWork, dots: gemvDots32, parallelWork: 1 << 19, taskWork: 1 << 20}
 	microAVX2 = &microKernel[float32]{mr: 6, nr: 16, ku: 1, fn: microAVX2Fn,
 		packA: newPacker[float32](6), packB: newPacker[float32](16),
-		directWork: fusedDirectWork, parallelWork: 1 << 19, taskWork: 1 << 20}
+		directWork: fusedDirectWork, dots: gemvDots32AVX2, parallelWork: 1 << 19, taskWork: 1 << 20}
 	// microAVX2in512 is microAVX2 with the AVX-512 packers for B and a
 	// 6×32 AVX-512 pair kernel, for products of few rows on CPUs with
 	// AVX-512.
 	microAVX2in512 = &microKernel[float32]{mr: 6, nr: 16, ku: 1, fn: microAVX2Fn, pair: microAVX512Pair6Fn,
 		packA: newPacker[float32](6), packB: packer[float32]{packRows16Asm, packCols16Asm},
-		directWork: fusedDirectWork, parallelWork: 1 << 19, taskWork: 1 << 20}
+		directWork: fusedDirectWork, dots: gemvDots32, parallelWork: 1 << 19, taskWork: 1 << 20}
 )
 
 func microAVX512Fn(kc int, a, b []float32, alpha, beta float32, c []float32, ldc int) {

@@ -158,3 +158,40 @@ func TestLinearReLUNoGrad(t *testing.T) {
 		}
 	}
 }
+
+// TestLinearNoGradBatch1 checks Linear and LinearReLU at batch 1 (the
+// matrix-vector path) and at batch 3, in float32 and float64: under
+// NoGrad they record nothing and give the bits of the recorded forward
+// pass.
+func TestLinearNoGradBatch1(t *testing.T) {
+	g := rng.NewGenerator()
+	g.ManualSeed(19)
+	for _, dt := range []tensor.DType{tensor.Float32, tensor.Float64} {
+		for _, rows := range []int{1, 3} {
+			x := g.Randn(rows, 100).To(dt)
+			w := tensor.NewParameter(g.Randn(40, 100).To(dt))
+			b := tensor.NewParameter(g.Randn(40).To(dt))
+			for _, relu := range []bool{false, true} {
+				f := functional.Linear
+				if relu {
+					f = functional.LinearReLU
+				}
+				want := f(x, w, b)
+				if !want.RequiresGrad() {
+					t.Fatal("the recorded pass does not require grad")
+				}
+				var got *tensor.Tensor
+				tensor.NoGrad(func() { got = f(x, w, b) })
+				if got.RequiresGrad() || got.GradFn() != "" {
+					t.Fatalf("%v rows=%d relu=%v: result requires grad (GradFn %q)", dt, rows, relu, got.GradFn())
+				}
+				wv, gv := want.Detach().To(tensor.Float64).Float64s(), got.To(tensor.Float64).Float64s()
+				for i := range wv {
+					if math.Float64bits(wv[i]) != math.Float64bits(gv[i]) {
+						t.Fatalf("%v rows=%d relu=%v: element %d = %v, want %v", dt, rows, relu, i, gv[i], wv[i])
+					}
+				}
+			}
+		}
+	}
+}

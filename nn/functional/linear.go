@@ -98,6 +98,19 @@ func linear2d(x, w, b *tensor.Tensor, relu bool) *tensor.Tensor {
 	} else {
 		linearForward(raw[float64](x), raw[float64](w), rawOrNil[float64](b), raw[float64](y), m, in, out)
 	}
+	if !tensor.IsGradEnabled() || !(x.RequiresGrad() || w.RequiresGrad() || b != nil && b.RequiresGrad()) {
+		// Nothing is recorded (under NoGrad, say): no node, no closure,
+		// and the ReLU in place.
+		if !relu {
+			return y
+		}
+		if dt == tensor.Float32 {
+			d := raw[float32](y)
+			kernel.ReLUForward32(d, d)
+			return y
+		}
+		return y.ReLU()
+	}
 	name := "MmBackward0"
 	if b != nil {
 		name = "AddmmBackward0"

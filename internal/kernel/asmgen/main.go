@@ -37,7 +37,9 @@
 // # Other kernels
 //
 // packCols16AVX512 and packRows16AVX512 are the AVX-512 packers of 16-lane panels (the first
-// transposes 16×16 blocks in registers); reluAVX2,
+// transposes 16×16 blocks in registers); gemvDots32AVX512, gemvDots16AVX512, gemvDots16AVX2 and
+// gemvDots8AVX2 are the matrix-vector kernels of gemv.go (rows of a matrix read in place and
+// transposed in registers, one output per lane, the micro-kernels' arithmetic); reluAVX2,
 // reluBackwardAVX2, addAVX2/subAVX2/mulAVX2/divAVX2 and tanhAVX2 (Tanh32 and Sigmoid32) are
 // element-wise loops over float32 slices, rounding exactly as the scalar Go reference (IEEE
 // operations and single-rounding fused multiply-adds; tanhAVX2 has none, as its reference rounds
@@ -114,6 +116,10 @@ func main() {
 	peak("fmaLoopAVX2", false)
 	packCols16()
 	packRows16()
+	gemvDots(1)
+	gemvDots(2)
+	gemvDotsAVX2(1)
+	gemvDotsAVX2(2)
 	reluBackward()
 	reluForward()
 	for _, op := range []string{"add", "sub", "mul", "div"} {
