@@ -1,0 +1,69 @@
+package functional
+
+import "github.com/intercept-ml/intercept/internal/kernel"
+
+// fusedColumns reports whether a convolution's column matrices are handed
+// to the GEMM as a source (colSource) rather than built by im2col: for the
+// planar stride-1 geometries that im2col2DStride1 serves, other than the
+// identity. The GEMM then packs its blocks of the column matrix straight
+// from the input planes, and the matrix is never written out whole; its
+// values, and so the products' bits, are those im2col would build.
+func fusedColumns(g *geom) bool { return fuseColumns && g.planar2DStride1() && !g.identity() }
+
+// fuseColumns enables colSource; tests turn it off to compare with im2col.
+var fuseColumns = true
+
+// colSource returns the column matrix that im2col builds from c channels
+// of m samples side by side (sample j's columns at j·L, as convForward
+// lays out a chunk) as a kernel.Source: x holds the first sample's c input
+// planes and the next sample's start sampleStride elements further. The
+// geometry must be planar with stride and dilation 1 (fusedColumns).
+func colSource[T float](g *geom, c int, x []T, sampleStride, m int) kernel.Source[T] {
+	h, w := g.in[1], g.in[2]
+	oW, L := g.out[2], g.outSize()
+	kH, kW := g.k[1], g.k[2]
+	pH, pW := g.p[1], g.p[2]
+	inSz := h * w
+	return func(dst []T, ld, r0, rows, s0, cols int) {
+		for r := range rows {
+			row := r0 + r
+			kw := row % kW
+			kh := row / kW % kH
+			ch := row / (kW * kH)
+			lo, hi := validRange(kw-pW, 1, w, oW)
+			d := dst[r*ld : r*ld+cols]
+			for s := s0; s < s0+cols; {
+				smp := s / L
+				pos := s - smp*L
+				oh := pos / oW
+				ow := pos - oh*oW
+				n := min(oW-ow, s0+cols-s)
+				seg := d[s-s0 : s-s0+n]
+				s += n
+				ih := oh + kh - pH
+				a, b := max(ow, lo), min(ow+n, hi)
+				if ih < 0 || ih >= h || a >= b {
+					clear(seg)
+					continue
+				}
+				clear(seg[:a-ow])
+				src := x[smp*sampleStride+ch*inSz+ih*w+a+kw-pW:]
+				copy(seg[a-ow:b-ow], src[:b-a])
+				clear(seg[b-ow:])
+			}
+		}
+	}
+}
+
+// gemmSource is gemm with B given by a source (kernel.GemmSource32/64).
+func gemmSource[T float](ta, tb bool, m, n, k int, alpha T, a []T, lda int, src kernel.Source[T], beta T, c []T, ldc int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	switch a := any(a).(type) {
+	case []float32:
+		kernel.GemmSource32(ta, tb, m, n, k, float32(alpha), a, lda, any(src).(kernel.Source[float32]), float32(beta), any(c).([]float32), ldc)
+	case []float64:
+		kernel.GemmSource64(ta, tb, m, n, k, float64(alpha), a, lda, any(src).(kernel.Source[float64]), float64(beta), any(c).([]float64), ldc)
+	}
+}
