@@ -25,31 +25,50 @@ func colSource[T float](g *geom, c int, x []T, sampleStride, m int) kernel.Sourc
 	pH, pW := g.p[1], g.p[2]
 	inSz := h * w
 	return func(dst []T, ld, r0, rows, s0, cols int) {
+		// The requested positions cut into pieces within one output row
+		// of one sample; the same pieces serve every row of the block.
+		type piece struct{ at, n, base, oh, ow int }
+		var buf [8]piece
+		pieces := buf[:0]
+		for s := s0; s < s0+cols; {
+			smp := s / L
+			pos := s - smp*L
+			oh := pos / oW
+			ow := pos - oh*oW
+			n := min(oW-ow, s0+cols-s)
+			pieces = append(pieces, piece{s - s0, n, smp * sampleStride, oh, ow})
+			s += n
+		}
+		kw := r0 % kW
+		kh := r0 / kW % kH
+		ch := r0 / (kW * kH)
 		for r := range rows {
-			row := r0 + r
-			kw := row % kW
-			kh := row / kW % kH
-			ch := row / (kW * kH)
 			lo, hi := validRange(kw-pW, 1, w, oW)
 			d := dst[r*ld : r*ld+cols]
-			for s := s0; s < s0+cols; {
-				smp := s / L
-				pos := s - smp*L
-				oh := pos / oW
-				ow := pos - oh*oW
-				n := min(oW-ow, s0+cols-s)
-				seg := d[s-s0 : s-s0+n]
-				s += n
-				ih := oh + kh - pH
-				a, b := max(ow, lo), min(ow+n, hi)
+			plane := ch*inSz + kw - pW
+			for _, pc := range pieces {
+				seg := d[pc.at : pc.at+pc.n]
+				ih := pc.oh + kh - pH
+				a, b := max(pc.ow, lo), min(pc.ow+pc.n, hi)
 				if ih < 0 || ih >= h || a >= b {
 					clear(seg)
 					continue
 				}
-				clear(seg[:a-ow])
-				src := x[smp*sampleStride+ch*inSz+ih*w+a+kw-pW:]
-				copy(seg[a-ow:b-ow], src[:b-a])
-				clear(seg[b-ow:])
+				if a > pc.ow {
+					clear(seg[:a-pc.ow])
+				}
+				src := x[pc.base+plane+ih*w+a:]
+				copy(seg[a-pc.ow:b-pc.ow], src[:b-a])
+				if b < pc.ow+pc.n {
+					clear(seg[b-pc.ow:])
+				}
+			}
+			if kw++; kw == kW {
+				kw = 0
+				if kh++; kh == kH {
+					kh = 0
+					ch++
+				}
 			}
 		}
 	}
