@@ -31,6 +31,7 @@ func pureGo() implementation {
 		f32: ops[float32]{
 			gemm:         gemmDriver(micro32, &pool32),
 			gemmSource:   gemmSourceDriver(micro32, &pool32),
+			gemmSink:     gemmSinkDriver(micro32, &pool32),
 			add:          add32,
 			sub:          sub32,
 			mul:          mul32,
@@ -47,6 +48,7 @@ func pureGo() implementation {
 		f64: ops[float64]{
 			gemm:         gemmDriver(micro64, &pool64),
 			gemmSource:   gemmSourceDriver(micro64, &pool64),
+			gemmSink:     gemmSinkDriver(micro64, &pool64),
 			add:          add64,
 			sub:          sub64,
 			mul:          mul64,

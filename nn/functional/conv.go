@@ -664,9 +664,13 @@ func convBackward[T float](x, w, gy, gx, gw, gb []T, n, cin, cout, groups int, g
 			clear(parts)
 			defer putScratch(parts)
 		}
+		fuse := fusedColumns(g)
 		forChunkTasks(n, nb, func(t, n0, m int) {
-			cols := getScratch[T](rows * m * L)
-			defer putScratch(cols)
+			var cols []T
+			if !fuse {
+				cols = getScratch[T](rows * m * L)
+				defer putScratch(cols)
+			}
 			var gyT []T
 			if m > 1 {
 				gyT = getScratch[T](og * m * L)
@@ -698,7 +702,7 @@ func convBackward[T float](x, w, gy, gx, gw, gb []T, n, cin, cout, groups int, g
 						gatherRows(x, xBase, cin*inSz, m, cg, L, cols)
 					case cached != nil:
 						B = cached[n0*rows*L : (n0+m)*rows*L]
-					case fusedColumns(g):
+					case fuse:
 						gemmSource(false, true, og, rows, m*L, 1, G, m*L, colSource(g, cg, x[xBase:], cin*inSz, m), 1, gwt[gi*og*rows:], rows)
 						B = nil
 					default:
@@ -714,6 +718,11 @@ func convBackward[T float](x, w, gy, gx, gw, gb []T, n, cin, cout, groups int, g
 					// dcols (rows × m·L) = w[grp]ᵀ · G, then col2im.
 					if ident && m == 1 {
 						gemm(true, false, rows, L, og, 1, wg, rows, G, L, 0, gx[xBase:], L)
+						continue
+					}
+					if fuse {
+						// The column gradient goes straight into gx.
+						gemmSink(true, false, rows, m*L, og, 1, wg, rows, G, m*L, colSink(g, cg, gx[xBase:], cin*inSz, m))
 						continue
 					}
 					gemm(true, false, rows, m*L, og, 1, wg, rows, G, m*L, 0, cols, m*L)

@@ -86,3 +86,54 @@ func gemmSource[T float](ta, tb bool, m, n, k int, alpha T, a []T, lda int, src 
 		kernel.GemmSource64(ta, tb, m, n, k, float64(alpha), a, lda, any(src).(kernel.Source[float64]), float64(beta), any(c).([]float64), ldc)
 	}
 }
+
+// colSink returns the adjoint of colSource as a kernel.Sink: it adds each
+// strip of rows of a column-gradient matrix (c channels of m samples side
+// by side) into the input gradient gx, as col2im2DStride1 adds them (row
+// by row of the column matrix, each row's block of output rows by one
+// addRows call), so the sums have col2im's order and bits. gx holds the
+// first sample's c planes and the next sample's start sampleStride
+// elements further. The geometry must satisfy fusedColumns.
+func colSink[T float](g *geom, c int, gx []T, sampleStride, m int) kernel.Sink[T] {
+	h, w := g.in[1], g.in[2]
+	oH, oW, L := g.out[1], g.out[2], g.outSize()
+	kH, kW := g.k[1], g.k[2]
+	pH, pW := g.p[1], g.p[2]
+	inSz := h * w
+	return func(cb []T, ld, r0, rows int) {
+		kw := r0 % kW
+		kh := r0 / kW % kH
+		ch := r0 / (kW * kH)
+		for r := range rows {
+			oh0, oh1 := validRange(kh-pH, 1, h, oH)
+			lo, hi := validRange(kw-pW, 1, w, oW)
+			if oh0 < oh1 && lo < hi {
+				in := ch*inSz + (oh0+kh-pH)*w + lo + kw - pW
+				for j := range m {
+					srow := cb[r*ld+j*L : r*ld+(j+1)*L]
+					addRows(gx[j*sampleStride+in:], w, srow[oh0*oW+lo:], oW, oh1-oh0, hi-lo)
+				}
+			}
+			if kw++; kw == kW {
+				kw = 0
+				if kh++; kh == kH {
+					kh = 0
+					ch++
+				}
+			}
+		}
+	}
+}
+
+// gemmSink is a product handed to a sink (kernel.GemmSink32/64).
+func gemmSink[T float](ta, tb bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, sink kernel.Sink[T]) {
+	if m == 0 || n == 0 {
+		return
+	}
+	switch a := any(a).(type) {
+	case []float32:
+		kernel.GemmSink32(ta, tb, m, n, k, float32(alpha), a, lda, any(b).([]float32), ldb, any(sink).(kernel.Sink[float32]))
+	case []float64:
+		kernel.GemmSink64(ta, tb, m, n, k, float64(alpha), a, lda, any(b).([]float64), ldb, any(sink).(kernel.Sink[float64]))
+	}
+}
