@@ -452,7 +452,7 @@ func convForward[T float](x, w, b, y []T, n, cin, cout, groups int, g *geom, tra
 		// matrices of its chunks on one core (see chunkTasks).
 		// Without a cache, the column matrices of planar stride-1
 		// geometries are packed by the GEMM straight from x (colSource).
-		fuse := cache == nil && fusedColumns(g)
+		fuse := cache == nil && fusedColumns(g) && fuseForward
 		forChunkTasks(n, nb, func(_, n0, m int) {
 			var cols, tmp []T
 			if (!ident || m > 1) && cache == nil && !fuse {

@@ -10,8 +10,14 @@ import "github.com/intercept-ml/intercept/internal/kernel"
 // values, and so the products' bits, are those im2col would build.
 func fusedColumns(g *geom) bool { return fuseColumns && g.planar2DStride1() && !g.identity() }
 
-// fuseColumns enables colSource; tests turn it off to compare with im2col.
+// fuseColumns enables colSource and colSink; tests turn it off to compare
+// with im2col and col2im.
 var fuseColumns = true
+
+// fuseForward enables colSource in the forward pass too (off: measured
+// slower there, where each 16-column panel is written row by row, than
+// im2col followed by the vector packer). Tests turn it on.
+var fuseForward = false
 
 // colSource returns the column matrix that im2col builds from c channels
 // of m samples side by side (sample j's columns at j·L, as convForward
@@ -24,6 +30,12 @@ func colSource[T float](g *geom, c int, x []T, sampleStride, m int) kernel.Sourc
 	kH, kW := g.k[1], g.k[2]
 	pH, pW := g.p[1], g.p[2]
 	inSz := h * w
+	// lohi[kw] is the range of output columns that read inside the input
+	// at kernel column kw.
+	lohi := make([][2]int, kW)
+	for kw := range lohi {
+		lohi[kw][0], lohi[kw][1] = validRange(kw-pW, 1, w, oW)
+	}
 	return func(dst []T, ld, r0, rows, s0, cols int) {
 		// The requested positions cut into pieces within one output row
 		// of one sample; the same pieces serve every row of the block.
@@ -43,7 +55,7 @@ func colSource[T float](g *geom, c int, x []T, sampleStride, m int) kernel.Sourc
 		kh := r0 / kW % kH
 		ch := r0 / (kW * kH)
 		for r := range rows {
-			lo, hi := validRange(kw-pW, 1, w, oW)
+			lo, hi := lohi[kw][0], lohi[kw][1]
 			d := dst[r*ld : r*ld+cols]
 			plane := ch*inSz + kw - pW
 			for _, pc := range pieces {

@@ -27,9 +27,10 @@ func TestConvFusedColumnsBits(t *testing.T) {
 		{2, 8, 16, 12, 12, 3, 1, nil},
 		{1, 16, 20, 18, 18, 3, 1, []ConvOption{Padding(1)}},
 	}
-	savedBudget, savedCache, savedImpl := colBudget, colCacheMax, kernel.Name()
+	savedBudget, savedCache, savedImpl, savedForward := colBudget, colCacheMax, kernel.Name(), fuseForward
+	fuseForward = true
 	defer func() {
-		colBudget, colCacheMax, fuseColumns = savedBudget, savedCache, true
+		colBudget, colCacheMax, fuseColumns, fuseForward = savedBudget, savedCache, true, savedForward
 		_ = kernel.Use(savedImpl)
 	}()
 	run := func(c tc, dt tensor.DType, fuse bool) []*tensor.Tensor {
