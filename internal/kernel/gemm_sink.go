@@ -62,7 +62,8 @@ func gemmSinkDriver[T float](mk *microKernel[T], pool *wsPool) func(g gemmProble
 
 // sinkStrips computes C (one depth block, n ≤ gemmNC) as blocked does, by
 // strips of mr rows handed to sink: each micro-tile is stored by the
-// micro-kernel with beta 0, as blocked stores it in C.
+// micro-kernel with beta 0 (two B panels at a time by its pair kernel), as
+// blocked stores it in C.
 func (g *gemmProblem[T]) sinkStrips(ws *gemmWorkspace[T], sink Sink[T]) {
 	mr, nr := g.mk.mr, g.mk.nr
 	mc := gemmMC / mr * mr
@@ -81,6 +82,11 @@ func (g *gemmProblem[T]) sinkStrips(ws *gemmWorkspace[T], sink Sink[T]) {
 		for ir := 0; ir < mb; ir += mr {
 			ap := ws.a[ir/mr*as:][:mr*kp]
 			for jr := 0; jr < g.n; jr += nr {
+				if g.mk.pair != nil && g.n-jr >= 2*nr {
+					g.mk.pair(kp, ap, ws.b[jr/nr*bs:][:bs+nr*kp], bs, g.alpha, 0, strip[jr:], nbp)
+					jr += nr
+					continue
+				}
 				g.mk.fn(kp, ap, ws.b[jr/nr*bs:][:nr*kp], g.alpha, 0, strip[jr:], nbp)
 			}
 			sink(strip, nbp, ic+ir, min(mr, mb-ir))
