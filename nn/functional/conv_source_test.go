@@ -28,9 +28,10 @@ func TestConvFusedColumnsBits(t *testing.T) {
 		{1, 16, 20, 18, 18, 3, 1, []ConvOption{Padding(1)}},
 	}
 	savedBudget, savedCache, savedImpl, savedForward := colBudget, colCacheMax, kernel.Name(), fuseForward
+	savedFuse := fuseColumns
 	fuseForward = true
 	defer func() {
-		colBudget, colCacheMax, fuseColumns, fuseForward = savedBudget, savedCache, true, savedForward
+		colBudget, colCacheMax, fuseColumns, fuseForward = savedBudget, savedCache, savedFuse, savedForward
 		_ = kernel.Use(savedImpl)
 	}()
 	run := func(c tc, dt tensor.DType, fuse bool) []*tensor.Tensor {
