@@ -51,7 +51,7 @@ func TestDirectFusedMatchesAsm(t *testing.T) {
 							c1[r.IntN(len(c1))] = special[r.IntN(len(special))]
 						}
 						c2 := append([]float32(nil), c1...)
-						g1 := gemmProblem[float32]{tA, tB, tc.m, tc.n, tc.k, ab[0], ab[1], a, lda, b, ldb, c1, ldc, mk}
+						g1 := gemmProblem[float32]{transA: tA, transB: tB, m: tc.m, n: tc.n, k: tc.k, alpha: ab[0], beta: ab[1], a: a, lda: lda, b: b, ldb: ldb, c: c1, ldc: ldc, mk: mk}
 						g2 := g1
 						g2.c = c2
 						g1.direct(0, tc.m, 0, tc.n)

@@ -78,6 +78,9 @@
 //     sends the rare cases where rounding that to float32 could differ (float32 midpoints, sums
 //     below the smallest normal float32) to the exact fp.FMA32; float64 uses math.FMA (an
 //     instruction wherever the CPU has one, Go's exact software FMA elsewhere).
+//     GemmSource32/64 (B produced block by block by a function) and GemmSink32/64 (C handed to a
+//     function in strips of whole rows) run the same driver and micro-kernels and give Gemm's
+//     bits.
 //   - Element-wise kernels round every operation separately (IEEE add, sub, mul, div; products
 //     are converted explicitly so that no compiler fuses them), in every implementation; the
 //     vector versions (Add32, …, AxpyFused32's single rounding, Tanh32's Estrin polynomial) give

@@ -128,6 +128,9 @@ func gemmDepthBlock(m, n, k int) int {
 // gemmWorkspace holds one task's packing buffers.
 type gemmWorkspace[T float] struct {
 	a, b, acc []T
+	// src holds the blocks a Source writes before they are packed (see
+	// packSourceB).
+	src []T
 	// token identifies the parallel GEMM call whose whole packed shared
 	// operand a or b holds (see parallelRowsFull), 0 for none.
 	token uint64
@@ -166,7 +169,7 @@ const (
 )
 
 // size returns the capacity of the workspace's buffers in elements.
-func (ws *gemmWorkspace[T]) size() int { return cap(ws.a) + cap(ws.b) + cap(ws.acc) }
+func (ws *gemmWorkspace[T]) size() int { return cap(ws.a) + cap(ws.b) + cap(ws.acc) + cap(ws.src) }
 
 // Get returns a cached workspace or nil.
 func (p *wsPool) Get() any {
@@ -277,6 +280,9 @@ type gemmProblem[T float] struct {
 	c              []T
 	ldc            int
 	mk             *microKernel[T]
+	// src, when not nil, produces B in place of b and ldb (see
+	// GemmSource32).
+	src Source[T]
 }
 
 // gemmDriver returns a complete GEMM built from a micro-kernel. pool caches
@@ -290,7 +296,7 @@ func gemmDriver[T float](mk *microKernel[T], pool *wsPool) func(transA, transB b
 			scaleMatrix(m, n, beta, c, ldc)
 			return
 		}
-		g := gemmProblem[T]{transA, transB, m, n, k, alpha, beta, a, lda, b, ldb, c, ldc, mk}
+		g := gemmProblem[T]{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, mk: mk}
 		if m*n*k <= mk.directWork {
 			g.direct(0, m, 0, n)
 			return
@@ -404,7 +410,7 @@ func (g *gemmProblem[T]) parallelColsFull(pool *wsPool, tasks, chunk int) {
 				kp := (kb + g.mk.ku - 1) / g.mk.ku * g.mk.ku
 				as := panelStride(mr, kp)
 				ws.b = grow(ws.b, nbp/nr*panelStride(nr, kp))
-				g.packB(ws.b, pc, kb, kp, jc, nb)
+				g.packB(ws, ws.b, pc, kb, kp, jc, nb)
 				blk := ws.a[pc/kc*blockSize:]
 				for ic := 0; ic < g.m; ic += mc {
 					mb := min(mc, g.m-ic)
@@ -445,7 +451,7 @@ func (g *gemmProblem[T]) parallelRowsFull(pool *wsPool, tasks, chunk int) {
 		ws := tw.get(w)
 		if ws.token != token {
 			ws.b = grow(ws.b, nblocks*blockSize)
-			g.packWhole(ws.b, blockSize, kc, func(dst []T, pc, kb, kp int) { g.packB(dst, pc, kb, kp, 0, g.n) })
+			g.packWhole(ws.b, blockSize, kc, func(dst []T, pc, kb, kp int) { g.packB(ws, dst, pc, kb, kp, 0, g.n) })
 			ws.token = token
 		}
 		ws.acc = grow(ws.acc, mr*nr)
@@ -584,7 +590,7 @@ func (g *gemmProblem[T]) blocked(i0, i1, j0, j1 int, ws *gemmWorkspace[T]) {
 			kb := min(kc, g.k-pc)
 			kp := (kb + g.mk.ku - 1) / g.mk.ku * g.mk.ku
 			ws.b = grow(ws.b, nbp/nr*panelStride(nr, kp))
-			g.packB(ws.b, pc, kb, kp, jc, nb)
+			g.packB(ws, ws.b, pc, kb, kp, jc, nb)
 			for ic := i0; ic < i1; ic += mc {
 				mb := min(mc, i1-ic)
 				mbp := (mb + mr - 1) / mr * mr
@@ -671,8 +677,13 @@ func (g *gemmProblem[T]) packA(dst []T, i0, mb, p0, kb, kp int) {
 
 // packB copies op(B)[p0:p0+kb, j0:j0+nb] into dst as consecutive nr-column
 // micro-panels, panelStride(nr, kp) apart, each stored k-major (nr values
-// per k step) and zero-padded to nr columns and kp steps.
-func (g *gemmProblem[T]) packB(dst []T, p0, kb, kp, j0, nb int) {
+// per k step) and zero-padded to nr columns and kp steps. A B given by a
+// source (see GemmSource32) is packed by packSourceB, with ws's scratch.
+func (g *gemmProblem[T]) packB(ws *gemmWorkspace[T], dst []T, p0, kb, kp, j0, nb int) {
+	if g.src != nil {
+		g.packSourceB(ws, dst, p0, kb, kp, j0, nb)
+		return
+	}
 	if g.transB {
 		// op(B)[p, j] = b[j*ldb + p]
 		g.mk.packB.cols(dst, g.b[j0*g.ldb+p0:], g.ldb, kb, nb, kp)

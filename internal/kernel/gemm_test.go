@@ -275,7 +275,7 @@ func TestGemmDirectMatchesBlocked(t *testing.T) {
 		c1 := randSlice[float32](r, matLen(tc.m, tc.n, ldc))
 		c0 := append([]float32(nil), c1...)
 		c2 := append([]float32(nil), c1...)
-		g1 := gemmProblem[float32]{tc.transA, tc.transB, tc.m, tc.n, tc.k, float32(tc.alpha), float32(tc.beta), a, lda, b, ldb, c1, ldc, micro32}
+		g1 := gemmProblem[float32]{transA: tc.transA, transB: tc.transB, m: tc.m, n: tc.n, k: tc.k, alpha: float32(tc.alpha), beta: float32(tc.beta), a: a, lda: lda, b: b, ldb: ldb, c: c1, ldc: ldc, mk: micro32}
 		g2 := g1
 		g2.c = c2
 		g1.direct(0, tc.m, 0, tc.n)
@@ -498,7 +498,7 @@ func TestGemmPartitionInvariance(t *testing.T) {
 		b := randSlice[float64](r, matLen(br, bc, ldb))
 		c1 := randSlice[float64](r, matLen(tc.m, tc.n, ldc))
 		c2 := append([]float64(nil), c1...)
-		g := gemmProblem[float64]{tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, tc.beta, a, lda, b, ldb, c1, ldc, micro64}
+		g := gemmProblem[float64]{transA: tc.transA, transB: tc.transB, m: tc.m, n: tc.n, k: tc.k, alpha: tc.alpha, beta: tc.beta, a: a, lda: lda, b: b, ldb: ldb, c: c1, ldc: ldc, mk: micro64}
 		g.blocked(0, tc.m, 0, tc.n, new(gemmWorkspace[float64]))
 		g.c = c2
 		ws := new(gemmWorkspace[float64])

@@ -59,7 +59,7 @@ func checkGemvCase(t *testing.T, r *rand.Rand, tc gemmCase) {
 	Gemm32(tc.transA, tc.transB, tc.m, tc.n, tc.k, alpha, a, lda, b, ldb, beta, c, ldc)
 
 	want := append([]float32(nil), c0...)
-	g := gemmProblem[float32]{tc.transA, tc.transB, tc.m, tc.n, tc.k, alpha, beta, a, lda, b, ldb, want, ldc, micro32}
+	g := gemmProblem[float32]{transA: tc.transA, transB: tc.transB, m: tc.m, n: tc.n, k: tc.k, alpha: alpha, beta: beta, a: a, lda: lda, b: b, ldb: ldb, c: want, ldc: ldc, mk: micro32}
 	g.direct(0, tc.m, 0, tc.n)
 	for i := range c {
 		if math.Float32bits(c[i]) != math.Float32bits(want[i]) {

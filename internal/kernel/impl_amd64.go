@@ -92,6 +92,8 @@ func withGemm32(name string, mk *microKernel[float32]) implementation {
 	im := pureGo()
 	im.name = name
 	im.f32.gemm = gemmDriver(mk, &pool32)
+	im.f32.gemmSource = gemmSourceDriver(mk, &pool32)
+	im.f32.gemmSink = gemmSinkDriver(mk, &pool32)
 	im.reluBackward32 = reluBackward32Asm
 	im.reluForward32 = reluForward32Asm
 	im.maxPool2x2 = maxPool2x2Asm
@@ -129,6 +131,26 @@ func implementations() []implementation {
 			default:
 				wide(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 			}
+		}
+		wideSrc, narrowSrc := im.f32.gemmSource, gemmSourceDriver(microAVX2in512, &pool32)
+		largeSrc := gemmSourceDriver(microAVX512PrefetchC, &pool32)
+		im.f32.gemmSource = func(g gemmProblem[float32]) {
+			switch {
+			case g.m <= 6:
+				narrowSrc(g)
+			case g.m*g.n >= gemmPrefetchCMin*min(runtime.GOMAXPROCS(0), runtime.NumCPU()):
+				largeSrc(g)
+			default:
+				wideSrc(g)
+			}
+		}
+		wideSink, narrowSink := im.f32.gemmSink, gemmSinkDriver(microAVX2in512, &pool32)
+		im.f32.gemmSink = func(g gemmProblem[float32], sink Sink[float32]) {
+			if g.m <= 6 {
+				narrowSink(g, sink)
+				return
+			}
+			wideSink(g, sink)
 		}
 		im.gemmAcc32 = func(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 			if m <= 6 {

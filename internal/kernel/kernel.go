@@ -12,6 +12,8 @@ type float interface {
 // so an implementation only ever sees well-formed input.
 type ops[T float] struct {
 	gemm         func(transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int)
+	gemmSource   func(g gemmProblem[T])               // a product whose B is a source (see GemmSource32)
+	gemmSink     func(g gemmProblem[T], sink Sink[T]) // a product whose C goes to a sink (see GemmSink32)
 	add          func(dst, x, y []T)
 	sub          func(dst, x, y []T)
 	mul          func(dst, x, y []T)

@@ -30,6 +30,8 @@ func pureGo() implementation {
 		sgd64:          sgdGo[float64],
 		f32: ops[float32]{
 			gemm:         gemmDriver(micro32, &pool32),
+			gemmSource:   gemmSourceDriver(micro32, &pool32),
+			gemmSink:     gemmSinkDriver(micro32, &pool32),
 			add:          add32,
 			sub:          sub32,
 			mul:          mul32,
@@ -45,6 +47,8 @@ func pureGo() implementation {
 		},
 		f64: ops[float64]{
 			gemm:         gemmDriver(micro64, &pool64),
+			gemmSource:   gemmSourceDriver(micro64, &pool64),
+			gemmSink:     gemmSinkDriver(micro64, &pool64),
 			add:          add64,
 			sub:          sub64,
 			mul:          mul64,

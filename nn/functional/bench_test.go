@@ -78,3 +78,17 @@ func BenchmarkDropout(b *testing.B) {
 		Dropout(x, 0.1, WithGenerator(g))
 	}
 }
+
+// conv3x3 measures Conv2d(cin, cout, 3, padding 1) on a batch of 32×32
+// planes (the 64→64 case is cmd/bench's conv3x3_64_b32).
+func conv3x3(b *testing.B, n, cin, cout int, backward bool) {
+	g := rng.NewGenerator()
+	x := tensor.Zeros(n, cin, 32, 32)
+	g.Normal(x, 0, 1)
+	x.SetRequiresGrad(true)
+	benchConv(b, x, randParam(g, cout, cin, 3, 3), randParam(g, cout), []ConvOption{Padding(1)}, backward)
+}
+
+func BenchmarkConv2d3x3C64B32Forward(b *testing.B)         { conv3x3(b, 32, 64, 64, false) }
+func BenchmarkConv2d3x3C64B32ForwardBackward(b *testing.B) { conv3x3(b, 32, 64, 64, true) }
+func BenchmarkConv2d3x3C32B64ForwardBackward(b *testing.B) { conv3x3(b, 64, 32, 32, true) }

@@ -388,8 +388,9 @@ func convolution(x, w, b *tensor.Tensor, g *geom, groups int, transposed bool, o
 var colBudget = 1 << 16
 
 // colCacheMax bounds the column matrices (in elements, all samples) that a
-// convolution keeps from its forward pass for the weight gradient.
-const colCacheMax = 1 << 21
+// convolution keeps from its forward pass for the weight gradient. It is
+// a variable so that tests can turn the cache off.
+var colCacheMax = 1 << 21
 
 // maxChunkTasks bounds the tasks a convolution's batch is cut into.
 const maxChunkTasks = 8
@@ -449,9 +450,12 @@ func convForward[T float](x, w, b, y []T, n, cin, cout, groups int, g *geom, tra
 		nb := chunkSize(n, rows*L)
 		// Each task builds, multiplies and scatters the column
 		// matrices of its chunks on one core (see chunkTasks).
+		// Without a cache, the column matrices of planar stride-1
+		// geometries are packed by the GEMM straight from x (colSource).
+		fuse := cache == nil && fusedColumns(g) && fuseForward
 		forChunkTasks(n, nb, func(_, n0, m int) {
 			var cols, tmp []T
-			if (!ident || m > 1) && cache == nil {
+			if (!ident || m > 1) && cache == nil && !fuse {
 				cols = getScratch[T](rows * m * L)
 				defer putScratch(cols)
 			}
@@ -467,6 +471,7 @@ func convForward[T float](x, w, b, y []T, n, cin, cout, groups int, g *geom, tra
 					B = x[xBase:]
 				case ident:
 					gatherRows(x, xBase, cin*inSz, m, cg, L, cols)
+				case fuse:
 				default:
 					if cache != nil {
 						B = cache[n0*rows*L : (n0+m)*rows*L]
@@ -477,10 +482,16 @@ func convForward[T float](x, w, b, y []T, n, cin, cout, groups int, g *geom, tra
 				}
 				yBase := (n0*cout + gi*og) * L
 				wg := w[gi*og*rows:]
+				C, ldc := tmp, m*L
 				if m == 1 {
-					gemm(false, false, og, L, rows, 1, wg, rows, B, L, 0, y[yBase:], L)
+					C, ldc = y[yBase:], L
+				}
+				if fuse {
+					gemmSource(false, false, og, m*L, rows, 1, wg, rows, colSource(g, cg, x[xBase:], cin*inSz, m), 0, C, ldc)
 				} else {
-					gemm(false, false, og, m*L, rows, 1, wg, rows, B, m*L, 0, tmp, m*L)
+					gemm(false, false, og, m*L, rows, 1, wg, rows, B, m*L, 0, C, ldc)
+				}
+				if m > 1 {
 					scatterRows(tmp, m, og, L, y, yBase, cout*L)
 				}
 			}
@@ -653,9 +664,13 @@ func convBackward[T float](x, w, gy, gx, gw, gb []T, n, cin, cout, groups int, g
 			clear(parts)
 			defer putScratch(parts)
 		}
+		fuse := fusedColumns(g)
 		forChunkTasks(n, nb, func(t, n0, m int) {
-			cols := getScratch[T](rows * m * L)
-			defer putScratch(cols)
+			var cols []T
+			if !fuse {
+				cols = getScratch[T](rows * m * L)
+				defer putScratch(cols)
+			}
 			var gyT []T
 			if m > 1 {
 				gyT = getScratch[T](og * m * L)
@@ -687,17 +702,27 @@ func convBackward[T float](x, w, gy, gx, gw, gb []T, n, cin, cout, groups int, g
 						gatherRows(x, xBase, cin*inSz, m, cg, L, cols)
 					case cached != nil:
 						B = cached[n0*rows*L : (n0+m)*rows*L]
+					case fuse:
+						gemmSource(false, true, og, rows, m*L, 1, G, m*L, colSource(g, cg, x[xBase:], cin*inSz, m), 1, gwt[gi*og*rows:], rows)
+						B = nil
 					default:
 						for j := range m {
 							im2col(g, cg, x[xBase+j*cin*inSz:], cols, m*L, j*L)
 						}
 					}
-					gemm(false, true, og, rows, m*L, 1, G, m*L, B, m*L, 1, gwt[gi*og*rows:], rows)
+					if B != nil {
+						gemm(false, true, og, rows, m*L, 1, G, m*L, B, m*L, 1, gwt[gi*og*rows:], rows)
+					}
 				}
 				if gx != nil {
 					// dcols (rows × m·L) = w[grp]ᵀ · G, then col2im.
 					if ident && m == 1 {
 						gemm(true, false, rows, L, og, 1, wg, rows, G, L, 0, gx[xBase:], L)
+						continue
+					}
+					if fuse {
+						// The column gradient goes straight into gx.
+						gemmSink(true, false, rows, m*L, og, 1, wg, rows, G, m*L, colSink(g, cg, gx[xBase:], cin*inSz, m))
 						continue
 					}
 					gemm(true, false, rows, m*L, og, 1, wg, rows, G, m*L, 0, cols, m*L)
