@@ -775,7 +775,7 @@ func gatherStrided[T float32 | float64](dst, src []T, shape, strides []int, offs
 		return
 	}
 	var idxBuf [8]int
-	idx := idxBuf[:0]
+	var idx []int
 	if nd-1 > len(idxBuf) {
 		idx = make([]int, nd-1)
 	} else {
