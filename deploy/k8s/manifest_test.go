@@ -157,6 +157,6 @@ func TestCommandLine(t *testing.T) {
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("intercept lab --emit k8s: %v\n%s", err, errb.String())
 	}
-	checkJobs(t, decodeJobs(t, out.String()), cluster.Sweep{Args: []string{"lab", "--quick", "--seeds", "5"}, Shards: 4, CPUs: 1, MemMiB: 1024,
+	checkJobs(t, decodeJobs(t, out.String()), cluster.Sweep{Args: []string{"lab", "--quick", "--seeds", "10"}, Shards: 4, CPUs: 1, MemMiB: 1024,
 		Dir: "intercept-lab", Intercept: "intercept", JobName: "intercept-lab", Image: "registry.example/intercept:v2", Claim: "runs"})
 }
