@@ -4,6 +4,7 @@ import (
 	"math"
 	"unsafe"
 
+	"github.com/intercept-ml/intercept/internal/xmath"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -141,9 +142,9 @@ func normT[T float](x []T, p float64) T {
 	default:
 		s := T(0)
 		for _, v := range x {
-			s += T(math.Pow(math.Abs(float64(v)), float64(T(p))))
+			s += T(xmath.Pow(math.Abs(float64(v)), float64(T(p))))
 		}
-		return T(math.Pow(float64(s), float64(T(1/p))))
+		return T(xmath.Pow(float64(s), float64(T(1/p))))
 	}
 }
 
