@@ -23,8 +23,8 @@ import (
 // unless a gradient is float64), with the summation order and fused
 // multiply-adds of ATen's AVX2 norm kernels, and coef as
 // (1/(total + 1e-6))·maxNorm; the results are PyTorch's bit for bit except
-// for float64 gradients with a fractional p, where Go's math.Pow and glibc's
-// pow can differ by an ulp. Without gradients the result is 0. Non-finite gradients are scaled as in PyTorch with
+// for float64 gradients with a fractional p, where xmath.Pow and glibc's
+// pow can differ in the last bits. Without gradients the result is 0. Non-finite gradients are scaled as in PyTorch with
 // error_if_nonfinite=False: an infinite total norm gives the coefficient 0
 // (infinite elements become NaN, the others 0), a NaN norm makes every
 // gradient NaN.
