@@ -138,7 +138,7 @@ func sumSq(t *tensor.Tensor) float64 {
 	}
 	s := 0.0
 	for _, x := range t.Float64s() {
-		s += x * x
+		s += float64(x * x)
 	}
 	return s
 }

@@ -147,7 +147,7 @@ func runPriorBias(ctx context.Context, t lab.Trial) (*lab.TrialResult, error) {
 	res.Scalars["final_loss"] = evalLoss(model, trainSet, train.CrossEntropy)
 	r0, r1 := recalls(model, testSet)
 	// accuracy under the training distribution (the prior weighs the recalls)
-	res.Scalars["accuracy"] = (float64(nMaj)*r0 + float64(nMin)*r1) / float64(n)
+	res.Scalars["accuracy"] = (float64(float64(nMaj)*r0) + float64(float64(nMin)*r1)) / float64(n)
 	res.Scalars["balanced_accuracy"] = (r0 + r1) / 2
 	res.Scalars["minority_recall"] = r1
 	return res, nil

@@ -61,7 +61,7 @@ func unitDistance(l1, l2 *nn.Linear) float64 {
 			s := 0.0
 			for k := range ui {
 				d := ui[k] - uj[k]
-				s += d * d
+				s += float64(d * d)
 			}
 			best = math.Max(best, math.Sqrt(s))
 		}

@@ -148,8 +148,8 @@ func lmData(g *rng.Generator, chain [][2]int64, n, T int) (x, y *tensor.Tensor) 
 // lmFloor is the lowest expected loss over T positions: the first target
 // is uniform (ln V), every later one has the chain's entropy.
 func lmFloor(T int) float64 {
-	h := -lmTop[0]*xmath.Log(lmTop[0]) - lmTop[1]*xmath.Log(lmTop[1])
-	return (xmath.Log(lmVocab) + float64(T-1)*h) / float64(T)
+	h := -float64(lmTop[0]*xmath.Log(lmTop[0])) - float64(lmTop[1]*xmath.Log(lmTop[1]))
+	return (xmath.Log(lmVocab) + float64(float64(T-1)*h)) / float64(T)
 }
 
 // lossSpike is the largest rise of a loss curve above its running minimum.
