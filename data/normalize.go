@@ -33,7 +33,7 @@ func FitStandardizer(x *tensor.Tensor, dims ...int) *Standardizer {
 		mean[o] /= float64(r.count)
 	}
 	ss := make([]float64, r.outN)
-	r.each(func(o int, v float64) { d := v - mean[o]; ss[o] += d * d })
+	r.each(func(o int, v float64) { d := v - mean[o]; ss[o] += float64(d * d) })
 	std := make([]float64, r.outN)
 	for o := range std {
 		std[o] = math.Sqrt(ss[o] / float64(r.count))

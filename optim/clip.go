@@ -4,6 +4,7 @@ import (
 	"math"
 	"unsafe"
 
+	"github.com/intercept-ml/intercept/internal/xmath"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -22,8 +23,8 @@ import (
 // unless a gradient is float64), with the summation order and fused
 // multiply-adds of ATen's AVX2 norm kernels, and coef as
 // (1/(total + 1e-6))·maxNorm; the results are PyTorch's bit for bit except
-// for float64 gradients with a fractional p, where Go's math.Pow and glibc's
-// pow can differ by an ulp. Without gradients the result is 0. Non-finite gradients are scaled as in PyTorch with
+// for float64 gradients with a fractional p, where xmath.Pow and glibc's
+// pow can differ in the last bits. Without gradients the result is 0. Non-finite gradients are scaled as in PyTorch with
 // error_if_nonfinite=False: an infinite total norm gives the coefficient 0
 // (infinite elements become NaN, the others 0), a NaN norm makes every
 // gradient NaN.
@@ -141,9 +142,9 @@ func normT[T float](x []T, p float64) T {
 	default:
 		s := T(0)
 		for _, v := range x {
-			s += T(math.Pow(math.Abs(float64(v)), float64(T(p))))
+			s += T(xmath.Pow(math.Abs(float64(v)), float64(T(p))))
 		}
-		return T(math.Pow(float64(s), float64(T(1/p))))
+		return T(xmath.Pow(float64(s), float64(T(1/p))))
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/big"
 	"sync"
+
+	"github.com/intercept-ml/intercept/internal/xmath"
 )
 
 // powInt returns b**t for a non-negative integer t, correctly rounded to
@@ -18,7 +20,7 @@ func powInt(b float64, t int64) float64 {
 	case t == 1:
 		return b
 	case b == 0 || b == 1 || math.IsNaN(b) || math.IsInf(b, 0):
-		return math.Pow(b, float64(t))
+		return xmath.Pow(b, float64(t))
 	}
 	key := powKey{b, t}
 	powMu.Lock()

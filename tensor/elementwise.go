@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/intercept-ml/intercept/internal/kernel"
+	"github.com/intercept-ml/intercept/internal/xmath"
 )
 
 // resultType applies PyTorch's type promotion to the operands of a binary
@@ -318,8 +319,8 @@ func Div(a, b *Tensor) *Tensor {
 func (a *Tensor) PowTensor(b *Tensor) *Tensor {
 	requireFloat("pow", a)
 	out := zipBinary(a, b,
-		func(x, y float32) float32 { return float32(math.Pow(float64(x), float64(y))) },
-		math.Pow)
+		func(x, y float32) float32 { return float32(xmath.Pow(float64(x), float64(y))) },
+		xmath.Pow)
 	ad, bd := a.Detach(), b.Detach()
 	od := out.Detach()
 	record(out, "PowBackward1", []*Tensor{a, b}, func(g *Tensor) []*Tensor {
@@ -334,12 +335,12 @@ func (a *Tensor) PowTensor(b *Tensor) *Tensor {
 				if x == 0 {
 					return 0
 				}
-				return float32(math.Log(float64(x)))
+				return float32(xmath.Log(float64(x)))
 			}, func(x float64) float64 {
 				if x == 0 {
 					return 0
 				}
-				return math.Log(x)
+				return xmath.Log(x)
 			})
 			gb = sumTo(Mul(g, Mul(od, l)).To(bd.dtype), bd.shape)
 		}
@@ -451,13 +452,13 @@ func (t *Tensor) Neg() *Tensor {
 
 // Exp returns e**t elementwise.
 func (t *Tensor) Exp() *Tensor {
-	return unary("exp", "ExpBackward0", t, func(x float32) float32 { return float32(math.Exp(float64(x))) }, math.Exp,
+	return unary("exp", "ExpBackward0", t, func(x float32) float32 { return float32(xmath.Exp(float64(x))) }, xmath.Exp,
 		func(g, _, y *Tensor) *Tensor { return Mul(g, y) })
 }
 
 // Log returns the natural logarithm elementwise (NaN below 0, -inf at 0).
 func (t *Tensor) Log() *Tensor {
-	return unary("log", "LogBackward0", t, func(x float32) float32 { return float32(math.Log(float64(x))) }, math.Log,
+	return unary("log", "LogBackward0", t, func(x float32) float32 { return float32(xmath.Log(float64(x))) }, xmath.Log,
 		func(g, x, _ *Tensor) *Tensor { return Div(g, x) })
 }
 
@@ -490,11 +491,11 @@ func (t *Tensor) Sign() *Tensor {
 
 // Pow returns t ** e elementwise for a scalar exponent e.
 func (t *Tensor) Pow(e float64) *Tensor {
-	f64 := func(x float64) float64 { return math.Pow(x, e) }
+	f64 := func(x float64) float64 { return xmath.Pow(x, e) }
 	if e == 2 {
 		f64 = func(x float64) float64 { return x * x }
 	}
-	f32 := func(x float32) float32 { return float32(math.Pow(float64(x), e)) }
+	f32 := func(x float32) float32 { return float32(xmath.Pow(float64(x), e)) }
 	if e == 2 {
 		f32 = func(x float32) float32 { return x * x }
 	}
@@ -608,7 +609,7 @@ func (t *Tensor) LeakyReLU(slope float64) *Tensor {
 		})
 }
 
-func sigmoid64(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
+func sigmoid64(x float64) float64 { return 1 / (1 + xmath.Exp(-x)) }
 
 // Sigmoid returns 1 / (1 + e**-t) elementwise.
 func (t *Tensor) Sigmoid() *Tensor {
@@ -618,7 +619,7 @@ func (t *Tensor) Sigmoid() *Tensor {
 
 // Tanh returns the hyperbolic tangent elementwise.
 func (t *Tensor) Tanh() *Tensor {
-	return unary("tanh", "TanhBackward0", t, func(x float32) float32 { return float32(math.Tanh(float64(x))) }, math.Tanh,
+	return unary("tanh", "TanhBackward0", t, func(x float32) float32 { return float32(xmath.Tanh(float64(x))) }, xmath.Tanh,
 		func(g, _, y *Tensor) *Tensor { return Mul(g, Mul(y, y).RSubScalar(1)) })
 }
 
@@ -627,7 +628,7 @@ func (t *Tensor) SiLU() *Tensor {
 	f := func(x float64) float64 { return x * sigmoid64(x) }
 	return unary("silu", "SiluBackward0", t, func(x float32) float32 { return float32(f(float64(x))) }, f,
 		func(g, x, _ *Tensor) *Tensor {
-			d := func(v float64) float64 { s := sigmoid64(v); return s * (1 + v*(1-s)) }
+			d := func(v float64) float64 { s := sigmoid64(v); return s * (1 + float64(v*(1-s))) }
 			return Mul(g, mapUnary("silu", x, func(v float32) float32 { return float32(d(float64(v))) }, d))
 		})
 }
@@ -636,16 +637,17 @@ func (t *Tensor) SiLU() *Tensor {
 // tanhApprox it uses PyTorch's approximate='tanh' formula.
 func (t *Tensor) GELU(tanhApprox bool) *Tensor {
 	const k = 0.7978845608028654 // sqrt(2/pi)
-	f := func(x float64) float64 { return 0.5 * x * (1 + math.Erf(x/math.Sqrt2)) }
+	f := func(x float64) float64 { return 0.5 * x * (1 + xmath.Erf(x/math.Sqrt2)) }
 	d := func(x float64) float64 {
-		return 0.5*(1+math.Erf(x/math.Sqrt2)) + x*math.Exp(-0.5*x*x)/math.Sqrt(2*math.Pi)
+		return 0.5*(1+xmath.Erf(x/math.Sqrt2)) + x*xmath.Exp(-0.5*float64(x*x))/math.Sqrt(2*math.Pi)
 	}
 	if tanhApprox {
-		f = func(x float64) float64 { return 0.5 * x * (1 + math.Tanh(k*(x+0.044715*x*x*x))) }
+		// Products are rounded explicitly: no compiler may fuse them into an addition.
+		f = func(x float64) float64 { return 0.5 * x * (1 + xmath.Tanh(k*(x+float64(0.044715*x*x*x)))) }
 		d = func(x float64) float64 {
-			u := k * (x + 0.044715*x*x*x)
-			th := math.Tanh(u)
-			return 0.5*(1+th) + 0.5*x*(1-th*th)*k*(1+3*0.044715*x*x)
+			u := k * (x + float64(0.044715*x*x*x))
+			th := xmath.Tanh(u)
+			return 0.5*(1+th) + float64(0.5*x*(1-float64(th*th))*k*(1+float64(3*0.044715*x*x)))
 		}
 	}
 	return unary("gelu", "GeluBackward0", t, func(x float32) float32 { return float32(f(float64(x))) }, f,
@@ -656,13 +658,13 @@ func (t *Tensor) GELU(tanhApprox bool) *Tensor {
 
 // Sin returns the sine elementwise.
 func (t *Tensor) Sin() *Tensor {
-	return unary("sin", "SinBackward0", t, func(x float32) float32 { return float32(math.Sin(float64(x))) }, math.Sin,
+	return unary("sin", "SinBackward0", t, func(x float32) float32 { return float32(xmath.Sin(float64(x))) }, xmath.Sin,
 		func(g, x, _ *Tensor) *Tensor { return Mul(g, x.Cos()) })
 }
 
 // Cos returns the cosine elementwise.
 func (t *Tensor) Cos() *Tensor {
-	return unary("cos", "CosBackward0", t, func(x float32) float32 { return float32(math.Cos(float64(x))) }, math.Cos,
+	return unary("cos", "CosBackward0", t, func(x float32) float32 { return float32(xmath.Cos(float64(x))) }, xmath.Cos,
 		func(g, x, _ *Tensor) *Tensor { return Mul(g, x.Sin().Neg()) })
 }
 

@@ -231,7 +231,7 @@ func (t *Tensor) varStd(op string, correction int, keepdim bool, dims []int, roo
 			}
 			for _, v := range row {
 				d := v - mean
-				m2 += d * d
+				m2 += float64(d * d)
 			}
 		} else {
 			// WelfordOps<scalar_t, double, int64_t, double>.
@@ -239,7 +239,7 @@ func (t *Tensor) varStd(op string, correction int, keepdim bool, dims []int, roo
 			for k, v := range row {
 				delta := v - mean
 				mean += delta / float64(k+1)
-				m2 += delta * (v - mean)
+				m2 += float64(delta * (v - mean))
 			}
 		}
 		v := m2 / div

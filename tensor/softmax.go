@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/intercept-ml/intercept/internal/fp"
+	"github.com/intercept-ml/intercept/internal/xmath"
 )
 
 // Softmax and LogSoftmax follow ATen's CPU kernels (PyTorch 1.13 built for
@@ -105,7 +106,7 @@ func logSoftmaxT[T float32 | float64](input *Tensor, dim int) *Tensor {
 		for p := range inner {
 			base := o*nc*inner + p
 			m := expRow(row, x, base, inner)
-			ls := T(math.Log(float64(sumRow(row, inner))))
+			ls := T(xmath.Log(float64(sumRow(row, inner))))
 			for c := range nc {
 				i := base + c*inner
 				y[i] = (x[i] - m) - ls
@@ -124,7 +125,7 @@ func logSoftmaxT[T float32 | float64](input *Tensor, dim int) *Tensor {
 				s := sumRow(row, inner)
 				for c := range nc {
 					i := base + c*inner
-					gx[i] = fmaT(-T(math.Exp(float64(y[i]))), s, gv[i])
+					gx[i] = fmaT(-T(xmath.Exp(float64(y[i]))), s, gv[i])
 				}
 			}
 		}
@@ -167,7 +168,7 @@ func expRow[T float32 | float64](row, x []T, base, inner int) T {
 		}
 	}
 	for c := range row {
-		row[c] = T(math.Exp(float64(x[base+c*inner] - m)))
+		row[c] = T(xmath.Exp(float64(x[base+c*inner] - m)))
 	}
 	return m
 }

@@ -41,7 +41,7 @@ func MeanLoss(model nn.Module, ds data.Dataset, batchSize int, lossFn LossFunc) 
 				total = v
 				return
 			}
-			total += v * float64(len(idx))
+			total += float64(v * float64(len(idx)))
 		}
 		total /= float64(n)
 	})

@@ -87,6 +87,10 @@
 //     exactly the bits of the portable ones.
 //   - Reductions (Sum32, Dot32, …) use the fixed pairwise order with eight partial sums described
 //     in sum_purego.go, whatever the vector width: one order for every implementation.
+//   - Math functions (exp, log, log1p, tanh, erf, pow, sin, cos) come from internal/xmath, one pure
+//     Go implementation with explicitly rounded products, never from Go's math package, whose Exp
+//     and Log have per-architecture assembly and whose Go code is compiled with fused
+//     multiply-adds on arm64.
 //
 // A new kernel must follow the same rule (CONTRIBUTING.md, "A new kernel") and be added to the
 // cross-implementation tests (TestGemmGolden, TestVectorGolden, and the training runs of

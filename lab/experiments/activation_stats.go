@@ -6,6 +6,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/intercept-ml/intercept/internal/xmath"
 	"github.com/intercept-ml/intercept/lab"
 	"github.com/intercept-ml/intercept/nn/stats"
 	"github.com/intercept-ml/intercept/rng"
@@ -109,7 +110,7 @@ func runActivationStats(ctx context.Context, t lab.Trial) (*lab.TrialResult, err
 	res.Scalars["grad_std_ratio"] = gradStd[0] / gradStd[len(gradStd)-1]
 	// How far the spread is from constant over the layers: |log| of both
 	// ratios (0 = constant).
-	res.Scalars["spread_change"] = math.Abs(math.Log(res.Scalars["act_std_ratio"])) + math.Abs(math.Log(res.Scalars["grad_std_ratio"]))
+	res.Scalars["spread_change"] = math.Abs(xmath.Log(res.Scalars["act_std_ratio"])) + math.Abs(xmath.Log(res.Scalars["grad_std_ratio"]))
 	return res, ctx.Err()
 }
 
@@ -165,7 +166,7 @@ func analyzeActivationStats(r *lab.ExperimentResult) lab.Analysis {
 	//     ±log spreadFactor.
 	// The paired, same-seed difference of their distance from constant
 	// (spread_change, Xavier − standard) is shown beside them.
-	m := math.Log(spreadFactor)
+	m := xmath.Log(spreadFactor)
 	band := func(v *lab.VariantResult, metric string) (string, lab.Summary) {
 		s := lab.Summarize(scalarValues(v, metric, math.Log))
 		return within(s, m), s
@@ -185,7 +186,7 @@ func analyzeActivationStats(r *lab.ExperimentResult) lab.Analysis {
 		if s.N == 0 {
 			return "n/a"
 		}
-		return fmt.Sprintf("×%s [×%s, ×%s]", lab.Fmt(math.Exp(s.Mean)), lab.Fmt(math.Exp(s.CILow)), lab.Fmt(math.Exp(s.CIHigh)))
+		return fmt.Sprintf("×%s [×%s, ×%s]", lab.Fmt(xmath.Exp(s.Mean)), lab.Fmt(xmath.Exp(s.CILow)), lab.Fmt(xmath.Exp(s.CIHigh)))
 	}
 	for _, act := range acts {
 		std, nor := r.VariantOf(actInit{act, "default"}), r.VariantOf(actInit{act, "xavier"})
@@ -226,7 +227,7 @@ func analyzeActivationStats(r *lab.ExperimentResult) lab.Analysis {
 		d := decide(string(act)+": xavier − standard", std, nor, "spread_change", nil, m, lab.Less)
 		ds = append(ds, d)
 		parts = append(parts, fmt.Sprintf("%s: the standard init takes the activation std ×%s and the gradient std ×%s from one end to the other (changes: %s); Xavier ×%s and ×%s (roughly constant: %s) → %s",
-			act, lab.Fmt(math.Exp(ssa.Mean)), lab.Fmt(math.Exp(ssg.Mean)), changes, lab.Fmt(math.Exp(sna.Mean)), lab.Fmt(math.Exp(sng.Mean)), keeps, st))
+			act, lab.Fmt(xmath.Exp(ssa.Mean)), lab.Fmt(xmath.Exp(ssg.Mean)), changes, lab.Fmt(xmath.Exp(sna.Mean)), lab.Fmt(xmath.Exp(sng.Mean)), keeps, st))
 	}
 	a.Tables = append(a.Tables, tbl, decisionTable("Distance from a constant spread (|log act ratio| + |log grad ratio|), Xavier − standard, paired by seed", "change", ds))
 	if len(statuses) == 0 {

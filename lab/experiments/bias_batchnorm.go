@@ -6,6 +6,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/intercept-ml/intercept/internal/xmath"
 	"github.com/intercept-ml/intercept/lab"
 	"github.com/intercept-ml/intercept/nn"
 	"github.com/intercept-ml/intercept/nninit"
@@ -345,7 +346,7 @@ func analyzeBiasNorm(r *lab.ExperimentResult) lab.Analysis {
 		}
 		gap := v.Scalar("running_mean_gap").Mean
 		bnRows = append(bnRows, fmt.Sprintf("%s: the running mean misses %s of the bias (mean over seeds, %s× the exact-arithmetic share), the eval-mode outputs differ by %s, and by %s once the weights are made identical again; the trained weights differ by %s",
-			v.Label, lab.Fmt(gap), lab.Fmt(gap/math.Pow(0.9, float64(steps))), lab.Fmt(v.Scalar("eval_output_diff").Mean), lab.Fmt(v.Scalar("eval_diff_same_weights").Mean), lab.Fmt(v.Scalar("param_drift").Mean)))
+			v.Label, lab.Fmt(gap), lab.Fmt(gap/xmath.Pow(0.9, float64(steps))), lab.Fmt(v.Scalar("eval_output_diff").Mean), lab.Fmt(v.Scalar("eval_diff_same_weights").Mean), lab.Fmt(v.Scalar("param_drift").Mean)))
 	}
 	if len(bnRows) > 0 {
 		a.Tables = append(a.Tables, scalarTable(r, "BatchNorm in eval mode: where the remaining difference comes from",
@@ -353,7 +354,7 @@ func analyzeBiasNorm(r *lab.ExperimentResult) lab.Analysis {
 			[]string{"max |eval output diff|", "share of the bias the running mean misses", "eval diff with identical weights", "max |weight diff| after training"}))
 		a.Notes = append(a.Notes, fmt.Sprintf("In eval mode BatchNorm subtracts its running mean instead of the batch mean. After %d steps the running mean holds all but (1 − momentum)^steps = %s of the bias in exact arithmetic, far too little to see. "+
 			"Measured: %s. The running means differ from the bias by far more than %s: float32 rounding makes the two trainings drift apart (their weights and their running statistics alike), and that drift, not a missing part of the bias, is the eval-mode difference.",
-			steps, lab.Fmt(math.Pow(0.9, float64(steps))), strings.Join(bnRows, "; "), lab.Fmt(math.Pow(0.9, float64(steps)))))
+			steps, lab.Fmt(xmath.Pow(0.9, float64(steps))), strings.Join(bnRows, "; "), lab.Fmt(xmath.Pow(0.9, float64(steps)))))
 	}
 	for _, v := range r.Variants {
 		p := lab.Plot{Name: "loss-" + safe(v.Key), Kind: lab.LinePlot, Title: "Training loss with and without the bias, " + v.Label, XLabel: "training step", YLabel: "cross-entropy loss", LogY: true}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/intercept-ml/intercept/internal/xmath"
 	"github.com/intercept-ml/intercept/lab"
 	"github.com/intercept-ml/intercept/nninit"
 	"github.com/intercept-ml/intercept/tensor"
@@ -137,7 +138,7 @@ func sumSq(t *tensor.Tensor) float64 {
 	}
 	s := 0.0
 	for _, x := range t.Float64s() {
-		s += x * x
+		s += float64(x * x)
 	}
 	return s
 }
@@ -147,7 +148,7 @@ func gradFinite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 func analyzeBiasGradInit(r *lab.ExperimentResult) lab.Analysis {
 	a := lab.Analysis{}
 	factor := r.Resolved.Float("factor")
-	margin := math.Log(factor)
+	margin := xmath.Log(factor)
 	a.Tables = append(a.Tables, scalarTable(r, "At initialization, one batch (mean ± std [95% CI] over seeds); the biases start at 0 everywhere",
 		[]string{"bias_grad_norm", "weight_grad_norm", "bias_share", "loss"},
 		[]string{"‖bias gradient‖", "‖weight gradient‖", "bias share of the gradient (of an SGD update)", "loss"}))
@@ -174,8 +175,8 @@ func analyzeBiasGradInit(r *lab.ExperimentResult) lab.Analysis {
 		ex, va, in := pg.Decide(margin, lab.Greater), pg.Decide(margin, lab.Less), ps.Decide(margin, lab.Less)
 		tbl.Rows = append(tbl.Rows, []string{v.Label, pg.String(), ex, va, ps.String(), in})
 		name := strings.TrimPrefix(v.Label, "init=")
-		gradParts = append(gradParts, fmt.Sprintf("%s ×%s (log %s)", name, lab.Fmt(math.Exp(pg.Diff.Mean)), pg.String()))
-		shareParts = append(shareParts, fmt.Sprintf("%s %s of the gradient, ×%s of %s's (log %s)", name, fmtPct(v.Scalar("bias_share").Mean), lab.Fmt(math.Exp(ps.Diff.Mean)), refName, ps.String()))
+		gradParts = append(gradParts, fmt.Sprintf("%s ×%s (log %s)", name, lab.Fmt(xmath.Exp(pg.Diff.Mean)), pg.String()))
+		shareParts = append(shareParts, fmt.Sprintf("%s %s of the gradient, ×%s of %s's (log %s)", name, fmtPct(v.Scalar("bias_share").Mean), lab.Fmt(xmath.Exp(ps.Diff.Mean)), refName, ps.String()))
 		if ex == lab.Supported {
 			explode = append(explode, name)
 		}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/intercept-ml/intercept/internal/xmath"
 	"github.com/intercept-ml/intercept/lab"
 )
 
@@ -42,12 +43,12 @@ func analyzeTrainingTime(r *lab.ExperimentResult) lab.Analysis {
 			on, off := r.VariantOf(mlpCond{d, s, true}), r.VariantOf(mlpCond{d, s, false})
 			sOn, sOff := seedScalars(on, "steps_to_target"), seedScalars(off, "steps_to_target")
 			p := pairSeeds("steps to target", "bias on", "bias off", sOn, sOff, math.Log)
-			st := p.Decide(math.Log1p(margin), lab.Greater)
+			st := p.Decide(xmath.Log1p(margin), lab.Greater)
 			never := func(v *lab.VariantResult) int {
 				return countIf(seedScalars(v, "reached"), func(x float64) bool { return x == 0 })
 			}
 			nOn, nOff := never(on), never(off)
-			ratio := math.Exp(p.Diff.Mean)
+			ratio := xmath.Exp(p.Diff.Mean)
 			tbl.Rows = append(tbl.Rows, []string{strconv.Itoa(d), sizeName(s), lab.FmtSummary(on.Scalar("steps_to_target")), lab.FmtSummary(off.Scalar("steps_to_target")),
 				fmt.Sprintf("%d / %d", nOn, nOff), p.String(), st})
 			parts = append(parts, fmt.Sprintf("%d hidden layers: %s steps with bias, %s without (×%s, log ratio %s; never reached %d with, %d without)",

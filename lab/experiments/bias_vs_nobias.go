@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/intercept-ml/intercept/data"
+	"github.com/intercept-ml/intercept/internal/xmath"
 	"github.com/intercept-ml/intercept/lab"
 	"github.com/intercept-ml/intercept/rng"
 	"github.com/intercept-ml/intercept/tensor"
@@ -112,7 +113,7 @@ func analyzeBiasVsNoBias(r *lab.ExperimentResult) lab.Analysis {
 	// Every offset is its own test: the paired, same-seed ratio of the test
 	// loss without bias to the loss with bias (both models see the same data
 	// on a seed), against the stated margin.
-	margin := math.Log(r.Resolved.Float("margin_ratio"))
+	margin := xmath.Log(r.Resolved.Float("margin_ratio"))
 	var ds []decision
 	for _, off := range offsets {
 		on, offv := r.VariantOf(offsetBias{off, true}), r.VariantOf(offsetBias{off, false})

@@ -60,7 +60,7 @@ func rms(ts []*tensor.Tensor) float64 {
 	n := 0
 	for _, t := range ts {
 		for _, x := range t.Float32s() {
-			sum += float64(x) * float64(x)
+			sum += float64(float64(x) * float64(x))
 		}
 		n += t.Numel()
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/intercept-ml/intercept/internal/xmath"
 	"github.com/intercept-ml/intercept/lab"
 	"github.com/intercept-ml/intercept/nn"
 	"github.com/intercept-ml/intercept/tensor"
@@ -177,8 +178,8 @@ func analyzeDeepReLU(r *lab.ExperimentResult) lab.Analysis {
 	//   training: He's test accuracy beats Xavier's by at least
 	//     deepAccMargin (paired by seed; a diverged run counts at chance
 	//     level, and the diverged runs are counted in the text).
-	keeps := within(lab.Summarize(scalarValues(he, "act_ratio", math.Log)), math.Log(deepSignalFactor))
-	sig := decide(fmt.Sprintf("std ratio layer %d / layer 1, He ÷ Xavier", depth-1), xa, he, "act_ratio", math.Log, math.Log(deepSignalFactor), lab.Greater).ratio()
+	keeps := within(lab.Summarize(scalarValues(he, "act_ratio", math.Log)), xmath.Log(deepSignalFactor))
+	sig := decide(fmt.Sprintf("std ratio layer %d / layer 1, He ÷ Xavier", depth-1), xa, he, "act_ratio", math.Log, xmath.Log(deepSignalFactor), lab.Greater).ratio()
 	trn := decide("test accuracy, He − Xavier", xa, he, "accuracy_or_chance", nil, deepAccMargin, lab.Greater).points()
 	a.Tables = append(a.Tables, decisionTable("He against Xavier, paired by seed", "difference", []decision{sig, trn}))
 	signal := sig.Status
@@ -252,7 +253,7 @@ func signalGrowth(series [][]float64) (growth float64, overflow int) {
 			}
 		}
 		if first >= 0 && last > first {
-			gs = append(gs, math.Pow(s[last]/s[first], 1/float64(last-first)))
+			gs = append(gs, xmath.Pow(s[last]/s[first], 1/float64(last-first)))
 		}
 	}
 	return median(gs), overflow

@@ -134,7 +134,7 @@ func momentStats(t *tensor.Tensor) (mean, variance float64) {
 	mean /= float64(len(xs))
 	for _, x := range xs {
 		d := float64(x) - mean
-		variance += d * d
+		variance += float64(d * d)
 	}
 	return mean, variance / float64(len(xs))
 }
@@ -158,7 +158,7 @@ func standardized(trainSet, testSet *data.TensorDataset) (*data.TensorDataset, *
 	for i := 0; i < n; i++ {
 		for j := 0; j < d; j++ {
 			e := float64(xs[i*d+j]) - mean[j]
-			std[j] += e * e
+			std[j] += float64(e * e)
 		}
 	}
 	for j := range std {

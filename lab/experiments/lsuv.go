@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/intercept-ml/intercept/data"
+	"github.com/intercept-ml/intercept/internal/xmath"
 	"github.com/intercept-ml/intercept/lab"
 	"github.com/intercept-ml/intercept/nn"
 	"github.com/intercept-ml/intercept/nninit"
@@ -181,7 +182,7 @@ func linearOutputVars(model *nn.Sequential, ds *data.TensorDataset) ([]float64, 
 		}
 	})
 	for _, v := range vars[:len(vars)-1] {
-		worst = math.Max(worst, math.Abs(math.Log(v)))
+		worst = math.Max(worst, math.Abs(xmath.Log(v)))
 	}
 	return vars, worst
 }

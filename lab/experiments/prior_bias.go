@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/intercept-ml/intercept/data"
+	"github.com/intercept-ml/intercept/internal/xmath"
 	"github.com/intercept-ml/intercept/lab"
 	"github.com/intercept-ml/intercept/nn"
 	"github.com/intercept-ml/intercept/rng"
@@ -126,7 +127,7 @@ func runPriorBias(ctx context.Context, t lab.Trial) (*lab.TrialResult, error) {
 	model := mlp(t.Gen, []int{8, h, h, 2}, "relu", true)
 	if v.Bias == "prior" {
 		b := linears(model)[2].Bias.Data32()
-		b[0], b[1] = float32(math.Log(float64(nMaj)/float64(n))), float32(math.Log(float64(nMin)/float64(n)))
+		b[0], b[1] = float32(xmath.Log(float64(nMaj)/float64(n))), float32(xmath.Log(float64(nMin)/float64(n)))
 	}
 	res := lab.NewResult()
 	res.Scalars["initial_loss"] = evalLoss(model, trainSet, train.CrossEntropy)
@@ -146,7 +147,7 @@ func runPriorBias(ctx context.Context, t lab.Trial) (*lab.TrialResult, error) {
 	res.Scalars["final_loss"] = evalLoss(model, trainSet, train.CrossEntropy)
 	r0, r1 := recalls(model, testSet)
 	// accuracy under the training distribution (the prior weighs the recalls)
-	res.Scalars["accuracy"] = (float64(nMaj)*r0 + float64(nMin)*r1) / float64(n)
+	res.Scalars["accuracy"] = (float64(float64(nMaj)*r0) + float64(float64(nMin)*r1)) / float64(n)
 	res.Scalars["balanced_accuracy"] = (r0 + r1) / 2
 	res.Scalars["minority_recall"] = r1
 	return res, nil

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/intercept-ml/intercept/internal/xmath"
 	"github.com/intercept-ml/intercept/lab"
 	"github.com/intercept-ml/intercept/nn"
 	"github.com/intercept-ml/intercept/nninit"
@@ -113,7 +114,7 @@ func runSelfNormalizing(ctx context.Context, t lab.Trial) (*lab.TrialResult, err
 			mu, vr := momentStats(h)
 			means, vars = append(means, mu), append(vars, vr)
 			maxMean = math.Max(maxMean, math.Abs(mu))
-			maxLogVar = math.Max(maxLogVar, math.Abs(math.Log(vr)))
+			maxLogVar = math.Max(maxLogVar, math.Abs(xmath.Log(vr)))
 		}
 	})
 	res.Series["act_mean"] = means

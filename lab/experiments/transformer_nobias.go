@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/intercept-ml/intercept/data"
+	"github.com/intercept-ml/intercept/internal/xmath"
 	"github.com/intercept-ml/intercept/lab"
 	"github.com/intercept-ml/intercept/nn"
 	"github.com/intercept-ml/intercept/rng"
@@ -147,8 +148,8 @@ func lmData(g *rng.Generator, chain [][2]int64, n, T int) (x, y *tensor.Tensor) 
 // lmFloor is the lowest expected loss over T positions: the first target
 // is uniform (ln V), every later one has the chain's entropy.
 func lmFloor(T int) float64 {
-	h := -lmTop[0]*math.Log(lmTop[0]) - lmTop[1]*math.Log(lmTop[1])
-	return (math.Log(lmVocab) + float64(T-1)*h) / float64(T)
+	h := -float64(lmTop[0]*xmath.Log(lmTop[0])) - float64(lmTop[1]*xmath.Log(lmTop[1]))
+	return (xmath.Log(lmVocab) + float64(float64(T-1)*h)) / float64(T)
 }
 
 // lossSpike is the largest rise of a loss curve above its running minimum.
@@ -171,7 +172,7 @@ func runTransformerNoBias(ctx context.Context, t lab.Trial) (*lab.TrialResult, e
 	res := lab.NewResult()
 	res.Scalars["params"] = float64(len(nn.Parameters(model)))
 	tr, err := fit(ctx, model, trainSet, lmLoss, trainConfig{steps: c.Int("steps"), lr: v.LR, opt: "adam", batch: 16, every: 1,
-		maxLoss: 3 * math.Log(lmVocab), log: t.Log}, t.Gen)
+		maxLoss: 3 * xmath.Log(lmVocab), log: t.Log}, t.Gen)
 	if err != nil {
 		return nil, err
 	}

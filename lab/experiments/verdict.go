@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/intercept-ml/intercept/internal/xmath"
 	"github.com/intercept-ml/intercept/lab"
 )
 
@@ -50,7 +51,7 @@ func (d decision) diff() string {
 		return "no finite pairs" + d.outcomes()
 	}
 	if d.Ratio {
-		return fmt.Sprintf("×%s [×%s, ×%s], %d pairs%s", lab.Fmt(math.Exp(s.Mean)), lab.Fmt(math.Exp(s.CILow)), lab.Fmt(math.Exp(s.CIHigh)), s.N, d.outcomes())
+		return fmt.Sprintf("×%s [×%s, ×%s], %d pairs%s", lab.Fmt(xmath.Exp(s.Mean)), lab.Fmt(xmath.Exp(s.CILow)), lab.Fmt(xmath.Exp(s.CIHigh)), s.N, d.outcomes())
 	}
 	k := d.Scale
 	return fmt.Sprintf("%s [%s, %s]%s, %d pairs%s", signedFmt(k*s.Mean), signedFmt(k*s.CILow), signedFmt(k*s.CIHigh), d.Unit, s.N, d.outcomes())
@@ -85,9 +86,9 @@ func (d decision) margin() string {
 		sign = "<"
 	}
 	if d.Ratio {
-		m := math.Exp(d.Margin)
+		m := xmath.Exp(d.Margin)
 		if d.Dir == lab.Less {
-			m = math.Exp(-d.Margin)
+			m = xmath.Exp(-d.Margin)
 		}
 		return fmt.Sprintf("%s ×%s", sign, lab.Fmt(m))
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/intercept-ml/intercept/internal/xmath"
 	"github.com/intercept-ml/intercept/lab"
 	"github.com/intercept-ml/intercept/nn"
 	"github.com/intercept-ml/intercept/nninit"
@@ -179,7 +180,7 @@ func newResMLP(g *rng.Generator, c resCond, in, width, blocks, out int) *resMLP 
 		if fixup {
 			tensor.NoGrad(func() {
 				w := b.FC1.Weight.Data32()
-				f := float32(math.Pow(float64(blocks), -0.5))
+				f := float32(xmath.Pow(float64(blocks), -0.5))
 				for j := range w {
 					w[j] *= f
 				}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/intercept-ml/intercept/internal/xmath"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -65,8 +66,8 @@ func actPointwise(fn, name string, x *tensor.Tensor, f32 func(float32) float32, 
 	return out
 }
 
-func log1pT[T float](v T) T { return T(math.Log1p(float64(v))) }
-func tanhT[T float](v T) T  { return T(math.Tanh(float64(v))) }
+func log1pT[T float](v T) T { return T(xmath.Log1p(float64(v))) }
+func tanhT[T float](v T) T  { return T(xmath.Tanh(float64(v))) }
 
 // eluFwd and eluBwd are ATen's elu_kernel and elu_backward_kernel
 // (is_result false): negcoef = alpha·scale, poscoef = scale, negiptcoef =

@@ -268,8 +268,8 @@ func lerpBackward[T float](gy, gx []T, outer, in, out, inner int, i0, i1 []int, 
 			a0, a1 := gxb[i0[o]*inner:(i0[o]+1)*inner], gxb[i1[o]*inner:(i1[o]+1)*inner]
 			w0, w1 := T(l0[o]), T(l1[o])
 			for k, g := range gyb[o*inner : (o+1)*inner] {
-				a0[k] += w0 * g
-				a1[k] += w1 * g
+				a0[k] += T(w0 * g)
+				a1[k] += T(w1 * g)
 			}
 		}
 	}

@@ -2,10 +2,10 @@ package functional
 
 import (
 	"fmt"
-	"math"
 	"slices"
 
 	"github.com/intercept-ml/intercept/internal/pyfmt"
+	"github.com/intercept-ml/intercept/internal/xmath"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -128,8 +128,8 @@ func pointwiseT[T float](pl pointLoss, input, target *tensor.Tensor, red Reducti
 	return out
 }
 
-func logT[T float](x T) T { return T(math.Log(float64(x))) }
-func expT[T float](x T) T { return T(math.Exp(float64(x))) }
+func logT[T float](x T) T { return T(xmath.Log(float64(x))) }
+func expT[T float](x T) T { return T(xmath.Exp(float64(x))) }
 
 // sigmoidT is ATen's sigmoid, 1 / (1 + exp(−x)) in T.
 func sigmoidT[T float](x T) T {

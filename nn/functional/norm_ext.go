@@ -111,7 +111,7 @@ func groupNormForward[T float](x, y, w, b, mean, rstd []T, n, c, g, s int, eps f
 		var vs float64
 		for _, v := range xr {
 			e := float64(v) - mu
-			vs += e * e
+			vs += float64(e * e)
 		}
 		mt := T(mu)
 		rs := 1 / T(math.Sqrt(float64(T(vs/float64(m))+T(eps)))) // in T, as ATen
@@ -172,8 +172,8 @@ func groupNormBackward[T float](x, gy, w, mean, rstd, gx, gw, gb []T, n, c, g, s
 				if w != nil {
 					wv = float64(w[ch])
 				}
-				dsv += ds[(i/g)*c+ch] * wv
-				dbv += db[(i/g)*c+ch] * wv
+				dsv += float64(ds[(i/g)*c+ch] * wv)
+				dbv += float64(db[(i/g)*c+ch] * wv)
 			}
 			c2 := (dbv*mu - dsv) * rs * rs * rs * inv
 			c3 := -c2*mu - dbv*rs*inv

@@ -2,11 +2,11 @@ package functional
 
 import (
 	"fmt"
-	"math"
 	"runtime"
 
 	"github.com/intercept-ml/intercept/internal/kernel"
 	"github.com/intercept-ml/intercept/internal/pyfmt"
+	"github.com/intercept-ml/intercept/internal/xmath"
 
 	"github.com/intercept-ml/intercept/tensor"
 )
@@ -80,7 +80,7 @@ type RNNWeights struct {
 // one step, not the whole sequence.
 //
 // Precision: float32 gates use kernel.Sigmoid32 and kernel.Tanh32 (absolute
-// error below 4e-7), float64 gates math.Exp and math.Tanh; the tests
+// error below 4e-7), float64 gates xmath.Exp and xmath.Tanh; the tests
 // compare outputs and gradients with PyTorch's to 1e-5 (float32) and 1e-12
 // (float64) of the largest magnitude.
 func RNNLayer(mode RNNMode, x, h0, c0 *tensor.Tensor, w RNNWeights, reverse bool) (out, hn, cn *tensor.Tensor) {
@@ -164,26 +164,26 @@ func (r *rnnRun) timeOf(s int) int {
 
 // sigmoidSlice replaces every element of d by its logistic sigmoid: in
 // float32 by kernel.Sigmoid32 (0.5 + 0.5·tanh(x/2) with a rational tanh,
-// absolute error below 2e-7, vectorized), in float64 with math.Exp.
+// absolute error below 2e-7, vectorized), in float64 with xmath.Exp.
 func sigmoidSlice[T float](d []T) {
 	if d32, ok := any(d).([]float32); ok {
 		kernel.Sigmoid32(d32)
 		return
 	}
 	for i, x := range d {
-		d[i] = T(1 / (1 + math.Exp(-float64(x))))
+		d[i] = T(1 / (1 + xmath.Exp(-float64(x))))
 	}
 }
 
 // tanhSlice replaces every element of d by its tanh: kernel.Tanh32 in
-// float32 (absolute error below 4e-7, vectorized), math.Tanh in float64.
+// float32 (absolute error below 4e-7, vectorized), xmath.Tanh in float64.
 func tanhSlice[T float](d []T) {
 	if d32, ok := any(d).([]float32); ok {
 		kernel.Tanh32(d32)
 		return
 	}
 	for i, x := range d {
-		d[i] = T(math.Tanh(float64(x)))
+		d[i] = T(xmath.Tanh(float64(x)))
 	}
 }
 
