@@ -150,7 +150,7 @@ timeout 900 sbatch --wait --parsable --array=0-3 --cpus-per-task=1 --mem=1G --jo
 log "array $(cat "$tmp/jobid") done in $(( $(date +%s) - start ))s"
 "$bin" merge --out "$tmp/merged" "$tmp"/shards/{0,1,2,3} >"$tmp/merged.stdout"
 
-verdicts() { sed -n '/^EXPERIMENT/,/^report:/p' "$1" | grep -v '^report:'; }
+verdicts() { sed -n '/EXPERIMENT  *VERDICT/,/^report:/p' "$1" | grep -v '^report:'; }
 compare() { # compare DIR STDOUT: the run in DIR against the one-machine run
 	local dir=$1 out=$2
 	cmp "$tmp/single/metrics.parquet" "$dir/metrics.parquet" || { echo "FAIL: $dir/metrics.parquet differs from the one-machine run"; exit 1; }
