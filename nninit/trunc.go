@@ -6,6 +6,7 @@ import (
 
 	"github.com/intercept-ml/intercept/internal/fp"
 	"github.com/intercept-ml/intercept/internal/glibm"
+	"github.com/intercept-ml/intercept/internal/xmath"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -28,12 +29,13 @@ import (
 // as compiled for the reference build (AVX2; its polynomial multiply-adds are
 // fused, which fp.FMA32 reproduces) with glibc 2.36's erff, expf and logf
 // (internal/glibm), so the results are bit-exact. The only other library
-// function involved is the double erf of Φ, computed with math.Erf, which
-// can differ from glibc's erf in the last bit; that matters only when it
+// function involved is the double erf of Φ, computed with internal/xmath's
+// Erf (the same bits on every GOARCH), which can differ from glibc's erf in
+// the last bit; that matters only when it
 // moves float32(2l−1) or float32(2u−1) across a rounding boundary, which did
 // not happen in any tested case. For float64 tensors erfinv is ATen's double
-// calc_erfinv (same fused multiply-adds) with glibc's log but Go's math.Erf
-// and math.Exp, which differ from glibc's erf and exp in the last bits; the
+// calc_erfinv (same fused multiply-adds) with glibc's log but internal/xmath's
+// Erf and Exp, which differ from glibc's erf and exp in the last bits; the
 // float64 results therefore agree with PyTorch to a few ulps (about 95 % are
 // bit-identical), not bit for bit.
 func TruncNormal(t *tensor.Tensor, mean, std, a, b float64, opts ...DrawOption) *tensor.Tensor {
@@ -43,7 +45,7 @@ func TruncNormal(t *tensor.Tensor, mean, std, a, b float64, opts ...DrawOption) 
 		panic("nninit: TruncNormal: float division by zero (std is 0)")
 	}
 	// Python: norm_cdf(x) = (1. + math.erf(x / math.sqrt(2.))) / 2.
-	cdf := func(x float64) float64 { return (1. + math.Erf(x/math.Sqrt(2.))) / 2. }
+	cdf := func(x float64) float64 { return (1. + xmath.Erf(x/math.Sqrt(2.))) / 2. }
 	l := cdf((a - mean) / std)
 	u := cdf((b - mean) / std)
 	// Python: 2 * l - 1. Every product here is by a power of two and exact,
@@ -158,8 +160,9 @@ func erfinv32(y float32) float32 {
 }
 
 // erfinv64 is ATen's double calc_erfinv with the same fused multiply-adds as
-// the float32 build, glibc's log (internal/glibm), and Go's math.Erf and
-// math.Exp in place of glibc's erf and exp. With glibc's erf and exp these
+// the float32 build, glibc's log (internal/glibm), and internal/xmath's Erf
+// and Exp (the same bits on every GOARCH, unlike Go's math.Erf and math.Exp)
+// in place of glibc's erf and exp. With glibc's erf and exp these
 // steps reproduce torch.erfinv on float64 bit for bit (checked on 20 000
 // inputs with a Python model calling libm); with Go's, a few per cent of the
 // results differ in the last bits.
@@ -185,8 +188,8 @@ func erfinv64(y float64) float64 {
 		x = math.Copysign(num, y) / dem
 	}
 	for range 2 {
-		e := math.Erf(x) - y
-		k := float64(erfinvK64 * math.Exp(-float64(x*x)))
+		e := xmath.Erf(x) - y
+		k := float64(erfinvK64 * xmath.Exp(-float64(x*x)))
 		x = x - e/k
 	}
 	return x
