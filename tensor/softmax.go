@@ -231,7 +231,7 @@ func laneDot[T float32 | float64](a, b []T) T {
 	if n < lanes {
 		s := a[0] * b[0]
 		for i := 1; i < n; i++ {
-			s += a[i] * b[i]
+			s += T(a[i] * b[i]) // rounded: ATen multiplies, then adds
 		}
 		return s
 	}
