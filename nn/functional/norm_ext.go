@@ -146,7 +146,8 @@ func groupNormForward[T float](x, y, w, b, mean, rstd []T, n, c, g, s int, eps f
 // groupNormBackward is ATen's GroupNormBackward: with ds = Σ dy·x and db =
 // Σ dy per (sample, channel), the input gradient is
 // rstd·w·dy + c2·x + c3 per group, the weight gradient Σₙ (ds − db·mean)·rstd
-// and the bias gradient Σₙ db. Sums are accumulated in float64.
+// and the bias gradient Σₙ db. Sums are accumulated in float64, every
+// product rounded before it is added (no fused multiply-adds on any GOARCH).
 func groupNormBackward[T float](x, gy, w, mean, rstd, gx, gw, gb []T, n, c, g, s int) {
 	d := c / g
 	ds := make([]float64, n*c)
@@ -155,7 +156,7 @@ func groupNormBackward[T float](x, gy, w, mean, rstd, gx, gw, gb []T, n, c, g, s
 		xr, gr := x[i*s:(i+1)*s], gy[i*s:(i+1)*s]
 		var a, b float64
 		for k, v := range gr {
-			a += float64(v) * float64(xr[k])
+			a += float64(float64(v) * float64(xr[k]))
 			b += float64(v)
 		}
 		ds[i], db[i] = a, b
@@ -175,8 +176,8 @@ func groupNormBackward[T float](x, gy, w, mean, rstd, gx, gw, gb []T, n, c, g, s
 				dsv += float64(ds[(i/g)*c+ch] * wv)
 				dbv += float64(db[(i/g)*c+ch] * wv)
 			}
-			c2 := (dbv*mu - dsv) * rs * rs * rs * inv
-			c3 := -c2*mu - dbv*rs*inv
+			c2 := (float64(dbv*mu) - dsv) * rs * rs * rs * inv
+			c3 := float64(-c2*mu) - float64(dbv*rs*inv)
 			for j := range d {
 				ch := gi*d + j
 				wv := 1.0
@@ -186,7 +187,7 @@ func groupNormBackward[T float](x, gy, w, mean, rstd, gx, gw, gb []T, n, c, g, s
 				c1 := rs * wv
 				off := (i/g)*c*s + ch*s
 				for k := range s {
-					gx[off+k] = T(c1*float64(gy[off+k]) + c2*float64(x[off+k]) + c3)
+					gx[off+k] = T(float64(c1*float64(gy[off+k])) + float64(c2*float64(x[off+k])) + c3)
 				}
 			}
 		}
@@ -195,7 +196,7 @@ func groupNormBackward[T float](x, gy, w, mean, rstd, gx, gw, gb []T, n, c, g, s
 		var aw, ab float64
 		for i := range n {
 			gi := ch / d
-			aw += (ds[i*c+ch] - db[i*c+ch]*float64(mean[i*g+gi])) * float64(rstd[i*g+gi])
+			aw += float64((ds[i*c+ch] - float64(db[i*c+ch]*float64(mean[i*g+gi]))) * float64(rstd[i*g+gi]))
 			ab += db[i*c+ch]
 		}
 		if gw != nil {
