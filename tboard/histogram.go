@@ -62,7 +62,7 @@ func NewHistogram[T float32 | float64](values []T) *Histogram {
 		h.Max = max(h.Max, v)
 		h.Num++
 		h.Sum += v
-		h.SumSquares += v * v
+		h.SumSquares += float64(v * v) // rounded: no fused multiply-add on any GOARCH
 	}
 	for i := 0; i < len(counts); {
 		end, count := limits[i], counts[i]
