@@ -393,9 +393,10 @@ class Loader:
 
 class Trainer:
     """A training run as lab/experiments' trainer (train.Trainer over a data.Loader): Adam
-    or SGD at lr (with momentum, dampening 0, as the Go sgdMomentum); batch 0 (or >= the set) is the whole set, unshuffled, at every step;
-    otherwise shuffled minibatches drawn from gen (the default generator unless given), the
-    last smaller one dropped unless partial. A NaN or infinite loss stops training before
+    or SGD at lr (with momentum, dampening 0, as the Go sgdMomentum); batch 0 (or >= the
+    set) is the whole set, unshuffled, at every step; otherwise shuffled minibatches drawn
+    from gen (the default generator unless given), the last smaller one dropped unless
+    partial. A NaN or infinite loss stops training before
     its update (diverged); so does a finite loss above max_loss (after its update, as the Go
     OnStep check). Losses are recorded every `every` steps and at the last step."""
 
