@@ -393,20 +393,24 @@ class Loader:
 
 class Trainer:
     """A training run as lab/experiments' trainer (train.Trainer over a data.Loader): Adam
-    or SGD at lr; batch 0 (or >= the set) is the whole set, unshuffled, at every step;
-    otherwise shuffled minibatches drawn from gen (the default generator unless given), the
-    last smaller one dropped unless partial. A NaN or infinite loss stops training before
+    or SGD at lr (with momentum, dampening 0, as the Go sgdMomentum); batch 0 (or >= the
+    set) is the whole set, unshuffled, at every step; otherwise shuffled minibatches drawn
+    from gen (the default generator unless given), the last smaller one dropped unless
+    partial. A NaN or infinite loss stops training before
     its update (diverged); so does a finite loss above max_loss (after its update, as the Go
     OnStep check). Losses are recorded every `every` steps and at the last step."""
 
-    def __init__(self, model, x, y, loss, steps, lr, opt="sgd", batch=0, partial=False, every=1,
+    def __init__(self, model, x, y, loss, steps, lr, opt="sgd", momentum=0.0, batch=0, partial=False, every=1,
                  on_step=None, max_loss=0.0, gen=None):
         import torch
 
         self.model, self.loss, self.steps_total = model, loss, steps
         self.every, self.on_step, self.max_loss = every, on_step, max_loss
         params = list(model.parameters())
-        self.opt = torch.optim.Adam(params, lr=lr) if opt == "adam" else torch.optim.SGD(params, lr=lr)
+        if opt == "adam":
+            self.opt = torch.optim.Adam(params, lr=lr)
+        else:
+            self.opt = torch.optim.SGD(params, lr=lr, momentum=momentum)
         n = x.shape[0]
         gen = gen if gen is not None else torch.default_generator
         if batch > 0 and batch < n:
@@ -475,19 +479,32 @@ def fit(model, x, y, loss, steps, lr, **kw):
 
 
 def eval_loss(model, x, y, loss):
-    """The loss on the whole set in one batch (train.MeanLoss), without gradients."""
+    """The loss on the whole set in one batch (train.MeanLoss): the model in evaluation
+    mode (Trainer.run switches back to training mode), without gradients."""
     import torch
 
+    model.eval()
     with torch.no_grad():
         return loss(model(x), y).item()
 
 
 def accuracy(model, x, y):
-    """The share of x classified as y (train.Accuracy), in one batch."""
+    """The share of x classified as y (train.Accuracy), in one batch, the model in
+    evaluation mode, without gradients."""
     import torch
 
+    model.eval()
     with torch.no_grad():
         return (model(x).argmax(1) == y).double().mean().item()
+
+
+def mean_loss_before(tr, k):
+    """The mean of tr's recorded losses of the steps before step k (lab/experiments'
+    meanLossBefore): +Inf when the run diverged before step k, NaN when none was recorded."""
+    if tr.diverged and tr.diverged_step < k:
+        return math.inf
+    early = [v for v, s in zip(tr.losses, tr.loss_steps) if s < k]
+    return sum(early) / len(early) if early else math.nan
 
 
 def pstd(t):
@@ -537,3 +554,13 @@ def digits_train_test():
         idx_tr, idx_te = torch.tensor(tr.indices), torch.tensor(te.indices)
         _digits = (x[idx_tr].contiguous(), y[idx_tr].contiguous(), x[idx_te].contiguous(), y[idx_te].contiguous())
     return _digits
+
+
+def standardized(xtr, xte):
+    """xtr and xte with every feature standardized by xtr's mean and population standard
+    deviation, computed in float64 (a feature constant on xtr is only centred), as
+    lab/experiments' standardized."""
+    m = xtr.double().mean(0)
+    s = xtr.double().std(0, unbiased=False)
+    s[s == 0] = 1
+    return ((xtr.double() - m) / s).float(), ((xte.double() - m) / s).float()
