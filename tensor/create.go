@@ -176,7 +176,7 @@ func ArangeOf(dt DType, start, end, step float64) *Tensor {
 	n := int(math.Ceil((end - start) / step))
 	vals := make([]float64, n)
 	for i := range vals {
-		vals[i] = start + float64(i)*step
+		vals[i] = start + float64(float64(i)*step)
 	}
 	return fromFloat64s(dt, vals, []int{n})
 }

@@ -856,7 +856,7 @@ func AllClose(t, u *Tensor, rtol, atol float64) bool {
 			}
 			continue
 		}
-		if !(math.Abs(a[i]-b[i]) <= atol+rtol*math.Abs(b[i])) {
+		if !(math.Abs(a[i]-b[i]) <= atol+float64(rtol*math.Abs(b[i]))) {
 			return false
 		}
 	}

@@ -190,7 +190,7 @@ func describe(s *tensorStats, v []float64) {
 	var ss float64
 	for _, x := range v {
 		if !math.IsNaN(x) && !math.IsInf(x, 0) {
-			ss += (x - mean) * (x - mean)
+			ss += float64((x - mean) * (x - mean))
 		}
 	}
 	s.Mean, s.Min, s.Max = stat(mean), stat(mn), stat(mx)

@@ -21,6 +21,7 @@ import (
 	"math"
 
 	"github.com/intercept-ml/intercept/data"
+	"github.com/intercept-ml/intercept/internal/xmath"
 	"github.com/intercept-ml/intercept/rng"
 	"github.com/intercept-ml/intercept/tensor"
 )
@@ -91,7 +92,7 @@ func Linear(n, features int, offset, noise float64, g *rng.Generator) (ds *data.
 		for j, wj := range w {
 			s += float64(x[i*features+j]) * float64(wj)
 		}
-		y[i] = float32(s + offset + noise*float64(eps[i]))
+		y[i] = float32(s + offset + float64(noise*float64(eps[i])))
 	}
 	return data.NewTensorDataset(tensor.FromFloat32(x, n, features), tensor.FromFloat32(y, n, 1)), w
 }
@@ -111,7 +112,7 @@ func Nonlinear(n int, offset, noise float64, g *rng.Generator) *data.TensorDatas
 	y := make([]float32, n)
 	for i, v := range x {
 		xv := float64(v)
-		y[i] = float32(math.Sin(2*xv) + xv/2 + offset + noise*float64(eps[i]))
+		y[i] = float32(xmath.Sin(2*xv) + xv/2 + offset + float64(noise*float64(eps[i])))
 	}
 	return data.NewTensorDataset(tensor.FromFloat32(x, n, 1), tensor.FromFloat32(y, n, 1))
 }
@@ -164,9 +165,9 @@ func Spirals(n int, noise float64, g *rng.Generator) *data.TensorDataset {
 	for i, tv := range t {
 		c := int64(i % 2)
 		r := float64(tv)
-		th := 3*math.Pi*r + math.Pi*float64(c)
-		x[2*i] = float32(r*math.Cos(th) + noise*float64(x[2*i]))
-		x[2*i+1] = float32(r*math.Sin(th) + noise*float64(x[2*i+1]))
+		th := float64(3*math.Pi*r) + float64(math.Pi*float64(c))
+		x[2*i] = float32(float64(r*xmath.Cos(th)) + float64(noise*float64(x[2*i])))
+		x[2*i+1] = float32(float64(r*xmath.Sin(th)) + float64(noise*float64(x[2*i+1])))
 		y[i] = c
 	}
 	return data.NewTensorDataset(tensor.FromFloat32(x, n, 2), tensor.FromInt64(y, n))

@@ -48,7 +48,7 @@ func Erf(x float64) float64 {
 	switch {
 	case a < 1.0/(1<<28):
 		if a < 0x1p-1015 {
-			r = 0.125 * (8*a + float64(8*erfEfx)*a) // 8·a avoids underflow in erfEfx·a
+			r = 0.125 * (8*a + float64(float64(8*erfEfx)*a)) // 8·a avoids underflow in erfEfx·a
 		} else {
 			r = a + float64(erfEfx*a)
 		}

@@ -84,7 +84,7 @@ func Pow(x, y float64) float64 {
 			acc *= m
 			exp += e
 		}
-		m *= m
+		m = float64(m * m) // rounded: never fused with the doubling below
 		e <<= 1
 		if m < 0.5 {
 			m += m

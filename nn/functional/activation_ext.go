@@ -173,7 +173,7 @@ func mishFwd[T float](x T) T { return x * tanhT(log1pT(expT(x))) }
 func mishBwd[T float](g, x, _ T) T {
 	sig := 1 / (1 + expT(-x))
 	ts := tanhT(log1pT(expT(x)))
-	return g * (ts + T(T(x*sig)*T(1-ts*ts)))
+	return g * (ts + T(T(x*sig)*T(1-T(ts*ts))))
 }
 
 // Mish returns x·tanh(softplus(x)) (torch.nn.functional.mish).

@@ -254,7 +254,7 @@ func lerpForward[T float](x, y []T, outer, in, out, inner int, i0, i1 []int, l0,
 			w0, w1 := T(l0[o]), T(l1[o])
 			row := yb[o*inner : (o+1)*inner]
 			for k := range row {
-				row[k] = w0*a0[k] + w1*a1[k]
+				row[k] = T(w0*a0[k]) + T(w1*a1[k])
 			}
 		}
 	}
