@@ -157,24 +157,28 @@ func gen(w *bytes.Buffer, typ string, s shape, v variant) {
 			}
 		}
 	}
-	w.WriteString("\tpa := unsafe.Pointer(unsafe.SliceData(a))\n\tpb := unsafe.Pointer(unsafe.SliceData(b))\n\tp := kc\n")
+	// The operands are walked by byte offsets from their first elements, and a pointer is formed
+	// only for a step that exists: a pointer one step past the end of a and b could point into
+	// another allocation, which checkptr (go test -race) rejects and the garbage collector must
+	// never see.
+	w.WriteString("\tpa := unsafe.Pointer(unsafe.SliceData(a))\n\tpb := unsafe.Pointer(unsafe.SliceData(b))\n\tvar oa, ob uintptr\n\tp := kc\n")
 	unroll := unroll
 	if v == emul {
 		unroll = emulUnroll
 	}
 	fmt.Fprintf(w, "\tfor p >= %d {\n", unroll)
-	fmt.Fprintf(w, "\t\taa := (*[%d]%s)(pa)\n\t\tbb := (*[%d]%s)(pb)\n", mr*unroll, typ, nr*unroll, typ)
+	fmt.Fprintf(w, "\t\taa := (*[%d]%s)(unsafe.Add(pa, oa))\n\t\tbb := (*[%d]%s)(unsafe.Add(pb, ob))\n", mr*unroll, typ, nr*unroll, typ)
 	for u := 0; u < unroll; u++ {
 		w.WriteString("\t\t{\n")
 		step(u)
 		w.WriteString("\t\t}\n")
 	}
-	fmt.Fprintf(w, "\t\tpa = unsafe.Add(pa, %d)\n\t\tpb = unsafe.Add(pb, %d)\n\t\tp -= %d\n\t}\n",
+	fmt.Fprintf(w, "\t\toa += %d\n\t\tob += %d\n\t\tp -= %d\n\t}\n",
 		mr*unroll*size, nr*unroll*size, unroll)
 	w.WriteString("\tfor ; p > 0; p-- {\n")
-	fmt.Fprintf(w, "\t\taa := (*[%d]%s)(pa)\n\t\tbb := (*[%d]%s)(pb)\n", mr, typ, nr, typ)
+	fmt.Fprintf(w, "\t\taa := (*[%d]%s)(unsafe.Add(pa, oa))\n\t\tbb := (*[%d]%s)(unsafe.Add(pb, ob))\n", mr, typ, nr, typ)
 	step(0)
-	fmt.Fprintf(w, "\t\tpa = unsafe.Add(pa, %d)\n\t\tpb = unsafe.Add(pb, %d)\n\t}\n", mr*size, nr*size)
+	fmt.Fprintf(w, "\t\toa += %d\n\t\tob += %d\n\t}\n", mr*size, nr*size)
 	if v == emul {
 		w.WriteString("\tif mid == 0 || tiny < emulTiny {\n")
 		fmt.Fprintf(w, "\t\tvar s [%d]float32\n", mr*nr)

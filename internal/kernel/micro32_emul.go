@@ -30,10 +30,11 @@ func micro32_4x2(kc int, a, b []float32, alpha, beta float32, c []float32, ldc i
 	mid, tiny := ^uint64(0), ^uint64(0)
 	pa := unsafe.Pointer(unsafe.SliceData(a))
 	pb := unsafe.Pointer(unsafe.SliceData(b))
+	var oa, ob uintptr
 	p := kc
 	for p >= 2 {
-		aa := (*[8]float32)(pa)
-		bb := (*[4]float32)(pb)
+		aa := (*[8]float32)(unsafe.Add(pa, oa))
+		bb := (*[4]float32)(unsafe.Add(pb, ob))
 		{
 			b0 := float64(bb[0])
 			b1 := float64(bb[1])
@@ -130,13 +131,13 @@ func micro32_4x2(kc int, a, b []float32, alpha, beta float32, c []float32, ldc i
 			mid = min(mid, u31<<34^1<<63)
 			tiny = min(tiny, u31-1)
 		}
-		pa = unsafe.Add(pa, 32)
-		pb = unsafe.Add(pb, 16)
+		oa += 32
+		ob += 16
 		p -= 2
 	}
 	for ; p > 0; p-- {
-		aa := (*[4]float32)(pa)
-		bb := (*[2]float32)(pb)
+		aa := (*[4]float32)(unsafe.Add(pa, oa))
+		bb := (*[2]float32)(unsafe.Add(pb, ob))
 		b0 := float64(bb[0])
 		b1 := float64(bb[1])
 		a0 := float64(aa[0])
@@ -183,8 +184,8 @@ func micro32_4x2(kc int, a, b []float32, alpha, beta float32, c []float32, ldc i
 		u31 := math.Float64bits(t31) << 1
 		mid = min(mid, u31<<34^1<<63)
 		tiny = min(tiny, u31-1)
-		pa = unsafe.Add(pa, 16)
-		pb = unsafe.Add(pb, 8)
+		oa += 16
+		ob += 8
 	}
 	if mid == 0 || tiny < emulTiny {
 		var s [8]float32

@@ -26,10 +26,11 @@ func micro32_4x2(kc int, a, b []float32, alpha, beta float32, c []float32, ldc i
 	var c30, c31 float32
 	pa := unsafe.Pointer(unsafe.SliceData(a))
 	pb := unsafe.Pointer(unsafe.SliceData(b))
+	var oa, ob uintptr
 	p := kc
 	for p >= 8 {
-		aa := (*[32]float32)(pa)
-		bb := (*[16]float32)(pb)
+		aa := (*[32]float32)(unsafe.Add(pa, oa))
+		bb := (*[16]float32)(unsafe.Add(pb, ob))
 		{
 			b0 := bb[0]
 			b1 := bb[1]
@@ -158,13 +159,13 @@ func micro32_4x2(kc int, a, b []float32, alpha, beta float32, c []float32, ldc i
 			c30 = a3*b0 + c30
 			c31 = a3*b1 + c31
 		}
-		pa = unsafe.Add(pa, 128)
-		pb = unsafe.Add(pb, 64)
+		oa += 128
+		ob += 64
 		p -= 8
 	}
 	for ; p > 0; p-- {
-		aa := (*[4]float32)(pa)
-		bb := (*[2]float32)(pb)
+		aa := (*[4]float32)(unsafe.Add(pa, oa))
+		bb := (*[2]float32)(unsafe.Add(pb, ob))
 		b0 := bb[0]
 		b1 := bb[1]
 		a0 := aa[0]
@@ -179,8 +180,8 @@ func micro32_4x2(kc int, a, b []float32, alpha, beta float32, c []float32, ldc i
 		a3 := aa[3]
 		c30 = a3*b0 + c30
 		c31 = a3*b1 + c31
-		pa = unsafe.Add(pa, 16)
-		pb = unsafe.Add(pb, 8)
+		oa += 16
+		ob += 8
 	}
 	r0 := (*[2]float32)(c[0*ldc:])
 	r1 := (*[2]float32)(c[1*ldc:])

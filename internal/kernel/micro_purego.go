@@ -25,10 +25,11 @@ func micro64_4x2(kc int, a, b []float64, alpha, beta float64, c []float64, ldc i
 	var c30, c31 float64
 	pa := unsafe.Pointer(unsafe.SliceData(a))
 	pb := unsafe.Pointer(unsafe.SliceData(b))
+	var oa, ob uintptr
 	p := kc
 	for p >= 8 {
-		aa := (*[32]float64)(pa)
-		bb := (*[16]float64)(pb)
+		aa := (*[32]float64)(unsafe.Add(pa, oa))
+		bb := (*[16]float64)(unsafe.Add(pb, ob))
 		{
 			b0 := bb[0]
 			b1 := bb[1]
@@ -157,13 +158,13 @@ func micro64_4x2(kc int, a, b []float64, alpha, beta float64, c []float64, ldc i
 			c30 = math.FMA(a3, b0, c30)
 			c31 = math.FMA(a3, b1, c31)
 		}
-		pa = unsafe.Add(pa, 256)
-		pb = unsafe.Add(pb, 128)
+		oa += 256
+		ob += 128
 		p -= 8
 	}
 	for ; p > 0; p-- {
-		aa := (*[4]float64)(pa)
-		bb := (*[2]float64)(pb)
+		aa := (*[4]float64)(unsafe.Add(pa, oa))
+		bb := (*[2]float64)(unsafe.Add(pb, ob))
 		b0 := bb[0]
 		b1 := bb[1]
 		a0 := aa[0]
@@ -178,8 +179,8 @@ func micro64_4x2(kc int, a, b []float64, alpha, beta float64, c []float64, ldc i
 		a3 := aa[3]
 		c30 = math.FMA(a3, b0, c30)
 		c31 = math.FMA(a3, b1, c31)
-		pa = unsafe.Add(pa, 32)
-		pb = unsafe.Add(pb, 16)
+		oa += 32
+		ob += 16
 	}
 	r0 := (*[2]float64)(c[0*ldc:])
 	r1 := (*[2]float64)(c[1*ldc:])
