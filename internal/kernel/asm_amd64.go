@@ -276,3 +276,13 @@ func div64AVX2(n int, dst *float64, x *float64, y *float64)
 //
 //go:noescape
 func relu64AVX2(n int, dst *float64, x *float64)
+
+// reluForward64AVX2 sets dst[i] = x[i] if x[i] > 0 or x[i] is NaN, and +0 otherwise, for i in [0, n).
+//
+//go:noescape
+func reluForward64AVX2(n int, dst *float64, x *float64)
+
+// reluBackward64AVX2 sets dst[i] = grad[i] if y[i] > 0 and grad[i]*0 otherwise, for i in [0, n).
+//
+//go:noescape
+func reluBackward64AVX2(n int, dst *float64, grad *float64, y *float64)

@@ -9554,3 +9554,134 @@ relu64_tail:
 relu64_done:
 	VZEROUPPER
 	RET
+
+// func reluForward64AVX2(n int, dst *float64, x *float64)
+// Requires: AVX
+TEXT ·reluForward64AVX2(SB), NOSPLIT, $0-24
+	MOVQ   n+0(FP), AX
+	MOVQ   dst+8(FP), CX
+	MOVQ   x+16(FP), DX
+	VXORPD Y15, Y15, Y15
+
+reluForward64_loop16:
+	CMPQ    AX, $0x10
+	JL      reluForward64_loop4
+	VMOVUPD (DX), Y0
+	VCMPPD  $0x06, Y15, Y0, Y4
+	VANDPD  Y0, Y4, Y0
+	VMOVUPD Y0, (CX)
+	VMOVUPD 32(DX), Y1
+	VCMPPD  $0x06, Y15, Y1, Y5
+	VANDPD  Y1, Y5, Y1
+	VMOVUPD Y1, 32(CX)
+	VMOVUPD 64(DX), Y2
+	VCMPPD  $0x06, Y15, Y2, Y6
+	VANDPD  Y2, Y6, Y2
+	VMOVUPD Y2, 64(CX)
+	VMOVUPD 96(DX), Y3
+	VCMPPD  $0x06, Y15, Y3, Y7
+	VANDPD  Y3, Y7, Y3
+	VMOVUPD Y3, 96(CX)
+	ADDQ    $0x80, CX
+	ADDQ    $0x80, DX
+	SUBQ    $0x10, AX
+	JMP     reluForward64_loop16
+
+reluForward64_loop4:
+	CMPQ    AX, $0x04
+	JL      reluForward64_tail
+	VMOVUPD (DX), Y0
+	VCMPPD  $0x06, Y15, Y0, Y4
+	VANDPD  Y0, Y4, Y0
+	VMOVUPD Y0, (CX)
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	SUBQ    $0x04, AX
+	JMP     reluForward64_loop4
+
+reluForward64_tail:
+	TESTQ  AX, AX
+	JZ     reluForward64_done
+	VMOVSD (DX), X0
+	VCMPSD $0x06, X15, X0, X4
+	VANDPD X0, X4, X0
+	VMOVSD X0, (CX)
+	ADDQ   $0x08, CX
+	ADDQ   $0x08, DX
+	DECQ   AX
+	JMP    reluForward64_tail
+
+reluForward64_done:
+	VZEROUPPER
+	RET
+
+// func reluBackward64AVX2(n int, dst *float64, grad *float64, y *float64)
+// Requires: AVX
+TEXT ·reluBackward64AVX2(SB), NOSPLIT, $0-32
+	MOVQ   n+0(FP), AX
+	MOVQ   dst+8(FP), CX
+	MOVQ   grad+16(FP), DX
+	MOVQ   y+24(FP), BX
+	VXORPD Y15, Y15, Y15
+
+reluBackward64_loop16:
+	CMPQ      AX, $0x10
+	JL        reluBackward64_loop4
+	VMOVUPD   (DX), Y0
+	VMULPD    Y15, Y0, Y4
+	VCMPPD    $0x01, (BX), Y15, Y8
+	VBLENDVPD Y8, Y0, Y4, Y4
+	VMOVUPD   Y4, (CX)
+	VMOVUPD   32(DX), Y1
+	VMULPD    Y15, Y1, Y5
+	VCMPPD    $0x01, 32(BX), Y15, Y9
+	VBLENDVPD Y9, Y1, Y5, Y5
+	VMOVUPD   Y5, 32(CX)
+	VMOVUPD   64(DX), Y2
+	VMULPD    Y15, Y2, Y6
+	VCMPPD    $0x01, 64(BX), Y15, Y10
+	VBLENDVPD Y10, Y2, Y6, Y6
+	VMOVUPD   Y6, 64(CX)
+	VMOVUPD   96(DX), Y3
+	VMULPD    Y15, Y3, Y7
+	VCMPPD    $0x01, 96(BX), Y15, Y11
+	VBLENDVPD Y11, Y3, Y7, Y7
+	VMOVUPD   Y7, 96(CX)
+	ADDQ      $0x80, CX
+	ADDQ      $0x80, DX
+	ADDQ      $0x80, BX
+	SUBQ      $0x10, AX
+	JMP       reluBackward64_loop16
+
+reluBackward64_loop4:
+	CMPQ      AX, $0x04
+	JL        reluBackward64_tail
+	VMOVUPD   (DX), Y0
+	VMULPD    Y15, Y0, Y1
+	VCMPPD    $0x01, (BX), Y15, Y2
+	VBLENDVPD Y2, Y0, Y1, Y1
+	VMOVUPD   Y1, (CX)
+	ADDQ      $0x20, CX
+	ADDQ      $0x20, DX
+	ADDQ      $0x20, BX
+	SUBQ      $0x04, AX
+	JMP       reluBackward64_loop4
+
+reluBackward64_tail:
+	TESTQ     AX, AX
+	JZ        reluBackward64_done
+	VMOVSD    (DX), X0
+	VMULSD    X15, X0, X1
+	VMOVSD    (BX), X3
+	VCMPSD    $0x01, X3, X15, X2
+	VBLENDVPD X2, X0, X1, X1
+	VMOVSD    X1, (CX)
+	ADDQ      $0x08, CX
+	ADDQ      $0x08, DX
+	ADDQ      $0x08, BX
+	DECQ      AX
+	JMP       reluBackward64_tail
+
+reluBackward64_done:
+	VZEROUPPER
+	RET

@@ -49,6 +49,47 @@ func reluForward32Go(dst, x []float32) {
 	}
 }
 
+// ReLUBackward64 is ReLUBackward32 for float64.
+func ReLUBackward64(dst, g, y []float64) {
+	checkLen3("ReLUBackward64", len(dst), len(g), len(y))
+	if len(dst) >= vectorSplitMin && splitVector(len(dst), func(lo, hi int) { impl.reluBackward64(dst[lo:hi], g[lo:hi], y[lo:hi]) }) {
+		return
+	}
+	impl.reluBackward64(dst, g, y)
+}
+
+func reluBackward64Go(dst, g, y []float64) {
+	g = g[:len(dst)]
+	y = y[:len(dst)]
+	for i := range dst {
+		if y[i] > 0 {
+			dst[i] = g[i]
+		} else {
+			dst[i] = g[i] * 0
+		}
+	}
+}
+
+// ReLUForward64 is ReLUForward32 for float64 (unlike ReLU64, it turns -0
+// into +0).
+func ReLUForward64(dst, x []float64) {
+	checkLen2("ReLUForward64", len(dst), len(x))
+	if len(dst) >= vectorSplitMin && splitVector(len(dst), func(lo, hi int) { impl.reluForward64(dst[lo:hi], x[lo:hi]) }) {
+		return
+	}
+	impl.reluForward64(dst, x)
+}
+
+func reluForward64Go(dst, x []float64) {
+	x = x[:len(dst)]
+	for i, v := range x {
+		if !(v > 0 || v != v) {
+			v = 0
+		}
+		dst[i] = v
+	}
+}
+
 // MaxPool2x2Row32 computes one output row of a 2×2 max pool with stride 2:
 // for each o < len(y), the window r0[2o], r0[2o+1], r1[2o], r1[2o+1] is
 // scanned in that order and a value wins if it is greater than the best so

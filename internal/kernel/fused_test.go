@@ -71,6 +71,47 @@ func TestFusedUpdates(t *testing.T) {
 	}
 }
 
+// TestReLU64 checks ReLUForward64 and ReLUBackward64 on every implementation against scalar
+// references, with special values and signed zeros.
+func TestReLU64(t *testing.T) {
+	defer Use(Name())
+	r := rand.New(rand.NewPCG(23, 24))
+	same := func(a, b float64) bool { return math.Float64bits(a) == math.Float64bits(b) || (a != a && b != b) }
+	for _, name := range Available() {
+		if err := Use(name); err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range vecLens {
+			g := specials[float64](r, n)
+			y := specials[float64](r, n)
+			rb := make([]float64, n)
+			ReLUBackward64(rb, g, y)
+			for i := range rb {
+				want := g[i] * 0
+				if y[i] > 0 {
+					want = g[i]
+				}
+				if !same(rb[i], want) {
+					t.Fatalf("%s: ReLUBackward64 len %d: [%d] = %v, want %v (g %v, y %v)", name, n, i, rb[i], want, g[i], y[i])
+				}
+			}
+			rf := make([]float64, n)
+			ReLUForward64(rf, y)
+			for i := range rf {
+				want := y[i]
+				if !(want > 0 || want != want) {
+					want = 0
+				}
+				if !same(rf[i], want) {
+					t.Fatalf("%s: ReLUForward64 len %d: [%d] = %v, want %v", name, n, i, rf[i], want)
+				}
+			}
+			ReLUForward64(y, y) // in place
+			checkSame(t, name+" ReLUForward64 in place", y, rf)
+		}
+	}
+}
+
 // TestRowKernels checks CopyRows32 and AddRows32 on every implementation
 // against plain loops, for widths around the 16-lane vectors and strided
 // layouts whose gaps must stay untouched, with slices cut to the exact

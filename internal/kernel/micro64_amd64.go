@@ -43,6 +43,8 @@ func setFloat64Asm(im *implementation, avx512 bool) {
 	im.f64.mul = binary64Asm(mul64AVX2)
 	im.f64.div = binary64Asm(div64AVX2)
 	im.f64.relu = relu64Asm
+	im.reluForward64 = reluForward64Asm
+	im.reluBackward64 = reluBackward64Asm
 }
 
 // binary64Asm wraps an assembly float64 element-wise kernel (lengths were checked by the caller).
@@ -60,6 +62,21 @@ func relu64Asm(dst, x []float64) {
 	if len(dst) > 0 {
 		_ = x[len(dst)-1]
 		relu64AVX2(len(dst), &dst[0], &x[0])
+	}
+}
+
+func reluForward64Asm(dst, x []float64) {
+	if len(dst) > 0 {
+		_ = x[len(dst)-1]
+		reluForward64AVX2(len(dst), &dst[0], &x[0])
+	}
+}
+
+func reluBackward64Asm(dst, g, y []float64) {
+	if len(dst) > 0 {
+		_ = g[len(dst)-1]
+		_ = y[len(dst)-1]
+		reluBackward64AVX2(len(dst), &dst[0], &g[0], &y[0])
 	}
 }
 

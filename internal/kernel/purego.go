@@ -18,6 +18,8 @@ func pureGo() implementation {
 		name:           "purego",
 		reluBackward32: reluBackward32Go,
 		reluForward32:  reluForward32Go,
+		reluBackward64: reluBackward64Go,
+		reluForward64:  reluForward64Go,
 		maxPool2x2:     maxPool2x2Go,
 		copyRows32:     copyRows32Go,
 		addRows32:      addRows32Go,

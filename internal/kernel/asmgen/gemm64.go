@@ -18,7 +18,8 @@ package main
 //
 // add64AVX2, sub64AVX2, mul64AVX2 and div64AVX2 are the IEEE operations on 4-lane vectors (the
 // same bits as Go's scalar ones), and relu64AVX2 is ReLU64's rule (x < 0 becomes +0; -0 and NaN
-// pass through) by masking with !(x < 0).
+// pass through) by masking with !(x < 0). reluForward64AVX2 and reluBackward64AVX2 are the float64
+// forms of reluAVX2 and reluBackwardAVX2 (ReLUForward64, ReLUBackward64).
 
 import (
 	"fmt"
@@ -292,6 +293,118 @@ func relu64() {
 	RET()
 }
 
+// reluForward64 emits ReLUForward64, PyTorch's ReLU: dst = x where x > 0 or x is NaN, else +0 (so
+// -0 becomes +0), by masking x with !(x <= 0) (predicate NLE_UQ, true for unordered).
+func reluForward64() {
+	TEXT("reluForward64AVX2", NOSPLIT, "func(n int, dst, x *float64)")
+	Pragma("noescape")
+	Doc("reluForward64AVX2 sets dst[i] = x[i] if x[i] > 0 or x[i] is NaN, and +0 otherwise, for i in [0, n).")
+	n := Load(Param("n"), GP64())
+	dst := Load(Param("dst"), GP64())
+	px := Load(Param("x"), GP64())
+	zero := Y15
+	VXORPD(zero, zero, zero)
+	Label("reluForward64_loop16")
+	CMPQ(n, U8(16))
+	JL(LabelRef("reluForward64_loop4"))
+	for v := 0; v < 4; v++ {
+		x, m := []VecPhysical{Y0, Y1, Y2, Y3}[v], []VecPhysical{Y4, Y5, Y6, Y7}[v]
+		VMOVUPD(Mem{Base: px, Disp: 32 * v}, x)
+		VCMPPD(U8(6), zero, x, m) // m = !(x <= 0)
+		VANDPD(x, m, x)
+		VMOVUPD(x, Mem{Base: dst, Disp: 32 * v})
+	}
+	ADDQ(U8(128), dst)
+	ADDQ(U8(128), px)
+	SUBQ(U8(16), n)
+	JMP(LabelRef("reluForward64_loop16"))
+	Label("reluForward64_loop4")
+	CMPQ(n, U8(4))
+	JL(LabelRef("reluForward64_tail"))
+	VMOVUPD(Mem{Base: px}, Y0)
+	VCMPPD(U8(6), zero, Y0, Y4)
+	VANDPD(Y0, Y4, Y0)
+	VMOVUPD(Y0, Mem{Base: dst})
+	ADDQ(U8(32), dst)
+	ADDQ(U8(32), px)
+	SUBQ(U8(4), n)
+	JMP(LabelRef("reluForward64_loop4"))
+	Label("reluForward64_tail")
+	TESTQ(n, n)
+	JZ(LabelRef("reluForward64_done"))
+	VMOVSD(Mem{Base: px}, X0)
+	VCMPSD(U8(6), X15, X0, X4)
+	VANDPD(X0, X4, X0)
+	VMOVSD(X0, Mem{Base: dst})
+	ADDQ(U8(8), dst)
+	ADDQ(U8(8), px)
+	DECQ(n)
+	JMP(LabelRef("reluForward64_tail"))
+	Label("reluForward64_done")
+	VZEROUPPER()
+	RET()
+}
+
+// reluBackward64 emits ReLUBackward64, ReLU's gradient: dst = g where y > 0, else g*0 (which keeps
+// the sign of a zero and turns ±Inf or NaN into NaN, as multiplying by a 0/1 mask does).
+func reluBackward64() {
+	TEXT("reluBackward64AVX2", NOSPLIT, "func(n int, dst, grad, y *float64)")
+	Pragma("noescape")
+	Doc("reluBackward64AVX2 sets dst[i] = grad[i] if y[i] > 0 and grad[i]*0 otherwise, for i in [0, n).")
+	n := Load(Param("n"), GP64())
+	dst := Load(Param("dst"), GP64())
+	pg := Load(Param("grad"), GP64())
+	py := Load(Param("y"), GP64())
+	zero := Y15
+	VXORPD(zero, zero, zero)
+	Label("reluBackward64_loop16")
+	CMPQ(n, U8(16))
+	JL(LabelRef("reluBackward64_loop4"))
+	for v := 0; v < 4; v++ {
+		g, z, m := []VecPhysical{Y0, Y1, Y2, Y3}[v], []VecPhysical{Y4, Y5, Y6, Y7}[v], []VecPhysical{Y8, Y9, Y10, Y11}[v]
+		VMOVUPD(Mem{Base: pg, Disp: 32 * v}, g)
+		VMULPD(zero, g, z)
+		VCMPPD(U8(1), Mem{Base: py, Disp: 32 * v}, zero, m) // m = 0 < y, ordered
+		VBLENDVPD(m, g, z, z)
+		VMOVUPD(z, Mem{Base: dst, Disp: 32 * v})
+	}
+	ADDQ(U8(128), dst)
+	ADDQ(U8(128), pg)
+	ADDQ(U8(128), py)
+	SUBQ(U8(16), n)
+	JMP(LabelRef("reluBackward64_loop16"))
+	Label("reluBackward64_loop4")
+	CMPQ(n, U8(4))
+	JL(LabelRef("reluBackward64_tail"))
+	VMOVUPD(Mem{Base: pg}, Y0)
+	VMULPD(zero, Y0, Y1)
+	VCMPPD(U8(1), Mem{Base: py}, zero, Y2)
+	VBLENDVPD(Y2, Y0, Y1, Y1)
+	VMOVUPD(Y1, Mem{Base: dst})
+	ADDQ(U8(32), dst)
+	ADDQ(U8(32), pg)
+	ADDQ(U8(32), py)
+	SUBQ(U8(4), n)
+	JMP(LabelRef("reluBackward64_loop4"))
+	Label("reluBackward64_tail")
+	TESTQ(n, n)
+	JZ(LabelRef("reluBackward64_done"))
+	VMOVSD(Mem{Base: pg}, X0)
+	VMULSD(X15, X0, X1)
+	VMOVSD(Mem{Base: py}, X3)
+	VCMPSD(U8(1), X3, X15, X2)
+	VBLENDVPD(X2, X0, X1, X1)
+	VMOVSD(X1, Mem{Base: dst})
+	ADDQ(U8(8), dst)
+	ADDQ(U8(8), pg)
+	ADDQ(U8(8), py)
+	DECQ(n)
+	JMP(LabelRef("reluBackward64_tail"))
+	Label("reluBackward64_done")
+	VZEROUPPER()
+	RET()
+}
+
 // float64Kernels emits every double-precision kernel of this file.
 func float64Kernels() {
 	gemm64Kernels()
@@ -299,4 +412,6 @@ func float64Kernels() {
 		binary64(op)
 	}
 	relu64()
+	reluForward64()
+	reluBackward64()
 }
