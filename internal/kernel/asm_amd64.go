@@ -252,6 +252,24 @@ func gemmMicro64AVX512(kc int, a *float64, b *float64, alpha float64, beta float
 //go:noescape
 func gemmMicro64AVX2(kc int, a *float64, b *float64, alpha float64, beta float64, c *float64, ldc int)
 
+// packCols8F64AVX512 sets dst[p*dstStride+q] = src[q*ld+p] for q in [0, 8) and p in [0, 8*blocks).
+// blocks must be positive.
+//
+//go:noescape
+func packCols8F64AVX512(blocks int, src *float64, ld int, dst *float64, dstStride int)
+
+// packRows8F64AVX512 sets dst[p*8+q] = src[p*ld+q] for q in [0, 8) and p in [0, kb).
+// kb must be positive.
+//
+//go:noescape
+func packRows8F64AVX512(kb int, src *float64, ld int, dst *float64)
+
+// packRows16F64AVX512 sets dst[p*16+q] = src[p*ld+q] for q in [0, 16) and p in [0, kb).
+// kb must be positive.
+//
+//go:noescape
+func packRows16F64AVX512(kb int, src *float64, ld int, dst *float64)
+
 // add64AVX2 sets dst[i] = x[i] + y[i] for i in [0, n).
 //
 //go:noescape

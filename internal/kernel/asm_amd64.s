@@ -9267,6 +9267,160 @@ gemmMicro64AVX2_beta0:
 	VZEROUPPER
 	RET
 
+// func packCols8F64AVX512(blocks int, src *float64, ld int, dst *float64, dstStride int)
+// Requires: AVX, AVX512F
+TEXT ·packCols8F64AVX512(SB), NOSPLIT, $0-40
+	MOVQ blocks+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ ld+16(FP), DX
+	MOVQ dst+24(FP), BX
+	MOVQ dstStride+32(FP), SI
+	SHLQ $0x03, DX
+	SHLQ $0x03, SI
+	LEAQ (DX)(DX*2), DI
+	LEAQ (SI)(SI*2), R8
+	LEAQ (CX)(DX*4), R9
+
+packCols8F64_loop:
+	VMOVUPD    (CX), Z0
+	VMOVUPD    (CX)(DX*1), Z1
+	VMOVUPD    (CX)(DX*2), Z2
+	VMOVUPD    (CX)(DI*1), Z3
+	VMOVUPD    (R9), Z4
+	VMOVUPD    (R9)(DX*1), Z5
+	VMOVUPD    (R9)(DX*2), Z6
+	VMOVUPD    (R9)(DI*1), Z7
+	VUNPCKLPD  Z1, Z0, Z8
+	VUNPCKHPD  Z1, Z0, Z9
+	VUNPCKLPD  Z3, Z2, Z10
+	VUNPCKHPD  Z3, Z2, Z11
+	VUNPCKLPD  Z5, Z4, Z12
+	VUNPCKHPD  Z5, Z4, Z13
+	VUNPCKLPD  Z7, Z6, Z14
+	VUNPCKHPD  Z7, Z6, Z15
+	LEAQ       (BX)(SI*4), R10
+	VSHUFF64X2 $0x88, Z10, Z8, Z16
+	VSHUFF64X2 $0xdd, Z10, Z8, Z17
+	VSHUFF64X2 $0x88, Z14, Z12, Z18
+	VSHUFF64X2 $0xdd, Z14, Z12, Z19
+	VSHUFF64X2 $0x88, Z18, Z16, Z20
+	VMOVUPD    Z20, (BX)
+	VSHUFF64X2 $0xdd, Z18, Z16, Z20
+	VMOVUPD    Z20, (R10)
+	VSHUFF64X2 $0x88, Z19, Z17, Z20
+	VMOVUPD    Z20, (BX)(SI*2)
+	VSHUFF64X2 $0xdd, Z19, Z17, Z20
+	VMOVUPD    Z20, (R10)(SI*2)
+	VSHUFF64X2 $0x88, Z11, Z9, Z16
+	VSHUFF64X2 $0xdd, Z11, Z9, Z17
+	VSHUFF64X2 $0x88, Z15, Z13, Z18
+	VSHUFF64X2 $0xdd, Z15, Z13, Z19
+	VSHUFF64X2 $0x88, Z18, Z16, Z20
+	VMOVUPD    Z20, (BX)(SI*1)
+	VSHUFF64X2 $0xdd, Z18, Z16, Z20
+	VMOVUPD    Z20, (R10)(SI*1)
+	VSHUFF64X2 $0x88, Z19, Z17, Z20
+	VMOVUPD    Z20, (BX)(R8*1)
+	VSHUFF64X2 $0xdd, Z19, Z17, Z20
+	VMOVUPD    Z20, (R10)(R8*1)
+	ADDQ       $0x40, CX
+	ADDQ       $0x40, R9
+	LEAQ       (BX)(SI*8), BX
+	DECQ       AX
+	JNZ        packCols8F64_loop
+	VZEROUPPER
+	RET
+
+// func packRows8F64AVX512(kb int, src *float64, ld int, dst *float64)
+// Requires: AVX, AVX512F
+TEXT ·packRows8F64AVX512(SB), NOSPLIT, $0-32
+	MOVQ kb+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ ld+16(FP), DX
+	MOVQ dst+24(FP), BX
+	SHLQ $0x03, DX
+	LEAQ (DX)(DX*2), SI
+
+packRows8F64AVX512_loop4:
+	CMPQ    AX, $0x04
+	JL      packRows8F64AVX512_tail
+	VMOVUPD (CX), Z0
+	VMOVUPD (CX)(DX*1), Z1
+	VMOVUPD (CX)(DX*2), Z2
+	VMOVUPD (CX)(SI*1), Z3
+	VMOVUPD Z0, (BX)
+	VMOVUPD Z1, 64(BX)
+	VMOVUPD Z2, 128(BX)
+	VMOVUPD Z3, 192(BX)
+	LEAQ    (CX)(DX*4), CX
+	ADDQ    $0x00000100, BX
+	SUBQ    $0x04, AX
+	JMP     packRows8F64AVX512_loop4
+
+packRows8F64AVX512_tail:
+	TESTQ   AX, AX
+	JZ      packRows8F64AVX512_done
+	VMOVUPD (CX), Z0
+	VMOVUPD Z0, (BX)
+	ADDQ    DX, CX
+	ADDQ    $0x40, BX
+	DECQ    AX
+	JMP     packRows8F64AVX512_tail
+
+packRows8F64AVX512_done:
+	VZEROUPPER
+	RET
+
+// func packRows16F64AVX512(kb int, src *float64, ld int, dst *float64)
+// Requires: AVX, AVX512F
+TEXT ·packRows16F64AVX512(SB), NOSPLIT, $0-32
+	MOVQ kb+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ ld+16(FP), DX
+	MOVQ dst+24(FP), BX
+	SHLQ $0x03, DX
+	LEAQ (DX)(DX*2), SI
+
+packRows16F64AVX512_loop4:
+	CMPQ    AX, $0x04
+	JL      packRows16F64AVX512_tail
+	VMOVUPD (CX), Z0
+	VMOVUPD 64(CX), Z1
+	VMOVUPD (CX)(DX*1), Z2
+	VMOVUPD 64(CX)(DX*1), Z3
+	VMOVUPD (CX)(DX*2), Z4
+	VMOVUPD 64(CX)(DX*2), Z5
+	VMOVUPD (CX)(SI*1), Z6
+	VMOVUPD 64(CX)(SI*1), Z7
+	VMOVUPD Z0, (BX)
+	VMOVUPD Z1, 64(BX)
+	VMOVUPD Z2, 128(BX)
+	VMOVUPD Z3, 192(BX)
+	VMOVUPD Z4, 256(BX)
+	VMOVUPD Z5, 320(BX)
+	VMOVUPD Z6, 384(BX)
+	VMOVUPD Z7, 448(BX)
+	LEAQ    (CX)(DX*4), CX
+	ADDQ    $0x00000200, BX
+	SUBQ    $0x04, AX
+	JMP     packRows16F64AVX512_loop4
+
+packRows16F64AVX512_tail:
+	TESTQ   AX, AX
+	JZ      packRows16F64AVX512_done
+	VMOVUPD (CX), Z0
+	VMOVUPD Z0, (BX)
+	VMOVUPD 64(CX), Z1
+	VMOVUPD Z1, 64(BX)
+	ADDQ    DX, CX
+	ADDQ    $0x80, BX
+	DECQ    AX
+	JMP     packRows16F64AVX512_tail
+
+packRows16F64AVX512_done:
+	VZEROUPPER
+	RET
+
 // func add64AVX2(n int, dst *float64, x *float64, y *float64)
 // Requires: AVX
 TEXT ·add64AVX2(SB), NOSPLIT, $0-32

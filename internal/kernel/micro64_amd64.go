@@ -9,7 +9,7 @@ package kernel
 // beta*c and the addition separately; the element-wise loops are IEEE operations.
 var (
 	micro64AVX512 = &microKernel[float64]{mr: 8, nr: 16, ku: 1, fn: micro64AVX512Fn,
-		packA: packer[float64]{packRowsR[float64](8), packColsR[float64](8)}, packB: newPacker[float64](16),
+		packA: packer[float64]{packRowsF64Asm(8), packColsF64Asm(8)}, packB: packer[float64]{packRowsF64Asm(16), packColsF64Asm(16)},
 		directWork: fusedDirectWork, parallelWork: 1 << 19, taskWork: 1 << 20}
 	micro64AVX2 = &microKernel[float64]{mr: 6, nr: 8, ku: 1, fn: micro64AVX2Fn,
 		packA: newPacker[float64](6), packB: packer[float64]{packRowsR[float64](8), packColsR[float64](8)},
@@ -77,6 +77,58 @@ func reluBackward64Asm(dst, g, y []float64) {
 		_ = g[len(dst)-1]
 		_ = y[len(dst)-1]
 		reluBackward64AVX2(len(dst), &dst[0], &g[0], &y[0])
+	}
+}
+
+// packColsF64Asm returns the cols packer of r-lane panels (r = 8 or 16, see pack_purego.go) that
+// transposes whole 8×8 blocks with packCols8F64AVX512 (one call per 8 lanes of a full panel) and
+// packs the last depth steps below a multiple of 8, and a last partial panel, in Go.
+func packColsF64Asm(r int) packFunc[float64] {
+	return func(dst, x []float64, ld, kb, width, kp int) {
+		stride := panelStride(r, kp)
+		full := width / r
+		blocks := kb / 8
+		for t := range full {
+			d := dst[t*stride:][:r*kp]
+			src := x[t*r*ld:]
+			if blocks > 0 {
+				_ = src[(r-1)*ld+kb-1]
+				for h := 0; h < r; h += 8 {
+					packCols8F64AVX512(blocks, &src[h*ld], ld, &d[h], r)
+				}
+			}
+			for p := blocks * 8; p < kb; p++ {
+				dd := d[p*r:][:r]
+				for q := range dd {
+					dd[q] = src[q*ld+p]
+				}
+			}
+			clear(d[r*kb:])
+		}
+		packColsAny(dst, x, ld, kb, width, r, kp, full)
+	}
+}
+
+// packRowsF64Asm returns the rows packer of r-lane panels (r = 8 or 16, see pack_purego.go) that
+// copies each full panel with packRows8F64AVX512 or packRows16F64AVX512.
+func packRowsF64Asm(r int) packFunc[float64] {
+	rows := packRows8F64AVX512
+	if r == 16 {
+		rows = packRows16F64AVX512
+	}
+	return func(dst, x []float64, ld, kb, width, kp int) {
+		stride := panelStride(r, kp)
+		full := width / r
+		if kb > 0 {
+			for t := range full {
+				d := dst[t*stride:][:r*kp]
+				src := x[t*r:]
+				_ = src[(kb-1)*ld+r-1]
+				rows(kb, &src[0], ld, &d[0])
+				clear(d[r*kb:])
+			}
+		}
+		packRowsAny(dst, x, ld, kb, width, r, kp, full)
 	}
 }
 

@@ -405,9 +405,144 @@ func reluBackward64() {
 	RET()
 }
 
+// packCols8F64 emits the transposing float64 packer: it copies 8 source rows (depth contiguous, row
+// stride ld elements) into 8 lanes of a k-major panel whose depth steps are dstStride elements
+// apart, 8 depth steps at a time, by an 8×8 transpose in registers (unpack of doubles, then two
+// rounds of 128-bit lane shuffles). A 16-lane panel is packed by two calls, one per half.
+func packCols8F64() {
+	TEXT("packCols8F64AVX512", NOSPLIT, "func(blocks int, src *float64, ld int, dst *float64, dstStride int)")
+	Pragma("noescape")
+	Doc("packCols8F64AVX512 sets dst[p*dstStride+q] = src[q*ld+p] for q in [0, 8) and p in [0, 8*blocks).",
+		"blocks must be positive.")
+	n := Load(Param("blocks"), GP64())
+	src := Load(Param("src"), GP64())
+	ld := Load(Param("ld"), GP64())
+	dst := Load(Param("dst"), GP64())
+	ds := Load(Param("dstStride"), GP64())
+	SHLQ(U8(3), ld)
+	SHLQ(U8(3), ds)
+	ld3 := GP64()
+	LEAQ(Mem{Base: ld, Index: ld, Scale: 2}, ld3)
+	ds3 := GP64()
+	LEAQ(Mem{Base: ds, Index: ds, Scale: 2}, ds3)
+	src4 := GP64()
+	LEAQ(Mem{Base: src, Index: ld, Scale: 4}, src4)
+	dst4 := GP64()
+	z := func(i int) VecPhysical { return kernelSpec{zmm: true}.vec(i) }
+	// at returns the address of row (or output) i of a group of 8 from the bases b0 (rows 0..3)
+	// and b4 (rows 4..7) with stride s and 3*s in s3.
+	at := func(b0, b4, s, s3 Register, i int) Mem {
+		b := b0
+		if i >= 4 {
+			b = b4
+		}
+		switch i % 4 {
+		case 1:
+			return Mem{Base: b, Index: s, Scale: 1}
+		case 2:
+			return Mem{Base: b, Index: s, Scale: 2}
+		case 3:
+			return Mem{Base: b, Index: s3, Scale: 1}
+		}
+		return Mem{Base: b}
+	}
+	Label("packCols8F64_loop")
+	for q := 0; q < 8; q++ {
+		VMOVUPD(at(src, src4, ld, ld3, q), z(q))
+	}
+	// t[2i] = unpacklo(r[2i], r[2i+1]), t[2i+1] = unpackhi(…), in Z8..Z15: 128-bit lane L of
+	// t[2i] holds rows 2i, 2i+1 at depth 2L, of t[2i+1] at depth 2L+1.
+	for i := 0; i < 4; i++ {
+		VUNPCKLPD(z(2*i+1), z(2*i), z(8+2*i))
+		VUNPCKHPD(z(2*i+1), z(2*i), z(8+2*i+1))
+	}
+	// For parity e (t[e], t[2+e], t[4+e], t[6+e]): v = lanes 0, 2 of t[e] and of t[2+e]
+	// (0x88), v' = lanes 1, 3 (0xDD); likewise w, w' from t[4+e], t[6+e]; then output depth
+	// 4h+2g+e... gathers lane pairs of v and w in the same way.
+	LEAQ(Mem{Base: dst, Index: ds, Scale: 4}, dst4)
+	for e := 0; e < 2; e++ {
+		t := func(i int) VecPhysical { return z(8 + 2*i + e) }
+		v0, v1, w0, w1, o := z(16), z(17), z(18), z(19), z(20)
+		VSHUFF64X2(U8(0x88), t(1), t(0), v0) // t0.L0 t0.L2 t2.L0 t2.L2: depths 0, 4
+		VSHUFF64X2(U8(0xDD), t(1), t(0), v1) // depths 2, 6
+		VSHUFF64X2(U8(0x88), t(3), t(2), w0)
+		VSHUFF64X2(U8(0xDD), t(3), t(2), w1)
+		for _, out := range []struct {
+			v, w VecPhysical
+			imm  uint8
+			p    int
+		}{{v0, w0, 0x88, 0}, {v0, w0, 0xDD, 4}, {v1, w1, 0x88, 2}, {v1, w1, 0xDD, 6}} {
+			VSHUFF64X2(U8(out.imm), out.w, out.v, o)
+			VMOVUPD(o, at(dst, dst4, ds, ds3, out.p+e))
+		}
+	}
+	ADDQ(U8(64), src)
+	ADDQ(U8(64), src4)
+	LEAQ(Mem{Base: dst, Index: ds, Scale: 8}, dst)
+	DECQ(n)
+	JNZ(LabelRef("packCols8F64_loop"))
+	VZEROUPPER()
+	RET()
+}
+
+// packRowsF64 emits the non-transposing float64 packer of vecs·8-lane panels: vecs 64-byte copies
+// per depth step, four steps per trip.
+func packRowsF64(vecs int) {
+	name := fmt.Sprintf("packRows%dF64AVX512", 8*vecs)
+	TEXT(name, NOSPLIT, "func(kb int, src *float64, ld int, dst *float64)")
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s sets dst[p*%d+q] = src[p*ld+q] for q in [0, %d) and p in [0, kb).", name, 8*vecs, 8*vecs),
+		"kb must be positive.")
+	n := Load(Param("kb"), GP64())
+	src := Load(Param("src"), GP64())
+	ld := Load(Param("ld"), GP64())
+	dst := Load(Param("dst"), GP64())
+	SHLQ(U8(3), ld)
+	ld3 := GP64()
+	LEAQ(Mem{Base: ld, Index: ld, Scale: 2}, ld3)
+	z := func(i int) VecPhysical { return kernelSpec{zmm: true}.vec(i) }
+	row := func(p int) Mem {
+		return []Mem{{Base: src}, {Base: src, Index: ld, Scale: 1}, {Base: src, Index: ld, Scale: 2}, {Base: src, Index: ld3, Scale: 1}}[p]
+	}
+	Label(name + "_loop4")
+	CMPQ(n, U8(4))
+	JL(LabelRef(name + "_tail"))
+	for p := 0; p < 4; p++ {
+		for v := 0; v < vecs; v++ {
+			VMOVUPD(row(p).Offset(64*v), z(p*vecs+v))
+		}
+	}
+	for p := 0; p < 4; p++ {
+		for v := 0; v < vecs; v++ {
+			VMOVUPD(z(p*vecs+v), Mem{Base: dst, Disp: 64 * (p*vecs + v)})
+		}
+	}
+	LEAQ(Mem{Base: src, Index: ld, Scale: 4}, src)
+	ADDQ(U32(256*vecs), dst)
+	SUBQ(U8(4), n)
+	JMP(LabelRef(name + "_loop4"))
+	Label(name + "_tail")
+	TESTQ(n, n)
+	JZ(LabelRef(name + "_done"))
+	for v := 0; v < vecs; v++ {
+		VMOVUPD(Mem{Base: src, Disp: 64 * v}, z(v))
+		VMOVUPD(z(v), Mem{Base: dst, Disp: 64 * v})
+	}
+	ADDQ(ld, src)
+	ADDQ(U8(64*vecs), dst)
+	DECQ(n)
+	JMP(LabelRef(name + "_tail"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
 // float64Kernels emits every double-precision kernel of this file.
 func float64Kernels() {
 	gemm64Kernels()
+	packCols8F64()
+	packRowsF64(1)
+	packRowsF64(2)
 	for _, op := range []string{"add", "sub", "mul", "div"} {
 		binary64(op)
 	}
