@@ -12,8 +12,9 @@
 // micro-kernels ("avx512": 16×32 wherever two full 16-column panels of B remain, same arithmetic
 // per element); with AVX2 and FMA a 6×16 one ("avx2"); otherwise, on other architectures, and in
 // builds with the purego tag, the portable Go code ("purego"). The float64 GEMM likewise runs an
-// 8×16 AVX-512 or a 6×8 AVX2 double-precision micro-kernel (micro64_amd64.go) in the same driver,
-// and Add64, Sub64, Mul64, Div64 and ReLU64 run AVX2 loops. The assembly implementations also
+// 8×16 AVX-512 or a 6×8 AVX2 double-precision micro-kernel (micro64_amd64.go) in the same driver
+// (with AVX-512 packers, 8×8 transposes and row copies, for the 8×16 one); Add64, Sub64, Mul64,
+// Div64, ReLU64, ReLUForward64 and ReLUBackward64 run AVX2 loops. The assembly implementations also
 // use AVX2 assembly for the float32 Add32, Sub32, Mul32 and Div32 (IEEE operations, so the same
 // bits as Go's), the ReLU and 2×2 max-pool kernels of fused.go, and (with AVX-512) the
 // transposing and copying packers and the strided row copies and adds of im2col and col2im
