@@ -147,6 +147,18 @@ func copyRowsAVX512(rows int, dst *float32, dstStride int, src *float32, srcStri
 //go:noescape
 func addRowsAVX512(rows int, dst *float32, dstStride int, src *float32, srcStride int, full int, mask int)
 
+// copyRows64AVX512 sets dst[r*dstStride+j] = src[r*srcStride+j] for r in [0, rows) and j in [0, 8*full+w),
+// where mask = 1<<w - 1 (w < 8). rows must be positive.
+//
+//go:noescape
+func copyRows64AVX512(rows int, dst *float64, dstStride int, src *float64, srcStride int, full int, mask int)
+
+// addRows64AVX512 sets dst[r*dstStride+j] += src[r*srcStride+j] for r in [0, rows) and j in [0, 8*full+w),
+// where mask = 1<<w - 1 (w < 8). rows must be positive.
+//
+//go:noescape
+func addRows64AVX512(rows int, dst *float64, dstStride int, src *float64, srcStride int, full int, mask int)
+
 // tanhAVX2 sets d[i] = tanh32One(d[i]) (sigmoid != 0: 0.5 + 0.5*tanh32One(0.5*d[i])) for i in
 // [0, n), n a multiple of 8, with the constants c (tanhConsts): the portable code's operations
 // in its order, each product rounded (no fused multiply-adds), so the same bits.

@@ -3806,6 +3806,87 @@ addRowsAVX512_tail:
 	VZEROUPPER
 	RET
 
+// func copyRows64AVX512(rows int, dst *float64, dstStride int, src *float64, srcStride int, full int, mask int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·copyRows64AVX512(SB), NOSPLIT, $0-56
+	MOVQ  rows+0(FP), AX
+	MOVQ  dst+8(FP), CX
+	MOVQ  dstStride+16(FP), DX
+	MOVQ  src+24(FP), BX
+	MOVQ  srcStride+32(FP), SI
+	MOVQ  full+40(FP), DI
+	MOVQ  mask+48(FP), R8
+	KMOVB R8, K1
+	SHLQ  $0x03, DX
+	SHLQ  $0x03, SI
+
+copyRows64AVX512_row:
+	MOVQ CX, R8
+	MOVQ BX, R9
+	MOVQ DI, R10
+
+copyRows64AVX512_vec:
+	TESTQ   R10, R10
+	JZ      copyRows64AVX512_tail
+	VMOVUPD (R9), Z0
+	VMOVUPD Z0, (R8)
+	ADDQ    $0x40, R9
+	ADDQ    $0x40, R8
+	DECQ    R10
+	JMP     copyRows64AVX512_vec
+
+copyRows64AVX512_tail:
+	VMOVUPD.Z (R9), K1, Z0
+	VMOVUPD   Z0, K1, (R8)
+	ADDQ      DX, CX
+	ADDQ      SI, BX
+	DECQ      AX
+	JNZ       copyRows64AVX512_row
+	VZEROUPPER
+	RET
+
+// func addRows64AVX512(rows int, dst *float64, dstStride int, src *float64, srcStride int, full int, mask int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·addRows64AVX512(SB), NOSPLIT, $0-56
+	MOVQ  rows+0(FP), AX
+	MOVQ  dst+8(FP), CX
+	MOVQ  dstStride+16(FP), DX
+	MOVQ  src+24(FP), BX
+	MOVQ  srcStride+32(FP), SI
+	MOVQ  full+40(FP), DI
+	MOVQ  mask+48(FP), R8
+	KMOVB R8, K1
+	SHLQ  $0x03, DX
+	SHLQ  $0x03, SI
+
+addRows64AVX512_row:
+	MOVQ CX, R8
+	MOVQ BX, R9
+	MOVQ DI, R10
+
+addRows64AVX512_vec:
+	TESTQ   R10, R10
+	JZ      addRows64AVX512_tail
+	VMOVUPD (R9), Z0
+	VADDPD  (R8), Z0, Z0
+	VMOVUPD Z0, (R8)
+	ADDQ    $0x40, R9
+	ADDQ    $0x40, R8
+	DECQ    R10
+	JMP     addRows64AVX512_vec
+
+addRows64AVX512_tail:
+	VMOVUPD.Z (R9), K1, Z0
+	VMOVUPD.Z (R8), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD   Z0, K1, (R8)
+	ADDQ      DX, CX
+	ADDQ      SI, BX
+	DECQ      AX
+	JNZ       addRows64AVX512_row
+	VZEROUPPER
+	RET
+
 // func tanhAVX2(n int, d *float32, c *float32, sigmoid int)
 // Requires: AVX
 TEXT ·tanhAVX2(SB), NOSPLIT, $0-32

@@ -18,11 +18,11 @@
 // use AVX2 assembly for the float32 Add32, Sub32, Mul32 and Div32 (IEEE operations, so the same
 // bits as Go's), the ReLU and 2×2 max-pool kernels of fused.go, and (with AVX-512) the
 // transposing and copying packers and the strided row copies and adds of im2col and col2im
-// (CopyRows32, AddRows32); the optimizer steps of optimizers.go (Adam32, RMSprop32, SGD32 and their
-// float64 forms) run AVX-512 kernels in avx512 and AVX2 ones in avx2, one loop per combination of
-// options, which perform the portable code's IEEE operations and correctly rounded fused
-// multiply-adds in its order on every lane, so all three implementations give the same bits (and
-// PyTorch's); the other kernels are the portable ones in every implementation. In the
+// (CopyRows32, AddRows32, CopyRows64, AddRows64); the optimizer steps of optimizers.go (Adam32,
+// RMSprop32, SGD32 and their float64 forms) run AVX-512 kernels in avx512 and AVX2 ones in avx2,
+// one loop per combination of options, which perform the portable code's IEEE operations and
+// correctly rounded fused multiply-adds in its order on every lane, so all three implementations
+// give the same bits (and PyTorch's); the other kernels are the portable ones in every implementation. In the
 // avx512 implementation, products of at most 6 rows run the 6×16 AVX2 micro-kernel and a 6×32
 // AVX-512 one, which form every element exactly as the 16×16 one does. Matrix-vector products
 // whose outputs each read one contiguous row (x·Wᵀ with m == 1, the Linear layer at batch 1, or

@@ -141,6 +141,18 @@ func AddRows32(dst []float32, dstStride int, src []float32, srcStride int, rows,
 	impl.addRows32(dst, dstStride, src, srcStride, rows, width)
 }
 
+// CopyRows64 is CopyRows32 for float64.
+func CopyRows64(dst []float64, dstStride int, src []float64, srcStride int, rows, width int) {
+	checkRows("CopyRows64", len(dst), dstStride, len(src), srcStride, rows, width)
+	impl.copyRows64(dst, dstStride, src, srcStride, rows, width)
+}
+
+// AddRows64 is AddRows32 for float64.
+func AddRows64(dst []float64, dstStride int, src []float64, srcStride int, rows, width int) {
+	checkRows("AddRows64", len(dst), dstStride, len(src), srcStride, rows, width)
+	impl.addRows64(dst, dstStride, src, srcStride, rows, width)
+}
+
 // checkRows panics unless the strided rows fit the slices. It is small
 // enough to inline (im2col calls the row kernels once per kernel offset);
 // badRows builds the message.
@@ -157,7 +169,7 @@ func badRows(fn string, ld, dstStride, ls, srcStride, rows, width int) {
 		fn, rows, width, dstStride, srcStride, ld, ls))
 }
 
-func copyRows32Go(dst []float32, dstStride int, src []float32, srcStride int, rows, width int) {
+func copyRowsGo[T float](dst []T, dstStride int, src []T, srcStride int, rows, width int) {
 	if width == 0 {
 		return
 	}
@@ -166,7 +178,7 @@ func copyRows32Go(dst []float32, dstStride int, src []float32, srcStride int, ro
 	}
 }
 
-func addRows32Go(dst []float32, dstStride int, src []float32, srcStride int, rows, width int) {
+func addRowsGo[T float](dst []T, dstStride int, src []T, srcStride int, rows, width int) {
 	if width == 0 {
 		return
 	}

@@ -80,6 +80,20 @@ func reluBackward64Asm(dst, g, y []float64) {
 	}
 }
 
+// copyRows64Asm and addRows64Asm run the AVX-512 strided float64 row kernels (bounds were checked by
+// the caller).
+func copyRows64Asm(dst []float64, dstStride int, src []float64, srcStride int, rows, width int) {
+	if rows > 0 && width > 0 {
+		copyRows64AVX512(rows, &dst[0], dstStride, &src[0], srcStride, width/8, 1<<(width%8)-1)
+	}
+}
+
+func addRows64Asm(dst []float64, dstStride int, src []float64, srcStride int, rows, width int) {
+	if rows > 0 && width > 0 {
+		addRows64AVX512(rows, &dst[0], dstStride, &src[0], srcStride, width/8, 1<<(width%8)-1)
+	}
+}
+
 // packColsF64Asm returns the cols packer of r-lane panels (r = 8 or 16, see pack_purego.go) that
 // transposes whole 8×8 blocks with packCols8F64AVX512 (one call per 8 lanes of a full panel) and
 // packs the last depth steps below a multiple of 8, and a last partial panel, in Go.
