@@ -270,6 +270,12 @@ func gemmMicro64AVX2(kc int, a *float64, b *float64, alpha float64, beta float64
 //go:noescape
 func packCols8F64AVX512(blocks int, src *float64, ld int, dst *float64, dstStride int)
 
+// packCols4F64AVX2 sets dst[p*dstStride+q] = src[q*ld+p] for q in [0, 4) and p in [0, 4*blocks).
+// blocks must be positive.
+//
+//go:noescape
+func packCols4F64AVX2(blocks int, src *float64, ld int, dst *float64, dstStride int)
+
 // packRows8F64AVX512 sets dst[p*8+q] = src[p*ld+q] for q in [0, 8) and p in [0, kb).
 // kb must be positive.
 //

@@ -9412,6 +9412,43 @@ packCols8F64_loop:
 	VZEROUPPER
 	RET
 
+// func packCols4F64AVX2(blocks int, src *float64, ld int, dst *float64, dstStride int)
+// Requires: AVX
+TEXT ·packCols4F64AVX2(SB), NOSPLIT, $0-40
+	MOVQ blocks+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ ld+16(FP), DX
+	MOVQ dst+24(FP), BX
+	MOVQ dstStride+32(FP), SI
+	SHLQ $0x03, DX
+	SHLQ $0x03, SI
+	LEAQ (DX)(DX*2), DI
+	LEAQ (SI)(SI*2), R8
+
+packCols4F64_loop:
+	VMOVUPD    (CX), Y0
+	VMOVUPD    (CX)(DX*1), Y1
+	VMOVUPD    (CX)(DX*2), Y2
+	VMOVUPD    (CX)(DI*1), Y3
+	VUNPCKLPD  Y1, Y0, Y4
+	VUNPCKHPD  Y1, Y0, Y5
+	VUNPCKLPD  Y3, Y2, Y6
+	VUNPCKHPD  Y3, Y2, Y7
+	VPERM2F128 $0x20, Y6, Y4, Y0
+	VMOVUPD    Y0, (BX)
+	VPERM2F128 $0x20, Y7, Y5, Y1
+	VMOVUPD    Y1, (BX)(SI*1)
+	VPERM2F128 $0x31, Y6, Y4, Y2
+	VMOVUPD    Y2, (BX)(SI*2)
+	VPERM2F128 $0x31, Y7, Y5, Y3
+	VMOVUPD    Y3, (BX)(R8*1)
+	ADDQ       $0x20, CX
+	LEAQ       (BX)(SI*4), BX
+	DECQ       AX
+	JNZ        packCols4F64_loop
+	VZEROUPPER
+	RET
+
 // func packRows8F64AVX512(kb int, src *float64, ld int, dst *float64)
 // Requires: AVX, AVX512F
 TEXT ·packRows8F64AVX512(SB), NOSPLIT, $0-32

@@ -9,10 +9,11 @@ package kernel
 // beta*c and the addition separately; the element-wise loops are IEEE operations.
 var (
 	micro64AVX512 = &microKernel[float64]{mr: 8, nr: 16, ku: 1, fn: micro64AVX512Fn,
-		packA: packer[float64]{packRowsF64Asm(8), packColsF64Asm(8)}, packB: packer[float64]{packRowsF64Asm(16), packColsF64Asm(16)},
+		packA:      packer[float64]{packRowsF64Asm(8), packColsF64Asm(8, 8, packCols8F64AVX512)},
+		packB:      packer[float64]{packRowsF64Asm(16), packColsF64Asm(16, 8, packCols8F64AVX512)},
 		directWork: fusedDirectWork, parallelWork: 1 << 19, taskWork: 1 << 20}
 	micro64AVX2 = &microKernel[float64]{mr: 6, nr: 8, ku: 1, fn: micro64AVX2Fn,
-		packA: newPacker[float64](6), packB: packer[float64]{packRowsR[float64](8), packColsR[float64](8)},
+		packA: newPacker[float64](6), packB: packer[float64]{packRowsR[float64](8), packColsF64Asm(8, 4, packCols4F64AVX2)},
 		directWork: fusedDirectWork, parallelWork: 1 << 19, taskWork: 1 << 20}
 )
 
@@ -94,24 +95,25 @@ func addRows64Asm(dst []float64, dstStride int, src []float64, srcStride int, ro
 	}
 }
 
-// packColsF64Asm returns the cols packer of r-lane panels (r = 8 or 16, see pack_purego.go) that
-// transposes whole 8×8 blocks with packCols8F64AVX512 (one call per 8 lanes of a full panel) and
-// packs the last depth steps below a multiple of 8, and a last partial panel, in Go.
-func packColsF64Asm(r int) packFunc[float64] {
+// packColsF64Asm returns the cols packer of r-lane panels (see pack_purego.go) that transposes
+// whole g×g blocks with kern (packCols8F64AVX512, g = 8, or packCols4F64AVX2, g = 4; one call per
+// g lanes of a full panel, r a multiple of g) and packs the last depth steps below a multiple of g,
+// and a last partial panel, in Go.
+func packColsF64Asm(r, g int, kern func(blocks int, src *float64, ld int, dst *float64, dstStride int)) packFunc[float64] {
 	return func(dst, x []float64, ld, kb, width, kp int) {
 		stride := panelStride(r, kp)
 		full := width / r
-		blocks := kb / 8
+		blocks := kb / g
 		for t := range full {
 			d := dst[t*stride:][:r*kp]
 			src := x[t*r*ld:]
 			if blocks > 0 {
 				_ = src[(r-1)*ld+kb-1]
-				for h := 0; h < r; h += 8 {
-					packCols8F64AVX512(blocks, &src[h*ld], ld, &d[h], r)
+				for h := 0; h < r; h += g {
+					kern(blocks, &src[h*ld], ld, &d[h], r)
 				}
 			}
-			for p := blocks * 8; p < kb; p++ {
+			for p := blocks * g; p < kb; p++ {
 				dd := d[p*r:][:r]
 				for q := range dd {
 					dd[q] = src[q*ld+p]

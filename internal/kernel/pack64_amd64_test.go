@@ -8,17 +8,28 @@ import (
 	"testing"
 )
 
-// TestPackF64Asm checks the AVX-512 float64 packers of micro64AVX512 (8 and 16 lanes, rows and
-// cols) against the portable ones: the whole packed buffer, padding included, for depths on both
+// TestPackF64Asm checks the float64 assembly packers (AVX-512: 8 and 16 lanes, rows and cols;
+// AVX2: the 8-lane cols packer of micro64AVX2) against the portable ones: the whole packed buffer, padding included, for depths on both
 // sides of the 8-step transpose blocks and the 4-step copy trips, widths with partial panels, and
 // leading dimensions wider than the block, starting from a buffer full of NaN.
 func TestPackF64Asm(t *testing.T) {
-	if !hasAVX512 {
-		t.Skip("no AVX-512")
+	if !hasAVX2 {
+		t.Skip("no AVX2")
 	}
 	r := rand.New(rand.NewPCG(64, 8))
-	for _, lanes := range []int{8, 16} {
-		asm := packer[float64]{packRowsF64Asm(lanes), packColsF64Asm(lanes)}
+	for _, tc := range []struct {
+		lanes  int
+		avx512 bool
+		asm    packer[float64]
+	}{
+		{8, true, packer[float64]{packRowsF64Asm(8), packColsF64Asm(8, 8, packCols8F64AVX512)}},
+		{16, true, packer[float64]{packRowsF64Asm(16), packColsF64Asm(16, 8, packCols8F64AVX512)}},
+		{8, false, packer[float64]{packRowsR[float64](8), packColsF64Asm(8, 4, packCols4F64AVX2)}},
+	} {
+		if tc.avx512 && !hasAVX512 {
+			continue
+		}
+		lanes, asm := tc.lanes, tc.asm
 		ref := packer[float64]{
 			func(dst, x []float64, ld, kb, width, kp int) { packRowsAny(dst, x, ld, kb, width, lanes, kp, 0) },
 			func(dst, x []float64, ld, kb, width, kp int) { packColsAny(dst, x, ld, kb, width, lanes, kp, 0) },

@@ -20,6 +20,12 @@ package main
 // same bits as Go's scalar ones), and relu64AVX2 is ReLU64's rule (x < 0 becomes +0; -0 and NaN
 // pass through) by masking with !(x < 0). reluForward64AVX2 and reluBackward64AVX2 are the float64
 // forms of reluAVX2 and reluBackwardAVX2 (ReLUForward64, ReLUBackward64).
+//
+// # float64 packers
+//
+// packCols8F64AVX512 (8×8 transposes) and packRows8F64AVX512 and packRows16F64AVX512 (row copies)
+// pack the panels of the AVX-512 micro-kernel; packCols4F64AVX2 (4×4 transposes) packs the
+// transposed B panels of the AVX2 one. Packing only moves values.
 
 import (
 	"fmt"
@@ -485,6 +491,57 @@ func packCols8F64() {
 	RET()
 }
 
+// packCols4F64 emits the AVX2 transposing float64 packer: it copies 4 source rows (depth
+// contiguous, row stride ld elements) into 4 lanes of a k-major panel whose depth steps are
+// dstStride elements apart, 4 depth steps at a time, by a 4×4 transpose in registers (unpack of
+// doubles, then 128-bit permutes). An 8-lane panel is packed by two calls, one per half.
+func packCols4F64() {
+	TEXT("packCols4F64AVX2", NOSPLIT, "func(blocks int, src *float64, ld int, dst *float64, dstStride int)")
+	Pragma("noescape")
+	Doc("packCols4F64AVX2 sets dst[p*dstStride+q] = src[q*ld+p] for q in [0, 4) and p in [0, 4*blocks).",
+		"blocks must be positive.")
+	n := Load(Param("blocks"), GP64())
+	src := Load(Param("src"), GP64())
+	ld := Load(Param("ld"), GP64())
+	dst := Load(Param("dst"), GP64())
+	ds := Load(Param("dstStride"), GP64())
+	SHLQ(U8(3), ld)
+	SHLQ(U8(3), ds)
+	ld3 := GP64()
+	LEAQ(Mem{Base: ld, Index: ld, Scale: 2}, ld3)
+	ds3 := GP64()
+	LEAQ(Mem{Base: ds, Index: ds, Scale: 2}, ds3)
+	at := func(b, s, s3 Register, i int) Mem {
+		return []Mem{{Base: b}, {Base: b, Index: s, Scale: 1}, {Base: b, Index: s, Scale: 2}, {Base: b, Index: s3, Scale: 1}}[i]
+	}
+	Label("packCols4F64_loop")
+	r := []VecPhysical{Y0, Y1, Y2, Y3}
+	t := []VecPhysical{Y4, Y5, Y6, Y7}
+	for q := 0; q < 4; q++ {
+		VMOVUPD(at(src, ld, ld3, q), r[q])
+	}
+	// t0 = rows 0, 1 at depths 0 and 2; t1 at depths 1 and 3; t2, t3 likewise for rows 2, 3.
+	VUNPCKLPD(r[1], r[0], t[0])
+	VUNPCKHPD(r[1], r[0], t[1])
+	VUNPCKLPD(r[3], r[2], t[2])
+	VUNPCKHPD(r[3], r[2], t[3])
+	// Depth p: the low (p < 2) or high 128-bit halves of t[p%2] and t[2+p%2].
+	for p := 0; p < 4; p++ {
+		imm := U8(0x20)
+		if p >= 2 {
+			imm = U8(0x31)
+		}
+		VPERM2F128(imm, t[2+p%2], t[p%2], r[p])
+		VMOVUPD(r[p], at(dst, ds, ds3, p))
+	}
+	ADDQ(U8(32), src)
+	LEAQ(Mem{Base: dst, Index: ds, Scale: 4}, dst)
+	DECQ(n)
+	JNZ(LabelRef("packCols4F64_loop"))
+	VZEROUPPER()
+	RET()
+}
+
 // packRowsF64 emits the non-transposing float64 packer of vecs·8-lane panels: vecs 64-byte copies
 // per depth step, four steps per trip.
 func packRowsF64(vecs int) {
@@ -541,6 +598,7 @@ func packRowsF64(vecs int) {
 func float64Kernels() {
 	gemm64Kernels()
 	packCols8F64()
+	packCols4F64()
 	packRowsF64(1)
 	packRowsF64(2)
 	for _, op := range []string{"add", "sub", "mul", "div"} {
