@@ -288,6 +288,20 @@ func packRows8F64AVX512(kb int, src *float64, ld int, dst *float64)
 //go:noescape
 func packRows16F64AVX512(kb int, src *float64, ld int, dst *float64)
 
+// gemvDots8F64AVX512 sets s[q] = Σ_p w[q*ld+p]*x[p] for q in [0, 8), p in [0, 8*blocks),
+// each sum formed from +0 by fused multiply-adds in increasing p order (one lane per q).
+// blocks must be positive.
+//
+//go:noescape
+func gemvDots8F64AVX512(blocks int, x *float64, w *float64, ld int, s *float64)
+
+// gemvDots16F64AVX512 sets s[q] = Σ_p w[q*ld+p]*x[p] for q in [0, 16), p in [0, 8*blocks),
+// each sum formed from +0 by fused multiply-adds in increasing p order (one lane per q).
+// blocks must be positive.
+//
+//go:noescape
+func gemvDots16F64AVX512(blocks int, x *float64, w *float64, ld int, s *float64)
+
 // add64AVX2 sets dst[i] = x[i] + y[i] for i in [0, n).
 //
 //go:noescape

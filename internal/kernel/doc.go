@@ -27,9 +27,10 @@
 // AVX2 micro-kernel and a 6×32 AVX-512 one, which form every element exactly as the 16×16 one does.
 // Matrix-vector products whose outputs each read one contiguous row (x·Wᵀ with m == 1, the Linear
 // layer at batch 1, or A·v with n == 1) skip packing in the assembly implementations too: the dots
-// kernels (gemvDots32AVX512 and gemvDots16AVX512, or gemvDots16AVX2 and gemvDots8AVX2) read 32 or
-// 16 rows of the matrix in place, transpose 16×16 (8×8) blocks in registers so that each lane holds
-// one output, and form each output's depth-block sum by fused multiply-adds in increasing k order
+// kernels (gemvDots32AVX512 and gemvDots16AVX512, or gemvDots16AVX2 and gemvDots8AVX2; for float64
+// with AVX-512, gemvDots16F64AVX512 and gemvDots8F64AVX512) read 32 or 16 rows (16 or 8 in float64)
+// of the matrix in place, transpose 16×16 (8×8) blocks in registers so that each lane holds one
+// output, and form each output's depth-block sum by fused multiply-adds in increasing k order
 // (gemv_amd64.go), the packed path's arithmetic.
 //
 // INTERCEPT_KERNEL=avx512|avx2|purego selects an implementation the CPU supports and

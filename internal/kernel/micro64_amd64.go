@@ -11,7 +11,7 @@ var (
 	micro64AVX512 = &microKernel[float64]{mr: 8, nr: 16, ku: 1, fn: micro64AVX512Fn,
 		packA:      packer[float64]{packRowsF64Asm(8), packColsF64Asm(8, 8, packCols8F64AVX512)},
 		packB:      packer[float64]{packRowsF64Asm(16), packColsF64Asm(16, 8, packCols8F64AVX512)},
-		directWork: fusedDirectWork, parallelWork: 1 << 19, taskWork: 1 << 20}
+		directWork: fusedDirectWork, dots: gemvDots64, parallelWork: 1 << 19, taskWork: 1 << 20}
 	micro64AVX2 = &microKernel[float64]{mr: 6, nr: 8, ku: 1, fn: micro64AVX2Fn,
 		packA: newPacker[float64](6), packB: packer[float64]{packRowsR[float64](8), packColsF64Asm(8, 4, packCols4F64AVX2)},
 		directWork: fusedDirectWork, parallelWork: 1 << 19, taskWork: 1 << 20}

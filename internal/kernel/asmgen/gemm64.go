@@ -26,6 +26,12 @@ package main
 // packCols8F64AVX512 (8×8 transposes) and packRows8F64AVX512 and packRows16F64AVX512 (row copies)
 // pack the panels of the AVX-512 micro-kernel; packCols4F64AVX2 (4×4 transposes) packs the
 // transposed B panels of the AVX2 one. Packing only moves values.
+//
+// # float64 matrix-vector kernels
+//
+// gemvDots16F64AVX512 and gemvDots8F64AVX512 are the float64 dots kernels of the AVX-512 GEMM
+// (see gemvDots64): rows of W read in place and transposed 8×8 in registers, one output per lane,
+// the micro-kernels' arithmetic.
 
 import (
 	"fmt"
@@ -601,10 +607,111 @@ func float64Kernels() {
 	packCols4F64()
 	packRowsF64(1)
 	packRowsF64(2)
+	gemvDots64(1)
+	gemvDots64(2)
 	for _, op := range []string{"add", "sub", "mul", "div"} {
 		binary64(op)
 	}
 	relu64()
 	reluForward64()
 	reluBackward64()
+}
+
+// gemvDots64 emits the float64 form of gemvDots (gemv.go): 8·panels rows of W at a time, 8 depth
+// steps per trip, each 8×8 block transposed in registers (the shuffles of packCols8F64) so that
+// lane q holds row q, and the 8 depth steps folded into the panel's accumulator by fused
+// multiply-adds in increasing depth order, x[p] an embedded broadcast. Lane q of a panel thus
+// forms Σ_p w[q*ld+p]·x[p] from +0 exactly as the float64 micro-kernels form an element of C,
+// without packing W.
+func gemvDots64(panels int) {
+	rows := 8 * panels
+	name := fmt.Sprintf("gemvDots%dF64AVX512", rows)
+	TEXT(name, NOSPLIT, "func(blocks int, x *float64, w *float64, ld int, s *float64)")
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s sets s[q] = Σ_p w[q*ld+p]*x[p] for q in [0, %d), p in [0, 8*blocks),", name, rows),
+		"each sum formed from +0 by fused multiply-adds in increasing p order (one lane per q).",
+		"blocks must be positive.")
+	n := Load(Param("blocks"), GP64())
+	x := Load(Param("x"), GP64())
+	w := Load(Param("w"), GP64())
+	ld := Load(Param("ld"), GP64())
+	SHLQ(U8(3), ld)
+	ld3 := GP64()
+	LEAQ(Mem{Base: ld, Index: ld, Scale: 2}, ld3)
+	base := make([]Register, 2*panels)
+	base[0] = w
+	for g := 1; g < len(base); g++ {
+		base[g] = GP64()
+		LEAQ(Mem{Base: base[g-1], Index: ld, Scale: 4}, base[g])
+	}
+	all := make([]VecPhysical, 32)
+	for i := range all {
+		all[i] = kernelSpec{zmm: true}.vec(i)
+	}
+	acc := all[32-panels:]
+	for _, a := range acc {
+		VPXORQ(a, a, a)
+	}
+	// free is a stack of the registers not holding a live value.
+	var free []VecPhysical
+	reset := func() { free = append(free[:0], all[:32-panels]...) }
+	alloc := func() VecPhysical {
+		r := free[len(free)-1]
+		free = free[:len(free)-1]
+		return r
+	}
+	release := func(rs ...VecPhysical) { free = append(free, rs...) }
+	Label(name + "_loop")
+	for pn := 0; pn < panels; pn++ {
+		reset()
+		var r [8]VecPhysical
+		for q := 0; q < 8; q++ {
+			b := base[2*pn+q/4]
+			m := []Mem{{Base: b}, {Base: b, Index: ld, Scale: 1}, {Base: b, Index: ld, Scale: 2}, {Base: b, Index: ld3, Scale: 1}}[q%4]
+			r[q] = alloc()
+			VMOVUPD(m, r[q])
+		}
+		// t[2i] = unpacklo(r[2i], r[2i+1]) (depths 0, 2, 4, 6), t[2i+1] = unpackhi(…) (odd).
+		var t [8]VecPhysical
+		for i := 0; i < 4; i++ {
+			t[2*i], t[2*i+1] = alloc(), alloc()
+			VUNPCKLPD(r[2*i+1], r[2*i], t[2*i])
+			VUNPCKHPD(r[2*i+1], r[2*i], t[2*i+1])
+			release(r[2*i], r[2*i+1])
+		}
+		// o[p] holds the 8 rows at depth p (see packCols8F64).
+		var o [8]VecPhysical
+		for e := 0; e < 2; e++ {
+			v0, v1, w0, w1 := alloc(), alloc(), alloc(), alloc()
+			VSHUFF64X2(U8(0x88), t[2+e], t[e], v0)
+			VSHUFF64X2(U8(0xDD), t[2+e], t[e], v1)
+			VSHUFF64X2(U8(0x88), t[6+e], t[4+e], w0)
+			VSHUFF64X2(U8(0xDD), t[6+e], t[4+e], w1)
+			release(t[e], t[2+e], t[4+e], t[6+e])
+			for _, out := range []struct {
+				v, w VecPhysical
+				imm  uint8
+				p    int
+			}{{v0, w0, 0x88, 0}, {v0, w0, 0xDD, 4}, {v1, w1, 0x88, 2}, {v1, w1, 0xDD, 6}} {
+				o[out.p+e] = alloc()
+				VSHUFF64X2(U8(out.imm), out.w, out.v, o[out.p+e])
+			}
+			release(v0, v1, w0, w1)
+		}
+		for p := 0; p < 8; p++ {
+			VFMADD231PD_BCST(Mem{Base: x, Disp: 8 * p}, o[p], acc[pn])
+		}
+	}
+	for g := range base {
+		ADDQ(U8(64), base[g])
+	}
+	ADDQ(U8(64), x)
+	DECQ(n)
+	JNZ(LabelRef(name + "_loop"))
+	s := Load(Param("s"), GP64())
+	for pn, a := range acc {
+		VMOVUPD(a, Mem{Base: s, Disp: 64 * pn})
+	}
+	VZEROUPPER()
+	RET()
 }
