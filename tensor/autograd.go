@@ -240,9 +240,7 @@ func addInto(dst, src *Tensor) {
 	case Float64:
 		d := dst.Data64()
 		s := src.To(Float64).Float64sShared()
-		for i := range d {
-			d[i] += s[i]
-		}
+		kernel.Add64(d, d, s)
 	}
 }
 

@@ -557,8 +557,8 @@ func (t *Tensor) Clamp(lo, hi float64) *Tensor {
 
 // ReLU returns max(t, 0) elementwise (NaN stays NaN).
 func (t *Tensor) ReLU() *Tensor {
-	if t.dtype == Float32 && t.IsContiguous() {
-		return reluFast32(t)
+	if (t.dtype == Float32 || t.dtype == Float64) && t.IsContiguous() {
+		return reluFast(t)
 	}
 	return unary("relu", "ReluBackward0", t,
 		func(x float32) float32 {
@@ -668,30 +668,42 @@ func (t *Tensor) Cos() *Tensor {
 		func(g, x, _ *Tensor) *Tensor { return Mul(g, x.Sin().Neg()) })
 }
 
-// reluFast32 is ReLU for a contiguous float32 tensor: one pass into a new
-// tensor, and a backward pass that keeps the gradient where the output is
-// positive (the same bits as multiplying by the 0/1 mask, see
+// reluFast is ReLU for a contiguous float32 or float64 tensor: one pass
+// into a new tensor, and a backward pass that keeps the gradient where the
+// output is positive (the same bits as multiplying by the 0/1 mask, see
 // kernel.ReLUBackward32).
-func reluFast32(t *Tensor) *Tensor {
-	out := Empty(Float32, t.shape...)
-	d := out.st.f32()
-	kernel.ReLUForward32(d, t.st.f32()[t.offset:t.offset+len(d)])
-	recordReLU32(out, t, d)
+func reluFast(t *Tensor) *Tensor {
+	out := Empty(t.dtype, t.shape...)
+	if t.dtype == Float32 {
+		d := out.st.f32()
+		kernel.ReLUForward32(d, t.st.f32()[t.offset:t.offset+len(d)])
+		recordReLUFast(out, t, d)
+	} else {
+		d := out.st.f64()
+		kernel.ReLUForward64(d, t.st.f64()[t.offset:t.offset+len(d)])
+		recordReLUFast(out, t, d)
+	}
 	return out
 }
 
-// recordReLU32 records ReLU's node: out (with elements d) is the ReLU of x.
-func recordReLU32(out, x *Tensor, d []float32) {
+// recordReLUFast records ReLU's node: out (with elements d, of out's dtype)
+// is the ReLU of x.
+func recordReLUFast[T float32 | float64](out, x *Tensor, d []T) {
 	if !x.requiresGrad || !gradEnabled() {
 		return // nothing to record: spare the closure
 	}
 	yd := out.Detach()
 	record(out, "ReluBackward0", []*Tensor{x}, func(g *Tensor) []*Tensor {
-		if g.dtype != Float32 || !g.IsContiguous() {
+		if g.dtype != yd.dtype || !g.IsContiguous() {
 			return []*Tensor{Mul(g, mapUnary("relu", yd, func(v float32) float32 { return b2f32(v > 0) }, func(v float64) float64 { return float64(b2f32(v > 0)) }))}
 		}
-		gx := emptyGrad(Float32, g.shape...)
-		kernel.ReLUBackward32(gx.st.f32(), g.st.f32()[g.offset:g.offset+len(gx.st.f32())], d)
+		gx := emptyGrad(g.dtype, g.shape...)
+		switch y := any(d).(type) {
+		case []float32:
+			kernel.ReLUBackward32(gx.st.f32(), g.st.f32()[g.offset:g.offset+len(y)], y)
+		case []float64:
+			kernel.ReLUBackward64(gx.st.f64(), g.st.f64()[g.offset:g.offset+len(y)], y)
+		}
 		return []*Tensor{gx}
 	})
 }
@@ -699,12 +711,21 @@ func recordReLU32(out, x *Tensor, d []float32) {
 // recordReLU implements tensorinternal.RecordReLU (its contract is there).
 func recordReLU(out *Tensor, name string, inputs []*Tensor, backward func(grad *Tensor) []*Tensor) *Tensor {
 	Record(out, name, inputs, backward)
-	if out.dtype != Float32 || !out.IsContiguous() {
+	if !out.IsContiguous() {
 		return out.ReLU()
 	}
-	d := out.st.f32()[out.offset : out.offset+out.Numel()]
-	kernel.ReLUForward32(d, d)
 	y := out.Detach()
-	recordReLU32(y, out, d)
+	switch out.dtype {
+	case Float32:
+		d := out.st.f32()[out.offset : out.offset+out.Numel()]
+		kernel.ReLUForward32(d, d)
+		recordReLUFast(y, out, d)
+	case Float64:
+		d := out.st.f64()[out.offset : out.offset+out.Numel()]
+		kernel.ReLUForward64(d, d)
+		recordReLUFast(y, out, d)
+	default:
+		return out.ReLU()
+	}
 	return y
 }

@@ -38,6 +38,18 @@ func GemmAccumulate32(transA, transB bool, m, n, k int, a []float32, lda int, b 
 	return true
 }
 
+// GemmAccumulate64 is GemmAccumulate32 for float64 operands: it adds op(A)·op(B) into C when that
+// gives the bits of adding the separately computed product (k a single depth block, C at least
+// GemmAccumulateMin elements), and reports whether it did.
+func GemmAccumulate64(transA, transB bool, m, n, k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int) bool {
+	checkGemm("GemmAccumulate64", transA, transB, m, n, k, lda, ldb, ldc, len(a), len(b), len(c))
+	if k == 0 || m*n < GemmAccumulateMin || gemmDepthBlock(m, n, k) < k {
+		return false
+	}
+	impl.f64.gemm(transA, transB, m, n, k, 1, a, lda, b, ldb, 1, c, ldc)
+	return true
+}
+
 // Gemm64 is Gemm32 for float64 operands.
 func Gemm64(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	checkGemm("Gemm64", transA, transB, m, n, k, lda, ldb, ldc, len(a), len(b), len(c))

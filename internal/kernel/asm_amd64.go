@@ -147,6 +147,18 @@ func copyRowsAVX512(rows int, dst *float32, dstStride int, src *float32, srcStri
 //go:noescape
 func addRowsAVX512(rows int, dst *float32, dstStride int, src *float32, srcStride int, full int, mask int)
 
+// copyRows64AVX512 sets dst[r*dstStride+j] = src[r*srcStride+j] for r in [0, rows) and j in [0, 8*full+w),
+// where mask = 1<<w - 1 (w < 8). rows must be positive.
+//
+//go:noescape
+func copyRows64AVX512(rows int, dst *float64, dstStride int, src *float64, srcStride int, full int, mask int)
+
+// addRows64AVX512 sets dst[r*dstStride+j] += src[r*srcStride+j] for r in [0, rows) and j in [0, 8*full+w),
+// where mask = 1<<w - 1 (w < 8). rows must be positive.
+//
+//go:noescape
+func addRows64AVX512(rows int, dst *float64, dstStride int, src *float64, srcStride int, full int, mask int)
+
 // tanhAVX2 sets d[i] = tanh32One(d[i]) (sigmoid != 0: 0.5 + 0.5*tanh32One(0.5*d[i])) for i in
 // [0, n), n a multiple of 8, with the constants c (tanhConsts): the portable code's operations
 // in its order, each product rounded (no fused multiply-adds), so the same bits.
@@ -252,6 +264,44 @@ func gemmMicro64AVX512(kc int, a *float64, b *float64, alpha float64, beta float
 //go:noescape
 func gemmMicro64AVX2(kc int, a *float64, b *float64, alpha float64, beta float64, c *float64, ldc int)
 
+// packCols8F64AVX512 sets dst[p*dstStride+q] = src[q*ld+p] for q in [0, 8) and p in [0, 8*blocks).
+// blocks must be positive.
+//
+//go:noescape
+func packCols8F64AVX512(blocks int, src *float64, ld int, dst *float64, dstStride int)
+
+// packCols4F64AVX2 sets dst[p*dstStride+q] = src[q*ld+p] for q in [0, 4) and p in [0, 4*blocks).
+// blocks must be positive.
+//
+//go:noescape
+func packCols4F64AVX2(blocks int, src *float64, ld int, dst *float64, dstStride int)
+
+// packRows8F64AVX512 sets dst[p*8+q] = src[p*ld+q] for q in [0, 8) and p in [0, kb).
+// kb must be positive.
+//
+//go:noescape
+func packRows8F64AVX512(kb int, src *float64, ld int, dst *float64)
+
+// packRows16F64AVX512 sets dst[p*16+q] = src[p*ld+q] for q in [0, 16) and p in [0, kb).
+// kb must be positive.
+//
+//go:noescape
+func packRows16F64AVX512(kb int, src *float64, ld int, dst *float64)
+
+// gemvDots8F64AVX512 sets s[q] = Σ_p w[q*ld+p]*x[p] for q in [0, 8), p in [0, 8*blocks),
+// each sum formed from +0 by fused multiply-adds in increasing p order (one lane per q).
+// blocks must be positive.
+//
+//go:noescape
+func gemvDots8F64AVX512(blocks int, x *float64, w *float64, ld int, s *float64)
+
+// gemvDots16F64AVX512 sets s[q] = Σ_p w[q*ld+p]*x[p] for q in [0, 16), p in [0, 8*blocks),
+// each sum formed from +0 by fused multiply-adds in increasing p order (one lane per q).
+// blocks must be positive.
+//
+//go:noescape
+func gemvDots16F64AVX512(blocks int, x *float64, w *float64, ld int, s *float64)
+
 // add64AVX2 sets dst[i] = x[i] + y[i] for i in [0, n).
 //
 //go:noescape
@@ -276,3 +326,13 @@ func div64AVX2(n int, dst *float64, x *float64, y *float64)
 //
 //go:noescape
 func relu64AVX2(n int, dst *float64, x *float64)
+
+// reluForward64AVX2 sets dst[i] = x[i] if x[i] > 0 or x[i] is NaN, and +0 otherwise, for i in [0, n).
+//
+//go:noescape
+func reluForward64AVX2(n int, dst *float64, x *float64)
+
+// reluBackward64AVX2 sets dst[i] = grad[i] if y[i] > 0 and grad[i]*0 otherwise, for i in [0, n).
+//
+//go:noescape
+func reluBackward64AVX2(n int, dst *float64, grad *float64, y *float64)

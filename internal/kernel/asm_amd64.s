@@ -3806,6 +3806,87 @@ addRowsAVX512_tail:
 	VZEROUPPER
 	RET
 
+// func copyRows64AVX512(rows int, dst *float64, dstStride int, src *float64, srcStride int, full int, mask int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·copyRows64AVX512(SB), NOSPLIT, $0-56
+	MOVQ  rows+0(FP), AX
+	MOVQ  dst+8(FP), CX
+	MOVQ  dstStride+16(FP), DX
+	MOVQ  src+24(FP), BX
+	MOVQ  srcStride+32(FP), SI
+	MOVQ  full+40(FP), DI
+	MOVQ  mask+48(FP), R8
+	KMOVB R8, K1
+	SHLQ  $0x03, DX
+	SHLQ  $0x03, SI
+
+copyRows64AVX512_row:
+	MOVQ CX, R8
+	MOVQ BX, R9
+	MOVQ DI, R10
+
+copyRows64AVX512_vec:
+	TESTQ   R10, R10
+	JZ      copyRows64AVX512_tail
+	VMOVUPD (R9), Z0
+	VMOVUPD Z0, (R8)
+	ADDQ    $0x40, R9
+	ADDQ    $0x40, R8
+	DECQ    R10
+	JMP     copyRows64AVX512_vec
+
+copyRows64AVX512_tail:
+	VMOVUPD.Z (R9), K1, Z0
+	VMOVUPD   Z0, K1, (R8)
+	ADDQ      DX, CX
+	ADDQ      SI, BX
+	DECQ      AX
+	JNZ       copyRows64AVX512_row
+	VZEROUPPER
+	RET
+
+// func addRows64AVX512(rows int, dst *float64, dstStride int, src *float64, srcStride int, full int, mask int)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·addRows64AVX512(SB), NOSPLIT, $0-56
+	MOVQ  rows+0(FP), AX
+	MOVQ  dst+8(FP), CX
+	MOVQ  dstStride+16(FP), DX
+	MOVQ  src+24(FP), BX
+	MOVQ  srcStride+32(FP), SI
+	MOVQ  full+40(FP), DI
+	MOVQ  mask+48(FP), R8
+	KMOVB R8, K1
+	SHLQ  $0x03, DX
+	SHLQ  $0x03, SI
+
+addRows64AVX512_row:
+	MOVQ CX, R8
+	MOVQ BX, R9
+	MOVQ DI, R10
+
+addRows64AVX512_vec:
+	TESTQ   R10, R10
+	JZ      addRows64AVX512_tail
+	VMOVUPD (R9), Z0
+	VADDPD  (R8), Z0, Z0
+	VMOVUPD Z0, (R8)
+	ADDQ    $0x40, R9
+	ADDQ    $0x40, R8
+	DECQ    R10
+	JMP     addRows64AVX512_vec
+
+addRows64AVX512_tail:
+	VMOVUPD.Z (R9), K1, Z0
+	VMOVUPD.Z (R8), K1, Z1
+	VADDPD    Z1, Z0, Z0
+	VMOVUPD   Z0, K1, (R8)
+	ADDQ      DX, CX
+	ADDQ      SI, BX
+	DECQ      AX
+	JNZ       addRows64AVX512_row
+	VZEROUPPER
+	RET
+
 // func tanhAVX2(n int, d *float32, c *float32, sigmoid int)
 // Requires: AVX
 TEXT ·tanhAVX2(SB), NOSPLIT, $0-32
@@ -9267,6 +9348,369 @@ gemmMicro64AVX2_beta0:
 	VZEROUPPER
 	RET
 
+// func packCols8F64AVX512(blocks int, src *float64, ld int, dst *float64, dstStride int)
+// Requires: AVX, AVX512F
+TEXT ·packCols8F64AVX512(SB), NOSPLIT, $0-40
+	MOVQ blocks+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ ld+16(FP), DX
+	MOVQ dst+24(FP), BX
+	MOVQ dstStride+32(FP), SI
+	SHLQ $0x03, DX
+	SHLQ $0x03, SI
+	LEAQ (DX)(DX*2), DI
+	LEAQ (SI)(SI*2), R8
+	LEAQ (CX)(DX*4), R9
+
+packCols8F64_loop:
+	VMOVUPD    (CX), Z0
+	VMOVUPD    (CX)(DX*1), Z1
+	VMOVUPD    (CX)(DX*2), Z2
+	VMOVUPD    (CX)(DI*1), Z3
+	VMOVUPD    (R9), Z4
+	VMOVUPD    (R9)(DX*1), Z5
+	VMOVUPD    (R9)(DX*2), Z6
+	VMOVUPD    (R9)(DI*1), Z7
+	VUNPCKLPD  Z1, Z0, Z8
+	VUNPCKHPD  Z1, Z0, Z9
+	VUNPCKLPD  Z3, Z2, Z10
+	VUNPCKHPD  Z3, Z2, Z11
+	VUNPCKLPD  Z5, Z4, Z12
+	VUNPCKHPD  Z5, Z4, Z13
+	VUNPCKLPD  Z7, Z6, Z14
+	VUNPCKHPD  Z7, Z6, Z15
+	LEAQ       (BX)(SI*4), R10
+	VSHUFF64X2 $0x88, Z10, Z8, Z16
+	VSHUFF64X2 $0xdd, Z10, Z8, Z17
+	VSHUFF64X2 $0x88, Z14, Z12, Z18
+	VSHUFF64X2 $0xdd, Z14, Z12, Z19
+	VSHUFF64X2 $0x88, Z18, Z16, Z20
+	VMOVUPD    Z20, (BX)
+	VSHUFF64X2 $0xdd, Z18, Z16, Z20
+	VMOVUPD    Z20, (R10)
+	VSHUFF64X2 $0x88, Z19, Z17, Z20
+	VMOVUPD    Z20, (BX)(SI*2)
+	VSHUFF64X2 $0xdd, Z19, Z17, Z20
+	VMOVUPD    Z20, (R10)(SI*2)
+	VSHUFF64X2 $0x88, Z11, Z9, Z16
+	VSHUFF64X2 $0xdd, Z11, Z9, Z17
+	VSHUFF64X2 $0x88, Z15, Z13, Z18
+	VSHUFF64X2 $0xdd, Z15, Z13, Z19
+	VSHUFF64X2 $0x88, Z18, Z16, Z20
+	VMOVUPD    Z20, (BX)(SI*1)
+	VSHUFF64X2 $0xdd, Z18, Z16, Z20
+	VMOVUPD    Z20, (R10)(SI*1)
+	VSHUFF64X2 $0x88, Z19, Z17, Z20
+	VMOVUPD    Z20, (BX)(R8*1)
+	VSHUFF64X2 $0xdd, Z19, Z17, Z20
+	VMOVUPD    Z20, (R10)(R8*1)
+	ADDQ       $0x40, CX
+	ADDQ       $0x40, R9
+	LEAQ       (BX)(SI*8), BX
+	DECQ       AX
+	JNZ        packCols8F64_loop
+	VZEROUPPER
+	RET
+
+// func packCols4F64AVX2(blocks int, src *float64, ld int, dst *float64, dstStride int)
+// Requires: AVX
+TEXT ·packCols4F64AVX2(SB), NOSPLIT, $0-40
+	MOVQ blocks+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ ld+16(FP), DX
+	MOVQ dst+24(FP), BX
+	MOVQ dstStride+32(FP), SI
+	SHLQ $0x03, DX
+	SHLQ $0x03, SI
+	LEAQ (DX)(DX*2), DI
+	LEAQ (SI)(SI*2), R8
+
+packCols4F64_loop:
+	VMOVUPD    (CX), Y0
+	VMOVUPD    (CX)(DX*1), Y1
+	VMOVUPD    (CX)(DX*2), Y2
+	VMOVUPD    (CX)(DI*1), Y3
+	VUNPCKLPD  Y1, Y0, Y4
+	VUNPCKHPD  Y1, Y0, Y5
+	VUNPCKLPD  Y3, Y2, Y6
+	VUNPCKHPD  Y3, Y2, Y7
+	VPERM2F128 $0x20, Y6, Y4, Y0
+	VMOVUPD    Y0, (BX)
+	VPERM2F128 $0x20, Y7, Y5, Y1
+	VMOVUPD    Y1, (BX)(SI*1)
+	VPERM2F128 $0x31, Y6, Y4, Y2
+	VMOVUPD    Y2, (BX)(SI*2)
+	VPERM2F128 $0x31, Y7, Y5, Y3
+	VMOVUPD    Y3, (BX)(R8*1)
+	ADDQ       $0x20, CX
+	LEAQ       (BX)(SI*4), BX
+	DECQ       AX
+	JNZ        packCols4F64_loop
+	VZEROUPPER
+	RET
+
+// func packRows8F64AVX512(kb int, src *float64, ld int, dst *float64)
+// Requires: AVX, AVX512F
+TEXT ·packRows8F64AVX512(SB), NOSPLIT, $0-32
+	MOVQ kb+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ ld+16(FP), DX
+	MOVQ dst+24(FP), BX
+	SHLQ $0x03, DX
+	LEAQ (DX)(DX*2), SI
+
+packRows8F64AVX512_loop4:
+	CMPQ    AX, $0x04
+	JL      packRows8F64AVX512_tail
+	VMOVUPD (CX), Z0
+	VMOVUPD (CX)(DX*1), Z1
+	VMOVUPD (CX)(DX*2), Z2
+	VMOVUPD (CX)(SI*1), Z3
+	VMOVUPD Z0, (BX)
+	VMOVUPD Z1, 64(BX)
+	VMOVUPD Z2, 128(BX)
+	VMOVUPD Z3, 192(BX)
+	LEAQ    (CX)(DX*4), CX
+	ADDQ    $0x00000100, BX
+	SUBQ    $0x04, AX
+	JMP     packRows8F64AVX512_loop4
+
+packRows8F64AVX512_tail:
+	TESTQ   AX, AX
+	JZ      packRows8F64AVX512_done
+	VMOVUPD (CX), Z0
+	VMOVUPD Z0, (BX)
+	ADDQ    DX, CX
+	ADDQ    $0x40, BX
+	DECQ    AX
+	JMP     packRows8F64AVX512_tail
+
+packRows8F64AVX512_done:
+	VZEROUPPER
+	RET
+
+// func packRows16F64AVX512(kb int, src *float64, ld int, dst *float64)
+// Requires: AVX, AVX512F
+TEXT ·packRows16F64AVX512(SB), NOSPLIT, $0-32
+	MOVQ kb+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ ld+16(FP), DX
+	MOVQ dst+24(FP), BX
+	SHLQ $0x03, DX
+	LEAQ (DX)(DX*2), SI
+
+packRows16F64AVX512_loop4:
+	CMPQ    AX, $0x04
+	JL      packRows16F64AVX512_tail
+	VMOVUPD (CX), Z0
+	VMOVUPD 64(CX), Z1
+	VMOVUPD (CX)(DX*1), Z2
+	VMOVUPD 64(CX)(DX*1), Z3
+	VMOVUPD (CX)(DX*2), Z4
+	VMOVUPD 64(CX)(DX*2), Z5
+	VMOVUPD (CX)(SI*1), Z6
+	VMOVUPD 64(CX)(SI*1), Z7
+	VMOVUPD Z0, (BX)
+	VMOVUPD Z1, 64(BX)
+	VMOVUPD Z2, 128(BX)
+	VMOVUPD Z3, 192(BX)
+	VMOVUPD Z4, 256(BX)
+	VMOVUPD Z5, 320(BX)
+	VMOVUPD Z6, 384(BX)
+	VMOVUPD Z7, 448(BX)
+	LEAQ    (CX)(DX*4), CX
+	ADDQ    $0x00000200, BX
+	SUBQ    $0x04, AX
+	JMP     packRows16F64AVX512_loop4
+
+packRows16F64AVX512_tail:
+	TESTQ   AX, AX
+	JZ      packRows16F64AVX512_done
+	VMOVUPD (CX), Z0
+	VMOVUPD Z0, (BX)
+	VMOVUPD 64(CX), Z1
+	VMOVUPD Z1, 64(BX)
+	ADDQ    DX, CX
+	ADDQ    $0x80, BX
+	DECQ    AX
+	JMP     packRows16F64AVX512_tail
+
+packRows16F64AVX512_done:
+	VZEROUPPER
+	RET
+
+// func gemvDots8F64AVX512(blocks int, x *float64, w *float64, ld int, s *float64)
+// Requires: AVX, AVX512F
+TEXT ·gemvDots8F64AVX512(SB), NOSPLIT, $0-40
+	MOVQ   blocks+0(FP), AX
+	MOVQ   x+8(FP), CX
+	MOVQ   w+16(FP), DX
+	MOVQ   ld+24(FP), BX
+	SHLQ   $0x03, BX
+	LEAQ   (BX)(BX*2), SI
+	LEAQ   (DX)(BX*4), DI
+	VPXORQ Z31, Z31, Z31
+
+gemvDots8F64AVX512_loop:
+	VMOVUPD          (DX), Z30
+	VMOVUPD          (DX)(BX*1), Z29
+	VMOVUPD          (DX)(BX*2), Z28
+	VMOVUPD          (DX)(SI*1), Z27
+	VMOVUPD          (DI), Z26
+	VMOVUPD          (DI)(BX*1), Z25
+	VMOVUPD          (DI)(BX*2), Z24
+	VMOVUPD          (DI)(SI*1), Z23
+	VUNPCKLPD        Z29, Z30, Z22
+	VUNPCKHPD        Z29, Z30, Z21
+	VUNPCKLPD        Z27, Z28, Z29
+	VUNPCKHPD        Z27, Z28, Z30
+	VUNPCKLPD        Z25, Z26, Z27
+	VUNPCKHPD        Z25, Z26, Z28
+	VUNPCKLPD        Z23, Z24, Z25
+	VUNPCKHPD        Z23, Z24, Z26
+	VSHUFF64X2       $0x88, Z29, Z22, Z23
+	VSHUFF64X2       $0xdd, Z29, Z22, Z24
+	VSHUFF64X2       $0x88, Z25, Z27, Z20
+	VSHUFF64X2       $0xdd, Z25, Z27, Z19
+	VSHUFF64X2       $0x88, Z20, Z23, Z25
+	VSHUFF64X2       $0xdd, Z20, Z23, Z27
+	VSHUFF64X2       $0x88, Z19, Z24, Z29
+	VSHUFF64X2       $0xdd, Z19, Z24, Z22
+	VSHUFF64X2       $0x88, Z30, Z21, Z19
+	VSHUFF64X2       $0xdd, Z30, Z21, Z20
+	VSHUFF64X2       $0x88, Z26, Z28, Z24
+	VSHUFF64X2       $0xdd, Z26, Z28, Z23
+	VSHUFF64X2       $0x88, Z24, Z19, Z26
+	VSHUFF64X2       $0xdd, Z24, Z19, Z28
+	VSHUFF64X2       $0x88, Z23, Z20, Z30
+	VSHUFF64X2       $0xdd, Z23, Z20, Z21
+	VFMADD231PD.BCST (CX), Z25, Z31
+	VFMADD231PD.BCST 8(CX), Z26, Z31
+	VFMADD231PD.BCST 16(CX), Z29, Z31
+	VFMADD231PD.BCST 24(CX), Z30, Z31
+	VFMADD231PD.BCST 32(CX), Z27, Z31
+	VFMADD231PD.BCST 40(CX), Z28, Z31
+	VFMADD231PD.BCST 48(CX), Z22, Z31
+	VFMADD231PD.BCST 56(CX), Z21, Z31
+	ADDQ             $0x40, DX
+	ADDQ             $0x40, DI
+	ADDQ             $0x40, CX
+	DECQ             AX
+	JNZ              gemvDots8F64AVX512_loop
+	MOVQ             s+32(FP), AX
+	VMOVUPD          Z31, (AX)
+	VZEROUPPER
+	RET
+
+// func gemvDots16F64AVX512(blocks int, x *float64, w *float64, ld int, s *float64)
+// Requires: AVX, AVX512F
+TEXT ·gemvDots16F64AVX512(SB), NOSPLIT, $0-40
+	MOVQ   blocks+0(FP), AX
+	MOVQ   x+8(FP), CX
+	MOVQ   w+16(FP), DX
+	MOVQ   ld+24(FP), BX
+	SHLQ   $0x03, BX
+	LEAQ   (BX)(BX*2), SI
+	LEAQ   (DX)(BX*4), DI
+	LEAQ   (DI)(BX*4), R8
+	LEAQ   (R8)(BX*4), R9
+	VPXORQ Z30, Z30, Z30
+	VPXORQ Z31, Z31, Z31
+
+gemvDots16F64AVX512_loop:
+	VMOVUPD          (DX), Z29
+	VMOVUPD          (DX)(BX*1), Z28
+	VMOVUPD          (DX)(BX*2), Z27
+	VMOVUPD          (DX)(SI*1), Z26
+	VMOVUPD          (DI), Z25
+	VMOVUPD          (DI)(BX*1), Z24
+	VMOVUPD          (DI)(BX*2), Z23
+	VMOVUPD          (DI)(SI*1), Z22
+	VUNPCKLPD        Z28, Z29, Z21
+	VUNPCKHPD        Z28, Z29, Z20
+	VUNPCKLPD        Z26, Z27, Z28
+	VUNPCKHPD        Z26, Z27, Z29
+	VUNPCKLPD        Z24, Z25, Z26
+	VUNPCKHPD        Z24, Z25, Z27
+	VUNPCKLPD        Z22, Z23, Z24
+	VUNPCKHPD        Z22, Z23, Z25
+	VSHUFF64X2       $0x88, Z28, Z21, Z22
+	VSHUFF64X2       $0xdd, Z28, Z21, Z23
+	VSHUFF64X2       $0x88, Z24, Z26, Z19
+	VSHUFF64X2       $0xdd, Z24, Z26, Z18
+	VSHUFF64X2       $0x88, Z19, Z22, Z24
+	VSHUFF64X2       $0xdd, Z19, Z22, Z26
+	VSHUFF64X2       $0x88, Z18, Z23, Z28
+	VSHUFF64X2       $0xdd, Z18, Z23, Z21
+	VSHUFF64X2       $0x88, Z29, Z20, Z18
+	VSHUFF64X2       $0xdd, Z29, Z20, Z19
+	VSHUFF64X2       $0x88, Z25, Z27, Z23
+	VSHUFF64X2       $0xdd, Z25, Z27, Z22
+	VSHUFF64X2       $0x88, Z23, Z18, Z25
+	VSHUFF64X2       $0xdd, Z23, Z18, Z27
+	VSHUFF64X2       $0x88, Z22, Z19, Z29
+	VSHUFF64X2       $0xdd, Z22, Z19, Z20
+	VFMADD231PD.BCST (CX), Z24, Z30
+	VFMADD231PD.BCST 8(CX), Z25, Z30
+	VFMADD231PD.BCST 16(CX), Z28, Z30
+	VFMADD231PD.BCST 24(CX), Z29, Z30
+	VFMADD231PD.BCST 32(CX), Z26, Z30
+	VFMADD231PD.BCST 40(CX), Z27, Z30
+	VFMADD231PD.BCST 48(CX), Z21, Z30
+	VFMADD231PD.BCST 56(CX), Z20, Z30
+	VMOVUPD          (R8), Z29
+	VMOVUPD          (R8)(BX*1), Z28
+	VMOVUPD          (R8)(BX*2), Z27
+	VMOVUPD          (R8)(SI*1), Z26
+	VMOVUPD          (R9), Z25
+	VMOVUPD          (R9)(BX*1), Z24
+	VMOVUPD          (R9)(BX*2), Z23
+	VMOVUPD          (R9)(SI*1), Z22
+	VUNPCKLPD        Z28, Z29, Z21
+	VUNPCKHPD        Z28, Z29, Z20
+	VUNPCKLPD        Z26, Z27, Z28
+	VUNPCKHPD        Z26, Z27, Z29
+	VUNPCKLPD        Z24, Z25, Z26
+	VUNPCKHPD        Z24, Z25, Z27
+	VUNPCKLPD        Z22, Z23, Z24
+	VUNPCKHPD        Z22, Z23, Z25
+	VSHUFF64X2       $0x88, Z28, Z21, Z22
+	VSHUFF64X2       $0xdd, Z28, Z21, Z23
+	VSHUFF64X2       $0x88, Z24, Z26, Z19
+	VSHUFF64X2       $0xdd, Z24, Z26, Z18
+	VSHUFF64X2       $0x88, Z19, Z22, Z24
+	VSHUFF64X2       $0xdd, Z19, Z22, Z26
+	VSHUFF64X2       $0x88, Z18, Z23, Z28
+	VSHUFF64X2       $0xdd, Z18, Z23, Z21
+	VSHUFF64X2       $0x88, Z29, Z20, Z18
+	VSHUFF64X2       $0xdd, Z29, Z20, Z19
+	VSHUFF64X2       $0x88, Z25, Z27, Z23
+	VSHUFF64X2       $0xdd, Z25, Z27, Z22
+	VSHUFF64X2       $0x88, Z23, Z18, Z25
+	VSHUFF64X2       $0xdd, Z23, Z18, Z27
+	VSHUFF64X2       $0x88, Z22, Z19, Z29
+	VSHUFF64X2       $0xdd, Z22, Z19, Z20
+	VFMADD231PD.BCST (CX), Z24, Z31
+	VFMADD231PD.BCST 8(CX), Z25, Z31
+	VFMADD231PD.BCST 16(CX), Z28, Z31
+	VFMADD231PD.BCST 24(CX), Z29, Z31
+	VFMADD231PD.BCST 32(CX), Z26, Z31
+	VFMADD231PD.BCST 40(CX), Z27, Z31
+	VFMADD231PD.BCST 48(CX), Z21, Z31
+	VFMADD231PD.BCST 56(CX), Z20, Z31
+	ADDQ             $0x40, DX
+	ADDQ             $0x40, DI
+	ADDQ             $0x40, R8
+	ADDQ             $0x40, R9
+	ADDQ             $0x40, CX
+	DECQ             AX
+	JNZ              gemvDots16F64AVX512_loop
+	MOVQ             s+32(FP), AX
+	VMOVUPD          Z30, (AX)
+	VMOVUPD          Z31, 64(AX)
+	VZEROUPPER
+	RET
+
 // func add64AVX2(n int, dst *float64, x *float64, y *float64)
 // Requires: AVX
 TEXT ·add64AVX2(SB), NOSPLIT, $0-32
@@ -9552,5 +9996,136 @@ relu64_tail:
 	JMP    relu64_tail
 
 relu64_done:
+	VZEROUPPER
+	RET
+
+// func reluForward64AVX2(n int, dst *float64, x *float64)
+// Requires: AVX
+TEXT ·reluForward64AVX2(SB), NOSPLIT, $0-24
+	MOVQ   n+0(FP), AX
+	MOVQ   dst+8(FP), CX
+	MOVQ   x+16(FP), DX
+	VXORPD Y15, Y15, Y15
+
+reluForward64_loop16:
+	CMPQ    AX, $0x10
+	JL      reluForward64_loop4
+	VMOVUPD (DX), Y0
+	VCMPPD  $0x06, Y15, Y0, Y4
+	VANDPD  Y0, Y4, Y0
+	VMOVUPD Y0, (CX)
+	VMOVUPD 32(DX), Y1
+	VCMPPD  $0x06, Y15, Y1, Y5
+	VANDPD  Y1, Y5, Y1
+	VMOVUPD Y1, 32(CX)
+	VMOVUPD 64(DX), Y2
+	VCMPPD  $0x06, Y15, Y2, Y6
+	VANDPD  Y2, Y6, Y2
+	VMOVUPD Y2, 64(CX)
+	VMOVUPD 96(DX), Y3
+	VCMPPD  $0x06, Y15, Y3, Y7
+	VANDPD  Y3, Y7, Y3
+	VMOVUPD Y3, 96(CX)
+	ADDQ    $0x80, CX
+	ADDQ    $0x80, DX
+	SUBQ    $0x10, AX
+	JMP     reluForward64_loop16
+
+reluForward64_loop4:
+	CMPQ    AX, $0x04
+	JL      reluForward64_tail
+	VMOVUPD (DX), Y0
+	VCMPPD  $0x06, Y15, Y0, Y4
+	VANDPD  Y0, Y4, Y0
+	VMOVUPD Y0, (CX)
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	SUBQ    $0x04, AX
+	JMP     reluForward64_loop4
+
+reluForward64_tail:
+	TESTQ  AX, AX
+	JZ     reluForward64_done
+	VMOVSD (DX), X0
+	VCMPSD $0x06, X15, X0, X4
+	VANDPD X0, X4, X0
+	VMOVSD X0, (CX)
+	ADDQ   $0x08, CX
+	ADDQ   $0x08, DX
+	DECQ   AX
+	JMP    reluForward64_tail
+
+reluForward64_done:
+	VZEROUPPER
+	RET
+
+// func reluBackward64AVX2(n int, dst *float64, grad *float64, y *float64)
+// Requires: AVX
+TEXT ·reluBackward64AVX2(SB), NOSPLIT, $0-32
+	MOVQ   n+0(FP), AX
+	MOVQ   dst+8(FP), CX
+	MOVQ   grad+16(FP), DX
+	MOVQ   y+24(FP), BX
+	VXORPD Y15, Y15, Y15
+
+reluBackward64_loop16:
+	CMPQ      AX, $0x10
+	JL        reluBackward64_loop4
+	VMOVUPD   (DX), Y0
+	VMULPD    Y15, Y0, Y4
+	VCMPPD    $0x01, (BX), Y15, Y8
+	VBLENDVPD Y8, Y0, Y4, Y4
+	VMOVUPD   Y4, (CX)
+	VMOVUPD   32(DX), Y1
+	VMULPD    Y15, Y1, Y5
+	VCMPPD    $0x01, 32(BX), Y15, Y9
+	VBLENDVPD Y9, Y1, Y5, Y5
+	VMOVUPD   Y5, 32(CX)
+	VMOVUPD   64(DX), Y2
+	VMULPD    Y15, Y2, Y6
+	VCMPPD    $0x01, 64(BX), Y15, Y10
+	VBLENDVPD Y10, Y2, Y6, Y6
+	VMOVUPD   Y6, 64(CX)
+	VMOVUPD   96(DX), Y3
+	VMULPD    Y15, Y3, Y7
+	VCMPPD    $0x01, 96(BX), Y15, Y11
+	VBLENDVPD Y11, Y3, Y7, Y7
+	VMOVUPD   Y7, 96(CX)
+	ADDQ      $0x80, CX
+	ADDQ      $0x80, DX
+	ADDQ      $0x80, BX
+	SUBQ      $0x10, AX
+	JMP       reluBackward64_loop16
+
+reluBackward64_loop4:
+	CMPQ      AX, $0x04
+	JL        reluBackward64_tail
+	VMOVUPD   (DX), Y0
+	VMULPD    Y15, Y0, Y1
+	VCMPPD    $0x01, (BX), Y15, Y2
+	VBLENDVPD Y2, Y0, Y1, Y1
+	VMOVUPD   Y1, (CX)
+	ADDQ      $0x20, CX
+	ADDQ      $0x20, DX
+	ADDQ      $0x20, BX
+	SUBQ      $0x04, AX
+	JMP       reluBackward64_loop4
+
+reluBackward64_tail:
+	TESTQ     AX, AX
+	JZ        reluBackward64_done
+	VMOVSD    (DX), X0
+	VMULSD    X15, X0, X1
+	VMOVSD    (BX), X3
+	VCMPSD    $0x01, X3, X15, X2
+	VBLENDVPD X2, X0, X1, X1
+	VMOVSD    X1, (CX)
+	ADDQ      $0x08, CX
+	ADDQ      $0x08, DX
+	ADDQ      $0x08, BX
+	DECQ      AX
+	JMP       reluBackward64_tail
+
+reluBackward64_done:
 	VZEROUPPER
 	RET

@@ -12,21 +12,23 @@
 // micro-kernels ("avx512": 16×32 wherever two full 16-column panels of B remain, same arithmetic
 // per element); with AVX2 and FMA a 6×16 one ("avx2"); otherwise, on other architectures, and in
 // builds with the purego tag, the portable Go code ("purego"). The float64 GEMM likewise runs an
-// 8×16 AVX-512 or a 6×8 AVX2 double-precision micro-kernel (micro64_amd64.go) in the same driver,
-// and Add64, Sub64, Mul64, Div64 and ReLU64 run AVX2 loops. The assembly implementations also
-// use AVX2 assembly for the float32 Add32, Sub32, Mul32 and Div32 (IEEE operations, so the same
-// bits as Go's), the ReLU and 2×2 max-pool kernels of fused.go, and (with AVX-512) the
-// transposing and copying packers and the strided row copies and adds of im2col and col2im
-// (CopyRows32, AddRows32); the optimizer steps of optimizers.go (Adam32, RMSprop32, SGD32 and their
-// float64 forms) run AVX-512 kernels in avx512 and AVX2 ones in avx2, one loop per combination of
-// options, which perform the portable code's IEEE operations and correctly rounded fused
-// multiply-adds in its order on every lane, so all three implementations give the same bits (and
-// PyTorch's); the other kernels are the portable ones in every implementation. In the
-// avx512 implementation, products of at most 6 rows run the 6×16 AVX2 micro-kernel and a 6×32
-// AVX-512 one, which form every element exactly as the 16×16 one does. Matrix-vector products
-// whose outputs each read one contiguous row (x·Wᵀ with m == 1, the Linear layer at batch 1, or
-// A·v with n == 1) skip packing in the assembly implementations too: the dots kernels
-// (gemvDots32AVX512 and gemvDots16AVX512, or gemvDots16AVX2 and gemvDots8AVX2) read 32 or 16 rows
+// 8×16 AVX-512 or a 6×8 AVX2 double-precision micro-kernel (micro64_amd64.go) in the same driver
+// (with AVX-512 packers, 8×8 transposes and row copies, for the 8×16 one, and 4×4 AVX2 transposes
+// packing B for the 6×8 one); Add64, Sub64, Mul64, Div64, ReLU64, ReLUForward64 and ReLUBackward64
+// run AVX2 loops. The assembly implementations also use AVX2 assembly for the float32 Add32, Sub32,
+// Mul32 and Div32 (IEEE operations, so the same bits as Go's), the ReLU and 2×2 max-pool kernels of
+// fused.go, and (with AVX-512) the transposing and copying packers and the strided row copies and
+// adds of im2col and col2im (CopyRows32, AddRows32, CopyRows64, AddRows64); the optimizer steps of
+// optimizers.go (Adam32, RMSprop32, SGD32 and their float64 forms) run AVX-512 kernels in avx512
+// and AVX2 ones in avx2, one loop per combination of options, which perform the portable code's
+// IEEE operations and correctly rounded fused multiply-adds in its order on every lane, so all
+// three implementations give the same bits (and PyTorch's); the other kernels are the portable ones
+// in every implementation. In the avx512 implementation, products of at most 6 rows run the 6×16
+// AVX2 micro-kernel and a 6×32 AVX-512 one, which form every element exactly as the 16×16 one does.
+// Matrix-vector products whose outputs each read one contiguous row (x·Wᵀ with m == 1, the Linear
+// layer at batch 1, or A·v with n == 1) skip packing in the assembly implementations too: the dots
+// kernels (gemvDots32AVX512 and gemvDots16AVX512, or gemvDots16AVX2 and gemvDots8AVX2; for float64
+// with AVX-512, gemvDots16F64AVX512 and gemvDots8F64AVX512) read 32 or 16 rows (16 or 8 in float64)
 // of the matrix in place, transpose 16×16 (8×8) blocks in registers so that each lane holds one
 // output, and form each output's depth-block sum by fused multiply-adds in increasing k order
 // (gemv_amd64.go), the packed path's arithmetic.

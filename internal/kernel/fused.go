@@ -49,6 +49,47 @@ func reluForward32Go(dst, x []float32) {
 	}
 }
 
+// ReLUBackward64 is ReLUBackward32 for float64.
+func ReLUBackward64(dst, g, y []float64) {
+	checkLen3("ReLUBackward64", len(dst), len(g), len(y))
+	if len(dst) >= vectorSplitMin && splitVector(len(dst), func(lo, hi int) { impl.reluBackward64(dst[lo:hi], g[lo:hi], y[lo:hi]) }) {
+		return
+	}
+	impl.reluBackward64(dst, g, y)
+}
+
+func reluBackward64Go(dst, g, y []float64) {
+	g = g[:len(dst)]
+	y = y[:len(dst)]
+	for i := range dst {
+		if y[i] > 0 {
+			dst[i] = g[i]
+		} else {
+			dst[i] = g[i] * 0
+		}
+	}
+}
+
+// ReLUForward64 is ReLUForward32 for float64 (unlike ReLU64, it turns -0
+// into +0).
+func ReLUForward64(dst, x []float64) {
+	checkLen2("ReLUForward64", len(dst), len(x))
+	if len(dst) >= vectorSplitMin && splitVector(len(dst), func(lo, hi int) { impl.reluForward64(dst[lo:hi], x[lo:hi]) }) {
+		return
+	}
+	impl.reluForward64(dst, x)
+}
+
+func reluForward64Go(dst, x []float64) {
+	x = x[:len(dst)]
+	for i, v := range x {
+		if !(v > 0 || v != v) {
+			v = 0
+		}
+		dst[i] = v
+	}
+}
+
 // MaxPool2x2Row32 computes one output row of a 2×2 max pool with stride 2:
 // for each o < len(y), the window r0[2o], r0[2o+1], r1[2o], r1[2o+1] is
 // scanned in that order and a value wins if it is greater than the best so
@@ -100,6 +141,18 @@ func AddRows32(dst []float32, dstStride int, src []float32, srcStride int, rows,
 	impl.addRows32(dst, dstStride, src, srcStride, rows, width)
 }
 
+// CopyRows64 is CopyRows32 for float64.
+func CopyRows64(dst []float64, dstStride int, src []float64, srcStride int, rows, width int) {
+	checkRows("CopyRows64", len(dst), dstStride, len(src), srcStride, rows, width)
+	impl.copyRows64(dst, dstStride, src, srcStride, rows, width)
+}
+
+// AddRows64 is AddRows32 for float64.
+func AddRows64(dst []float64, dstStride int, src []float64, srcStride int, rows, width int) {
+	checkRows("AddRows64", len(dst), dstStride, len(src), srcStride, rows, width)
+	impl.addRows64(dst, dstStride, src, srcStride, rows, width)
+}
+
 // checkRows panics unless the strided rows fit the slices. It is small
 // enough to inline (im2col calls the row kernels once per kernel offset);
 // badRows builds the message.
@@ -116,7 +169,7 @@ func badRows(fn string, ld, dstStride, ls, srcStride, rows, width int) {
 		fn, rows, width, dstStride, srcStride, ld, ls))
 }
 
-func copyRows32Go(dst []float32, dstStride int, src []float32, srcStride int, rows, width int) {
+func copyRowsGo[T float](dst []T, dstStride int, src []T, srcStride int, rows, width int) {
 	if width == 0 {
 		return
 	}
@@ -125,7 +178,7 @@ func copyRows32Go(dst []float32, dstStride int, src []float32, srcStride int, ro
 	}
 }
 
-func addRows32Go(dst []float32, dstStride int, src []float32, srcStride int, rows, width int) {
+func addRowsGo[T float](dst []T, dstStride int, src []T, srcStride int, rows, width int) {
 	if width == 0 {
 		return
 	}

@@ -77,7 +77,8 @@ func TestGemm64CrossImplementation(t *testing.T) {
 }
 
 // TestVector64CrossImplementation requires the float64 element-wise kernels (Add64, Sub64, Mul64,
-// Div64, ReLU64) of every implementation to give the portable ones' bits, special values included.
+// Div64, ReLU64, ReLUForward64, ReLUBackward64) of every implementation to give the portable ones'
+// bits, special values included.
 func TestVector64CrossImplementation(t *testing.T) {
 	list := implementations()
 	ref := list[len(list)-1]
@@ -92,6 +93,8 @@ func TestVector64CrossImplementation(t *testing.T) {
 				{"add", im.f64.add, ref.f64.add}, {"sub", im.f64.sub, ref.f64.sub},
 				{"mul", im.f64.mul, ref.f64.mul}, {"div", im.f64.div, ref.f64.div},
 				{"relu", func(d, x, _ []float64) { im.f64.relu(d, x) }, func(d, x, _ []float64) { ref.f64.relu(d, x) }},
+				{"reluForward", func(d, x, _ []float64) { im.reluForward64(d, x) }, func(d, x, _ []float64) { ref.reluForward64(d, x) }},
+				{"reluBackward", im.reluBackward64, ref.reluBackward64},
 			} {
 				got, want := make([]float64, n), make([]float64, n)
 				op.got(got, x, y)

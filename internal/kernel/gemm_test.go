@@ -607,7 +607,18 @@ func TestGemmLargeOperandsAnyGOMAXPROCS(t *testing.T) {
 // other large C of one depth block, and declines (leaving C untouched) for
 // a small C, a depth of several blocks and k = 0.
 func TestGemmAccumulate32(t *testing.T) {
-	forEachImpl(t, func(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) { testGemmAccumulate(t, GemmAccumulate32, Gemm32) })
+}
+
+// TestGemmAccumulate64 is TestGemmAccumulate32 for GemmAccumulate64.
+func TestGemmAccumulate64(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) { testGemmAccumulate(t, GemmAccumulate64, Gemm64) })
+}
+
+func testGemmAccumulate[T float](t *testing.T,
+	accumulate func(transA, transB bool, m, n, k int, a []T, lda int, b []T, ldb int, c []T, ldc int) bool,
+	gemm func(transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int)) {
+	{
 		r := rand.New(rand.NewPCG(31, 32))
 		shapes := []struct {
 			m, n, k int
@@ -620,8 +631,8 @@ func TestGemmAccumulate32(t *testing.T) {
 		for _, s := range shapes {
 			m, n, k := s.m, s.n, s.k
 			for _, tA := range []bool{false, true} {
-				a := randSlice[float32](r, m*k)
-				b := randSlice[float32](r, k*n)
+				a := randSlice[T](r, m*k)
+				b := randSlice[T](r, k*n)
 				lda := k
 				if tA {
 					lda = m
@@ -634,32 +645,32 @@ func TestGemmAccumulate32(t *testing.T) {
 					if tA {
 						i = p * m
 					}
-					a[i] = float32(math.Copysign(0, float64(a[i])))
+					a[i] = T(math.Copysign(0, float64(a[i])))
 				}
-				c0 := randSlice[float32](r, m*n)
-				c0[0] = float32(math.Copysign(0, -1))
+				c0 := randSlice[T](r, m*n)
+				c0[0] = T(math.Copysign(0, -1))
 				if m*n > 1 {
-					c0[1] = float32(math.NaN())
+					c0[1] = T(math.NaN())
 				}
-				got := append([]float32(nil), c0...)
-				did := GemmAccumulate32(tA, false, m, n, k, a, lda, b, n, got, n)
+				got := append([]T(nil), c0...)
+				did := accumulate(tA, false, m, n, k, a, lda, b, n, got, n)
 				if did != s.acc {
 					t.Fatalf("%dx%dx%d transA=%v: accumulated %v, want %v", m, n, k, tA, did, s.acc)
 				}
-				p := make([]float32, m*n)
+				p := make([]T, m*n)
 				if did {
-					Gemm32(tA, false, m, n, k, 1, a, lda, b, n, 0, p, n)
+					gemm(tA, false, m, n, k, 1, a, lda, b, n, 0, p, n)
 				}
 				for i := range got {
 					want := c0[i] + p[i]
 					if !did {
 						want = c0[i]
 					}
-					if math.Float32bits(got[i]) != math.Float32bits(want) && !(got[i] != got[i] && want != want) {
+					if !sameBits(got[i], want) && !(got[i] != got[i] && want != want) {
 						t.Fatalf("%dx%dx%d transA=%v accumulated=%v: c[%d] = %v, want %v (C %v, P %v)", m, n, k, tA, did, i, got[i], want, c0[i], p[i])
 					}
 				}
 			}
 		}
-	})
+	}
 }

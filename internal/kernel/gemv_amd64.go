@@ -5,7 +5,7 @@ package kernel
 // dotsKernel is an assembly matrix-vector kernel: s[q] = Σ_p w[q*ld+p]·x[p]
 // for q below its rows, p below blocks times its depth step, each sum
 // formed from +0 by fused multiply-adds in increasing p order.
-type dotsKernel func(blocks int, x *float32, w *float32, ld int, s *float32)
+type dotsKernel[T float] func(blocks int, x *T, w *T, ld int, s *T)
 
 // gemvDots32 and gemvDots32AVX2 are the dots hooks (see microKernel.dots)
 // of the AVX-512 and AVX2 GEMMs: gemvDots with the 32- and 16-row
@@ -17,6 +17,12 @@ func gemvDots32(outs, kb int, v, x []float32, xo int, s, buf []float32) int {
 
 func gemvDots32AVX2(outs, kb int, v, x []float32, xo int, s, buf []float32) int {
 	return gemvDots(outs, kb, v, x, xo, s, buf, 8, gemvDots16AVX2, gemvDots8AVX2)
+}
+
+// gemvDots64 is the dots hook of the AVX-512 float64 GEMM: gemvDots with the 16- and 8-row
+// kernels (8 depth steps per block).
+func gemvDots64(outs, kb int, v, x []float64, xo int, s, buf []float64) int {
+	return gemvDots(outs, kb, v, x, xo, s, buf, 8, gemvDots16F64AVX512, gemvDots8F64AVX512)
 }
 
 // gemvDots forms the outs sums s[o] = Σ_p x[o*xo+p]·v[p] over p < kb with
@@ -31,7 +37,7 @@ func gemvDots32AVX2(outs, kb int, v, x []float32, xo int, s, buf []float32) int 
 // one more group ending at the last row (which forms some sums twice, the
 // same); fewer than g rows are copied with zero rows below into buf (g·kb
 // elements). It returns outs, or 0 for a depth below g.
-func gemvDots(outs, kb int, v, x []float32, xo int, s, buf []float32, g int, two, one dotsKernel) int {
+func gemvDots[T float](outs, kb int, v, x []T, xo int, s, buf []T, g int, two, one dotsKernel[T]) int {
 	blocks := kb / g
 	if blocks == 0 {
 		return 0
@@ -39,7 +45,7 @@ func gemvDots(outs, kb int, v, x []float32, xo int, s, buf []float32, g int, two
 	_ = v[kb-1]
 	_ = s[outs-1]
 	if outs < g {
-		var tmp [16]float32
+		var tmp [16]T
 		for q := range outs {
 			copy(buf[q*kb:(q+1)*kb], x[q*xo:][:kb])
 		}
@@ -72,7 +78,7 @@ func gemvDots(outs, kb int, v, x []float32, xo int, s, buf []float32, g int, two
 // whole g-step blocks of the depth kb, over the last kb mod g steps, each
 // a correctly rounded fused multiply-add (fmaTry, or fmaExact from the
 // same partial sum where it cannot tell).
-func gemvTail(outs, kb, g int, v, x []float32, xo int, s []float32) {
+func gemvTail[T float](outs, kb, g int, v, x []T, xo int, s []T) {
 	full := kb / g * g
 	if full == kb {
 		return

@@ -6,9 +6,9 @@ import (
 	"testing"
 )
 
-// TestGemvMatchesPacked checks, with every implementation, that products
-// with m == 1 or n == 1 (the matrix-vector path, and its AVX-512 dots
-// kernels where each output's terms are contiguous) give exactly the bits
+// TestGemvMatchesPacked checks, with every implementation, that float32 and
+// float64 products with m == 1 or n == 1 (the matrix-vector path, and its
+// dots kernels where each output's terms are contiguous) give exactly the bits
 // of the portable direct loop and of the implementation's own packed path
 // (the same row or column of a product of two rows or columns): depths
 // that are not multiples of the vector width or span several depth
@@ -32,9 +32,11 @@ func TestGemvMatchesPacked(t *testing.T) {
 							alpha = -0.75
 						}
 						tc := gemmCase{m: 1, n: o, k: k, transA: variant&1 == 1, transB: variant&2 == 0, pad: 3 * (variant & 1), alpha: alpha, beta: beta}
-						checkGemvCase(t, r, tc)
+						checkGemvCase(t, r, tc, Gemm32, micro32)
+						checkGemvCase(t, r, tc, Gemm64, micro64)
 						tc = gemmCase{m: o, n: 1, k: k, transA: variant&1 == 1, transB: variant&2 == 2, pad: 3 * (variant & 1), alpha: alpha, beta: beta}
-						checkGemvCase(t, r, tc)
+						checkGemvCase(t, r, tc, Gemm32, micro32)
+						checkGemvCase(t, r, tc, Gemm64, micro64)
 					}
 				}
 			}
@@ -42,27 +44,29 @@ func TestGemvMatchesPacked(t *testing.T) {
 	})
 }
 
-// checkGemvCase runs the matrix-vector case tc through Gemm32 and compares
-// it bit for bit with the portable direct loop and with the packed path.
-func checkGemvCase(t *testing.T, r *rand.Rand, tc gemmCase) {
+// checkGemvCase runs the matrix-vector case tc through gemm (Gemm32 or
+// Gemm64) and compares it bit for bit with the portable direct loop (of
+// micro, the portable micro-kernel of T) and with the packed path.
+func checkGemvCase[T float](t *testing.T, r *rand.Rand, tc gemmCase,
+	gemm func(transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int), micro *microKernel[T]) {
 	t.Helper()
 	ar, ac, lda, br, bc, ldb, ldc := tc.dims()
-	a := randSlice[float32](r, matLen(ar, ac, lda))
-	b := randSlice[float32](r, matLen(br, bc, ldb))
+	a := randSlice[T](r, matLen(ar, ac, lda))
+	b := randSlice[T](r, matLen(br, bc, ldb))
 	// Some zero weights of either sign, so that signed zeros are checked.
 	for i := 0; i < len(b); i += 7 {
-		b[i] = float32(math.Copysign(0, float64(i%2)-0.5))
+		b[i] = T(math.Copysign(0, float64(i%2)-0.5))
 	}
-	c := randSlice[float32](r, matLen(tc.m, tc.n, ldc))
-	c0 := append([]float32(nil), c...)
-	alpha, beta := float32(tc.alpha), float32(tc.beta)
-	Gemm32(tc.transA, tc.transB, tc.m, tc.n, tc.k, alpha, a, lda, b, ldb, beta, c, ldc)
+	c := randSlice[T](r, matLen(tc.m, tc.n, ldc))
+	c0 := append([]T(nil), c...)
+	alpha, beta := T(tc.alpha), T(tc.beta)
+	gemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, alpha, a, lda, b, ldb, beta, c, ldc)
 
-	want := append([]float32(nil), c0...)
-	g := gemmProblem[float32]{transA: tc.transA, transB: tc.transB, m: tc.m, n: tc.n, k: tc.k, alpha: alpha, beta: beta, a: a, lda: lda, b: b, ldb: ldb, c: want, ldc: ldc, mk: micro32}
+	want := append([]T(nil), c0...)
+	g := gemmProblem[T]{transA: tc.transA, transB: tc.transB, m: tc.m, n: tc.n, k: tc.k, alpha: alpha, beta: beta, a: a, lda: lda, b: b, ldb: ldb, c: want, ldc: ldc, mk: micro}
 	g.direct(0, tc.m, 0, tc.n)
 	for i := range c {
-		if math.Float32bits(c[i]) != math.Float32bits(want[i]) {
+		if !sameBits(c[i], want[i]) {
 			t.Fatalf("%s %v: gemv and direct differ at %d: %v vs %v", impl.name, tc, i, c[i], want[i])
 		}
 	}
@@ -71,7 +75,7 @@ func checkGemvCase(t *testing.T, r *rand.Rand, tc gemmCase) {
 	// column (n == 1) of one with two, the second filled with other values.
 	if tc.m == 1 {
 		// op(A) becomes 2×k.
-		a2, lda2 := make([]float32, 2*tc.k), tc.k
+		a2, lda2 := make([]T, 2*tc.k), tc.k
 		if tc.transA {
 			lda2 = 2
 		}
@@ -81,41 +85,41 @@ func checkGemvCase(t *testing.T, r *rand.Rand, tc gemmCase) {
 				v = a[p*lda]
 			}
 			if tc.transA {
-				a2[p*2], a2[p*2+1] = v, float32(r.Float64())
+				a2[p*2], a2[p*2+1] = v, T(r.Float64())
 			} else {
-				a2[p], a2[tc.k+p] = v, float32(r.Float64())
+				a2[p], a2[tc.k+p] = v, T(r.Float64())
 			}
 		}
-		c2 := make([]float32, 2*tc.n)
+		c2 := make([]T, 2*tc.n)
 		copy(c2, c0[:tc.n])
-		Gemm32(tc.transA, tc.transB, 2, tc.n, tc.k, alpha, a2, lda2, b, ldb, beta, c2, tc.n)
+		gemm(tc.transA, tc.transB, 2, tc.n, tc.k, alpha, a2, lda2, b, ldb, beta, c2, tc.n)
 		for j := range tc.n {
-			if math.Float32bits(c[j]) != math.Float32bits(c2[j]) {
+			if !sameBits(c[j], c2[j]) {
 				t.Fatalf("%s %v: gemv and packed differ at %d: %v vs %v", impl.name, tc, j, c[j], c2[j])
 			}
 		}
 		return
 	}
 	// op(B) becomes k×2.
-	b2, ldb2 := make([]float32, 2*tc.k), 2
+	b2, ldb2 := make([]T, 2*tc.k), 2
 	if tc.transB {
 		ldb2 = tc.k
 	}
 	for p := range tc.k {
 		if tc.transB {
 			v := b[p]
-			b2[p], b2[tc.k+p] = v, float32(r.Float64())
+			b2[p], b2[tc.k+p] = v, T(r.Float64())
 		} else {
-			b2[2*p], b2[2*p+1] = b[p*ldb], float32(r.Float64())
+			b2[2*p], b2[2*p+1] = b[p*ldb], T(r.Float64())
 		}
 	}
-	c2 := make([]float32, 2*tc.m)
+	c2 := make([]T, 2*tc.m)
 	for i := range tc.m {
 		c2[2*i] = c0[i*ldc]
 	}
-	Gemm32(tc.transA, tc.transB, tc.m, 2, tc.k, alpha, a, lda, b2, ldb2, beta, c2, 2)
+	gemm(tc.transA, tc.transB, tc.m, 2, tc.k, alpha, a, lda, b2, ldb2, beta, c2, 2)
 	for i := range tc.m {
-		if math.Float32bits(c[i*ldc]) != math.Float32bits(c2[2*i]) {
+		if !sameBits(c[i*ldc], c2[2*i]) {
 			t.Fatalf("%s %v: gemv and packed differ at row %d: %v vs %v", impl.name, tc, i, c[i*ldc], c2[2*i])
 		}
 	}

@@ -161,6 +161,8 @@ func implementations() []implementation {
 		}
 		im.copyRows32 = copyRows32Asm
 		im.addRows32 = addRows32Asm
+		im.copyRows64 = copyRows64Asm
+		im.addRows64 = addRows64Asm
 		list = append(list, im)
 	}
 	if hasAVX2 {

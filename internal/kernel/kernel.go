@@ -38,9 +38,13 @@ type implementation struct {
 	gemmAcc32      func(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
 	reluBackward32 func(dst, g, y []float32)
 	reluForward32  func(dst, x []float32)
+	reluBackward64 func(dst, g, y []float64)
+	reluForward64  func(dst, x []float64)
 	maxPool2x2     func(y []float32, code []int32, r0, r1 []float32)
 	copyRows32     func(dst []float32, dstStride int, src []float32, srcStride int, rows, width int)
 	addRows32      func(dst []float32, dstStride int, src []float32, srcStride int, rows, width int)
+	copyRows64     func(dst []float64, dstStride int, src []float64, srcStride int, rows, width int)
+	addRows64      func(dst []float64, dstStride int, src []float64, srcStride int, rows, width int)
 	// tanh32 is Tanh32 (sigmoid: Sigmoid32).
 	tanh32 func(d []float32, sigmoid bool)
 	// Optimizer steps (see Adam32, RMSprop32, SGD32 and their float64 forms).

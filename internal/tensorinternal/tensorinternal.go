@@ -92,7 +92,7 @@ func LeafGrad(in *tensor.Tensor) *tensor.Tensor { return leafGrad(in) }
 // and GradFn (ReluBackward0) of out.ReLU(); out itself must not be used
 // afterwards, since it now holds the ReLU's values. out must be a fresh
 // tensor, as for Record, that the caller has not handed to anyone else.
-// Tensors other than contiguous float32 ones get out.ReLU().
+// Tensors other than contiguous float32 and float64 ones get out.ReLU().
 func RecordReLU(out *tensor.Tensor, name string, inputs []*tensor.Tensor, backward func(grad *tensor.Tensor) []*tensor.Tensor) *tensor.Tensor {
 	return recordReLU(out, name, inputs, backward)
 }

@@ -111,8 +111,8 @@ func im2col[T float](g *geom, c int, src, dst []T, ld, col0 int) {
 // im2col2DStride1 is im2col for a 2-D geometry (depth 1) with stride and
 // dilation 1, the common case: each kernel offset's block of output rows
 // (a strided 2-D copy, one short segment per output row) is moved by one
-// copyRows call, which for float32 is kernel.CopyRows32 (one vector
-// kernel call instead of a copy per row).
+// copyRows call, kernel.CopyRows32 or CopyRows64 (one vector kernel call
+// instead of a copy per row).
 func im2col2DStride1[T float](g *geom, c int, src, dst []T, ld, col0 int) {
 	inSz, oW, L := g.inSize(), g.out[2], g.outSize()
 	stride1Blocks(g, c, func(row, ch, oh0, oh1, lo, hi, in int) {
@@ -249,28 +249,21 @@ func stride1Blocks(g *geom, c int, f func(row, ch, oh0, oh1, lo, hi, in int)) {
 }
 
 // copyRows sets dst[r*ds+j] = src[r*ss+j] for r < rows and j < width,
-// on kernel.CopyRows32 for float32.
+// on kernel.CopyRows32 or kernel.CopyRows64.
 func copyRows[T float](dst []T, ds int, src []T, ss, rows, width int) {
 	if d32, ok := any(dst).([]float32); ok {
 		kernel.CopyRows32(d32, ds, any(src).([]float32), ss, rows, width)
 		return
 	}
-	for r := range rows {
-		copy(dst[r*ds:r*ds+width], src[r*ss:r*ss+width])
-	}
+	kernel.CopyRows64(any(dst).([]float64), ds, any(src).([]float64), ss, rows, width)
 }
 
 // addRows adds src[r*ss+j] into dst[r*ds+j] for r < rows and j < width,
-// on kernel.AddRows32 for float32.
+// on kernel.AddRows32 or kernel.AddRows64.
 func addRows[T float](dst []T, ds int, src []T, ss, rows, width int) {
 	if d32, ok := any(dst).([]float32); ok {
 		kernel.AddRows32(d32, ds, any(src).([]float32), ss, rows, width)
 		return
 	}
-	for r := range rows {
-		d, s := dst[r*ds:r*ds+width], src[r*ss:r*ss+width]
-		for j := range d {
-			d[j] += s[j]
-		}
-	}
+	kernel.AddRows64(any(dst).([]float64), ds, any(src).([]float64), ss, rows, width)
 }

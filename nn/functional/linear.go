@@ -168,21 +168,20 @@ func linearForward[T float](x, w, b, y []T, m, in, out int) {
 
 // accumulateWeightGrad adds gyᵀ·x, the gradient of Linear's weight w
 // (out × in), straight into w's Grad when that gives the bits of adding it
-// afterwards (see tensorinternal.LeafGrad and kernel.GemmAccumulate32), and
+// afterwards (see tensorinternal.LeafGrad and kernel.GemmAccumulate32/64), and
 // reports whether it did.
 func accumulateWeightGrad[T float](w, x, b *tensor.Tensor, gy, xd []T, m, in, out int) bool {
 	if out*in < kernel.GemmAccumulateMin || w == x || w == b {
-		return false
-	}
-	gy32, ok := any(gy).([]float32)
-	if !ok {
 		return false
 	}
 	dst := tensorinternal.LeafGrad(w)
 	if dst == nil {
 		return false
 	}
-	return kernel.GemmAccumulate32(true, false, out, in, m, gy32, out, any(xd).([]float32), in, dst.Data32(), in)
+	if gy32, ok := any(gy).([]float32); ok {
+		return kernel.GemmAccumulate32(true, false, out, in, m, gy32, out, any(xd).([]float32), in, dst.Data32(), in)
+	}
+	return kernel.GemmAccumulate64(true, false, out, in, m, any(gy).([]float64), out, any(xd).([]float64), in, dst.Data64(), in)
 }
 
 func linearBackward[T float](x, w, gy, gx, gw, gb []T, m, in, out int) {

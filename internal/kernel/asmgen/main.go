@@ -126,8 +126,10 @@ func main() {
 		binary(op)
 	}
 	maxPool2x2()
-	stridedRows("copy")
-	stridedRows("add")
+	stridedRows("copy", false)
+	stridedRows("add", false)
+	stridedRows("copy", true)
+	stridedRows("add", true)
 	tanhSigmoid()
 	optimizers()
 	float64Kernels()
@@ -738,17 +740,23 @@ func maxPool2x2() {
 // stridedRows emits copyRowsAVX512 (dst row = src row) or addRowsAVX512
 // (dst row += src row) over rows of width floats at independent strides:
 // full 16-lane vectors, then the last width%16 lanes under the mask k
-// (passed by the caller as (1<<(width%16))-1).
-func stridedRows(op string) {
-	name := op + "RowsAVX512"
-	TEXT(name, NOSPLIT, "func(rows int, dst *float32, dstStride int, src *float32, srcStride int, full, mask int)")
+// (passed by the caller as (1<<(width%16))-1); with f64, copyRows64AVX512
+// and addRows64AVX512, the same over float64 rows in 8-lane vectors.
+func stridedRows(op string, f64 bool) {
+	name, elem, lanes, shift := op+"RowsAVX512", "float32", 16, uint8(2)
+	mov, add, movz := VMOVUPS, VADDPS, VMOVUPS_Z
+	if f64 {
+		name, elem, lanes, shift = op+"Rows64AVX512", "float64", 8, 3
+		mov, add, movz = VMOVUPD, VADDPD, VMOVUPD_Z
+	}
+	TEXT(name, NOSPLIT, fmt.Sprintf("func(rows int, dst *%s, dstStride int, src *%s, srcStride int, full, mask int)", elem, elem))
 	Pragma("noescape")
 	what := "dst[r*dstStride+j] = src[r*srcStride+j]"
 	if op == "add" {
 		what = "dst[r*dstStride+j] += src[r*srcStride+j]"
 	}
-	Doc(fmt.Sprintf("%s sets %s for r in [0, rows) and j in [0, 16*full+w),", name, what),
-		"where mask = 1<<w - 1 (w < 16). rows must be positive.")
+	Doc(fmt.Sprintf("%s sets %s for r in [0, rows) and j in [0, %d*full+w),", name, what, lanes),
+		fmt.Sprintf("where mask = 1<<w - 1 (w < %d). rows must be positive.", lanes))
 	n := Load(Param("rows"), GP64())
 	dst := Load(Param("dst"), GP64())
 	ds := Load(Param("dstStride"), GP64())
@@ -757,9 +765,13 @@ func stridedRows(op string) {
 	full := Load(Param("full"), GP64())
 	mask := GP64()
 	Load(Param("mask"), mask)
-	KMOVW(mask.(GPVirtual).As32(), K1)
-	SHLQ(U8(2), ds)
-	SHLQ(U8(2), ss)
+	if f64 {
+		KMOVB(mask.(GPVirtual).As32(), K1)
+	} else {
+		KMOVW(mask.(GPVirtual).As32(), K1)
+	}
+	SHLQ(U8(shift), ds)
+	SHLQ(U8(shift), ss)
 	d, sp, i := GP64(), GP64(), GP64()
 	Label(name + "_row")
 	MOVQ(dst, d)
@@ -768,22 +780,22 @@ func stridedRows(op string) {
 	Label(name + "_vec")
 	TESTQ(i, i)
 	JZ(LabelRef(name + "_tail"))
-	VMOVUPS(Mem{Base: sp}, Z0)
+	mov(Mem{Base: sp}, Z0)
 	if op == "add" {
-		VADDPS(Mem{Base: d}, Z0, Z0)
+		add(Mem{Base: d}, Z0, Z0)
 	}
-	VMOVUPS(Z0, Mem{Base: d})
+	mov(Z0, Mem{Base: d})
 	ADDQ(U8(64), sp)
 	ADDQ(U8(64), d)
 	DECQ(i)
 	JMP(LabelRef(name + "_vec"))
 	Label(name + "_tail")
-	VMOVUPS_Z(Mem{Base: sp}, K1, Z0)
+	movz(Mem{Base: sp}, K1, Z0)
 	if op == "add" {
-		VMOVUPS_Z(Mem{Base: d}, K1, Z1)
-		VADDPS(Z1, Z0, Z0)
+		movz(Mem{Base: d}, K1, Z1)
+		add(Z1, Z0, Z0)
 	}
-	VMOVUPS(Z0, K1, Mem{Base: d})
+	mov(Z0, K1, Mem{Base: d})
 	ADDQ(ds, dst)
 	ADDQ(ss, src)
 	DECQ(n)
