@@ -23,11 +23,9 @@ import (
 // before: there is no escape to track.
 //
 // The arrays the pool tracks (handed out with its finalizer, or free) total
-// at most bufPoolMaxBytes; beyond, arrays are allocated as usual. The
-// bound keeps the heap near what it would be without the pool: an array
-// that died is not live at the collection that finds it dead, so a program
-// that drops its results quickly allocates, between two collections, the
-// pool's worth of arrays on top of what it would allocate without it.
+// at most bufPoolMaxBytes; beyond, arrays are allocated as usual. The bound
+// also limits how far the pool moves the heap: free arrays count as live at
+// a collection, and raise the next heap goal by their size.
 var bufPool struct {
 	mu      sync.Mutex
 	lists   map[[2]int]*bufList // by element type and exact length
