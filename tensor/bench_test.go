@@ -32,6 +32,26 @@ func BenchmarkMatmul(b *testing.B) {
 	}
 }
 
+// BenchmarkMatmulInto is BenchmarkMatmul into one preallocated result
+// (MatmulInto): the difference between the two is the cost of a fresh
+// result.
+func BenchmarkMatmulInto(b *testing.B) {
+	for _, s := range [][3]int{{64, 64, 64}, {128, 128, 128}, {256, 256, 256}, {64, 784, 256}} {
+		m, k, n := s[0], s[1], s[2]
+		b.Run(fmt.Sprintf("%dx%dx%d", m, k, n), func(b *testing.B) {
+			x := benchData(m*k).Reshape(m, k)
+			y := benchData(k*n).Reshape(k, n)
+			c := Empty(Float32, m, n)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				MatmulInto(c, x, y)
+			}
+			b.ReportMetric(2*float64(m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
+
 // BenchmarkElementwise reports the cost of the common elementwise ops on
 // one million float32 elements.
 func BenchmarkElementwise(b *testing.B) {

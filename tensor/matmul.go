@@ -53,7 +53,7 @@ func Matmul(a, b *Tensor) *Tensor {
 		nb := numelOf(batch)
 		a3 := ae.Reshape(nb, m, k)
 		b3 := be.Reshape(nb, k, n)
-		out = Empty(a.dtype, nb, m, n)
+		out = emptyReused(a.dtype, nb, m, n) // every element is written below
 		if nb > 0 {
 			// One 2-D view per operand, moved from batch to batch (the
 			// products of Select(0, i) without a view per batch).
@@ -66,6 +66,10 @@ func Matmul(a, b *Tensor) *Tensor {
 			}
 		}
 		out = out.Reshape(append(append([]int(nil), batch...), m, n)...)
+	}
+	if !(a.requiresGrad || b.requiresGrad) || !gradEnabled() {
+		// Nothing to record: spare the closure and its captures.
+		return out
 	}
 	ad, bd := a.Detach(), b.Detach()
 	record(out, name, []*Tensor{a, b}, func(g *Tensor) []*Tensor {
@@ -179,7 +183,8 @@ func gemmOperand(t *Tensor) (t2 *Tensor, trans bool, ld int) {
 
 // mmRaw multiplies two 2-D tensors without recording.
 func mmRaw(a, b *Tensor) *Tensor {
-	out := Empty(a.dtype, a.shape[0], b.shape[1])
+	// GEMM with beta 0 writes every element of out without reading it.
+	out := emptyReused(a.dtype, a.shape[0], b.shape[1])
 	mmInto(out, a, b)
 	return out
 }

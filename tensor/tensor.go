@@ -117,6 +117,13 @@ type bareBlock struct {
 // newContiguous returns a contiguous tensor of type dt with a copy of
 // shape, over st or, when st is nil, over new zeroed storage.
 func newContiguous(dt DType, shape []int, st *storage) *Tensor {
+	return newBlock(dt, shape, st, false)
+}
+
+// newBlock is newContiguous, except that when st is nil and pooled is set
+// the new storage's memory comes from bufPool (see bufPoolGet), with
+// unspecified elements; pooled requires a float dt and a positive size.
+func newBlock(dt DType, shape []int, st *storage, pooled bool) *Tensor {
 	nd := len(shape)
 	var t *Tensor
 	var own *storage
@@ -140,7 +147,11 @@ func newContiguous(dt DType, shape []int, st *storage) *Tensor {
 		acc *= sh[i]
 	}
 	if st == nil {
-		own.alloc(dt, acc)
+		if pooled {
+			*own = storage{ptr: bufPoolGet(dt, acc), n: acc, dt: dt}
+		} else {
+			own.alloc(dt, acc)
+		}
 		st = own
 	}
 	*t = Tensor{dtype: dt, shape: sh, strides: strides, st: st}
@@ -220,13 +231,18 @@ func emptyGrad(dt DType, shape ...int) *Tensor {
 }
 
 // emptyReused implements tensorinternal.EmptyReused (its contract is there).
+// A float tensor of at least gradPoolMin elements takes recycled storage
+// from the gradient pool, else memory from bufPool; its elements are then
+// unspecified.
 func emptyReused(dt DType, shape ...int) *Tensor {
 	checkShape(shape)
-	var st *storage
 	if n := numelOf(shape); dt.IsFloat() && n >= gradPoolMin {
-		st = gradPoolGet(dt, n)
+		if st := gradPoolGet(dt, n); st != nil {
+			return newContiguous(dt, shape, st)
+		}
+		return newBlock(dt, shape, nil, true)
 	}
-	return newContiguous(dt, shape, st)
+	return newContiguous(dt, shape, nil)
 }
 
 // gradPoolMin is the smallest gradient (in elements) worth recycling:

@@ -43,7 +43,8 @@ func EmptyGrad(dt tensor.DType, shape ...int) *tensor.Tensor { return emptyGrad(
 // EmptyReused returns a new contiguous float tensor whose elements are
 // unspecified: its memory may be that of a gradient or an intermediate
 // result that Backward or its owner has finished with (see EmptyGrad,
-// RecycleAfterBackward and Recycle), which saves allocating and zeroing it.
+// RecycleAfterBackward and Recycle), or that of a tensor the garbage
+// collector found unreachable, which saves allocating and zeroing it.
 // It is meant for operations that write every element of their result.
 // Other types and small tensors are allocated as by tensor.Empty.
 func EmptyReused(dt tensor.DType, shape ...int) *tensor.Tensor { return emptyReused(dt, pack(shape)) }
