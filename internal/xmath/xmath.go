@@ -72,6 +72,16 @@ func expReduced(hi, lo float64, k int) float64 {
 	t := float64(r * r)
 	c := r - float64(t*horner(t, expPoly[:]...))
 	y := 1 - ((lo - float64(r*c)/(2-c)) - hi)
+	return scale2(y, k)
+}
+
+// scale2 returns y·2**k as math.Ldexp(y, k) does, for y > 0 normal. When
+// 2**k is a normal float64 the product y·2**k is rounded once, as Ldexp
+// rounds it (exact unless it is subnormal); other k go to Ldexp itself.
+func scale2(y float64, k int) float64 {
+	if k >= -1022 && k <= 1023 {
+		return y * math.Float64frombits(uint64(k+1023)<<52)
+	}
 	return math.Ldexp(y, k)
 }
 

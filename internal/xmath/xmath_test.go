@@ -186,3 +186,21 @@ func TestPow(t *testing.T) {
 }
 
 const powGolden = 0x35842d00add57d6b
+
+// TestScale2MatchesLdexp checks scale2 against math.Ldexp over the values
+// expReduced passes (y near 1) and every k from overflow to total
+// underflow, the subnormal results included.
+func TestScale2MatchesLdexp(t *testing.T) {
+	r := rnd(5)
+	ys := []float64{0.5, 0.7071067811865476, 1, 1.4142135623730951, math.Nextafter(2, 0), math.Nextafter(1, 0)}
+	for range 200 {
+		ys = append(ys, r.in(0.7, 1.42))
+	}
+	for _, y := range ys {
+		for k := -1100; k <= 1100; k++ {
+			if got, want := scale2(y, k), math.Ldexp(y, k); math.Float64bits(got) != math.Float64bits(want) {
+				t.Fatalf("scale2(%v, %d) = %v, want %v", y, k, got, want)
+			}
+		}
+	}
+}
