@@ -171,8 +171,12 @@ func MultiheadAttention(query, key, value *tensor.Tensor, p *MultiheadAttentionP
 		pad.padColumn()
 	}
 
-	// Heads into the batch: (N·H, L, head_dim).
-	q = q.Contiguous().View(tgtLen, bsz*H, headDim).Transpose(0, 1)
+	// Heads into the batch: (N·H, L, head_dim). The queries are divided by
+	// sqrt(head_dim) here, before the head split, rather than after it as in
+	// PyTorch: the same quotient of each element, computed on contiguous
+	// memory.
+	qScaled := q.Contiguous().DivScalar(math.Sqrt(float64(headDim)))
+	q = qScaled.View(tgtLen, bsz*H, headDim).Transpose(0, 1)
 	k = k.Contiguous().View(k.Size(0), bsz*H, headDim).Transpose(0, 1)
 	v = v.Contiguous().View(v.Size(0), bsz*H, headDim).Transpose(0, 1)
 	if p.AddZeroAttn {
@@ -196,8 +200,7 @@ func MultiheadAttention(query, key, value *tensor.Tensor, p *MultiheadAttentionP
 	if !p.Training {
 		dropoutP = 0
 	}
-	qScaled := q.DivScalar(math.Sqrt(float64(headDim)))
-	scores := tensor.Matmul(qScaled, k.Transpose(-2, -1))
+	scores := tensor.Matmul(q, k.Transpose(-2, -1))
 	// Results that only the next operation reads (softmax, whose backward
 	// reads its output, a product or a copy) give their memory back once
 	// Backward is done with them.
