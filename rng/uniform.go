@@ -142,6 +142,9 @@ func (g *Generator) BernoulliBits(dst []uint64, n int, p float64) {
 	dst = dst[:(n+63)/64]
 	g.lock()
 	defer g.unlock()
+	if g.prefetch != nil && g.takePrefetched(dst, n, p) {
+		return
+	}
 	t := bernoulliThreshold(p)
 	th := t >> 32
 	var w uint64 // the bits of word i/64 drawn so far
