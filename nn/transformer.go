@@ -1,7 +1,10 @@
 package nn
 
 import (
+	"slices"
+
 	"github.com/intercept-ml/intercept/internal/tensorinternal"
+	"github.com/intercept-ml/intercept/rng"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -104,6 +107,9 @@ func (l *TransformerEncoderLayer) forward(src, srcMask, srcKeyPaddingMask *tenso
 	if srcKeyPaddingMask != nil && !srcKeyPaddingMask.DType().IsFloat() && srcKeyPaddingMask.DType() != tensor.Bool {
 		panic("only bool and floating types of key_padding_mask are supported")
 	}
+	if !HooksActive() {
+		l.prefetchMasks(src)
+	}
 	x := src
 	if l.NormFirst {
 		x = x.Add(l.saBlock(l.Norm1.Forward(x), srcMask, srcKeyPaddingMask))
@@ -113,6 +119,83 @@ func (l *TransformerEncoderLayer) forward(src, srcMask, srcKeyPaddingMask *tenso
 		x = l.Norm2.Forward(x.Add(l.ffBlock(x)))
 	}
 	return x
+}
+
+// prefetchMasks announces the dropout masks that forward on src will draw,
+// in their order (attention weights, dropout1, dropout, dropout2), to each
+// generator they come from, so that the draws run alongside the products
+// (see rng.Generator.PrefetchBernoulliBits). It changes no result: a draw
+// announced wrongly is simply made again. Hooks, which could draw in
+// between, are not expected.
+func (l *TransformerEncoderLayer) prefetchMasks(src *tensor.Tensor) {
+	if src.Dim() != 2 && src.Dim() != 3 {
+		return
+	}
+	seq, batch := src.Size(0), 1
+	if src.Dim() == 3 {
+		batch = src.Size(1)
+		if l.SelfAttn.BatchFirst {
+			seq, batch = batch, seq
+		}
+	}
+	rows := seq * batch
+	var p maskPrefetch
+	p.attention(l.SelfAttn, batch, seq, seq)
+	p.dropout(l.Dropout1, rows*src.Size(-1))
+	p.dropout(l.Dropout, rows*l.Linear1.OutFeatures)
+	p.dropout(l.Dropout2, rows*src.Size(-1))
+	p.start()
+}
+
+// maskPrefetch collects the dropout draws a layer will make, by generator.
+type maskPrefetch struct {
+	gens  []*rng.Generator
+	draws [][]rng.BitsDraw
+}
+
+// add announces n draws kept with probability 1−p (as functional.Dropout
+// draws them) from g (nil: the default generator), unless dropout with p
+// draws nothing.
+func (m *maskPrefetch) add(g *rng.Generator, n int, p float64) {
+	if !(p > 0 && p < 1) || n <= 0 {
+		return
+	}
+	if g == nil {
+		g = rng.Default()
+	}
+	i := slices.Index(m.gens, g)
+	if i < 0 {
+		m.gens, m.draws = append(m.gens, g), append(m.draws, nil)
+		i = len(m.gens) - 1
+	}
+	m.draws[i] = append(m.draws[i], rng.BitsDraw{N: n, P: 1 - p})
+}
+
+func (m *maskPrefetch) dropout(d *Dropout, n int) {
+	if d != nil && d.training {
+		m.add(d.gen, n, d.P)
+	}
+}
+
+// attention announces the mask on the attention weights of a (batch, L, S)
+// attention, S counting bias_k and the zero-attention column.
+func (m *maskPrefetch) attention(a *MultiheadAttention, batch, tgt, src int) {
+	if a == nil || !a.training {
+		return
+	}
+	if a.BiasK != nil {
+		src++
+	}
+	if a.AddZeroAttn {
+		src++
+	}
+	m.add(a.gen, batch*a.NumHeads*tgt*src, a.DropoutP)
+}
+
+func (m *maskPrefetch) start() {
+	for i, g := range m.gens {
+		g.PrefetchBernoulliBits(m.draws[i]...)
+	}
 }
 
 func selfAttend(m *MultiheadAttention, x, mask, kpm *tensor.Tensor) *tensor.Tensor {
