@@ -111,6 +111,23 @@ func MultiheadAttention(query, key, value *tensor.Tensor, p *MultiheadAttentionP
 		panic(fmt.Sprintf("key shape %s does not match value shape %s", torchSize(k0.Shape()), torchSize(v0.Shape())))
 	}
 
+	if p.Training && p.DropoutP > 0 && p.DropoutP < 1 {
+		// The mask on the weights is drawn alongside the products below (a
+		// prefetch that changes no draw; see rng.Generator.PrefetchBernoulliBits).
+		s := srcLen
+		if p.BiasK != nil {
+			s++
+		}
+		if p.AddZeroAttn {
+			s++
+		}
+		g := p.Generator
+		if g == nil {
+			g = rng.Default()
+		}
+		g.PrefetchBernoulliBits(rng.BitsDraw{N: bsz * H * tgtLen * s, P: 1 - p.DropoutP})
+	}
+
 	// In-projection.
 	var q, k, v *tensor.Tensor
 	if !separate {
