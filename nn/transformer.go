@@ -219,8 +219,16 @@ func (l *TransformerEncoderLayer) ffBlock(x *tensor.Tensor) *tensor.Tensor {
 // for when no hooks are registered. Its intermediate results are read only
 // by the next operation (dropout or an InputReader), so Backward reuses their
 // memory once it is done with them, as Sequential does.
+//
+// A contiguous batch goes through the block as one matrix of rows (the same
+// row-wise products and the same elements for the dropout masks, in the
+// same order), so that the ReLU is applied in place to linear1's product.
 func (l *TransformerEncoderLayer) ffBlockReLU(x *tensor.Tensor) *tensor.Tensor {
-	a := l.Linear1.ForwardReLU(x)
+	x2 := x
+	if x.Dim() > 2 && x.IsContiguous() && x.Size(-1) > 0 {
+		x2 = x.Reshape(x.Numel()/x.Size(-1), x.Size(-1))
+	}
+	a := l.Linear1.ForwardReLU(x2)
 	h := l.Dropout.Forward(a)
 	z := l.Linear2.Forward(h)
 	out := l.Dropout2.Forward(z)
@@ -230,6 +238,11 @@ func (l *TransformerEncoderLayer) ffBlockReLU(x *tensor.Tensor) *tensor.Tensor {
 	}
 	if z != out {
 		tensorinternal.RecycleAfterBackward(z)
+	}
+	if x2 != x {
+		shape := x.Shape()
+		shape[len(shape)-1] = out.Size(-1)
+		out = out.Reshape(shape...)
 	}
 	return out
 }
