@@ -188,14 +188,21 @@ func MultiheadAttention(query, key, value *tensor.Tensor, p *MultiheadAttentionP
 		pad.padColumn()
 	}
 
-	// Heads into the batch: (N·H, L, head_dim). The queries are divided by
-	// sqrt(head_dim) here, before the head split, rather than after it as in
-	// PyTorch: the same quotient of each element, computed on contiguous
-	// memory.
+	// The queries are divided by sqrt(head_dim) before the head split,
+	// rather than after it as in PyTorch: the same quotient of each element,
+	// computed on contiguous memory.
 	qScaled := q.Contiguous().DivScalar(math.Sqrt(float64(headDim)))
-	q = qScaled.View(tgtLen, bsz*H, headDim).Transpose(0, 1)
-	k = k.Contiguous().View(k.Size(0), bsz*H, headDim).Transpose(0, 1)
-	v = v.Contiguous().View(v.Size(0), bsz*H, headDim).Transpose(0, 1)
+	k, v = k.Contiguous(), v.Contiguous()
+	// The products over the heads run on the (L, N, E) and (S, N, E)
+	// tensors in place (headScores, headValues) unless zero attention
+	// columns are appended or a dimension is empty; otherwise the heads go
+	// into the batch as in PyTorch: (N·H, L, head_dim) views.
+	inPlace := !p.AddZeroAttn && bsz*H > 0 && tgtLen > 0 && k.Size(0) > 0 && headDim > 0
+	if !inPlace {
+		q = qScaled.View(tgtLen, bsz*H, headDim).Transpose(0, 1)
+		k = k.View(k.Size(0), bsz*H, headDim).Transpose(0, 1)
+		v = v.View(v.Size(0), bsz*H, headDim).Transpose(0, 1)
+	}
 	if p.AddZeroAttn {
 		z := tensor.ZerosOf(k.DType(), bsz*H, 1, headDim)
 		k = tensor.Cat([]*tensor.Tensor{k, z}, 1)
@@ -203,7 +210,11 @@ func MultiheadAttention(query, key, value *tensor.Tensor, p *MultiheadAttentionP
 		mask.padColumn()
 		pad.padColumn()
 	}
-	srcLen = k.Size(1)
+	if inPlace {
+		srcLen = k.Size(0)
+	} else {
+		srcLen = k.Size(1)
+	}
 	if pad != nil && (pad.b != bsz || pad.s != srcLen) {
 		panic(fmt.Sprintf("expecting key_padding_mask shape of %s, but got %s", pyfmt.Tuple(bsz, srcLen), torchSize(pad.shape())))
 	}
@@ -217,7 +228,12 @@ func MultiheadAttention(query, key, value *tensor.Tensor, p *MultiheadAttentionP
 	if !p.Training {
 		dropoutP = 0
 	}
-	scores := tensor.Matmul(q, k.Transpose(-2, -1))
+	var scores *tensor.Tensor
+	if inPlace {
+		scores = headScores(qScaled, k, H)
+	} else {
+		scores = tensor.Matmul(q, k.Transpose(-2, -1))
+	}
 	// Results that only the next operation reads (softmax, whose backward
 	// reads its output, a product or a copy) give their memory back once
 	// Backward is done with them.
@@ -236,12 +252,21 @@ func MultiheadAttention(query, key, value *tensor.Tensor, p *MultiheadAttentionP
 			tensorinternal.RecycleAfterBackward(probs)
 		}
 	}
-	o := tensor.Matmul(attn, v)
+	var o *tensor.Tensor
+	if inPlace {
+		o = headValues(attn.Contiguous(), v, H)
+	} else {
+		o = tensor.Matmul(attn, v)
+	}
 	if !p.NeedWeights {
 		tensorinternal.RecycleAfterBackward(attn)
 	}
 	ob := o
-	o = o.Transpose(0, 1).Contiguous().View(tgtLen*bsz, embed)
+	if inPlace {
+		o = o.View(tgtLen*bsz, embed)
+	} else {
+		o = o.Transpose(0, 1).Contiguous().View(tgtLen*bsz, embed)
+	}
 	tensorinternal.RecycleAfterBackward(ob)
 	o = Linear(o, p.OutProjWeight, p.OutProjBias)
 	o = o.View(tgtLen, bsz, o.Size(1))
