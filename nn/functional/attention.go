@@ -128,7 +128,10 @@ func MultiheadAttention(query, key, value *tensor.Tensor, p *MultiheadAttentionP
 		g.PrefetchBernoulliBits(rng.BitsDraw{N: bsz * H * tgtLen * s, P: 1 - p.DropoutP})
 	}
 
-	// In-projection.
+	// In-projection. A non-contiguous input (batch-first, transposed) that
+	// feeds several projections is copied to contiguous rows once, not once
+	// per projection.
+	q0, k0, v0 = shareContiguous(q0, k0, v0)
 	var q, k, v *tensor.Tensor
 	if !separate {
 		// PyTorch forms one product with the packed weight when query is
@@ -328,6 +331,29 @@ func checkProjShape(what string, w *tensor.Tensor, rows, cols int) {
 	if w.Dim() != 2 || w.Size(0) != rows || w.Size(1) != cols {
 		panic(fmt.Sprintf("expecting %s shape of %s, but got %s", what, pyfmt.Tuple(rows, cols), torchSize(w.Shape())))
 	}
+}
+
+// shareContiguous replaces a non-contiguous 3-D tensor that is passed as
+// two or three of q, k, v by one contiguous copy of it.
+func shareContiguous(q, k, v *tensor.Tensor) (q2, k2, v2 *tensor.Tensor) {
+	share := func(t *tensor.Tensor) bool {
+		return t.Dim() == 3 && !t.IsContiguous()
+	}
+	switch {
+	case (q == k || q == v) && share(q):
+		c := q.Contiguous()
+		if k == q {
+			k = c
+		}
+		if v == q {
+			v = c
+		}
+		q = c
+	case k == v && share(k):
+		k = k.Contiguous()
+		v = k
+	}
+	return q, k, v
 }
 
 func narrowOrNil(b *tensor.Tensor, start, n int) *tensor.Tensor {
