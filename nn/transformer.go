@@ -107,16 +107,26 @@ func (l *TransformerEncoderLayer) forward(src, srcMask, srcKeyPaddingMask *tenso
 	if srcKeyPaddingMask != nil && !srcKeyPaddingMask.DType().IsFloat() && srcKeyPaddingMask.DType() != tensor.Bool {
 		panic("only bool and floating types of key_padding_mask are supported")
 	}
-	if !HooksActive() {
+	hooks := HooksActive()
+	if !hooks {
 		l.prefetchMasks(src)
+	}
+	// Without hooks, which could keep them, the intermediate results are
+	// read only by the layer's next operations, whose backward passes run
+	// before theirs: their memory is reused once Backward is done with them.
+	inner := func(t *tensor.Tensor) *tensor.Tensor {
+		if !hooks && t != src {
+			tensorinternal.RecycleAfterBackward(t)
+		}
+		return t
 	}
 	x := src
 	if l.NormFirst {
-		x = x.Add(l.saBlock(l.Norm1.Forward(x), srcMask, srcKeyPaddingMask))
-		x = x.Add(l.ffBlock(l.Norm2.Forward(x)))
+		x = inner(x.Add(inner(l.saBlock(inner(l.Norm1.Forward(x)), srcMask, srcKeyPaddingMask))))
+		x = x.Add(inner(l.ffBlock(inner(l.Norm2.Forward(x)))))
 	} else {
-		x = l.Norm1.Forward(x.Add(l.saBlock(x, srcMask, srcKeyPaddingMask)))
-		x = l.Norm2.Forward(x.Add(l.ffBlock(x)))
+		x = inner(l.Norm1.Forward(inner(x.Add(inner(l.saBlock(x, srcMask, srcKeyPaddingMask))))))
+		x = l.Norm2.Forward(inner(x.Add(inner(l.ffBlock(x)))))
 	}
 	return x
 }

@@ -131,7 +131,8 @@ func MultiheadAttention(query, key, value *tensor.Tensor, p *MultiheadAttentionP
 	// In-projection. A non-contiguous input (batch-first, transposed) that
 	// feeds several projections is copied to contiguous rows once, not once
 	// per projection.
-	q0, k0, v0 = shareContiguous(q0, k0, v0)
+	var shared *tensor.Tensor
+	q0, k0, v0, shared = shareContiguous(q0, k0, v0)
 	var q, k, v *tensor.Tensor
 	if !separate {
 		// PyTorch forms one product with the packed weight when query is
@@ -152,6 +153,16 @@ func MultiheadAttention(query, key, value *tensor.Tensor, p *MultiheadAttentionP
 		q = Linear(q0, p.QProjWeight, narrowOrNil(b, 0, embed))
 		k = Linear(k0, p.KProjWeight, narrowOrNil(b, embed, embed))
 		v = Linear(v0, p.VProjWeight, narrowOrNil(b, 2*embed, embed))
+	}
+
+	// The projections (and the shared copy of the input) are read in
+	// backward only by nodes that run before their own: their memory is
+	// reused once Backward is done with them.
+	for _, t := range []*tensor.Tensor{q, k, v} {
+		tensorinternal.RecycleAfterBackward(t)
+	}
+	if shared != nil {
+		tensorinternal.RecycleAfterBackward(shared)
 	}
 
 	// The attention mask, checked as PyTorch checks it.
@@ -334,26 +345,27 @@ func checkProjShape(what string, w *tensor.Tensor, rows, cols int) {
 }
 
 // shareContiguous replaces a non-contiguous 3-D tensor that is passed as
-// two or three of q, k, v by one contiguous copy of it.
-func shareContiguous(q, k, v *tensor.Tensor) (q2, k2, v2 *tensor.Tensor) {
+// two or three of q, k, v by one contiguous copy of it, which it also
+// returns (nil if it made none).
+func shareContiguous(q, k, v *tensor.Tensor) (q2, k2, v2, shared *tensor.Tensor) {
 	share := func(t *tensor.Tensor) bool {
 		return t.Dim() == 3 && !t.IsContiguous()
 	}
 	switch {
 	case (q == k || q == v) && share(q):
-		c := q.Contiguous()
+		shared = q.Contiguous()
 		if k == q {
-			k = c
+			k = shared
 		}
 		if v == q {
-			v = c
+			v = shared
 		}
-		q = c
+		q = shared
 	case k == v && share(k):
-		k = k.Contiguous()
-		v = k
+		shared = k.Contiguous()
+		k, v = shared, shared
 	}
-	return q, k, v
+	return q, k, v, shared
 }
 
 func narrowOrNil(b *tensor.Tensor, start, n int) *tensor.Tensor {

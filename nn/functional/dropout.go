@@ -60,6 +60,9 @@ func Dropout(x *tensor.Tensor, p float64, opts ...DropoutOption) *tensor.Tensor 
 	} else {
 		maskedScale(raw[float64](out), raw[float64](xc), keep, 1/(1-p))
 	}
+	if !x.IsContiguous() {
+		tensorinternal.Recycle(xc) // a copy of x, read only here
+	}
 	tensor.Record(out, "MulBackward0", []*tensor.Tensor{x}, func(gy *tensor.Tensor) []*tensor.Tensor {
 		gy = contig(gy)
 		gx := tensorinternal.EmptyGrad(gy.DType(), gy.Shape()...)

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/intercept-ml/intercept/internal/pyfmt"
+	"github.com/intercept-ml/intercept/internal/tensorinternal"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -292,7 +293,9 @@ func layerNorm(x *tensor.Tensor, normalizedShape []int, weight, bias *tensor.Ten
 	xc := x.Contiguous()
 	wc, bc := contigParam(weight), contigParam(bias)
 	dt := x.DType()
-	out := newLike(dt, xs)
+	// Every element of out and of the gradients below is written, so they
+	// can take recycled memory.
+	out := tensorinternal.EmptyReused(dt, xs...)
 	mean, rstd := newLike(dt, []int{m}), newLike(dt, []int{m})
 	if dt == tensor.Float32 {
 		layerNormForward(raw[float32](xc), raw[float32](out), rawOrNil[float32](wc), rawOrNil[float32](bc), raw[float32](mean), raw[float32](rstd), m, k, eps)
@@ -309,13 +312,13 @@ func layerNorm(x *tensor.Tensor, normalizedShape []int, weight, bias *tensor.Ten
 		gy = contig(gy)
 		var gx, gw, gb *tensor.Tensor
 		if needX {
-			gx = newLike(dt, xs)
+			gx = tensorinternal.EmptyGrad(dt, xs...)
 		}
 		if needW {
-			gw = newLike(dt, ns)
+			gw = tensorinternal.EmptyGrad(dt, ns...)
 		}
 		if needB {
-			gb = newLike(dt, ns)
+			gb = tensorinternal.EmptyGrad(dt, ns...)
 		}
 		if dt == tensor.Float32 {
 			layerNormBackward(raw[float32](xd), raw[float32](gy), rawOrNil[float32](wd), raw[float32](mean), raw[float32](rstd),
