@@ -378,6 +378,9 @@ func (l *TransformerDecoderLayer) Forward(tgt, memory *tensor.Tensor, m DecoderM
 }
 
 func (l *TransformerDecoderLayer) forward(tgt, memory *tensor.Tensor, m DecoderMasks) *tensor.Tensor {
+	if !HooksActive() {
+		l.prefetchMasks(tgt, memory)
+	}
 	x := tgt
 	if l.NormFirst {
 		x = x.Add(l.Dropout1.Forward(selfAttend(l.SelfAttn, l.Norm1.Forward(x), m.TgtMask, m.TgtKeyPaddingMask)))
@@ -389,6 +392,32 @@ func (l *TransformerDecoderLayer) forward(tgt, memory *tensor.Tensor, m DecoderM
 		x = l.Norm3.Forward(x.Add(l.ffBlock(x)))
 	}
 	return x
+}
+
+// prefetchMasks announces the dropout masks that forward on tgt and memory
+// will draw, in their order (self-attention weights, dropout1, attention
+// weights over memory, dropout2, dropout, dropout3), as the encoder layer's
+// prefetchMasks does.
+func (l *TransformerDecoderLayer) prefetchMasks(tgt, memory *tensor.Tensor) {
+	if tgt.Dim() != memory.Dim() || (tgt.Dim() != 2 && tgt.Dim() != 3) {
+		return
+	}
+	seq, mem, batch := tgt.Size(0), memory.Size(0), 1
+	if tgt.Dim() == 3 {
+		batch = tgt.Size(1)
+		if l.SelfAttn.BatchFirst {
+			seq, mem, batch = tgt.Size(1), memory.Size(1), tgt.Size(0)
+		}
+	}
+	rows := seq * batch
+	var p maskPrefetch
+	p.attention(l.SelfAttn, batch, seq, seq)
+	p.dropout(l.Dropout1, rows*tgt.Size(-1))
+	p.attention(l.MultiheadAttn, batch, seq, mem)
+	p.dropout(l.Dropout2, rows*tgt.Size(-1))
+	p.dropout(l.Dropout, rows*l.Linear1.OutFeatures)
+	p.dropout(l.Dropout3, rows*tgt.Size(-1))
+	p.start()
 }
 
 func (l *TransformerDecoderLayer) mhaBlock(x, mem, mask, kpm *tensor.Tensor) *tensor.Tensor {
