@@ -1,7 +1,10 @@
 package nn
 
 import (
+	"slices"
+
 	"github.com/intercept-ml/intercept/internal/tensorinternal"
+	"github.com/intercept-ml/intercept/rng"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -104,15 +107,105 @@ func (l *TransformerEncoderLayer) forward(src, srcMask, srcKeyPaddingMask *tenso
 	if srcKeyPaddingMask != nil && !srcKeyPaddingMask.DType().IsFloat() && srcKeyPaddingMask.DType() != tensor.Bool {
 		panic("only bool and floating types of key_padding_mask are supported")
 	}
+	hooks := HooksActive()
+	if !hooks {
+		l.prefetchMasks(src)
+	}
+	// Without hooks, which could keep them, the intermediate results are
+	// read only by the layer's next operations, whose backward passes run
+	// before theirs: their memory is reused once Backward is done with them.
+	inner := func(t *tensor.Tensor) *tensor.Tensor {
+		if !hooks && t != src {
+			tensorinternal.RecycleAfterBackward(t)
+		}
+		return t
+	}
 	x := src
 	if l.NormFirst {
-		x = x.Add(l.saBlock(l.Norm1.Forward(x), srcMask, srcKeyPaddingMask))
-		x = x.Add(l.ffBlock(l.Norm2.Forward(x)))
+		x = inner(x.Add(inner(l.saBlock(inner(l.Norm1.Forward(x)), srcMask, srcKeyPaddingMask))))
+		x = x.Add(inner(l.ffBlock(inner(l.Norm2.Forward(x)))))
 	} else {
-		x = l.Norm1.Forward(x.Add(l.saBlock(x, srcMask, srcKeyPaddingMask)))
-		x = l.Norm2.Forward(x.Add(l.ffBlock(x)))
+		x = inner(l.Norm1.Forward(inner(x.Add(inner(l.saBlock(x, srcMask, srcKeyPaddingMask))))))
+		x = l.Norm2.Forward(inner(x.Add(inner(l.ffBlock(x)))))
 	}
 	return x
+}
+
+// prefetchMasks announces the dropout masks that forward on src will draw,
+// in their order (attention weights, dropout1, dropout, dropout2), to each
+// generator they come from, so that the draws run alongside the products
+// (see rng.Generator.PrefetchBernoulliBits). It changes no result: a draw
+// announced wrongly is simply made again. Hooks, which could draw in
+// between, are not expected.
+func (l *TransformerEncoderLayer) prefetchMasks(src *tensor.Tensor) {
+	if src.Dim() != 2 && src.Dim() != 3 {
+		return
+	}
+	seq, batch := src.Size(0), 1
+	if src.Dim() == 3 {
+		batch = src.Size(1)
+		if l.SelfAttn.BatchFirst {
+			seq, batch = batch, seq
+		}
+	}
+	rows := seq * batch
+	var p maskPrefetch
+	p.attention(l.SelfAttn, batch, seq, seq)
+	p.dropout(l.Dropout1, rows*src.Size(-1))
+	p.dropout(l.Dropout, rows*l.Linear1.OutFeatures)
+	p.dropout(l.Dropout2, rows*src.Size(-1))
+	p.start()
+}
+
+// maskPrefetch collects the dropout draws a layer will make, by generator.
+type maskPrefetch struct {
+	gens  []*rng.Generator
+	draws [][]rng.BitsDraw
+}
+
+// add announces n draws kept with probability 1−p (as functional.Dropout
+// draws them) from g (nil: the default generator), unless dropout with p
+// draws nothing.
+func (m *maskPrefetch) add(g *rng.Generator, n int, p float64) {
+	if !(p > 0 && p < 1) || n <= 0 {
+		return
+	}
+	if g == nil {
+		g = rng.Default()
+	}
+	i := slices.Index(m.gens, g)
+	if i < 0 {
+		m.gens, m.draws = append(m.gens, g), append(m.draws, nil)
+		i = len(m.gens) - 1
+	}
+	m.draws[i] = append(m.draws[i], rng.BitsDraw{N: n, P: 1 - p})
+}
+
+func (m *maskPrefetch) dropout(d *Dropout, n int) {
+	if d != nil && d.training {
+		m.add(d.gen, n, d.P)
+	}
+}
+
+// attention announces the mask on the attention weights of a (batch, L, S)
+// attention, S counting bias_k and the zero-attention column.
+func (m *maskPrefetch) attention(a *MultiheadAttention, batch, tgt, src int) {
+	if a == nil || !a.training {
+		return
+	}
+	if a.BiasK != nil {
+		src++
+	}
+	if a.AddZeroAttn {
+		src++
+	}
+	m.add(a.gen, batch*a.NumHeads*tgt*src, a.DropoutP)
+}
+
+func (m *maskPrefetch) start() {
+	for i, g := range m.gens {
+		g.PrefetchBernoulliBits(m.draws[i]...)
+	}
 }
 
 func selfAttend(m *MultiheadAttention, x, mask, kpm *tensor.Tensor) *tensor.Tensor {
@@ -136,8 +229,16 @@ func (l *TransformerEncoderLayer) ffBlock(x *tensor.Tensor) *tensor.Tensor {
 // for when no hooks are registered. Its intermediate results are read only
 // by the next operation (dropout or an InputReader), so Backward reuses their
 // memory once it is done with them, as Sequential does.
+//
+// A contiguous batch goes through the block as one matrix of rows (the same
+// row-wise products and the same elements for the dropout masks, in the
+// same order), so that the ReLU is applied in place to linear1's product.
 func (l *TransformerEncoderLayer) ffBlockReLU(x *tensor.Tensor) *tensor.Tensor {
-	a := l.Linear1.ForwardReLU(x)
+	x2 := x
+	if x.Dim() > 2 && x.IsContiguous() && x.Size(-1) > 0 {
+		x2 = x.Reshape(x.Numel()/x.Size(-1), x.Size(-1))
+	}
+	a := l.Linear1.ForwardReLU(x2)
 	h := l.Dropout.Forward(a)
 	z := l.Linear2.Forward(h)
 	out := l.Dropout2.Forward(z)
@@ -147,6 +248,11 @@ func (l *TransformerEncoderLayer) ffBlockReLU(x *tensor.Tensor) *tensor.Tensor {
 	}
 	if z != out {
 		tensorinternal.RecycleAfterBackward(z)
+	}
+	if x2 != x {
+		shape := x.Shape()
+		shape[len(shape)-1] = out.Size(-1)
+		out = out.Reshape(shape...)
 	}
 	return out
 }
@@ -272,6 +378,9 @@ func (l *TransformerDecoderLayer) Forward(tgt, memory *tensor.Tensor, m DecoderM
 }
 
 func (l *TransformerDecoderLayer) forward(tgt, memory *tensor.Tensor, m DecoderMasks) *tensor.Tensor {
+	if !HooksActive() {
+		l.prefetchMasks(tgt, memory)
+	}
 	x := tgt
 	if l.NormFirst {
 		x = x.Add(l.Dropout1.Forward(selfAttend(l.SelfAttn, l.Norm1.Forward(x), m.TgtMask, m.TgtKeyPaddingMask)))
@@ -283,6 +392,32 @@ func (l *TransformerDecoderLayer) forward(tgt, memory *tensor.Tensor, m DecoderM
 		x = l.Norm3.Forward(x.Add(l.ffBlock(x)))
 	}
 	return x
+}
+
+// prefetchMasks announces the dropout masks that forward on tgt and memory
+// will draw, in their order (self-attention weights, dropout1, attention
+// weights over memory, dropout2, dropout, dropout3), as the encoder layer's
+// prefetchMasks does.
+func (l *TransformerDecoderLayer) prefetchMasks(tgt, memory *tensor.Tensor) {
+	if tgt.Dim() != memory.Dim() || (tgt.Dim() != 2 && tgt.Dim() != 3) {
+		return
+	}
+	seq, mem, batch := tgt.Size(0), memory.Size(0), 1
+	if tgt.Dim() == 3 {
+		batch = tgt.Size(1)
+		if l.SelfAttn.BatchFirst {
+			seq, mem, batch = tgt.Size(1), memory.Size(1), tgt.Size(0)
+		}
+	}
+	rows := seq * batch
+	var p maskPrefetch
+	p.attention(l.SelfAttn, batch, seq, seq)
+	p.dropout(l.Dropout1, rows*tgt.Size(-1))
+	p.attention(l.MultiheadAttn, batch, seq, mem)
+	p.dropout(l.Dropout2, rows*tgt.Size(-1))
+	p.dropout(l.Dropout, rows*l.Linear1.OutFeatures)
+	p.dropout(l.Dropout3, rows*tgt.Size(-1))
+	p.start()
 }
 
 func (l *TransformerDecoderLayer) mhaBlock(x, mem, mask, kpm *tensor.Tensor) *tensor.Tensor {

@@ -77,3 +77,15 @@ func BenchmarkBernoulli32_1M(b *testing.B) {
 		g.Bernoulli32(x, 0.9)
 	}
 }
+
+// BenchmarkBernoulliBits_1M draws the mask of BenchmarkBernoulli32_1M as
+// bits, as dropout does.
+func BenchmarkBernoulliBits_1M(b *testing.B) {
+	g := NewGenerator()
+	const n = 32 * 64 * 512
+	bits := make([]uint64, n/64)
+	b.SetBytes(n / 8)
+	for b.Loop() {
+		g.BernoulliBits(bits, n, 0.9)
+	}
+}

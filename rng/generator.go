@@ -79,6 +79,9 @@ type Generator struct {
 	hasNormal bool
 	normal    float64 // cached r·sin θ of path (A), valid if hasNormal
 	state     [mtN]uint32
+	// prefetch holds BernoulliBits draws computed ahead, nil if none (see
+	// PrefetchBernoulliBits). It never changes state by itself.
+	prefetch *bitsPrefetch
 }
 
 // NewGenerator returns a generator in the state of a freshly constructed

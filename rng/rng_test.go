@@ -586,3 +586,41 @@ func TestBernoulliBitsMatchesBernoulli32(t *testing.T) {
 		}
 	}
 }
+
+// TestBernoulliThresholdTies checks the Bernoulli fills where a draw's high
+// 21 bits equal the threshold's, the case decided by the low word: p is set
+// to one draw's own value (not below p), one 2^-53 above it (below p) and
+// one below it, and all of the draws are compared with unif64 < p.
+func TestBernoulliThresholdTies(t *testing.T) {
+	const n, at = 1000, 777
+	for _, seed := range []uint64{1, 2, 3} {
+		probe := NewGenerator()
+		probe.ManualSeed(seed)
+		probe.Random() // an odd start: pairs straddle the twists
+		var m uint64
+		for i := 0; i <= at; i++ {
+			m = probe.next53()
+		}
+		for _, tt := range []uint64{m, m + 1, m - 1, m&^(1<<32-1) | 1<<32 - 1} {
+			p := float64(tt) * 0x1p-53 // exact
+			ref, gb, g32, g64 := NewGenerator(), NewGenerator(), NewGenerator(), NewGenerator()
+			for _, g := range []*Generator{ref, gb, g32, g64} {
+				g.ManualSeed(seed)
+				g.Random()
+			}
+			bits := make([]uint64, (n+63)/64)
+			gb.BernoulliBits(bits, n, p)
+			f32 := make([]float32, n)
+			g32.Bernoulli32(f32, p)
+			f64 := make([]float64, n)
+			g64.Bernoulli64(f64, p)
+			for i := 0; i < n; i++ {
+				want := ref.unif64() < p
+				b := bits[i/64]>>(i%64)&1 == 1
+				if b != want || (f32[i] == 1) != want || (f64[i] == 1) != want {
+					t.Fatalf("seed %d t %#x: draw %d = %v / %v / %v, want %v", seed, tt, i, b, f32[i], f64[i], want)
+				}
+			}
+		}
+	}
+}

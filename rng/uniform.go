@@ -108,6 +108,7 @@ func (g *Generator) BernoulliScaled32(dst []float32, p float64, scale float32) {
 	g.lock()
 	defer g.unlock()
 	t := bernoulliThreshold(p)
+	th := t >> 32
 	one := math.Float32bits(scale)
 	for len(dst) > 0 {
 		if g.left <= 1 {
@@ -120,8 +121,12 @@ func (g *Generator) BernoulliScaled32(dst []float32, p float64, scale float32) {
 		s := g.state[i0 : i0+2*n]
 		d := dst[:n]
 		for i := range d {
-			m := draw53(s[2*i], s[2*i+1])
-			d[i] = math.Float32frombits(one & keepMask32(m, t))
+			h := uint64(temper(s[2*i]) & (1<<21 - 1))
+			b := (h - th) >> 63
+			if h == th {
+				b = keepBitFull(s[2*i], s[2*i+1], t)
+			}
+			d[i] = math.Float32frombits(one & -uint32(b))
 		}
 		g.left -= 2 * n
 		dst = dst[n:]
@@ -137,7 +142,11 @@ func (g *Generator) BernoulliBits(dst []uint64, n int, p float64) {
 	dst = dst[:(n+63)/64]
 	g.lock()
 	defer g.unlock()
+	if g.prefetch != nil && g.takePrefetched(dst, n, p) {
+		return
+	}
 	t := bernoulliThreshold(p)
+	th := t >> 32
 	var w uint64 // the bits of word i/64 drawn so far
 	for i := 0; i < n; {
 		if g.left <= 1 {
@@ -154,7 +163,12 @@ func (g *Generator) BernoulliBits(dst []uint64, n int, p float64) {
 		s := g.state[i0 : i0+2*c]
 		for j := 0; j < c; j++ {
 			k := i + j
-			w |= keepMask64(draw53(s[2*j], s[2*j+1]), t) >> 63 << (k & 63)
+			h := uint64(temper(s[2*j]) & (1<<21 - 1))
+			b := (h - th) >> 63
+			if h == th {
+				b = keepBitFull(s[2*j], s[2*j+1], t)
+			}
+			w |= b << (k & 63)
 			if k&63 == 63 {
 				dst[k>>6] = w
 				w = 0
@@ -180,6 +194,7 @@ func (g *Generator) BernoulliScaled64(dst []float64, p float64, scale float64) {
 	g.lock()
 	defer g.unlock()
 	t := bernoulliThreshold(p)
+	th := t >> 32
 	one := math.Float64bits(scale)
 	for len(dst) > 0 {
 		if g.left <= 1 {
@@ -192,8 +207,12 @@ func (g *Generator) BernoulliScaled64(dst []float64, p float64, scale float64) {
 		s := g.state[i0 : i0+2*n]
 		d := dst[:n]
 		for i := range d {
-			m := draw53(s[2*i], s[2*i+1])
-			d[i] = math.Float64frombits(one & keepMask64(m, t))
+			h := uint64(temper(s[2*i]) & (1<<21 - 1))
+			b := (h - th) >> 63
+			if h == th {
+				b = keepBitFull(s[2*i], s[2*i+1], t)
+			}
+			d[i] = math.Float64frombits(one & -b)
 		}
 		g.left -= 2 * n
 		dst = dst[n:]
@@ -215,6 +234,15 @@ func (g *Generator) next53() uint64 { return g.next64() & (1<<53 - 1) }
 func draw53(hi, lo uint32) uint64 {
 	return uint64(temper(hi)&(1<<21-1))<<32 | uint64(temper(lo))
 }
+
+// keepBitFull is 1 if draw53(hi, lo) < t and 0 otherwise. The Bernoulli
+// loops decide m = draw53(hi, lo) < t from the high 21 bits h of m alone
+// unless they equal those of t (th = t>>32; h, th <= 2^21, so h − th wraps
+// exactly when h < th); only then do they call keepBitFull, which tempers
+// lo too (one draw in 2^21 on average).
+//
+//go:noinline
+func keepBitFull(hi, lo uint32, t uint64) uint64 { return keepMask64(draw53(hi, lo), t) & 1 }
 
 // keepMask32 is all ones if m < t and zero otherwise, without a branch
 // (m, t <= 2^53, so m - t wraps to a negative number exactly when m < t).

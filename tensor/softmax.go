@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/intercept-ml/intercept/internal/fp"
+	"github.com/intercept-ml/intercept/internal/kernel"
 	"github.com/intercept-ml/intercept/internal/xmath"
 )
 
@@ -49,41 +50,55 @@ func softmaxT[T float32 | float64](input *Tensor, dim int) *Tensor {
 	nc, outer, inner := softmaxGeometry(input, dim)
 	x := floatElems[T](input)
 	out, y := newFloatElems[T](shape, false)
-	row := make([]T, nc)
-	for o := range outer {
-		for p := range inner {
-			base := o*nc*inner + p
-			expRow(row, x, base, inner)
-			if inner == 1 {
+	if inner == 1 {
+		rowChunks(outer, outer*nc, func(lo, hi int) {
+			for o := lo; o < hi; o++ {
+				row := y[o*nc : (o+1)*nc]
+				expRow(row, x, o*nc, 1)
 				r := 1 / laneSum(row)
-				for c := range nc {
-					y[base+c] = row[c] * r
+				for c := range row {
+					row[c] *= r
 				}
-				continue
 			}
-			var s T
-			for _, v := range row {
-				s += v
-			}
-			for c := range nc {
-				y[base+c*inner] = row[c] / s
+		})
+	} else {
+		row := make([]T, nc)
+		for o := range outer {
+			for p := range inner {
+				base := o*nc*inner + p
+				expRow(row, x, base, inner)
+				var s T
+				for _, v := range row {
+					s += v
+				}
+				for c := range nc {
+					y[base+c*inner] = row[c] / s
+				}
 			}
 		}
 	}
 	record(out, "SoftmaxBackward0", []*Tensor{input}, func(g *Tensor) []*Tensor {
 		gv := floatElems[T](g)
 		gxT, gx := newFloatElems[T](shape, true) // every element is written below
+		if inner == 1 {
+			rowChunks(outer, outer*nc, func(lo, hi int) {
+				for o := lo; o < hi; o++ {
+					gr, yr, xr := gv[o*nc:(o+1)*nc], y[o*nc:(o+1)*nc], gx[o*nc:(o+1)*nc]
+					s := laneDot(gr, yr)
+					for c := range xr {
+						xr[c] = (gr[c] - s) * yr[c]
+					}
+				}
+			})
+			return []*Tensor{gxT}
+		}
 		for o := range outer {
 			for p := range inner {
 				base := o*nc*inner + p
 				var s T
-				if inner == 1 {
-					s = laneDot(gv[base:base+nc], y[base:base+nc])
-				} else {
-					for c := range nc {
-						i := base + c*inner
-						s = fmaT(gv[i], y[i], s)
-					}
+				for c := range nc {
+					i := base + c*inner
+					s = fmaT(gv[i], y[i], s)
 				}
 				for c := range nc {
 					i := base + c*inner
@@ -94,6 +109,20 @@ func softmaxT[T float32 | float64](input *Tensor, dim int) *Tensor {
 		return []*Tensor{gxT}
 	})
 	return out
+}
+
+// rowChunks calls f on consecutive ranges [lo, hi) covering [0, rows), in
+// a number of chunks that depends only on rows and work (the number of
+// elements; at most eight chunks, none under 16384 elements), run on the
+// kernel's worker pool. f must write disjoint outputs for different rows.
+func rowChunks(rows, work int, f func(lo, hi int)) {
+	const grain = 1 << 14
+	chunks := min(rows, 8, work/grain)
+	if chunks <= 1 {
+		f(0, rows)
+		return
+	}
+	kernel.ParallelFor(chunks, func(c int) { f(c*rows/chunks, (c+1)*rows/chunks) })
 }
 
 func logSoftmaxT[T float32 | float64](input *Tensor, dim int) *Tensor {
@@ -165,6 +194,12 @@ func expRow[T float32 | float64](row, x []T, base, inner int) T {
 		v := x[base+c*inner]
 		if v > m || v != v {
 			m = v
+		}
+	}
+	if inner == 1 {
+		if r32, ok := any(row).([]float32); ok {
+			xmath.ExpDiff32(r32, any(x[base:base+len(row)]).([]float32), float32(m))
+			return m
 		}
 	}
 	for c := range row {

@@ -72,6 +72,16 @@ func expReduced(hi, lo float64, k int) float64 {
 	t := float64(r * r)
 	c := r - float64(t*horner(t, expPoly[:]...))
 	y := 1 - ((lo - float64(r*c)/(2-c)) - hi)
+	return scale2(y, k)
+}
+
+// scale2 returns y·2**k as math.Ldexp(y, k) does, for y > 0 normal. When
+// 2**k is a normal float64 the product y·2**k is rounded once, as Ldexp
+// rounds it (exact unless it is subnormal); other k go to Ldexp itself.
+func scale2(y float64, k int) float64 {
+	if k >= -1022 && k <= 1023 {
+		return y * math.Float64frombits(uint64(k+1023)<<52)
+	}
 	return math.Ldexp(y, k)
 }
 
@@ -126,4 +136,39 @@ func Tanh(x float64) float64 {
 	}
 	s := float64(x * x)
 	return x + float64(float64(x*s)*horner(s, tanhP[:]...))/horner(s, tanhQ[:]...)
+}
+
+// ExpDiff32 sets dst[i] = float32(Exp(float64(x[i] − m))), the difference
+// taken in float32: the exponentials of a float32 softmax. It is Exp's
+// arithmetic, inlined into one loop (for the values that need no special
+// case, where 2**k is always a normal float64); dst must be at least as
+// long as x.
+func ExpDiff32(dst, x []float32, m float32) {
+	dst = dst[:len(x)]
+	for i, v := range x {
+		d := float64(v - m)
+		if !(math.Abs(d) >= 1.0/(1<<28) && math.Abs(d) <= 708) {
+			dst[i] = float32(Exp(d))
+			continue
+		}
+		var k int
+		if d < 0 {
+			k = int(float64(log2e*d) - 0.5)
+		} else {
+			k = int(float64(log2e*d) + 0.5)
+		}
+		fk := float64(k)
+		hi := d - float64(fk*ln2Hi)
+		lo := float64(fk * ln2Lo)
+		r := hi - lo
+		t := float64(r * r)
+		p := expPoly[4]
+		p = float64(p*t) + expPoly[3]
+		p = float64(p*t) + expPoly[2]
+		p = float64(p*t) + expPoly[1]
+		p = float64(p*t) + expPoly[0]
+		c := r - float64(t*p)
+		y := 1 - ((lo - float64(r*c)/(2-c)) - hi)
+		dst[i] = float32(y * math.Float64frombits(uint64(k+1023)<<52))
+	}
 }

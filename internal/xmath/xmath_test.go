@@ -186,3 +186,46 @@ func TestPow(t *testing.T) {
 }
 
 const powGolden = 0x35842d00add57d6b
+
+// TestScale2MatchesLdexp checks scale2 against math.Ldexp over the values
+// expReduced passes (y near 1) and every k from overflow to total
+// underflow, the subnormal results included.
+func TestScale2MatchesLdexp(t *testing.T) {
+	r := rnd(5)
+	ys := []float64{0.5, 0.7071067811865476, 1, 1.4142135623730951, math.Nextafter(2, 0), math.Nextafter(1, 0)}
+	for range 200 {
+		ys = append(ys, r.in(0.7, 1.42))
+	}
+	for _, y := range ys {
+		for k := -1100; k <= 1100; k++ {
+			if got, want := scale2(y, k), math.Ldexp(y, k); math.Float64bits(got) != math.Float64bits(want) {
+				t.Fatalf("scale2(%v, %d) = %v, want %v", y, k, got, want)
+			}
+		}
+	}
+}
+
+// TestExpDiff32MatchesExp checks ExpDiff32 against Exp on differences
+// across the whole float32 range, the special cases (zero, tiny, ±Inf, NaN,
+// beyond over- and underflow) and the edges of its fast path.
+func TestExpDiff32MatchesExp(t *testing.T) {
+	r := rnd(9)
+	var x []float32
+	for range 200000 {
+		x = append(x, float32(r.in(-120, 120)), float32(r.in(-1, 1)), math.Float32frombits(uint32(r.next())))
+	}
+	inf := float32(math.Inf(1))
+	x = append(x, 0, float32(math.Copysign(0, -1)), 1e-9, -1e-9, 1.0/(1<<28), -1.0/(1<<28), 708, -708,
+		math.Nextafter32(708, 1000), math.Nextafter32(-708, -1000), 709.7, -745, -746, 800, -800,
+		inf, -inf, float32(math.NaN()), math.MaxFloat32, -math.MaxFloat32, math.SmallestNonzeroFloat32)
+	for _, m := range []float32{0, 3.5, -2, 88, inf, float32(math.NaN())} {
+		got := make([]float32, len(x))
+		ExpDiff32(got, x, m)
+		for i, v := range x {
+			want := float32(Exp(float64(v - m)))
+			if math.Float32bits(got[i]) != math.Float32bits(want) && !(got[i] != got[i] && want != want) {
+				t.Fatalf("ExpDiff32(%v − %v) = %v, want %v", v, m, got[i], want)
+			}
+		}
+	}
+}

@@ -111,7 +111,28 @@ func MultiheadAttention(query, key, value *tensor.Tensor, p *MultiheadAttentionP
 		panic(fmt.Sprintf("key shape %s does not match value shape %s", torchSize(k0.Shape()), torchSize(v0.Shape())))
 	}
 
-	// In-projection.
+	if p.Training && p.DropoutP > 0 && p.DropoutP < 1 {
+		// The mask on the weights is drawn alongside the products below (a
+		// prefetch that changes no draw; see rng.Generator.PrefetchBernoulliBits).
+		s := srcLen
+		if p.BiasK != nil {
+			s++
+		}
+		if p.AddZeroAttn {
+			s++
+		}
+		g := p.Generator
+		if g == nil {
+			g = rng.Default()
+		}
+		g.PrefetchBernoulliBits(rng.BitsDraw{N: bsz * H * tgtLen * s, P: 1 - p.DropoutP})
+	}
+
+	// In-projection. A non-contiguous input (batch-first, transposed) that
+	// feeds several projections is copied to contiguous rows once, not once
+	// per projection.
+	var shared *tensor.Tensor
+	q0, k0, v0, shared = shareContiguous(q0, k0, v0)
 	var q, k, v *tensor.Tensor
 	if !separate {
 		// PyTorch forms one product with the packed weight when query is
@@ -132,6 +153,16 @@ func MultiheadAttention(query, key, value *tensor.Tensor, p *MultiheadAttentionP
 		q = Linear(q0, p.QProjWeight, narrowOrNil(b, 0, embed))
 		k = Linear(k0, p.KProjWeight, narrowOrNil(b, embed, embed))
 		v = Linear(v0, p.VProjWeight, narrowOrNil(b, 2*embed, embed))
+	}
+
+	// The projections (and the shared copy of the input) are read in
+	// backward only by nodes that run before their own: their memory is
+	// reused once Backward is done with them.
+	for _, t := range []*tensor.Tensor{q, k, v} {
+		tensorinternal.RecycleAfterBackward(t)
+	}
+	if shared != nil {
+		tensorinternal.RecycleAfterBackward(shared)
 	}
 
 	// The attention mask, checked as PyTorch checks it.
@@ -171,10 +202,21 @@ func MultiheadAttention(query, key, value *tensor.Tensor, p *MultiheadAttentionP
 		pad.padColumn()
 	}
 
-	// Heads into the batch: (N·H, L, head_dim).
-	q = q.Contiguous().View(tgtLen, bsz*H, headDim).Transpose(0, 1)
-	k = k.Contiguous().View(k.Size(0), bsz*H, headDim).Transpose(0, 1)
-	v = v.Contiguous().View(v.Size(0), bsz*H, headDim).Transpose(0, 1)
+	// The queries are divided by sqrt(head_dim) before the head split,
+	// rather than after it as in PyTorch: the same quotient of each element,
+	// computed on contiguous memory.
+	qScaled := q.Contiguous().DivScalar(math.Sqrt(float64(headDim)))
+	k, v = k.Contiguous(), v.Contiguous()
+	// The products over the heads run on the (L, N, E) and (S, N, E)
+	// tensors in place (headScores, headValues) unless zero attention
+	// columns are appended or a dimension is empty; otherwise the heads go
+	// into the batch as in PyTorch: (N·H, L, head_dim) views.
+	inPlace := !p.AddZeroAttn && bsz*H > 0 && tgtLen > 0 && k.Size(0) > 0 && headDim > 0
+	if !inPlace {
+		q = qScaled.View(tgtLen, bsz*H, headDim).Transpose(0, 1)
+		k = k.View(k.Size(0), bsz*H, headDim).Transpose(0, 1)
+		v = v.View(v.Size(0), bsz*H, headDim).Transpose(0, 1)
+	}
 	if p.AddZeroAttn {
 		z := tensor.ZerosOf(k.DType(), bsz*H, 1, headDim)
 		k = tensor.Cat([]*tensor.Tensor{k, z}, 1)
@@ -182,7 +224,11 @@ func MultiheadAttention(query, key, value *tensor.Tensor, p *MultiheadAttentionP
 		mask.padColumn()
 		pad.padColumn()
 	}
-	srcLen = k.Size(1)
+	if inPlace {
+		srcLen = k.Size(0)
+	} else {
+		srcLen = k.Size(1)
+	}
 	if pad != nil && (pad.b != bsz || pad.s != srcLen) {
 		panic(fmt.Sprintf("expecting key_padding_mask shape of %s, but got %s", pyfmt.Tuple(bsz, srcLen), torchSize(pad.shape())))
 	}
@@ -196,8 +242,12 @@ func MultiheadAttention(query, key, value *tensor.Tensor, p *MultiheadAttentionP
 	if !p.Training {
 		dropoutP = 0
 	}
-	qScaled := q.DivScalar(math.Sqrt(float64(headDim)))
-	scores := tensor.Matmul(qScaled, k.Transpose(-2, -1))
+	var scores *tensor.Tensor
+	if inPlace {
+		scores = headScores(qScaled, k, H)
+	} else {
+		scores = tensor.Matmul(q, k.Transpose(-2, -1))
+	}
 	// Results that only the next operation reads (softmax, whose backward
 	// reads its output, a product or a copy) give their memory back once
 	// Backward is done with them.
@@ -216,12 +266,21 @@ func MultiheadAttention(query, key, value *tensor.Tensor, p *MultiheadAttentionP
 			tensorinternal.RecycleAfterBackward(probs)
 		}
 	}
-	o := tensor.Matmul(attn, v)
+	var o *tensor.Tensor
+	if inPlace {
+		o = headValues(attn.Contiguous(), v, H)
+	} else {
+		o = tensor.Matmul(attn, v)
+	}
 	if !p.NeedWeights {
 		tensorinternal.RecycleAfterBackward(attn)
 	}
 	ob := o
-	o = o.Transpose(0, 1).Contiguous().View(tgtLen*bsz, embed)
+	if inPlace {
+		o = o.View(tgtLen*bsz, embed)
+	} else {
+		o = o.Transpose(0, 1).Contiguous().View(tgtLen*bsz, embed)
+	}
 	tensorinternal.RecycleAfterBackward(ob)
 	o = Linear(o, p.OutProjWeight, p.OutProjBias)
 	o = o.View(tgtLen, bsz, o.Size(1))
@@ -283,6 +342,30 @@ func checkProjShape(what string, w *tensor.Tensor, rows, cols int) {
 	if w.Dim() != 2 || w.Size(0) != rows || w.Size(1) != cols {
 		panic(fmt.Sprintf("expecting %s shape of %s, but got %s", what, pyfmt.Tuple(rows, cols), torchSize(w.Shape())))
 	}
+}
+
+// shareContiguous replaces a non-contiguous 3-D tensor that is passed as
+// two or three of q, k, v by one contiguous copy of it, which it also
+// returns (nil if it made none).
+func shareContiguous(q, k, v *tensor.Tensor) (q2, k2, v2, shared *tensor.Tensor) {
+	share := func(t *tensor.Tensor) bool {
+		return t.Dim() == 3 && !t.IsContiguous()
+	}
+	switch {
+	case (q == k || q == v) && share(q):
+		shared = q.Contiguous()
+		if k == q {
+			k = shared
+		}
+		if v == q {
+			v = shared
+		}
+		q = shared
+	case k == v && share(k):
+		shared = k.Contiguous()
+		k, v = shared, shared
+	}
+	return q, k, v, shared
 }
 
 func narrowOrNil(b *tensor.Tensor, start, n int) *tensor.Tensor {

@@ -60,6 +60,9 @@ func Dropout(x *tensor.Tensor, p float64, opts ...DropoutOption) *tensor.Tensor 
 	} else {
 		maskedScale(raw[float64](out), raw[float64](xc), keep, 1/(1-p))
 	}
+	if !x.IsContiguous() {
+		tensorinternal.Recycle(xc) // a copy of x, read only here
+	}
 	tensor.Record(out, "MulBackward0", []*tensor.Tensor{x}, func(gy *tensor.Tensor) []*tensor.Tensor {
 		gy = contig(gy)
 		gx := tensorinternal.EmptyGrad(gy.DType(), gy.Shape()...)
@@ -78,11 +81,17 @@ func Dropout(x *tensor.Tensor, p float64, opts ...DropoutOption) *tensor.Tensor 
 // x's NaNs and signs.
 func maskedScale[T float](dst, x []T, keep []uint64, s T) {
 	x = x[:len(dst)]
+	parallelChunks(len(keep), len(dst), func(lo, hi int) { maskedScaleWords(dst, x, keep, s, lo, hi) })
+}
+
+// maskedScaleWords is maskedScale on the elements of words [lo, hi) of keep.
+func maskedScaleWords[T float](dst, x []T, keep []uint64, s T, lo, hi int) {
 	m := [2]T{0, s}
-	for w, bits := range keep {
-		lo := w * 64
-		d := dst[lo:min(lo+64, len(dst))]
-		xs := x[lo : lo+len(d)]
+	for w := lo; w < hi; w++ {
+		bits := keep[w]
+		e := w * 64
+		d := dst[e:min(e+64, len(dst))]
+		xs := x[e : e+len(d)]
 		for i := range d {
 			d[i] = xs[i] * m[bits&1]
 			bits >>= 1

@@ -158,9 +158,11 @@ func recordLinear[T float](y *tensor.Tensor, name string, x, w, b *tensor.Tensor
 func linearForward[T float](x, w, b, y []T, m, in, out int) {
 	var beta T
 	if b != nil {
-		for i := range m {
-			copy(y[i*out:(i+1)*out], b)
-		}
+		parallelChunks(m, m*out, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				copy(y[i*out:(i+1)*out], b)
+			}
+		})
 		beta = 1
 	}
 	gemm(false, true, m, out, in, 1, x, in, w, in, beta, y, out)

@@ -75,7 +75,16 @@ func pointwiseT[T float](pl pointLoss, input, target *tensor.Tensor, red Reducti
 		out, terms = newFloat[T](input.Shape(), false)
 	}
 	s := 0.0
-	for i := range x {
+	rest := x // the elements not summed yet
+	if pl.kind == kindMSE && w == nil && terms == nil {
+		// The reduced MSE: pointTerm's kindMSE case in one loop.
+		for i := range x {
+			d := x[i] - y[i]
+			s += float64(T(d * d))
+		}
+		rest = nil
+	}
+	for i := range rest {
 		l := pointTerm(pl, x[i], y[i], pw, i)
 		if w != nil {
 			l = T(l * w[i])
@@ -103,6 +112,23 @@ func pointwiseT[T float](pl pointLoss, input, target *tensor.Tensor, red Reducti
 		var gy []T
 		if target.RequiresGrad() {
 			gyT, gy = newFloat[T](shape, true)
+		}
+		if pl.kind == kindMSE && w == nil && gy == nil {
+			// diffGrad's kindMSE case, elementwise in parallel chunks.
+			norm := T(2.0)
+			if red == Mean {
+				norm = T(2. / float64(n))
+			}
+			parallelChunks(n, n, func(lo, hi int) {
+				for i := lo; i < hi; i++ {
+					gi := gv[0]
+					if red == None {
+						gi = gv[i]
+					}
+					gx[i] = T(T(norm*(x[i]-y[i])) * gi)
+				}
+			})
+			return []*tensor.Tensor{gxT, nil}
 		}
 		for i := range x {
 			gi := gv[0]

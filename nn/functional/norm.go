@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/intercept-ml/intercept/internal/pyfmt"
+	"github.com/intercept-ml/intercept/internal/tensorinternal"
 	"github.com/intercept-ml/intercept/tensor"
 )
 
@@ -292,7 +293,9 @@ func layerNorm(x *tensor.Tensor, normalizedShape []int, weight, bias *tensor.Ten
 	xc := x.Contiguous()
 	wc, bc := contigParam(weight), contigParam(bias)
 	dt := x.DType()
-	out := newLike(dt, xs)
+	// Every element of out and of the gradients below is written, so they
+	// can take recycled memory.
+	out := tensorinternal.EmptyReused(dt, xs...)
 	mean, rstd := newLike(dt, []int{m}), newLike(dt, []int{m})
 	if dt == tensor.Float32 {
 		layerNormForward(raw[float32](xc), raw[float32](out), rawOrNil[float32](wc), rawOrNil[float32](bc), raw[float32](mean), raw[float32](rstd), m, k, eps)
@@ -309,13 +312,13 @@ func layerNorm(x *tensor.Tensor, normalizedShape []int, weight, bias *tensor.Ten
 		gy = contig(gy)
 		var gx, gw, gb *tensor.Tensor
 		if needX {
-			gx = newLike(dt, xs)
+			gx = tensorinternal.EmptyGrad(dt, xs...)
 		}
 		if needW {
-			gw = newLike(dt, ns)
+			gw = tensorinternal.EmptyGrad(dt, ns...)
 		}
 		if needB {
-			gb = newLike(dt, ns)
+			gb = tensorinternal.EmptyGrad(dt, ns...)
 		}
 		if dt == tensor.Float32 {
 			layerNormBackward(raw[float32](xd), raw[float32](gy), rawOrNil[float32](wd), raw[float32](mean), raw[float32](rstd),
@@ -330,7 +333,12 @@ func layerNorm(x *tensor.Tensor, normalizedShape []int, weight, bias *tensor.Ten
 }
 
 func layerNormForward[T float](x, y, w, b, mean, rstd []T, m, k int, eps float64) {
-	for i := range m {
+	parallelChunks(m, m*k, func(lo, hi int) { layerNormRows(x, y, w, b, mean, rstd, lo, hi, k, eps) })
+}
+
+// layerNormRows is layerNormForward on rows [lo, hi).
+func layerNormRows[T float](x, y, w, b, mean, rstd []T, lo, hi, k int, eps float64) {
+	for i := lo; i < hi; i++ {
 		xr := x[i*k : (i+1)*k]
 		yr := y[i*k : (i+1)*k]
 		var sum float64
@@ -360,38 +368,34 @@ func layerNormForward[T float](x, y, w, b, mean, rstd []T, m, k int, eps float64
 	}
 }
 
+// layerNormBackward forms the input gradient row by row (rows in parallel
+// chunks) and the parameter gradients column by column (columns in
+// parallel chunks), each column's sum over the rows in row order.
 func layerNormBackward[T float](x, gy, w, mean, rstd, gx, gw, gb []T, m, k int) {
-	var accW, accB []float64
-	if gw != nil {
-		accW = make([]float64, k)
+	if gx != nil {
+		parallelChunks(m, m*k, func(lo, hi int) { layerNormBackwardRows(x, gy, w, mean, rstd, gx, lo, hi, k) })
 	}
-	if gb != nil {
-		accB = make([]float64, k)
+	if gw != nil || gb != nil {
+		parallelChunks(k, m*k, func(lo, hi int) { layerNormParamGrads(x, gy, mean, rstd, gw, gb, lo, hi, m, k) })
 	}
-	for i := range m {
+}
+
+// layerNormBackwardRows sets the input gradient of rows [lo, hi): dx =
+// rstd·(g·w − mean(g·w) − x̂·mean(g·w·x̂)).
+func layerNormBackwardRows[T float](x, gy, w, mean, rstd, gx []T, lo, hi, k int) {
+	for i := lo; i < hi; i++ {
 		xr := x[i*k : (i+1)*k]
 		gr := gy[i*k : (i+1)*k]
 		mu, rs := float64(mean[i]), float64(rstd[i])
-		// The parameter gradients' sums and, for dx = rstd·(g·w − mean(g·w)
-		// − x̂·mean(g·w·x̂)), the row's two sums, in one pass.
 		var s1, s2 float64
 		for j, g := range gr {
 			xm := float64(xr[j]) - mu
-			if accW != nil {
-				accW[j] += float64(float64(g) * xm * rs)
-			}
-			if accB != nil {
-				accB[j] += float64(g)
-			}
 			gw := float64(g)
 			if w != nil {
 				gw *= float64(w[j])
 			}
 			s1 += gw
 			s2 += float64(gw * xm * rs)
-		}
-		if gx == nil {
-			continue
 		}
 		s1 /= float64(k)
 		s2 /= float64(k)
@@ -405,12 +409,30 @@ func layerNormBackward[T float](x, gy, w, mean, rstd, gx, gw, gb []T, m, k int) 
 			dr[j] = T(rs * (gw - s1 - float64(xh*s2)))
 		}
 	}
-	for j := range k {
+}
+
+// layerNormParamGrads sets the weight and bias gradients (either may be
+// nil) of columns [lo, hi): Σ over rows, in row order, of g·x̂ and g.
+func layerNormParamGrads[T float](x, gy, mean, rstd, gw, gb []T, lo, hi, m, k int) {
+	n := hi - lo
+	acc := make([]float64, 2*n)
+	accW, accB := acc[:n], acc[n:]
+	for i := range m {
+		xr := x[i*k+lo : i*k+hi]
+		gr := gy[i*k+lo : i*k+hi]
+		mu, rs := float64(mean[i]), float64(rstd[i])
+		for j, g := range gr {
+			xm := float64(xr[j]) - mu
+			accW[j] += float64(float64(g) * xm * rs)
+			accB[j] += float64(g)
+		}
+	}
+	for j := range n {
 		if gw != nil {
-			gw[j] = T(accW[j])
+			gw[lo+j] = T(accW[j])
 		}
 		if gb != nil {
-			gb[j] = T(accB[j])
+			gb[lo+j] = T(accB[j])
 		}
 	}
 }
