@@ -74,35 +74,21 @@ func writeMetrics(dir string, res *Results) error {
 	return WriteFileAtomic(filepath.Join(dir, MetricsFile), buf.Bytes())
 }
 
-// seriesFile is the name of a trial's series file.
+// seriesFile is the name of a trial's series file in a trial directory of a
+// run written before trial format 3.
 const seriesFile = "series.parquet"
 
-// seriesRow is one point of a trial's series.parquet.
+// seriesRow is one point of a trial's series (a trial file, or an older
+// run's series.parquet).
 type seriesRow struct {
 	Series string  `parquet:"series,dict"`
-	Step   int32   `parquet:"step"`
-	Value  float64 `parquet:"value"`
+	Step   int32   `parquet:"step,delta"`
+	Value  float64 `parquet:"value,split"`
 }
 
-// encodeSeries writes a trial's series as Parquet, in name order.
-func encodeSeries(series map[string][]float64) ([]byte, error) {
-	var buf bytes.Buffer
-	w := parquet.NewGenericWriter[seriesRow](&buf, parquet.Compression(&zstd.Codec{Level: zstd.SpeedFastest, Concurrency: 1}),
-		parquet.CreatedBy("intercept", "", ""))
-	var rows []seriesRow
-	for _, name := range sortedKeys(series) {
-		for step, x := range series[name] {
-			rows = append(rows, seriesRow{name, int32(step), x})
-		}
-	}
-	if _, err := w.Write(rows); err != nil {
-		return nil, err
-	}
-	if err := w.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
+// encodeSeries writes a trial's series as Parquet, in name order (the
+// rows of a trial file, without its summary).
+func encodeSeries(series map[string][]float64) ([]byte, error) { return encodeSeriesMeta(series, "") }
 
 // decodeSeries reads what encodeSeries wrote, checking that each series'
 // steps run 0, 1, 2, … in order.

@@ -83,12 +83,12 @@ func TestRunDirectoryTempFilesAndLock(t *testing.T) {
 	}
 	var trial string
 	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if d.Name() == "summary.json" {
+		if strings.HasPrefix(d.Name(), "seed-") && strings.HasSuffix(d.Name(), ".parquet") {
 			trial = filepath.Dir(p)
 		}
 		return nil
 	})
-	stray := filepath.Join(trial, ".summary.json.tmp-123456")
+	stray := filepath.Join(trial, ".seed-0.parquet.tmp-123456")
 	if err := os.WriteFile(stray, []byte("torn"), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/binary"
+	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"math"
 	"os"
 	"path/filepath"
@@ -44,7 +47,8 @@ func TestVerifyTamperedRun(t *testing.T) {
 		t.Errorf("verify --all of an untouched run: exit %d\n%s", code, out)
 	}
 
-	// Flip the last bit of one stored value (in the trial's series.parquet).
+	// Flip the last bit of one stored value (in the trial's file, its
+	// summary's CRC-32 of the values updated so that the file still loads).
 	loaded, err := lab.Load(experiments.Registry(), dir)
 	if err != nil {
 		t.Fatal(err)
@@ -62,24 +66,43 @@ func TestVerifyTamperedRun(t *testing.T) {
 		Value  float64 `parquet:"value"`
 	}
 	paths, _ := filepath.Glob(filepath.Join(dir, "trials", "activation-shift", "*", strings.ReplaceAll(v.Key, ",", "_"),
-		fmt.Sprintf("seed-%d", v.Trials[1].Seed), "series.parquet"))
+		fmt.Sprintf("seed-%d.parquet", v.Trials[1].Seed)))
 	if len(paths) != 1 {
-		t.Fatalf("the trial's series file: %v", paths)
+		t.Fatalf("the trial's file: %v", paths)
 	}
+	f, err := os.Open(paths[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ := f.Stat()
+	pf, err := parquet.OpenFile(f, st.Size())
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta, _ := pf.Lookup("intercept.trial")
+	f.Close()
 	rows, err := parquet.ReadFile[seriesRow](paths[0])
 	if err != nil {
 		t.Fatal(err)
 	}
 	flipped := false
+	crc := crc32.NewIEEE()
 	for i := range rows {
 		if rows[i].Series == "loss" && rows[i].Step == 3 {
 			rows[i].Value, flipped = loss[3], true
 		}
+		crc.Write(binary.LittleEndian.AppendUint64(nil, math.Float64bits(rows[i].Value)))
 	}
 	if !flipped {
-		t.Fatal("no loss step 3 in the series file")
+		t.Fatal("no loss step 3 in the trial file")
 	}
-	if err := parquet.WriteFile(paths[0], rows); err != nil {
+	var summary map[string]any
+	if err := json.Unmarshal([]byte(meta), &summary); err != nil {
+		t.Fatal(err)
+	}
+	summary["series_crc32"] = crc.Sum32()
+	b, _ := json.Marshal(summary)
+	if err := parquet.WriteFile(paths[0], rows, parquet.KeyValueMetadata("intercept.trial", string(b))); err != nil {
 		t.Fatal(err)
 	}
 	out, _, code = runApp(t, context.Background(), "verify", "--quiet", dir)
