@@ -201,7 +201,7 @@ func TestReportFiles(t *testing.T) {
 	if n := strings.Count(string(html), "<svg"); n != 3 {
 		t.Errorf("report has %d inline SVGs, want 3", n)
 	}
-	for _, f := range []string{"plots/fake-curve.png", "plots/fake-hist.svg", "plots/fake-bar.png", "metrics.parquet", "results.json"} {
+	for _, f := range []string{"plots/fake-curve.svg", "plots/fake-hist.svg", "plots/fake-bar.svg", "metrics.parquet", "results.json"} {
 		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
 			t.Errorf("%s missing or empty", f)
 		}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/zstd"
@@ -24,16 +23,16 @@ type MetricRow struct {
 	Seed       uint64  `parquet:"seed"`
 	Kind       string  `parquet:"kind,dict"`   // "series" or "scalar"
 	Metric     string  `parquet:"metric,dict"` // the series' or scalar's name
-	Step       int32   `parquet:"step"`
-	Value      float64 `parquet:"value"`
+	Step       int32   `parquet:"step,delta"`
+	Value      float64 `parquet:"value,split"` // stored byte-stream-split, which compresses floats best
 }
 
-// writeMetrics writes dir/metrics.parquet from the trials of res: for each
+// encodeMetrics encodes the metrics file of the trials of res: for each
 // experiment, variant and seed (in the order of results.json), the series
 // in name order, then the scalars in name order.
-func writeMetrics(dir string, res *Results) error {
+func encodeMetrics(res *Results) ([]byte, error) {
 	var buf bytes.Buffer
-	w := parquet.NewGenericWriter[MetricRow](&buf, parquet.Compression(&zstd.Codec{Level: zstd.SpeedFastest, Concurrency: 1}),
+	w := parquet.NewGenericWriter[MetricRow](&buf, parquet.Compression(&zstd.Codec{Level: zstd.SpeedDefault, Concurrency: 1}),
 		parquet.CreatedBy("intercept", "", ""))
 	rows := make([]MetricRow, 0, 4096)
 	flush := func() error {
@@ -59,19 +58,19 @@ func writeMetrics(dir string, res *Results) error {
 				}
 				if len(rows) >= 4096 {
 					if err := flush(); err != nil {
-						return fmt.Errorf("encoding %s: %w", MetricsFile, err)
+						return nil, err
 					}
 				}
 			}
 		}
 	}
 	if err := flush(); err != nil {
-		return fmt.Errorf("encoding %s: %w", MetricsFile, err)
+		return nil, err
 	}
 	if err := w.Close(); err != nil {
-		return fmt.Errorf("encoding %s: %w", MetricsFile, err)
+		return nil, err
 	}
-	return WriteFileAtomic(filepath.Join(dir, MetricsFile), buf.Bytes())
+	return buf.Bytes(), nil
 }
 
 // seriesFile is the name of a trial's series file in a trial directory of a
