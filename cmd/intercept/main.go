@@ -345,6 +345,7 @@ func (a *app) run(ctx context.Context, exps []*lab.Experiment, f runFlags) error
 	if err != nil {
 		return usageError{err}
 	}
+	defer setMemoryTarget(f.workers)()
 	manifest := lab.NewManifest(plans, buildVersion(), kernel.Name(), shardInfo, f.quick)
 	dir := f.out
 	switch {
@@ -378,8 +379,8 @@ func (a *app) run(ctx context.Context, exps []*lab.Experiment, f runFlags) error
 		progress = &lab.LineProgress{W: a.stderr}
 	}
 	start := a.now()
-	runStart := time.Now()
-	defer func() { a.timing("run", time.Since(runStart)) }()
+	runStart, runCPU := time.Now(), cpuTime()
+	defer func() { a.timing("run", runStart, runCPU) }()
 	runner := &lab.Runner{Dir: dir, Workers: f.workers, Progress: progress, Shard: shard, Shards: shards}
 	if f.tboard {
 		runner.NewLog = newTrialLog
@@ -397,11 +398,11 @@ func (a *app) run(ctx context.Context, exps []*lab.Experiment, f runFlags) error
 	if err := a.writeMemProfile(); err != nil {
 		return err
 	}
-	reportStart := time.Now()
+	reportStart, reportCPU := time.Now(), cpuTime()
 	if err := lab.Report(a.registry, dir, res); err != nil {
 		return err
 	}
-	a.timing("report", time.Since(reportStart))
+	a.timing("report", reportStart, reportCPU)
 	if !f.quiet {
 		a.printVerdicts(results)
 	}
