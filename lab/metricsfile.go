@@ -6,7 +6,6 @@ import (
 	"os"
 
 	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/compress/zstd"
 )
 
 // MetricsFile is the name of a run's metrics file: every recorded number of
@@ -32,7 +31,7 @@ type MetricRow struct {
 // in name order, then the scalars in name order.
 func encodeMetrics(res *Results) ([]byte, error) {
 	var buf bytes.Buffer
-	w := parquet.NewGenericWriter[MetricRow](&buf, parquet.Compression(&zstd.Codec{Level: zstd.SpeedDefault, Concurrency: 1}),
+	w := parquet.NewGenericWriter[MetricRow](&buf, parquet.Compression(zstdCodec),
 		parquet.CreatedBy("intercept", "", ""))
 	rows := make([]MetricRow, 0, 4096)
 	flush := func() error {

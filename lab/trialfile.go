@@ -249,11 +249,15 @@ func writeFileRenamed(path string, data []byte) error {
 	return nil
 }
 
+// zstdCodec compresses the lab's Parquet files. It is shared: it keeps its
+// encoders (whose tables are costly to set up) for reuse.
+var zstdCodec = &zstd.Codec{Level: zstd.SpeedFastest, Concurrency: 1}
+
 // encodeSeriesMeta writes series as Parquet rows (series, step, value) in
 // name order, with meta (if not empty) as the file's trialMetaKey metadata.
 func encodeSeriesMeta(series map[string][]float64, meta string) ([]byte, error) {
 	var buf bytes.Buffer
-	opts := []parquet.WriterOption{parquet.Compression(&zstd.Codec{Level: zstd.SpeedDefault, Concurrency: 1}),
+	opts := []parquet.WriterOption{parquet.Compression(zstdCodec),
 		parquet.CreatedBy("intercept", "", ""), parquet.PageBufferSize(64 << 10)}
 	if meta != "" {
 		opts = append(opts, parquet.KeyValueMetadata(trialMetaKey, meta))
