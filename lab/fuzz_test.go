@@ -190,3 +190,33 @@ func FuzzTrialFile(f *testing.F) {
 		}
 	})
 }
+
+// FuzzTrialPack feeds arbitrary trial packs (trials/<exp>/<hash>.parquet)
+// to the trial loader: an error or trials whose series match their
+// summaries, never a crash.
+func FuzzTrialPack(f *testing.F) {
+	good, err := encodePack(map[string]*TrialResult{
+		"a/seed-0": {Scalars: map[string]float64{"final": 0.5, "nan": math.NaN()}, Series: map[string][]float64{"loss": {2.3, 1.1, math.NaN()}, "acc": {0.1, math.Inf(1)}}, Diverged: true, DivergedStep: 2},
+		"b/seed-1": {Scalars: map[string]float64{}},
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add(good[:len(good)/2])
+	f.Add([]byte("PAR1PAR1"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		trials, err := decodePack("pack.parquet", b)
+		if err != nil {
+			return
+		}
+		out, err := encodePack(trials)
+		if err != nil {
+			t.Fatalf("re-encoding: %v", err)
+		}
+		back, err := decodePack("again", out)
+		if err != nil || len(back) != len(trials) {
+			t.Fatalf("a re-encoded trial pack does not load back: %v", err)
+		}
+	})
+}

@@ -489,3 +489,95 @@ func mustJSON(t *testing.T, b []byte) []byte {
 	}
 	return []byte(meta)
 }
+
+// Compact packs a finished experiment's trials into one file, from which
+// they load, merge and resume as from their trial files; an experiment with
+// a failed trial keeps its trial files.
+func TestCompact(t *testing.T) {
+	dir := t.TempDir()
+	reg := &Registry{}
+	var runs atomic.Int64
+	e := fakeExperiment(&runs)
+	reg.Register(e)
+	cfg, _ := e.Resolve(false, nil, "")
+	plans := []Plan{{Exp: e, Config: cfg, Seeds: []uint64{0, 1, 2}}}
+	res, err := (&Runner{Dir: dir}).Run(context.Background(), plans)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Report(reg, dir, &Results{Experiments: res}); err != nil {
+		t.Fatal(err)
+	}
+	before, err := ReadResults(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := res[0].Variants[0].Trials[0].Error != ""
+	if err := Compact(dir, res); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "trials", "fake", "*", "*", "seed-*"+trialExt))
+	packs, _ := filepath.Glob(filepath.Join(dir, "trials", "fake", "*"+trialExt))
+	if failed {
+		t.Fatal("the fake experiment's first trial failed")
+	}
+	complete := res[0].Complete
+	for _, v := range res[0].Variants {
+		for _, tr := range v.Trials {
+			complete = complete && tr.Result != nil
+		}
+	}
+	if !complete {
+		t.Fatal("the fake experiment did not finish every trial")
+	}
+	if complete && (len(files) != 0 || len(packs) != 1) {
+		t.Fatalf("after Compact: %d trial files, packs %v", len(files), packs)
+	}
+	if !complete && len(packs) != 0 {
+		t.Fatalf("an experiment with a failed trial was packed: %v", packs)
+	}
+	loaded, err := Load(reg, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := NewFingerprint(loaded.Experiments).SHA256, before.Fingerprint.SHA256; a != b {
+		t.Errorf("fingerprint after Compact %s, before %s", a, b)
+	}
+	// A resumed run runs nothing again.
+	n := runs.Load()
+	if _, err := (&Runner{Dir: dir}).Run(context.Background(), plans); err != nil {
+		t.Fatal(err)
+	}
+	if runs.Load() != n && complete {
+		t.Errorf("the resumed run ran %d trials again", runs.Load()-n)
+	}
+	// Merging the packed run gives the same trials.
+	dst := t.TempDir()
+	info, err := Merge(reg, dst, []string{dir}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := NewFingerprint(info.Results).SHA256, before.Fingerprint.SHA256; a != b {
+		t.Errorf("fingerprint of the merge %s, of the run %s", a, b)
+	}
+	// An experiment with a failed trial (seed 3) is not packed.
+	dir2 := t.TempDir()
+	res2, _ := (&Runner{Dir: dir2}).Run(context.Background(), []Plan{{Exp: e, Config: cfg, Seeds: []uint64{0, 3}}})
+	if err := Compact(dir2, res2); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := filepath.Glob(filepath.Join(dir2, "trials", "fake", "*"+trialExt)); len(p) != 0 {
+		t.Errorf("an experiment with a failed trial was packed: %v", p)
+	}
+	// A damaged pack is unfinished trials, not a crash.
+	if complete {
+		b, _ := os.ReadFile(packs[0])
+		os.WriteFile(packs[0], b[:len(b)/2], 0o644)
+		lastPack.Lock()
+		lastPack.path = ""
+		lastPack.Unlock()
+		if _, err := Load(reg, dir); err == nil {
+			t.Error("a run with a damaged pack loads")
+		}
+	}
+}

@@ -13,9 +13,10 @@ import (
 // MergeTrials copies the finished trials of the run directories srcs (the
 // shards of one sweep) into the run directory dst, so that a Runner with
 // LoadOnly set can aggregate them as if one machine had run them all: each
-// trial file (and, from a run written before trial format 3, each trial
-// directory, its series.parquet before the summary.json that marks it
-// finished), every file written atomically. A trial present in two sources
+// trial file, each trial of a trial pack (as a trial file) and, from a run
+// written before trial format 3, each trial directory (its series.parquet
+// before the summary.json that marks it finished), every file written
+// atomically. A trial present in two sources
 // must be identical in both (trials are deterministic); otherwise
 // MergeTrials returns an error naming both files. It returns the number of
 // trials copied.
@@ -84,7 +85,24 @@ func MergeTrials(dst string, srcs []string) (int, error) {
 				return err
 			}
 			if _, err := decodeTrialParquet(path, b); err != nil {
-				return nil // damaged or foreign: not merged
+				// a trial pack (Compact), whose trials are copied as
+				// trial files; or damaged or foreign: not merged
+				trials, perr := decodePack(path, b)
+				if perr != nil {
+					return nil
+				}
+				for _, name := range sortedKeys(trials) {
+					tb, err := encodeTrial(trials[name])
+					if err != nil {
+						return err
+					}
+					n, err := copyTrialFile(path+": trial "+name, tb, trialPath(filepath.Join(out, filepath.FromSlash(name))))
+					copied += n
+					if err != nil {
+						return err
+					}
+				}
+				return nil
 			}
 			n, err := copyTrialFile(path, b, trialPath(out))
 			copied += n

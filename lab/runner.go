@@ -317,30 +317,38 @@ func decodeTrialFile(path string, b []byte) (*trialFile, error) {
 	if err := decodeStrict(b, &tf); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	if err := tf.check(path); err != nil {
+		return nil, err
+	}
+	return &tf, nil
+}
+
+// check checks a decoded trial summary.
+func (tf *trialFile) check(path string) error {
 	if tf.Result == nil || tf.Result.Scalars == nil {
-		return nil, fmt.Errorf("%s: not a finished trial", path)
+		return fmt.Errorf("%s: not a finished trial", path)
 	}
 	switch tf.Version {
 	case 1:
 		if tf.SeriesLength != nil || tf.SeriesCRC != nil {
-			return nil, fmt.Errorf("%s: version 1 with series_length or series_crc32", path)
+			return fmt.Errorf("%s: version 1 with series_length or series_crc32", path)
 		}
 	case 2, 3:
 		if len(tf.Result.Series) != 0 {
-			return nil, fmt.Errorf("%s: version %d with inline series", path, tf.Version)
+			return fmt.Errorf("%s: version %d with inline series", path, tf.Version)
 		}
 		if (tf.Version == 3) != (tf.SeriesCRC != nil) {
-			return nil, fmt.Errorf("%s: version %d with series_crc32 %s", path, tf.Version, map[bool]string{true: "present", false: "absent"}[tf.SeriesCRC != nil])
+			return fmt.Errorf("%s: version %d with series_crc32 %s", path, tf.Version, map[bool]string{true: "present", false: "absent"}[tf.SeriesCRC != nil])
 		}
 		for name, n := range tf.SeriesLength {
 			if n < 0 {
-				return nil, fmt.Errorf("%s: series %s has a negative length", path, name)
+				return fmt.Errorf("%s: series %s has a negative length", path, name)
 			}
 		}
 	default:
-		return nil, fmt.Errorf("%s: trial format version %d, this intercept reads versions 1 to 3 (use the intercept that wrote it)", path, tf.Version)
+		return fmt.Errorf("%s: trial format version %d, this intercept reads versions 1 to 3 (use the intercept that wrote it)", path, tf.Version)
 	}
-	return &tf, nil
+	return nil
 }
 
 // WriteFileAtomic writes data to path through a temporary file in the same

@@ -169,7 +169,8 @@ func readTrialError(stem string) (string, bool) {
 
 // loadTrial reads the finished trial whose directory is stem: its trial
 // file (format 3), or in a run directory written before format 3, its
-// summary.json and series.parquet. Any error means "not finished".
+// summary.json and series.parquet, or else its entry in its experiment's
+// trial pack (Compact). Any error means "not finished".
 func loadTrial(stem string) (*TrialResult, error) {
 	path := trialPath(stem)
 	b, err := os.ReadFile(path)
@@ -179,7 +180,13 @@ func loadTrial(stem string) (*TrialResult, error) {
 	if !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
-	return loadTrialDir(stem)
+	res, err := loadTrialDir(stem)
+	if errors.Is(err, fs.ErrNotExist) {
+		if pres, perr := loadFromPack(stem); !errors.Is(perr, fs.ErrNotExist) {
+			return pres, perr
+		}
+	}
+	return res, err
 }
 
 // loadTrialDir reads a trial stored before format 3: dir/summary.json
@@ -289,6 +296,14 @@ func trialSource(stem string) string {
 		if _, err := os.Stat(filepath.Join(stem, "summary.json")); err == nil {
 			return filepath.Join(stem, "summary.json")
 		}
+		if pack, name := packOf(stem); fileExists(pack) {
+			return pack + " (trial " + name + ")"
+		}
 	}
 	return trialPath(stem)
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

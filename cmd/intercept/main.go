@@ -402,6 +402,9 @@ func (a *app) run(ctx context.Context, exps []*lab.Experiment, f runFlags) error
 	if err := lab.Report(a.registry, dir, res); err != nil {
 		return err
 	}
+	if err := lab.Compact(dir, results); err != nil {
+		return fmt.Errorf("packing the trials: %w", err)
+	}
 	a.timing("report", reportStart, reportCPU)
 	if !f.quiet {
 		a.printVerdicts(results)
@@ -538,6 +541,9 @@ func (a *app) merge(out string, srcs []string, allowIncomplete bool) error {
 	run.Started, run.Elapsed = start, a.now().Sub(start).Seconds()
 	if err := lab.Report(a.registry, dir, &lab.Results{Run: run, Experiments: info.Results}); err != nil {
 		return err
+	}
+	if err := lab.Compact(dir, info.Results); err != nil {
+		return fmt.Errorf("packing the trials: %w", err)
 	}
 	fmt.Fprintf(a.stdout, "merged %d trials from %d run directories\n", info.Copied, len(info.Sources))
 	if info.Incomplete != "" {

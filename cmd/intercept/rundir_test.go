@@ -83,11 +83,14 @@ func TestRunDirectoryTempFilesAndLock(t *testing.T) {
 	}
 	var trial string
 	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if strings.HasPrefix(d.Name(), "seed-") && strings.HasSuffix(d.Name(), ".parquet") {
+		if strings.HasSuffix(d.Name(), ".parquet") && strings.Contains(p, "trials") {
 			trial = filepath.Dir(p)
 		}
 		return nil
 	})
+	if trial == "" {
+		t.Fatal("no trial file or pack in the run directory")
+	}
 	stray := filepath.Join(trial, ".seed-0.parquet.tmp-123456")
 	if err := os.WriteFile(stray, []byte("torn"), 0o644); err != nil {
 		t.Fatal(err)
