@@ -266,6 +266,7 @@ func Compact(dir string, results []*ExperimentResult) error {
 		for d := range variantDirs {
 			os.Remove(d) // only if empty
 		}
+		os.Remove(strings.TrimSuffix(pack, trialExt)) // the configuration's directory, if empty
 	}
 	return nil
 }
