@@ -35,7 +35,7 @@ type RunInfo struct {
 
 // ResultsFormat is the format version of results.json this package
 // writes. Version 2 holds aggregates and each trial's scalars, not the
-// trials' series (those are in each trial's summary.json and in
+// trials' series (those are in the trials' files under trials/ and in
 // metrics.parquet); version 1 (and files without a version) held the
 // series too, and is still read.
 const ResultsFormat = 2
@@ -530,9 +530,9 @@ swept setting. Diverged runs and targets never reached are counted and shown, no
 <h2>Files</h2>
 <p><code>results.json</code> holds every summary, each trial's scalars and the verdicts; <code>metrics.parquet</code>
 every recorded number once (series points and scalars, long format: experiment, variant, seed, kind, metric, step,
-value; <code>pandas.read_parquet</code>, polars or DuckDB read it directly); <code>trials/</code> one file per trial,
-<code>seed-N.parquet</code>, its series with its scalars in the file's metadata (what <code>--resume</code>, <code>merge</code> and
-<code>report</code> read back); <code>plots/</code> every
+value; <code>pandas.read_parquet</code>, polars or DuckDB read it directly); <code>trials/</code> what <code>--resume</code>,
+<code>merge</code> and <code>report</code> read back: one Parquet file per experiment once its trials finished, one per trial
+until then; <code>plots/</code> every
 figure as SVG. <code>intercept report DIR</code> re-renders this page from <code>results.json</code> and the
 trials.</p>
 </body>

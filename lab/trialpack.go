@@ -213,7 +213,7 @@ func loadFromPack(stem string) (*TrialResult, error) {
 // Compact packs the trials of every experiment of results that finished
 // all of its trials (none failed, none missing) into its trial pack under
 // the run directory dir (synced), then removes their trial files and the
-// variants' directories. Experiments with a failed or missing trial keep
+// variants' and the configuration's directories (when empty). Experiments with a failed or missing trial keep
 // their trial files, so that a resumed run can complete them.
 func Compact(dir string, results []*ExperimentResult) error {
 	for _, r := range results {
