@@ -2,7 +2,9 @@ package lab
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/parquet-go/parquet-go"
@@ -98,19 +100,46 @@ func decodeSeries(path string, b []byte) (series map[string][]float64, err error
 			series, err = nil, fmt.Errorf("%s: not a series file: %v", path, r)
 		}
 	}()
-	rows, err := parquet.Read[seriesRow](bytes.NewReader(b), int64(len(b)))
+	series = map[string][]float64{}
+	var bad error // a row out of order
+	err = readRows(b, func(r *seriesRow) error {
+		s := series[r.Series]
+		if int(r.Step) != len(s) {
+			bad = fmt.Errorf("%s: series %s: step %d where %d was expected", path, r.Series, r.Step, len(s))
+			return bad
+		}
+		series[r.Series] = append(s, r.Value)
+		return nil
+	})
+	if bad != nil {
+		return nil, bad
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a series file: %w", path, err)
 	}
-	series = map[string][]float64{}
-	for _, r := range rows {
-		s := series[r.Series]
-		if int(r.Step) != len(s) {
-			return nil, fmt.Errorf("%s: series %s: step %d where %d was expected", path, r.Series, r.Step, len(s))
-		}
-		series[r.Series] = append(s, r.Value)
-	}
 	return series, nil
+}
+
+// readRows calls fn with every row of the Parquet file b, reading them in
+// chunks.
+func readRows[T any](b []byte, fn func(*T) error) error {
+	r := parquet.NewGenericReader[T](bytes.NewReader(b))
+	defer r.Close()
+	buf := make([]T, 1024)
+	for {
+		n, err := r.Read(buf)
+		for i := range buf[:n] {
+			if ferr := fn(&buf[i]); ferr != nil {
+				return ferr
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
 }
 
 // ReadMetrics reads a metrics file written by the lab (see MetricRow).

@@ -274,10 +274,16 @@ func encodeSeriesMeta(series map[string][]float64, meta string) ([]byte, error) 
 	for _, s := range series {
 		n += len(s)
 	}
-	rows := make([]seriesRow, 0, n)
+	rows := make([]seriesRow, 0, min(n, 4096))
 	for _, name := range sortedKeys(series) {
 		for step, x := range series[name] {
 			rows = append(rows, seriesRow{name, int32(step), x})
+			if len(rows) == cap(rows) {
+				if _, err := w.Write(rows); err != nil {
+					return nil, err
+				}
+				rows = rows[:0]
+			}
 		}
 	}
 	if _, err := w.Write(rows); err != nil {

@@ -68,12 +68,20 @@ func encodePack(trials map[string]*TrialResult) ([]byte, error) {
 	var buf bytes.Buffer
 	w := parquet.NewGenericWriter[packRow](&buf, parquet.Compression(zstdCodec), parquet.CreatedBy("intercept", "", ""),
 		parquet.KeyValueMetadata(packMetaKey, string(meta)))
-	rows := make([]packRow, 0, n)
+	// the rows go to the writer in chunks: all at once they would take
+	// tens of bytes a point
+	rows := make([]packRow, 0, min(n, 4096))
 	for _, name := range sortedKeys(trials) {
 		series := trials[name].Series
 		for _, s := range sortedKeys(series) {
 			for step, x := range series[s] {
 				rows = append(rows, packRow{name, s, int32(step), x})
+				if len(rows) == cap(rows) {
+					if _, err := w.Write(rows); err != nil {
+						return nil, err
+					}
+					rows = rows[:0]
+				}
 			}
 		}
 	}
@@ -111,12 +119,9 @@ func decodePack(path string, b []byte) (trials map[string]*TrialResult, err erro
 	if pf.Version != trialFormat {
 		return nil, fmt.Errorf("%s: trial pack version %d, this intercept reads version %d (use the intercept that wrote it)", path, pf.Version, trialFormat)
 	}
-	rows, err := parquet.Read[packRow](bytes.NewReader(b), int64(len(b)))
-	if err != nil {
-		return nil, fmt.Errorf("%s: not a trial pack: %w", path, err)
-	}
 	series := map[string]map[string][]float64{}
-	for _, r := range rows {
+	var bad error // a row out of order
+	err = readRows(b, func(r *packRow) error {
 		ts := series[r.Trial]
 		if ts == nil {
 			ts = map[string][]float64{}
@@ -124,9 +129,17 @@ func decodePack(path string, b []byte) (trials map[string]*TrialResult, err erro
 		}
 		s := ts[r.Series]
 		if int(r.Step) != len(s) {
-			return nil, fmt.Errorf("%s: trial %s, series %s: step %d where %d was expected", path, r.Trial, r.Series, r.Step, len(s))
+			bad = fmt.Errorf("%s: trial %s, series %s: step %d where %d was expected", path, r.Trial, r.Series, r.Step, len(s))
+			return bad
 		}
 		ts[r.Series] = append(s, r.Value)
+		return nil
+	})
+	if bad != nil {
+		return nil, bad
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a trial pack: %w", path, err)
 	}
 	trials = map[string]*TrialResult{}
 	for name, tf := range pf.Trials {
