@@ -345,7 +345,6 @@ func (a *app) run(ctx context.Context, exps []*lab.Experiment, f runFlags) error
 	if err != nil {
 		return usageError{err}
 	}
-	defer setMemoryTarget(f.workers)()
 	manifest := lab.NewManifest(plans, buildVersion(), kernel.Name(), shardInfo, f.quick)
 	dir := f.out
 	switch {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"runtime/debug"
 	"runtime/pprof"
 	"time"
 
@@ -77,22 +76,4 @@ func (a *app) timing(step string, start time.Time, cpu time.Duration) {
 	if a.showTimings {
 		fmt.Fprintf(a.stderr, "intercept: %s took %.3f s (%.3f s CPU)\n", step, time.Since(start).Seconds(), (cpuTime() - cpu).Seconds())
 	}
-}
-
-// setMemoryTarget sets the Go runtime's soft memory limit for a run of
-// workers trials at once (0: GOMAXPROCS), unless GOMEMLIMIT sets one: 32 MiB
-// plus 40 MiB a worker, what the lab's trials keep live, so that the
-// garbage collector runs before the heap doubles (GOGC) rather than after.
-// It is soft: a trial that needs more gets it, with more frequent
-// collections. Called after the plans' memory check, which reads the limit;
-// it returns the function that restores the previous limit.
-func setMemoryTarget(workers int) (restore func()) {
-	if os.Getenv("GOMEMLIMIT") != "" {
-		return func() {}
-	}
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	old := debug.SetMemoryLimit(int64(32+40*workers) << 20)
-	return func() { debug.SetMemoryLimit(old) }
 }
