@@ -95,27 +95,46 @@ func decodeResults(path string, b []byte) (*Results, error) {
 // inconclusive verdict that says why. Results of experiments unknown to reg
 // are left without analysis; a result with a variant the experiment no
 // longer defines (no Cond) gets an inconclusive verdict.
+//
+// The experiments are analyzed in parallel (each Analyze function reads
+// only its own result).
 func Analyze(reg *Registry, results []*ExperimentResult) {
-	for _, r := range results {
-		e := reg.Get(r.Name)
-		if e == nil || e.Analyze == nil {
-			continue
-		}
-		if v := unknownVariant(r); v != "" {
-			r.Analysis = &Analysis{Verdict: Verdict{Inconclusive, fmt.Sprintf("variant %q is not one this version of %s defines, so the results cannot be analyzed.", v, r.Name)}}
-			continue
-		}
-		func() {
-			defer func() {
-				if p := recover(); p != nil {
-					r.Analysis = &Analysis{Verdict: Verdict{Inconclusive, fmt.Sprintf("the analysis failed: %v", p)}}
-				}
-			}()
-			a := e.Analyze(r)
-			guardVerdict(r, &a)
-			r.Analysis = &a
+	next := make(chan *ExperimentResult)
+	var wg sync.WaitGroup
+	for w := 0; w < min(runtime.GOMAXPROCS(0), len(results)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for r := range next {
+				analyze1(reg, r)
+			}
 		}()
 	}
+	for _, r := range results {
+		next <- r
+	}
+	close(next)
+	wg.Wait()
+}
+
+// analyze1 is Analyze for one result.
+func analyze1(reg *Registry, r *ExperimentResult) {
+	e := reg.Get(r.Name)
+	if e == nil || e.Analyze == nil {
+		return
+	}
+	if v := unknownVariant(r); v != "" {
+		r.Analysis = &Analysis{Verdict: Verdict{Inconclusive, fmt.Sprintf("variant %q is not one this version of %s defines, so the results cannot be analyzed.", v, r.Name)}}
+		return
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			r.Analysis = &Analysis{Verdict: Verdict{Inconclusive, fmt.Sprintf("the analysis failed: %v", p)}}
+		}
+	}()
+	a := e.Analyze(r)
+	guardVerdict(r, &a)
+	r.Analysis = &a
 }
 
 // unknownVariant returns the key of the first variant of r without a typed

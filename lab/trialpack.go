@@ -3,9 +3,11 @@ package lab
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -229,57 +231,81 @@ func loadFromPack(stem string) (*TrialResult, error) {
 // variants' and the configuration's directories (when empty). Experiments with a failed or missing trial keep
 // their trial files, so that a resumed run can complete them.
 func Compact(dir string, results []*ExperimentResult) error {
+	// The experiments are packed in parallel: encoding, and syncing each
+	// pack before its trial files go.
+	next := make(chan *ExperimentResult)
+	errs := make([]error, len(results))
+	index := map[*ExperimentResult]int{}
+	for i, r := range results {
+		index[r] = i
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < min(max(runtime.GOMAXPROCS(0), 4), len(results)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for r := range next {
+				errs[index[r]] = compact1(dir, r)
+			}
+		}()
+	}
 	for _, r := range results {
-		if !r.Complete || len(r.Variants) == 0 {
-			continue
+		next <- r
+	}
+	close(next)
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// compact1 is Compact for one experiment.
+func compact1(dir string, r *ExperimentResult) error {
+	if !r.Complete || len(r.Variants) == 0 {
+		return nil
+	}
+	cfg := Config{values: map[string]string{}, Data: r.Data}
+	for _, kv := range r.Config {
+		k, v, _ := strings.Cut(kv, "=")
+		cfg.values[k] = v
+	}
+	trials := map[string]*TrialResult{}
+	var stems []string
+	var pack string
+	for _, v := range r.Variants {
+		if len(v.Trials) != len(r.Seeds) {
+			return nil
 		}
-		cfg := Config{values: map[string]string{}, Data: r.Data}
-		for _, kv := range r.Config {
-			k, v, _ := strings.Cut(kv, "=")
-			cfg.values[k] = v
-		}
-		trials := map[string]*TrialResult{}
-		var stems []string
-		var pack string
-		complete := true
-		for _, v := range r.Variants {
-			if len(v.Trials) != len(r.Seeds) {
-				complete = false
+		for _, t := range v.Trials {
+			if t.Result == nil {
+				return nil
 			}
-			for _, t := range v.Trials {
-				if t.Result == nil {
-					complete = false
-					continue
-				}
-				stem := filepath.Join(dir, TrialDir(r.Name, cfg, v.Key, t.Seed))
-				p, name := packOf(stem)
-				pack = p
-				trials[name] = t.Result
-				stems = append(stems, stem)
-			}
+			stem := filepath.Join(dir, TrialDir(r.Name, cfg, v.Key, t.Seed))
+			p, name := packOf(stem)
+			pack = p
+			trials[name] = t.Result
+			stems = append(stems, stem)
 		}
-		if !complete || len(trials) == 0 {
-			continue
-		}
-		b, err := encodePack(trials)
-		if err != nil {
-			return fmt.Errorf("encoding %s: %w", pack, err)
-		}
-		if err := WriteFileAtomic(pack, b); err != nil {
+	}
+	if len(trials) == 0 {
+		return nil
+	}
+	b, err := encodePack(trials)
+	if err != nil {
+		return fmt.Errorf("encoding %s: %w", pack, err)
+	}
+	if err := WriteFileAtomic(pack, b); err != nil {
+		return err
+	}
+	variantDirs := map[string]bool{}
+	for _, stem := range stems {
+		if err := os.Remove(trialPath(stem)); err != nil && !os.IsNotExist(err) {
 			return err
 		}
-		variantDirs := map[string]bool{}
-		for _, stem := range stems {
-			if err := os.Remove(trialPath(stem)); err != nil && !os.IsNotExist(err) {
-				return err
-			}
-			os.RemoveAll(stem) // a trial directory of an older run
-			variantDirs[filepath.Dir(stem)] = true
-		}
-		for d := range variantDirs {
-			os.Remove(d) // only if empty
-		}
-		os.Remove(strings.TrimSuffix(pack, trialExt)) // the configuration's directory, if empty
+		os.RemoveAll(stem) // a trial directory of an older run
+		variantDirs[filepath.Dir(stem)] = true
 	}
+	for d := range variantDirs {
+		os.Remove(d) // only if empty
+	}
+	os.Remove(strings.TrimSuffix(pack, trialExt)) // the configuration's directory, if empty
 	return nil
 }

@@ -398,11 +398,8 @@ func (a *app) run(ctx context.Context, exps []*lab.Experiment, f runFlags) error
 		return err
 	}
 	reportStart, reportCPU := time.Now(), cpuTime()
-	if err := lab.Report(a.registry, dir, res); err != nil {
+	if err := reportAndCompact(a.registry, dir, res); err != nil {
 		return err
-	}
-	if err := lab.Compact(dir, results); err != nil {
-		return fmt.Errorf("packing the trials: %w", err)
 	}
 	a.timing("report", reportStart, reportCPU)
 	if !f.quiet {
@@ -454,6 +451,19 @@ func openRunDir(dir string, m lab.Manifest, resume bool) (func(), error) {
 		return nil, err
 	}
 	return func() { lock.Unlock() }, nil
+}
+
+// reportAndCompact writes the report of res into dir (lab.Report) and,
+// at the same time, packs the trials of its finished experiments
+// (lab.Compact); both only read the trials.
+func reportAndCompact(reg *lab.Registry, dir string, res *lab.Results) error {
+	compacted := make(chan error, 1)
+	go func() { compacted <- lab.Compact(dir, res.Experiments) }()
+	err := lab.Report(reg, dir, res)
+	if cerr := <-compacted; err == nil && cerr != nil {
+		err = fmt.Errorf("packing the trials: %w", cerr)
+	}
+	return err
 }
 
 // allFailed is an error (exit 1) when every trial of an experiment failed.
@@ -538,11 +548,8 @@ func (a *app) merge(out string, srcs []string, allowIncomplete bool) error {
 	run.Command = "intercept " + strings.Join(a.args, " ")
 	run.Shard, run.Merged, run.Interrupted = "", info.Sources, false
 	run.Started, run.Elapsed = start, a.now().Sub(start).Seconds()
-	if err := lab.Report(a.registry, dir, &lab.Results{Run: run, Experiments: info.Results}); err != nil {
+	if err := reportAndCompact(a.registry, dir, &lab.Results{Run: run, Experiments: info.Results}); err != nil {
 		return err
-	}
-	if err := lab.Compact(dir, info.Results); err != nil {
-		return fmt.Errorf("packing the trials: %w", err)
 	}
 	fmt.Fprintf(a.stdout, "merged %d trials from %d run directories\n", info.Copied, len(info.Sources))
 	if info.Incomplete != "" {
