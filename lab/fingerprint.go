@@ -87,6 +87,7 @@ func NewFingerprint(results []*ExperimentResult) *Fingerprint {
 	slices.SortStableFunc(exps, func(a, b *ExperimentResult) int { return strings.Compare(a.Name, b.Name) })
 	fp := &Fingerprint{Encoding: FingerprintEncoding, Experiments: []ExperimentFingerprint{}}
 	total := newFingerprintHash()
+	var b []byte // one trial's encoding, its buffer reused
 	for _, r := range exps {
 		h := newFingerprintHash()
 		n := 0
@@ -107,7 +108,7 @@ func NewFingerprint(results []*ExperimentResult) *Fingerprint {
 				if t.Result == nil && t.Error == "" {
 					continue
 				}
-				b := AppendTrialEncoding(nil, r.Name, v.Key, t.Seed, t.Result)
+				b = AppendTrialEncoding(b[:0], r.Name, v.Key, t.Seed, t.Result)
 				h.Write(b)
 				total.Write(b)
 				n++

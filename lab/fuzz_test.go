@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"math"
@@ -8,10 +9,13 @@ import (
 	"path/filepath"
 	"sync/atomic"
 	"testing"
+
+	"github.com/parquet-go/parquet-go"
 )
 
-// fuzzSeeds returns a results.json, a summary.json and a run.json of a
-// small finished run of the fake experiment.
+// fuzzSeeds returns a results.json, a trial summary (the metadata of a
+// trial file) and a run.json of a small finished run of the fake
+// experiment.
 func fuzzSeeds(f *testing.F) (results, summary, manifest []byte) {
 	dir := f.TempDir()
 	reg := &Registry{}
@@ -24,7 +28,16 @@ func fuzzSeeds(f *testing.F) (results, summary, manifest []byte) {
 		f.Fatal(err)
 	}
 	results, _ = os.ReadFile(filepath.Join(dir, "results.json"))
-	summary, _ = os.ReadFile(filepath.Join(dir, TrialDir("fake", cfg, "a", 0), "summary.json"))
+	tb, err := os.ReadFile(trialPath(filepath.Join(dir, TrialDir("fake", cfg, "a", 0))))
+	if err != nil {
+		f.Fatal(err)
+	}
+	pf, err := parquet.OpenFile(bytes.NewReader(tb), int64(len(tb)))
+	if err != nil {
+		f.Fatal(err)
+	}
+	meta, _ := pf.Lookup(trialMetaKey)
+	summary = []byte(meta)
 	manifest, _ = json.Marshal(NewManifest(plans, "v1", "k", "1/2", false))
 	return
 }
@@ -64,13 +77,15 @@ func FuzzResults(f *testing.F) {
 	})
 }
 
-// FuzzTrialSummary feeds arbitrary summary.json files to the trial loader
-// of --resume and merge.
+// FuzzTrialSummary feeds arbitrary trial summaries (summary.json files of
+// older runs, the metadata of trial files) to the trial loader of --resume
+// and merge.
 func FuzzTrialSummary(f *testing.F) {
 	_, summary, _ := fuzzSeeds(f)
 	f.Add(summary)
 	f.Add([]byte(`{"version":1,"result":{"scalars":{"v":"NaN"},"series":{"c":["+Inf",1]}}}`))
 	f.Add([]byte(`{"version":1,"result":null}`))
+	f.Add([]byte(`{"version":2,"result":{"scalars":{}},"series_length":{"a":3}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := decodeTrial("summary.json", b)
 		if err != nil {
@@ -136,6 +151,72 @@ func FuzzSeries(f *testing.F) {
 		back, err := decodeSeries("again", out)
 		if err != nil || len(back) != len(series) {
 			t.Fatalf("a re-encoded series file does not load: %v", err)
+		}
+	})
+}
+
+// FuzzTrialFile feeds arbitrary trial files (seed-<n>.parquet) to the
+// trial loader of --resume, merge and report: an error or a trial whose
+// series match its summary, never a crash.
+func FuzzTrialFile(f *testing.F) {
+	good, err := encodeTrial(&TrialResult{Scalars: map[string]float64{"final": 0.5, "nan": math.NaN()},
+		Series: map[string][]float64{"loss": {2.3, 1.1, math.NaN()}, "acc": {0.1, math.Inf(1)}}, Diverged: true, DivergedStep: 2})
+	if err != nil {
+		f.Fatal(err)
+	}
+	empty, err := encodeTrial(&TrialResult{Scalars: map[string]float64{}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add(empty)
+	f.Add(good[:len(good)/2])
+	f.Add([]byte("PAR1PAR1"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := decodeTrialParquet("seed-0.parquet", b)
+		if err != nil {
+			return
+		}
+		if r.Scalars == nil {
+			t.Fatal("a loaded trial without scalars")
+		}
+		out, err := encodeTrial(r)
+		if err != nil {
+			t.Fatalf("re-encoding: %v", err)
+		}
+		back, err := decodeTrialParquet("again", out)
+		if err != nil || len(back.Series) != len(r.Series) || seriesCRC(back.Series) != seriesCRC(r.Series) {
+			t.Fatalf("a re-encoded trial file does not load back: %v", err)
+		}
+	})
+}
+
+// FuzzTrialPack feeds arbitrary trial packs (trials/<exp>/<hash>.parquet)
+// to the trial loader: an error or trials whose series match their
+// summaries, never a crash.
+func FuzzTrialPack(f *testing.F) {
+	good, err := encodePack(map[string]*TrialResult{
+		"a/seed-0": {Scalars: map[string]float64{"final": 0.5, "nan": math.NaN()}, Series: map[string][]float64{"loss": {2.3, 1.1, math.NaN()}, "acc": {0.1, math.Inf(1)}}, Diverged: true, DivergedStep: 2},
+		"b/seed-1": {Scalars: map[string]float64{}},
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add(good[:len(good)/2])
+	f.Add([]byte("PAR1PAR1"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		trials, err := decodePack("pack.parquet", b)
+		if err != nil {
+			return
+		}
+		out, err := encodePack(trials)
+		if err != nil {
+			t.Fatalf("re-encoding: %v", err)
+		}
+		back, err := decodePack("again", out)
+		if err != nil || len(back) != len(trials) {
+			t.Fatalf("a re-encoded trial pack does not load back: %v", err)
 		}
 	})
 }

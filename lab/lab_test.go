@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/parquet-go/parquet-go"
 )
 
 func TestSummarize(t *testing.T) {
@@ -154,9 +157,9 @@ func TestRunnerCancel(t *testing.T) {
 	if kept != 3 {
 		t.Errorf("kept %d finished trials, want 3", kept)
 	}
-	summaries, _ := filepath.Glob(filepath.Join(dir, "trials", "fake", "*", "*", "*", "summary.json"))
-	if len(summaries) != 3 {
-		t.Errorf("%d summaries on disk, want 3", len(summaries))
+	trialFiles, _ := filepath.Glob(filepath.Join(dir, "trials", "fake", "*", "*", "seed-*"+trialExt))
+	if len(trialFiles) != 3 {
+		t.Errorf("%d trial files on disk, want 3", len(trialFiles))
 	}
 }
 
@@ -198,7 +201,7 @@ func TestReportFiles(t *testing.T) {
 	if n := strings.Count(string(html), "<svg"); n != 3 {
 		t.Errorf("report has %d inline SVGs, want 3", n)
 	}
-	for _, f := range []string{"plots/fake-curve.png", "plots/fake-hist.svg", "plots/fake-bar.png", "metrics.parquet", "results.json"} {
+	for _, f := range []string{"plots/fake-curve.svg", "plots/fake-hist.svg", "plots/fake-bar.svg", "metrics.parquet", "results.json"} {
 		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
 			t.Errorf("%s missing or empty", f)
 		}
@@ -284,26 +287,26 @@ func TestResultsWithoutSeriesLoadBack(t *testing.T) {
 	if points == 0 || gotPoints != points || gotScalars != scalars {
 		t.Errorf("metrics.parquet: %d series points and %d scalars, want %d and %d", gotPoints, gotScalars, points, scalars)
 	}
-	// A summary that disagrees with results.json is an error naming it.
+	// A trial file that disagrees with results.json is an error naming it.
 	var td string
 	filepath.WalkDir(filepath.Join(dir, "trials"), func(p string, d fs.DirEntry, err error) error {
-		if td == "" && d.Name() == "summary.json" {
+		if td == "" && strings.HasSuffix(d.Name(), trialExt) {
 			td = p
 		}
 		return nil
 	})
-	b, _ := os.ReadFile(td)
-	var tf trialFile
-	if err := json.Unmarshal(b, &tf); err != nil {
+	tr, err := loadTrial(strings.TrimSuffix(td, trialExt))
+	if err != nil {
 		t.Fatal(err)
 	}
-	for k := range tf.Result.Scalars {
-		tf.Result.Scalars[k] += 1
+	for k := range tr.Scalars {
+		tr.Scalars[k] += 1
 	}
-	b, _ = json.Marshal(tf)
-	os.WriteFile(td, b, 0o644)
+	if err := writeTrial(strings.TrimSuffix(td, trialExt), tr); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := Load(reg, dir); err == nil || !strings.Contains(err.Error(), td) {
-		t.Errorf("Load with a tampered summary: %v", err)
+		t.Errorf("Load with a tampered trial file: %v", err)
 	}
 }
 
@@ -393,5 +396,188 @@ func TestFmtSummaryAsCountsOutcomes(t *testing.T) {
 	}
 	if got := FmtSummaryAs(Summarize([]float64{math.Inf(1)}), "diverged"); got != "diverged (1/1)" {
 		t.Errorf("all non-finite: %q", got)
+	}
+}
+
+// A run directory written before trial format 3 (a directory per trial
+// with summary.json and series.parquet, error.txt for a failure) still
+// loads, reports its failures and merges; a damaged trial file is an
+// unfinished trial, which a resumed run runs again.
+func TestTrialFormats(t *testing.T) {
+	series := map[string][]float64{"loss": {2, 1, math.NaN()}, "acc": {0.5}}
+	res := &TrialResult{Scalars: map[string]float64{"final": 0.25}, Series: series, Diverged: true, DivergedStep: 2, DivergedValue: math.Inf(1)}
+	src := t.TempDir()
+	old := filepath.Join(src, "trials", "e", "h", "v", "seed-0")
+	if err := os.MkdirAll(old, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sb, err := encodeSeries(series)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lean := *res
+	lean.Series = nil
+	summary, _ := json.Marshal(trialFile{Version: 2, Result: &lean, SeriesLength: map[string]int{"loss": 3, "acc": 1}})
+	os.WriteFile(filepath.Join(old, seriesFile), sb, 0o644)
+	os.WriteFile(filepath.Join(old, "summary.json"), summary, 0o644)
+	failed := filepath.Join(src, "trials", "e", "h", "v", "seed-1")
+	os.MkdirAll(failed, 0o755)
+	os.WriteFile(filepath.Join(failed, "error.txt"), []byte("boom\n"), 0o644)
+	newer := filepath.Join(src, "trials", "e", "h", "v", "seed-2")
+	if err := writeTrial(newer, res); err != nil {
+		t.Fatal(err)
+	}
+	for _, stem := range []string{old, newer} {
+		got, err := loadTrial(stem)
+		if err != nil {
+			t.Fatalf("%s: %v", stem, err)
+		}
+		if !got.Diverged || got.DivergedStep != 2 || got.Scalars["final"] != 0.25 || len(got.Series["loss"]) != 3 || !math.IsNaN(got.Series["loss"][2]) || got.Series["acc"][0] != 0.5 {
+			t.Errorf("%s: loaded %+v", stem, got)
+		}
+	}
+	if msg, ok := readTrialError(failed); !ok || msg != "boom" {
+		t.Errorf("old error.txt: %q %v", msg, ok)
+	}
+	dst := t.TempDir()
+	n, err := MergeTrials(dst, []string{src})
+	if err != nil || n != 2 {
+		t.Fatalf("merged %d trials: %v", n, err)
+	}
+	for _, seed := range []string{"seed-0", "seed-2"} {
+		if _, err := loadTrial(filepath.Join(dst, "trials", "e", "h", "v", seed)); err != nil {
+			t.Errorf("merged %s: %v", seed, err)
+		}
+	}
+	if msg, ok := readTrialError(filepath.Join(dst, "trials", "e", "h", "v", "seed-1")); !ok || msg != "boom" {
+		t.Errorf("merged failure: %q %v", msg, ok)
+	}
+	// Damaged trial files do not load.
+	b, _ := os.ReadFile(trialPath(newer))
+	for name, bad := range map[string][]byte{
+		"truncated": b[:len(b)-10],
+		"empty":     {},
+		"zeroed":    make([]byte, len(b)),
+	} {
+		if err := os.WriteFile(trialPath(newer), bad, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := loadTrial(newer); err == nil {
+			t.Errorf("a %s trial file loads", name)
+		}
+	}
+	// A trial file whose values do not match its CRC does not load.
+	bad, err := encodeSeriesMeta(map[string][]float64{"loss": {2, 1.5, math.NaN()}, "acc": {0.5}}, string(mustJSON(t, b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(trialPath(newer), bad, 0o644)
+	if _, err := loadTrial(newer); err == nil || !strings.Contains(err.Error(), "CRC-32") {
+		t.Errorf("a trial file with other values than its CRC: %v", err)
+	}
+}
+
+// mustJSON returns the trial summary in the metadata of the trial file b.
+func mustJSON(t *testing.T, b []byte) []byte {
+	f, err := parquet.OpenFile(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta, ok := f.Lookup(trialMetaKey)
+	if !ok {
+		t.Fatal("no summary in the trial file")
+	}
+	return []byte(meta)
+}
+
+// Compact packs a finished experiment's trials into one file, from which
+// they load, merge and resume as from their trial files; an experiment with
+// a failed trial keeps its trial files.
+func TestCompact(t *testing.T) {
+	dir := t.TempDir()
+	reg := &Registry{}
+	var runs atomic.Int64
+	e := fakeExperiment(&runs)
+	reg.Register(e)
+	cfg, _ := e.Resolve(false, nil, "")
+	plans := []Plan{{Exp: e, Config: cfg, Seeds: []uint64{0, 1, 2}}}
+	res, err := (&Runner{Dir: dir}).Run(context.Background(), plans)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Report(reg, dir, &Results{Experiments: res}); err != nil {
+		t.Fatal(err)
+	}
+	before, err := ReadResults(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := res[0].Variants[0].Trials[0].Error != ""
+	if err := Compact(dir, res); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "trials", "fake", "*", "*", "seed-*"+trialExt))
+	packs, _ := filepath.Glob(filepath.Join(dir, "trials", "fake", "*"+trialExt))
+	if failed {
+		t.Fatal("the fake experiment's first trial failed")
+	}
+	complete := res[0].Complete
+	for _, v := range res[0].Variants {
+		for _, tr := range v.Trials {
+			complete = complete && tr.Result != nil
+		}
+	}
+	if !complete {
+		t.Fatal("the fake experiment did not finish every trial")
+	}
+	if complete && (len(files) != 0 || len(packs) != 1) {
+		t.Fatalf("after Compact: %d trial files, packs %v", len(files), packs)
+	}
+	if !complete && len(packs) != 0 {
+		t.Fatalf("an experiment with a failed trial was packed: %v", packs)
+	}
+	loaded, err := Load(reg, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := NewFingerprint(loaded.Experiments).SHA256, before.Fingerprint.SHA256; a != b {
+		t.Errorf("fingerprint after Compact %s, before %s", a, b)
+	}
+	// A resumed run runs nothing again.
+	n := runs.Load()
+	if _, err := (&Runner{Dir: dir}).Run(context.Background(), plans); err != nil {
+		t.Fatal(err)
+	}
+	if runs.Load() != n && complete {
+		t.Errorf("the resumed run ran %d trials again", runs.Load()-n)
+	}
+	// Merging the packed run gives the same trials.
+	dst := t.TempDir()
+	info, err := Merge(reg, dst, []string{dir}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := NewFingerprint(info.Results).SHA256, before.Fingerprint.SHA256; a != b {
+		t.Errorf("fingerprint of the merge %s, of the run %s", a, b)
+	}
+	// An experiment with a failed trial (seed 3) is not packed.
+	dir2 := t.TempDir()
+	res2, _ := (&Runner{Dir: dir2}).Run(context.Background(), []Plan{{Exp: e, Config: cfg, Seeds: []uint64{0, 3}}})
+	if err := Compact(dir2, res2); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := filepath.Glob(filepath.Join(dir2, "trials", "fake", "*"+trialExt)); len(p) != 0 {
+		t.Errorf("an experiment with a failed trial was packed: %v", p)
+	}
+	// A damaged pack is unfinished trials, not a crash.
+	if complete {
+		b, _ := os.ReadFile(packs[0])
+		os.WriteFile(packs[0], b[:len(b)/2], 0o644)
+		lastPack.Lock()
+		lastPack.path = ""
+		lastPack.Unlock()
+		if _, err := Load(reg, dir); err == nil {
+			t.Error("a run with a damaged pack loads")
+		}
 	}
 }

@@ -2,12 +2,12 @@ package lab
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/compress/zstd"
 )
 
 // MetricsFile is the name of a run's metrics file: every recorded number of
@@ -24,16 +24,16 @@ type MetricRow struct {
 	Seed       uint64  `parquet:"seed"`
 	Kind       string  `parquet:"kind,dict"`   // "series" or "scalar"
 	Metric     string  `parquet:"metric,dict"` // the series' or scalar's name
-	Step       int32   `parquet:"step"`
-	Value      float64 `parquet:"value"`
+	Step       int32   `parquet:"step,delta"`
+	Value      float64 `parquet:"value,split"` // stored byte-stream-split, which compresses floats best
 }
 
-// writeMetrics writes dir/metrics.parquet from the trials of res: for each
+// encodeMetrics encodes the metrics file of the trials of res: for each
 // experiment, variant and seed (in the order of results.json), the series
 // in name order, then the scalars in name order.
-func writeMetrics(dir string, res *Results) error {
+func encodeMetrics(res *Results) ([]byte, error) {
 	var buf bytes.Buffer
-	w := parquet.NewGenericWriter[MetricRow](&buf, parquet.Compression(&zstd.Codec{Level: zstd.SpeedFastest, Concurrency: 1}),
+	w := parquet.NewGenericWriter[MetricRow](&buf, parquet.Compression(zstdCodec),
 		parquet.CreatedBy("intercept", "", ""))
 	rows := make([]MetricRow, 0, 4096)
 	flush := func() error {
@@ -59,43 +59,13 @@ func writeMetrics(dir string, res *Results) error {
 				}
 				if len(rows) >= 4096 {
 					if err := flush(); err != nil {
-						return fmt.Errorf("encoding %s: %w", MetricsFile, err)
+						return nil, err
 					}
 				}
 			}
 		}
 	}
 	if err := flush(); err != nil {
-		return fmt.Errorf("encoding %s: %w", MetricsFile, err)
-	}
-	if err := w.Close(); err != nil {
-		return fmt.Errorf("encoding %s: %w", MetricsFile, err)
-	}
-	return WriteFileAtomic(filepath.Join(dir, MetricsFile), buf.Bytes())
-}
-
-// seriesFile is the name of a trial's series file.
-const seriesFile = "series.parquet"
-
-// seriesRow is one point of a trial's series.parquet.
-type seriesRow struct {
-	Series string  `parquet:"series,dict"`
-	Step   int32   `parquet:"step"`
-	Value  float64 `parquet:"value"`
-}
-
-// encodeSeries writes a trial's series as Parquet, in name order.
-func encodeSeries(series map[string][]float64) ([]byte, error) {
-	var buf bytes.Buffer
-	w := parquet.NewGenericWriter[seriesRow](&buf, parquet.Compression(&zstd.Codec{Level: zstd.SpeedFastest, Concurrency: 1}),
-		parquet.CreatedBy("intercept", "", ""))
-	var rows []seriesRow
-	for _, name := range sortedKeys(series) {
-		for step, x := range series[name] {
-			rows = append(rows, seriesRow{name, int32(step), x})
-		}
-	}
-	if _, err := w.Write(rows); err != nil {
 		return nil, err
 	}
 	if err := w.Close(); err != nil {
@@ -103,6 +73,22 @@ func encodeSeries(series map[string][]float64) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// seriesFile is the name of a trial's series file in a trial directory of a
+// run written before trial format 3.
+const seriesFile = "series.parquet"
+
+// seriesRow is one point of a trial's series (a trial file, or an older
+// run's series.parquet).
+type seriesRow struct {
+	Series string  `parquet:"series,dict"`
+	Step   int32   `parquet:"step,delta"`
+	Value  float64 `parquet:"value,split"`
+}
+
+// encodeSeries writes a trial's series as Parquet, in name order (the
+// rows of a trial file, without its summary).
+func encodeSeries(series map[string][]float64) ([]byte, error) { return encodeSeriesMeta(series, "") }
 
 // decodeSeries reads what encodeSeries wrote, checking that each series'
 // steps run 0, 1, 2, … in order.
@@ -114,19 +100,46 @@ func decodeSeries(path string, b []byte) (series map[string][]float64, err error
 			series, err = nil, fmt.Errorf("%s: not a series file: %v", path, r)
 		}
 	}()
-	rows, err := parquet.Read[seriesRow](bytes.NewReader(b), int64(len(b)))
+	series = map[string][]float64{}
+	var bad error // a row out of order
+	err = readRows(b, func(r *seriesRow) error {
+		s := series[r.Series]
+		if int(r.Step) != len(s) {
+			bad = fmt.Errorf("%s: series %s: step %d where %d was expected", path, r.Series, r.Step, len(s))
+			return bad
+		}
+		series[r.Series] = append(s, r.Value)
+		return nil
+	})
+	if bad != nil {
+		return nil, bad
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a series file: %w", path, err)
 	}
-	series = map[string][]float64{}
-	for _, r := range rows {
-		s := series[r.Series]
-		if int(r.Step) != len(s) {
-			return nil, fmt.Errorf("%s: series %s: step %d where %d was expected", path, r.Series, r.Step, len(s))
-		}
-		series[r.Series] = append(s, r.Value)
-	}
 	return series, nil
+}
+
+// readRows calls fn with every row of the Parquet file b, reading them in
+// chunks.
+func readRows[T any](b []byte, fn func(*T) error) error {
+	r := parquet.NewGenericReader[T](bytes.NewReader(b))
+	defer r.Close()
+	buf := make([]T, 1024)
+	for {
+		n, err := r.Read(buf)
+		for i := range buf[:n] {
+			if ferr := fn(&buf[i]); ferr != nil {
+				return ferr
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
 }
 
 // ReadMetrics reads a metrics file written by the lab (see MetricRow).

@@ -134,7 +134,7 @@ func AvailableMemory() int64 {
 
 // Load is the load step of a finished run: it reads dir/results.json and
 // gives back what the file does not store: each trial's series (from its
-// summary.json under dir/trials, for results.json format 2), each result's
+// trial file under dir/trials, for results.json format 2), each result's
 // Resolved config and each variant's typed Cond, rebuilt from the
 // experiment's definition in reg. Experiments unknown to reg, and variants
 // their experiment no longer defines, are left as read (Analyze says so in
@@ -177,7 +177,7 @@ func Load(reg *Registry, dir string) (*Results, error) {
 	return res, nil
 }
 
-// loadSeries fills each finished trial's series from its summary.json.
+// loadSeries fills each finished trial's series from its trial file.
 // A trial whose directory is gone keeps its scalars (the report's tables
 // hold) and has no series; a summary that disagrees with results.json's
 // scalars is an error naming both files.
@@ -204,7 +204,7 @@ func loadSeries(dir string, res *Results) error {
 				}
 				for name, x := range t.Result.Scalars {
 					if y, ok := tr.Scalars[name]; !ok || math.Float64bits(x) != math.Float64bits(y) {
-						return fmt.Errorf("%s: scalar %s is %v there and %v in %s", filepath.Join(td, "summary.json"), name, y, x, filepath.Join(dir, "results.json"))
+						return fmt.Errorf("%s: scalar %s is %v there and %v in %s", trialSource(td), name, y, x, filepath.Join(dir, "results.json"))
 					}
 				}
 				t.Result.Series = tr.Series

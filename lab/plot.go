@@ -41,9 +41,10 @@ func (c *countWriter) Write(b []byte) (int, error) {
 	return n, err
 }
 
-// render draws p and returns its SVG and PNG encodings. A panic inside the
-// plotting library (it panics on some degenerate axes) becomes an error.
-func render(p *Plot) (svg, png []byte, err error) {
+// render draws p and returns its SVG encoding, and with withPNG its PNG
+// encoding too. A panic inside the plotting library (it panics on some
+// degenerate axes) becomes an error.
+func render(p *Plot, withPNG bool) (svg, png []byte, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			svg, png, err = nil, nil, fmt.Errorf("plot %s: %v", p.Name, r)
@@ -64,7 +65,11 @@ func render(p *Plot) (svg, png []byte, err error) {
 		pl.Legend = plot.NewLegend()
 		w += legendWidth(legend)
 	}
-	for _, format := range []string{"svg", "png"} {
+	formats := []string{"svg"}
+	if withPNG {
+		formats = append(formats, "png")
+	}
+	for _, format := range formats {
 		var c vg.CanvasWriterTo
 		if format == "png" {
 			// encoded below at png.BestSpeed: the default level spends most

@@ -35,7 +35,7 @@ type RunInfo struct {
 
 // ResultsFormat is the format version of results.json this package
 // writes. Version 2 holds aggregates and each trial's scalars, not the
-// trials' series (those are in each trial's summary.json and in
+// trials' series (those are in the trials' files under trials/ and in
 // metrics.parquet); version 1 (and files without a version) held the
 // series too, and is still read.
 const ResultsFormat = 2
@@ -95,27 +95,46 @@ func decodeResults(path string, b []byte) (*Results, error) {
 // inconclusive verdict that says why. Results of experiments unknown to reg
 // are left without analysis; a result with a variant the experiment no
 // longer defines (no Cond) gets an inconclusive verdict.
+//
+// The experiments are analyzed in parallel (each Analyze function reads
+// only its own result).
 func Analyze(reg *Registry, results []*ExperimentResult) {
-	for _, r := range results {
-		e := reg.Get(r.Name)
-		if e == nil || e.Analyze == nil {
-			continue
-		}
-		if v := unknownVariant(r); v != "" {
-			r.Analysis = &Analysis{Verdict: Verdict{Inconclusive, fmt.Sprintf("variant %q is not one this version of %s defines, so the results cannot be analyzed.", v, r.Name)}}
-			continue
-		}
-		func() {
-			defer func() {
-				if p := recover(); p != nil {
-					r.Analysis = &Analysis{Verdict: Verdict{Inconclusive, fmt.Sprintf("the analysis failed: %v", p)}}
-				}
-			}()
-			a := e.Analyze(r)
-			guardVerdict(r, &a)
-			r.Analysis = &a
+	next := make(chan *ExperimentResult)
+	var wg sync.WaitGroup
+	for w := 0; w < min(runtime.GOMAXPROCS(0), len(results)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for r := range next {
+				analyze1(reg, r)
+			}
 		}()
 	}
+	for _, r := range results {
+		next <- r
+	}
+	close(next)
+	wg.Wait()
+}
+
+// analyze1 is Analyze for one result.
+func analyze1(reg *Registry, r *ExperimentResult) {
+	e := reg.Get(r.Name)
+	if e == nil || e.Analyze == nil {
+		return
+	}
+	if v := unknownVariant(r); v != "" {
+		r.Analysis = &Analysis{Verdict: Verdict{Inconclusive, fmt.Sprintf("variant %q is not one this version of %s defines, so the results cannot be analyzed.", v, r.Name)}}
+		return
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			r.Analysis = &Analysis{Verdict: Verdict{Inconclusive, fmt.Sprintf("the analysis failed: %v", p)}}
+		}
+	}()
+	a := e.Analyze(r)
+	guardVerdict(r, &a)
+	r.Analysis = &a
 }
 
 // unknownVariant returns the key of the first variant of r without a typed
@@ -157,32 +176,26 @@ func guardVerdict(r *ExperimentResult, a *Analysis) {
 }
 
 // WriteReport writes report.html, results.json, metrics.parquet and the
-// plots (plots/*.png and *.svg) into dir. Every file is written atomically.
+// plots (plots/*.svg) into dir. Every file is written atomically.
 func WriteReport(dir string, res *Results) error { return writeReport(dir, res, true) }
 
 // writeReport is WriteReport; with withResults false it leaves
 // results.json alone (a re-rendering never rewrites the file it read).
+//
+// The plots are drawn in memory, in parallel, while metrics.parquet is
+// encoded; then results.json, metrics.parquet and report.html are written
+// and synced, the plots renamed into place without a sync (`intercept
+// report DIR` draws them again).
 func writeReport(dir string, res *Results, withResults bool) error {
 	if err := os.MkdirAll(filepath.Join(dir, "plots"), 0o755); err != nil {
 		return err
 	}
 	res.Fingerprint = NewFingerprint(res.Experiments)
-	// The numbers first: whatever happens to the plots, results.json and
-	// metrics.parquet are on disk.
-	if withResults {
-		if err := writeResultsJSON(dir, res); err != nil {
-			return err
-		}
-	}
-	if err := writeMetrics(dir, res); err != nil {
-		return err
-	}
-	// Render the plots in parallel (each is independent), then write them.
 	type job struct {
-		exp      string
-		p        *Plot
-		svg, png []byte
-		err      error
+		exp string
+		p   *Plot
+		svg []byte
+		err error
 	}
 	var jobs []*job
 	for _, r := range res.Experiments {
@@ -193,14 +206,21 @@ func writeReport(dir string, res *Results, withResults bool) error {
 			jobs = append(jobs, &job{exp: r.Name, p: &r.Analysis.Plots[i]})
 		}
 	}
-	next := make(chan *job)
+	var metrics []byte
+	var metricsErr error
 	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		metrics, metricsErr = encodeMetrics(res)
+	}()
+	next := make(chan *job)
 	for w := 0; w < min(runtime.GOMAXPROCS(0), len(jobs)); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for j := range next {
-				j.svg, j.png, j.err = render(j.p)
+				j.svg, _, j.err = render(j.p, false)
 			}
 		}()
 	}
@@ -219,21 +239,27 @@ func writeReport(dir string, res *Results, withResults bool) error {
 			p.Error = j.err.Error()
 			continue
 		}
-		stem := safeName(j.exp + "-" + p.Name)
-		p.PNG = filepath.ToSlash(filepath.Join("plots", stem+".png"))
-		p.SVG = filepath.ToSlash(filepath.Join("plots", stem+".svg"))
-		if err := WriteFileAtomic(filepath.Join(dir, p.PNG), j.png); err != nil {
-			return err
-		}
-		if err := WriteFileAtomic(filepath.Join(dir, p.SVG), j.svg); err != nil {
-			return err
-		}
+		p.SVG = filepath.ToSlash(filepath.Join("plots", safeName(j.exp+"-"+p.Name)+".svg"))
 		svgs[p] = inlineSVG(j.svg)
 	}
-	// Again, now with the plots' file names.
+	// The numbers first: whatever happens to the plots' files,
+	// results.json and metrics.parquet are on disk.
 	if withResults {
 		if err := writeResultsJSON(dir, res); err != nil {
 			return err
+		}
+	}
+	if metricsErr != nil {
+		return fmt.Errorf("encoding %s: %w", MetricsFile, metricsErr)
+	}
+	if err := WriteFileAtomic(filepath.Join(dir, MetricsFile), metrics); err != nil {
+		return err
+	}
+	for _, j := range jobs {
+		if j.err == nil {
+			if err := writeFileRenamed(filepath.Join(dir, j.p.SVG), j.svg); err != nil {
+				return err
+			}
 		}
 	}
 	var html bytes.Buffer
@@ -244,7 +270,9 @@ func writeReport(dir string, res *Results, withResults bool) error {
 }
 
 // writeResultsJSON writes results.json in format ResultsFormat: compact
-// JSON, each trial with its scalars but not its series.
+// JSON, each trial with its scalars but not its series, each plot with its
+// title, labels and file but not its data (drawn from the trials' series,
+// which metrics.parquet holds).
 func writeResultsJSON(dir string, res *Results) error {
 	out := *res
 	out.Format = ResultsFormat
@@ -264,6 +292,15 @@ func writeResultsJSON(dir string, res *Results) error {
 				vc.Trials[n] = t
 			}
 			rc.Variants[k] = &vc
+		}
+		if r.Analysis != nil {
+			a := *r.Analysis
+			a.Plots = make([]Plot, len(r.Analysis.Plots))
+			for k, p := range r.Analysis.Plots {
+				p.Lines = nil
+				a.Plots[k] = p
+			}
+			rc.Analysis = &a
 		}
 		out.Experiments[i] = &rc
 	}
@@ -501,8 +538,8 @@ swept setting. Diverged runs and targets never reached are counted and shown, no
 {{end}}</table>
 {{end}}
 {{range plots .}}<figure class="plot" id="plot-{{$exp.Name}}-{{.Name}}">{{if .Error}}<p class="plot-error">This plot could not be drawn: {{.Error}}</p>
-<figcaption>{{.Title}} (its data are in results.json)</figcaption>{{else}}{{svg $.SVG .}}
-<figcaption>{{.Title}} — <a href="{{.PNG}}">PNG</a>, <a href="{{.SVG}}">SVG</a></figcaption>{{end}}</figure>
+<figcaption>{{.Title}} (its data are in metrics.parquet)</figcaption>{{else}}{{svg $.SVG .}}
+<figcaption>{{.Title}} — <a href="{{.SVG}}">SVG</a></figcaption>{{end}}</figure>
 {{end}}
 {{range .Notes}}<p>{{.}}</p>
 {{end}}
@@ -512,10 +549,10 @@ swept setting. Diverged runs and targets never reached are counted and shown, no
 <h2>Files</h2>
 <p><code>results.json</code> holds every summary, each trial's scalars and the verdicts; <code>metrics.parquet</code>
 every recorded number once (series points and scalars, long format: experiment, variant, seed, kind, metric, step,
-value; <code>pandas.read_parquet</code>, polars or DuckDB read it directly); <code>trials/</code> one directory per trial
-with its <code>summary.json</code> and <code>series.parquet</code> (what <code>--resume</code>, <code>merge</code> and
-<code>report</code> read back); <code>plots/</code> every
-figure as PNG and SVG. <code>intercept report DIR</code> re-renders this page from <code>results.json</code> and the
+value; <code>pandas.read_parquet</code>, polars or DuckDB read it directly); <code>trials/</code> what <code>--resume</code>,
+<code>merge</code> and <code>report</code> read back: one Parquet file per experiment once its trials finished, one per trial
+until then; <code>plots/</code> every
+figure as SVG. <code>intercept report DIR</code> re-renders this page from <code>results.json</code> and the
 trials.</p>
 </body>
 </html>

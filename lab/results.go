@@ -164,13 +164,16 @@ type Plot struct {
 	XLabel string   `json:"xlabel"`
 	YLabel string   `json:"ylabel"`
 	LogY   bool     `json:"log_y,omitempty"`
-	Lines  []Line   `json:"lines"`
-	// Files are filled by the report writer: the PNG and SVG paths relative
-	// to the run directory.
+	// Lines are the plot's data; results.json leaves them out (they are
+	// drawn from the trials' series, in metrics.parquet).
+	Lines []Line `json:"lines,omitempty"`
+	// Files are filled by the report writer: the SVG's path relative to
+	// the run directory (and the PNG's, in runs written before the lab
+	// drew SVG only).
 	PNG string `json:"png,omitempty"`
 	SVG string `json:"svg,omitempty"`
 	// Error says why the plot could not be drawn (the report shows it in
-	// the plot's place; the data stay in results.json).
+	// the plot's place).
 	Error string `json:"error,omitempty"`
 }
 

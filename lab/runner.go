@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
@@ -36,7 +35,7 @@ type Progress interface {
 
 // Runner runs plans and stores their trials under Dir.
 type Runner struct {
-	// Dir is the run directory; trials go to Dir/trials/<exp>/<config hash>/<variant>/seed-<n>/.
+	// Dir is the run directory; trials go to Dir/trials/<exp>/<config hash>/<variant>/seed-<n>.parquet.
 	Dir string
 	// Workers is the number of trials run at once (default GOMAXPROCS).
 	// Results do not depend on it.
@@ -133,8 +132,8 @@ func (r *Runner) Run(ctx context.Context, plans []Plan) ([]*ExperimentResult, er
 				}
 				if r.LoadOnly {
 					// A merge keeps the failures the shards recorded.
-					if b, err := os.ReadFile(filepath.Join(j.dir, "error.txt")); err == nil {
-						j.out.Error = strings.TrimSpace(string(b))
+					if msg, ok := readTrialError(j.dir); ok {
+						j.out.Error = msg
 						continue
 					}
 				}
@@ -255,13 +254,16 @@ func runTrial(ctx context.Context, j *job) (res *TrialResult, err error) {
 	return res, err
 }
 
-// trialFile is the on-disk form of a finished trial (summary.json).
-// Version 1 holds the series inline; version 2 (written now) holds their
-// names and lengths, the points being in the trial's series.parquet.
+// trialFile is the summary of a finished trial: a summary.json before
+// format 3 (version 1 holds the series inline; version 2 their names and
+// lengths, the points being in the trial's series.parquet), the metadata
+// of its trial file since (version 3: lengths and the series' CRC-32, the
+// points being the file's rows; see trialExt).
 type trialFile struct {
 	Version      int            `json:"version"`
 	Result       *TrialResult   `json:"result"`
 	SeriesLength map[string]int `json:"series_length,omitempty"`
+	SeriesCRC    *uint32        `json:"series_crc32,omitempty"`
 }
 
 // jsonFloat stores NaN and ±Inf, which JSON cannot hold, as strings.
@@ -300,92 +302,6 @@ func (f *jsonFloat) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// writeTrial stores a finished trial: its series in series.parquet (if it
-// has any), then summary.json (scalars, the series' names and lengths,
-// compact JSON), each written atomically; summary.json last, so a trial
-// directory with a summary is complete. They are what --resume, merge and
-// report read back; the run's metrics.parquet is written from them with the
-// report.
-func writeTrial(dir string, res *TrialResult) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	tf := trialFile{Version: 2, Result: res, SeriesLength: map[string]int{}}
-	if len(res.Series) > 0 {
-		b, err := encodeSeries(res.Series)
-		if err != nil {
-			return fmt.Errorf("encoding %s: %w", filepath.Join(dir, seriesFile), err)
-		}
-		if err := WriteFileAtomic(filepath.Join(dir, seriesFile), b); err != nil {
-			return err
-		}
-		for name, s := range res.Series {
-			tf.SeriesLength[name] = len(s)
-		}
-	}
-	lean := *res
-	lean.Series = nil
-	tf.Result = &lean
-	b, err := json.Marshal(tf)
-	if err != nil {
-		return err
-	}
-	if err := WriteFileAtomic(filepath.Join(dir, "summary.json"), b); err != nil {
-		return err
-	}
-	os.Remove(filepath.Join(dir, "error.txt")) // an earlier attempt's
-	return nil
-}
-
-// writeTrialError records why a trial failed (error.txt) for `intercept
-// status`; a failed trial is not finished, so a resumed run tries it again.
-// The record is best effort: the error is in results.json either way.
-func writeTrialError(dir string, err error) {
-	if os.MkdirAll(dir, 0o755) == nil {
-		WriteFileAtomic(filepath.Join(dir, "error.txt"), []byte(err.Error()+"\n"))
-	}
-}
-
-// loadTrial reads a finished trial; any error means "not finished".
-func loadTrial(dir string) (*TrialResult, error) {
-	path := filepath.Join(dir, "summary.json")
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	tf, err := decodeTrialFile(path, b)
-	if err != nil {
-		return nil, err
-	}
-	if tf.Version == 1 {
-		return tf.Result, nil
-	}
-	res := tf.Result
-	res.Series = map[string][]float64{}
-	if len(tf.SeriesLength) == 0 {
-		return res, nil
-	}
-	sp := filepath.Join(dir, seriesFile)
-	sb, err := os.ReadFile(sp)
-	if err != nil {
-		return nil, err
-	}
-	series, err := decodeSeries(sp, sb)
-	if err != nil {
-		return nil, err
-	}
-	for name, n := range tf.SeriesLength {
-		if len(series[name]) != n {
-			return nil, fmt.Errorf("%s: series %s has %d points, %s says %d", sp, name, len(series[name]), path, n)
-		}
-	}
-	if len(series) != len(tf.SeriesLength) {
-		return nil, fmt.Errorf("%s: %d series, %s lists %d", sp, len(series), path, len(tf.SeriesLength))
-	}
-	res.Series = series
-	return res, nil
-}
-
 // decodeTrial decodes a summary.json strictly (the scalars of a version-2
 // file; a version-1 file's series too).
 func decodeTrial(path string, b []byte) (*TrialResult, error) {
@@ -401,27 +317,38 @@ func decodeTrialFile(path string, b []byte) (*trialFile, error) {
 	if err := decodeStrict(b, &tf); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	if err := tf.check(path); err != nil {
+		return nil, err
+	}
+	return &tf, nil
+}
+
+// check checks a decoded trial summary.
+func (tf *trialFile) check(path string) error {
 	if tf.Result == nil || tf.Result.Scalars == nil {
-		return nil, fmt.Errorf("%s: not a finished trial", path)
+		return fmt.Errorf("%s: not a finished trial", path)
 	}
 	switch tf.Version {
 	case 1:
-		if tf.SeriesLength != nil {
-			return nil, fmt.Errorf("%s: version 1 with series_length", path)
+		if tf.SeriesLength != nil || tf.SeriesCRC != nil {
+			return fmt.Errorf("%s: version 1 with series_length or series_crc32", path)
 		}
-	case 2:
+	case 2, 3:
 		if len(tf.Result.Series) != 0 {
-			return nil, fmt.Errorf("%s: version 2 with inline series", path)
+			return fmt.Errorf("%s: version %d with inline series", path, tf.Version)
+		}
+		if (tf.Version == 3) != (tf.SeriesCRC != nil) {
+			return fmt.Errorf("%s: version %d with series_crc32 %s", path, tf.Version, map[bool]string{true: "present", false: "absent"}[tf.SeriesCRC != nil])
 		}
 		for name, n := range tf.SeriesLength {
 			if n < 0 {
-				return nil, fmt.Errorf("%s: series %s has a negative length", path, name)
+				return fmt.Errorf("%s: series %s has a negative length", path, name)
 			}
 		}
 	default:
-		return nil, fmt.Errorf("%s: trial format version %d, this intercept reads versions 1 and 2", path, tf.Version)
+		return fmt.Errorf("%s: trial format version %d, this intercept reads versions 1 to 3 (use the intercept that wrote it)", path, tf.Version)
 	}
-	return &tf, nil
+	return nil
 }
 
 // WriteFileAtomic writes data to path through a temporary file in the same

@@ -98,7 +98,7 @@ func layerNames(s stats.StepStats) string {
 // WritePlot draws p into dir as NAME.svg and NAME.png and returns their
 // paths.
 func WritePlot(dir string, p *Plot) (svgPath, pngPath string, err error) {
-	svg, png, err := render(p)
+	svg, png, err := render(p, true)
 	if err != nil {
 		return "", "", err
 	}

@@ -32,10 +32,10 @@ type TrialState struct {
 	Experiment, Variant string
 	Seed                uint64
 	Index               int    // in plan, variant, seed order (the shard is Index mod the shard count)
-	Done                bool   // summary.json holds its result
+	Done                bool   // its trial file holds its result
 	Diverged            bool   // done, and its loss became NaN or infinite
 	DivergedStep        int    // where
-	Error               string // the last attempt failed (error.txt), and it is not done
+	Error               string // the last attempt failed (its .error.txt), and it is not done
 }
 
 // Trials lists every trial of plans and its state in the run directory
@@ -55,8 +55,8 @@ func Trials(dir string, plans []Plan) ([]TrialState, error) {
 				index++
 				if res, err := loadTrial(td); err == nil {
 					st.Done, st.Diverged, st.DivergedStep = true, res.Diverged, res.DivergedStep
-				} else if b, err := os.ReadFile(filepath.Join(td, "error.txt")); err == nil {
-					st.Error = strings.TrimSpace(string(b))
+				} else if msg, ok := readTrialError(td); ok {
+					st.Error = msg
 				}
 				out = append(out, st)
 			}

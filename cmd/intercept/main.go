@@ -7,7 +7,7 @@
 //	intercept lab [--quick] [--seeds N] [--out DIR] [--resume DIR] [--tensorboard]
 //	intercept lab --emit slurm|k8s [--shards N] ...   (print the jobs of a sharded sweep)
 //	intercept list
-//	intercept run NAME|GROUP [--seeds N] [--set key=value,...] [--data SOURCE] [--out DIR]
+//	intercept run NAME|GROUP[,...] [--seeds N] [--set key=value,...] [--data SOURCE] [--out DIR]
 //	intercept report DIR
 //	intercept lab --shard i/n --out DIR   (one shard of a sweep)
 //	intercept merge [--out DIR] [--allow-incomplete] SHARD_DIR...
@@ -78,6 +78,8 @@ type app struct {
 	isTerminal     bool
 	now            func() time.Time
 	args           []string
+	showTimings    bool   // --timings: print the time of the run and of its report to stderr
+	memProfile     string // --memprofile: the heap profile's file, "" once written
 }
 
 type runFlags struct {
@@ -123,6 +125,7 @@ func newRootCmd(a *app) *cobra.Command {
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	addProfileFlags(root, a)
 
 	var labFlags runFlags
 	labCmd := &cobra.Command{
@@ -143,10 +146,11 @@ func newRootCmd(a *app) *cobra.Command {
 
 	var runF runFlags
 	runCmd := &cobra.Command{
-		Use:   "run NAME|GROUP",
+		Use:   "run NAME|GROUP[,NAME|GROUP...]",
 		Short: "Run one experiment, or a group of them, with parameter overrides",
 		Long: "Runs one experiment (see `intercept list`), or every experiment of a group (claims: the document's claims,\n" +
-			"literature: the literature's results), and writes its report. Override parameters with --set key=value.",
+			"literature: the literature's results), or a comma-separated list of them, and writes its report. Override\n" +
+			"parameters with --set key=value.",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usageError{fmt.Errorf("run takes one experiment name or group (one of: %s; groups: %s)", strings.Join(a.registry.Names(), ", "), strings.Join(groupNames(), ", "))}
@@ -154,12 +158,23 @@ func newRootCmd(a *app) *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			exps := a.select1(args[0])
-			if exps == nil && (args[0] == string(lab.Claims) || args[0] == string(lab.Literature)) {
-				return usageError{fmt.Errorf("group %s has no experiments in this intercept", args[0])}
-			}
-			if exps == nil {
-				return usageError{fmt.Errorf("unknown experiment %q (known: %s; groups: %s)", args[0], strings.Join(a.registry.Names(), ", "), strings.Join(groupNames(), ", "))}
+			var exps []*lab.Experiment
+			seen := map[string]bool{}
+			for _, name := range strings.Split(args[0], ",") {
+				name = strings.TrimSpace(name)
+				sel := a.select1(name)
+				if sel == nil && (name == string(lab.Claims) || name == string(lab.Literature)) {
+					return usageError{fmt.Errorf("group %s has no experiments in this intercept", name)}
+				}
+				if sel == nil {
+					return usageError{fmt.Errorf("unknown experiment %q (known: %s; groups: %s)", name, strings.Join(a.registry.Names(), ", "), strings.Join(groupNames(), ", "))}
+				}
+				for _, e := range sel {
+					if !seen[e.Name] {
+						seen[e.Name] = true
+						exps = append(exps, e)
+					}
+				}
 			}
 			if runF.emit.kind != "" {
 				return a.emitJobs([]string{"run", args[0]}, exps, runF)
@@ -363,6 +378,8 @@ func (a *app) run(ctx context.Context, exps []*lab.Experiment, f runFlags) error
 		progress = &lab.LineProgress{W: a.stderr}
 	}
 	start := a.now()
+	runStart, runCPU := time.Now(), cpuTime()
+	defer func() { a.timing("run", runStart, runCPU) }()
 	runner := &lab.Runner{Dir: dir, Workers: f.workers, Progress: progress, Shard: shard, Shards: shards}
 	if f.tboard {
 		runner.NewLog = newTrialLog
@@ -377,9 +394,14 @@ func (a *app) run(ctx context.Context, exps []*lab.Experiment, f runFlags) error
 		Platform: runtime.GOOS + "/" + runtime.GOARCH, Kernel: kernel.Name(), Seeds: seeds, Started: start,
 		Elapsed: a.now().Sub(start).Seconds(), Interrupted: interrupted, Quick: f.quick, Shard: shardInfo,
 	}, Experiments: results}
-	if err := lab.Report(a.registry, dir, res); err != nil {
+	if err := a.writeMemProfile(); err != nil {
 		return err
 	}
+	reportStart, reportCPU := time.Now(), cpuTime()
+	if err := reportAndCompact(a.registry, dir, res); err != nil {
+		return err
+	}
+	a.timing("report", reportStart, reportCPU)
 	if !f.quiet {
 		a.printVerdicts(results)
 	}
@@ -429,6 +451,19 @@ func openRunDir(dir string, m lab.Manifest, resume bool) (func(), error) {
 		return nil, err
 	}
 	return func() { lock.Unlock() }, nil
+}
+
+// reportAndCompact writes the report of res into dir (lab.Report) and,
+// at the same time, packs the trials of its finished experiments
+// (lab.Compact); both only read the trials.
+func reportAndCompact(reg *lab.Registry, dir string, res *lab.Results) error {
+	compacted := make(chan error, 1)
+	go func() { compacted <- lab.Compact(dir, res.Experiments) }()
+	err := lab.Report(reg, dir, res)
+	if cerr := <-compacted; err == nil && cerr != nil {
+		err = fmt.Errorf("packing the trials: %w", cerr)
+	}
+	return err
 }
 
 // allFailed is an error (exit 1) when every trial of an experiment failed.
@@ -513,7 +548,7 @@ func (a *app) merge(out string, srcs []string, allowIncomplete bool) error {
 	run.Command = "intercept " + strings.Join(a.args, " ")
 	run.Shard, run.Merged, run.Interrupted = "", info.Sources, false
 	run.Started, run.Elapsed = start, a.now().Sub(start).Seconds()
-	if err := lab.Report(a.registry, dir, &lab.Results{Run: run, Experiments: info.Results}); err != nil {
+	if err := reportAndCompact(a.registry, dir, &lab.Results{Run: run, Experiments: info.Results}); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "merged %d trials from %d run directories\n", info.Copied, len(info.Sources))

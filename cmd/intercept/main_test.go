@@ -123,7 +123,7 @@ func TestRunResumeAndReport(t *testing.T) {
 	if got := strings.Count(stderr, ": ok\n"); got != 4 {
 		t.Errorf("%d trials reported ok, want 4 (2 variants × 2 seeds):\n%s", got, stderr)
 	}
-	for _, f := range []string{"report.html", "results.json", "metrics.parquet", "plots/activation-shift-loss.svg", "plots/activation-shift-loss.png"} {
+	for _, f := range []string{"report.html", "results.json", "metrics.parquet", "plots/activation-shift-loss.svg"} {
 		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
 			t.Errorf("%s missing or empty: %v", f, err)
 		}

@@ -83,12 +83,15 @@ func TestRunDirectoryTempFilesAndLock(t *testing.T) {
 	}
 	var trial string
 	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if d.Name() == "summary.json" {
+		if strings.HasSuffix(d.Name(), ".parquet") && strings.Contains(p, "trials") {
 			trial = filepath.Dir(p)
 		}
 		return nil
 	})
-	stray := filepath.Join(trial, ".summary.json.tmp-123456")
+	if trial == "" {
+		t.Fatal("no trial file or pack in the run directory")
+	}
+	stray := filepath.Join(trial, ".seed-0.parquet.tmp-123456")
 	if err := os.WriteFile(stray, []byte("torn"), 0o644); err != nil {
 		t.Fatal(err)
 	}

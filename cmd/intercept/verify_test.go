@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/binary"
+	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"math"
 	"os"
 	"path/filepath"
@@ -44,7 +47,8 @@ func TestVerifyTamperedRun(t *testing.T) {
 		t.Errorf("verify --all of an untouched run: exit %d\n%s", code, out)
 	}
 
-	// Flip the last bit of one stored value (in the trial's series.parquet).
+	// Flip the last bit of one stored value (in the experiment's trial
+	// pack, the trial's CRC-32 of its values updated so that it still loads).
 	loaded, err := lab.Load(experiments.Registry(), dir)
 	if err != nil {
 		t.Fatal(err)
@@ -56,30 +60,56 @@ func TestVerifyTamperedRun(t *testing.T) {
 	}
 	orig := loss[3]
 	loss[3] = math.Float64frombits(math.Float64bits(orig) ^ 1)
-	type seriesRow struct {
+	type packRow struct {
+		Trial  string  `parquet:"trial,dict"`
 		Series string  `parquet:"series,dict"`
 		Step   int32   `parquet:"step"`
 		Value  float64 `parquet:"value"`
 	}
-	paths, _ := filepath.Glob(filepath.Join(dir, "trials", "activation-shift", "*", strings.ReplaceAll(v.Key, ",", "_"),
-		fmt.Sprintf("seed-%d", v.Trials[1].Seed), "series.parquet"))
+	paths, _ := filepath.Glob(filepath.Join(dir, "trials", "activation-shift", "*.parquet"))
 	if len(paths) != 1 {
-		t.Fatalf("the trial's series file: %v", paths)
+		t.Fatalf("the experiment's trial pack: %v", paths)
 	}
-	rows, err := parquet.ReadFile[seriesRow](paths[0])
+	f, err := os.Open(paths[0])
 	if err != nil {
 		t.Fatal(err)
 	}
+	st, _ := f.Stat()
+	pf, err := parquet.OpenFile(f, st.Size())
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta, _ := pf.Lookup("intercept.trials")
+	f.Close()
+	rows, err := parquet.ReadFile[packRow](paths[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	trial := strings.ReplaceAll(v.Key, ",", "_") + fmt.Sprintf("/seed-%d", v.Trials[1].Seed)
 	flipped := false
+	crc := crc32.NewIEEE()
 	for i := range rows {
+		if rows[i].Trial != trial {
+			continue
+		}
 		if rows[i].Series == "loss" && rows[i].Step == 3 {
 			rows[i].Value, flipped = loss[3], true
 		}
+		crc.Write(binary.LittleEndian.AppendUint64(nil, math.Float64bits(rows[i].Value)))
 	}
 	if !flipped {
-		t.Fatal("no loss step 3 in the series file")
+		t.Fatal("no loss step 3 of the trial in the pack")
 	}
-	if err := parquet.WriteFile(paths[0], rows); err != nil {
+	var pack struct {
+		Version int                       `json:"version"`
+		Trials  map[string]map[string]any `json:"trials"`
+	}
+	if err := json.Unmarshal([]byte(meta), &pack); err != nil {
+		t.Fatal(err)
+	}
+	pack.Trials[trial]["series_crc32"] = crc.Sum32()
+	b, _ := json.Marshal(pack)
+	if err := parquet.WriteFile(paths[0], rows, parquet.KeyValueMetadata("intercept.trials", string(b))); err != nil {
 		t.Fatal(err)
 	}
 	out, _, code = runApp(t, context.Background(), "verify", "--quiet", dir)

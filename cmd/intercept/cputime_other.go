@@ -1,0 +1,8 @@
+//go:build !unix
+
+package main
+
+import "time"
+
+// cpuTime is the CPU time the process has used; 0 where it is not measured.
+func cpuTime() time.Duration { return 0 }
