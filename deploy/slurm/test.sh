@@ -155,12 +155,12 @@ compare() { # compare DIR STDOUT: the run in DIR against the one-machine run
 	local dir=$1 out=$2
 	cmp "$tmp/single/metrics.parquet" "$dir/metrics.parquet" || { echo "FAIL: $dir/metrics.parquet differs from the one-machine run"; exit 1; }
 	diff -r -q "$tmp/single/trials" "$dir/trials" || { echo "FAIL: the trials in $dir differ from the one-machine run's"; exit 1; }
-	ntrials=$(find "$dir/trials" -name summary.json | wc -l)
+	nfiles=$(find "$dir/trials" -type f | wc -l) # trial files and packs of finished experiments
 	verdicts "$tmp/single.stdout" >"$tmp/v.single"
 	verdicts "$out" >"$tmp/v.other"
 	[ -s "$tmp/v.single" ] || { echo "FAIL: no verdicts in the one-machine run's output"; exit 1; }
 	diff -u "$tmp/v.single" "$tmp/v.other" || { echo "FAIL: the verdicts differ"; exit 1; }
-	log "$dir: metrics.parquet ($(wc -c <"$dir/metrics.parquet") bytes) byte-identical, $ntrials trials' files identical, $(( $(wc -l <"$tmp/v.single") - 1 )) verdicts equal"
+	log "$dir: metrics.parquet ($(wc -c <"$dir/metrics.parquet") bytes) byte-identical, $nfiles trial files identical, $(( $(wc -l <"$tmp/v.single") - 1 )) verdicts equal"
 }
 compare "$tmp/merged" "$tmp/merged.stdout"
 cat "$tmp/v.single"
