@@ -15,7 +15,8 @@ func ReLUBackward32(dst, g, y []float32) {
 	impl.reluBackward32(dst, g, y)
 }
 
-func reluBackward32Go(dst, g, y []float32) {
+// reluBackwardGo is the portable ReLUBackward32/64.
+func reluBackwardGo[T float](dst, g, y []T) {
 	g = g[:len(dst)]
 	y = y[:len(dst)]
 	for i := range dst {
@@ -39,7 +40,8 @@ func ReLUForward32(dst, x []float32) {
 	impl.reluForward32(dst, x)
 }
 
-func reluForward32Go(dst, x []float32) {
+// reluForwardGo is the portable ReLUForward32/64.
+func reluForwardGo[T float](dst, x []T) {
 	x = x[:len(dst)]
 	for i, v := range x {
 		if !(v > 0 || v != v) {
@@ -58,18 +60,6 @@ func ReLUBackward64(dst, g, y []float64) {
 	impl.reluBackward64(dst, g, y)
 }
 
-func reluBackward64Go(dst, g, y []float64) {
-	g = g[:len(dst)]
-	y = y[:len(dst)]
-	for i := range dst {
-		if y[i] > 0 {
-			dst[i] = g[i]
-		} else {
-			dst[i] = g[i] * 0
-		}
-	}
-}
-
 // ReLUForward64 is ReLUForward32 for float64 (unlike ReLU64, it turns -0
 // into +0).
 func ReLUForward64(dst, x []float64) {
@@ -78,16 +68,6 @@ func ReLUForward64(dst, x []float64) {
 		return
 	}
 	impl.reluForward64(dst, x)
-}
-
-func reluForward64Go(dst, x []float64) {
-	x = x[:len(dst)]
-	for i, v := range x {
-		if !(v > 0 || v != v) {
-			v = 0
-		}
-		dst[i] = v
-	}
 }
 
 // MaxPool2x2Row32 computes one output row of a 2×2 max pool with stride 2:

@@ -16,10 +16,10 @@ var (
 func pureGo() implementation {
 	return implementation{
 		name:           "purego",
-		reluBackward32: reluBackward32Go,
-		reluForward32:  reluForward32Go,
-		reluBackward64: reluBackward64Go,
-		reluForward64:  reluForward64Go,
+		reluBackward32: reluBackwardGo[float32],
+		reluForward32:  reluForwardGo[float32],
+		reluBackward64: reluBackwardGo[float64],
+		reluForward64:  reluForwardGo[float64],
 		maxPool2x2:     maxPool2x2Go,
 		copyRows32:     copyRowsGo[float32],
 		addRows32:      addRowsGo[float32],
