@@ -118,9 +118,18 @@ func sgdScalarsOf[T float](h Hyper, first bool) kernel.SGDScalars[T] {
 	}
 }
 
-// sgdStep runs the SGD kernel for T on p, split across cores when p is long.
+// sgdSplitMin is the shortest parameter whose SGD update is split across
+// cores. The update reads and writes each element once, so a core updates
+// a parameter of up to a few megabytes in the time it takes to wake a
+// worker; waking one for it would, in the training step of a small batch,
+// keep the worker spinning through the whole step (see kernel.ParallelFor)
+// for no gain in time.
+const sgdSplitMin = 1 << 20
+
+// sgdStep runs the SGD kernel for T on p, split across cores when p is
+// longer than sgdSplitMin.
 func sgdStep[T float](p, grad, buf []T, s kernel.SGDScalars[T]) {
-	if !splits(len(p)) {
+	if len(p) < sgdSplitMin || !splits(len(p)) {
 		sgdKernel(p, grad, buf, s)
 		return
 	}

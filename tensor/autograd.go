@@ -236,11 +236,38 @@ func addInto(dst, src *Tensor) {
 	case Float32:
 		d := dst.Data32()
 		s := src.To(Float32).Float32sShared()
-		kernel.Add32(d, d, s)
+		add32(d, s)
 	case Float64:
 		d := dst.Data64()
 		s := src.To(Float64).Float64sShared()
 		kernel.Add64(d, d, s)
+	}
+}
+
+// serialPassMax is the longest element-wise pass over a gradient (its
+// accumulation into a leaf's Grad, ZeroGrad's clearing) that runs on the
+// calling goroutine rather than split across the kernel package's worker
+// pool. A core does such a pass over a few megabytes in about the time it
+// takes to wake a worker, and in the training step of a small batch,
+// whose products are too small to split, waking one for these passes
+// alone would keep it spinning through the whole step.
+const serialPassMax = 1 << 20
+
+// serialChunk is shorter than the shortest slice that kernel.Add32 splits
+// across the worker pool, so that add32 keeps a pass on one core.
+const serialChunk = 1 << 15
+
+// add32 sets d[i] += s[i] with kernel.Add32, on the calling goroutine
+// when d has at most serialPassMax elements.
+func add32(d, s []float32) {
+	if len(d) > serialPassMax {
+		kernel.Add32(d, d, s)
+		return
+	}
+	for len(d) > 0 {
+		k := min(len(d), serialChunk)
+		kernel.Add32(d[:k], d[:k], s[:k])
+		d, s = d[k:], s[k:]
 	}
 }
 

@@ -374,7 +374,11 @@ func (t *Tensor) Fill(v float64) *Tensor {
 		if t.dtype == Float32 {
 			d := t.st.f32()[t.offset : t.offset+n]
 			if v32 := float32(v); math.Float32bits(v32) == 0 {
-				kernel.Clear32(d)
+				if n <= serialPassMax {
+					clear(d)
+				} else {
+					kernel.Clear32(d)
+				}
 			} else {
 				for i := range d {
 					d[i] = v32
