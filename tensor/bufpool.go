@@ -13,14 +13,17 @@ import (
 // allocation would bring closer.
 //
 // The unit is the backing array itself, not a tensor or a storage: each
-// array the pool hands out carries a finalizer, which the runtime runs only
+// array the pool tracks carries a finalizer, which the runtime runs only
 // once nothing at all references the array any more (no storage, no view,
 // no slice returned by Data32 and kept by the caller, no slice held by a
 // running kernel). The finalizer makes the array reachable again by
 // putting it back in its free list, a use of finalizers that
 // runtime.SetFinalizer documents. Since reachability is decided by the
 // collector, a recycled array can never still be in use, whatever held it
-// before: there is no escape to track.
+// before: there is no escape to track. The finalizer also sets itself
+// again, on the finalizer goroutine, so that an array taken from a free
+// list is handed out as it is; an array evicted from a free list has its
+// finalizer removed.
 //
 // The arrays the pool tracks (handed out with its finalizer, or free) total
 // at most bufPoolMaxBytes; beyond, arrays are allocated as usual. The bound
@@ -64,37 +67,50 @@ func bufPoolGet(dt DType, n int) unsafe.Pointer {
 		l = &bufList{fin: bufFinalizer(dt, key)}
 		bufPool.lists[key] = l
 	}
-	var p unsafe.Pointer
-	var fin any
+	var fin any // the finalizer a new array must be given
 	if l != nil {
 		if k := len(l.free); k > 0 {
-			p = l.free[k-1]
+			p := l.free[k-1] // its finalizer is set
 			l.free[k-1] = nil
 			l.free = l.free[:k-1]
 			bufPool.free -= size
-			fin = l.fin
-		} else if bufPoolRoom(key, size) {
+			bufPool.mu.Unlock()
+			return p
+		}
+		if bufPoolRoom(key, size) {
 			bufPool.tracked += size
 			fin = l.fin
 		}
 	}
 	bufPool.mu.Unlock()
+	var p unsafe.Pointer
 	if dt == Float64 {
-		if p == nil {
-			p = unsafe.Pointer(unsafe.SliceData(make([]float64, n)))
-		}
-		if fin != nil {
-			runtime.SetFinalizer((*float64)(p), fin)
-		}
-		return p
-	}
-	if p == nil {
+		p = unsafe.Pointer(unsafe.SliceData(make([]float64, n)))
+	} else {
 		p = unsafe.Pointer(unsafe.SliceData(make([]float32, n)))
 	}
 	if fin != nil {
-		runtime.SetFinalizer((*float32)(p), fin)
+		setBufFinalizer(dt, p, fin)
 	}
 	return p
+}
+
+// setBufFinalizer sets the finalizer of the array p of the float type dt
+// to fin, or removes it when fin is nil.
+func setBufFinalizer(dt DType, p unsafe.Pointer, fin any) {
+	if dt == Float64 {
+		if fin == nil {
+			runtime.SetFinalizer((*float64)(p), nil)
+		} else {
+			runtime.SetFinalizer((*float64)(p), fin)
+		}
+		return
+	}
+	if fin == nil {
+		runtime.SetFinalizer((*float32)(p), nil)
+	} else {
+		runtime.SetFinalizer((*float32)(p), fin)
+	}
 }
 
 // bufPoolRoom reports whether the pool can track size more bytes, after
@@ -114,6 +130,9 @@ func bufPoolRoom(key [2]int, size int) bool {
 		b := len(l.free) * k[1] * floatSize(DType(k[0]))
 		bufPool.tracked -= b
 		bufPool.free -= b
+		for _, p := range l.free {
+			setBufFinalizer(DType(k[0]), p, nil)
+		}
 		clear(l.free)
 		l.free = l.free[:0]
 		if bufPool.tracked+size <= bufPoolMaxBytes {
@@ -127,12 +146,23 @@ func bufPoolRoom(key [2]int, size int) bool {
 // func(*float32) or func(*float64) as dt requires.
 func bufFinalizer(dt DType, key [2]int) any {
 	if dt == Float64 {
-		return func(p *float64) { bufPoolPut(key, unsafe.Pointer(p)) }
+		var fin func(p *float64)
+		fin = func(p *float64) {
+			runtime.SetFinalizer(p, fin)
+			bufPoolPut(key, unsafe.Pointer(p))
+		}
+		return fin
 	}
-	return func(p *float32) { bufPoolPut(key, unsafe.Pointer(p)) }
+	var fin func(p *float32)
+	fin = func(p *float32) {
+		runtime.SetFinalizer(p, fin)
+		bufPoolPut(key, unsafe.Pointer(p))
+	}
+	return fin
 }
 
-// bufPoolPut adds the unreachable tracked array p to free list key.
+// bufPoolPut adds the unreachable tracked array p, whose finalizer is set
+// again, to free list key.
 func bufPoolPut(key [2]int, p unsafe.Pointer) {
 	bufPool.mu.Lock()
 	l := bufPool.lists[key]
