@@ -47,7 +47,8 @@ func seqMatrix(r, c, seed int) *Tensor {
 
 // TestBufPoolRecyclesUnreachableResults checks that the memory of a
 // Matmul result that nothing references any more goes back to bufPool and
-// is the next result of its size, and that the result is then right.
+// is the next result of its size, that the result is then right, and that
+// the memory returns again once that result is dropped in turn.
 func TestBufPoolRecyclesUnreachableResults(t *testing.T) {
 	const m, k, n = 37, 19, 41 // 1517 elements: a size no other test uses
 	a, b := seqMatrix(m, k, 1), seqMatrix(k, n, 2)
@@ -67,7 +68,12 @@ func TestBufPoolRecyclesUnreachableResults(t *testing.T) {
 	if !Equal(r, want) {
 		t.Fatal("Matmul into recycled memory differs from MatmulInto")
 	}
-	runtime.KeepAlive(r)
+	// A recycled array comes back again once dropped again: its finalizer
+	// was set anew.
+	r = nil
+	if !awaitBufPool(key, p) {
+		t.Fatal("the memory of a result built on recycled memory did not return to the pool")
+	}
 }
 
 // TestBufPoolGarbageIsOverwritten fills pooled memory with NaN and checks
