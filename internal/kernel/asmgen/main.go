@@ -120,6 +120,12 @@ func main() {
 	gemvDots(2)
 	gemvDotsAVX2(1)
 	gemvDotsAVX2(2)
+	for _, g := range []int{1, 2, 4, 8} {
+		gemvPanels(g, true)
+	}
+	for _, g := range []int{1, 2, 4} {
+		gemvPanels(g, false)
+	}
 	reluBackward()
 	reluForward()
 	for _, op := range []string{"add", "sub", "mul", "div"} {

@@ -1,0 +1,8 @@
+//go:build !amd64 || purego
+
+package kernel
+
+// gemvPanels32 is gemvPanelsGo (see gemv_packed_amd64.go).
+func gemvPanels32(kb int, x, w []float32, ldw int, c []float32, panels, mode int) {
+	gemvPanelsGo(kb, x, w, ldw, c, panels, mode)
+}
