@@ -28,6 +28,10 @@ func PackGemv32(dst, w []float32, n, k int) {
 	}
 	for g := 0; g*16 < n; g++ {
 		panel := dst[g*16*k : (g+1)*16*k]
+		p0 := 0
+		if g*16+16 <= n {
+			p0 = packGemvPanel(panel, w[g*16*k:], k)
+		}
 		for q := range 16 {
 			o := g*16 + q
 			if o >= n {
@@ -36,8 +40,8 @@ func PackGemv32(dst, w []float32, n, k int) {
 				}
 				continue
 			}
-			for p, v := range w[o*k : (o+1)*k] {
-				panel[p*16+q] = v
+			for p, v := range w[o*k+p0 : (o+1)*k] {
+				panel[(p0+p)*16+q] = v
 			}
 		}
 	}

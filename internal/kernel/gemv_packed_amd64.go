@@ -37,3 +37,19 @@ var (
 	gemvPanelKernels2 = [...]func(kb int, x, w *float32, ldw int, c *float32, mode int){
 		gemvPanels4AVX2, gemvPanels2AVX2, gemvPanels1AVX2}
 )
+
+// packGemvPanel packs the first depth steps of the 16 rows of w (leading
+// dimension k) into panel, PackGemv32's layout, with the AVX-512
+// transposing packer where the CPU has it (a copy: the same bits whatever
+// the implementation), and returns how many it packed: a multiple of 16,
+// or 0.
+func packGemvPanel(panel, w []float32, k int) int {
+	blocks := k / 16
+	if !hasAVX512 || blocks == 0 {
+		return 0
+	}
+	_ = w[15*k+16*blocks-1]
+	_ = panel[16*16*blocks-1]
+	packCols16AVX512(blocks, &w[0], k, &panel[0])
+	return 16 * blocks
+}

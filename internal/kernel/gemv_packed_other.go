@@ -6,3 +6,6 @@ package kernel
 func gemvPanels32(kb int, x, w []float32, ldw int, c []float32, panels, mode int) {
 	gemvPanelsGo(kb, x, w, ldw, c, panels, mode)
 }
+
+// packGemvPanel packs nothing: PackGemv32 packs every depth step.
+func packGemvPanel(panel, w []float32, k int) int { return 0 }

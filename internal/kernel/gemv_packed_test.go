@@ -75,7 +75,7 @@ func TestGemvPackedMatchesGemm(t *testing.T) {
 // TestPackGemv32Layout checks the packed layout on a small matrix: row
 // 16g+q, column p at (g*k+p)*16+q, zero rows past n.
 func TestPackGemv32Layout(t *testing.T) {
-	n, k := 18, 3
+	n, k := 18, 37
 	w := make([]float32, n*k)
 	for i := range w {
 		w[i] = float32(i + 1)
@@ -125,5 +125,17 @@ func BenchmarkGemvPacked32(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// BenchmarkPackGemv32 measures packing the 256×784 weight of the MLP's
+// first layer.
+func BenchmarkPackGemv32(b *testing.B) {
+	n, k := 256, 784
+	r := rand.New(rand.NewPCG(1, 1))
+	w := randSlice[float32](r, n*k)
+	dst := make([]float32, GemvPackedLen32(n, k))
+	for b.Loop() {
+		PackGemv32(dst, w, n, k)
 	}
 }
