@@ -7,36 +7,43 @@ package kernel
 // call) or the AVX2 ones (4, 2 or 1), else the portable loop. c holds
 // 16·panels elements.
 func gemvPanels32(kb int, x, w []float32, ldw int, c []float32, panels, mode int) {
-	var sizes []int
-	var kernels []func(kb int, x, w *float32, ldw int, c *float32, mode int)
-	switch impl.name {
-	case "avx512":
-		sizes, kernels = gemvPanelSizes512[:], gemvPanelKernels512[:]
-	case "avx2":
-		sizes, kernels = gemvPanelSizes2[:], gemvPanelKernels2[:]
-	default:
+	avx512 := impl.name == "avx512"
+	if !avx512 && impl.name != "avx2" {
 		gemvPanelsGo(kb, x, w, ldw, c, panels, mode)
 		return
 	}
 	_ = x[kb-1]
 	_ = w[(panels-1)*ldw+16*kb-1]
 	_ = c[16*panels-1]
-	g := 0
-	for i, size := range sizes {
-		for ; g+size <= panels; g += size {
-			kernels[i](kb, &x[0], &w[g*ldw], ldw, &c[16*g], mode)
+	// The kernels are called directly, not through func values, so that
+	// c (a caller's local array, say) does not escape.
+	for g := 0; g < panels; {
+		xp, wp, cp := &x[0], &w[g*ldw], &c[16*g]
+		switch left := panels - g; {
+		case avx512 && left >= 8:
+			gemvPanels8AVX512(kb, xp, wp, ldw, cp, mode)
+			g += 8
+		case avx512 && left >= 4:
+			gemvPanels4AVX512(kb, xp, wp, ldw, cp, mode)
+			g += 4
+		case avx512 && left >= 2:
+			gemvPanels2AVX512(kb, xp, wp, ldw, cp, mode)
+			g += 2
+		case avx512:
+			gemvPanels1AVX512(kb, xp, wp, ldw, cp, mode)
+			g++
+		case left >= 4:
+			gemvPanels4AVX2(kb, xp, wp, ldw, cp, mode)
+			g += 4
+		case left >= 2:
+			gemvPanels2AVX2(kb, xp, wp, ldw, cp, mode)
+			g += 2
+		default:
+			gemvPanels1AVX2(kb, xp, wp, ldw, cp, mode)
+			g++
 		}
 	}
 }
-
-var (
-	gemvPanelSizes512   = [...]int{8, 4, 2, 1}
-	gemvPanelKernels512 = [...]func(kb int, x, w *float32, ldw int, c *float32, mode int){
-		gemvPanels8AVX512, gemvPanels4AVX512, gemvPanels2AVX512, gemvPanels1AVX512}
-	gemvPanelSizes2   = [...]int{4, 2, 1}
-	gemvPanelKernels2 = [...]func(kb int, x, w *float32, ldw int, c *float32, mode int){
-		gemvPanels4AVX2, gemvPanels2AVX2, gemvPanels1AVX2}
-)
 
 // packGemvPanel packs the first depth steps of the 16 rows of w (leading
 // dimension k) into panel, PackGemv32's layout, with the AVX-512
