@@ -47,29 +47,33 @@ func PackGemv32(dst, w []float32, n, k int) {
 	}
 }
 
-// GemvPacked32 sets y[o], for o < n, to the o-th output of the Linear
-// layer x·Wᵀ + bias, followed by ReLUForward32's rule when relu is set,
-// from wp, W (n×k) packed by PackGemv32; bias may be nil (no bias). The
-// results are exactly the bits of copying bias into y and calling
-// Gemm32(false, true, 1, n, k, 1, x, k, W, k, 1, y, n) (beta 0 without
+// GemvPacked32 sets y[i*n+o], for the m rows i of x (m×k, row-major) and
+// o < n, to the outputs of the Linear layer x·Wᵀ + bias, followed by
+// ReLUForward32's rule when relu is set, from wp, W (n×k) packed by
+// PackGemv32; bias may be nil (no bias). The results are exactly the bits
+// of copying bias into every row of y and calling
+// Gemm32(false, true, m, n, k, 1, x, k, W, k, 1, y, n) (beta 0 without
 // bias), then ReLUForward32(y, y): each depth block (gemmDepthBlock) of
 // each output is summed from +0 in increasing k order by fused
-// multiply-adds, and the block sums are added in order to the bias. y
-// must not overlap x or wp. It panics unless len(x) >= k,
-// len(wp) >= GemvPackedLen32(n, k), len(y) >= n and bias is nil or has at
-// least n elements.
-func GemvPacked32(y, x, wp, bias []float32, n, k int, relu bool) {
+// multiply-adds, and the block sums are added in order to the bias. Rows
+// are taken four at a time where the kernels allow, so that the packed
+// weight streams once for four rows. y must not overlap x or wp. It
+// panics unless len(x) >= m*k, len(wp) >= GemvPackedLen32(n, k),
+// len(y) >= m*n and bias is nil or has at least n elements.
+func GemvPacked32(y, x, wp, bias []float32, m, n, k int, relu bool) {
 	size := GemvPackedLen32(n, k)
-	if len(x) < k || len(wp) < size || len(y) < n || bias != nil && len(bias) < n {
-		panic(fmt.Sprintf("kernel: GemvPacked32: n=%d k=%d with len(y)=%d len(x)=%d len(wp)=%d (want %d) len(bias)=%d",
-			n, k, len(y), len(x), len(wp), size, len(bias)))
+	if m < 0 || len(x) < m*k || len(wp) < size || len(y) < m*n || bias != nil && len(bias) < n {
+		panic(fmt.Sprintf("kernel: GemvPacked32: m=%d n=%d k=%d with len(y)=%d len(x)=%d len(wp)=%d (want %d) len(bias)=%d",
+			m, n, k, len(y), len(x), len(wp), size, len(bias)))
 	}
-	if n == 0 {
+	if m == 0 || n == 0 {
 		return
 	}
-	y = y[:n]
+	y = y[:m*n]
 	if bias != nil {
-		copy(y, bias[:n])
+		for i := range m {
+			copy(y[i*n:(i+1)*n], bias[:n])
+		}
 	}
 	if k == 0 {
 		if bias == nil {
@@ -80,33 +84,56 @@ func GemvPacked32(y, x, wp, bias []float32, n, k int, relu bool) {
 		}
 		return
 	}
-	kc := gemmDepthBlock(1, n, k)
+	kc := gemmDepthBlock(m, n, k)
 	full := n / 16
-	// The whole panels write straight into y; a last partial one into
-	// tmp, whose lanes past n hold zeros (the packed rows are zero).
-	var tmp [16]float32
 	rest := n - 16*full
-	if bias != nil {
-		copy(tmp[:rest], bias[16*full:n])
-	}
 	ldw := 16 * k
-	for pc := 0; pc < k; pc += kc {
-		kb := min(kc, k-pc)
-		mode := 0
-		if pc > 0 || bias != nil {
-			mode |= 1
+	for i := 0; i < m; {
+		rows := 1
+		if m-i >= 4 && gemvRows4 {
+			rows = 4
 		}
-		if relu && pc+kb == k {
-			mode |= 2
+		yi, xi := y[i*n:], x[i*k:]
+		// The whole panels write straight into y; a last partial one into
+		// tmp (16 per row), whose lanes past n hold zeros (the packed rows
+		// are zero).
+		var tmp [4 * 16]float32
+		if bias != nil {
+			for r := range rows {
+				copy(tmp[16*r:16*r+rest], bias[16*full:n])
+			}
 		}
-		if full > 0 {
-			gemvPanels32(kb, x[pc:pc+kb], wp[16*pc:], ldw, y, full, mode)
+		for pc := 0; pc < k; pc += kc {
+			kb := min(kc, k-pc)
+			mode := 0
+			if pc > 0 || bias != nil {
+				mode |= 1
+			}
+			if relu && pc+kb == k {
+				mode |= 2
+			}
+			if full > 0 {
+				gemvRowsPanels32(rows, kb, xi[pc:], k, wp[16*pc:], ldw, yi, n, full, mode)
+			}
+			if rest > 0 {
+				gemvRowsPanels32(rows, kb, xi[pc:], k, wp[full*ldw+16*pc:], ldw, tmp[:], 16, 1, mode)
+			}
 		}
-		if rest > 0 {
-			gemvPanels32(kb, x[pc:pc+kb], wp[full*ldw+16*pc:], ldw, tmp[:], 1, mode)
+		for r := range rows {
+			copy(yi[r*n+16*full:r*n+n], tmp[16*r:16*r+rest])
 		}
+		i += rows
 	}
-	copy(y[16*full:], tmp[:rest])
+}
+
+// gemvRowsPanels32 runs gemvPanels32 for rows (1, or 4 when gemvRows4)
+// rows of x (leading dimension ldx) into rows of c (leading dimension ldc).
+func gemvRowsPanels32(rows, kb int, x []float32, ldx int, w []float32, ldw int, c []float32, ldc, panels, mode int) {
+	if rows == 1 {
+		gemvPanels32(kb, x, w, ldw, c, panels, mode)
+		return
+	}
+	gemvRows4Panels32(kb, x, ldx, w, ldw, c, ldc, panels, mode)
 }
 
 // gemvPanelsGo is the portable gemvPanels32: for each of the panels 16-lane

@@ -45,6 +45,40 @@ func gemvPanels32(kb int, x, w []float32, ldw int, c []float32, panels, mode int
 	}
 }
 
+// gemvRows4 reports whether GemvPacked32 takes rows four at a time, with
+// the AVX-512 four-row kernels.
+var gemvRows4 = hasAVX512
+
+// gemvRows4Panels32 runs gemvPanels32 for four rows of x (leading dimension
+// ldx) into four rows of c (leading dimension ldc): with the four-row
+// AVX-512 kernels (4, 2 or 1 panels per call) in the avx512
+// implementation, else row by row.
+func gemvRows4Panels32(kb int, x []float32, ldx int, w []float32, ldw int, c []float32, ldc, panels, mode int) {
+	if impl.name != "avx512" {
+		for r := range 4 {
+			gemvPanels32(kb, x[r*ldx:], w, ldw, c[r*ldc:], panels, mode)
+		}
+		return
+	}
+	_ = x[3*ldx+kb-1]
+	_ = w[(panels-1)*ldw+16*kb-1]
+	_ = c[3*ldc+16*panels-1]
+	for g := 0; g < panels; {
+		wp, cp := &w[g*ldw], &c[16*g]
+		switch left := panels - g; {
+		case left >= 4:
+			gemvRows4Panels4AVX512(kb, &x[0], ldx, wp, ldw, cp, ldc, mode)
+			g += 4
+		case left >= 2:
+			gemvRows4Panels2AVX512(kb, &x[0], ldx, wp, ldw, cp, ldc, mode)
+			g += 2
+		default:
+			gemvRows4Panels1AVX512(kb, &x[0], ldx, wp, ldw, cp, ldc, mode)
+			g++
+		}
+	}
+}
+
 // packGemvPanel packs the first depth steps of the 16 rows of w (leading
 // dimension k) into panel, PackGemv32's layout, with the AVX-512
 // transposing packer where the CPU has it (a copy: the same bits whatever

@@ -10,7 +10,8 @@ import (
 // TestGemvPackedMatchesGemm checks, with every implementation, that
 // GemvPacked32 over PackGemv32's copy gives exactly the bits of the
 // Linear layer's unpacked path (the bias copied into y, Gemm32 with beta 1,
-// or beta 0 without bias, then ReLUForward32): output counts around the
+// or beta 0 without bias, then ReLUForward32): one to nine rows (the
+// four-row kernels and single rows after them), output counts around the
 // panel groups of every kernel (1, 2, 4 and 8 panels, a partial panel),
 // depths around the unrolled loop and spanning several depth blocks, with
 // and without bias and ReLU, signed zeros among the weights, and a row of
@@ -20,9 +21,11 @@ func TestGemvPackedMatchesGemm(t *testing.T) {
 		r := rand.New(rand.NewPCG(19, 3))
 		ns := []int{1, 10, 15, 16, 17, 31, 32, 48, 64, 100, 129, 256, 300}
 		ks := []int{0, 1, 3, 4, 5, 15, 16, 17, 112, 113, 128, 129, 257, 784}
+		ms := []int{1, 2, 4, 5, 9}
 		if testing.Short() {
 			ns = []int{10, 17, 129, 256}
 			ks = []int{0, 5, 129, 784}
+			ms = []int{1, 5}
 		}
 		for _, n := range ns {
 			for _, k := range ks {
@@ -35,35 +38,39 @@ func TestGemvPackedMatchesGemm(t *testing.T) {
 						w[2*k+p] = 3e37
 					}
 				}
-				x := randSlice[float32](r, k)
 				wp := make([]float32, GemvPackedLen32(n, k))
 				PackGemv32(wp, w, n, k)
-				for _, withBias := range []bool{false, true} {
-					var bias []float32
-					if withBias {
-						bias = randSlice[float32](r, n)
-					}
-					for _, relu := range []bool{false, true} {
-						want := randSlice[float32](r, n)
-						beta := float32(0)
-						if bias != nil {
-							copy(want, bias)
-							beta = 1
+				for _, m := range ms {
+					x := randSlice[float32](r, m*k)
+					for _, withBias := range []bool{false, true} {
+						var bias []float32
+						if withBias {
+							bias = randSlice[float32](r, n)
 						}
-						Gemm32(false, true, 1, n, k, 1, x, k, w, k, beta, want, n)
-						if relu {
-							ReLUForward32(want, want)
-						}
-						got := randSlice[float32](r, n+1)
-						sentinel := got[n]
-						GemvPacked32(got, x, wp, bias, n, k, relu)
-						for o := range n {
-							if !sameBits(got[o], want[o]) {
-								t.Fatalf("%s n=%d k=%d bias=%v relu=%v: output %d is %v, want %v", impl.name, n, k, withBias, relu, o, got[o], want[o])
+						for _, relu := range []bool{false, true} {
+							want := randSlice[float32](r, m*n)
+							beta := float32(0)
+							if bias != nil {
+								for i := range m {
+									copy(want[i*n:], bias)
+								}
+								beta = 1
 							}
-						}
-						if !sameBits(got[n], sentinel) {
-							t.Fatalf("%s n=%d k=%d: wrote past y[n-1]", impl.name, n, k)
+							Gemm32(false, true, m, n, k, 1, x, k, w, k, beta, want, n)
+							if relu {
+								ReLUForward32(want, want)
+							}
+							got := randSlice[float32](r, m*n+1)
+							sentinel := got[m*n]
+							GemvPacked32(got, x, wp, bias, m, n, k, relu)
+							for o := range m * n {
+								if !sameBits(got[o], want[o]) {
+									t.Fatalf("%s m=%d n=%d k=%d bias=%v relu=%v: output %d is %v, want %v", impl.name, m, n, k, withBias, relu, o, got[o], want[o])
+								}
+							}
+							if !sameBits(got[m*n], sentinel) {
+								t.Fatalf("%s m=%d n=%d k=%d: wrote past y[m*n-1]", impl.name, m, n, k)
+							}
 						}
 					}
 				}
@@ -121,7 +128,7 @@ func BenchmarkGemvPacked32(b *testing.B) {
 				defer func() { impl = saved }()
 				impl = im
 				for b.Loop() {
-					GemvPacked32(y, x, wp, bias, n, k, true)
+					GemvPacked32(y, x, wp, bias, 1, n, k, true)
 				}
 			})
 		}

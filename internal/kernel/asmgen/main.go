@@ -126,6 +126,9 @@ func main() {
 	for _, g := range []int{1, 2, 4} {
 		gemvPanels(g, false)
 	}
+	for _, g := range []int{1, 2, 4} {
+		gemvRowsPanels(4, g)
+	}
 	reluBackward()
 	reluForward()
 	for _, op := range []string{"add", "sub", "mul", "div"} {
