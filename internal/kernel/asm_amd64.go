@@ -98,6 +98,89 @@ func gemvDots8AVX2(blocks int, x *float32, w *float32, ld int, s *float32)
 //go:noescape
 func gemvDots16AVX2(blocks int, x *float32, w *float32, ld int, s *float32)
 
+// gemvPanels1AVX512 sets, for the 1 16-lane panels g at w+g*ldw (16 values per depth step) and q < 16,
+// s = Σ_p w[g*ldw+16p+q]*x[p] for p in [0, kb), formed from +0 by fused multiply-adds in increasing p order,
+// then c[16g+q] = s, or c[16g+q] + s when mode&1, followed by ReLU (the value if above 0 or NaN, else +0)
+// when mode&2. kb must be positive.
+//
+//go:noescape
+func gemvPanels1AVX512(kb int, x *float32, w *float32, ldw int, c *float32, mode int)
+
+// gemvPanels2AVX512 sets, for the 2 16-lane panels g at w+g*ldw (16 values per depth step) and q < 16,
+// s = Σ_p w[g*ldw+16p+q]*x[p] for p in [0, kb), formed from +0 by fused multiply-adds in increasing p order,
+// then c[16g+q] = s, or c[16g+q] + s when mode&1, followed by ReLU (the value if above 0 or NaN, else +0)
+// when mode&2. kb must be positive.
+//
+//go:noescape
+func gemvPanels2AVX512(kb int, x *float32, w *float32, ldw int, c *float32, mode int)
+
+// gemvPanels4AVX512 sets, for the 4 16-lane panels g at w+g*ldw (16 values per depth step) and q < 16,
+// s = Σ_p w[g*ldw+16p+q]*x[p] for p in [0, kb), formed from +0 by fused multiply-adds in increasing p order,
+// then c[16g+q] = s, or c[16g+q] + s when mode&1, followed by ReLU (the value if above 0 or NaN, else +0)
+// when mode&2. kb must be positive.
+//
+//go:noescape
+func gemvPanels4AVX512(kb int, x *float32, w *float32, ldw int, c *float32, mode int)
+
+// gemvPanels8AVX512 sets, for the 8 16-lane panels g at w+g*ldw (16 values per depth step) and q < 16,
+// s = Σ_p w[g*ldw+16p+q]*x[p] for p in [0, kb), formed from +0 by fused multiply-adds in increasing p order,
+// then c[16g+q] = s, or c[16g+q] + s when mode&1, followed by ReLU (the value if above 0 or NaN, else +0)
+// when mode&2. kb must be positive.
+//
+//go:noescape
+func gemvPanels8AVX512(kb int, x *float32, w *float32, ldw int, c *float32, mode int)
+
+// gemvPanels1AVX2 sets, for the 1 16-lane panels g at w+g*ldw (16 values per depth step) and q < 16,
+// s = Σ_p w[g*ldw+16p+q]*x[p] for p in [0, kb), formed from +0 by fused multiply-adds in increasing p order,
+// then c[16g+q] = s, or c[16g+q] + s when mode&1, followed by ReLU (the value if above 0 or NaN, else +0)
+// when mode&2. kb must be positive.
+//
+//go:noescape
+func gemvPanels1AVX2(kb int, x *float32, w *float32, ldw int, c *float32, mode int)
+
+// gemvPanels2AVX2 sets, for the 2 16-lane panels g at w+g*ldw (16 values per depth step) and q < 16,
+// s = Σ_p w[g*ldw+16p+q]*x[p] for p in [0, kb), formed from +0 by fused multiply-adds in increasing p order,
+// then c[16g+q] = s, or c[16g+q] + s when mode&1, followed by ReLU (the value if above 0 or NaN, else +0)
+// when mode&2. kb must be positive.
+//
+//go:noescape
+func gemvPanels2AVX2(kb int, x *float32, w *float32, ldw int, c *float32, mode int)
+
+// gemvPanels4AVX2 sets, for the 4 16-lane panels g at w+g*ldw (16 values per depth step) and q < 16,
+// s = Σ_p w[g*ldw+16p+q]*x[p] for p in [0, kb), formed from +0 by fused multiply-adds in increasing p order,
+// then c[16g+q] = s, or c[16g+q] + s when mode&1, followed by ReLU (the value if above 0 or NaN, else +0)
+// when mode&2. kb must be positive.
+//
+//go:noescape
+func gemvPanels4AVX2(kb int, x *float32, w *float32, ldw int, c *float32, mode int)
+
+// gemvRows4Panels1AVX512 sets, for the 4 rows r of x (leading dimension ldx), the 1 16-lane panels g at
+// w+g*ldw (16 values per depth step) and q < 16, s = Σ_p w[g*ldw+16p+q]*x[r*ldx+p] for p in [0, kb),
+// formed from +0 by fused multiply-adds in increasing p order, then c[r*ldc+16g+q] = s, or
+// c[r*ldc+16g+q] + s when mode&1, followed by ReLU (the value if above 0 or NaN, else +0) when mode&2.
+// kb must be positive.
+//
+//go:noescape
+func gemvRows4Panels1AVX512(kb int, x *float32, ldx int, w *float32, ldw int, c *float32, ldc int, mode int)
+
+// gemvRows4Panels2AVX512 sets, for the 4 rows r of x (leading dimension ldx), the 2 16-lane panels g at
+// w+g*ldw (16 values per depth step) and q < 16, s = Σ_p w[g*ldw+16p+q]*x[r*ldx+p] for p in [0, kb),
+// formed from +0 by fused multiply-adds in increasing p order, then c[r*ldc+16g+q] = s, or
+// c[r*ldc+16g+q] + s when mode&1, followed by ReLU (the value if above 0 or NaN, else +0) when mode&2.
+// kb must be positive.
+//
+//go:noescape
+func gemvRows4Panels2AVX512(kb int, x *float32, ldx int, w *float32, ldw int, c *float32, ldc int, mode int)
+
+// gemvRows4Panels4AVX512 sets, for the 4 rows r of x (leading dimension ldx), the 4 16-lane panels g at
+// w+g*ldw (16 values per depth step) and q < 16, s = Σ_p w[g*ldw+16p+q]*x[r*ldx+p] for p in [0, kb),
+// formed from +0 by fused multiply-adds in increasing p order, then c[r*ldc+16g+q] = s, or
+// c[r*ldc+16g+q] + s when mode&1, followed by ReLU (the value if above 0 or NaN, else +0) when mode&2.
+// kb must be positive.
+//
+//go:noescape
+func gemvRows4Panels4AVX512(kb int, x *float32, ldx int, w *float32, ldw int, c *float32, ldc int, mode int)
+
 // reluBackwardAVX2 sets dst[i] = grad[i] if y[i] > 0 and grad[i]*0 otherwise, for i in [0, n).
 //
 //go:noescape

@@ -31,7 +31,11 @@
 // with AVX-512, gemvDots16F64AVX512 and gemvDots8F64AVX512) read 32 or 16 rows (16 or 8 in float64)
 // of the matrix in place, transpose 16×16 (8×8) blocks in registers so that each lane holds one
 // output, and form each output's depth-block sum by fused multiply-adds in increasing k order
-// (gemv_amd64.go), the packed path's arithmetic.
+// (gemv_amd64.go), the packed path's arithmetic. A weight that many such products read can instead
+// be packed once (PackGemv32: 16-row panels, depth step by depth step) and multiplied by one to a
+// few input rows with GemvPacked32, whose kernels stream it with one vector load per 16 outputs and
+// depth step and add the bias and apply ReLU in the same pass, with the same bits as Gemm32
+// followed by ReLUForward32.
 //
 // INTERCEPT_KERNEL=avx512|avx2|purego selects an implementation the CPU supports and
 // INTERCEPT_NOAVX512=1 skips AVX-512; Name, Available and Use report and switch the choice. The

@@ -36,7 +36,8 @@ func gemvDots64(outs, kb int, v, x []float64, xo int, s, buf []float64) int {
 // results are the same bits. A last partial group of rows is formed as
 // one more group ending at the last row (which forms some sums twice, the
 // same); fewer than g rows are copied with zero rows below into buf (g·kb
-// elements). It returns outs, or 0 for a depth below g.
+// elements), and their sums written to s when it holds g elements (else
+// to a temporary). It returns outs, or 0 for a depth below g.
 func gemvDots[T float](outs, kb int, v, x []T, xo int, s, buf []T, g int, two, one dotsKernel[T]) int {
 	blocks := kb / g
 	if blocks == 0 {
@@ -45,7 +46,10 @@ func gemvDots[T float](outs, kb int, v, x []T, xo int, s, buf []T, g int, two, o
 	_ = v[kb-1]
 	_ = s[outs-1]
 	if outs < g {
-		var tmp [16]T
+		tmp := s
+		if len(s) < g {
+			tmp = make([]T, g)
+		}
 		for q := range outs {
 			copy(buf[q*kb:(q+1)*kb], x[q*xo:][:kb])
 		}

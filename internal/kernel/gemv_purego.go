@@ -105,7 +105,9 @@ func (g *gemmProblem[T]) gemv(ws *gemmWorkspace[T]) {
 	ws.acc = grow(ws.acc, kc)
 	vb := ws.acc
 	if g.mk.dots != nil {
-		ws.b = grow(ws.b, outs)
+		// At least 16 sums, so that the dots kernels of fewer outputs
+		// than their rows have room for all of theirs.
+		ws.b = grow(ws.b, max(outs, 16))
 		ws.a = grow(ws.a, 16*kc)
 	}
 	for pc := 0; pc < g.k; pc += kc {

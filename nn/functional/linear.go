@@ -158,11 +158,19 @@ func recordLinear[T float](y *tensor.Tensor, name string, x, w, b *tensor.Tensor
 func linearForward[T float](x, w, b, y []T, m, in, out int) {
 	var beta T
 	if b != nil {
-		parallelChunks(m, m*out, func(lo, hi int) {
-			for i := lo; i < hi; i++ {
+		if m*out < 1<<15 {
+			// Small outputs (a batch of one, say) are copied here, without
+			// building parallelChunks's closure.
+			for i := range m {
 				copy(y[i*out:(i+1)*out], b)
 			}
-		})
+		} else {
+			parallelChunks(m, m*out, func(lo, hi int) {
+				for i := lo; i < hi; i++ {
+					copy(y[i*out:(i+1)*out], b)
+				}
+			})
+		}
 		beta = 1
 	}
 	gemm(false, true, m, out, in, 1, x, in, w, in, beta, y, out)

@@ -244,3 +244,221 @@ func gemvDotsAVX2(panels int) {
 	VZEROUPPER()
 	RET()
 }
+
+// gemvPanels emits a matrix-vector kernel over a weight matrix packed once
+// in 16-lane panels (PackGemv32's layout: for each depth step, the 16
+// values of a panel's rows, contiguous): groups panels at a time, panel g
+// at w + g·ldw elements, one depth step per FMA and no shuffles. Lane q of
+// panel g forms Σ_p w[g·ldw + 16p + q]·x[p] from +0 by fused multiply-adds
+// in increasing p order, the GEMM micro-kernels' arithmetic, then the
+// epilogue of mode: bit 0 adds the sum to c (c + s, else c = s), bit 1
+// applies ReLUForward32's rule (the value when it is above 0 or NaN, else
+// +0). zmm selects AVX-512 (one ZMM vector per panel and depth step) or
+// AVX2 (two YMM vectors).
+func gemvPanels(groups int, zmm bool) {
+	isa, vecs, width := "AVX2", 2, 32
+	if zmm {
+		isa, vecs, width = "AVX512", 1, 64
+	}
+	name := fmt.Sprintf("gemvPanels%d%s", groups, isa)
+	TEXT(name, NOSPLIT, "func(kb int, x *float32, w *float32, ldw int, c *float32, mode int)")
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s sets, for the %d 16-lane panels g at w+g*ldw (16 values per depth step) and q < 16,", name, groups),
+		"s = Σ_p w[g*ldw+16p+q]*x[p] for p in [0, kb), formed from +0 by fused multiply-adds in increasing p order,",
+		"then c[16g+q] = s, or c[16g+q] + s when mode&1, followed by ReLU (the value if above 0 or NaN, else +0)",
+		"when mode&2. kb must be positive.")
+	kb := Load(Param("kb"), GP64())
+	x := Load(Param("x"), GP64())
+	w := Load(Param("w"), GP64())
+	ldw := Load(Param("ldw"), GP64())
+	SHLQ(U8(2), ldw)
+	ptr := make([]Register, groups)
+	ptr[0] = w
+	for g := 1; g < groups; g++ {
+		ptr[g] = GP64()
+		LEAQ(Mem{Base: ptr[g-1], Index: ldw, Scale: 1}, ptr[g])
+	}
+	var all []VecPhysical
+	if zmm {
+		all = []VecPhysical{Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15,
+			Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23, Z24, Z25, Z26, Z27, Z28, Z29, Z30, Z31}
+	} else {
+		all = []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11, Y12, Y13, Y14, Y15}
+	}
+	nacc := groups * vecs
+	acc := all[len(all)-nacc:]
+	bx := all[:4]
+	for _, a := range acc {
+		if zmm {
+			VPXORD(a, a, a)
+		} else {
+			VXORPS(a, a, a)
+		}
+	}
+	off := GP64()
+	XORQ(off, off)
+	step := func(u int) {
+		VBROADCASTSS(Mem{Base: x, Disp: 4 * u}, bx[u])
+		for g := 0; g < groups; g++ {
+			for v := 0; v < vecs; v++ {
+				VFMADD231PS(Mem{Base: ptr[g], Index: off, Scale: 1, Disp: 64*u + width*v}, bx[u], acc[g*vecs+v])
+			}
+		}
+	}
+	CMPQ(kb, U8(4))
+	JL(LabelRef(name + "_tail"))
+	Label(name + "_loop4")
+	for u := 0; u < 4; u++ {
+		step(u)
+	}
+	ADDQ(U32(256), off)
+	ADDQ(U8(16), x)
+	SUBQ(U8(4), kb)
+	CMPQ(kb, U8(4))
+	JGE(LabelRef(name + "_loop4"))
+	Label(name + "_tail")
+	TESTQ(kb, kb)
+	JZ(LabelRef(name + "_epilogue"))
+	Label(name + "_loop1")
+	step(0)
+	ADDQ(U8(64), off)
+	ADDQ(U8(4), x)
+	DECQ(kb)
+	JNZ(LabelRef(name + "_loop1"))
+	Label(name + "_epilogue")
+	c := Load(Param("c"), GP64())
+	mode := Load(Param("mode"), GP64())
+	TESTQ(U32(1), mode)
+	JZ(LabelRef(name + "_relu"))
+	for i, a := range acc {
+		VADDPS(Mem{Base: c, Disp: width * i}, a, a)
+	}
+	Label(name + "_relu")
+	TESTQ(U32(2), mode)
+	JZ(LabelRef(name + "_store"))
+	zero := bx[0]
+	if zmm {
+		VPXORD(zero, zero, zero)
+		for _, a := range acc {
+			VCMPPS(U8(6), zero, a, K1) // K1 = !(a <= 0)
+			VMOVAPS_Z(a, K1, a)
+		}
+	} else {
+		VXORPS(zero, zero, zero)
+		m := bx[1]
+		for _, a := range acc {
+			VCMPPS(U8(6), zero, a, m) // m = !(a <= 0)
+			VANDPS(a, m, a)
+		}
+	}
+	Label(name + "_store")
+	for i, a := range acc {
+		VMOVUPS(a, Mem{Base: c, Disp: width * i})
+	}
+	VZEROUPPER()
+	RET()
+}
+
+// gemvRowsPanels emits the AVX-512 kernel of rows input rows by groups
+// 16-lane panels of a weight packed as for gemvPanels: per depth step one
+// load of each panel's 16 values and one broadcast of each row's x value,
+// rows·groups fused multiply-adds, so that the weight streams once for all
+// the rows. Each output (row r, lane q of panel g) forms
+// Σ_p w[g·ldw+16p+q]·x[r·ldx+p] from +0 in increasing p order, then
+// gemvPanels's epilogue, into c[r·ldc+16g+q].
+func gemvRowsPanels(rows, groups int) {
+	name := fmt.Sprintf("gemvRows%dPanels%dAVX512", rows, groups)
+	TEXT(name, NOSPLIT, "func(kb int, x *float32, ldx int, w *float32, ldw int, c *float32, ldc int, mode int)")
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s sets, for the %d rows r of x (leading dimension ldx), the %d 16-lane panels g at", name, rows, groups),
+		"w+g*ldw (16 values per depth step) and q < 16, s = Σ_p w[g*ldw+16p+q]*x[r*ldx+p] for p in [0, kb),",
+		"formed from +0 by fused multiply-adds in increasing p order, then c[r*ldc+16g+q] = s, or",
+		"c[r*ldc+16g+q] + s when mode&1, followed by ReLU (the value if above 0 or NaN, else +0) when mode&2.",
+		"kb must be positive.")
+	kb := Load(Param("kb"), GP64())
+	x := Load(Param("x"), GP64())
+	ldx := Load(Param("ldx"), GP64())
+	SHLQ(U8(2), ldx)
+	w := Load(Param("w"), GP64())
+	ldw := Load(Param("ldw"), GP64())
+	SHLQ(U8(2), ldw)
+	ptr := make([]Register, groups)
+	ptr[0] = w
+	for g := 1; g < groups; g++ {
+		ptr[g] = GP64()
+		LEAQ(Mem{Base: ptr[g-1], Index: ldw, Scale: 1}, ptr[g])
+	}
+	xr := make([]Register, rows)
+	xr[0] = x
+	for r := 1; r < rows; r++ {
+		xr[r] = GP64()
+		LEAQ(Mem{Base: xr[r-1], Index: ldx, Scale: 1}, xr[r])
+	}
+	all := []VecPhysical{Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15,
+		Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23, Z24, Z25, Z26, Z27, Z28, Z29, Z30, Z31}
+	acc := all[32-rows*groups:]
+	wv := all[:groups]
+	bx := all[groups : groups+2]
+	for _, a := range acc {
+		VPXORD(a, a, a)
+	}
+	off := GP64()
+	XORQ(off, off)
+	Label(name + "_loop")
+	for g := 0; g < groups; g++ {
+		VMOVUPS(Mem{Base: ptr[g], Index: off, Scale: 1}, wv[g])
+	}
+	for r := 0; r < rows; r++ {
+		b := bx[r%2]
+		VBROADCASTSS(Mem{Base: xr[r]}, b)
+		for g := 0; g < groups; g++ {
+			VFMADD231PS(wv[g], b, acc[r*groups+g])
+		}
+		ADDQ(U8(4), xr[r])
+	}
+	ADDQ(U8(64), off)
+	DECQ(kb)
+	JNZ(LabelRef(name + "_loop"))
+	c := Load(Param("c"), GP64())
+	ldc := Load(Param("ldc"), GP64())
+	SHLQ(U8(2), ldc)
+	mode := Load(Param("mode"), GP64())
+	crow := func(r int) Register {
+		if r == 0 {
+			return c
+		}
+		ADDQ(ldc, c)
+		return c
+	}
+	// c advances one row per row; the three passes each start from row 0.
+	c0 := GP64()
+	MOVQ(c, c0)
+	TESTQ(U32(1), mode)
+	JZ(LabelRef(name + "_relu"))
+	for r := 0; r < rows; r++ {
+		cr := crow(r)
+		for g := 0; g < groups; g++ {
+			a := acc[r*groups+g]
+			VADDPS(Mem{Base: cr, Disp: 64 * g}, a, a)
+		}
+	}
+	MOVQ(c0, c)
+	Label(name + "_relu")
+	TESTQ(U32(2), mode)
+	JZ(LabelRef(name + "_store"))
+	zero := bx[0]
+	VPXORD(zero, zero, zero)
+	for _, a := range acc {
+		VCMPPS(U8(6), zero, a, K1) // K1 = !(a <= 0)
+		VMOVAPS_Z(a, K1, a)
+	}
+	Label(name + "_store")
+	for r := 0; r < rows; r++ {
+		cr := crow(r)
+		for g := 0; g < groups; g++ {
+			VMOVUPS(acc[r*groups+g], Mem{Base: cr, Disp: 64 * g})
+		}
+	}
+	VZEROUPPER()
+	RET()
+}

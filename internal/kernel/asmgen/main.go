@@ -39,7 +39,10 @@
 // packCols16AVX512 and packRows16AVX512 are the AVX-512 packers of 16-lane panels (the first
 // transposes 16×16 blocks in registers); gemvDots32AVX512, gemvDots16AVX512, gemvDots16AVX2 and
 // gemvDots8AVX2 are the matrix-vector kernels of gemv.go (rows of a matrix read in place and
-// transposed in registers, one output per lane, the micro-kernels' arithmetic); reluAVX2,
+// transposed in registers, one output per lane, the micro-kernels' arithmetic);
+// gemvPanels{8,4,2,1}AVX512, gemvPanels{4,2,1}AVX2 and gemvRows4Panels{4,2,1}AVX512 are the
+// matrix-vector kernels over a weight packed once by PackGemv32 (one vector load per 16 outputs
+// and depth step, one or four input rows, the same arithmetic, bias and ReLU in the epilogue); reluAVX2,
 // reluBackwardAVX2, addAVX2/subAVX2/mulAVX2/divAVX2 and tanhAVX2 (Tanh32 and Sigmoid32) are
 // element-wise loops over float32 slices, rounding exactly as the scalar Go reference (IEEE
 // operations and single-rounding fused multiply-adds; tanhAVX2 has none, as its reference rounds
@@ -120,6 +123,15 @@ func main() {
 	gemvDots(2)
 	gemvDotsAVX2(1)
 	gemvDotsAVX2(2)
+	for _, g := range []int{1, 2, 4, 8} {
+		gemvPanels(g, true)
+	}
+	for _, g := range []int{1, 2, 4} {
+		gemvPanels(g, false)
+	}
+	for _, g := range []int{1, 2, 4} {
+		gemvRowsPanels(4, g)
+	}
 	reluBackward()
 	reluForward()
 	for _, op := range []string{"add", "sub", "mul", "div"} {
