@@ -79,6 +79,9 @@ func (st *storage) wrote() {
 // through a slice that Data32 or Data64 returned before the version was
 // read are not seen.
 func watchVersion(t *Tensor) uint32 {
+	if v := atomic.LoadUint32(&t.st.version); v != 0 {
+		return v
+	}
 	atomic.CompareAndSwapUint32(&t.st.version, 0, 1)
 	return atomic.LoadUint32(&t.st.version)
 }
