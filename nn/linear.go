@@ -50,9 +50,10 @@ type Linear struct {
 	Weight                  *tensor.Tensor
 	Bias                    *tensor.Tensor
 
-	// packed is the float32 weight packed for products with one input row
-	// that record nothing (see forwardPacked), or the count of such
-	// products that found the weight unchanged before it is packed.
+	// packed is the float32 weight packed for products with at most
+	// packedRows input rows that record nothing (see forwardPacked), or the
+	// count of such products that found the weight unchanged before it is
+	// packed.
 	packed atomic.Pointer[packedWeight]
 }
 
@@ -67,11 +68,16 @@ type packedWeight struct {
 	data    []float32
 }
 
-// packAfter is how many products with one input row in a row must find the
-// weight unchanged before it is packed: packing costs about two products,
-// and a weight that changes between every few products (training, with an
-// evaluation of a sample now and then) is not worth packing.
+// packAfter is how many products of at most packedRows input rows in a row
+// must find the weight unchanged before it is packed: packing costs about
+// two products of one row, and a weight that changes between every few
+// products (training, with an evaluation of a sample now and then) is not
+// worth packing.
 const packAfter = 4
+
+// packedRows is the most input rows (the batch) of a product with the
+// packed weight; more rows take the GEMM, which packs the weight itself.
+const packedRows = 8
 
 // NewLinear returns a Linear layer initialized as PyTorch initializes it:
 // after rng.ManualSeed(s) its parameters equal those of nn.Linear(in, out)
@@ -118,10 +124,10 @@ func (l *Linear) ForwardReLU(x *tensor.Tensor) *tensor.Tensor {
 }
 
 // forwardPacked computes the layer's output (followed by ReLU when relu is
-// set) for one float32 input row when nothing is recorded (under NoGrad,
-// say), from a copy of the weight packed once for matrix-vector products
-// (kernel.GemvPacked32, the bits of functional.Linear and LinearReLU), and
-// returns nil for any other input. The packed copy is made once packAfter
+// set) for a float32 input of at most packedRows rows when nothing is
+// recorded (under NoGrad, say), from a copy of the weight packed once for
+// matrix-vector products (kernel.GemvPacked32, the bits of
+// functional.Linear and LinearReLU), and returns nil for any other input. The packed copy is made once packAfter
 // such products in a row have found the weight unchanged, and used as long
 // as the version of the weight's storage shows no write to it since
 // (tensorinternal.WatchVersion: optimizer steps, LoadStateDict, in-place
@@ -129,7 +135,7 @@ func (l *Linear) ForwardReLU(x *tensor.Tensor) *tensor.Tensor {
 // whenever the weight has changed, the product is functional.Linear's.
 func (l *Linear) forwardPacked(x *tensor.Tensor, relu bool) *tensor.Tensor {
 	w, b := l.Weight, l.Bias
-	if x.Dim() != 2 || x.Size(0) != 1 || x.DType() != tensor.Float32 || w.DType() != tensor.Float32 ||
+	if x.Dim() != 2 || x.Size(0) > packedRows || x.DType() != tensor.Float32 || w.DType() != tensor.Float32 ||
 		w.Dim() != 2 || !x.IsContiguous() || !w.IsContiguous() {
 		return nil
 	}
@@ -169,12 +175,13 @@ func (l *Linear) forwardPacked(x *tensor.Tensor, relu bool) *tensor.Tensor {
 			l.packed.Store(&packedWeight{w: w, version: v2, data: data})
 		}
 	}
-	y := tensorinternal.EmptyReused(tensor.Float32, 1, out)
+	m := x.Size(0)
+	y := tensorinternal.EmptyReused(tensor.Float32, m, out)
 	var bias []float32
 	if b != nil {
 		bias = b.Data32()
 	}
-	kernel.GemvPacked32(y.Data32(), x.Data32(), data, bias, out, in, relu)
+	kernel.GemvPacked32(y.Data32(), x.Data32(), data, bias, m, out, in, relu)
 	return y
 }
 

@@ -14,20 +14,18 @@ import (
 )
 
 // unpacked is a Linear layer's output computed by functional.Linear or
-// LinearReLU on a batch of two rows, x and another, whose first row takes
-// the packed GEMM path (no matrix-vector kernel, no packed weight): the
-// reference for the batch-1 paths.
+// LinearReLU, which never use a packed weight: the reference for the
+// packed paths.
 func unpacked(l *nn.Linear, x *tensor.Tensor, relu bool) []float32 {
-	x2 := tensor.Cat([]*tensor.Tensor{x, rng.Randn(1, x.Size(1))}, 0)
 	var y *tensor.Tensor
 	tensor.NoGrad(func() {
 		if relu {
-			y = F.LinearReLU(x2, l.Weight, l.Bias)
+			y = F.LinearReLU(x, l.Weight, l.Bias)
 		} else {
-			y = F.Linear(x2, l.Weight, l.Bias)
+			y = F.Linear(x, l.Weight, l.Bias)
 		}
 	})
-	return y.Contiguous().Data32()[:l.OutFeatures]
+	return y.Data32()
 }
 
 func sameBits32(t *testing.T, what string, got, want []float32) {
@@ -58,31 +56,31 @@ func forwardB1(l *nn.Linear, x *tensor.Tensor, relu bool, times int) []float32 {
 	return y.Data32()
 }
 
-// TestLinearPackedBits checks that a Linear layer at batch 1 under NoGrad
-// gives the bits of the unpacked product before and after it packs its
-// weight, with and without bias and ReLU, for output counts around the
-// 16-row panels, and that it packs only after several products found the
-// weight unchanged.
+// TestLinearPackedBits checks that a Linear layer at batches of 1 to 8
+// under NoGrad gives the bits of the unpacked product before and after it
+// packs its weight, with and without bias and ReLU, for output counts
+// around the 16-row panels, that it packs only after several products
+// found the weight unchanged, and that larger batches leave it unpacked.
 func TestLinearPackedBits(t *testing.T) {
 	rng.ManualSeed(7)
-	for _, sh := range [][2]int{{784, 256}, {256, 10}, {33, 17}, {5, 1}} {
+	for _, sh := range [][3]int{{784, 256, 1}, {256, 10, 1}, {33, 17, 1}, {5, 1, 1}, {784, 256, 8}, {100, 40, 5}, {33, 17, 3}, {64, 64, 9}} {
 		for _, bias := range []bool{true, false} {
 			for _, relu := range []bool{false, true} {
-				t.Run(fmt.Sprintf("%dx%d/bias=%v/relu=%v", sh[0], sh[1], bias, relu), func(t *testing.T) {
+				t.Run(fmt.Sprintf("%dx%d/batch=%d/bias=%v/relu=%v", sh[0], sh[1], sh[2], bias, relu), func(t *testing.T) {
 					opts := []nn.LinearOption{}
 					if !bias {
 						opts = append(opts, nn.NoBias)
 					}
 					l := nn.NewLinear(sh[0], sh[1], opts...)
-					x := rng.Randn(1, sh[0])
+					x := rng.Randn(sh[2], sh[0])
 					want := unpacked(l, x, relu)
 					sameBits32(t, "first product", forwardB1(l, x, relu, 1), want)
 					if nn.LinearPacked(l) {
 						t.Fatal("packed after one product")
 					}
-					sameBits32(t, "packed", forwardB1(l, x, relu, 8), want)
-					if !nn.LinearPacked(l) {
-						t.Fatal("not packed after nine products")
+					sameBits32(t, "later products", forwardB1(l, x, relu, 8), want)
+					if packed := nn.LinearPacked(l); packed != (sh[2] <= 8) {
+						t.Fatalf("packed = %v after nine products of %d rows", packed, sh[2])
 					}
 				})
 			}
