@@ -167,3 +167,36 @@ func TestLinearPackedInvalidation(t *testing.T) {
 		})
 	}
 }
+
+// TestLinearPackedConcurrent checks that goroutines sharing a Linear layer
+// (each under its own NoGrad) get the unpacked bits while the weight is
+// counted, packed and used (run with -race, it also checks the packed
+// state's synchronization).
+func TestLinearPackedConcurrent(t *testing.T) {
+	l := nn.NewLinear(64, 40)
+	x := rng.Randn(2, 64)
+	want := unpacked(l, x, true)
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			for i := range 20 {
+				got := forwardB1(l, x, true, 1)
+				for j := range want {
+					if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+						errs <- fmt.Errorf("product %d: output %d is %v, want %v", i, j, got[j], want[j])
+						return
+					}
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !nn.LinearPacked(l) {
+		t.Fatal("not packed after 80 products")
+	}
+}
