@@ -3,8 +3,11 @@ package nn
 import (
 	"fmt"
 	"math"
+	"sync/atomic"
 
+	"github.com/intercept-ml/intercept/internal/kernel"
 	"github.com/intercept-ml/intercept/internal/pyfmt"
+	"github.com/intercept-ml/intercept/internal/tensorinternal"
 	"github.com/intercept-ml/intercept/nn/functional"
 	"github.com/intercept-ml/intercept/nninit"
 	"github.com/intercept-ml/intercept/rng"
@@ -46,7 +49,35 @@ type Linear struct {
 	InFeatures, OutFeatures int `nn:"-"`
 	Weight                  *tensor.Tensor
 	Bias                    *tensor.Tensor
+
+	// packed is the float32 weight packed for products with at most
+	// packedRows input rows that record nothing (see forwardPacked), or the
+	// count of such products that found the weight unchanged before it is
+	// packed.
+	packed atomic.Pointer[packedWeight]
 }
+
+// packedWeight is one state of Linear.packed: the weight w with the
+// version of its storage (tensorinternal.WatchVersion) after the last
+// product, which found it unchanged seen times in a row, and, once packed,
+// its kernel.PackGemv32 copy at that version.
+type packedWeight struct {
+	w       *tensor.Tensor
+	version uint32
+	seen    int
+	data    []float32
+}
+
+// packAfter is how many products of at most packedRows input rows in a row
+// must find the weight unchanged before it is packed: packing costs about
+// two products of one row, and a weight that changes between every few
+// products (training, with an evaluation of a sample now and then) is not
+// worth packing.
+const packAfter = 4
+
+// packedRows is the most input rows (the batch) of a product with the
+// packed weight; more rows take the GEMM, which packs the weight itself.
+const packedRows = 8
 
 // NewLinear returns a Linear layer initialized as PyTorch initializes it:
 // after rng.ManualSeed(s) its parameters equal those of nn.Linear(in, out)
@@ -74,6 +105,9 @@ func (l *Linear) Forward(x *tensor.Tensor) *tensor.Tensor {
 
 func (l *Linear) forward(x *tensor.Tensor) *tensor.Tensor {
 	l.checkInput(x)
+	if y := l.forwardPacked(x, false); y != nil {
+		return y
+	}
 	// One GEMM node with the bias folded in (C starts as the bias, as in
 	// PyTorch's addmm), instead of a matmul and a broadcast add.
 	return functional.Linear(x, l.Weight, l.Bias)
@@ -83,7 +117,72 @@ func (l *Linear) forward(x *tensor.Tensor) *tensor.Tensor {
 // (functional.LinearReLU); it makes Linear a ReLUFuser.
 func (l *Linear) ForwardReLU(x *tensor.Tensor) *tensor.Tensor {
 	l.checkInput(x)
+	if y := l.forwardPacked(x, true); y != nil {
+		return y
+	}
 	return functional.LinearReLU(x, l.Weight, l.Bias)
+}
+
+// forwardPacked computes the layer's output (followed by ReLU when relu is
+// set) for a float32 input of at most packedRows rows when nothing is
+// recorded (under NoGrad, say), from a copy of the weight packed once for
+// matrix-vector products (kernel.GemvPacked32, the bits of
+// functional.Linear and LinearReLU), and returns nil for any other input. The packed copy is made once packAfter
+// such products in a row have found the weight unchanged, and used as long
+// as the version of the weight's storage shows no write to it since
+// (tensorinternal.WatchVersion: optimizer steps, LoadStateDict, in-place
+// operations and Data32 all give it a new version); until then, and
+// whenever the weight has changed, the product is functional.Linear's.
+func (l *Linear) forwardPacked(x *tensor.Tensor, relu bool) *tensor.Tensor {
+	w, b := l.Weight, l.Bias
+	if x.Dim() != 2 || x.Size(0) > packedRows || x.DType() != tensor.Float32 || w.DType() != tensor.Float32 ||
+		w.Dim() != 2 || !x.IsContiguous() || !w.IsContiguous() {
+		return nil
+	}
+	out, in := w.Size(0), w.Size(1)
+	if b != nil && (b.DType() != tensor.Float32 || b.Dim() != 1 || b.Size(0) != out || !b.IsContiguous()) {
+		return nil
+	}
+	if tensor.IsGradEnabled() && (x.RequiresGrad() || w.RequiresGrad() || b != nil && b.RequiresGrad()) {
+		return nil
+	}
+	v := tensorinternal.WatchVersion(w)
+	if v == tensorinternal.VersionSaturated {
+		return nil
+	}
+	c := l.packed.Load()
+	if c == nil || c.w != w || c.version != v || c.data == nil && c.seen+1 < packAfter {
+		seen := 1
+		if c != nil && c.w == w && c.version == v {
+			seen = c.seen + 1
+		}
+		var y *tensor.Tensor
+		if relu {
+			y = functional.LinearReLU(x, w, b)
+		} else {
+			y = functional.Linear(x, w, b)
+		}
+		l.packed.Store(&packedWeight{w: w, version: tensorinternal.WatchVersion(w), seen: seen})
+		return y
+	}
+	data := c.data
+	if data == nil {
+		data = make([]float32, kernel.GemvPackedLen32(out, in))
+		kernel.PackGemv32(data, w.Data32(), out, in)
+		// Data32 gave the storage exactly one new version unless something
+		// else wrote to it meanwhile.
+		if v2 := tensorinternal.WatchVersion(w); v2 == v+1 && v2 != tensorinternal.VersionSaturated {
+			l.packed.Store(&packedWeight{w: w, version: v2, data: data})
+		}
+	}
+	m := x.Size(0)
+	y := tensorinternal.EmptyReused(tensor.Float32, m, out)
+	var bias []float32
+	if b != nil {
+		bias = b.Data32()
+	}
+	kernel.GemvPacked32(y.Data32(), x.Data32(), data, bias, m, out, in, relu)
+	return y
 }
 
 // ReadsInputOnly reports true: Forward keeps no view of its input, which

@@ -14,6 +14,7 @@ func init() {
 	tensorhook.RecordReLU = recordReLU
 	tensorhook.ScalarTypeName = typeName
 	tensorhook.KeepGrad = keepGrad
+	tensorhook.WatchVersion = watchVersion
 }
 
 // hookShape returns the shape s carries.

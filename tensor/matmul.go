@@ -124,6 +124,7 @@ func MatmulInto(dst, a, b *Tensor) *Tensor {
 	if gradEnabled() && (a.requiresGrad || b.requiresGrad || dst.requiresGrad) {
 		panic("mm(): functions with out=... arguments don't support automatic differentiation, but one of the arguments requires grad.")
 	}
+	dst.st.wrote()
 	if dst.st == a.st || dst.st == b.st {
 		panic("unsupported operation: some elements of the input tensor and the written-to tensor refer to a single memory location. Please clone() the tensor before performing the operation.")
 	}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/intercept-ml/intercept/internal/pyfmt"
@@ -47,6 +48,42 @@ type storage struct {
 	ptr unsafe.Pointer
 	n   int
 	dt  DType
+	// version numbers the writes through a watched storage, for caches of
+	// values derived from its elements (see watchVersion); 0 while nobody
+	// watches it. It fits in the padding after dt. Accessed atomically.
+	version uint32
+}
+
+// versionSaturated is the version of a watched storage that has had 2³²−2
+// writes: it keeps it, and watchers must not cache what they derive.
+const versionSaturated = math.MaxUint32
+
+// wrote records a write through the storage (or a mutable view of its
+// elements handed out by Data32 and the like): a watched storage gets a
+// new version. An unwatched one costs a load.
+func (st *storage) wrote() {
+	for {
+		v := atomic.LoadUint32(&st.version)
+		if v == 0 || v == versionSaturated || atomic.CompareAndSwapUint32(&st.version, v, v+1) {
+			return
+		}
+	}
+}
+
+// watchVersion starts watching t's storage, if nobody did yet, and returns
+// its version: a cache of values derived from t's elements is valid as
+// long as the version is unchanged, since every write through the
+// storage's views (Set, CopyFrom, Fill, MatmulInto) and every mutable
+// access to its elements (Data32, Data64) gives it a new version. A
+// cache must not be kept when the version is versionSaturated. Writes
+// through a slice that Data32 or Data64 returned before the version was
+// read are not seen.
+func watchVersion(t *Tensor) uint32 {
+	if v := atomic.LoadUint32(&t.st.version); v != 0 {
+		return v
+	}
+	atomic.CompareAndSwapUint32(&t.st.version, 0, 1)
+	return atomic.LoadUint32(&t.st.version)
 }
 
 // elems returns the n elements of st as a []E if st holds type dt, and
@@ -650,6 +687,7 @@ func (t *Tensor) elemOffset(index []int) int {
 // checkInPlace panics when an in-place write would bypass autograd on a
 // tensor that is part of a graph.
 func (t *Tensor) checkInPlace() {
+	t.st.wrote()
 	if t.requiresGrad && gradEnabled() {
 		if t.fn == nil {
 			panic("a leaf Variable that requires grad is being used in an in-place operation.")
@@ -670,6 +708,7 @@ func (t *Tensor) Data32() []float32 {
 	if !t.IsContiguous() {
 		panic("tensor: Data32 on a non-contiguous tensor; call Contiguous first")
 	}
+	t.st.wrote()
 	return t.st.f32()[t.offset : t.offset+t.Numel()]
 }
 
@@ -681,6 +720,7 @@ func (t *Tensor) Data64() []float64 {
 	if !t.IsContiguous() {
 		panic("tensor: Data64 on a non-contiguous tensor; call Contiguous first")
 	}
+	t.st.wrote()
 	return t.st.f64()[t.offset : t.offset+t.Numel()]
 }
 

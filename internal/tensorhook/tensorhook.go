@@ -30,4 +30,5 @@ var (
 	RecordReLU           any
 	ScalarTypeName       any
 	KeepGrad             any
+	WatchVersion         any
 )

@@ -10,6 +10,7 @@
 package tensorinternal
 
 import (
+	"math"
 	"slices"
 
 	"github.com/intercept-ml/intercept/internal/tensorhook"
@@ -27,6 +28,7 @@ var (
 	recordReLU           = tensorhook.RecordReLU.(func(*tensor.Tensor, string, []*tensor.Tensor, func(*tensor.Tensor) []*tensor.Tensor) *tensor.Tensor)
 	scalarTypeName       = tensorhook.ScalarTypeName.(func(tensor.DType) string)
 	keepGrad             = tensorhook.KeepGrad.(func(*tensor.Tensor))
+	watchVersion         = tensorhook.WatchVersion.(func(*tensor.Tensor) uint32)
 )
 
 // EmptyGrad returns a new contiguous float tensor whose elements are
@@ -110,6 +112,21 @@ func ScalarTypeName(dt tensor.DType) string { return scalarTypeName(dt) }
 func KeepGrad(g *tensor.Tensor) { keepGrad(g) }
 
 // pack copies shape into a tensorhook.Shape.
+// WatchVersion returns the version of t's storage, starting to watch it:
+// every later write through any view of the storage (Set, CopyFrom, Fill,
+// MatmulInto) and every mutable access to its elements (Data32, Data64)
+// gives it a new version, so a cache of values derived from t's elements
+// (a packed copy of a weight, say) is valid as long as the version it was
+// made at is current. The version is never 0; a cache must not be kept
+// when it is VersionSaturated. Writes through a slice that Data32 or
+// Data64 returned before the version was read are not seen (as PyTorch's
+// version counter does not see writes through .data).
+func WatchVersion(t *tensor.Tensor) uint32 { return watchVersion(t) }
+
+// VersionSaturated is the version of a storage written too often to
+// number its writes (see WatchVersion).
+const VersionSaturated = math.MaxUint32
+
 func pack(shape []int) tensorhook.Shape {
 	s := tensorhook.Shape{Len: len(shape)}
 	if len(shape) > tensorhook.MaxDims {

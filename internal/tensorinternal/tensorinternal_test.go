@@ -60,7 +60,7 @@ func TestNotExported(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no Go files in %s: %v", dir, err)
 	}
-	hidden := []string{"EmptyGrad", "EmptyReused", "Recycle", "RecycleAfterBackward", "LeafGrad", "RecordReLU", "KeepGrad"}
+	hidden := []string{"EmptyGrad", "EmptyReused", "Recycle", "RecycleAfterBackward", "LeafGrad", "RecordReLU", "KeepGrad", "WatchVersion"}
 	fset := token.NewFileSet()
 	for _, name := range files {
 		if strings.HasSuffix(name, "_test.go") {
@@ -91,5 +91,55 @@ func TestEmptyReusedAllocs(t *testing.T) {
 		if allocs := testing.AllocsPerRun(100, func() { tensorinternal.Recycle(f()) }); allocs > 1 {
 			t.Errorf("%s then Recycle: %v allocations, want 1", name, allocs)
 		}
+	}
+}
+
+// TestWatchVersion checks that the version of a watched storage changes
+// with every write through any of its views and every mutable access to
+// its elements, and with nothing else.
+func TestWatchVersion(t *testing.T) {
+	w := tensor.Zeros(4, 6)
+	v := tensorinternal.WatchVersion(w)
+	if v == 0 {
+		t.Fatal("version 0")
+	}
+	same := func(what string) {
+		t.Helper()
+		if got := tensorinternal.WatchVersion(w); got != v {
+			t.Fatalf("%s changed the version from %d to %d", what, v, got)
+		}
+	}
+	changed := func(what string) {
+		t.Helper()
+		got := tensorinternal.WatchVersion(w)
+		if got == v {
+			t.Fatalf("%s left the version at %d", what, v)
+		}
+		v = got
+	}
+	same("WatchVersion")
+	_ = w.At(1, 2)
+	_ = w.Add(w)
+	_ = w.Narrow(1, 0, 3).Contiguous()
+	same("reading")
+	w.Data32()
+	changed("Data32")
+	w.Set(1, 0, 0)
+	changed("Set")
+	w.Narrow(0, 1, 2).Fill(3)
+	changed("Fill of a view")
+	w.Select(1, 2).CopyFrom(tensor.Ones(4))
+	changed("CopyFrom into a view")
+	w.Zero()
+	changed("Zero")
+	tensor.MatmulInto(w, tensor.Ones(4, 2), tensor.Ones(2, 6))
+	changed("MatmulInto")
+	w.View(24).Data32()
+	changed("Data32 of a view")
+	d := tensor.Zeros(3).To(tensor.Float64)
+	v = tensorinternal.WatchVersion(d)
+	d.Data64()
+	if tensorinternal.WatchVersion(d) == v {
+		t.Fatal("Data64 left the version unchanged")
 	}
 }
