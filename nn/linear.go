@@ -127,12 +127,15 @@ func (l *Linear) ForwardReLU(x *tensor.Tensor) *tensor.Tensor {
 // set) for a float32 input of at most packedRows rows when nothing is
 // recorded (under NoGrad, say), from a copy of the weight packed once for
 // matrix-vector products (kernel.GemvPacked32, the bits of
-// functional.Linear and LinearReLU), and returns nil for any other input. The packed copy is made once packAfter
-// such products in a row have found the weight unchanged, and used as long
-// as the version of the weight's storage shows no write to it since
-// (tensorinternal.WatchVersion: optimizer steps, LoadStateDict, in-place
-// operations and Data32 all give it a new version); until then, and
-// whenever the weight has changed, the product is functional.Linear's.
+// functional.Linear and LinearReLU), and returns nil for any other input.
+// The packed copy is made once packAfter such products in a row have found
+// the weight unchanged, and used as long as the version of the weight's
+// storage shows no write to it since (tensorinternal.WatchVersion:
+// optimizer steps, LoadStateDict, initializers and in-place operations all
+// give it a new version); until then, and whenever the weight has changed,
+// the product is functional.Linear's. A weight whose elements Data32 has
+// handed out is never packed again (writes through that slice cannot be
+// seen).
 func (l *Linear) forwardPacked(x *tensor.Tensor, relu bool) *tensor.Tensor {
 	w, b := l.Weight, l.Bias
 	if x.Dim() != 2 || x.Size(0) > packedRows || x.DType() != tensor.Float32 || w.DType() != tensor.Float32 ||
@@ -148,6 +151,9 @@ func (l *Linear) forwardPacked(x *tensor.Tensor, relu bool) *tensor.Tensor {
 	}
 	v := tensorinternal.WatchVersion(w)
 	if v == tensorinternal.VersionSaturated {
+		if l.packed.Load() != nil {
+			l.packed.Store(nil) // never valid again: drop the copy
+		}
 		return nil
 	}
 	c := l.packed.Load()
@@ -168,7 +174,7 @@ func (l *Linear) forwardPacked(x *tensor.Tensor, relu bool) *tensor.Tensor {
 	data := c.data
 	if data == nil {
 		data = make([]float32, kernel.GemvPackedLen32(out, in))
-		kernel.PackGemv32(data, w.Data32(), out, in)
+		kernel.PackGemv32(data, tensorinternal.Writable32(w), out, in)
 		// Data32 gave the storage exactly one new version unless something
 		// else wrote to it meanwhile.
 		if v2 := tensorinternal.WatchVersion(w); v2 == v+1 && v2 != tensorinternal.VersionSaturated {
@@ -179,9 +185,9 @@ func (l *Linear) forwardPacked(x *tensor.Tensor, relu bool) *tensor.Tensor {
 	y := tensorinternal.EmptyReused(tensor.Float32, m, out)
 	var bias []float32
 	if b != nil {
-		bias = b.Data32()
+		bias = tensorinternal.Writable32(b)
 	}
-	kernel.GemvPacked32(y.Data32(), x.Data32(), data, bias, m, out, in, relu)
+	kernel.GemvPacked32(tensorinternal.Writable32(y), tensorinternal.Writable32(x), data, bias, m, out, in, relu)
 	return y
 }
 

@@ -109,6 +109,7 @@ func TestLinearPackedRecordsNothing(t *testing.T) {
 // weight makes the next batch-1 product use the new values: optimizer
 // steps, LoadStateDict, in-place operations on the weight or a view of it,
 // Set, writes through Data32, initializers and a new Weight tensor.
+// (Data32 stops the packing for good; see TestLinearPackedHeldSlice.)
 func TestLinearPackedInvalidation(t *testing.T) {
 	writes := []struct {
 		name  string
@@ -165,6 +166,41 @@ func TestLinearPackedInvalidation(t *testing.T) {
 			sameBits32(t, "after the write", forwardB1(l, x, false, 1), want)
 			sameBits32(t, "packed again", forwardB1(l, x, false, 8), want)
 		})
+	}
+}
+
+// TestLinearPackedHeldSlice checks that a slice of the weight that Data32
+// handed out, before or after the weight was packed, and written much
+// later, is seen by the next product: Data32 stops the packing for good,
+// while the library's own writes (an optimizer step) do not.
+func TestLinearPackedHeldSlice(t *testing.T) {
+	rng.ManualSeed(5)
+	x := rng.Randn(1, 48)
+
+	l := nn.NewLinear(48, 20)
+	held := l.Weight.Data32() // before any product
+	forwardB1(l, x, true, 8)
+	if nn.LinearPacked(l) {
+		t.Fatal("packed a weight whose elements Data32 handed out")
+	}
+	held[7] = 4
+	sameBits32(t, "held before packing", forwardB1(l, x, true, 1), unpacked(l, x, true))
+
+	l = nn.NewLinear(48, 20)
+	l.Weight.Grad = rng.Randn(l.Weight.Shape()...)
+	optim.NewSGD([]*tensor.Tensor{l.Weight}, optim.LR(0.1)).Step()
+	forwardB1(l, x, false, 8)
+	if !nn.LinearPacked(l) {
+		t.Fatal("an optimizer step stopped the packing for good")
+	}
+	held = l.Weight.Data32() // after packing
+	forwardB1(l, x, false, 8)
+	for i := range held {
+		held[i] = -held[i]
+	}
+	sameBits32(t, "held after packing", forwardB1(l, x, false, 1), unpacked(l, x, false))
+	if nn.LinearPacked(l) {
+		t.Fatal("packed again after Data32 handed the weight out")
 	}
 }
 

@@ -2,6 +2,7 @@ package nninit
 
 import (
 	"fmt"
+	"github.com/intercept-ml/intercept/internal/tensorinternal"
 	"sort"
 
 	"github.com/intercept-ml/intercept/tensor"
@@ -40,9 +41,9 @@ func fillInMemoryOrder(t *tensor.Tensor, fn string, f32 func([]float32), f64 fun
 	}
 	if v.IsContiguous() {
 		if v.DType() == tensor.Float32 {
-			f32(v.Data32())
+			f32(tensorinternal.Writable32(v))
 		} else {
-			f64(v.Data64())
+			f64(tensorinternal.Writable64(v))
 		}
 		return
 	}
@@ -65,9 +66,9 @@ func fillInMemoryOrder(t *tensor.Tensor, fn string, f32 func([]float32), f64 fun
 func store(t *tensor.Tensor, vals32 []float32, vals64 []float64) {
 	if t.IsContiguous() {
 		if t.DType() == tensor.Float32 {
-			copy(t.Data32(), vals32)
+			copy(tensorinternal.Writable32(t), vals32)
 		} else {
-			copy(t.Data64(), vals64)
+			copy(tensorinternal.Writable64(t), vals64)
 		}
 		return
 	}

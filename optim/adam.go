@@ -2,6 +2,7 @@ package optim
 
 import (
 	"fmt"
+	"github.com/intercept-ml/intercept/internal/tensorinternal"
 	"math"
 
 	"github.com/intercept-ml/intercept/internal/kernel"
@@ -97,10 +98,10 @@ func (o *adam) Step() {
 		bc2Sqrt := math.Sqrt(bc2)
 		switch p.DType() {
 		case tensor.Float32:
-			adamStep(data.Data32(), grad.Data32(), st.bufs["exp_avg"].Data32(), st.bufs["exp_avg_sq"].Data32(),
+			adamStep(tensorinternal.Writable32(data), tensorinternal.Writable32(grad), tensorinternal.Writable32(st.bufs["exp_avg"]), tensorinternal.Writable32(st.bufs["exp_avg_sq"]),
 				data32(st.bufs["max_exp_avg_sq"], h.AMSGrad), adamScalarsOf[float32](h, step, bc2Sqrt, o.decoupled))
 		case tensor.Float64:
-			adamStep(data.Data64(), grad.Data64(), st.bufs["exp_avg"].Data64(), st.bufs["exp_avg_sq"].Data64(),
+			adamStep(tensorinternal.Writable64(data), tensorinternal.Writable64(grad), tensorinternal.Writable64(st.bufs["exp_avg"]), tensorinternal.Writable64(st.bufs["exp_avg_sq"]),
 				data64(st.bufs["max_exp_avg_sq"], h.AMSGrad), adamScalarsOf[float64](h, step, bc2Sqrt, o.decoupled))
 		default:
 			panic(fmt.Sprintf("optim: %s cannot update a %v parameter", o.name, p.DType()))
@@ -129,14 +130,14 @@ func data32(t *tensor.Tensor, on bool) []float32 {
 	if t == nil || !on {
 		return nil
 	}
-	return t.Data32()
+	return tensorinternal.Writable32(t)
 }
 
 func data64(t *tensor.Tensor, on bool) []float64 {
 	if t == nil || !on {
 		return nil
 	}
-	return t.Data64()
+	return tensorinternal.Writable64(t)
 }
 
 func adamScalarsOf[T float](h Hyper, step, bc2Sqrt float64, decoupled bool) kernel.AdamScalars[T] {

@@ -1,6 +1,7 @@
 package optim
 
 import (
+	"github.com/intercept-ml/intercept/internal/tensorinternal"
 	"math"
 	"unsafe"
 
@@ -156,12 +157,12 @@ func mulInPlace(g *tensor.Tensor, c float64) {
 	}
 	switch g.DType() {
 	case tensor.Float32:
-		d, c32 := g.Data32(), float32(c)
+		d, c32 := tensorinternal.Writable32(g), float32(c)
 		for i := range d {
 			d[i] = float32(d[i] * c32)
 		}
 	case tensor.Float64:
-		d := g.Data64()
+		d := tensorinternal.Writable64(g)
 		for i := range d {
 			d[i] *= c
 		}
@@ -180,7 +181,7 @@ func ClipGradValue(params []*tensor.Tensor, clip float64) {
 			}
 			g := p.Grad
 			if g.IsContiguous() && g.DType() == tensor.Float32 {
-				d := g.Data32()
+				d := tensorinternal.Writable32(g)
 				lo, hi := float32(-clip), float32(clip)
 				for i, v := range d {
 					d[i] = clamp(v, lo, hi)
@@ -188,7 +189,7 @@ func ClipGradValue(params []*tensor.Tensor, clip float64) {
 				continue
 			}
 			if g.IsContiguous() && g.DType() == tensor.Float64 {
-				d := g.Data64()
+				d := tensorinternal.Writable64(g)
 				for i, v := range d {
 					d[i] = clamp(v, -clip, clip)
 				}

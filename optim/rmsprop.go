@@ -2,6 +2,7 @@ package optim
 
 import (
 	"fmt"
+	"github.com/intercept-ml/intercept/internal/tensorinternal"
 
 	"github.com/intercept-ml/intercept/internal/kernel"
 	"github.com/intercept-ml/intercept/internal/pyfmt"
@@ -79,11 +80,11 @@ func (o *RMSprop) Step() {
 		st.step++
 		switch p.DType() {
 		case tensor.Float32:
-			rmspropStep(data.Data32(), grad.Data32(), st.bufs["square_avg"].Data32(),
+			rmspropStep(tensorinternal.Writable32(data), tensorinternal.Writable32(grad), tensorinternal.Writable32(st.bufs["square_avg"]),
 				data32(st.bufs["grad_avg"], h.Centered), data32(st.bufs["momentum_buffer"], h.Momentum > 0),
 				rmspropScalarsOf[float32](h))
 		case tensor.Float64:
-			rmspropStep(data.Data64(), grad.Data64(), st.bufs["square_avg"].Data64(),
+			rmspropStep(tensorinternal.Writable64(data), tensorinternal.Writable64(grad), tensorinternal.Writable64(st.bufs["square_avg"]),
 				data64(st.bufs["grad_avg"], h.Centered), data64(st.bufs["momentum_buffer"], h.Momentum > 0),
 				rmspropScalarsOf[float64](h))
 		default:

@@ -2,6 +2,7 @@ package optim
 
 import (
 	"fmt"
+	"github.com/intercept-ml/intercept/internal/tensorinternal"
 
 	"github.com/intercept-ml/intercept/internal/kernel"
 	"github.com/intercept-ml/intercept/internal/pyfmt"
@@ -95,15 +96,15 @@ func (o *SGD) Step() {
 		case tensor.Float32:
 			var b []float32
 			if buf != nil {
-				b = buf.Data32()
+				b = tensorinternal.Writable32(buf)
 			}
-			sgdStep(data.Data32(), grad.Data32(), b, sgdScalarsOf[float32](h, first))
+			sgdStep(tensorinternal.Writable32(data), tensorinternal.Writable32(grad), b, sgdScalarsOf[float32](h, first))
 		case tensor.Float64:
 			var b []float64
 			if buf != nil {
-				b = buf.Data64()
+				b = tensorinternal.Writable64(buf)
 			}
-			sgdStep(data.Data64(), grad.Data64(), b, sgdScalarsOf[float64](h, first))
+			sgdStep(tensorinternal.Writable64(data), tensorinternal.Writable64(grad), b, sgdScalarsOf[float64](h, first))
 		default:
 			panic(fmt.Sprintf("optim: SGD cannot update a %v parameter", p.DType()))
 		}

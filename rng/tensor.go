@@ -2,6 +2,7 @@ package rng
 
 import (
 	"fmt"
+	"github.com/intercept-ml/intercept/internal/tensorinternal"
 	"sort"
 
 	"github.com/intercept-ml/intercept/tensor"
@@ -101,7 +102,7 @@ func fill(t *tensor.Tensor, op string, draw32 func([]float32), draw64 func([]flo
 	switch t.DType() {
 	case tensor.Float32:
 		if t.IsContiguous() {
-			draw32(t.Data32())
+			draw32(tensorinternal.Writable32(t))
 			return orig
 		}
 		tmp := make([]float32, t.Numel())
@@ -109,7 +110,7 @@ func fill(t *tensor.Tensor, op string, draw32 func([]float32), draw64 func([]flo
 		tensor.NoGrad(func() { t.CopyFrom(tensor.FromFloat32(tmp, t.Shape()...)) })
 	case tensor.Float64:
 		if t.IsContiguous() {
-			draw64(t.Data64())
+			draw64(tensorinternal.Writable64(t))
 			return orig
 		}
 		tmp := make([]float64, t.Numel())

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/intercept-ml/intercept/internal/tensorinternal"
 	"io"
 	"math"
 	"os"
@@ -598,22 +599,22 @@ func decode(t *tensor.Tensor, dt DType, at int, b []byte) {
 	le := binary.LittleEndian
 	switch dt {
 	case F32:
-		dst := t.Data32()[at:]
+		dst := tensorinternal.Writable32(t)[at:]
 		for i := range len(b) / 4 {
 			dst[i] = math.Float32frombits(le.Uint32(b[4*i:]))
 		}
 	case F16:
-		dst := t.Data32()[at:]
+		dst := tensorinternal.Writable32(t)[at:]
 		for i := range len(b) / 2 {
 			dst[i] = halfToFloat32(le.Uint16(b[2*i:]))
 		}
 	case BF16:
-		dst := t.Data32()[at:]
+		dst := tensorinternal.Writable32(t)[at:]
 		for i := range len(b) / 2 {
 			dst[i] = bf16ToFloat32(le.Uint16(b[2*i:]))
 		}
 	case F64:
-		dst := t.Data64()[at:]
+		dst := tensorinternal.Writable64(t)[at:]
 		for i := range len(b) / 8 {
 			dst[i] = math.Float64frombits(le.Uint64(b[8*i:]))
 		}
@@ -658,7 +659,7 @@ func decode(t *tensor.Tensor, dt DType, at int, b []byte) {
 			dst[i] = int64(le.Uint64(b[8*i:])) // checked to fit by Tensor
 		}
 	case F8E5M2, F8E4M3, F8E8M0, F8E4M3FNUZ, F8E5M2FNUZ:
-		dst := t.Data32()[at:]
+		dst := tensorinternal.Writable32(t)[at:]
 		for i, v := range b {
 			dst[i] = f8ToFloat32(dt, v)
 		}

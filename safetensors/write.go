@@ -289,21 +289,21 @@ func encodeData(bw *bufio.Writer, it *item) {
 		switch src := it.t; it.dt {
 		case F32:
 			if src.DType() == tensor.Float32 {
-				for i, v := range src.Data32()[at : at+k] {
+				for i, v := range src.Float32sShared()[at : at+k] {
 					le.PutUint32(buf[4*i:], math.Float32bits(v))
 				}
 			} else {
-				for i, v := range src.Data64()[at : at+k] {
+				for i, v := range src.Float64sShared()[at : at+k] {
 					le.PutUint32(buf[4*i:], math.Float32bits(float32(v)))
 				}
 			}
 		case F64:
 			if src.DType() == tensor.Float64 {
-				for i, v := range src.Data64()[at : at+k] {
+				for i, v := range src.Float64sShared()[at : at+k] {
 					le.PutUint64(buf[8*i:], math.Float64bits(v))
 				}
 			} else {
-				for i, v := range src.Data32()[at : at+k] {
+				for i, v := range src.Float32sShared()[at : at+k] {
 					le.PutUint64(buf[8*i:], math.Float64bits(float64(v)))
 				}
 			}
@@ -313,11 +313,11 @@ func encodeData(bw *bufio.Writer, it *item) {
 				conv = float32ToBF16
 			}
 			if src.DType() == tensor.Float32 {
-				for i, v := range src.Data32()[at : at+k] {
+				for i, v := range src.Float32sShared()[at : at+k] {
 					le.PutUint16(buf[2*i:], conv(v))
 				}
 			} else {
-				for i, v := range src.Data64()[at : at+k] {
+				for i, v := range src.Float64sShared()[at : at+k] {
 					le.PutUint16(buf[2*i:], conv(float32(v)))
 				}
 			}

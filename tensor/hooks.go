@@ -15,6 +15,8 @@ func init() {
 	tensorhook.ScalarTypeName = typeName
 	tensorhook.KeepGrad = keepGrad
 	tensorhook.WatchVersion = watchVersion
+	tensorhook.Writable32 = writable32
+	tensorhook.Writable64 = writable64
 }
 
 // hookShape returns the shape s carries.

@@ -58,9 +58,10 @@ type storage struct {
 // writes: it keeps it, and watchers must not cache what they derive.
 const versionSaturated = math.MaxUint32
 
-// wrote records a write through the storage (or a mutable view of its
-// elements handed out by Data32 and the like): a watched storage gets a
-// new version. An unwatched one costs a load.
+// wrote records a write through the storage (or an access of the
+// library's own code to its elements for writing, writable32 and
+// writable64): a watched storage gets a new version. An unwatched one
+// costs a load.
 func (st *storage) wrote() {
 	for {
 		v := atomic.LoadUint32(&st.version)
@@ -70,14 +71,24 @@ func (st *storage) wrote() {
 	}
 }
 
+// handedOut records that a slice of the storage's elements was handed out
+// to code that may write through it at any time (Data32, Data64): no write
+// can be seen any more, so the version saturates for good and nothing
+// derived from the elements may be cached.
+func (st *storage) handedOut() {
+	if atomic.LoadUint32(&st.version) != versionSaturated {
+		atomic.StoreUint32(&st.version, versionSaturated)
+	}
+}
+
 // watchVersion starts watching t's storage, if nobody did yet, and returns
 // its version: a cache of values derived from t's elements is valid as
 // long as the version is unchanged, since every write through the
-// storage's views (Set, CopyFrom, Fill, MatmulInto) and every mutable
-// access to its elements (Data32, Data64) gives it a new version. A
-// cache must not be kept when the version is versionSaturated. Writes
-// through a slice that Data32 or Data64 returned before the version was
-// read are not seen.
+// storage's views (Set, CopyFrom, Fill, MatmulInto) and every access of
+// the library's own code to its elements for writing (writable32,
+// writable64) gives it a new version. Once Data32 or Data64 has handed
+// the elements out (before or after watching started), the version is
+// versionSaturated for good and no cache may be kept.
 func watchVersion(t *Tensor) uint32 {
 	if v := atomic.LoadUint32(&t.st.version); v != 0 {
 		return v
@@ -698,10 +709,43 @@ func (t *Tensor) checkInPlace() {
 
 // Data32 returns the storage of a contiguous float32 tensor as a slice of
 // its Numel elements, without copying: writes are visible through every
-// view of the storage. It panics for other types or non-contiguous tensors.
-// Data32 is meant for kernels, optimizers and initializers that update
-// parameters in place; it bypasses autograd.
+// view of the storage, whenever they happen. It panics for other types or
+// non-contiguous tensors. Data32 is meant for kernels, optimizers and
+// initializers that update parameters in place; it bypasses autograd.
+//
+// Because the slice can be written at any later time, the library stops
+// caching values derived from this storage's elements for good once
+// Data32 has handed it out (a Linear layer then no longer keeps a packed
+// copy of its weight for small-batch inference: same results, a little
+// slower). To read elements without that, use Float32sShared.
 func (t *Tensor) Data32() []float32 {
+	if t.dtype != Float32 {
+		panic(fmt.Sprintf("tensor: Data32 on a %v tensor", t.dtype))
+	}
+	if !t.IsContiguous() {
+		panic("tensor: Data32 on a non-contiguous tensor; call Contiguous first")
+	}
+	t.st.handedOut()
+	return t.st.f32()[t.offset : t.offset+t.Numel()]
+}
+
+// Data64 is Data32 for float64 tensors.
+func (t *Tensor) Data64() []float64 {
+	if t.dtype != Float64 {
+		panic(fmt.Sprintf("tensor: Data64 on a %v tensor", t.dtype))
+	}
+	if !t.IsContiguous() {
+		panic("tensor: Data64 on a non-contiguous tensor; call Contiguous first")
+	}
+	t.st.handedOut()
+	return t.st.f64()[t.offset : t.offset+t.Numel()]
+}
+
+// writable32 is Data32 for the library's own kernels, optimizers and
+// initializers, which write through the slice only before they return:
+// the storage gets a new version (see watchVersion) rather than losing
+// its caches for good.
+func writable32(t *Tensor) []float32 {
 	if t.dtype != Float32 {
 		panic(fmt.Sprintf("tensor: Data32 on a %v tensor", t.dtype))
 	}
@@ -712,8 +756,8 @@ func (t *Tensor) Data32() []float32 {
 	return t.st.f32()[t.offset : t.offset+t.Numel()]
 }
 
-// Data64 is Data32 for float64 tensors.
-func (t *Tensor) Data64() []float64 {
+// writable64 is writable32 for float64 tensors.
+func writable64(t *Tensor) []float64 {
 	if t.dtype != Float64 {
 		panic(fmt.Sprintf("tensor: Data64 on a %v tensor", t.dtype))
 	}

@@ -31,4 +31,6 @@ var (
 	ScalarTypeName       any
 	KeepGrad             any
 	WatchVersion         any
+	Writable32           any
+	Writable64           any
 )

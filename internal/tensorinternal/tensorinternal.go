@@ -29,6 +29,8 @@ var (
 	scalarTypeName       = tensorhook.ScalarTypeName.(func(tensor.DType) string)
 	keepGrad             = tensorhook.KeepGrad.(func(*tensor.Tensor))
 	watchVersion         = tensorhook.WatchVersion.(func(*tensor.Tensor) uint32)
+	writable32           = tensorhook.Writable32.(func(*tensor.Tensor) []float32)
+	writable64           = tensorhook.Writable64.(func(*tensor.Tensor) []float64)
 )
 
 // EmptyGrad returns a new contiguous float tensor whose elements are
@@ -111,22 +113,31 @@ func ScalarTypeName(dt tensor.DType) string { return scalarTypeName(dt) }
 // them.
 func KeepGrad(g *tensor.Tensor) { keepGrad(g) }
 
-// pack copies shape into a tensorhook.Shape.
 // WatchVersion returns the version of t's storage, starting to watch it:
 // every later write through any view of the storage (Set, CopyFrom, Fill,
-// MatmulInto) and every mutable access to its elements (Data32, Data64)
-// gives it a new version, so a cache of values derived from t's elements
-// (a packed copy of a weight, say) is valid as long as the version it was
-// made at is current. The version is never 0; a cache must not be kept
-// when it is VersionSaturated. Writes through a slice that Data32 or
-// Data64 returned before the version was read are not seen (as PyTorch's
-// version counter does not see writes through .data).
+// MatmulInto) and every Writable32 or Writable64 access gives it a new
+// version, so a cache of values derived from t's elements (a packed copy
+// of a weight, say) is valid as long as the version it was made at is
+// current. The version is never 0. It is VersionSaturated, for good, once
+// the storage is written too often to number its writes or once Data32 or
+// Data64 has handed its elements out (a slice that can be written at any
+// time, unseen): a cache must not be kept then.
 func WatchVersion(t *tensor.Tensor) uint32 { return watchVersion(t) }
 
-// VersionSaturated is the version of a storage written too often to
-// number its writes (see WatchVersion).
+// Writable32 is tensor.Data32 for the library's kernels, optimizers and
+// initializers, which write through the slice only until they return: the
+// storage gets a new version (see WatchVersion) instead of losing its
+// caches for good. The slice must not be kept past the call that got it.
+func Writable32(t *tensor.Tensor) []float32 { return writable32(t) }
+
+// Writable64 is Writable32 for float64 tensors.
+func Writable64(t *tensor.Tensor) []float64 { return writable64(t) }
+
+// VersionSaturated is the version of a storage whose writes cannot be
+// numbered (see WatchVersion).
 const VersionSaturated = math.MaxUint32
 
+// pack copies shape into a tensorhook.Shape.
 func pack(shape []int) tensorhook.Shape {
 	s := tensorhook.Shape{Len: len(shape)}
 	if len(shape) > tensorhook.MaxDims {

@@ -95,13 +95,14 @@ func TestEmptyReusedAllocs(t *testing.T) {
 }
 
 // TestWatchVersion checks that the version of a watched storage changes
-// with every write through any of its views and every mutable access to
-// its elements, and with nothing else.
+// with every write through any of its views and every Writable32/64
+// access, with nothing else, and that Data32 and Data64 saturate it for
+// good (their slices can be written at any time, unseen).
 func TestWatchVersion(t *testing.T) {
 	w := tensor.Zeros(4, 6)
 	v := tensorinternal.WatchVersion(w)
-	if v == 0 {
-		t.Fatal("version 0")
+	if v == 0 || v == tensorinternal.VersionSaturated {
+		t.Fatalf("first version %d", v)
 	}
 	same := func(what string) {
 		t.Helper()
@@ -112,8 +113,8 @@ func TestWatchVersion(t *testing.T) {
 	changed := func(what string) {
 		t.Helper()
 		got := tensorinternal.WatchVersion(w)
-		if got == v {
-			t.Fatalf("%s left the version at %d", what, v)
+		if got == v || got == tensorinternal.VersionSaturated {
+			t.Fatalf("%s: version %d after %d", what, got, v)
 		}
 		v = got
 	}
@@ -121,9 +122,11 @@ func TestWatchVersion(t *testing.T) {
 	_ = w.At(1, 2)
 	_ = w.Add(w)
 	_ = w.Narrow(1, 0, 3).Contiguous()
+	_ = w.Float32sShared()
+	_ = w.Float32s()
 	same("reading")
-	w.Data32()
-	changed("Data32")
+	tensorinternal.Writable32(w)
+	changed("Writable32")
 	w.Set(1, 0, 0)
 	changed("Set")
 	w.Narrow(0, 1, 2).Fill(3)
@@ -134,12 +137,29 @@ func TestWatchVersion(t *testing.T) {
 	changed("Zero")
 	tensor.MatmulInto(w, tensor.Ones(4, 2), tensor.Ones(2, 6))
 	changed("MatmulInto")
+	tensorinternal.Writable32(w.View(24))
+	changed("Writable32 of a view")
 	w.View(24).Data32()
-	changed("Data32 of a view")
+	if got := tensorinternal.WatchVersion(w); got != tensorinternal.VersionSaturated {
+		t.Fatalf("Data32 of a view left version %d, want VersionSaturated", got)
+	}
+	w.Set(2, 0, 0)
+	tensorinternal.Writable32(w)
+	if got := tensorinternal.WatchVersion(w); got != tensorinternal.VersionSaturated {
+		t.Fatalf("a saturated version became %d", got)
+	}
+
 	d := tensor.Zeros(3).To(tensor.Float64)
 	v = tensorinternal.WatchVersion(d)
-	d.Data64()
-	if tensorinternal.WatchVersion(d) == v {
-		t.Fatal("Data64 left the version unchanged")
+	tensorinternal.Writable64(d)
+	if got := tensorinternal.WatchVersion(d); got == v || got == tensorinternal.VersionSaturated {
+		t.Fatalf("Writable64: version %d after %d", got, v)
+	}
+	// A slice handed out before anybody watched: the storage is never
+	// watchable.
+	e := tensor.Zeros(3).To(tensor.Float64)
+	e.Data64()
+	if got := tensorinternal.WatchVersion(e); got != tensorinternal.VersionSaturated {
+		t.Fatalf("Data64 before watching: version %d, want VersionSaturated", got)
 	}
 }

@@ -189,9 +189,9 @@ func accumulateWeightGrad[T float](w, x, b *tensor.Tensor, gy, xd []T, m, in, ou
 		return false
 	}
 	if gy32, ok := any(gy).([]float32); ok {
-		return kernel.GemmAccumulate32(true, false, out, in, m, gy32, out, any(xd).([]float32), in, dst.Data32(), in)
+		return kernel.GemmAccumulate32(true, false, out, in, m, gy32, out, any(xd).([]float32), in, tensorinternal.Writable32(dst), in)
 	}
-	return kernel.GemmAccumulate64(true, false, out, in, m, any(gy).([]float64), out, any(xd).([]float64), in, dst.Data64(), in)
+	return kernel.GemmAccumulate64(true, false, out, in, m, any(gy).([]float64), out, any(xd).([]float64), in, tensorinternal.Writable64(dst), in)
 }
 
 func linearBackward[T float](x, w, gy, gx, gw, gb []T, m, in, out int) {

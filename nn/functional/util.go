@@ -17,9 +17,9 @@ type float interface{ float32 | float64 }
 func raw[T float](t *tensor.Tensor) []T {
 	var z T
 	if _, ok := any(z).(float32); ok {
-		return any(t.Data32()).([]T)
+		return any(tensorinternal.Writable32(t)).([]T)
 	}
-	return any(t.Data64()).([]T)
+	return any(tensorinternal.Writable64(t)).([]T)
 }
 
 // rawOrNil is raw for a tensor that may be nil.
