@@ -22,7 +22,7 @@ func sourceOf[T float](v []T, ld int) Source[T] {
 // transpositions and both betas.
 func TestGemmSourceBits(t *testing.T) {
 	shapes := [][3]int{{1, 1, 1}, {3, 5, 2}, {1, 40, 30}, {30, 1, 40}, {7, 33, 19}, {16, 48, 300},
-		{64, 130, 576}, {70, 1100, 64}, {5, 200, 140}, {64, 576, 1024}}
+		{64, 130, 576}, {70, 1100, 64}, {5, 200, 140}, {64, 576, 1024}, {600, 530, 40}}
 	forEachImpl(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(3, 4))
 		for _, s := range shapes {
