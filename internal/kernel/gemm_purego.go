@@ -163,7 +163,9 @@ type wsPool struct {
 	// packed blocks and took workspaces from the free list.
 	slots [wsSlots]any
 	// shared is the buffer of the last shared packed operand (see
-	// sharedPack), or nil.
+	// sharedPack, at most about gemmSharedWhole elements), or nil. It
+	// is kept whatever its size, since a product that packs a shared
+	// operand is long and often followed by another of the same shape.
 	shared any
 }
 
