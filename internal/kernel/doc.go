@@ -43,13 +43,14 @@
 // element's sum as the rule below says; the assembly ones are always reached through the packed
 // path. A parallel product is cut into panels of C; the operand that is not cut is packed whole by
 // each core for itself when it is at most 2^20 elements (and, split by rows, at most 512 columns).
-// A larger one is cut into one panel per core and, up to 2^22 elements, packed once into one
-// buffer that all the cores read: they pack each depth block together, piece by piece, as the
-// first of them reaches it (gemm_shared.go), so neither packs the other's share nor waits for a
-// core that has not started; beyond 2^22 elements each core packs it block by block for itself.
+// With a larger one C is cut into one panel per core, and the operand, up to 2^22 elements, is
+// packed once into one buffer that all the cores read: they pack each depth block together, piece
+// by piece, as the first of them reaches it (gemm_shared.go), so no core packs another's share and
+// none waits for a core that has not started; beyond 2^22 elements each core packs it block by
+// block for itself.
 // Parallel loops run on a pool of persistent worker goroutines (parallel.go) that spin briefly
-// after a loop ends before parking, so that the many short products of a training step (and the
-// next of two long ones) do not pay for waking goroutines; their tasks are dealt to the same goroutine
+// before parking, so that the many short products of a training step do not pay for waking
+// goroutines; their tasks are dealt to the same goroutine
 // from call to call (participant p of P first takes the p-th contiguous run of tasks, and any task
 // left is taken over by whoever is free), and each participant keeps its own packing buffers. Long
 // element-wise passes (Add32, Clear32) are split across the pool too.
