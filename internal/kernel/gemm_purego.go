@@ -27,9 +27,9 @@ const depthUnit = 8
 // gemmFullN is the widest op(B) that parallelRowsFull packs whole for each
 // core (up to gemmSharedPack elements): for wider ones C is cut into one
 // row panel per core, and op(B) is packed block by block, once for all
-// cores up to gemmSharedWhole elements (parallelRowsShared) and by each
-// core for itself beyond (blocked); its packed blocks sit in the shared
-// last-level cache while A's block stays in the core's L2.
+// cores when its blocks are large (parallelRowsShared, see
+// gemmProblem.sharesOperand) and by each core for itself otherwise
+// (blocked).
 const gemmFullN = 512
 
 // Parallel partition. Work (m*n*k) below gemmParallelWork is done on the
@@ -354,8 +354,9 @@ func gemmDriver[T float](mk *microKernel[T], pool *wsPool) func(transA, transB b
 // parallelColsFull) and takes many panels. Otherwise C is cut into one
 // panel per participant, and the shared operand is packed once for all
 // of them, the participants packing each depth block together
-// (parallelRowsShared, parallelColsShared), or, beyond gemmSharedWhole
-// elements, by each for itself (blocked). The cut, which may depend on
+// (parallelRowsShared, parallelColsShared), when its depth blocks are
+// larger than a core's L2 cache and it is at most gemmSharedWhole
+// elements, else by each for itself (blocked). The cut, which may depend on
 // GOMAXPROCS here, never changes the results: each element's arithmetic
 // depends only on the shape (see depthBlock).
 //
@@ -369,11 +370,11 @@ func (g gemmProblem[T]) parallel(pool *wsPool, tasks int, splitM bool, chunk int
 		g.parallelRowsFull(pool, tasks, chunk)
 		return
 	}
-	if splitM && g.n*g.k <= gemmSharedWhole {
+	if splitM && g.sharesOperand(g.n) {
 		g.parallelRowsShared(pool, tasks)
 		return
 	}
-	if !splitM && g.m*g.k <= gemmSharedWhole {
+	if !splitM && g.sharesOperand(g.m) {
 		g.parallelColsShared(pool, tasks)
 		return
 	}

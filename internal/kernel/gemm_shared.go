@@ -3,11 +3,13 @@ package kernel
 import (
 	"runtime"
 	"sync/atomic"
+	"unsafe"
 )
 
 // A parallel product whose shared operand (op(B) when C is cut into row panels, op(A) when it is
 // cut into column panels) is too large for every participant to pack whole for itself, but at most
-// gemmSharedWhole elements, is cut into one panel of C per participant, and the shared operand is
+// gemmSharedWhole elements (with depth blocks larger than gemmSharedMinBlock bytes), is cut into
+// one panel of C per participant, and the shared operand is
 // packed once, into one buffer that all of them read (parallelRowsShared, parallelColsShared).
 // The participants pack it together, a depth block at a time, as the first of them reaches the
 // block: each block is cut into pieces of a few micro-panels, claimed in turn by whichever
@@ -21,6 +23,19 @@ import (
 // for its own panel of C, block by block (see gemmProblem.parallel). A variable so that tests can
 // reach both paths with small products.
 var gemmSharedWhole = 1 << 22
+
+// gemmSharedMinBlock is the size in bytes of one packed depth block of the shared operand from
+// which a parallel product packs that operand once for all participants (see
+// gemmProblem.sharesOperand): a smaller block, packed by each core for itself into the same
+// workspace at every depth, stays in the core's L2 cache, which is worth more than sharing the
+// packing. A variable so that tests can reach both paths with small products.
+var gemmSharedMinBlock = 1 << 20
+
+// sharesOperand reports whether a parallel product cut into one panel per participant packs its
+// shared operand, of width lanes (n columns of op(B) or m rows of op(A)), once for all of them.
+func (g *gemmProblem[T]) sharesOperand(width int) bool {
+	return width*g.k <= gemmSharedWhole && g.depthBlock()*width*int(unsafe.Sizeof(T(0))) > gemmSharedMinBlock
+}
 
 // gemmPiecePanels is the number of micro-panels in one piece of a shared packed block.
 const gemmPiecePanels = 4

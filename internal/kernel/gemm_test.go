@@ -562,14 +562,13 @@ func TestGemm32Exact(t *testing.T) {
 // panel per participant of the parallel loop, so the cut depends on
 // GOMAXPROCS: the results must still be correct and bit-identical at
 // GOMAXPROCS 1, 2, 3 and 8, both when the participants pack the shared
-// operand together (see sharedPack) and when each packs it for itself
-// (beyond gemmSharedWhole elements).
+// operand together (see sharedPack) and when each packs it for itself.
 func TestGemmLargeOperandsAnyGOMAXPROCS(t *testing.T) {
-	defer func(w int) { gemmSharedWhole = w }(gemmSharedWhole)
-	for _, whole := range []int{gemmSharedWhole, 0} {
-		gemmSharedWhole = whole
-		t.Run(fmt.Sprintf("sharedWhole=%d", whole), testGemmLargeOperandsAnyGOMAXPROCS)
-	}
+	defer func(w, b int) { gemmSharedWhole, gemmSharedMinBlock = w, b }(gemmSharedWhole, gemmSharedMinBlock)
+	gemmSharedMinBlock = 0
+	t.Run("shared", testGemmLargeOperandsAnyGOMAXPROCS)
+	gemmSharedWhole = 0
+	t.Run("per-core", testGemmLargeOperandsAnyGOMAXPROCS)
 }
 
 func testGemmLargeOperandsAnyGOMAXPROCS(t *testing.T) {
