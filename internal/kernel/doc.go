@@ -45,17 +45,13 @@
 // The GEMM driver (packing, blocking, parallel split) is shared: it is written against a
 // micro-kernel descriptor. Every micro-kernel accepts any depth (no padding of k) and forms each
 // element's sum as the rule below says; the assembly ones are always reached through the packed
-// path. A parallel product is cut into panels of C; the operand that is not cut is packed whole by
-// each core for itself when it is at most 2^20 elements (and, split by rows, at most 512 columns).
-// With a larger one C is cut into one panel per core. When the operand's packed depth blocks are
-// larger than 1 MiB (a core's L2 cache) and it is at most 2^22 elements, it is packed once into one
-// buffer that all the cores read: they pack each depth block together, piece by piece, as the
-// first of them reaches it (gemm_shared.go), so no core packs another's share and none waits for a
-// core that has not started; otherwise each core packs it block by block for itself, into a block
-// that stays in its L2 cache when it fits.
-// Parallel loops run on a pool of persistent worker goroutines (parallel.go) that spin briefly
-// before parking, so that the many short products of a training step do not pay for waking
-// goroutines; their tasks are dealt to the same goroutine
+// path. A parallel product is cut into panels of C; the operand that is not cut is packed by each
+// core for itself, whole when it is at most 2^20 elements (and, split by rows, at most 512
+// columns), else block by block for one row panel per core.
+// Packing it twice costs less than sharing packed blocks: rewriting a block that the other core has
+// read costs a cross-core invalidation per cache line. Parallel loops run on a pool of persistent
+// worker goroutines (parallel.go) that spin briefly before parking, so that the many short products
+// of a training step do not pay for waking goroutines; their tasks are dealt to the same goroutine
 // from call to call (participant p of P first takes the p-th contiguous run of tasks, and any task
 // left is taken over by whoever is free), and each participant keeps its own packing buffers. Long
 // element-wise passes (Add32, Clear32) are split across the pool too.

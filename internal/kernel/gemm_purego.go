@@ -25,11 +25,9 @@ const (
 const depthUnit = 8
 
 // gemmFullN is the widest op(B) that parallelRowsFull packs whole for each
-// core (up to gemmSharedPack elements): for wider ones C is cut into one
-// row panel per core, and op(B) is packed block by block, once for all
-// cores when its blocks are large (parallelRowsShared, see
-// gemmProblem.sharesOperand) and by each core for itself otherwise
-// (blocked).
+// core (up to gemmSharedPack elements): wider ones are cut into one row
+// panel per core (blocked), whose packed blocks of B sit in the shared
+// last-level cache while A's block stays in the core's L2.
 const gemmFullN = 512
 
 // Parallel partition. Work (m*n*k) below gemmParallelWork is done on the
@@ -162,27 +160,6 @@ type wsPool struct {
 	// two cores only 1.3-1.6 times as fast as one when all tasks shared
 	// packed blocks and took workspaces from the free list.
 	slots [wsSlots]any
-	// shared is the buffer of the last shared packed operand (see
-	// sharedPack, at most about gemmSharedWhole elements), or nil. It
-	// is kept whatever its size, since a product that packs a shared
-	// operand is long and often followed by another of the same shape.
-	shared any
-}
-
-// takeShared returns the cached buffer for a shared packed operand, or nil.
-func (p *wsPool) takeShared() any {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	s := p.shared
-	p.shared = nil
-	return s
-}
-
-// putShared caches the buffer of a shared packed operand.
-func (p *wsPool) putShared(s any) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.shared = s
 }
 
 const (
@@ -349,16 +326,14 @@ func gemmDriver[T float](mk *microKernel[T], pool *wsPool) func(transA, transB b
 // escaping to the heap.
 //
 // Each participant of the parallel loop packs into its own workspace
-// (see wsPool.slots). When the operand shared by all panels is small
-// enough, each packs that operand whole once per call (parallelRowsFull,
-// parallelColsFull) and takes many panels. Otherwise C is cut into one
-// panel per participant, and the shared operand is packed once for all
-// of them, the participants packing each depth block together
-// (parallelRowsShared, parallelColsShared), when its depth blocks are
-// larger than a core's L2 cache and it is at most gemmSharedWhole
-// elements, else by each for itself (blocked). The cut, which may depend on
-// GOMAXPROCS here, never changes the results: each element's arithmetic
-// depends only on the shape (see depthBlock).
+// (see wsPool.slots): when the operand shared by all panels is small
+// enough it packs that operand whole once per call (parallelRowsFull,
+// parallelColsFull), otherwise C is cut into one panel per participant,
+// each computed by blocked. Packing twice is much cheaper than sharing
+// packed blocks between cores, whose caches then pass every rewritten
+// line back and forth. The cut, which may depend on GOMAXPROCS here,
+// never changes the results: each element's arithmetic depends only on
+// the shape (see depthBlock).
 //
 //go:noinline
 func (g gemmProblem[T]) parallel(pool *wsPool, tasks int, splitM bool, chunk int) {
@@ -368,14 +343,6 @@ func (g gemmProblem[T]) parallel(pool *wsPool, tasks int, splitM bool, chunk int
 	}
 	if splitM && g.n*g.k <= gemmSharedPack && g.n <= gemmFullN {
 		g.parallelRowsFull(pool, tasks, chunk)
-		return
-	}
-	if splitM && g.sharesOperand(g.n) {
-		g.parallelRowsShared(pool, tasks)
-		return
-	}
-	if !splitM && g.sharesOperand(g.m) {
-		g.parallelColsShared(pool, tasks)
 		return
 	}
 	parts := parallelParticipants(tasks)

@@ -558,20 +558,11 @@ func TestGemm32Exact(t *testing.T) {
 }
 
 // TestGemmLargeOperandsAnyGOMAXPROCS covers products whose shared operand
-// is too large for each participant to pack whole, where C is cut into one
-// panel per participant of the parallel loop, so the cut depends on
-// GOMAXPROCS: the results must still be correct and bit-identical at
-// GOMAXPROCS 1, 2, 3 and 8, both when the participants pack the shared
-// operand together (see sharedPack) and when each packs it for itself.
+// is too large to pack whole, where C is cut into one panel per
+// participant of the parallel loop, so the cut depends on GOMAXPROCS: the
+// results must still be correct and bit-identical at GOMAXPROCS 1, 2, 3
+// and 8.
 func TestGemmLargeOperandsAnyGOMAXPROCS(t *testing.T) {
-	defer func(w, b int) { gemmSharedWhole, gemmSharedMinBlock = w, b }(gemmSharedWhole, gemmSharedMinBlock)
-	gemmSharedMinBlock = 0
-	t.Run("shared", testGemmLargeOperandsAnyGOMAXPROCS)
-	gemmSharedWhole = 0
-	t.Run("per-core", testGemmLargeOperandsAnyGOMAXPROCS)
-}
-
-func testGemmLargeOperandsAnyGOMAXPROCS(t *testing.T) {
 	forEachImpl(t, func(t *testing.T) {
 		if testing.Short() && Name() == "purego" {
 			t.Skip("slow with the portable kernel in -short mode")
