@@ -16,6 +16,7 @@ import (
 
 	"github.com/intercept-ml/intercept/internal/atomicfile"
 	"github.com/intercept-ml/intercept/rng"
+	"github.com/intercept-ml/intercept/tensor"
 )
 
 // Plan is one experiment to run with its configuration and seeds.
@@ -160,7 +161,15 @@ func (r *Runner) Run(ctx context.Context, plans []Plan) ([]*ExperimentResult, er
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var last *Plan
 			for j := range ch {
+				if j.plan != last {
+					// The pools keep arrays by exact length: those of the
+					// previous experiment's shapes would never be asked for
+					// again.
+					tensor.DrainPools()
+					last = j.plan
+				}
 				res, err := runTrial(ctx, j)
 				if err != nil && ctx.Err() != nil {
 					cancelled.Do(func() { stopErr = ctx.Err() })
@@ -192,6 +201,7 @@ feed:
 	}
 	close(ch)
 	wg.Wait()
+	tensor.DrainPools()
 	if stopErr == nil {
 		stopErr = ctx.Err()
 	}
