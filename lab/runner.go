@@ -67,6 +67,9 @@ type job struct {
 	out     *TrialRecord
 	newLog  func(string) (TrialLog, error)
 	logDir  string
+	// parked is the trial file of a finished trial whose series were
+	// taken out of out.Result until the run ends (see park).
+	parked []byte
 }
 
 // TrialDir returns the directory of a trial, relative to the run
@@ -161,22 +164,21 @@ func (r *Runner) Run(ctx context.Context, plans []Plan) ([]*ExperimentResult, er
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var last *Plan
 			for j := range ch {
-				if j.plan != last {
-					// The pools keep arrays by exact length: those of the
-					// previous experiment's shapes would never be asked for
-					// again.
-					tensor.DrainPools()
-					last = j.plan
-				}
+				// The pools keep arrays by exact length, for the shapes of
+				// the trial that put them back: another trial (of another
+				// experiment, variant or training-set size) may never ask
+				// for them again, and what is left in them counts as live
+				// memory, which the collector lets the heap double.
+				tensor.DrainPools()
 				res, err := runTrial(ctx, j)
 				if err != nil && ctx.Err() != nil {
 					cancelled.Do(func() { stopErr = ctx.Err() })
 					continue
 				}
+				var file []byte
 				if err == nil {
-					err = writeTrial(j.dir, res)
+					file, err = writeTrial(j.dir, res)
 				} else {
 					writeTrialError(j.dir, err)
 				}
@@ -187,6 +189,9 @@ func (r *Runner) Run(ctx context.Context, plans []Plan) ([]*ExperimentResult, er
 				}
 				if r.Progress != nil {
 					r.Progress.TrialDone(j.plan.Exp.Name, j.variant.Label, j.seed, res, err)
+				}
+				if err == nil {
+					j.park(file)
 				}
 			}
 		}()
@@ -202,6 +207,9 @@ feed:
 	close(ch)
 	wg.Wait()
 	tensor.DrainPools()
+	for _, j := range jobs {
+		j.unpark()
+	}
 	if stopErr == nil {
 		stopErr = ctx.Err()
 	}
@@ -218,6 +226,44 @@ feed:
 		er.Aggregate()
 	}
 	return results, stopErr
+}
+
+// park takes the series of the job's finished trial out of memory until
+// the run ends, keeping file, the trial file written from it (compressed,
+// a fraction of their size): the series of the trials that finished make
+// up most of what a long run holds, and nothing reads them before unpark.
+// Empty series, which a trial file does not store, stay.
+func (j *job) park(file []byte) {
+	res := j.out.Result
+	kept := map[string][]float64{}
+	for name, s := range res.Series {
+		if len(s) == 0 {
+			kept[name] = s
+		}
+	}
+	if len(kept) == len(res.Series) {
+		return
+	}
+	res.Series, j.parked = kept, file
+}
+
+// unpark puts back the series that park took out, decoded from the trial
+// file: the values are those the trial measured, bit for bit. A file that
+// cannot be decoded (which would be a bug) turns the trial into a failed
+// one.
+func (j *job) unpark() {
+	if j.parked == nil {
+		return
+	}
+	stored, err := decodeTrialParquet(trialPath(j.dir), j.parked)
+	j.parked = nil
+	if err != nil {
+		j.out.Result, j.out.Error = nil, fmt.Sprintf("reading back the trial's series: %v", err)
+		return
+	}
+	for name, s := range stored.Series {
+		j.out.Result.Series[name] = s
+	}
 }
 
 // finished drops trials that never ran (interrupted runs).
