@@ -302,7 +302,7 @@ func TestResultsWithoutSeriesLoadBack(t *testing.T) {
 	for k := range tr.Scalars {
 		tr.Scalars[k] += 1
 	}
-	if err := writeTrial(strings.TrimSuffix(td, trialExt), tr); err != nil {
+	if _, err := writeTrial(strings.TrimSuffix(td, trialExt), tr); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := Load(reg, dir); err == nil || !strings.Contains(err.Error(), td) {
@@ -424,7 +424,7 @@ func TestTrialFormats(t *testing.T) {
 	os.MkdirAll(failed, 0o755)
 	os.WriteFile(filepath.Join(failed, "error.txt"), []byte("boom\n"), 0o644)
 	newer := filepath.Join(src, "trials", "e", "h", "v", "seed-2")
-	if err := writeTrial(newer, res); err != nil {
+	if _, err := writeTrial(newer, res); err != nil {
 		t.Fatal(err)
 	}
 	for _, stem := range []string{old, newer} {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/intercept-ml/intercept/internal/atomicfile"
 	"github.com/intercept-ml/intercept/rng"
+	"github.com/intercept-ml/intercept/tensor"
 )
 
 // Plan is one experiment to run with its configuration and seeds.
@@ -66,6 +67,9 @@ type job struct {
 	out     *TrialRecord
 	newLog  func(string) (TrialLog, error)
 	logDir  string
+	// parked is the trial file of a finished trial whose series were
+	// taken out of out.Result until the run ends (see park).
+	parked []byte
 }
 
 // TrialDir returns the directory of a trial, relative to the run
@@ -160,14 +164,28 @@ func (r *Runner) Run(ctx context.Context, plans []Plan) ([]*ExperimentResult, er
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var last *Plan
 			for j := range ch {
+				if j.plan != last {
+					// The pools keep arrays by exact length, for the shapes
+					// of the trials that put them back: the next
+					// experiment's trials may never ask for them, and what
+					// is left in them counts as live memory, which the
+					// collector lets the heap double. (Draining before
+					// every trial saves a little more memory but costs
+					// more in collections than it saves: the trials of an
+					// experiment reuse each other's arrays.)
+					tensor.DrainPools()
+					last = j.plan
+				}
 				res, err := runTrial(ctx, j)
 				if err != nil && ctx.Err() != nil {
 					cancelled.Do(func() { stopErr = ctx.Err() })
 					continue
 				}
+				var file []byte
 				if err == nil {
-					err = writeTrial(j.dir, res)
+					file, err = writeTrial(j.dir, res)
 				} else {
 					writeTrialError(j.dir, err)
 				}
@@ -178,6 +196,9 @@ func (r *Runner) Run(ctx context.Context, plans []Plan) ([]*ExperimentResult, er
 				}
 				if r.Progress != nil {
 					r.Progress.TrialDone(j.plan.Exp.Name, j.variant.Label, j.seed, res, err)
+				}
+				if err == nil {
+					j.park(file)
 				}
 			}
 		}()
@@ -192,6 +213,10 @@ feed:
 	}
 	close(ch)
 	wg.Wait()
+	tensor.DrainPools()
+	for _, j := range jobs {
+		j.unpark()
+	}
 	if stopErr == nil {
 		stopErr = ctx.Err()
 	}
@@ -208,6 +233,44 @@ feed:
 		er.Aggregate()
 	}
 	return results, stopErr
+}
+
+// park takes the series of the job's finished trial out of memory until
+// the run ends, keeping file, the trial file written from it (compressed,
+// a fraction of their size): the series of the trials that finished make
+// up most of what a long run holds, and nothing reads them before unpark.
+// Empty series, which a trial file does not store, stay.
+func (j *job) park(file []byte) {
+	res := j.out.Result
+	kept := map[string][]float64{}
+	for name, s := range res.Series {
+		if len(s) == 0 {
+			kept[name] = s
+		}
+	}
+	if len(kept) == len(res.Series) {
+		return
+	}
+	res.Series, j.parked = kept, file
+}
+
+// unpark puts back the series that park took out, decoded from the trial
+// file: the values are those the trial measured, bit for bit. A file that
+// cannot be decoded (which would be a bug) turns the trial into a failed
+// one.
+func (j *job) unpark() {
+	if j.parked == nil {
+		return
+	}
+	stored, err := decodeTrialParquet(trialPath(j.dir), j.parked)
+	j.parked = nil
+	if err != nil {
+		j.out.Result, j.out.Error = nil, fmt.Sprintf("reading back the trial's series: %v", err)
+		return
+	}
+	for name, s := range stored.Series {
+		j.out.Result.Series[name] = s
+	}
 }
 
 // finished drops trials that never ran (interrupted runs).

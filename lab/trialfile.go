@@ -108,16 +108,21 @@ func decodeTrialParquet(path string, b []byte) (res *TrialResult, err error) {
 	return res, nil
 }
 
-// checkSeries checks that series has exactly the names and lengths the
-// trial's summary lists.
+// checkSeries checks that series has the lengths the trial's summary
+// lists, and no other series: a series the summary lists as empty has no
+// row, so it is absent.
 func checkSeries(path string, series map[string][]float64, lengths map[string]int) error {
+	stored := 0 // the series with points: an empty one has no row
 	for name, n := range lengths {
 		if len(series[name]) != n {
 			return fmt.Errorf("%s: series %s has %d points, the summary says %d", path, name, len(series[name]), n)
 		}
+		if n > 0 {
+			stored++
+		}
 	}
-	if len(series) != len(lengths) {
-		return fmt.Errorf("%s: %d series, the summary lists %d", path, len(series), len(lengths))
+	if len(series) != stored {
+		return fmt.Errorf("%s: %d series, the summary lists %d with points", path, len(series), stored)
 	}
 	return nil
 }
@@ -128,21 +133,21 @@ func checkSeries(path string, series map[string][]float64, lengths map[string]in
 // attempt recorded. The file is not synced to disk: what --resume reads is
 // checked whole (the Parquet footer, the summary, the series' lengths and
 // CRC), so a file that a system crash damaged only makes the trial run
-// again.
-func writeTrial(stem string, res *TrialResult) error {
+// again. It returns the file's bytes.
+func writeTrial(stem string, res *TrialResult) ([]byte, error) {
 	b, err := encodeTrial(res)
 	if err != nil {
-		return fmt.Errorf("encoding %s: %w", trialPath(stem), err)
+		return nil, fmt.Errorf("encoding %s: %w", trialPath(stem), err)
 	}
 	if err := os.MkdirAll(filepath.Dir(stem), 0o755); err != nil {
-		return err
+		return nil, err
 	}
 	if err := writeFileRenamed(trialPath(stem), b); err != nil {
-		return err
+		return nil, err
 	}
 	os.Remove(stem + trialErrExt)               // an earlier attempt's
 	os.Remove(filepath.Join(stem, "error.txt")) // an earlier attempt's, before format 3
-	return nil
+	return b, nil
 }
 
 // writeTrialError records why a trial failed (stem.error.txt) for

@@ -385,6 +385,7 @@ func (a *app) run(ctx context.Context, exps []*lab.Experiment, f runFlags) error
 		runner.NewLog = newTrialLog
 	}
 	results, runErr := runner.Run(ctx, plans)
+	a.timing("trials", runStart, runCPU)
 	interrupted := runErr != nil && ctx.Err() != nil
 	if runErr != nil && !interrupted {
 		return runErr
@@ -453,14 +454,14 @@ func openRunDir(dir string, m lab.Manifest, resume bool) (func(), error) {
 	return func() { lock.Unlock() }, nil
 }
 
-// reportAndCompact writes the report of res into dir (lab.Report) and,
-// at the same time, packs the trials of its finished experiments
-// (lab.Compact); both only read the trials.
+// reportAndCompact writes the report of res into dir (lab.Report), then
+// packs the trials of its finished experiments (lab.Compact), even when
+// the report failed; both only read the trials. They run one after the
+// other: each encodes Parquet in parallel already, and at the same time
+// they made the peak memory of a run.
 func reportAndCompact(reg *lab.Registry, dir string, res *lab.Results) error {
-	compacted := make(chan error, 1)
-	go func() { compacted <- lab.Compact(dir, res.Experiments) }()
 	err := lab.Report(reg, dir, res)
-	if cerr := <-compacted; err == nil && cerr != nil {
+	if cerr := lab.Compact(dir, res.Experiments); err == nil && cerr != nil {
 		err = fmt.Errorf("packing the trials: %w", cerr)
 	}
 	return err

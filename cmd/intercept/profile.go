@@ -70,10 +70,11 @@ func (a *app) writeMemProfile() error {
 }
 
 // timing prints how long a step took when --timings is set: its wall
-// time since start and the CPU time (user+sys) the process spent since cpu
-// (cpuTime's value at its start).
+// time since start, the CPU time (user+sys) the process spent since cpu
+// (cpuTime's value at its start), and the process's peak resident set size
+// so far.
 func (a *app) timing(step string, start time.Time, cpu time.Duration) {
 	if a.showTimings {
-		fmt.Fprintf(a.stderr, "intercept: %s took %.3f s (%.3f s CPU)\n", step, time.Since(start).Seconds(), (cpuTime() - cpu).Seconds())
+		fmt.Fprintf(a.stderr, "intercept: %s took %.3f s (%.3f s CPU), peak RSS so far %.1f MiB\n", step, time.Since(start).Seconds(), (cpuTime() - cpu).Seconds(), float64(peakRSS())/(1<<20))
 	}
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/intercept-ml/intercept/lab"
 	"github.com/intercept-ml/intercept/nn"
-	"github.com/intercept-ml/intercept/nn/stats"
 	"github.com/intercept-ml/intercept/tensor"
 	"github.com/intercept-ml/intercept/train"
 )
@@ -63,18 +62,82 @@ func (c dyingCond) Settings() []lab.Setting {
 }
 
 // deadShare returns the share of hidden ReLU units that output 0 for every
-// example of x (NaN is not positive), as a stats.Recorder counts them over
-// one forward of x.
+// example of x (NaN is not positive): over the nn.ReLU layers of model, the
+// units (elements of one example's output) none of whose outputs is
+// positive, as a stats.Recorder counting stats.DeadUnits over one forward
+// of x counts them. It runs model's layers up to its last ReLU under
+// NoGrad, a Linear and the ReLU after it fused as Sequential fuses them.
 func deadShare(model *nn.Sequential, x *tensor.Tensor) float64 {
-	rec := stats.Attach(model, stats.Only(stats.DeadUnits))
-	defer rec.Close()
-	tensor.NoGrad(func() { model.Forward(x) })
-	dead, total := 0, 0
-	for _, l := range rec.Step().Layers {
-		dead += l.DeadUnits
-		total += l.Units
+	layers := model.Layers()
+	last := -1
+	for i, m := range layers {
+		if _, ok := m.(*nn.ReLU); ok {
+			last = i
+		}
 	}
+	dead, total := 0, 0
+	tensor.NoGrad(func() {
+		h := x
+		for i := 0; i <= last; i++ {
+			m := layers[i]
+			_, relu := m.(*nn.ReLU)
+			f, fuse := m.(nn.ReLUFuser)
+			if fuse && i < last {
+				_, fuse = layers[i+1].(*nn.ReLU)
+			}
+			if fuse {
+				h, relu = f.ForwardReLU(h), true
+				i++
+			} else {
+				h = m.Forward(h)
+			}
+			if relu {
+				d, u := deadUnits(h)
+				dead += d
+				total += u
+			}
+		}
+	})
 	return float64(dead) / float64(total)
+}
+
+// deadUnits returns the number of units of y (elements of one example's
+// output; all of y for a 0- or 1-dimensional y) for which no example gives
+// a positive value (NaN is not positive), and the number of units.
+func deadUnits(y *tensor.Tensor) (dead, units int) {
+	rows := 1
+	if y.Dim() > 1 {
+		rows = y.Size(0)
+	}
+	cols := y.Numel() / max(rows, 1)
+	y = y.Contiguous()
+	if y.DType() == tensor.Float64 {
+		return countDead(y.Float64sShared(), rows, cols), cols
+	}
+	return countDead(y.To(tensor.Float32).Float32sShared(), rows, cols), cols
+}
+
+// countDead returns the number of columns of the rows×cols matrix v (row
+// major) without a positive element. Each row is searched only in the
+// columns still without one, so that, once the live units have shown, the
+// rest of the rows cost only the dead ones.
+func countDead[T float32 | float64](v []T, rows, cols int) int {
+	pending := make([]int32, cols)
+	for j := range pending {
+		pending[j] = int32(j)
+	}
+	for r := 0; r < rows && len(pending) > 0; r++ {
+		row := v[r*cols : (r+1)*cols]
+		k := 0
+		for _, j := range pending {
+			if !(row[j] > 0) {
+				pending[k] = j
+				k++
+			}
+		}
+		pending = pending[:k]
+	}
+	return len(pending)
 }
 
 func runDyingReLU(ctx context.Context, t lab.Trial) (*lab.TrialResult, error) {
