@@ -234,3 +234,36 @@ func TestBufPoolBound(t *testing.T) {
 	l.free = l.free[:0]
 	bufPool.mu.Unlock()
 }
+
+// TestDrainPoolsLetsArraysGo checks that an array DrainPools takes out of
+// a free list is garbage for good: its finalizer (armed again while it was
+// free) does not put it back when it dies, and the pool's byte counts
+// stay those of the arrays it still has.
+func TestDrainPoolsLetsArraysGo(t *testing.T) {
+	const m, k, n = 41, 13, 43 // 1763 elements: a size no other test uses
+	a, b := seqMatrix(m, k, 3), seqMatrix(k, n, 4)
+	key := [2]int{int(Float32), m * n}
+	r := Matmul(a, b)
+	p := uintptr(r.st.ptr)
+	r = nil
+	if !awaitBufPool(key, p) {
+		t.Fatal("the memory of an unreachable Matmul result did not return to the pool")
+	}
+	DrainPools()
+	if n := PoolBytes(); n != 0 {
+		t.Fatalf("PoolBytes = %d after DrainPools", n)
+	}
+	for range 5 {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	if inBufPool(key, p) {
+		t.Fatal("a drained array came back to the pool when it died")
+	}
+	bufPool.mu.Lock()
+	free, tracked := bufPool.free, bufPool.tracked
+	bufPool.mu.Unlock()
+	if free != 0 || tracked < 0 {
+		t.Fatalf("after draining and collecting: free %d bytes, tracked %d", free, tracked)
+	}
+}

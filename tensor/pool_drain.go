@@ -25,6 +25,11 @@ func DrainPools() {
 		b := len(l.free) * k[1] * floatSize(DType(k[0]))
 		bufPool.tracked -= b
 		bufPool.free -= b
+		for _, p := range l.free {
+			// A free array's finalizer is armed again (see bufFinalizer):
+			// without this it would put the array back when it dies.
+			setBufFinalizer(DType(k[0]), p, nil)
+		}
 		clear(l.free)
 		l.free = l.free[:0]
 	}
