@@ -272,12 +272,7 @@ func gemvPanels(groups int, zmm bool) {
 	w := Load(Param("w"), GP64())
 	ldw := Load(Param("ldw"), GP64())
 	SHLQ(U8(2), ldw)
-	ptr := make([]Register, groups)
-	ptr[0] = w
-	for g := 1; g < groups; g++ {
-		ptr[g] = GP64()
-		LEAQ(Mem{Base: ptr[g-1], Index: ldw, Scale: 1}, ptr[g])
-	}
+	ptr := stridedPointers(w, ldw, groups)
 	var all []VecPhysical
 	if zmm {
 		all = []VecPhysical{Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15,
@@ -382,18 +377,8 @@ func gemvRowsPanels(rows, groups int) {
 	w := Load(Param("w"), GP64())
 	ldw := Load(Param("ldw"), GP64())
 	SHLQ(U8(2), ldw)
-	ptr := make([]Register, groups)
-	ptr[0] = w
-	for g := 1; g < groups; g++ {
-		ptr[g] = GP64()
-		LEAQ(Mem{Base: ptr[g-1], Index: ldw, Scale: 1}, ptr[g])
-	}
-	xr := make([]Register, rows)
-	xr[0] = x
-	for r := 1; r < rows; r++ {
-		xr[r] = GP64()
-		LEAQ(Mem{Base: xr[r-1], Index: ldx, Scale: 1}, xr[r])
-	}
+	ptr := stridedPointers(w, ldw, groups)
+	xr := stridedPointers(x, ldx, rows)
 	all := []VecPhysical{Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15,
 		Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23, Z24, Z25, Z26, Z27, Z28, Z29, Z30, Z31}
 	acc := all[32-rows*groups:]
@@ -461,4 +446,16 @@ func gemvRowsPanels(rows, groups int) {
 	}
 	VZEROUPPER()
 	RET()
+}
+
+// stridedPointers returns n registers holding base, base+stride,
+// base+2·stride, ... (stride in bytes): base itself and n−1 new ones.
+func stridedPointers(base, stride Register, n int) []Register {
+	ptrs := make([]Register, n)
+	ptrs[0] = base
+	for i := 1; i < n; i++ {
+		ptrs[i] = GP64()
+		LEAQ(Mem{Base: ptrs[i-1], Index: stride, Scale: 1}, ptrs[i])
+	}
+	return ptrs
 }

@@ -778,9 +778,9 @@ func stridedRows(op string, f64 bool) {
 	mask := GP64()
 	Load(Param("mask"), mask)
 	if f64 {
-		KMOVB(mask.(GPVirtual).As32(), K1)
+		KMOVB(mask.As32(), K1)
 	} else {
-		KMOVW(mask.(GPVirtual).As32(), K1)
+		KMOVW(mask.As32(), K1)
 	}
 	SHLQ(U8(shift), ds)
 	SHLQ(U8(shift), ss)
